@@ -1,0 +1,258 @@
+//! Validated model: exact objectives, budgets, windows and burn-rate tiers; the only input emitters see.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::duration::Duration;
+use crate::number::to_f64;
+
+/// The placeholder that SLI queries carry where the range goes.
+pub const WINDOW_PLACEHOLDER: &str = "{{window}}";
+/// Sloth's spelling of the placeholder, accepted too so migrated queries work as they are.
+pub const SLOTH_WINDOW_PLACEHOLDER: &str = "{{.window}}";
+
+/// A validated service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// Name: safe for file names and label values.
+    pub name: String,
+    /// Owning team.
+    pub owner: Option<String>,
+    /// Escalation contact.
+    pub escalation: Option<String>,
+    /// Base URL for runbook links.
+    pub runbook_base_url: Option<String>,
+    /// Labels on every series and alert.
+    pub labels: BTreeMap<String, String>,
+    /// SLOs in spec order.
+    pub slos: Vec<Slo>,
+    /// The spec file, as given on the command line.
+    pub source: String,
+}
+
+/// A validated SLO.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    /// Name, unique within the service.
+    pub name: String,
+    /// What it promises.
+    pub description: Option<String>,
+    /// Objective in percent, exactly as written (99.9).
+    pub objective_percent: Decimal,
+    /// Rolling window.
+    pub window: Duration,
+    /// The indicator.
+    pub sli: Sli,
+    /// Alert name shared by every tier.
+    pub alert_name: String,
+    /// Labels on every alert of the SLO (spec labels, not slocc's).
+    pub alert_labels: BTreeMap<String, String>,
+    /// Annotations on every alert of the SLO.
+    pub alert_annotations: BTreeMap<String, String>,
+    /// Enabled tiers that can fire, page first, then by long window.
+    pub tiers: Vec<Tier>,
+    /// Labels the SLI keeps after aggregation, when known.
+    pub grouping: Grouping,
+}
+
+impl Slo {
+    /// Objective as a ratio (0.999).
+    pub fn objective(&self) -> Decimal {
+        self.objective_percent / Decimal::ONE_HUNDRED
+    }
+
+    /// Error budget as a ratio (0.001).
+    pub fn budget(&self) -> Decimal {
+        Decimal::ONE - self.objective()
+    }
+
+    /// Seconds of full outage the budget allows over the window (43m12s at 99.9% over 30d).
+    pub fn full_outage_budget_secs(&self) -> f64 {
+        to_f64(self.budget()) * self.window.as_secs_f64()
+    }
+
+    /// Every window the alert tiers read, shortest first, without repeats.
+    pub fn alert_windows(&self) -> Vec<Duration> {
+        let mut windows: Vec<Duration> = self
+            .tiers
+            .iter()
+            .flat_map(|t| [t.long, t.short])
+            .collect();
+        windows.sort();
+        windows.dedup();
+        windows
+    }
+}
+
+/// How the SLI's series are grouped, so long-window sums can re-aggregate across label changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grouping {
+    /// The queries aggregate `by` exactly these labels (empty: to a single series).
+    By(Vec<String>),
+    /// Not a plain `by` aggregation; long windows keep whatever labels the queries return.
+    Unknown,
+}
+
+/// A validated SLI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sli {
+    /// Event ratio.
+    Ratio {
+        /// Bad or good events per second, with the window placeholder.
+        events: EventQuery,
+        /// All events per second, with the window placeholder.
+        total: String,
+    },
+    /// Share of requests slower than `threshold`.
+    Latency {
+        /// Histogram base name, without `_bucket`.
+        metric: String,
+        /// Matchers inside the braces, without `le` (may be empty).
+        matchers: String,
+        /// Threshold; a bucket boundary.
+        threshold: Duration,
+    },
+    /// An error-ratio query with the window placeholder.
+    Raw {
+        /// The query.
+        error_ratio: String,
+    },
+}
+
+/// The numerator of a ratio SLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventQuery {
+    /// Bad events per second.
+    Errors(String),
+    /// Good events per second.
+    Good(String),
+}
+
+/// Page or ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Wake someone up.
+    Page,
+    /// Look at it in working hours.
+    Ticket,
+}
+
+impl Severity {
+    /// `page` or `ticket`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Page => "page",
+            Self::Ticket => "ticket",
+        }
+    }
+}
+
+/// One multi-window burn-rate tier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tier {
+    /// Page or ticket.
+    pub severity: Severity,
+    /// Long window: gives significance.
+    pub long: Duration,
+    /// Short window: makes the alert stop soon after recovery.
+    pub short: Duration,
+    /// Share of the budget spent within `long` when the tier fires, in percent.
+    pub budget_percent: Decimal,
+    /// Burn factor k = budget share x SLO window / long window.
+    pub factor: Decimal,
+    /// Error-ratio threshold k x budget, both windows must exceed it.
+    pub threshold: Decimal,
+    /// `for:` on the alert.
+    pub for_duration: Option<Duration>,
+    /// Labels of this tier's alert, beyond slocc's own and the SLO's.
+    pub labels: BTreeMap<String, String>,
+    /// Annotations of this tier's alert, beyond the SLO's.
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Tier {
+    /// Seconds from the start of a steady error ratio `error_ratio` until the long window
+    /// crosses the threshold: `(threshold / error_ratio) x long`; `None` when it never does.
+    /// The short window, being shorter, crosses first.
+    pub fn time_to_fire_secs(&self, error_ratio: f64) -> Option<f64> {
+        let threshold = to_f64(self.threshold);
+        (error_ratio > threshold).then(|| threshold / error_ratio * self.long.as_secs_f64())
+    }
+
+    /// Share of the SLO's budget spent when the tier fires at a full outage: k x long / window.
+    pub fn budget_spent_at_fire(&self, slo_window: Duration) -> f64 {
+        to_f64(self.factor) * self.long.as_secs_f64() / slo_window.as_secs_f64()
+    }
+
+    /// Seconds until the whole budget is gone at exactly this tier's burn rate: window / k.
+    pub fn exhaustion_secs(&self, slo_window: Duration) -> f64 {
+        slo_window.as_secs_f64() / to_f64(self.factor)
+    }
+}
+
+/// The SRE workbook's default policy: (severity, budget %, long window, short window).
+pub const DEFAULT_POLICY: [(Severity, u32, u64, u64); 4] = [
+    (Severity::Page, 2, 3_600, 300),
+    (Severity::Page, 5, 6 * 3_600, 30 * 60),
+    (Severity::Ticket, 10, 86_400, 2 * 3_600),
+    (Severity::Ticket, 10, 3 * 86_400, 6 * 3_600),
+];
+
+/// Burn factor k = (budget_percent / 100) x window / long.
+pub fn burn_factor(budget_percent: Decimal, window: Duration, long: Duration) -> Decimal {
+    budget_percent / Decimal::ONE_HUNDRED * Decimal::from(window.as_millis())
+        / Decimal::from(long.as_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::format_decimal;
+
+    fn days(n: u64) -> Duration {
+        Duration::from_secs(n * 86_400)
+    }
+
+    #[test]
+    fn workbook_factors_for_30d_and_28d() {
+        let factors = |window| -> Vec<String> {
+            DEFAULT_POLICY
+                .iter()
+                .map(|(_, pct, long, _)| {
+                    format_decimal(burn_factor(
+                        Decimal::from(*pct),
+                        window,
+                        Duration::from_secs(*long),
+                    ))
+                })
+                .collect()
+        };
+        assert_eq!(factors(days(30)), ["14.4", "6", "3", "1"]);
+        assert_eq!(
+            factors(days(28)),
+            ["13.44", "5.6", "2.8", "0.933333333333333"]
+        );
+    }
+
+    #[test]
+    fn tier_timing_matches_the_workbook() {
+        let factor = burn_factor(Decimal::from(2), days(30), Duration::from_secs(3_600));
+        let tier = Tier {
+            severity: Severity::Page,
+            long: Duration::from_secs(3_600),
+            short: Duration::from_secs(300),
+            budget_percent: Decimal::from(2),
+            factor,
+            threshold: factor * Decimal::new(1, 3),
+            for_duration: None,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+        };
+        // Full outage at 99.9%: fires after 0.0144 x 1h = 51.84 s, having spent 2% of the budget.
+        assert!((tier.time_to_fire_secs(1.0).unwrap() - 51.84).abs() < 1e-9);
+        assert!((tier.budget_spent_at_fire(days(30)) - 0.02).abs() < 1e-12);
+        assert!((tier.exhaustion_secs(days(30)) - 180_000.0).abs() < 1e-6);
+        assert_eq!(tier.time_to_fire_secs(0.01), None);
+    }
+}

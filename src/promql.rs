@@ -1,0 +1,142 @@
+//! PromQL helpers: placeholder substitution, parsing through promql-parser, grouping, string escaping.
+
+use promql_parser::parser::{self, value::ValueType, Expr, LabelModifier};
+
+use crate::duration::Duration;
+use crate::model::{Grouping, SLOTH_WINDOW_PLACEHOLDER, WINDOW_PLACEHOLDER};
+
+/// Whether a query template carries the window placeholder in either spelling.
+pub fn has_window_placeholder(template: &str) -> bool {
+    template.contains(WINDOW_PLACEHOLDER) || template.contains(SLOTH_WINDOW_PLACEHOLDER)
+}
+
+/// The query with its placeholder replaced by `window`.
+pub fn with_window(template: &str, window: Duration) -> String {
+    let window = window.to_string();
+    template
+        .replace(WINDOW_PLACEHOLDER, &window)
+        .replace(SLOTH_WINDOW_PLACEHOLDER, &window)
+}
+
+/// Parses a query and checks that it yields an instant vector, as an SLI query must.
+pub fn parse_instant_vector(query: &str) -> Result<Expr, String> {
+    let expr = parser::parse(query).map_err(|e| e.trim().to_string())?;
+    match expr.value_type() {
+        ValueType::Vector => Ok(expr),
+        other => Err(format!(
+            "the query returns a {other}, but an SLI query must return an instant vector"
+        )),
+    }
+}
+
+/// The labels a query keeps: `by (...)` of its outermost aggregation, or none for a bare `sum(...)`.
+pub fn grouping_of(expr: &Expr) -> Grouping {
+    match expr {
+        Expr::Paren(p) => grouping_of(&p.expr),
+        Expr::Aggregate(agg) => match &agg.modifier {
+            None => Grouping::By(Vec::new()),
+            Some(LabelModifier::Include(labels)) => {
+                let mut names = labels.labels.clone();
+                names.sort();
+                names.dedup();
+                Grouping::By(names)
+            }
+            Some(LabelModifier::Exclude(_)) => Grouping::Unknown,
+        },
+        _ => Grouping::Unknown,
+    }
+}
+
+/// Escapes text for a PromQL double-quoted string literal.
+pub fn escape_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `name="value"` pairs joined for a selector, each value escaped.
+pub fn matchers(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_string(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether `name` is a valid Prometheus label name (and not one of the reserved `__` names).
+pub fn is_valid_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with("__")
+}
+
+/// Whether `name` is a valid Prometheus metric name.
+pub fn is_valid_metric_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutes_both_placeholder_spellings() {
+        let w = Duration::from_secs(3_600);
+        assert_eq!(with_window("rate(x[{{window}}])", w), "rate(x[1h])");
+        assert_eq!(with_window("rate(x[{{.window}}])", w), "rate(x[1h])");
+        assert!(!has_window_placeholder("rate(x[5m])"));
+    }
+
+    #[test]
+    fn accepts_instant_vectors_only() {
+        assert!(parse_instant_vector("sum(rate(x[5m]))").is_ok());
+        assert!(parse_instant_vector("rate(x[5m]").is_err());
+        let err = parse_instant_vector("x[5m]").unwrap_err();
+        assert!(err.contains("instant vector"), "{err}");
+        assert!(parse_instant_vector("\"text\"").is_err());
+    }
+
+    #[test]
+    fn finds_outer_grouping() {
+        let g = |q: &str| grouping_of(&parse_instant_vector(q).unwrap());
+        assert_eq!(g("sum(rate(x[5m]))"), Grouping::By(vec![]));
+        assert_eq!(
+            g("sum by (route, code) (rate(x[5m]))"),
+            Grouping::By(vec!["code".into(), "route".into()])
+        );
+        assert_eq!(g("(sum by (route) (rate(x[5m])))"), Grouping::By(vec!["route".into()]));
+        assert_eq!(g("sum without (pod) (rate(x[5m]))"), Grouping::Unknown);
+        assert_eq!(g("rate(x[5m])"), Grouping::Unknown);
+    }
+
+    #[test]
+    fn escapes_string_literals_so_they_parse_back() {
+        let nasty = "a\"b\\c\nd";
+        let query = format!("x{{{}}}", matchers(&[("l", nasty)]));
+        assert_eq!(query, r#"x{l="a\"b\\c\nd"}"#);
+        assert!(parse_instant_vector(&query).is_ok());
+    }
+
+    #[test]
+    fn validates_names() {
+        assert!(is_valid_label_name("team"));
+        assert!(is_valid_label_name("_x1"));
+        assert!(!is_valid_label_name("1x"));
+        assert!(!is_valid_label_name("__name__"));
+        assert!(!is_valid_label_name("a-b"));
+        assert!(is_valid_metric_name("http:requests_total"));
+        assert!(!is_valid_metric_name("http-requests"));
+    }
+}

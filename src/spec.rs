@@ -1,0 +1,364 @@
+//! Spec stage: what a `slocc/v1` document says, field by field with positions, before any checking of meaning.
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::yaml::{location_of, Document, Fields, Spanned};
+
+/// The one native format version.
+pub const API_VERSION: &str = "slocc/v1";
+
+type Text = Spanned<String>;
+type Pairs = Vec<(Text, Text)>;
+
+/// One service as written.
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    /// Service name.
+    pub service: Option<Text>,
+    /// Owning team.
+    pub owner: Option<Text>,
+    /// Who to escalate to.
+    pub escalation: Option<Text>,
+    /// Base URL that runbook links are built on.
+    pub runbook_base_url: Option<Text>,
+    /// Labels added to every series and alert.
+    pub labels: Pairs,
+    /// The SLOs.
+    pub slos: Vec<SloSpec>,
+    /// Where the document starts.
+    pub location: Location,
+}
+
+/// One SLO as written.
+#[derive(Debug, Clone)]
+pub struct SloSpec {
+    /// SLO name.
+    pub name: Option<Text>,
+    /// What it promises, in words.
+    pub description: Option<Text>,
+    /// Objective in percent, as written (kept as text so it stays exact).
+    pub objective: Option<Text>,
+    /// Rolling window.
+    pub window: Option<Text>,
+    /// The indicator.
+    pub sli: Option<SliSpec>,
+    /// Alerting settings.
+    pub alerting: AlertingSpec,
+    /// Where the SLO's mapping starts.
+    pub location: Location,
+}
+
+/// An SLI as written: exactly one kind.
+#[derive(Debug, Clone)]
+pub enum SliSpec {
+    /// Bad (or good) events over all events.
+    Ratio {
+        /// Query for bad events per second.
+        errors: Option<Text>,
+        /// Query for good events per second (instead of `errors`).
+        good: Option<Text>,
+        /// Query for all events per second.
+        total: Option<Text>,
+        /// Where `ratio:` is.
+        location: Location,
+    },
+    /// Share of histogram observations slower than a threshold.
+    Latency {
+        /// Histogram base name (without `_bucket`).
+        metric: Option<Text>,
+        /// Label matchers, `{job="api"}`.
+        selector: Option<Text>,
+        /// Threshold duration, matching a bucket boundary.
+        threshold: Option<Text>,
+        /// Where `latency:` is.
+        location: Location,
+    },
+    /// A query that is already an error ratio.
+    Raw {
+        /// The error-ratio query.
+        error_ratio: Option<Text>,
+        /// Where `raw:` is.
+        location: Location,
+    },
+}
+
+/// Alerting as written.
+#[derive(Debug, Clone, Default)]
+pub struct AlertingSpec {
+    /// Alert name shared by every tier.
+    pub name: Option<Text>,
+    /// Labels on every alert of this SLO.
+    pub labels: Pairs,
+    /// Annotations on every alert of this SLO.
+    pub annotations: Pairs,
+    /// Page tier settings.
+    pub page: TierSpec,
+    /// Ticket tier settings.
+    pub ticket: TierSpec,
+    /// Custom window policy replacing the default four tiers.
+    pub windows: Option<Vec<WindowSpec>>,
+}
+
+/// Settings of one severity.
+#[derive(Debug, Clone, Default)]
+pub struct TierSpec {
+    /// Turns the severity off.
+    pub disable: Option<Spanned<bool>>,
+    /// `for:` duration on its alerts.
+    pub for_duration: Option<Text>,
+    /// Extra labels.
+    pub labels: Pairs,
+    /// Extra annotations.
+    pub annotations: Pairs,
+}
+
+/// One custom window pair.
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    /// Long window.
+    pub long: Option<Text>,
+    /// Short window.
+    pub short: Option<Text>,
+    /// Share of the budget spent in the long window when it fires, in percent.
+    pub budget_percent: Option<Text>,
+    /// `page` or `ticket`.
+    pub severity: Option<Text>,
+    /// Where the entry starts.
+    pub location: Location,
+}
+
+const SERVICE_KEYS: &[&str] = &[
+    "apiVersion",
+    "service",
+    "owner",
+    "escalation",
+    "runbook_base_url",
+    "labels",
+    "slos",
+];
+const SLO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "objective",
+    "window",
+    "sli",
+    "alerting",
+];
+const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
+const ALERTING_KEYS: &[&str] = &["name", "labels", "annotations", "page", "ticket", "windows"];
+const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
+const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
+
+/// Reads a `slocc/v1` document. Returns `None` when it is not one (with a diagnostic).
+pub fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+    let fields = Fields::new(&doc.root, doc.location, "the service spec");
+    match fields.string("apiVersion", diags) {
+        Some(v) if v.value == API_VERSION => {}
+        Some(v) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownApiVersion,
+                    Some(v.location),
+                    format!("unknown `apiVersion` `{}`", v.value),
+                )
+                .with_hint(format!("slocc reads `apiVersion: {API_VERSION}`")),
+            );
+            return None;
+        }
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    Some(doc.location),
+                    "the spec is missing `apiVersion`",
+                )
+                .with_hint(format!("add `apiVersion: {API_VERSION}` as the first line")),
+            );
+            return None;
+        }
+    }
+    fields.deny_unknown(SERVICE_KEYS, diags);
+    let mut slos = Vec::new();
+    match fields.sequence("slos", diags) {
+        Some((seq, _)) => {
+            for node in seq.iter() {
+                let location = location_of(node, fields.location());
+                match node.as_mapping() {
+                    Some(map) => slos.push(parse_slo(map, location, diags)),
+                    None => diags.push(Diagnostic::error(
+                        Code::WrongType,
+                        Some(location),
+                        "each entry of `slos` must be a mapping",
+                    )),
+                }
+            }
+        }
+        None if fields.node("slos").is_none() => diags.push(
+            Diagnostic::error(
+                Code::MissingField,
+                Some(doc.location),
+                "the service spec is missing the required field `slos`",
+            )
+            .with_hint("list at least one SLO under `slos:`"),
+        ),
+        None => {}
+    }
+    Some(ServiceSpec {
+        service: fields.required_string("service", diags),
+        owner: fields.string("owner", diags),
+        escalation: fields.string("escalation", diags),
+        runbook_base_url: fields.string("runbook_base_url", diags),
+        labels: fields.string_map("labels", diags),
+        slos,
+        location: doc.location,
+    })
+}
+
+fn parse_slo(map: &crate::yaml::Mapping, location: Location, diags: &mut Diagnostics) -> SloSpec {
+    let name_hint = map
+        .get_scalar("name")
+        .map(|s| format!("the SLO `{}`", s.as_str()))
+        .unwrap_or_else(|| "an SLO".to_string());
+    let fields = Fields::new(map, location, &name_hint);
+    fields.deny_unknown(SLO_KEYS, diags);
+    let sli = fields
+        .required_mapping("sli", diags)
+        .and_then(|(m, loc)| parse_sli(m, loc, &name_hint, diags));
+    let alerting = fields
+        .mapping("alerting", diags)
+        .map(|(m, loc)| parse_alerting(m, loc, &name_hint, diags))
+        .unwrap_or_default();
+    SloSpec {
+        name: fields.required_string("name", diags),
+        description: fields.string("description", diags),
+        objective: fields.required_string("objective", diags),
+        window: fields.string("window", diags),
+        sli,
+        alerting,
+        location,
+    }
+}
+
+fn parse_sli(
+    map: &crate::yaml::Mapping,
+    location: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let sli_context = format!("the SLI of {context}");
+    let fields = Fields::new(map, location, &sli_context);
+    fields.deny_unknown(SLI_KINDS, diags);
+    let present: Vec<&str> = SLI_KINDS
+        .iter()
+        .copied()
+        .filter(|k| fields.node(k).is_some())
+        .collect();
+    if present.len() != 1 {
+        diags.push(
+            Diagnostic::error(
+                Code::SliKind,
+                Some(location),
+                if present.is_empty() {
+                    format!("{sli_context} names no kind")
+                } else {
+                    format!(
+                        "{sli_context} names {} kinds; it must name exactly one",
+                        present.len()
+                    )
+                },
+            )
+            .with_hint("use one of `ratio`, `latency` or `raw`"),
+        );
+        return None;
+    }
+    let kind = present[0];
+    let (inner, inner_loc) = fields.mapping(kind, diags)?;
+    let kind_context = format!("the `{kind}` SLI of {context}");
+    let f = Fields::new(inner, inner_loc, &kind_context);
+    Some(match kind {
+        "ratio" => {
+            f.deny_unknown(&["errors", "good", "total"], diags);
+            SliSpec::Ratio {
+                errors: f.string("errors", diags),
+                good: f.string("good", diags),
+                total: f.required_string("total", diags),
+                location: inner_loc,
+            }
+        }
+        "latency" => {
+            f.deny_unknown(&["metric", "selector", "threshold"], diags);
+            SliSpec::Latency {
+                metric: f.required_string("metric", diags),
+                selector: f.string("selector", diags),
+                threshold: f.required_string("threshold", diags),
+                location: inner_loc,
+            }
+        }
+        _ => {
+            f.deny_unknown(&["error_ratio"], diags);
+            SliSpec::Raw {
+                error_ratio: f.required_string("error_ratio", diags),
+                location: inner_loc,
+            }
+        }
+    })
+}
+
+fn parse_alerting(
+    map: &crate::yaml::Mapping,
+    location: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> AlertingSpec {
+    let alerting_context = format!("the alerting of {context}");
+    let fields = Fields::new(map, location, &alerting_context);
+    fields.deny_unknown(ALERTING_KEYS, diags);
+    let tier = |key: &str, diags: &mut Diagnostics| -> TierSpec {
+        let Some((m, loc)) = fields.mapping(key, diags) else {
+            return TierSpec::default();
+        };
+        let tier_context = format!("the `{key}` tier of {context}");
+        let f = Fields::new(m, loc, &tier_context);
+        f.deny_unknown(TIER_KEYS, diags);
+        TierSpec {
+            disable: f.bool("disable", diags),
+            for_duration: f.string("for", diags),
+            labels: f.string_map("labels", diags),
+            annotations: f.string_map("annotations", diags),
+        }
+    };
+    let page = tier("page", diags);
+    let ticket = tier("ticket", diags);
+    let windows = fields.sequence("windows", diags).map(|(seq, seq_loc)| {
+        seq.iter()
+            .filter_map(|node| {
+                let loc = location_of(node, seq_loc);
+                let Some(m) = node.as_mapping() else {
+                    diags.push(Diagnostic::error(
+                        Code::WrongType,
+                        Some(loc),
+                        "each entry of `windows` must be a mapping with `long`, `short`, `budget_percent` and `severity`",
+                    ));
+                    return None;
+                };
+                let window_context = format!("a window of {context}");
+                let f = Fields::new(m, loc, &window_context);
+                f.deny_unknown(WINDOW_KEYS, diags);
+                Some(WindowSpec {
+                    long: f.required_string("long", diags),
+                    short: f.required_string("short", diags),
+                    budget_percent: f.required_string("budget_percent", diags),
+                    severity: f.required_string("severity", diags),
+                    location: loc,
+                })
+            })
+            .collect()
+    });
+    AlertingSpec {
+        name: fields.string("name", diags),
+        labels: fields.string_map("labels", diags),
+        annotations: fields.string_map("annotations", diags),
+        page,
+        ticket,
+        windows,
+    }
+}

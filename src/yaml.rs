@@ -1,0 +1,452 @@
+//! YAML loading with positions: every node keeps its line and column so diagnostics point into the file.
+//!
+//! serde_yaml loses positions once a value has been read, so specs are loaded as marked nodes
+//! (marked-yaml) and read by hand; that is also what lets one pass report every problem.
+
+use marked_yaml::{types::MarkedScalarNode, LoaderOptions, Node};
+
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
+
+pub use marked_yaml::types::{MarkedMappingNode as Mapping, MarkedSequenceNode as Sequence};
+
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it starts.
+    pub location: Location,
+}
+
+impl<T> Spanned<T> {
+    /// Wraps `value` at `location`.
+    pub fn new(value: T, location: Location) -> Self {
+        Self { value, location }
+    }
+}
+
+/// One YAML document of a file.
+#[derive(Debug)]
+pub struct Document {
+    /// The document's top-level mapping.
+    pub root: Mapping,
+    /// Where the document starts.
+    pub location: Location,
+}
+
+/// Where a node starts; a node built by software (no marker) falls back to `fallback`.
+///
+/// A block mapping's own marker sits one column past its first key, so a mapping is placed
+/// at its first key, which is where a reader looks.
+pub fn location_of(node: &Node, fallback: Location) -> Location {
+    if let Some(first_key) = node.as_mapping().and_then(|m| m.keys().next()) {
+        return scalar_location(first_key, fallback);
+    }
+    node.span()
+        .start()
+        .map_or(fallback, |m| marker_location(m, fallback.source))
+}
+
+/// Where a scalar (such as a mapping key) starts.
+pub fn scalar_location(node: &MarkedScalarNode, fallback: Location) -> Location {
+    node.span()
+        .start()
+        .map_or(fallback, |m| marker_location(m, fallback.source))
+}
+
+fn marker_location(marker: &marked_yaml::Marker, source: usize) -> Location {
+    Location {
+        source,
+        line: marker.line().max(1),
+        column: marker.column().max(1),
+    }
+}
+
+fn is_document_separator(line: &str) -> bool {
+    line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+}
+
+/// Splits a file into its YAML documents and parses each into a mapping.
+///
+/// Documents are split on `---` lines and each is padded with blank lines, so the parser's line
+/// numbers stay those of the file. A file with no document at all is an `empty-spec` error.
+pub fn load_documents(source: usize, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
+    let mut chunks: Vec<(usize, String)> = Vec::new();
+    let mut current = String::new();
+    let mut start_line = 0;
+    for (index, line) in text.lines().enumerate() {
+        if is_document_separator(line) {
+            chunks.push((start_line, std::mem::take(&mut current)));
+            start_line = index + 1;
+            // Blank lines in place of everything before, so the parser counts file lines.
+            current = "\n".repeat(index + 1);
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    chunks.push((start_line, current));
+
+    let mut documents = Vec::new();
+    for (start_line, chunk) in chunks {
+        if !has_content(&chunk) {
+            continue;
+        }
+        let start = Location {
+            source,
+            line: start_line + 1,
+            column: 1,
+        };
+        let options = LoaderOptions::default().error_on_duplicate_keys(true);
+        match marked_yaml::parse_yaml_with_options(source, &chunk, options) {
+            Ok(node) => match node {
+                Node::Mapping(root) => documents.push(Document {
+                    location: location_of(&Node::Mapping(root.clone()), start),
+                    root,
+                }),
+                other => diags.push(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        Some(location_of(&other, start)),
+                        "a spec document must be a mapping",
+                    )
+                    .with_hint("start the document with `apiVersion: slocc/v1`"),
+                ),
+            },
+            Err(error) => diags.push(load_error(error, source, start)),
+        }
+    }
+    if documents.is_empty() && !diags.has_errors() {
+        diags.push(
+            Diagnostic::error(
+                Code::EmptySpec,
+                Some(Location {
+                    source,
+                    line: 1,
+                    column: 1,
+                }),
+                "the file holds no YAML document",
+            )
+            .with_hint("write a spec starting with `apiVersion: slocc/v1`, or delete the file"),
+        );
+    }
+    documents
+}
+
+fn has_content(chunk: &str) -> bool {
+    chunk.lines().any(|line| {
+        let line = line.trim();
+        !line.is_empty() && !line.starts_with('#') && line != "..."
+    })
+}
+
+fn load_error(error: marked_yaml::LoadError, source: usize, fallback: Location) -> Diagnostic {
+    use marked_yaml::LoadError as E;
+    let at = |m: &marked_yaml::Marker| Some(marker_location(m, source));
+    match error {
+        E::TopLevelMustBeMapping(m) | E::TopLevelMustBeSequence(m) => Diagnostic::error(
+            Code::WrongType,
+            at(&m),
+            "a spec document must be a mapping",
+        )
+        .with_hint("start the document with `apiVersion: slocc/v1`"),
+        E::UnexpectedAnchor(m) => Diagnostic::error(
+            Code::YamlSyntax,
+            at(&m),
+            "YAML anchors and aliases are not supported in specs",
+        )
+        .with_hint("write the value out in full"),
+        E::MappingKeyMustBeScalar(m) => Diagnostic::error(
+            Code::YamlSyntax,
+            at(&m),
+            "a mapping key must be a plain scalar",
+        ),
+        E::UnexpectedTag(m) => Diagnostic::error(
+            Code::YamlSyntax,
+            at(&m),
+            "YAML tags (`!name`) are not supported in specs",
+        )
+        .with_hint("remove the tag"),
+        E::ScanError(m, scan) => Diagnostic::error(
+            Code::YamlSyntax,
+            at(&m),
+            format!("invalid YAML: {}", scan.info()),
+        )
+        .with_hint("check indentation, quoting and the `key: value` form around this point"),
+        E::DuplicateKey(inner) => {
+            let first = scalar_location(&inner.prev_key, fallback);
+            Diagnostic::error(
+                Code::YamlSyntax,
+                Some(scalar_location(&inner.key, fallback)),
+                format!(
+                    "duplicate key `{}` (first set on line {})",
+                    inner.key.as_str(),
+                    first.line
+                ),
+            )
+            .with_hint("keep one of the two")
+        }
+    }
+}
+
+/// Reads a mapping's fields, reporting wrong types, missing fields and unknown keys as it goes.
+pub struct Fields<'a> {
+    map: &'a Mapping,
+    location: Location,
+    context: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads `map`, whose own position is `location`, described as `context` in messages
+    /// (for example ``the SLO `availability` ``).
+    pub fn new(map: &'a Mapping, location: Location, context: &'a str) -> Self {
+        Self {
+            map,
+            location,
+            context,
+        }
+    }
+
+    /// Where the mapping itself starts.
+    pub fn location(&self) -> Location {
+        self.location
+    }
+
+    /// Reports every key not in `known`, with a "did you mean" hint when one is close.
+    pub fn deny_unknown(&self, known: &[&str], diags: &mut Diagnostics) {
+        for key in self.map.keys() {
+            let name = key.as_str();
+            if known.contains(&name) {
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                Code::UnknownKey,
+                Some(scalar_location(key, self.location)),
+                format!("unknown key `{name}` in {}", self.context),
+            );
+            d = match did_you_mean(name, known) {
+                Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+                None => d.with_hint(format!("known keys here: {}", quote_list(known))),
+            };
+            diags.push(d);
+        }
+    }
+
+    /// The raw node under `key`, unless absent or null.
+    pub fn node(&self, key: &str) -> Option<&'a Node> {
+        self.map.get_node(key).filter(|n| !is_null(n))
+    }
+
+    /// Where `key` is written, or the mapping's own position.
+    pub fn key_location(&self, key: &str) -> Location {
+        self.map
+            .keys()
+            .find(|k| k.as_str() == key)
+            .map_or(self.location, |k| scalar_location(k, self.location))
+    }
+
+    fn missing(&self, key: &str, diags: &mut Diagnostics) {
+        diags.push(Diagnostic::error(
+            Code::MissingField,
+            Some(self.location),
+            format!("{} is missing the required field `{key}`", self.context),
+        ));
+    }
+
+    fn wrong_type(&self, key: &str, node: &Node, expected: &str, diags: &mut Diagnostics) {
+        diags.push(Diagnostic::error(
+            Code::WrongType,
+            Some(location_of(node, self.location)),
+            format!("`{key}` in {} must be {expected}", self.context),
+        ));
+    }
+
+    /// A text (scalar) field.
+    pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+        let node = self.node(key)?;
+        match node {
+            Node::Scalar(s) => Some(Spanned::new(
+                s.as_str().to_string(),
+                scalar_location(s, self.location),
+            )),
+            other => {
+                self.wrong_type(key, other, "text", diags);
+                None
+            }
+        }
+    }
+
+    /// A required text field.
+    pub fn required_string(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+        if self.node(key).is_none() {
+            self.missing(key, diags);
+            return None;
+        }
+        self.string(key, diags)
+    }
+
+    /// A boolean field (`true` / `false`).
+    pub fn bool(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<bool>> {
+        let node = self.node(key)?;
+        match node.as_scalar().and_then(|s| s.as_bool()) {
+            Some(value) => Some(Spanned::new(value, location_of(node, self.location))),
+            None => {
+                self.wrong_type(key, node, "`true` or `false`", diags);
+                None
+            }
+        }
+    }
+
+    /// A nested mapping.
+    pub fn mapping(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a Mapping, Location)> {
+        let node = self.node(key)?;
+        match node {
+            Node::Mapping(m) => Some((m, location_of(node, self.location))),
+            other => {
+                self.wrong_type(key, other, "a mapping", diags);
+                None
+            }
+        }
+    }
+
+    /// A required nested mapping.
+    pub fn required_mapping(
+        &self,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(&'a Mapping, Location)> {
+        if self.node(key).is_none() {
+            self.missing(key, diags);
+            return None;
+        }
+        self.mapping(key, diags)
+    }
+
+    /// A sequence.
+    pub fn sequence(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a Sequence, Location)> {
+        let node = self.node(key)?;
+        match node {
+            Node::Sequence(s) => Some((s, location_of(node, self.location))),
+            other => {
+                self.wrong_type(key, other, "a list", diags);
+                None
+            }
+        }
+    }
+
+    /// A mapping of text to text (labels, annotations), in document order.
+    pub fn string_map(
+        &self,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Vec<(Spanned<String>, Spanned<String>)> {
+        let Some((map, _)) = self.mapping(key, diags) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in map.iter() {
+            let key_loc = scalar_location(k, self.location);
+            match v {
+                Node::Scalar(s) => out.push((
+                    Spanned::new(k.as_str().to_string(), key_loc),
+                    Spanned::new(s.as_str().to_string(), scalar_location(s, key_loc)),
+                )),
+                other => diags.push(Diagnostic::error(
+                    Code::WrongType,
+                    Some(location_of(other, key_loc)),
+                    format!(
+                        "`{key}.{}` in {} must be text",
+                        k.as_str(),
+                        self.context
+                    ),
+                )),
+            }
+        }
+        out
+    }
+}
+
+/// Whether a node is YAML null (`~`, `null` or nothing).
+fn is_null(node: &Node) -> bool {
+    node.as_scalar()
+        .is_some_and(|s| s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+}
+
+/// `a`, `b` and `c` in backticks, for hints.
+pub fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_file_positions() {
+        let mut diags = Diagnostics::default();
+        let docs = load_documents(0, "a: 1\nb:\n  c: x\n", &mut diags);
+        assert!(diags.is_empty());
+        let fields = Fields::new(&docs[0].root, docs[0].location, "test");
+        let (inner, loc) = fields.mapping("b", &mut diags).unwrap();
+        assert_eq!((loc.line, loc.column), (3, 3));
+        let c = Fields::new(inner, loc, "b").string("c", &mut diags).unwrap();
+        assert_eq!((c.location.line, c.location.column), (3, 6));
+    }
+
+    #[test]
+    fn multiple_documents_keep_file_line_numbers() {
+        let mut diags = Diagnostics::default();
+        let docs = load_documents(0, "a: 1\n---\nb: 2\n---\n# only a comment\n", &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(docs.len(), 2);
+        let b = Fields::new(&docs[1].root, docs[1].location, "t")
+            .string("b", &mut diags)
+            .unwrap();
+        assert_eq!(b.location.line, 3);
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_empty_specs() {
+        for text in ["", "\n\n", "# nothing\n", "---\n"] {
+            let mut diags = Diagnostics::default();
+            assert!(load_documents(0, text, &mut diags).is_empty());
+            assert_eq!(diags.sorted()[0].code, Code::EmptySpec, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_and_duplicate_keys_point_at_the_line() {
+        let mut diags = Diagnostics::default();
+        load_documents(0, "a: 1\nb: [1, 2\n", &mut diags);
+        assert_eq!(diags.sorted()[0].code, Code::YamlSyntax);
+
+        let mut diags = Diagnostics::default();
+        load_documents(0, "a: 1\nb: 2\na: 3\n", &mut diags);
+        let d = diags.sorted()[0];
+        assert_eq!(d.code, Code::YamlSyntax);
+        assert_eq!(d.location.unwrap().line, 3);
+        assert!(d.message.contains("first set on line 1"));
+    }
+
+    #[test]
+    fn non_mapping_documents_are_wrong_type() {
+        let mut diags = Diagnostics::default();
+        load_documents(0, "- a\n- b\n", &mut diags);
+        assert_eq!(diags.sorted()[0].code, Code::WrongType);
+    }
+
+    #[test]
+    fn unknown_keys_get_did_you_mean() {
+        let mut diags = Diagnostics::default();
+        let docs = load_documents(0, "servce: x\n", &mut diags);
+        Fields::new(&docs[0].root, docs[0].location, "the spec")
+            .deny_unknown(&["service", "slos"], &mut diags);
+        let d = diags.sorted()[0];
+        assert_eq!(d.code, Code::UnknownKey);
+        assert_eq!(d.hint.as_deref(), Some("did you mean `service`?"));
+    }
+}
