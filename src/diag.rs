@@ -233,13 +233,20 @@ impl Diagnostics {
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
         // Located diagnostics first, in file order; run-wide ones (no file) last.
         items.sort_by(|a, b| {
-            (a.location.is_none(), a.location, a.severity, a.code, &a.message).cmp(&(
-                b.location.is_none(),
-                b.location,
-                b.severity,
-                b.code,
-                &b.message,
-            ))
+            (
+                a.location.is_none(),
+                a.location,
+                a.severity,
+                a.code,
+                &a.message,
+            )
+                .cmp(&(
+                    b.location.is_none(),
+                    b.location,
+                    b.severity,
+                    b.code,
+                    &b.message,
+                ))
         });
         items
     }
@@ -316,7 +323,13 @@ struct JsonDiagnostic<'a> {
 
 fn render_human(out: &mut String, d: &Diagnostic, sources: &Sources) {
     if let Some(loc) = d.location {
-        let _ = write!(out, "{}:{}:{}: ", sources.name(loc.source), loc.line, loc.column);
+        let _ = write!(
+            out,
+            "{}:{}:{}: ",
+            sources.name(loc.source),
+            loc.line,
+            loc.column
+        );
     }
     let _ = writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message);
     if let Some(loc) = d.location {
@@ -431,9 +444,7 @@ mod tests {
         for code in Code::ALL {
             let text = code.as_str();
             assert!(seen.insert(text), "duplicate code {text}");
-            assert!(text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(text.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
         }
     }
 
@@ -465,12 +476,20 @@ mod tests {
         let (diags, sources) = sample();
         let text = render(&diags, &sources, Format::Github);
         assert!(text.contains("::error file=specs/api.yaml,line=3,col=5,title=slocc unknown-key::unknown key `nme` (hint: did you mean `name`?)\n"), "{text}");
-        assert!(text.contains("::warning title=slocc tiny-budget::budget, with: 100%25 and%0Anewline\n"), "{text}");
+        assert!(
+            text.contains(
+                "::warning title=slocc tiny-budget::budget, with: 100%25 and%0Anewline\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("objectve", &["objective", "window"]), Some("objective"));
+        assert_eq!(
+            did_you_mean("objectve", &["objective", "window"]),
+            Some("objective")
+        );
         assert_eq!(did_you_mean("zzz", &["objective", "window"]), None);
     }
 }

@@ -88,9 +88,9 @@ impl Duration {
     /// Parses Prometheus duration syntax: one or more `<integer><unit>` with units largest first.
     pub fn parse(text: &str) -> Result<Self, DurationError> {
         let trimmed = text.trim();
-        let parsed: IResult<&str, Vec<(u64, (usize, u64))>> =
-            all_consuming(many1(component)).parse(trimmed);
-        let (_, parts) = parsed.map_err(|_| DurationError::Syntax(text.to_string()))?;
+        let (_, parts) = all_consuming(many1(component)).parse(trimmed).map_err(
+            |_: nom::Err<nom::error::Error<&str>>| DurationError::Syntax(text.to_string()),
+        )?;
         let mut last_unit: Option<usize> = None;
         let mut millis: u64 = 0;
         for (value, (index, scale)) in parts {
@@ -166,17 +166,31 @@ mod tests {
     #[test]
     fn parses_prometheus_syntax() {
         assert_eq!(Duration::parse("5m").unwrap(), Duration::from_secs(300));
-        assert_eq!(Duration::parse("1h30m").unwrap(), Duration::from_secs(5_400));
-        assert_eq!(Duration::parse("1w2d").unwrap(), Duration::from_secs(9 * 86_400));
-        assert_eq!(Duration::parse("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(
+            Duration::parse("1h30m").unwrap(),
+            Duration::from_secs(5_400)
+        );
+        assert_eq!(
+            Duration::parse("1w2d").unwrap(),
+            Duration::from_secs(9 * 86_400)
+        );
+        assert_eq!(
+            Duration::parse("500ms").unwrap(),
+            Duration::from_millis(500)
+        );
         assert_eq!(Duration::parse("90m").unwrap(), Duration::from_secs(5_400));
-        assert_eq!(Duration::parse("1y").unwrap(), Duration::from_secs(365 * 86_400));
+        assert_eq!(
+            Duration::parse("1y").unwrap(),
+            Duration::from_secs(365 * 86_400)
+        );
         assert_eq!(Duration::parse("0s").unwrap(), Duration::default());
     }
 
     #[test]
     fn rejects_bad_syntax() {
-        for bad in ["", "5", "m", "1.5h", "-5m", "5 m", "5mins", "1h 30m", "300 ms"] {
+        for bad in [
+            "", "5", "m", "1.5h", "-5m", "5 m", "5mins", "1h 30m", "300 ms",
+        ] {
             assert!(
                 matches!(Duration::parse(bad), Err(DurationError::Syntax(_))),
                 "{bad:?} should be a syntax error"
@@ -224,7 +238,9 @@ mod tests {
 
     #[test]
     fn canonical_form_round_trips() {
-        for secs in [1, 59, 60, 61, 3_599, 3_600, 86_399, 86_400, 2_592_000, 7_776_000] {
+        for secs in [
+            1, 59, 60, 61, 3_599, 3_600, 86_399, 86_400, 2_592_000, 7_776_000,
+        ] {
             let d = Duration::from_secs(secs);
             assert_eq!(Duration::parse(&d.to_string()).unwrap(), d);
         }

@@ -1,9 +1,13 @@
 //! slocc compiles declarative SLO specs into Prometheus recording and multi-window multi-burn-rate alerting rules.
 
+pub mod cli;
 pub mod diag;
 pub mod duration;
+pub mod emit;
 pub mod model;
 pub mod number;
+pub mod output;
+pub mod pipeline;
 pub mod promql;
 pub mod spec;
 pub mod validate;

@@ -74,11 +74,8 @@ impl Slo {
 
     /// Every window the alert tiers read, shortest first, without repeats.
     pub fn alert_windows(&self) -> Vec<Duration> {
-        let mut windows: Vec<Duration> = self
-            .tiers
-            .iter()
-            .flat_map(|t| [t.long, t.short])
-            .collect();
+        let mut windows: Vec<Duration> =
+            self.tiers.iter().flat_map(|t| [t.long, t.short]).collect();
         windows.sort();
         windows.dedup();
         windows

@@ -116,7 +116,10 @@ mod tests {
             g("sum by (route, code) (rate(x[5m]))"),
             Grouping::By(vec!["code".into(), "route".into()])
         );
-        assert_eq!(g("(sum by (route) (rate(x[5m])))"), Grouping::By(vec!["route".into()]));
+        assert_eq!(
+            g("(sum by (route) (rate(x[5m])))"),
+            Grouping::By(vec!["route".into()])
+        );
         assert_eq!(g("sum without (pod) (rate(x[5m]))"), Grouping::Unknown);
         assert_eq!(g("rate(x[5m])"), Grouping::Unknown);
     }

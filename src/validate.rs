@@ -34,7 +34,11 @@ const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
 const MAX_NAME_LEN: usize = 100;
 
 /// Validates one service spec read from `source` (its display name).
-pub fn validate_service(spec: &ServiceSpec, source: &str, diags: &mut Diagnostics) -> Option<Service> {
+pub fn validate_service(
+    spec: &ServiceSpec,
+    source: &str,
+    diags: &mut Diagnostics,
+) -> Option<Service> {
     let before = diags.counts().0;
     let name = spec
         .service
@@ -99,7 +103,10 @@ fn check_name(name: &Spanned<String>, what: &str, diags: &mut Diagnostics) -> Op
     let valid_chars = text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    let starts_well = text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let starts_well = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     if valid_chars && starts_well && !text.contains("..") && text.len() <= MAX_NAME_LEN {
         return Some(text.clone());
     }
@@ -184,8 +191,12 @@ fn parse_duration(text: &Spanned<String>, what: &str, diags: &mut Diagnostics) -
         Ok(d) => Some(d),
         Err(e) => {
             diags.push(
-                Diagnostic::error(Code::InvalidDuration, Some(text.location), format!("{what}: {e}"))
-                    .with_hint("durations use Prometheus syntax: `5m`, `1h30m`, `30d`"),
+                Diagnostic::error(
+                    Code::InvalidDuration,
+                    Some(text.location),
+                    format!("{what}: {e}"),
+                )
+                .with_hint("durations use Prometheus syntax: `5m`, `1h30m`, `30d`"),
             );
             None
         }
@@ -207,13 +218,19 @@ fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<De
     };
     let (message, hint) = if value <= Decimal::ZERO || value >= Decimal::ONE_HUNDRED {
         (
-            format!("objective `{}` is not between 0 and 100 percent", text.value),
+            format!(
+                "objective `{}` is not between 0 and 100 percent",
+                text.value
+            ),
             "an objective is a percentage strictly between 0 and 100, e.g. `99.9`".to_string(),
         )
     } else if value < Decimal::ONE {
         // In range, but a ratio such as 0.999 is almost always meant as 99.9%.
         (
-            format!("objective `{}` means {}%, which no SLO intends", text.value, text.value),
+            format!(
+                "objective `{}` means {}%, which no SLO intends",
+                text.value, text.value
+            ),
             format!(
                 "objectives are percentages: write `{}` rather than `{}`",
                 format_decimal(value * Decimal::ONE_HUNDRED),
@@ -232,7 +249,10 @@ fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<De
 fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) -> Option<Slo> {
     let before = diags.counts().0;
     let name = spec.name.as_ref().and_then(|n| check_name(n, "SLO", diags));
-    let objective_percent = spec.objective.as_ref().and_then(|o| parse_objective(o, diags));
+    let objective_percent = spec
+        .objective
+        .as_ref()
+        .and_then(|o| parse_objective(o, diags));
     let window = match &spec.window {
         None => Some(DEFAULT_WINDOW),
         Some(text) => parse_duration(text, "window", diags).and_then(|w| {
@@ -245,7 +265,9 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
                         Some(text.location),
                         format!("window `{}` is outside 1d..90d", text.value),
                     )
-                    .with_hint("SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices"),
+                    .with_hint(
+                        "SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices",
+                    ),
                 );
                 None
             }
@@ -254,7 +276,13 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
 
-    let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), spec.location, diags);
+    let alert_name = validate_alert_name(
+        &spec.alerting,
+        service,
+        name.as_deref(),
+        spec.location,
+        diags,
+    );
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
     let alert_annotations = check_annotations(&spec.alerting.annotations, diags);
     let tiers = match (objective_percent, window) {
@@ -285,7 +313,10 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
 fn check_budget(spec: &SloSpec, budget: Decimal, window: Duration, diags: &mut Diagnostics) {
     let outage_secs = crate::number::to_f64(budget) * window.as_secs_f64();
     if outage_secs < 60.0 {
-        let location = spec.objective.as_ref().map_or(spec.location, |o| o.location);
+        let location = spec
+            .objective
+            .as_ref()
+            .map_or(spec.location, |o| o.location);
         diags.push(
             Diagnostic::warning(
                 Code::TinyBudget,
@@ -304,7 +335,6 @@ fn validate_alert_name(
     alerting: &AlertingSpec,
     service: Option<&str>,
     slo: Option<&str>,
-    location: Location,
     diags: &mut Diagnostics,
 ) -> Option<String> {
     match &alerting.name {
@@ -323,14 +353,11 @@ fn validate_alert_name(
                 None
             }
         }
-        None => {
-            let _ = location;
-            Some(format!(
-                "{}{}BudgetBurn",
-                camel_case(service?),
-                camel_case(slo?)
-            ))
-        }
+        None => Some(format!(
+            "{}{}BudgetBurn",
+            camel_case(service?),
+            camel_case(slo?)
+        )),
     }
 }
 
@@ -375,7 +402,9 @@ fn validate_query(
                     Some(text.location),
                     format!("the {what} query is not valid PromQL: {message}"),
                 )
-                .with_hint("test the query in the Prometheus UI with `5m` in place of `{{window}}`"),
+                .with_hint(
+                    "test the query in the Prometheus UI with `5m` in place of `{{window}}`",
+                ),
             );
             None
         }
@@ -402,7 +431,9 @@ fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Groupin
                             Some(*location),
                             "a ratio SLI needs exactly one of `errors` and `good`",
                         )
-                        .with_hint("give `errors` (bad events) or `good` (good events), plus `total`"),
+                        .with_hint(
+                            "give `errors` (bad events) or `good` (good events), plus `total`",
+                        ),
                     );
                     None
                 }
@@ -453,9 +484,14 @@ fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Groupin
                     Diagnostic::error(
                         Code::InvalidPromql,
                         Some(metric.location),
-                        format!("`{}` is not a valid metric name", metric.value.escape_debug()),
+                        format!(
+                            "`{}` is not a valid metric name",
+                            metric.value.escape_debug()
+                        ),
                     )
-                    .with_hint("give the histogram's base name, e.g. `http_request_duration_seconds`"),
+                    .with_hint(
+                        "give the histogram's base name, e.g. `http_request_duration_seconds`",
+                    ),
                 );
                 ok = false;
             }
@@ -491,7 +527,9 @@ fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Groupin
                                 Some(sel.location),
                                 "the latency selector must not match on `le`",
                             )
-                            .with_hint("slocc picks the bucket from `threshold`; remove the `le` matcher"),
+                            .with_hint(
+                                "slocc picks the bucket from `threshold`; remove the `le` matcher",
+                            ),
                         );
                         ok = false;
                     }
@@ -545,7 +583,12 @@ fn tier_settings(
     spec: &TierSpec,
     what: &str,
     diags: &mut Diagnostics,
-) -> (bool, Option<Duration>, BTreeMap<String, String>, BTreeMap<String, String>) {
+) -> (
+    bool,
+    Option<Duration>,
+    BTreeMap<String, String>,
+    BTreeMap<String, String>,
+) {
     let disabled = spec.disable.as_ref().is_some_and(|d| d.value);
     let for_duration = spec
         .for_duration
@@ -632,7 +675,7 @@ fn build_tiers(
             annotations: annotations.clone(),
         });
     }
-    tiers.sort_by(|a, b| (a.severity, a.long, a.short).cmp(&(b.severity, b.long, b.short)));
+    tiers.sort_by_key(|t| (t.severity, t.long, t.short));
     Some(tiers)
 }
 
@@ -651,27 +694,38 @@ fn custom_policy(
                 None,
                 "`alerting.windows` is empty",
             )
-            .with_hint("list at least one window pair, or drop `windows` to use the default policy"),
+            .with_hint(
+                "list at least one window pair, or drop `windows` to use the default policy",
+            ),
         );
     }
     for entry in entries {
-        let long = entry.long.as_ref().and_then(|t| parse_duration(t, "`long`", diags));
-        let short = entry.short.as_ref().and_then(|t| parse_duration(t, "`short`", diags));
-        let severity = entry.severity.as_ref().and_then(|s| match s.value.as_str() {
-            "page" => Some(Severity::Page),
-            "ticket" => Some(Severity::Ticket),
-            other => {
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidWindowPolicy,
-                        Some(s.location),
-                        format!("unknown severity `{other}`"),
-                    )
-                    .with_hint("severity is `page` or `ticket`"),
-                );
-                None
-            }
-        });
+        let long = entry
+            .long
+            .as_ref()
+            .and_then(|t| parse_duration(t, "`long`", diags));
+        let short = entry
+            .short
+            .as_ref()
+            .and_then(|t| parse_duration(t, "`short`", diags));
+        let severity = entry
+            .severity
+            .as_ref()
+            .and_then(|s| match s.value.as_str() {
+                "page" => Some(Severity::Page),
+                "ticket" => Some(Severity::Ticket),
+                other => {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidWindowPolicy,
+                            Some(s.location),
+                            format!("unknown severity `{other}`"),
+                        )
+                        .with_hint("severity is `page` or `ticket`"),
+                    );
+                    None
+                }
+            });
         let budget_percent = entry.budget_percent.as_ref().and_then(|b| {
             match Decimal::from_str(b.value.trim()) {
                 Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => Some(v.normalize()),
@@ -695,11 +749,17 @@ fn custom_policy(
         };
         let mut problem = None;
         if short >= long {
-            problem = Some(format!("short window {short} is not shorter than long window {long}"));
+            problem = Some(format!(
+                "short window {short} is not shorter than long window {long}"
+            ));
         } else if long > window {
-            problem = Some(format!("long window {long} is longer than the SLO window {window}"));
+            problem = Some(format!(
+                "long window {long} is longer than the SLO window {window}"
+            ));
         } else if short < Duration::from_secs(60) {
-            problem = Some(format!("short window {short} is under 1m, shorter than a useful rate()"));
+            problem = Some(format!(
+                "short window {short} is under 1m, shorter than a useful rate()"
+            ));
         } else if !seen.insert((long, short)) {
             problem = Some(format!("the window pair {long}/{short} is listed twice"));
         }
@@ -762,7 +822,11 @@ slos:
         assert_eq!(format_decimal(slo.budget()), "0.001");
         let factors: Vec<String> = slo.tiers.iter().map(|t| format_decimal(t.factor)).collect();
         assert_eq!(factors, ["14.4", "6", "3", "1"]);
-        let thresholds: Vec<String> = slo.tiers.iter().map(|t| format_decimal(t.threshold)).collect();
+        let thresholds: Vec<String> = slo
+            .tiers
+            .iter()
+            .map(|t| format_decimal(t.threshold))
+            .collect();
         assert_eq!(thresholds, ["0.0144", "0.006", "0.003", "0.001"]);
         assert_eq!(slo.grouping, Grouping::By(vec![]));
     }
@@ -831,7 +895,10 @@ slos:
     fn objective_given_as_ratio_gets_a_hint() {
         let text = GOOD.replace("objective: 99.9", "objective: 0.999");
         let (_, diags) = run(&text);
-        assert_eq!(diags.sorted()[0].hint.as_deref(), Some("objectives are percentages: write `99.9` rather than `0.999`"));
+        assert_eq!(
+            diags.sorted()[0].hint.as_deref(),
+            Some("objectives are percentages: write `99.9` rather than `0.999`")
+        );
     }
 
     #[test]
@@ -867,7 +934,12 @@ slos:
         let (_, diags) = run(&text);
         assert_eq!(
             codes(&diags),
-            ["invalid-window-policy", "invalid-window-policy", "invalid-window-policy", "invalid-window-policy"]
+            [
+                "invalid-window-policy",
+                "invalid-window-policy",
+                "invalid-window-policy",
+                "invalid-window-policy"
+            ]
         );
     }
 
@@ -890,10 +962,7 @@ slos:
 
     #[test]
     fn grouping_mismatch_is_an_error() {
-        let text = GOOD.replace(
-            "total: sum(rate(",
-            "total: sum by (route) (rate(",
-        );
+        let text = GOOD.replace("total: sum(rate(", "total: sum by (route) (rate(");
         let (_, diags) = run(&text);
         assert_eq!(codes(&diags), ["grouping-mismatch"]);
     }

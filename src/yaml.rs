@@ -144,12 +144,10 @@ fn load_error(error: marked_yaml::LoadError, source: usize, fallback: Location) 
     use marked_yaml::LoadError as E;
     let at = |m: &marked_yaml::Marker| Some(marker_location(m, source));
     match error {
-        E::TopLevelMustBeMapping(m) | E::TopLevelMustBeSequence(m) => Diagnostic::error(
-            Code::WrongType,
-            at(&m),
-            "a spec document must be a mapping",
-        )
-        .with_hint("start the document with `apiVersion: slocc/v1`"),
+        E::TopLevelMustBeMapping(m) | E::TopLevelMustBeSequence(m) => {
+            Diagnostic::error(Code::WrongType, at(&m), "a spec document must be a mapping")
+                .with_hint("start the document with `apiVersion: slocc/v1`")
+        }
         E::UnexpectedAnchor(m) => Diagnostic::error(
             Code::YamlSyntax,
             at(&m),
@@ -354,11 +352,7 @@ impl<'a> Fields<'a> {
                 other => diags.push(Diagnostic::error(
                     Code::WrongType,
                     Some(location_of(other, key_loc)),
-                    format!(
-                        "`{key}.{}` in {} must be text",
-                        k.as_str(),
-                        self.context
-                    ),
+                    format!("`{key}.{}` in {} must be text", k.as_str(), self.context),
                 )),
             }
         }
@@ -368,8 +362,9 @@ impl<'a> Fields<'a> {
 
 /// Whether a node is YAML null (`~`, `null` or nothing).
 fn is_null(node: &Node) -> bool {
-    node.as_scalar()
-        .is_some_and(|s| s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    node.as_scalar().is_some_and(|s| {
+        s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    })
 }
 
 /// `a`, `b` and `c` in backticks, for hints.
@@ -393,7 +388,9 @@ mod tests {
         let fields = Fields::new(&docs[0].root, docs[0].location, "test");
         let (inner, loc) = fields.mapping("b", &mut diags).unwrap();
         assert_eq!((loc.line, loc.column), (3, 3));
-        let c = Fields::new(inner, loc, "b").string("c", &mut diags).unwrap();
+        let c = Fields::new(inner, loc, "b")
+            .string("c", &mut diags)
+            .unwrap();
         assert_eq!((c.location.line, c.location.column), (3, 6));
     }
 

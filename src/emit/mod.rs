@@ -1,0 +1,3 @@
+//! Emitters: turn the validated model into output files.
+
+pub mod prometheus;

@@ -1,0 +1,443 @@
+//! Prometheus rule files: event-weighted, NaN-free SLI recordings, cheap period budget, one alert per tier.
+//!
+//! Per SLO, one group evaluated every minute:
+//! - `slo:sli_bad:rate5m` and `slo:sli_total:rate5m`: bad and all events per second over 5m;
+//! - `slo:sli_error:ratio_rate<w>` for each alert window: windows under a day read the raw
+//!   metrics with `rate(...[w])`, so an alert stops exactly one short window after recovery;
+//!   windows of a day or more sum the recorded 5m rates, which is event-weighted (each sample's
+//!   weight is its traffic) and reads one series instead of every raw one;
+//! - one alert per tier: both windows above `factor x budget`.
+//!
+//! And a second group, every 5m, for what changes slowly: the error ratio and budget left over
+//! the whole SLO window (from the recorded 5m rates, never a 30d `rate()` over raw series) and
+//! the metadata series that let dashboards read objective, budget and window instead of
+//! hard-coding them.
+//!
+//! Zero traffic: a ratio divides by `clamp_min(total, 1e-300)`, so 0 events over 0 events is 0,
+//! not NaN; real rates are never that small, so no real ratio changes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::duration::Duration;
+use crate::model::{EventQuery, Grouping, Service, Sli, Slo, Tier};
+use crate::number::format_decimal;
+use crate::promql::{escape_string, matchers, with_window};
+
+/// Windows from this length up are computed from the recorded 5m rates.
+const RECORDED_FROM: Duration = Duration::from_secs(86_400);
+/// The base window every SLO records.
+const BASE_WINDOW: Duration = Duration::from_secs(300);
+/// Evaluation interval of the SLI and alert group.
+pub const SLI_INTERVAL: Duration = Duration::from_secs(60);
+/// Evaluation interval of the period and metadata group.
+pub const PERIOD_INTERVAL: Duration = Duration::from_secs(300);
+/// Denominator floor that turns 0/0 into 0 without touching any real ratio.
+const NAN_GUARD: &str = "1e-300";
+
+/// Recorded series names.
+pub mod series {
+    /// Bad events per second over 5m.
+    pub const BAD_RATE5M: &str = "slo:sli_bad:rate5m";
+    /// All events per second over 5m.
+    pub const TOTAL_RATE5M: &str = "slo:sli_total:rate5m";
+    /// Error ratio over the whole SLO window.
+    pub const ERROR_RATIO_PERIOD: &str = "slo:sli_error:ratio_period";
+    /// Share of the error budget left over the SLO window (negative when overspent).
+    pub const BUDGET_REMAINING: &str = "slo:period_error_budget_remaining:ratio";
+    /// Objective as a ratio.
+    pub const OBJECTIVE: &str = "slo:objective:ratio";
+    /// Error budget as a ratio.
+    pub const ERROR_BUDGET: &str = "slo:error_budget:ratio";
+    /// SLO window in seconds.
+    pub const WINDOW_SECONDS: &str = "slo:window:seconds";
+
+    /// Error ratio over `window`.
+    pub fn error_ratio(window: crate::duration::Duration) -> String {
+        format!("slo:sli_error:ratio_rate{window}")
+    }
+}
+
+/// A Prometheus rule file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleFile {
+    /// Rule groups.
+    pub groups: Vec<RuleGroup>,
+}
+
+/// A rule group.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleGroup {
+    /// Group name, unique per file.
+    pub name: String,
+    /// Evaluation interval.
+    pub interval: String,
+    /// Rules, evaluated in order.
+    pub rules: Vec<Rule>,
+}
+
+/// A recording or alerting rule.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Rule {
+    /// Records a series.
+    Record {
+        /// Series name.
+        record: String,
+        /// Query.
+        expr: String,
+        /// Labels added to the result.
+        labels: BTreeMap<String, String>,
+    },
+    /// Fires an alert.
+    Alert {
+        /// Alert name.
+        alert: String,
+        /// Condition.
+        expr: String,
+        /// How long the condition must hold.
+        #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+        for_duration: Option<String>,
+        /// Labels.
+        labels: BTreeMap<String, String>,
+        /// Annotations.
+        annotations: BTreeMap<String, String>,
+    },
+}
+
+/// Identity labels and selector of one SLO's series.
+struct SloIds<'a> {
+    service: &'a Service,
+    slo: &'a Slo,
+}
+
+impl SloIds<'_> {
+    fn selector(&self) -> String {
+        format!(
+            "{{{}}}",
+            matchers(&[
+                ("slo_service", &self.service.name),
+                ("slo_name", &self.slo.name)
+            ])
+        )
+    }
+
+    /// Labels every recorded series of the SLO carries.
+    fn labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.service.labels.clone();
+        labels.insert("slo_service".into(), self.service.name.clone());
+        labels.insert("slo_name".into(), self.slo.name.clone());
+        labels
+    }
+
+    /// Wraps a per-series expression over recorded series so that series which differ only in
+    /// spec labels (a label renamed last week) are summed as one, and the window survives it.
+    fn regroup(&self, aggregation: &str, inner: String) -> String {
+        match &self.slo.grouping {
+            Grouping::By(extra) => {
+                let mut by = vec!["slo_service".to_string(), "slo_name".to_string()];
+                by.extend(extra.iter().cloned());
+                format!("{aggregation} by ({}) ({inner})", by.join(", "))
+            }
+            Grouping::Unknown => inner,
+        }
+    }
+}
+
+/// Builds the rule file of a service.
+pub fn rule_file(service: &Service) -> RuleFile {
+    let mut groups = Vec::new();
+    for slo in &service.slos {
+        let ids = SloIds { service, slo };
+        groups.push(RuleGroup {
+            name: format!("slocc-{}-{}", service.name, slo.name),
+            interval: SLI_INTERVAL.to_string(),
+            rules: sli_rules(&ids)
+                .into_iter()
+                .chain(alert_rules(&ids))
+                .collect(),
+        });
+        groups.push(RuleGroup {
+            name: format!("slocc-{}-{}-period", service.name, slo.name),
+            interval: PERIOD_INTERVAL.to_string(),
+            rules: period_rules(&ids),
+        });
+    }
+    RuleFile { groups }
+}
+
+/// Renders the rule file as YAML with its do-not-edit header.
+pub fn render(service: &Service) -> String {
+    let body = serde_yaml::to_string(&rule_file(service))
+        .expect("rule files are plain strings and maps, which always serialize");
+    format!("{}{body}", header(service))
+}
+
+/// The header every generated rule file starts with.
+pub fn header(service: &Service) -> String {
+    format!(
+        "# Generated by slocc from {}. Do not edit: change the spec and run `slocc compile`.\n",
+        service.source
+    )
+}
+
+fn record(ids: &SloIds<'_>, name: String, expr: String) -> Rule {
+    Rule::Record {
+        record: name,
+        expr,
+        labels: ids.labels(),
+    }
+}
+
+fn ratio(bad: &str, total: &str) -> String {
+    format!("(\n  {bad}\n)\n/\nclamp_min(\n  {total},\n  {NAN_GUARD}\n)")
+}
+
+/// Bad and total events per second over `window`, straight from the SLI's metrics.
+fn raw_events(sli: &Sli, window: Duration) -> Option<(String, String)> {
+    match sli {
+        Sli::Ratio { events, total } => {
+            let total = with_window(total, window);
+            let bad = match events {
+                // Without a single bad event the errors query returns nothing; count that as 0.
+                EventQuery::Errors(q) => format!("{} or ({total} * 0)", with_window(q, window)),
+                EventQuery::Good(q) => format!(
+                    "clamp_min({total} - ({} or ({total} * 0)), 0)",
+                    with_window(q, window)
+                ),
+            };
+            Some((bad, total))
+        }
+        Sli::Latency {
+            metric,
+            matchers,
+            threshold,
+        } => {
+            let bucket = |le: &str| {
+                let sep = if matchers.is_empty() { "" } else { ", " };
+                format!("sum(rate({metric}_bucket{{{matchers}{sep}{le}}}[{window}]))")
+            };
+            let total = bucket("le=\"+Inf\"");
+            let good = bucket(&le_matcher(*threshold));
+            Some((format!("clamp_min({total} - {good}, 0)"), total))
+        }
+        Sli::Raw { .. } => None,
+    }
+}
+
+/// The `le` matcher for a threshold. Client libraries print whole-second boundaries as `1` or
+/// `1.0` (and Prometheus 3 rewrites the former to the latter), so whole seconds match both.
+fn le_matcher(threshold: Duration) -> String {
+    let millis = threshold.as_millis();
+    if millis % 1_000 == 0 {
+        let secs = millis / 1_000;
+        format!("le=~\"{secs}(\\\\.0)?\"")
+    } else {
+        let secs = crate::number::format_f64(threshold.as_secs_f64(), 3);
+        format!("le=\"{}\"", escape_string(&secs))
+    }
+}
+
+fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
+    let slo = ids.slo;
+    let selector = ids.selector();
+    let base_ratio = series::error_ratio(BASE_WINDOW);
+    let mut rules = Vec::new();
+    match raw_events(&slo.sli, BASE_WINDOW) {
+        Some((bad, total)) => {
+            rules.push(record(ids, series::BAD_RATE5M.into(), bad));
+            rules.push(record(ids, series::TOTAL_RATE5M.into(), total));
+            rules.push(record(
+                ids,
+                base_ratio.clone(),
+                ratio(
+                    &format!("{}{selector}", series::BAD_RATE5M),
+                    &format!("{}{selector}", series::TOTAL_RATE5M),
+                ),
+            ));
+        }
+        None => rules.push(record(ids, base_ratio.clone(), raw_ratio(slo, BASE_WINDOW))),
+    }
+    for window in slo.alert_windows() {
+        if window == BASE_WINDOW {
+            continue;
+        }
+        let expr = if window < RECORDED_FROM {
+            match raw_events(&slo.sli, window) {
+                Some((bad, total)) => ratio(&bad, &total),
+                None => raw_ratio(slo, window),
+            }
+        } else {
+            long_window_ratio(ids, window)
+        };
+        rules.push(record(ids, series::error_ratio(window), expr));
+    }
+    rules
+}
+
+/// A raw SLI's own ratio; NaN (its zero-traffic answer) is dropped rather than recorded.
+fn raw_ratio(slo: &Slo, window: Duration) -> String {
+    let Sli::Raw { error_ratio } = &slo.sli else {
+        unreachable!("raw_ratio is only called for raw SLIs")
+    };
+    format!("({}) >= 0", with_window(error_ratio, window))
+}
+
+/// Error ratio over a long window from recorded series: event-weighted for event SLIs, a time
+/// average for raw SLIs (which carry no event counts).
+fn long_window_ratio(ids: &SloIds<'_>, window: Duration) -> String {
+    let selector = ids.selector();
+    match &ids.slo.sli {
+        Sli::Raw { .. } => ids.regroup(
+            "avg",
+            format!(
+                "avg_over_time({}{selector}[{window}])",
+                series::error_ratio(BASE_WINDOW)
+            ),
+        ),
+        _ => {
+            let sum = |name: &str| {
+                ids.regroup("sum", format!("sum_over_time({name}{selector}[{window}])"))
+            };
+            ratio(&sum(series::BAD_RATE5M), &sum(series::TOTAL_RATE5M))
+        }
+    }
+}
+
+fn period_rules(ids: &SloIds<'_>) -> Vec<Rule> {
+    let slo = ids.slo;
+    let selector = ids.selector();
+    let budget = format_decimal(slo.budget());
+    vec![
+        record(
+            ids,
+            series::ERROR_RATIO_PERIOD.into(),
+            long_window_ratio(ids, slo.window),
+        ),
+        record(
+            ids,
+            series::BUDGET_REMAINING.into(),
+            format!("1 - {}{selector} / {budget}", series::ERROR_RATIO_PERIOD),
+        ),
+        record(
+            ids,
+            series::OBJECTIVE.into(),
+            format!("vector({})", format_decimal(slo.objective())),
+        ),
+        record(
+            ids,
+            series::ERROR_BUDGET.into(),
+            format!("vector({budget})"),
+        ),
+        record(
+            ids,
+            series::WINDOW_SECONDS.into(),
+            format!("vector({})", slo.window.as_millis() / 1_000),
+        ),
+    ]
+}
+
+/// Text from a spec placed inside an annotation, which Prometheus expands as a Go template:
+/// a literal `{{` would start an action, so it is written as a template printing `{{`.
+pub fn template_literal(text: &str) -> String {
+    text.replace("{{", "{{ \"{{\" }}")
+}
+
+fn alert_rules(ids: &SloIds<'_>) -> Vec<Rule> {
+    let slo = ids.slo;
+    let selector = ids.selector();
+    let budget = format_decimal(slo.budget());
+    slo.tiers
+        .iter()
+        .map(|tier| {
+            let threshold = format!("({} * {budget})", format_decimal(tier.factor));
+            let expr = format!(
+                "{long}{selector} > {threshold}\nand\n{short}{selector} > {threshold}",
+                long = series::error_ratio(tier.long),
+                short = series::error_ratio(tier.short),
+            );
+            let mut labels = slo.alert_labels.clone();
+            labels.insert("severity".into(), tier.severity.as_str().into());
+            labels.insert("slo_long_window".into(), tier.long.to_string());
+            labels.insert("slo_short_window".into(), tier.short.to_string());
+            labels.extend(tier.labels.clone());
+            let mut annotations = default_annotations(ids, tier);
+            annotations.extend(slo.alert_annotations.clone());
+            annotations.extend(tier.annotations.clone());
+            Rule::Alert {
+                alert: slo.alert_name.clone(),
+                expr,
+                for_duration: tier.for_duration.map(|d| d.to_string()),
+                labels,
+                annotations,
+            }
+        })
+        .collect()
+}
+
+/// Where the runbook of an SLO lives: under the spec's base URL, or relative to the repository.
+pub fn runbook_url(service: &Service, slo: &Slo) -> String {
+    let path = format!("{}/{}.md", service.name, slo.name);
+    match &service.runbook_base_url {
+        Some(base) => format!("{base}/{path}"),
+        None => format!("runbooks/{path}"),
+    }
+}
+
+fn default_annotations(ids: &SloIds<'_>, tier: &Tier) -> BTreeMap<String, String> {
+    let (service, slo) = (ids.service, ids.slo);
+    let percent = format_decimal(slo.objective_percent);
+    let spent = crate::number::format_f64(tier.budget_spent_at_fire(slo.window) * 100.0, 2);
+    let exhaustion = crate::duration::humanize_secs(tier.exhaustion_secs(slo.window));
+    let mut description = format!(
+        "{service} {slo_name} (objective {percent}% over {window}) is burning its error budget at least {factor}x too fast: \
+         the error ratio is above {threshold} over both the last {long} and the last {short}. \
+         Sustained, this spends {spent}% of the budget every {long} and empties it in {exhaustion}. \
+         Error ratio over the last {long}: {{{{ $value | humanizePercentage }}}}.",
+        service = service.name,
+        slo_name = slo.name,
+        window = slo.window,
+        factor = format_decimal(tier.factor),
+        threshold = format_decimal(tier.threshold),
+        long = tier.long,
+        short = tier.short,
+    );
+    if let Some(text) = &slo.description {
+        description.push_str(" SLO: ");
+        description.push_str(&template_literal(text));
+    }
+    BTreeMap::from([
+        (
+            "summary".to_string(),
+            format!(
+                "{} {}: error budget burning {}x too fast ({}/{} windows)",
+                service.name,
+                slo.name,
+                format_decimal(tier.factor),
+                tier.long,
+                tier.short
+            ),
+        ),
+        ("description".to_string(), description),
+        ("runbook_url".to_string(), runbook_url(service, slo)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_second_thresholds_match_both_le_spellings() {
+        assert_eq!(le_matcher(Duration::from_secs(1)), r#"le=~"1(\\.0)?""#);
+        assert_eq!(le_matcher(Duration::from_millis(300)), r#"le="0.3""#);
+        assert_eq!(le_matcher(Duration::from_millis(2_500)), r#"le="2.5""#);
+    }
+
+    #[test]
+    fn template_literals_survive_go_templates() {
+        assert_eq!(template_literal("uses {{x}}"), "uses {{ \"{{\" }}x}}");
+        assert_eq!(template_literal("plain"), "plain");
+    }
+}

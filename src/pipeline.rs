@@ -1,0 +1,184 @@
+//! The pipeline: find spec files, read them, validate every service, and build the outputs in memory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Location, Sources};
+use crate::emit;
+use crate::model::Service;
+use crate::output::Output;
+
+/// Errors that stop a run before any spec is judged (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A path could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No spec files in the given paths.
+    #[error("no spec files (`*.yaml`, `*.yml`) found in {0}")]
+    NoSpecs(String),
+    /// Writing outputs failed; earlier outputs are intact.
+    #[error(transparent)]
+    Output(#[from] crate::output::Error),
+}
+
+/// Everything read and judged in one run.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The files read.
+    pub sources: Sources,
+    /// Every diagnostic.
+    pub diagnostics: Diagnostics,
+    /// Services that validated (all of them when there are no errors).
+    pub services: Vec<Service>,
+}
+
+impl Checked {
+    /// Whether the run found errors.
+    pub fn failed(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+}
+
+/// The default input when no paths are given.
+pub const DEFAULT_SPECS: &str = "specs";
+
+/// Lists spec files under `paths` (files as given, directories recursively), sorted, no repeats.
+pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: display(path),
+            source,
+        })?;
+        if meta.is_dir() {
+            collect_dir(path, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| format!("`{}`", display(p))).collect();
+        return Err(Error::NoSpecs(names.join(", ")));
+    }
+    Ok(files)
+}
+
+fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: display(dir),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io {
+            path: display(dir),
+            source,
+        })?;
+        let path = entry.path();
+        if path.is_dir() {
+            collect_dir(&path, files)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A path as shown in diagnostics and headers: relative paths as given, `/`-separated.
+pub fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").unwrap_or(&text).to_string()
+}
+
+/// Reads and validates every spec under `paths`.
+pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
+    let files = spec_files(paths)?;
+    let mut checked = Checked::default();
+    let mut declared: Vec<(String, Location)> = Vec::new();
+    let mut texts = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+            path: display(file),
+            source,
+        })?;
+        texts.push((display(file), text));
+    }
+    for (name, text) in texts {
+        let id = checked.sources.add(name.clone(), text);
+        let text = &checked.sources.files()[id].text;
+        let mut diags = Diagnostics::default();
+        let documents = crate::yaml::load_documents(id, text, &mut diags);
+        for document in &documents {
+            if let Some(spec) = crate::spec::parse_service(document, &mut diags) {
+                if let Some(service) = crate::validate::validate_service(&spec, &name, &mut diags) {
+                    checked.services.push(service);
+                }
+                if let Some(n) = &spec.service {
+                    declared.push((n.value.clone(), n.location));
+                }
+            }
+        }
+        checked.diagnostics.extend(diags);
+    }
+    check_duplicate_services(&mut checked, &declared);
+    Ok(checked)
+}
+
+/// Two files declaring one service would write one output file twice: report every repeat.
+fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) {
+    let mut first: BTreeMap<&str, Location> = BTreeMap::new();
+    for (name, location) in seen {
+        match first.get(name.as_str()) {
+            Some(original) => {
+                let file = checked
+                    .sources
+                    .get(original.source)
+                    .map_or(String::new(), |f| f.name.clone());
+                checked.diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateService,
+                        Some(*location),
+                        format!(
+                            "the service `{name}` is already declared in {file}:{}",
+                            original.line
+                        ),
+                    )
+                    .with_hint(
+                        "each service is compiled to its own file: give it one spec, or rename one",
+                    ),
+                );
+            }
+            None => {
+                first.insert(name, *location);
+            }
+        }
+    }
+    let duplicates: Vec<String> = seen
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| seen.iter().filter(|(m, _)| m == n).count() > 1)
+        .collect();
+    checked.services.retain(|s| !duplicates.contains(&s.name));
+}
+
+/// Builds every output file of the checked services, in memory.
+pub fn build_outputs(services: &[Service]) -> Output {
+    let mut output = Output::default();
+    for service in services {
+        output.insert(
+            format!("{}.rules.yml", service.name),
+            emit::prometheus::render(service),
+        );
+    }
+    output
+}
