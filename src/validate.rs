@@ -276,13 +276,7 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
 
-    let alert_name = validate_alert_name(
-        &spec.alerting,
-        service,
-        name.as_deref(),
-        spec.location,
-        diags,
-    );
+    let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
     let alert_annotations = check_annotations(&spec.alerting.annotations, diags);
     let tiers = match (objective_percent, window) {
