@@ -71,6 +71,10 @@ fn is_document_separator(line: &str) -> bool {
 /// Documents are split on `---` lines and each is padded with blank lines, so the parser's line
 /// numbers stay those of the file. A file with no document at all is an `empty-spec` error.
 pub fn load_documents(source: usize, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
+    if let Some(d) = control_character(source, text) {
+        diags.push(d);
+        return Vec::new();
+    }
     let mut chunks: Vec<(usize, String)> = Vec::new();
     let mut current = String::new();
     let mut start_line = 0;
@@ -131,6 +135,30 @@ pub fn load_documents(source: usize, text: &str, diags: &mut Diagnostics) -> Vec
         );
     }
     documents
+}
+
+/// YAML allows no C0 control characters but tab, LF and CR (nor DEL); a binary file trips this.
+fn control_character(source: usize, text: &str) -> Option<Diagnostic> {
+    for (index, line) in text.split('\n').enumerate() {
+        let found = line.chars().enumerate().find(|(_, c)| {
+            (c.is_control() && !matches!(c, '\t' | '\r')) || *c == '\u{feff}' && index > 0
+        });
+        if let Some((column, c)) = found {
+            return Some(
+                Diagnostic::error(
+                    Code::YamlSyntax,
+                    Some(Location {
+                        source,
+                        line: index + 1,
+                        column: column + 1,
+                    }),
+                    format!("the file contains the control character U+{:04X}, which YAML does not allow", c as u32),
+                )
+                .with_hint("is this a binary file? specs are UTF-8 text"),
+            );
+        }
+    }
+    None
 }
 
 fn has_content(chunk: &str) -> bool {

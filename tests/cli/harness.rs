@@ -1,0 +1,101 @@
+//! Test harness: a temporary project with spec files, the real `slocc` binary, and promtool.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What a command printed and how it exited.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub(crate) fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A temporary working directory holding specs and outputs.
+pub(crate) struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub(crate) fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `text` to `relative` (creating directories) and returns the project.
+    pub(crate) fn file(&self, relative: &str, text: &str) -> &Self {
+        let path = self.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub(crate) fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path().join(relative))
+            .unwrap_or_else(|e| panic!("read {relative}: {e}"))
+    }
+
+    /// Runs `slocc` with `args` in the project directory.
+    pub(crate) fn slocc(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_slocc"))
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .expect("run slocc");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// The promtool binary. A missing promtool fails the test loudly: the README's test command
+/// installs it (Debian package `prometheus`).
+pub(crate) fn promtool() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("promtool"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "promtool is not installed: these tests prove the generated rules on Prometheus's own engine. \
+             Install Debian's `prometheus` package (`apt-get install prometheus`) or run `scripts/test`, which does."
+        )
+    })
+}
+
+/// Runs `promtool <args>` in `dir`; panics with its output unless it succeeds.
+#[track_caller]
+pub(crate) fn promtool_ok(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(promtool())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run promtool");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "promtool {args:?} failed:\n{text}");
+    text
+}

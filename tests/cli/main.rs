@@ -1,0 +1,5 @@
+//! Integration tests: the real `slocc` binary, and its output run on promtool.
+
+mod commands;
+mod harness;
+mod scenarios;

@@ -1,0 +1,468 @@
+//! Alert behaviour proven on Prometheus's own engine: `promtool test rules` scenarios whose
+//! expectations are derived here, independently, from the SRE workbook maths.
+
+use std::fmt::Write as _;
+
+use crate::harness::{promtool_ok, Project};
+
+/// Requests per minute in every scenario.
+const TRAFFIC: f64 = 1_000.0;
+/// Clean history before an incident, so slow windows have a baseline.
+const WARMUP_MIN: u64 = 6 * 60;
+/// Length of steady-state scenarios.
+const STEADY_MIN: u64 = 12 * 60;
+
+/// The workbook's default tiers: (severity, budget %, long minutes, short minutes).
+const POLICY: [(&str, f64, f64, f64); 4] = [
+    ("page", 2.0, 60.0, 5.0),
+    ("page", 5.0, 360.0, 30.0),
+    ("ticket", 10.0, 1_440.0, 120.0),
+    ("ticket", 10.0, 4_320.0, 360.0),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Ratio,
+    Latency,
+}
+
+/// One SLO under test.
+struct Case {
+    objective: &'static str,
+    window_days: u64,
+    kind: Kind,
+}
+
+impl Case {
+    fn budget(&self) -> f64 {
+        1.0 - self.objective.parse::<f64>().unwrap() / 100.0
+    }
+
+    /// (severity, factor, threshold, long, short) for each tier, from the workbook formula.
+    fn tiers(&self) -> Vec<(&'static str, f64, f64, f64, f64)> {
+        let window_min = self.window_days as f64 * 1_440.0;
+        POLICY
+            .iter()
+            .map(|(sev, pct, long, short)| {
+                let factor = pct / 100.0 * window_min / long;
+                (*sev, factor, factor * self.budget(), *long, *short)
+            })
+            .filter(|t| t.2 < 1.0)
+            .collect()
+    }
+
+    fn alert_name(&self) -> &'static str {
+        "ScenarioBudgetBurn"
+    }
+
+    fn spec(&self) -> String {
+        let sli = match self.kind {
+            Kind::Ratio => r#"      ratio:
+        errors: sum(rate(http_requests_total{job="svc", code=~"5.."}[{{window}}]))
+        total: sum(rate(http_requests_total{job="svc"}[{{window}}]))"#
+                .to_string(),
+            Kind::Latency => r#"      latency:
+        metric: http_request_duration_seconds
+        selector: '{job="svc"}'
+        threshold: 300ms"#
+                .to_string(),
+        };
+        format!(
+            r#"apiVersion: slocc/v1
+service: svc
+labels:
+  team: 'say "hi" \ back'
+  flag: "yes"
+slos:
+  - name: scenario
+    objective: {}
+    window: {}d
+    sli:
+{sli}
+    alerting:
+      name: {}
+"#,
+            self.objective,
+            self.window_days,
+            self.alert_name()
+        )
+    }
+}
+
+/// A stretch of traffic: minutes, error ratio, requests per minute.
+struct Phase {
+    minutes: u64,
+    error_ratio: f64,
+    per_minute: f64,
+}
+
+fn phase(minutes: u64, error_ratio: f64) -> Phase {
+    Phase {
+        minutes,
+        error_ratio,
+        per_minute: TRAFFIC,
+    }
+}
+
+/// promtool's expanding notation for a counter growing by `steps` per minute, from 0.
+fn counter(steps: &[(u64, f64)]) -> String {
+    let mut out = String::from("0");
+    let mut value = 0.0_f64;
+    for &(minutes, per_minute) in steps {
+        if minutes == 0 {
+            continue;
+        }
+        let _ = write!(
+            out,
+            " {}+{}x{}",
+            value + per_minute,
+            per_minute,
+            minutes - 1
+        );
+        value += per_minute * minutes as f64;
+    }
+    out
+}
+
+fn input_series(case: &Case, phases: &[Phase]) -> String {
+    let good: Vec<(u64, f64)> = phases
+        .iter()
+        .map(|p| (p.minutes, p.per_minute * (1.0 - p.error_ratio)))
+        .collect();
+    let bad: Vec<(u64, f64)> = phases
+        .iter()
+        .map(|p| (p.minutes, p.per_minute * p.error_ratio))
+        .collect();
+    let all: Vec<(u64, f64)> = phases.iter().map(|p| (p.minutes, p.per_minute)).collect();
+    let mut out = String::new();
+    let mut series = |selector: &str, values: String| {
+        let _ = writeln!(
+            out,
+            "      - series: '{selector}'\n        values: '{values}'"
+        );
+    };
+    match case.kind {
+        Kind::Ratio => {
+            series(
+                r#"http_requests_total{job="svc",code="200"}"#,
+                counter(&good),
+            );
+            series(
+                r#"http_requests_total{job="svc",code="500"}"#,
+                counter(&bad),
+            );
+        }
+        Kind::Latency => {
+            // Good requests land at or under 100ms; bad ones between 300ms and 1s.
+            let bucket = |le: &str| {
+                format!(r#"http_request_duration_seconds_bucket{{job="svc",le="{le}"}}"#)
+            };
+            series(&bucket("0.1"), counter(&good));
+            series(&bucket("0.3"), counter(&good));
+            series(&bucket("1"), counter(&all));
+            series(&bucket("+Inf"), counter(&all));
+        }
+    }
+    out
+}
+
+/// One `promql_expr_test` entry; `expected` is `None` for "no result".
+fn expr_test(out: &mut String, expr: &str, minute: u64, expected: Option<f64>) {
+    let _ = writeln!(out, "      - expr: '{}'", expr.replace('\'', "''"));
+    let _ = writeln!(out, "        eval_time: {minute}m");
+    match expected {
+        None => {
+            let _ = writeln!(out, "        exp_samples: []");
+        }
+        Some(value) => {
+            let _ = writeln!(
+                out,
+                "        exp_samples:\n          - labels: '{{}}'\n            value: {value}"
+            );
+        }
+    }
+}
+
+struct Checks<'a> {
+    case: &'a Case,
+    text: String,
+}
+
+impl Checks<'_> {
+    fn alerts(&self, severity: &str, state: &str) -> String {
+        format!(
+            r#"ALERTS{{alertname="{}",severity="{severity}"{state}}}"#,
+            self.case.alert_name()
+        )
+    }
+
+    fn firing_at(&mut self, severity: &str, minute: u64) {
+        let expr = format!(
+            "clamp_max(count({}), 1)",
+            self.alerts(severity, r#",alertstate="firing""#)
+        );
+        expr_test(&mut self.text, &expr, minute, Some(1.0));
+    }
+
+    fn quiet_at(&mut self, severity: &str, minute: u64) {
+        let expr = format!(
+            "count({})",
+            self.alerts(severity, r#",alertstate="firing""#)
+        );
+        expr_test(&mut self.text, &expr, minute, None);
+    }
+
+    /// Not firing, nor even pending, at any evaluation up to `end`.
+    fn never(&mut self, severity: &str, end: u64) {
+        let expr = format!("count_over_time({}[{end}m])", self.alerts(severity, ""));
+        expr_test(&mut self.text, &expr, end, None);
+    }
+
+    /// `expr` equals `value` to four decimals (promtool compares floats exactly).
+    fn value(&mut self, expr: &str, minute: u64, value: f64) {
+        let rounded = (value * 10_000.0).round() / 10_000.0;
+        expr_test(
+            &mut self.text,
+            &format!("round({expr}, 0.0001)"),
+            minute,
+            Some(rounded),
+        );
+    }
+
+    /// No sample of any recorded series was NaN at any evaluation up to `end`.
+    fn never_nan(&mut self, names: &[String], end: u64) {
+        for name in names {
+            let expr = format!("count_over_time(({name} != {name})[{end}m:1m])");
+            expr_test(&mut self.text, &expr, end, None);
+        }
+    }
+}
+
+/// Writes a promtool test file for `phases` and the checks `add` makes.
+fn scenario(
+    project: &Project,
+    case: &Case,
+    name: &str,
+    phases: &[Phase],
+    add: impl FnOnce(&mut Checks<'_>),
+) -> String {
+    let mut checks = Checks {
+        case,
+        text: String::new(),
+    };
+    add(&mut checks);
+    let file = format!("{name}.test.yml");
+    let text = format!(
+        "# {name}\nrule_files: [out/svc.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{}    promql_expr_test:\n{}",
+        input_series(case, phases),
+        checks.text
+    );
+    project.file(&file, &text);
+    file
+}
+
+fn recorded_names(rules: &str) -> Vec<String> {
+    let mut names: Vec<String> = rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- record: "))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Builds and runs every scenario for one SLO.
+fn prove(case: Case) {
+    let project = Project::new();
+    project.file("spec.yaml", &case.spec());
+    project
+        .slocc(&["compile", "spec.yaml", "-o", "out"])
+        .expect_code(0);
+    let rules = project.read("out/svc.rules.yml");
+    promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
+
+    let tiers = case.tiers();
+    let budget = case.budget();
+    let pages: Vec<_> = tiers.iter().filter(|t| t.0 == "page").collect();
+    let mut files = Vec::new();
+
+    // A full outage after clean history pages within the fastest page tier's time to fire
+    // (threshold x long window): 52 s at 99.9%/30d.
+    let ttf = pages
+        .iter()
+        .map(|t| t.2 * t.3)
+        .fold(f64::INFINITY, f64::min);
+    let t0 = WARMUP_MIN;
+    files.push(scenario(
+        &project,
+        &case,
+        "full-outage",
+        &[phase(t0, 0.0), phase(60, 1.0)],
+        |c| {
+            c.never("page", t0);
+            c.firing_at("page", t0 + ttf.ceil() as u64 + 2);
+            if ttf <= 3.0 {
+                c.firing_at("page", t0 + 5);
+            }
+            if ttf > 3.0 {
+                c.quiet_at("page", t0 + ttf.floor() as u64 - 2);
+            }
+        },
+    ));
+
+    // Steady burns: a severity fires when one of its tiers has a factor below the burn rate,
+    // and never fires when all of its factors are above it.
+    for burn in [2.0, 0.8] {
+        let name = format!("steady-burn-{burn}x");
+        files.push(scenario(
+            &project,
+            &case,
+            &name,
+            &[phase(STEADY_MIN, burn * budget)],
+            |c| {
+                for severity in ["page", "ticket"] {
+                    let factors: Vec<f64> = tiers
+                        .iter()
+                        .filter(|t| t.0 == severity)
+                        .map(|t| t.1)
+                        .collect();
+                    if factors.iter().any(|f| *f < burn / 1.1) {
+                        c.firing_at(severity, STEADY_MIN);
+                    } else if factors.iter().all(|f| *f > burn * 1.1) {
+                        c.never(severity, STEADY_MIN);
+                    }
+                }
+                // Event-weighted period SLI: the budget left is 1 - burn over the data seen.
+                let remaining =
+                    format!(r#"sum(slo:period_error_budget_remaining:ratio{{slo_service="svc"}})"#);
+                c.value(&remaining, STEADY_MIN, 1.0 - burn);
+            },
+        ));
+    }
+
+    // A 5-minute full outage, then recovery: every page tier whose threshold the outage
+    // crosses fires, and paging stops once the outage leaves the short windows (35 minutes
+    // after it began, for the 6h/30m tier).
+    let crossed: Vec<_> = pages.iter().filter(|t| 5.0 / t.3 > t.2 * 1.1).collect();
+    files.push(scenario(
+        &project,
+        &case,
+        "short-outage",
+        &[phase(t0, 0.0), phase(5, 1.0), phase(120, 0.0)],
+        |c| {
+            if crossed.is_empty() {
+                c.never("page", t0 + 125);
+            } else {
+                c.firing_at("page", t0 + 5);
+                let reset = crossed.iter().map(|t| t.4).fold(0.0, f64::max) as u64;
+                c.quiet_at("page", t0 + 5 + reset);
+                c.quiet_at("page", t0 + 120);
+            }
+        },
+    ));
+
+    // Zero traffic: nothing fires, ratios read 0 (no NaN anywhere), the whole budget is left.
+    let names = recorded_names(&rules);
+    let quiet = Phase {
+        minutes: STEADY_MIN,
+        error_ratio: 0.0,
+        per_minute: 0.0,
+    };
+    files.push(scenario(&project, &case, "zero-traffic", &[quiet], |c| {
+        c.never("page", STEADY_MIN);
+        c.never("ticket", STEADY_MIN);
+        c.never_nan(&names, STEADY_MIN);
+        c.value(
+            r#"sum(slo:sli_error:ratio_rate1h{slo_service="svc"})"#,
+            STEADY_MIN,
+            0.0,
+        );
+        c.value(
+            r#"sum(slo:sli_error:ratio_rate3d{slo_service="svc"})"#,
+            STEADY_MIN,
+            0.0,
+        );
+        c.value(
+            r#"sum(slo:period_error_budget_remaining:ratio{slo_service="svc"})"#,
+            STEADY_MIN,
+            1.0,
+        );
+    }));
+
+    // Labels with quotes, backslashes and YAML-1.1 words reach the alert exactly as written.
+    files.push(scenario(&project, &case, "labels", &[phase(t0, 0.0), phase(30, 1.0)], |c| {
+        let expr = format!(
+            r#"clamp_max(count(ALERTS{{alertname="{}",team="say \"hi\" \\ back",flag="yes"}}), 1)"#,
+            case.alert_name()
+        );
+        c.value(&expr, t0 + 30, 1.0);
+    }));
+
+    let mut args = vec!["test", "rules"];
+    args.extend(files.iter().map(String::as_str));
+    promtool_ok(project.path(), &args);
+}
+
+#[test]
+fn ratio_99_percent_30d() {
+    prove(Case {
+        objective: "99",
+        window_days: 30,
+        kind: Kind::Ratio,
+    });
+}
+
+#[test]
+fn ratio_99_9_percent_30d() {
+    prove(Case {
+        objective: "99.9",
+        window_days: 30,
+        kind: Kind::Ratio,
+    });
+}
+
+#[test]
+fn ratio_99_99_percent_30d() {
+    prove(Case {
+        objective: "99.99",
+        window_days: 30,
+        kind: Kind::Ratio,
+    });
+}
+
+#[test]
+fn ratio_99_9_percent_28d() {
+    prove(Case {
+        objective: "99.9",
+        window_days: 28,
+        kind: Kind::Ratio,
+    });
+}
+
+#[test]
+fn ratio_99_9_percent_7d() {
+    prove(Case {
+        objective: "99.9",
+        window_days: 7,
+        kind: Kind::Ratio,
+    });
+}
+
+#[test]
+fn latency_99_percent_30d() {
+    prove(Case {
+        objective: "99",
+        window_days: 30,
+        kind: Kind::Latency,
+    });
+}
+
+#[test]
+fn latency_99_9_percent_30d() {
+    prove(Case {
+        objective: "99.9",
+        window_days: 30,
+        kind: Kind::Latency,
+    });
+}
