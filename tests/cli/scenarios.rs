@@ -335,7 +335,7 @@ fn prove(case: Case) {
                 }
                 // Event-weighted period SLI: the budget left is 1 - burn over the data seen.
                 let remaining =
-                    format!(r#"sum(slo:period_error_budget_remaining:ratio{{slo_service="svc"}})"#);
+                    r#"sum(slo:period_error_budget_remaining:ratio{slo_service="svc"})"#;
                 c.value(&remaining, STEADY_MIN, 1.0 - burn);
             },
         ));
