@@ -336,7 +336,7 @@ fn prove(case: Case) {
                 // Event-weighted period SLI: the budget left is 1 - burn over the data seen.
                 let remaining =
                     r#"sum(slo:period_error_budget_remaining:ratio{slo_service="svc"})"#;
-                c.value(&remaining, STEADY_MIN, 1.0 - burn);
+                c.value(remaining, STEADY_MIN, 1.0 - burn);
             },
         ));
     }
