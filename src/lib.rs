@@ -12,3 +12,4 @@ pub mod promql;
 pub mod spec;
 pub mod validate;
 pub mod yaml;
+pub mod yaml_out;

@@ -85,6 +85,9 @@ impl Output {
         if dir.exists() && !dir.is_dir() {
             return Err(Error::NotADirectory(crate::pipeline::display(dir)));
         }
+        if !dir.exists() {
+            return self.write_new_dir(dir);
+        }
         let mut plan = Vec::new();
         for (relative, content) in &self.files {
             let target = dir.join(safe_relative(relative)?);
@@ -134,6 +137,35 @@ impl Output {
         }
         written.removed = self.remove_stale(dir)?;
         Ok(written)
+    }
+
+    /// A new output directory is built beside its final place and renamed into it whole: one
+    /// rename instead of one per file, and nothing appears until everything is written.
+    fn write_new_dir(&self, dir: &Path) -> Result<Written, Error> {
+        let name = dir
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy());
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        let parent = parent.unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let staging = parent.join(format!(".slocc-tmp-{}-{name}", std::process::id()));
+        let result = (|| -> Result<(), Error> {
+            for (relative, content) in &self.files {
+                let target = staging.join(safe_relative(relative)?);
+                let target_parent = target.parent().unwrap_or(&staging);
+                std::fs::create_dir_all(target_parent).map_err(io(target_parent))?;
+                std::fs::write(&target, content).map_err(io(&target))?;
+            }
+            std::fs::rename(&staging, dir).map_err(io(dir))
+        })();
+        if let Err(error) = result {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(error);
+        }
+        Ok(Written {
+            changed: self.files.keys().cloned().collect(),
+            ..Written::default()
+        })
     }
 
     /// Removes generated files in `dir` (top level) that this output no longer holds.
@@ -201,6 +233,35 @@ mod tests {
         let again = out.write(dir.path()).unwrap();
         assert_eq!(again.unchanged, ["a.rules.yml"]);
         assert!(again.changed.is_empty());
+    }
+
+    #[test]
+    fn a_new_directory_appears_whole_or_not_at_all() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("nested/out");
+        let mut out = Output::default();
+        out.insert("a.rules.yml", generated("a"));
+        out.insert("sub/b.json", generated("b"));
+        assert_eq!(
+            out.write(&dir).unwrap().changed,
+            ["a.rules.yml", "sub/b.json"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("sub/b.json")).unwrap(),
+            generated("b")
+        );
+
+        let mut bad = Output::default();
+        bad.insert("a.rules.yml", generated("a"));
+        bad.insert("../escape", generated("x"));
+        let fresh = root.path().join("fresh");
+        assert!(matches!(bad.write(&fresh), Err(Error::UnsafePath(_))));
+        assert!(!fresh.exists());
+        let names: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "staging left behind: {names:?}");
     }
 
     #[test]

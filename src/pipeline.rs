@@ -121,35 +121,81 @@ pub fn display(path: &Path) -> String {
     }
 }
 
-/// Reads and validates every spec under `paths`.
+/// Maps `f` over `items` on every core, keeping the order of `items` in the result.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, item)| f(c * chunk + i, item))
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// What one file yields: its diagnostics, valid services, and every service name it declares.
+struct FileResult {
+    diagnostics: Diagnostics,
+    services: Vec<Service>,
+    declared: Vec<(String, Location)>,
+}
+
+fn check_file(id: usize, name: &str, text: &str) -> FileResult {
+    let mut result = FileResult {
+        diagnostics: Diagnostics::default(),
+        services: Vec::new(),
+        declared: Vec::new(),
+    };
+    let diags = &mut result.diagnostics;
+    for document in &crate::yaml::load_documents(id, text, diags) {
+        if let Some(spec) = crate::spec::parse_service(document, diags) {
+            if let Some(n) = &spec.service {
+                result.declared.push((n.value.clone(), n.location));
+            }
+            if let Some(service) = crate::validate::validate_service(&spec, name, diags) {
+                result.services.push(service);
+            }
+        }
+    }
+    result
+}
+
+/// Reads and validates every spec under `paths`. Files are judged in parallel; results are
+/// merged in file order, so diagnostics and outputs never depend on scheduling.
 pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
     let files = spec_files(paths)?;
     let mut checked = Checked::default();
-    let mut declared: Vec<(String, Location)> = Vec::new();
-    let mut texts = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
             path: display(file),
             source,
         })?;
-        texts.push((display(file), text));
+        checked.sources.add(display(file), text);
     }
-    for (name, text) in texts {
-        let id = checked.sources.add(name.clone(), text);
-        let text = &checked.sources.files()[id].text;
-        let mut diags = Diagnostics::default();
-        let documents = crate::yaml::load_documents(id, text, &mut diags);
-        for document in &documents {
-            if let Some(spec) = crate::spec::parse_service(document, &mut diags) {
-                if let Some(service) = crate::validate::validate_service(&spec, &name, &mut diags) {
-                    checked.services.push(service);
-                }
-                if let Some(n) = &spec.service {
-                    declared.push((n.value.clone(), n.location));
-                }
-            }
-        }
-        checked.diagnostics.extend(diags);
+    let results = parallel_map(checked.sources.files(), |id, file| {
+        check_file(id, &file.name, &file.text)
+    });
+    let mut declared = Vec::new();
+    for result in results {
+        checked.diagnostics.extend(result.diagnostics);
+        checked.services.extend(result.services);
+        declared.extend(result.declared);
     }
     check_duplicate_services(&mut checked, &declared);
     Ok(checked)
@@ -194,12 +240,15 @@ fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) 
 
 /// Builds every output file of the checked services, in memory.
 pub fn build_outputs(services: &[Service]) -> Output {
-    let mut output = Output::default();
-    for service in services {
-        output.insert(
+    let rendered = parallel_map(services, |_, service| {
+        (
             format!("{}.rules.yml", service.name),
             emit::prometheus::render(service),
-        );
+        )
+    });
+    let mut output = Output::default();
+    for (name, text) in rendered {
+        output.insert(name, text);
     }
     output
 }

@@ -169,7 +169,7 @@ pub fn rule_file(service: &Service) -> RuleFile {
 
 /// Renders the rule file as YAML with its do-not-edit header.
 pub fn render(service: &Service) -> String {
-    let body = serde_yaml::to_string(&rule_file(service))
+    let body = crate::yaml_out::to_string(&rule_file(service))
         .expect("rule files are plain strings and maps, which always serialize");
     format!("{}{body}", header(service))
 }

@@ -281,7 +281,7 @@ fn escaping_survives_promtool_for_every_awkward_value() {
     project.slocc(&["compile"]).expect_code(0);
     promtool_ok(project.path(), &["check", "rules", "out/api.rules.yml"]);
     let rules = project.read("out/api.rules.yml");
-    assert!(rules.contains("{{ \"{{\" }} braces }}"), "{rules}");
+    assert!(rules.contains(r#"{{ \"{{\" }} braces }}"#), "{rules}");
 }
 
 #[test]

@@ -1,0 +1,92 @@
+//! Benchmark: compile a synthetic corpus of 1,000 services x 10 SLOs, and the bundled specs.
+//! Run with `cargo bench --bench compile`; prints wall times and peak RSS (Linux).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SERVICES: usize = 1_000;
+const SLOS_PER_SERVICE: usize = 10;
+
+fn corpus(dir: &Path) {
+    for s in 0..SERVICES {
+        let mut text = format!(
+            "apiVersion: slocc/v1\nservice: svc-{s:04}\nowner: team-{}\nlabels:\n  team: team-{}\nslos:\n",
+            s % 37,
+            s % 37
+        );
+        for n in 0..SLOS_PER_SERVICE {
+            let objective = ["99", "99.5", "99.9", "99.95", "99.99"][n % 5];
+            let window = ["30d", "28d", "7d"][n % 3];
+            let sli = match n % 3 {
+                0 => format!("      ratio:\n        errors: sum(rate(http_requests_total{{job=\"svc-{s}\", route=\"/r{n}\", code=~\"5..\"}}[{{{{window}}}}]))\n        total: sum(rate(http_requests_total{{job=\"svc-{s}\", route=\"/r{n}\"}}[{{{{window}}}}]))\n"),
+                1 => format!("      latency:\n        metric: http_request_duration_seconds\n        selector: '{{job=\"svc-{s}\", route=\"/r{n}\"}}'\n        threshold: 300ms\n"),
+                _ => format!("      ratio:\n        good: sum by (queue) (rate(jobs_total{{job=\"svc-{s}\", outcome=\"ok\"}}[{{{{window}}}}]))\n        total: sum by (queue) (rate(jobs_total{{job=\"svc-{s}\"}}[{{{{window}}}}]))\n"),
+            };
+            text.push_str(&format!(
+                "  - name: slo-{n}\n    description: Synthetic SLO {n} of service {s}.\n    objective: {objective}\n    window: {window}\n    sli:\n{sli}"
+            ));
+        }
+        std::fs::write(dir.join(format!("svc-{s:04}.yaml")), text).unwrap();
+    }
+}
+
+/// Compiles `specs` into `out`; returns the file count and the time of each stage.
+fn compile(specs: &Path, out: &Path) -> (usize, [Duration; 3]) {
+    let start = Instant::now();
+    let checked = slocc::pipeline::check(&[specs.to_path_buf()]).unwrap();
+    assert!(!checked.failed(), "synthetic corpus must be valid");
+    let read_check = start.elapsed();
+    let start = Instant::now();
+    let output = slocc::pipeline::build_outputs(&checked.services);
+    let emit = start.elapsed();
+    let start = Instant::now();
+    output.write(out).unwrap();
+    (output.files().len(), [read_check, emit, start.elapsed()])
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundled = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let small: Vec<Duration> = (0..21)
+        .map(|i| {
+            let start = Instant::now();
+            compile(&bundled, &tmp.path().join(format!("bundled-{}", i % 2)));
+            start.elapsed()
+        })
+        .collect();
+    println!(
+        "bundled specs/: median {:.2} ms over 21 runs",
+        median(small).as_secs_f64() * 1e3
+    );
+
+    let specs = tmp.path().join("corpus");
+    std::fs::create_dir(&specs).unwrap();
+    corpus(&specs);
+    for label in ["fresh output dir", "outputs up to date"] {
+        let start = Instant::now();
+        let (files, [check, emit, write]) = compile(&specs, &tmp.path().join("out"));
+        println!(
+            "{SERVICES} services x {SLOS_PER_SERVICE} SLOs, {label}: {files} files in {:.3} s (read+check {:.3} s, emit {:.3} s, write {:.3} s)",
+            start.elapsed().as_secs_f64(),
+            check.as_secs_f64(),
+            emit.as_secs_f64(),
+            write.as_secs_f64()
+        );
+    }
+    match peak_rss_mib() {
+        Some(mib) => println!("peak RSS: {mib:.1} MiB"),
+        None => println!("peak RSS: not available on this platform"),
+    }
+}
