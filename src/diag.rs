@@ -504,3 +504,19 @@ mod tests {
         assert_eq!(did_you_mean("zzz", &["objective", "window"]), None);
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use super::Code;
+
+    #[test]
+    fn every_code_is_documented() {
+        let docs = include_str!("../docs/diagnostics.md");
+        for code in Code::ALL {
+            assert!(
+                docs.contains(&format!("### `{}`", code.as_str())),
+                "docs/diagnostics.md has no section for `{code}`"
+            );
+        }
+    }
+}
