@@ -23,36 +23,29 @@ impl ser::Error for Error {
 
 /// Serializes `value` (a struct or map at the top) as a block-style YAML document.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let node = value.serialize(NodeSerializer)?;
-    let mut out = String::new();
-    match &node {
-        Node::Map(entries) if !entries.is_empty() => write_map(&mut out, entries, 0),
-        Node::Seq(items) if !items.is_empty() => write_seq(&mut out, items, 0),
-        other => {
-            write_inline(&mut out, other);
-            out.push('\n');
-        }
-    }
+    let mut out = String::with_capacity(4096);
+    value.serialize(Emitter {
+        out: &mut out,
+        place: Place::Top,
+    })?;
     Ok(out)
 }
 
-/// The serialized shape, built first so each container knows whether it is empty.
-enum Node {
-    Null,
-    Scalar(String),
-    Text(String),
-    Seq(Vec<Node>),
-    Map(Vec<(String, Node)>),
+/// Where a value goes, which decides how it starts.
+#[derive(Clone, Copy)]
+enum Place {
+    /// The document itself.
+    Top,
+    /// After `key:` of a mapping whose keys sit at this indentation level.
+    MapValue(usize),
+    /// After `-` of a list whose dashes sit at this indentation level.
+    SeqItem(usize),
 }
 
-fn write_inline(out: &mut String, node: &Node) {
-    match node {
-        Node::Null => out.push_str("null"),
-        Node::Scalar(s) => out.push_str(s),
-        Node::Text(s) => write_flow_string(out, s),
-        Node::Seq(_) => out.push_str("[]"),
-        Node::Map(_) => out.push_str("{}"),
-    }
+/// Streams one value into the output.
+struct Emitter<'a> {
+    out: &'a mut String,
+    place: Place,
 }
 
 fn indent(out: &mut String, level: usize) {
@@ -61,63 +54,152 @@ fn indent(out: &mut String, level: usize) {
     }
 }
 
-fn write_map(out: &mut String, entries: &[(String, Node)], level: usize) {
-    for (key, value) in entries {
-        indent(out, level);
-        write_flow_string(out, key);
-        out.push(':');
-        write_value(out, value, level);
+impl<'a> Emitter<'a> {
+    fn scalar(self, text: &str) -> Result<(), Error> {
+        if !matches!(self.place, Place::Top) {
+            self.out.push(' ');
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+        Ok(())
     }
-}
 
-fn write_seq(out: &mut String, items: &[Node], level: usize) {
-    for item in items {
-        indent(out, level);
-        out.push('-');
-        match item {
-            Node::Map(entries) if !entries.is_empty() => {
-                // The first entry shares the dash's line; the rest align under it.
-                out.push(' ');
-                let mut first = String::new();
-                write_map(&mut first, &entries[..1], level + 1);
-                out.push_str(first.trim_start());
-                write_map(out, &entries[1..], level + 1);
-            }
-            other => write_value(out, other, level),
-        }
-    }
-}
-
-/// Writes what follows `key:` or `-`: an inline scalar, a literal block, or a nested block.
-fn write_value(out: &mut String, value: &Node, level: usize) {
-    match value {
-        Node::Map(entries) if !entries.is_empty() => {
-            out.push('\n');
-            write_map(out, entries, level + 1);
-        }
-        Node::Seq(items) if !items.is_empty() => {
-            out.push('\n');
-            write_seq(out, items, level);
-        }
-        Node::Text(text) if literal_block_ok(text) => {
-            out.push_str(if text.ends_with('\n') {
-                " |\n"
-            } else {
-                " |-\n"
-            });
-            for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
-                if !line.is_empty() {
-                    indent(out, level + 1);
-                    out.push_str(line);
+    fn text(self, text: &str) -> Result<(), Error> {
+        let level = match self.place {
+            Place::Top => None,
+            Place::MapValue(level) | Place::SeqItem(level) => Some(level),
+        };
+        match level {
+            Some(level) if literal_block_ok(text) => {
+                self.out.push_str(if text.ends_with('\n') {
+                    " |\n"
+                } else {
+                    " |-\n"
+                });
+                for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+                    if !line.is_empty() {
+                        indent(self.out, level + 1);
+                        self.out.push_str(line);
+                    }
+                    self.out.push('\n');
                 }
-                out.push('\n');
+            }
+            _ => {
+                if level.is_some() {
+                    self.out.push(' ');
+                }
+                write_flow_string(self.out, text);
+                self.out.push('\n');
             }
         }
-        other => {
-            out.push(' ');
-            write_inline(out, other);
-            out.push('\n');
+        Ok(())
+    }
+
+    fn map(self) -> MapEmitter<'a> {
+        let (level, first_inline) = match self.place {
+            Place::Top => (0, false),
+            Place::MapValue(level) => (level + 1, false),
+            Place::SeqItem(level) => (level + 1, true),
+        };
+        MapEmitter {
+            out: self.out,
+            place: self.place,
+            level,
+            first_inline,
+            entries: 0,
+            key: String::new(),
         }
+    }
+
+    fn seq(self) -> SeqEmitter<'a> {
+        let level = match self.place {
+            Place::Top => 0,
+            // Dashes align with the key, as Prometheus's own examples write them.
+            Place::MapValue(level) => level,
+            Place::SeqItem(level) => level + 1,
+        };
+        SeqEmitter {
+            out: self.out,
+            place: self.place,
+            level,
+            items: 0,
+        }
+    }
+}
+
+/// Writes `{}` or `[]` where a container turned out empty.
+fn empty(out: &mut String, place: Place, text: &str) {
+    if !matches!(place, Place::Top) {
+        out.push(' ');
+    }
+    out.push_str(text);
+    out.push('\n');
+}
+
+struct MapEmitter<'a> {
+    out: &'a mut String,
+    place: Place,
+    level: usize,
+    first_inline: bool,
+    entries: usize,
+    key: String,
+}
+
+impl MapEmitter<'_> {
+    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        if self.entries == 0 {
+            match self.place {
+                Place::MapValue(_) => self.out.push('\n'),
+                Place::SeqItem(_) => self.out.push(' '),
+                Place::Top => {}
+            }
+        }
+        if !(self.first_inline && self.entries == 0) {
+            indent(self.out, self.level);
+        }
+        self.entries += 1;
+        write_flow_string(self.out, key);
+        self.out.push(':');
+        value.serialize(Emitter {
+            out: self.out,
+            place: Place::MapValue(self.level),
+        })
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        if self.entries == 0 {
+            empty(self.out, self.place, "{}");
+        }
+        Ok(())
+    }
+}
+
+struct SeqEmitter<'a> {
+    out: &'a mut String,
+    place: Place,
+    level: usize,
+    items: usize,
+}
+
+impl SeqEmitter<'_> {
+    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if self.items == 0 && !matches!(self.place, Place::Top) {
+            self.out.push('\n');
+        }
+        self.items += 1;
+        indent(self.out, self.level);
+        self.out.push('-');
+        value.serialize(Emitter {
+            out: self.out,
+            place: Place::SeqItem(self.level),
+        })
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        if self.items == 0 {
+            empty(self.out, self.place, "[]");
+        }
+        Ok(())
     }
 }
 
@@ -194,8 +276,6 @@ fn write_flow_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-struct NodeSerializer;
-
 fn float(value: f64) -> String {
     if value.is_nan() {
         ".nan".into()
@@ -212,106 +292,110 @@ fn float(value: f64) -> String {
     }
 }
 
-impl ser::Serializer for NodeSerializer {
-    type Ok = Node;
-    type Error = Error;
-    type SerializeSeq = SeqBuilder;
-    type SerializeTuple = SeqBuilder;
-    type SerializeTupleStruct = SeqBuilder;
-    type SerializeTupleVariant = ser::Impossible<Node, Error>;
-    type SerializeMap = MapBuilder;
-    type SerializeStruct = MapBuilder;
-    type SerializeStructVariant = ser::Impossible<Node, Error>;
+/// Captures a map key as text.
+struct KeySerializer;
 
-    fn serialize_bool(self, v: bool) -> Result<Node, Error> {
-        Ok(Node::Scalar(v.to_string()))
+impl ser::Serializer for KeySerializer {
+    type Ok = String;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<String, Error>;
+    type SerializeTuple = ser::Impossible<String, Error>;
+    type SerializeTupleStruct = ser::Impossible<String, Error>;
+    type SerializeTupleVariant = ser::Impossible<String, Error>;
+    type SerializeMap = ser::Impossible<String, Error>;
+    type SerializeStruct = ser::Impossible<String, Error>;
+    type SerializeStructVariant = ser::Impossible<String, Error>;
+
+    fn serialize_str(self, v: &str) -> Result<String, Error> {
+        Ok(v.to_string())
     }
-    fn serialize_i8(self, v: i8) -> Result<Node, Error> {
+    fn serialize_char(self, v: char) -> Result<String, Error> {
+        Ok(v.to_string())
+    }
+    fn serialize_bool(self, v: bool) -> Result<String, Error> {
+        Ok(v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result<String, Error> {
+        Ok(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<String, Error> {
+        Ok(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<String, Error> {
         self.serialize_i64(v.into())
     }
-    fn serialize_i16(self, v: i16) -> Result<Node, Error> {
+    fn serialize_i16(self, v: i16) -> Result<String, Error> {
         self.serialize_i64(v.into())
     }
-    fn serialize_i32(self, v: i32) -> Result<Node, Error> {
+    fn serialize_i32(self, v: i32) -> Result<String, Error> {
         self.serialize_i64(v.into())
     }
-    fn serialize_i64(self, v: i64) -> Result<Node, Error> {
-        Ok(Node::Scalar(v.to_string()))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Node, Error> {
+    fn serialize_u8(self, v: u8) -> Result<String, Error> {
         self.serialize_u64(v.into())
     }
-    fn serialize_u16(self, v: u16) -> Result<Node, Error> {
+    fn serialize_u16(self, v: u16) -> Result<String, Error> {
         self.serialize_u64(v.into())
     }
-    fn serialize_u32(self, v: u32) -> Result<Node, Error> {
+    fn serialize_u32(self, v: u32) -> Result<String, Error> {
         self.serialize_u64(v.into())
     }
-    fn serialize_u64(self, v: u64) -> Result<Node, Error> {
-        Ok(Node::Scalar(v.to_string()))
+    fn serialize_f32(self, v: f32) -> Result<String, Error> {
+        Ok(float(v.into()))
     }
-    fn serialize_f32(self, v: f32) -> Result<Node, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_f64(self, v: f64) -> Result<Node, Error> {
-        Ok(Node::Scalar(float(v)))
-    }
-    fn serialize_char(self, v: char) -> Result<Node, Error> {
-        Ok(Node::Text(v.to_string()))
-    }
-    fn serialize_str(self, v: &str) -> Result<Node, Error> {
-        Ok(Node::Text(v.to_string()))
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Node, Error> {
-        Err(Error("bytes have no YAML form here".into()))
-    }
-    fn serialize_none(self) -> Result<Node, Error> {
-        Ok(Node::Null)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Node, Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Node, Error> {
-        Ok(Node::Null)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Node, Error> {
-        Ok(Node::Null)
+    fn serialize_f64(self, v: f64) -> Result<String, Error> {
+        Ok(float(v))
     }
     fn serialize_unit_variant(
         self,
         _: &'static str,
         _: u32,
-        variant: &'static str,
-    ) -> Result<Node, Error> {
-        Ok(Node::Text(variant.to_string()))
+        v: &'static str,
+    ) -> Result<String, Error> {
+        Ok(v.to_string())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
-        value: &T,
-    ) -> Result<Node, Error> {
-        value.serialize(self)
+        v: &T,
+    ) -> Result<String, Error> {
+        v.serialize(self)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_none(self) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_unit(self) -> Result<String, Error> {
+        Err(key_error())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Error> {
+        Err(key_error())
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         _: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<Node, Error> {
-        Ok(Node::Map(vec![(
-            variant.to_string(),
-            value.serialize(self)?,
-        )]))
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, Error> {
+        Err(key_error())
     }
-    fn serialize_seq(self, len: Option<usize>) -> Result<SeqBuilder, Error> {
-        Ok(SeqBuilder(Vec::with_capacity(len.unwrap_or(0))))
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_error())
     }
-    fn serialize_tuple(self, len: usize) -> Result<SeqBuilder, Error> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_error())
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<SeqBuilder, Error> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_error())
     }
     fn serialize_tuple_variant(
         self,
@@ -320,16 +404,13 @@ impl ser::Serializer for NodeSerializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(Error("tuple variants have no YAML form here".into()))
+        Err(key_error())
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<MapBuilder, Error> {
-        Ok(MapBuilder {
-            entries: Vec::with_capacity(len.unwrap_or(0)),
-            key: None,
-        })
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_error())
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<MapBuilder, Error> {
-        self.serialize_map(Some(len))
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(key_error())
     }
     fn serialize_struct_variant(
         self,
@@ -338,88 +419,205 @@ impl ser::Serializer for NodeSerializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(Error("struct variants have no YAML form here".into()))
+        Err(key_error())
     }
 }
 
-struct SeqBuilder(Vec<Node>);
+fn key_error() -> Error {
+    Error("map keys must be strings or numbers".into())
+}
 
-impl ser::SerializeSeq for SeqBuilder {
-    type Ok = Node;
+fn unsupported(what: &str) -> Error {
+    Error(format!("{what} have no YAML form here"))
+}
+
+impl<'a> ser::Serializer for Emitter<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = SeqEmitter<'a>;
+    type SerializeTuple = SeqEmitter<'a>;
+    type SerializeTupleStruct = SeqEmitter<'a>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = MapEmitter<'a>;
+    type SerializeStruct = MapEmitter<'a>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.scalar(if v { "true" } else { "false" })
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.scalar(&v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.scalar(&v.to_string())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.scalar(&float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.text(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.text(v)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(unsupported("bytes"))
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.scalar("null")
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.scalar("null")
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.scalar("null")
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.text(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let mut map = self.map();
+        map.entry(variant, value)?;
+        map.finish()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<SeqEmitter<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<SeqEmitter<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<SeqEmitter<'a>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(unsupported("tuple variants"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<MapEmitter<'a>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<MapEmitter<'a>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(unsupported("struct variants"))
+    }
+}
+
+impl ser::SerializeSeq for SeqEmitter<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.0.push(value.serialize(NodeSerializer)?);
-        Ok(())
+        self.item(value)
     }
-    fn end(self) -> Result<Node, Error> {
-        Ok(Node::Seq(self.0))
+    fn end(self) -> Result<(), Error> {
+        self.finish()
     }
 }
 
-impl ser::SerializeTuple for SeqBuilder {
-    type Ok = Node;
+impl ser::SerializeTuple for SeqEmitter<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
+        self.item(value)
     }
-    fn end(self) -> Result<Node, Error> {
-        ser::SerializeSeq::end(self)
+    fn end(self) -> Result<(), Error> {
+        self.finish()
     }
 }
 
-impl ser::SerializeTupleStruct for SeqBuilder {
-    type Ok = Node;
+impl ser::SerializeTupleStruct for SeqEmitter<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
+        self.item(value)
     }
-    fn end(self) -> Result<Node, Error> {
-        ser::SerializeSeq::end(self)
+    fn end(self) -> Result<(), Error> {
+        self.finish()
     }
 }
 
-struct MapBuilder {
-    entries: Vec<(String, Node)>,
-    key: Option<String>,
-}
-
-impl ser::SerializeMap for MapBuilder {
-    type Ok = Node;
+impl ser::SerializeMap for MapEmitter<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(match key.serialize(NodeSerializer)? {
-            Node::Text(s) | Node::Scalar(s) => s,
-            _ => return Err(Error("map keys must be strings or numbers".into())),
-        });
+        self.key = key.serialize(KeySerializer)?;
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| Error("map value without a key".into()))?;
-        self.entries.push((key, value.serialize(NodeSerializer)?));
-        Ok(())
+        let key = std::mem::take(&mut self.key);
+        self.entry(&key, value)
     }
-    fn end(self) -> Result<Node, Error> {
-        Ok(Node::Map(self.entries))
+    fn end(self) -> Result<(), Error> {
+        self.finish()
     }
 }
 
-impl ser::SerializeStruct for MapBuilder {
-    type Ok = Node;
+impl ser::SerializeStruct for MapEmitter<'_> {
+    type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.entries
-            .push((key.to_string(), value.serialize(NodeSerializer)?));
-        Ok(())
+        self.entry(key, value)
     }
-    fn end(self) -> Result<Node, Error> {
-        Ok(Node::Map(self.entries))
+    fn end(self) -> Result<(), Error> {
+        self.finish()
     }
 }
 
