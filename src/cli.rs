@@ -44,6 +44,9 @@ enum Command {
         /// Output directory; only files slocc generated there are replaced or removed.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
+        /// Write nothing; exit 1 with a diff when the output directory is stale or incomplete.
+        #[arg(long)]
+        check: bool,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
@@ -86,6 +89,8 @@ pub enum Config {
         paths: Vec<PathBuf>,
         /// Output directory.
         out: PathBuf,
+        /// Compare instead of writing.
+        check: bool,
         /// Diagnostics format.
         format: Format,
     },
@@ -106,9 +111,15 @@ impl From<Args> for Config {
                 paths: default_paths(paths),
                 format: format.into(),
             },
-            Command::Compile { paths, out, format } => Config::Compile {
+            Command::Compile {
+                paths,
+                out,
+                check,
+                format,
+            } => Config::Compile {
                 paths: default_paths(paths),
                 out,
+                check,
                 format: format.into(),
             },
         }
@@ -166,7 +177,12 @@ pub fn run(
             }
             Ok(EXIT_OK)
         }
-        Config::Compile { paths, out, format } => {
+        Config::Compile {
+            paths,
+            out,
+            check,
+            format,
+        } => {
             let checked = match pipeline::check(paths) {
                 Ok(c) => c,
                 Err(e) => return usage_error(stderr, &e),
@@ -180,6 +196,9 @@ pub fn run(
                 return Ok(EXIT_INVALID);
             }
             let output = pipeline::build_outputs(&checked.services);
+            if *check {
+                return check_outputs(&output, out, stdout, stderr);
+            }
             match output.write(out) {
                 Ok(written) => {
                     if *format == Format::Human {
@@ -202,6 +221,49 @@ pub fn run(
             }
         }
     }
+}
+
+/// `compile --check`: the diff of every stale file on stdout, a summary on stderr.
+fn check_outputs(
+    output: &crate::output::Output,
+    out: &std::path::Path,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let stale = match output.stale(out) {
+        Ok(s) => s,
+        Err(e) => return usage_error(stderr, &e),
+    };
+    let dir = pipeline::display(out);
+    for file in &stale {
+        let old_name = format!("a/{dir}/{}", file.path);
+        let new_name = format!("b/{dir}/{}", file.path);
+        let diff = crate::output::unified_diff(
+            file.on_disk.as_deref().unwrap_or(""),
+            file.generated.as_deref().unwrap_or(""),
+            &old_name,
+            &new_name,
+        );
+        stdout.write_all(diff.as_bytes())?;
+    }
+    if stale.is_empty() {
+        writeln!(
+            stderr,
+            "{dir} is up to date ({} files)",
+            output.files().len()
+        )?;
+        return Ok(EXIT_OK);
+    }
+    let names: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
+    writeln!(
+        stderr,
+        "{dir} is stale: {} file{} differ{} from the specs ({}); run `slocc compile` and commit the result",
+        stale.len(),
+        plural(stale.len()),
+        if stale.len() == 1 { "s" } else { "" },
+        names.join(", ")
+    )?;
+    Ok(EXIT_INVALID)
 }
 
 fn slo_count(checked: &pipeline::Checked) -> usize {
@@ -253,6 +315,7 @@ mod tests {
             Config::Compile {
                 paths: vec![PathBuf::from("specs")],
                 out: PathBuf::from("out"),
+                check: false,
                 format: Format::Human
             }
         );

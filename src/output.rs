@@ -34,6 +34,29 @@ pub struct Output {
     files: BTreeMap<String, String>,
 }
 
+/// One file whose content on disk differs from what this run generates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// Path relative to the output directory.
+    pub path: String,
+    /// What is on disk (`None`: missing).
+    pub on_disk: Option<String>,
+    /// What would be written (`None`: a generated file this run no longer produces).
+    pub generated: Option<String>,
+}
+
+/// A unified diff of two texts, or an empty string when they are equal.
+pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_name, new_name)
+        .to_string()
+}
+
 /// What writing did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Written {
@@ -177,6 +200,32 @@ impl Output {
             removed.push(stale);
         }
         Ok(removed)
+    }
+
+    /// Compares with `dir` without writing: files missing, different, or generated earlier and
+    /// no longer produced. Empty when the directory is up to date.
+    pub fn stale(&self, dir: &Path) -> Result<Vec<Stale>, Error> {
+        let mut out = Vec::new();
+        for (relative, content) in &self.files {
+            let path = dir.join(safe_relative(relative)?);
+            let on_disk = std::fs::read_to_string(&path).ok();
+            if on_disk.as_deref() != Some(content.as_str()) {
+                out.push(Stale {
+                    path: relative.clone(),
+                    on_disk,
+                    generated: Some(content.clone()),
+                });
+            }
+        }
+        for relative in self.stale_files(dir)? {
+            let on_disk = std::fs::read_to_string(dir.join(&relative)).ok();
+            out.push(Stale {
+                path: relative,
+                on_disk,
+                generated: None,
+            });
+        }
+        Ok(out)
     }
 
     /// Generated files in `dir` (top level) that this output does not hold, sorted.

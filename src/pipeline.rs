@@ -179,15 +179,24 @@ fn check_file(id: usize, name: &str, text: &str) -> FileResult {
 /// Reads and validates every spec under `paths`. Files are judged in parallel; results are
 /// merged in file order, so diagnostics and outputs never depend on scheduling.
 pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
-    let files = spec_files(paths)?;
-    let mut checked = Checked::default();
-    for file in &files {
+    let mut sources = Sources::default();
+    for file in &spec_files(paths)? {
         let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
             path: display(file),
             source,
         })?;
-        checked.sources.add(display(file), text);
+        sources.add(display(file), text);
     }
+    Ok(check_sources(sources))
+}
+
+/// Validates specs already read (for example from a git revision), named as they should be
+/// shown in diagnostics and headers.
+pub fn check_sources(sources: Sources) -> Checked {
+    let mut checked = Checked {
+        sources,
+        ..Checked::default()
+    };
     let results = parallel_map(checked.sources.files(), |id, file| {
         check_file(id, &file.name, &file.text)
     });
@@ -198,7 +207,7 @@ pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
         declared.extend(result.declared);
     }
     check_duplicate_services(&mut checked, &declared);
-    Ok(checked)
+    checked
 }
 
 /// Two files declaring one service would write one output file twice: report every repeat.

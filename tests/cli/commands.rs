@@ -307,3 +307,52 @@ fn generated_rules_for_the_reference_spec_are_stable() {
         project.read("out/checkout-api.rules.yml")
     );
 }
+
+#[test]
+fn compile_check_reports_stale_and_missing_outputs_without_writing() {
+    let project = Project::new();
+    project.file("specs/api.yaml", GOOD);
+    let run = project.slocc(&["compile", "--check"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("out is stale: 1 file differs"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("+++ b/out/api.rules.yml"),
+        "{}",
+        run.stdout
+    );
+    assert!(!project.path().join("out").exists());
+
+    project.slocc(&["compile"]).expect_code(0);
+    let run = project.slocc(&["compile", "--check"]);
+    run.expect_code(0);
+    assert!(run.stdout.is_empty());
+
+    project.file("specs/api.yaml", &GOOD.replace("99.9", "99.5"));
+    let before = project.read("out/api.rules.yml");
+    let run = project.slocc(&["compile", "--check"]);
+    run.expect_code(1);
+    assert!(run.stdout.contains("-      slo:sli_error:ratio_rate1h{slo_service=\"api\", slo_name=\"availability\"} > (14.4 * 0.001)"), "{}", run.stdout);
+    assert!(run.stdout.contains("+      slo:sli_error:ratio_rate1h{slo_service=\"api\", slo_name=\"availability\"} > (14.4 * 0.005)"), "{}", run.stdout);
+    assert_eq!(
+        project.read("out/api.rules.yml"),
+        before,
+        "--check must not write"
+    );
+
+    project.file(
+        "specs/api.yaml",
+        &GOOD.replace("service: api", "service: renamed"),
+    );
+    let run = project.slocc(&["compile", "--check"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("api.rules.yml, renamed.rules.yml")
+            || run.stderr.contains("renamed.rules.yml, api.rules.yml"),
+        "{}",
+        run.stderr
+    );
+}
