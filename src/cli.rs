@@ -51,6 +51,34 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
     },
+    /// Explain SLOs in numbers: budget, burn tiers, and what a simulated incident would fire.
+    Explain {
+        /// Spec files or directories (default: `specs/`).
+        paths: Vec<PathBuf>,
+        /// Only this SLO: `name` or `service/name`.
+        #[arg(long)]
+        slo: Option<String>,
+        /// Simulate an incident with this error ratio (0 < R <= 1), e.g. 0.05 for 5% errors.
+        #[arg(long, value_name = "R")]
+        error_ratio: Option<f64>,
+        /// How long the simulated incident lasts (Prometheus duration); default: without end.
+        #[arg(long, value_name = "DURATION", requires = "error_ratio")]
+        duration: Option<String>,
+        /// Traffic in events per second, to express the budget as a number of bad events.
+        #[arg(long, value_name = "EVENTS_PER_SECOND")]
+        traffic: Option<f64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// Readable tables.
+    Human,
+    /// A JSON array of SLO reports.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -74,7 +102,7 @@ impl From<FormatArg> for Format {
 }
 
 /// What to run, independent of clap.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Config {
     /// `slocc check`.
     Check {
@@ -93,6 +121,21 @@ pub enum Config {
         check: bool,
         /// Diagnostics format.
         format: Format,
+    },
+    /// `slocc explain`.
+    Explain {
+        /// Inputs.
+        paths: Vec<PathBuf>,
+        /// Only this SLO (`name` or `service/name`).
+        slo: Option<String>,
+        /// Error ratio of a simulated incident.
+        error_ratio: Option<f64>,
+        /// Its length, as written.
+        duration: Option<String>,
+        /// Events per second.
+        traffic: Option<f64>,
+        /// JSON instead of tables.
+        json: bool,
     },
 }
 
@@ -121,6 +164,21 @@ impl From<Args> for Config {
                 out,
                 check,
                 format: format.into(),
+            },
+            Command::Explain {
+                paths,
+                slo,
+                error_ratio,
+                duration,
+                traffic,
+                format,
+            } => Config::Explain {
+                paths: default_paths(paths),
+                slo,
+                error_ratio,
+                duration,
+                traffic,
+                json: format == ReportFormat::Json,
             },
         }
     }
@@ -154,6 +212,7 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> std::io::Result<i32> {
     match config {
+        Config::Explain { .. } => run_explain(config, stdout, stderr),
         Config::Check { paths, format } => {
             let checked = match pipeline::check(paths) {
                 Ok(c) => c,
@@ -221,6 +280,89 @@ pub fn run(
             }
         }
     }
+}
+
+/// `slocc explain`: reports for every SLO (or one), with an optional simulated incident.
+fn run_explain(
+    config: &Config,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let Config::Explain {
+        paths,
+        slo,
+        error_ratio,
+        duration,
+        traffic,
+        json,
+    } = config
+    else {
+        unreachable!("run_explain is only called for explain")
+    };
+    let incident = match error_ratio {
+        None => None,
+        Some(r) if *r > 0.0 && *r <= 1.0 => {
+            let duration = match duration.as_deref().map(crate::duration::Duration::parse) {
+                None => None,
+                Some(Ok(d)) if !d.is_zero() => Some(d),
+                Some(Ok(_)) => return usage_error(stderr, &"--duration must be longer than 0s"),
+                Some(Err(e)) => return usage_error(stderr, &format!("--duration: {e}")),
+            };
+            Some(crate::explain::IncidentSpec {
+                error_ratio: *r,
+                duration,
+            })
+        }
+        Some(r) => {
+            return usage_error(
+                stderr,
+                &format!(
+                    "--error-ratio {r} is not in (0, 1]: give a ratio such as 0.05 for 5% errors"
+                ),
+            );
+        }
+    };
+    if traffic.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
+        return usage_error(
+            stderr,
+            &"--traffic must be a positive number of events per second",
+        );
+    }
+    let checked = match pipeline::check(paths) {
+        Ok(c) => c,
+        Err(e) => return usage_error(stderr, &e),
+    };
+    report(&checked, Format::Human, stdout, stderr)?;
+    if checked.failed() {
+        return Ok(EXIT_INVALID);
+    }
+    let reports: Vec<_> = checked
+        .services
+        .iter()
+        .flat_map(|service| service.slos.iter().map(move |s| (service, s)))
+        .filter(|(service, s)| {
+            slo.as_deref().is_none_or(|wanted| {
+                wanted == s.name || wanted == format!("{}/{}", service.name, s.name)
+            })
+        })
+        .map(|(service, s)| crate::explain::explain(service, s, *traffic, incident))
+        .collect();
+    if reports.is_empty() {
+        return usage_error(
+            stderr,
+            &format!(
+                "no SLO named `{}` in the specs",
+                slo.as_deref().unwrap_or("")
+            ),
+        );
+    }
+    let text = if *json {
+        serde_json::to_string_pretty(&reports).map_err(std::io::Error::other)? + "\n"
+    } else {
+        crate::explain::render_human(&reports)
+    };
+    stdout.write_all(text.as_bytes())?;
+    Ok(EXIT_OK)
 }
 
 /// `compile --check`: the diff of every stale file on stdout, a summary on stderr.

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod diag;
 pub mod duration;
 pub mod emit;
+pub mod explain;
 pub mod model;
 pub mod number;
 pub mod output;

@@ -26,9 +26,9 @@ use crate::number::format_decimal;
 use crate::promql::{escape_string, matchers, with_window};
 
 /// Windows from this length up are computed from the recorded 5m rates.
-const RECORDED_FROM: Duration = Duration::from_secs(86_400);
+pub const RECORDED_FROM: Duration = Duration::from_secs(86_400);
 /// The base window every SLO records.
-const BASE_WINDOW: Duration = Duration::from_secs(300);
+pub const BASE_WINDOW: Duration = Duration::from_secs(300);
 /// Evaluation interval of the SLI and alert group.
 pub const SLI_INTERVAL: Duration = Duration::from_secs(60);
 /// Evaluation interval of the period and metadata group.

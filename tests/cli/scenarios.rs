@@ -466,3 +466,77 @@ fn latency_99_9_percent_30d() {
         kind: Kind::Latency,
     });
 }
+
+/// `slocc explain` and Prometheus's engine agree: for an incident of 5% errors for 2h, every
+/// tier starts and stops firing in promtool within one evaluation interval of what explain says.
+#[test]
+fn explain_agrees_with_promtool() {
+    let case = Case {
+        objective: "99.9",
+        window_days: 30,
+        kind: Kind::Ratio,
+    };
+    let project = Project::new();
+    project.file("spec.yaml", &case.spec());
+    project
+        .slocc(&["compile", "spec.yaml", "-o", "out"])
+        .expect_code(0);
+    let run = project.slocc(&[
+        "explain",
+        "spec.yaml",
+        "--error-ratio",
+        "0.05",
+        "--duration",
+        "2h",
+        "--format",
+        "json",
+    ]);
+    run.expect_code(0);
+    let reports: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let outcomes = reports[0]["incident"]["tiers"].as_array().unwrap().clone();
+    assert_eq!(outcomes.len(), 4);
+
+    // A full 3d window of clean history, so every window starts clean as explain assumes.
+    let t0 = 3 * 1_440 + 10;
+    let after = 8 * 60;
+    let file = scenario(
+        &project,
+        &case,
+        "explain",
+        &[phase(t0, 0.0), phase(120, 0.05), phase(after, 0.0)],
+        |c| {
+            for outcome in &outcomes {
+                let window = outcome["long_window"].as_str().unwrap();
+                let firing = format!(
+                    r#"count(ALERTS{{alertname="{}",slo_long_window="{window}",alertstate="firing"}})"#,
+                    case.alert_name()
+                );
+                let fires = outcome["fires_at_seconds"]
+                    .as_f64()
+                    .expect("every tier fires") as u64
+                    / 60;
+                let stops = outcome["stops_at_seconds"]
+                    .as_f64()
+                    .expect("every tier stops") as u64
+                    / 60;
+                // Explain names the first evaluation that fires and the first that no longer does;
+                // promtool must agree to within one evaluation interval either side.
+                expr_test(&mut c.text, &firing, t0 + fires - 2, None);
+                expr_test(
+                    &mut c.text,
+                    &format!("clamp_max({firing}, 1)"),
+                    t0 + fires + 1,
+                    Some(1.0),
+                );
+                expr_test(
+                    &mut c.text,
+                    &format!("clamp_max({firing}, 1)"),
+                    t0 + stops - 2,
+                    Some(1.0),
+                );
+                expr_test(&mut c.text, &firing, t0 + stops + 1, None);
+            }
+        },
+    );
+    promtool_ok(project.path(), &["test", "rules", &file]);
+}
