@@ -51,6 +51,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
     },
+    /// Compare two versions of the specs: what changes for paging, then the generated files' diff.
+    ///
+    /// `slocc diff OLD NEW` compares two spec files or directories; `slocc diff --base REV
+    /// [PATHS]` compares the specs at a git revision with the working tree. Exit codes: 0 no
+    /// change, 1 changes found, 2 error.
+    Diff {
+        /// OLD and NEW; with `--base`, the spec paths to compare (default: `specs/`).
+        paths: Vec<PathBuf>,
+        /// Compare the specs at this git revision with the working tree.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+        /// Colour in human output.
+        #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+        color: ColorArg,
+    },
     /// Explain SLOs in numbers: budget, burn tiers, and what a simulated incident would fire.
     Explain {
         /// Spec files or directories (default: `specs/`).
@@ -71,6 +89,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// Readable, coloured on a terminal.
+    Human,
+    /// A pull-request comment.
+    Markdown,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    /// Colour when writing to a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,6 +139,17 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// The two sides of a diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffSides {
+    /// Two paths.
+    Paths(PathBuf, PathBuf),
+    /// A git revision against the working tree, for these paths.
+    Base(String, Vec<PathBuf>),
+    /// Not two paths and no `--base`: a usage error to report.
+    Invalid(String),
+}
+
 /// What to run, independent of clap.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Config {
@@ -121,6 +170,15 @@ pub enum Config {
         check: bool,
         /// Diagnostics format.
         format: Format,
+    },
+    /// `slocc diff`.
+    Diff {
+        /// What to compare.
+        sides: DiffSides,
+        /// `human`, `markdown` or `json`.
+        format: String,
+        /// ANSI colours in human output.
+        color: bool,
     },
     /// `slocc explain`.
     Explain {
@@ -165,6 +223,30 @@ impl From<Args> for Config {
                 check,
                 format: format.into(),
             },
+            Command::Diff {
+                paths,
+                base,
+                format,
+                color,
+            } => {
+                use std::io::IsTerminal;
+                let sides = match (base, paths.len()) {
+                    (Some(rev), _) => DiffSides::Base(rev, default_paths(paths)),
+                    (None, 2) => DiffSides::Paths(paths[0].clone(), paths[1].clone()),
+                    (None, n) => DiffSides::Invalid(format!(
+                        "`slocc diff` takes OLD and NEW paths (got {n}), or `--base REV [PATHS]`"
+                    )),
+                };
+                Config::Diff {
+                    sides,
+                    format: format!("{format:?}").to_lowercase(),
+                    color: match color {
+                        ColorArg::Always => true,
+                        ColorArg::Never => false,
+                        ColorArg::Auto => std::io::stdout().is_terminal(),
+                    },
+                }
+            }
             Command::Explain {
                 paths,
                 slo,
@@ -213,6 +295,11 @@ pub fn run(
 ) -> std::io::Result<i32> {
     match config {
         Config::Explain { .. } => run_explain(config, stdout, stderr),
+        Config::Diff {
+            sides,
+            format,
+            color,
+        } => run_diff(sides, format, *color, stdout, stderr),
         Config::Check { paths, format } => {
             let checked = match pipeline::check(paths) {
                 Ok(c) => c,
@@ -280,6 +367,102 @@ pub fn run(
             }
         }
     }
+}
+
+/// Checks one side of a diff; invalid specs there are an error of the comparison (exit 2).
+fn diff_side(
+    label: &str,
+    checked: Result<pipeline::Checked, pipeline::Error>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<Result<pipeline::Checked, i32>> {
+    let checked = match checked {
+        Ok(c) => c,
+        Err(e) => return usage_error(stderr, &format!("{label}: {e}")).map(Err),
+    };
+    if checked.failed() {
+        report(&checked, Format::Human, stdout, stderr)?;
+        return usage_error(
+            stderr,
+            &format!("{label} has invalid specs; fix them to compare"),
+        )
+        .map(Err);
+    }
+    Ok(Ok(checked))
+}
+
+fn run_diff(
+    sides: &DiffSides,
+    format: &str,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let (old, new) = match sides {
+        DiffSides::Invalid(message) => return usage_error(stderr, message),
+        DiffSides::Paths(a, b) => (
+            pipeline::check(std::slice::from_ref(a)),
+            pipeline::check(std::slice::from_ref(b)),
+        ),
+        DiffSides::Base(rev, paths) => (
+            crate::diff::sources_at_revision(rev, paths).map(pipeline::check_sources),
+            pipeline::check(paths),
+        ),
+    };
+    let old = match diff_side("the old side", old, stdout, stderr)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let new = match diff_side("the new side", new, stdout, stderr)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    // Two directories name their files differently; generated headers should not differ for it.
+    let rooted = |services: &[crate::model::Service], root: Option<&PathBuf>| {
+        let mut services = services.to_vec();
+        if let Some(root) = root {
+            let prefix = format!("{}/", pipeline::display(root));
+            for s in &mut services {
+                if let Some(rest) = s.source.strip_prefix(&prefix) {
+                    s.source = rest.to_string();
+                }
+            }
+        }
+        services
+    };
+    let (old_root, new_root) = match sides {
+        DiffSides::Paths(a, b) => (Some(a), Some(b)),
+        _ => (None, None),
+    };
+    let (mut old_services, new_services) = (
+        rooted(&old.services, old_root),
+        rooted(&new.services, new_root),
+    );
+    if let (Some(a), Some(b)) = (old_root, new_root) {
+        // Two single files: compare as if the old one were at the new one's path.
+        if a.is_file() && b.is_file() {
+            for s in &mut old_services {
+                s.source = pipeline::display(b);
+            }
+        }
+    }
+    let report = crate::diff::compare(
+        &old_services,
+        &new_services,
+        &pipeline::build_outputs(&old_services),
+        &pipeline::build_outputs(&new_services),
+    );
+    let text = match format {
+        "markdown" => crate::diff::render_markdown(&report),
+        "json" => serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n",
+        _ => crate::diff::render_human(&report, color),
+    };
+    stdout.write_all(text.as_bytes())?;
+    Ok(if report.has_changes() {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    })
 }
 
 /// `slocc explain`: reports for every SLO (or one), with an optional simulated incident.

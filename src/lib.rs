@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod duration;
 pub mod emit;
 pub mod explain;

@@ -22,6 +22,9 @@ pub enum Error {
     /// No spec files in the given paths.
     #[error("no spec files (`*.yaml`, `*.yml`) found in {0}")]
     NoSpecs(String),
+    /// Reading specs from git failed (unknown revision, not a repository).
+    #[error("{0}")]
+    Git(String),
     /// Writing outputs failed; earlier outputs are intact.
     #[error(transparent)]
     Output(#[from] crate::output::Error),

@@ -2,4 +2,5 @@
 
 mod commands;
 mod harness;
+mod review;
 mod scenarios;

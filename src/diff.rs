@@ -1,0 +1,567 @@
+//! `slocc diff`: what a spec change does to paging, in numbers, then the generated files' diff.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::duration::humanize_secs;
+use crate::model::{Service, Slo, Tier};
+use crate::number::{format_decimal, format_f64};
+use crate::output::{unified_diff, Output};
+
+/// The whole change report.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Report {
+    /// Per-SLO changes, by service then SLO.
+    pub slos: Vec<SloChange>,
+    /// Unified diffs of generated files that differ.
+    pub files: Vec<FileDiff>,
+}
+
+impl Report {
+    /// Whether anything changed.
+    pub fn has_changes(&self) -> bool {
+        !self.slos.is_empty() || !self.files.is_empty()
+    }
+}
+
+/// One generated file's diff.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileDiff {
+    /// File name in the output directory.
+    pub path: String,
+    /// Unified diff.
+    pub diff: String,
+}
+
+/// What happened to one SLO.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SloChange {
+    /// Service name.
+    pub service: String,
+    /// SLO name (the new one when renamed).
+    pub slo: String,
+    /// `added`, `removed`, `renamed` or `changed`.
+    pub kind: ChangeKind,
+    /// The old name, when renamed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// The individual changes, in words and numbers.
+    pub details: Vec<Detail>,
+}
+
+/// Kind of SLO change.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// New SLO.
+    Added,
+    /// SLO gone.
+    Removed,
+    /// Same SLI, new name.
+    Renamed,
+    /// Same name, something differs.
+    Changed,
+}
+
+/// One change, with old and new values where they apply.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Detail {
+    /// What changed: `objective`, `window`, `sli`, `alert-name`, `tier-added`, `tier-removed`,
+    /// `tier`, `label`, `annotation`, `summary`.
+    pub what: String,
+    /// The change in one line.
+    pub text: String,
+    /// Old value, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    /// New value, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+fn detail(what: &str, text: String, old: Option<String>, new: Option<String>) -> Detail {
+    Detail {
+        what: what.to_string(),
+        text,
+        old,
+        new,
+    }
+}
+
+fn slo_summary(slo: &Slo) -> String {
+    let pages = slo
+        .tiers
+        .iter()
+        .filter(|t| t.severity.as_str() == "page")
+        .count();
+    format!(
+        "{}% over {}, allowed full outage {}, {} page and {} ticket tier{}, alert `{}`",
+        format_decimal(slo.objective_percent),
+        slo.window,
+        humanize_secs(slo.full_outage_budget_secs()),
+        pages,
+        slo.tiers.len() - pages,
+        if slo.tiers.len() == 1 { "" } else { "s" },
+        slo.alert_name
+    )
+}
+
+fn tier_key(t: &Tier) -> String {
+    format!("{} {}/{}", t.severity.as_str(), t.long, t.short)
+}
+
+fn tier_numbers(t: &Tier, slo: &Slo) -> String {
+    format!(
+        "factor {}x, threshold {}, full outage fires in {}, {} of budget spent when it fires",
+        format_decimal(t.factor),
+        format_decimal(t.threshold),
+        humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY)),
+        percent(t.budget_spent_at_fire(slo.window))
+    )
+}
+
+/// `a -> b`, or just `a` when nothing changed.
+fn arrow(old: String, new: String) -> String {
+    if old == new {
+        old
+    } else {
+        format!("{old} -> {new}")
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{}%", format_f64(share * 100.0, 2))
+}
+
+/// Final labels of each tier's alert (severity included), keyed by tier.
+fn alert_labels(service: &Service, slo: &Slo) -> BTreeMap<String, BTreeMap<String, String>> {
+    slo.tiers
+        .iter()
+        .map(|t| {
+            let mut labels = service.labels.clone();
+            labels.extend(slo.alert_labels.clone());
+            labels.insert("severity".into(), t.severity.as_str().into());
+            labels.extend(t.labels.clone());
+            (tier_key(t), labels)
+        })
+        .collect()
+}
+
+fn compare_maps(
+    what: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    scope: &str,
+    out: &mut Vec<Detail>,
+) {
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        let (a, b) = (old.get(key), new.get(key));
+        if a == b {
+            continue;
+        }
+        let show = |v: Option<&String>| v.map_or("(unset)".to_string(), |v| format!("`{v}`"));
+        out.push(detail(
+            what,
+            format!("{what} `{key}`{scope}: {} -> {}", show(a), show(b)),
+            a.cloned(),
+            b.cloned(),
+        ));
+    }
+}
+
+fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Slo) -> Vec<Detail> {
+    let mut out = Vec::new();
+    if old.objective_percent != new.objective_percent || old.window != new.window {
+        let (a, b) = (old.full_outage_budget_secs(), new.full_outage_budget_secs());
+        if old.objective_percent != new.objective_percent {
+            out.push(detail(
+                "objective",
+                format!(
+                    "objective {}% -> {}% (allowed full outage {} -> {})",
+                    format_decimal(old.objective_percent),
+                    format_decimal(new.objective_percent),
+                    humanize_secs(a),
+                    humanize_secs(b)
+                ),
+                Some(format_decimal(old.objective_percent)),
+                Some(format_decimal(new.objective_percent)),
+            ));
+        }
+        if old.window != new.window {
+            out.push(detail(
+                "window",
+                format!(
+                    "window {} -> {} (allowed full outage {} -> {})",
+                    old.window,
+                    new.window,
+                    humanize_secs(a),
+                    humanize_secs(b)
+                ),
+                Some(old.window.to_string()),
+                Some(new.window.to_string()),
+            ));
+        }
+    }
+    if old.sli != new.sli {
+        out.push(detail("sli", "SLI queries changed".to_string(), None, None));
+    }
+    if old.alert_name != new.alert_name {
+        out.push(detail(
+            "alert-name",
+            format!("alert name `{}` -> `{}`", old.alert_name, new.alert_name),
+            Some(old.alert_name.clone()),
+            Some(new.alert_name.clone()),
+        ));
+    }
+    let old_tiers: BTreeMap<String, &Tier> = old.tiers.iter().map(|t| (tier_key(t), t)).collect();
+    let new_tiers: BTreeMap<String, &Tier> = new.tiers.iter().map(|t| (tier_key(t), t)).collect();
+    for (key, t) in &old_tiers {
+        match new_tiers.get(key) {
+            None => out.push(detail(
+                "tier-removed",
+                format!("{key} alert removed (was {})", tier_numbers(t, old)),
+                None,
+                None,
+            )),
+            Some(n)
+                if t.factor != n.factor
+                    || t.threshold != n.threshold
+                    || old.window != new.window =>
+            {
+                let ttf =
+                    |t: &Tier| humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY));
+                out.push(detail(
+                    "tier",
+                    format!(
+                        "{key}: factor {}x, threshold {}, full outage fires in {}, budget spent when it fires {}",
+                        arrow(format_decimal(t.factor), format_decimal(n.factor)),
+                        arrow(format_decimal(t.threshold), format_decimal(n.threshold)),
+                        arrow(ttf(t), ttf(n)),
+                        arrow(
+                            percent(t.budget_spent_at_fire(old.window)),
+                            percent(n.budget_spent_at_fire(new.window))
+                        )
+                    ),
+                    Some(format_decimal(t.threshold)),
+                    Some(format_decimal(n.threshold)),
+                ));
+            }
+            Some(n) if t.for_duration != n.for_duration => {
+                let show = |d: Option<crate::duration::Duration>| {
+                    d.map_or("none".into(), |d| d.to_string())
+                };
+                out.push(detail(
+                    "tier",
+                    format!(
+                        "{key}: for {} -> {}",
+                        show(t.for_duration),
+                        show(n.for_duration)
+                    ),
+                    Some(show(t.for_duration)),
+                    Some(show(n.for_duration)),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, t) in &new_tiers {
+        if !old_tiers.contains_key(key) {
+            out.push(detail(
+                "tier-added",
+                format!("{key} alert added: {}", tier_numbers(t, new)),
+                None,
+                None,
+            ));
+        }
+    }
+    let (old_labels, new_labels) = (
+        alert_labels(old_service, old),
+        alert_labels(new_service, new),
+    );
+    for (key, labels) in &new_labels {
+        if let Some(before) = old_labels.get(key) {
+            compare_maps(
+                "label",
+                before,
+                labels,
+                &format!(" on the {key} alert"),
+                &mut out,
+            );
+        }
+    }
+    compare_maps(
+        "annotation",
+        &old.alert_annotations,
+        &new.alert_annotations,
+        "",
+        &mut out,
+    );
+    out
+}
+
+/// Compares two compiled sides.
+pub fn compare(old: &[Service], new: &[Service], old_files: &Output, new_files: &Output) -> Report {
+    let mut report = Report::default();
+    let find = |services: &[Service], name: &str| services.iter().find(|s| s.name == name).cloned();
+    let mut names: Vec<&str> = old.iter().chain(new).map(|s| s.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    let empty = |name: &str| Service {
+        name: name.to_string(),
+        owner: None,
+        escalation: None,
+        runbook_base_url: None,
+        labels: BTreeMap::new(),
+        slos: Vec::new(),
+        source: String::new(),
+    };
+    for name in names {
+        let a = find(old, name).unwrap_or_else(|| empty(name));
+        let b = find(new, name).unwrap_or_else(|| empty(name));
+        let mut removed: Vec<&Slo> = a
+            .slos
+            .iter()
+            .filter(|s| !b.slos.iter().any(|n| n.name == s.name))
+            .collect();
+        let mut added: Vec<&Slo> = b
+            .slos
+            .iter()
+            .filter(|s| !a.slos.iter().any(|o| o.name == s.name))
+            .collect();
+        // The same SLI under a new name is a rename, not a removal and an addition.
+        let mut renames = Vec::new();
+        removed.retain(|r| match added.iter().position(|n| n.sli == r.sli) {
+            Some(i) => {
+                renames.push((*r, added.remove(i)));
+                false
+            }
+            None => true,
+        });
+        let change = |slo: &str, kind, renamed_from: Option<String>, details| SloChange {
+            service: name.to_string(),
+            slo: slo.to_string(),
+            kind,
+            renamed_from,
+            details,
+        };
+        for slo in &b.slos {
+            if let Some(before) = a.slos.iter().find(|o| o.name == slo.name) {
+                let details = compare_slo(&a, before, &b, slo);
+                if !details.is_empty() {
+                    report
+                        .slos
+                        .push(change(&slo.name, ChangeKind::Changed, None, details));
+                }
+            }
+        }
+        for (from, to) in renames {
+            let mut details = vec![detail(
+                "summary",
+                format!(
+                    "renamed from `{}`: its series and alerts get new labels",
+                    from.name
+                ),
+                Some(from.name.clone()),
+                Some(to.name.clone()),
+            )];
+            details.extend(compare_slo(&a, from, &b, to));
+            report.slos.push(change(
+                &to.name,
+                ChangeKind::Renamed,
+                Some(from.name.clone()),
+                details,
+            ));
+        }
+        for slo in added {
+            let details = vec![detail("summary", slo_summary(slo), None, None)];
+            report
+                .slos
+                .push(change(&slo.name, ChangeKind::Added, None, details));
+        }
+        for slo in removed {
+            let details = vec![detail(
+                "summary",
+                format!("was {}", slo_summary(slo)),
+                None,
+                None,
+            )];
+            report
+                .slos
+                .push(change(&slo.name, ChangeKind::Removed, None, details));
+        }
+    }
+    report
+        .slos
+        .sort_by(|x, y| (&x.service, &x.slo).cmp(&(&y.service, &y.slo)));
+
+    let mut paths: Vec<&String> = old_files
+        .files()
+        .keys()
+        .chain(new_files.files().keys())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        let a = old_files.files().get(path).map_or("", String::as_str);
+        let b = new_files.files().get(path).map_or("", String::as_str);
+        let diff = unified_diff(a, b, &format!("a/{path}"), &format!("b/{path}"));
+        if !diff.is_empty() {
+            report.files.push(FileDiff {
+                path: path.clone(),
+                diff,
+            });
+        }
+    }
+    report
+}
+
+fn kind_word(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+        ChangeKind::Renamed => "renamed",
+        ChangeKind::Changed => "changed",
+    }
+}
+
+/// Renders for a terminal; `color` adds ANSI colours.
+pub fn render_human(report: &Report, color: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    if !report.has_changes() {
+        out.push_str("no changes\n");
+        return out;
+    }
+    for change in &report.slos {
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint("1", &format!("{}/{}", change.service, change.slo)),
+            kind_word(change.kind)
+        );
+        for d in &change.details {
+            let _ = writeln!(out, "  {}", d.text);
+        }
+    }
+    for file in &report.files {
+        out.push('\n');
+        for line in file.diff.lines() {
+            let painted = match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => paint("32", line),
+                Some('-') if !line.starts_with("---") => paint("31", line),
+                Some('@') => paint("36", line),
+                _ => line.to_string(),
+            };
+            out.push_str(&painted);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Renders as a pull-request comment.
+pub fn render_markdown(report: &Report) -> String {
+    let mut out = String::from("### slocc: SLO and alert changes\n\n");
+    if !report.has_changes() {
+        out.push_str("No changes to SLOs, alerts or generated rules.\n");
+        return out;
+    }
+    if report.slos.is_empty() {
+        out.push_str("No SLO or alert semantics changed; only the generated files differ.\n");
+    }
+    for change in &report.slos {
+        let _ = writeln!(
+            out,
+            "- **{}/{}** {}",
+            change.service,
+            change.slo,
+            kind_word(change.kind)
+        );
+        for d in &change.details {
+            let _ = writeln!(out, "  - {}", d.text);
+        }
+    }
+    if !report.files.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Generated rules: {} file{} changed</summary>\n",
+            report.files.len(),
+            if report.files.len() == 1 { "" } else { "s" }
+        );
+        for file in &report.files {
+            // A fence longer than any backtick run in the diff keeps the block closed.
+            let longest = file
+                .diff
+                .split(|c| c != '`')
+                .map(str::len)
+                .max()
+                .unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            let _ = writeln!(out, "{fence}diff\n{}{fence}\n", file.diff);
+        }
+        out.push_str("</details>\n");
+    }
+    out
+}
+
+/// Reads the spec files under `paths` as they are at git revision `rev`, named as in the
+/// working tree so that both sides' generated headers match.
+pub fn sources_at_revision(
+    rev: &str,
+    paths: &[std::path::PathBuf],
+) -> Result<crate::diag::Sources, crate::pipeline::Error> {
+    use crate::pipeline::Error;
+    let git = |args: &[&str]| -> Result<String, Error> {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| Error::Git(format!("cannot run git: {e}")))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(Error::Git(
+                String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            ))
+        }
+    };
+    if rev.starts_with('-') {
+        return Err(Error::Git(format!("`{rev}` is not a revision")));
+    }
+    git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{rev}^{{commit}}"),
+    ])
+    .map_err(|_| Error::Git(format!("unknown git revision `{rev}`")))?;
+    let mut args = vec!["ls-tree", "-r", "--name-only", rev, "--"];
+    let shown: Vec<String> = paths.iter().map(|p| crate::pipeline::display(p)).collect();
+    args.extend(shown.iter().map(String::as_str));
+    let mut files: Vec<String> = git(&args)?
+        .lines()
+        .filter(|f| f.ends_with(".yaml") || f.ends_with(".yml"))
+        .map(str::to_string)
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::NoSpecs(format!(
+            "{} at revision `{rev}`",
+            shown.join(", ")
+        )));
+    }
+    let mut sources = crate::diag::Sources::default();
+    for file in files {
+        let text = git(&["show", &format!("{rev}:./{file}")])?;
+        sources.add(file, text);
+    }
+    Ok(sources)
+}
