@@ -12,6 +12,7 @@ pub mod output;
 pub mod pipeline;
 pub mod promql;
 pub mod spec;
+pub mod templates;
 pub mod validate;
 pub mod yaml;
 pub mod yaml_out;

@@ -385,41 +385,57 @@ pub fn runbook_url(service: &Service, slo: &Slo) -> String {
     }
 }
 
+/// What the alert annotation templates (`targets/prometheus/alert-*.hbs`) can use.
+#[derive(Serialize)]
+struct AnnotationContext<'a> {
+    service: &'a str,
+    slo: &'a str,
+    objective_percent: String,
+    window: String,
+    factor: String,
+    threshold: String,
+    long_window: String,
+    short_window: String,
+    budget_spent_percent: String,
+    exhaustion: String,
+    current_error_ratio: &'static str,
+    description: Option<String>,
+}
+
 fn default_annotations(ids: &SloIds<'_>, tier: &Tier) -> BTreeMap<String, String> {
     let (service, slo) = (ids.service, ids.slo);
-    let percent = format_decimal(slo.objective_percent);
-    let spent = crate::number::format_f64(tier.budget_spent_at_fire(slo.window) * 100.0, 2);
-    let exhaustion = crate::duration::humanize_secs(tier.exhaustion_secs(slo.window));
-    let mut description = format!(
-        "{service} {slo_name} (objective {percent}% over {window}) is burning its error budget at least {factor}x too fast: \
-         the error ratio is above {threshold} over both the last {long} and the last {short}. \
-         Sustained, this spends {spent}% of the budget every {long} and empties it in {exhaustion}. \
-         Error ratio over the last {long}: {{{{ $value | humanizePercentage }}}}.",
-        service = service.name,
-        slo_name = slo.name,
-        window = slo.window,
-        factor = format_decimal(tier.factor),
-        threshold = format_decimal(tier.threshold),
-        long = tier.long,
-        short = tier.short,
-    );
-    if let Some(text) = &slo.description {
-        description.push_str(" SLO: ");
-        description.push_str(&template_literal(text));
-    }
+    let context = AnnotationContext {
+        service: &service.name,
+        slo: &slo.name,
+        objective_percent: format_decimal(slo.objective_percent),
+        window: slo.window.to_string(),
+        factor: format_decimal(tier.factor),
+        threshold: format_decimal(tier.threshold),
+        long_window: tier.long.to_string(),
+        short_window: tier.short.to_string(),
+        budget_spent_percent: crate::number::format_f64(
+            tier.budget_spent_at_fire(slo.window) * 100.0,
+            2,
+        ),
+        exhaustion: crate::duration::humanize_secs(tier.exhaustion_secs(slo.window)),
+        current_error_ratio: "{{ $value | humanizePercentage }}",
+        description: slo.description.as_deref().map(template_literal),
+    };
+    let templates = crate::templates::builtin();
+    let render = |name: &str| {
+        templates
+            .render(name, &context)
+            .expect("built-in templates render with every field they use; tests cover them")
+    };
     BTreeMap::from([
         (
             "summary".to_string(),
-            format!(
-                "{} {}: error budget burning {}x too fast ({}/{} windows)",
-                service.name,
-                slo.name,
-                format_decimal(tier.factor),
-                tier.long,
-                tier.short
-            ),
+            render("prometheus/alert-summary.hbs"),
         ),
-        ("description".to_string(), description),
+        (
+            "description".to_string(),
+            render("prometheus/alert-description.hbs"),
+        ),
         ("runbook_url".to_string(), runbook_url(service, slo)),
     ])
 }
