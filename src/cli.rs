@@ -69,6 +69,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
         color: ColorArg,
     },
+    /// Print the JSON Schema of the `slocc/v1` spec format (for editors).
+    Schema,
     /// Explain SLOs in numbers: budget, burn tiers, and what a simulated incident would fire.
     Explain {
         /// Spec files or directories (default: `specs/`).
@@ -171,6 +173,8 @@ pub enum Config {
         /// Diagnostics format.
         format: Format,
     },
+    /// `slocc schema`.
+    Schema,
     /// `slocc diff`.
     Diff {
         /// What to compare.
@@ -223,6 +227,7 @@ impl From<Args> for Config {
                 check,
                 format: format.into(),
             },
+            Command::Schema => Config::Schema,
             Command::Diff {
                 paths,
                 base,
@@ -295,6 +300,10 @@ pub fn run(
 ) -> std::io::Result<i32> {
     match config {
         Config::Explain { .. } => run_explain(config, stdout, stderr),
+        Config::Schema => {
+            stdout.write_all(crate::schema::render().as_bytes())?;
+            Ok(EXIT_OK)
+        }
         Config::Diff {
             sides,
             format,

@@ -126,7 +126,7 @@ pub struct WindowSpec {
     pub location: Location,
 }
 
-const SERVICE_KEYS: &[&str] = &[
+pub(crate) const SERVICE_KEYS: &[&str] = &[
     "apiVersion",
     "service",
     "owner",
@@ -135,7 +135,7 @@ const SERVICE_KEYS: &[&str] = &[
     "labels",
     "slos",
 ];
-const SLO_KEYS: &[&str] = &[
+pub(crate) const SLO_KEYS: &[&str] = &[
     "name",
     "description",
     "objective",
@@ -143,10 +143,11 @@ const SLO_KEYS: &[&str] = &[
     "sli",
     "alerting",
 ];
-const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
-const ALERTING_KEYS: &[&str] = &["name", "labels", "annotations", "page", "ticket", "windows"];
-const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
-const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
+pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
+pub(crate) const ALERTING_KEYS: &[&str] =
+    &["name", "labels", "annotations", "page", "ticket", "windows"];
+pub(crate) const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
+pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
 
 /// Reads a `slocc/v1` document. Returns `None` when it is not one (with a diagnostic).
 pub fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {

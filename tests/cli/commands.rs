@@ -356,3 +356,25 @@ fn compile_check_reports_stale_and_missing_outputs_without_writing() {
         run.stderr
     );
 }
+
+#[test]
+fn checked_in_example_outputs_are_current() {
+    let project = bundled();
+    project
+        .slocc(&["compile", "-o", "generated"])
+        .expect_code(0);
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/generated");
+    for service in [
+        "checkout-api",
+        "order-consumer",
+        "nightly-billing",
+        "reference-api",
+    ] {
+        let file = format!("{service}.rules.yml");
+        let checked_in = std::fs::read_to_string(examples.join(&file)).unwrap_or_default();
+        assert!(
+            checked_in == project.read(&format!("generated/{file}")),
+            "examples/generated/{file} is stale: run `cargo run -- compile -o examples/generated`"
+        );
+    }
+}

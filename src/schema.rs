@@ -1,0 +1,208 @@
+//! JSON Schema of the `slocc/v1` format, for editor completion and validation.
+
+use serde_json::{json, Value};
+
+const DURATION_PATTERN: &str = "^([0-9]+(y|w|d|h|ms|m|s))+$";
+const NAME_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
+const LABEL_PATTERN: &str = "^[a-zA-Z_][a-zA-Z0-9_]*$";
+
+fn duration(description: &str) -> Value {
+    json!({"type": "string", "pattern": DURATION_PATTERN, "description": description})
+}
+
+fn string_map(description: &str) -> Value {
+    json!({
+        "type": "object",
+        "description": description,
+        "propertyNames": {"pattern": LABEL_PATTERN},
+        "additionalProperties": {"type": "string"}
+    })
+}
+
+fn query(description: &str) -> Value {
+    json!({"type": "string", "minLength": 1, "description": description})
+}
+
+fn tier(severity: &str) -> Value {
+    json!({
+        "type": "object",
+        "description": format!("Settings of the {severity} tiers."),
+        "additionalProperties": false,
+        "properties": {
+            "disable": {"type": "boolean", "description": format!("Emit no {severity} alerts.")},
+            "for": duration("`for:` on the alerts."),
+            "labels": string_map("Extra labels; `severity` here renames the severity."),
+            "annotations": string_map("Extra annotations.")
+        }
+    })
+}
+
+fn sli() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {
+            "ratio": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["total"],
+                "oneOf": [{"required": ["errors"]}, {"required": ["good"]}],
+                "properties": {
+                    "errors": query("Bad events per second, with [{{window}}]."),
+                    "good": query("Good events per second, with [{{window}}]."),
+                    "total": query("All events per second, with [{{window}}].")
+                }
+            },
+            "latency": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["metric", "threshold"],
+                "properties": {
+                    "metric": {"type": "string", "description": "Histogram base name; `_bucket` is appended."},
+                    "selector": {"type": "string", "description": "Label matchers, e.g. {job=\"api\"}."},
+                    "threshold": duration("A histogram bucket boundary, e.g. 300ms.")
+                }
+            },
+            "raw": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["error_ratio"],
+                "properties": {
+                    "error_ratio": query("An error-ratio query with [{{window}}].")
+                }
+            }
+        }
+    })
+}
+
+fn alerting() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "name": {"type": "string", "pattern": LABEL_PATTERN, "description": "Alert name; default <Service><Slo>BudgetBurn."},
+            "labels": string_map("Labels on every alert of this SLO."),
+            "annotations": string_map("Annotations on every alert of this SLO."),
+            "page": tier("page"),
+            "ticket": tier("ticket"),
+            "windows": {
+                "type": "array",
+                "minItems": 1,
+                "description": "Custom window policy replacing the default four tiers.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["long", "short", "budget_percent", "severity"],
+                    "properties": {
+                        "long": duration("Long window."),
+                        "short": duration("Short window."),
+                        "budget_percent": {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 100},
+                        "severity": {"enum": ["page", "ticket"]}
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The schema, as a JSON value.
+pub fn json_schema() -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://slocc.dev/schemas/slocc-v1.json",
+        "title": "slocc/v1 service spec",
+        "description": "One service and its SLOs, compiled by slocc into Prometheus rules. See docs/spec.md.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["apiVersion", "service", "slos"],
+        "properties": {
+            "apiVersion": {"const": crate::spec::API_VERSION},
+            "service": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 100, "description": "Service name; names the output file."},
+            "owner": {"type": "string", "description": "Owning team."},
+            "escalation": {"type": "string", "description": "Who to escalate to."},
+            "runbook_base_url": {"type": "string", "description": "Runbook links are <base>/<service>/<slo>.md."},
+            "labels": string_map("Labels added to every generated series and alert."),
+            "slos": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["name", "objective", "sli"],
+                    "properties": {
+                        "name": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 100},
+                        "description": {"type": "string"},
+                        "objective": {
+                            "description": "Objective in percent, e.g. 99.9.",
+                            "type": ["number", "string"],
+                            "exclusiveMinimum": 0,
+                            "exclusiveMaximum": 100
+                        },
+                        "window": duration("Rolling window, 1d..90d; default 30d."),
+                        "sli": sli(),
+                        "alerting": alerting()
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The schema as the checked-in file holds it: pretty JSON with a final newline.
+pub fn render() -> String {
+    serde_json::to_string_pretty(&json_schema()).expect("a JSON value always serializes") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec;
+
+    fn keys(value: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = value["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(list: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn schema_knows_exactly_the_keys_the_reader_knows() {
+        let schema = json_schema();
+        assert_eq!(keys(&schema), sorted(spec::SERVICE_KEYS));
+        let slo = &schema["properties"]["slos"]["items"];
+        assert_eq!(keys(slo), sorted(spec::SLO_KEYS));
+        assert_eq!(keys(&slo["properties"]["sli"]), sorted(spec::SLI_KINDS));
+        let alerting = &slo["properties"]["alerting"];
+        assert_eq!(keys(alerting), sorted(spec::ALERTING_KEYS));
+        assert_eq!(
+            keys(&alerting["properties"]["page"]),
+            sorted(spec::TIER_KEYS)
+        );
+        assert_eq!(
+            keys(&alerting["properties"]["windows"]["items"]),
+            sorted(spec::WINDOW_KEYS)
+        );
+    }
+
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/slocc.schema.json");
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == render(),
+            "specs/slocc.schema.json is stale: run `cargo run -- schema > specs/slocc.schema.json`"
+        );
+    }
+}
