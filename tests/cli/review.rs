@@ -181,3 +181,62 @@ fn two_single_files_compare_by_content() {
     project.file("a.yaml", SPEC).file("b.yaml", SPEC);
     project.slocc(&["diff", "a.yaml", "b.yaml"]).expect_code(0);
 }
+
+#[test]
+fn explain_prints_budget_tiers_and_incidents() {
+    let project = Project::new();
+    project.file("specs/api.yaml", SPEC);
+    let run = project.slocc(&["explain", "--traffic", "50"]);
+    run.expect_code(0);
+    insta::assert_snapshot!("explain_human", run.stdout);
+
+    let run = project.slocc(&[
+        "explain",
+        "--slo",
+        "api/availability",
+        "--error-ratio",
+        "1",
+        "--duration",
+        "10m",
+        "--format",
+        "json",
+    ]);
+    run.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let incident = &report[0]["incident"];
+    assert_eq!(incident["burn_rate"], 1000.0);
+    // A 10-minute full outage spends 10m / 43m12s of the budget.
+    assert!((incident["budget_spent"].as_f64().unwrap() - 600.0 / 2592.0).abs() < 1e-9);
+    assert_eq!(incident["tiers"][0]["fires_at_seconds"], 60.0);
+    assert_eq!(incident["tiers"][0]["stops_at_seconds"], 900.0);
+}
+
+#[test]
+fn explain_rejects_bad_arguments_with_exit_2() {
+    let project = Project::new();
+    project.file("specs/api.yaml", SPEC);
+    for (args, message) in [
+        (vec!["explain", "--error-ratio", "2"], "not in (0, 1]"),
+        (
+            vec!["explain", "--error-ratio", "0.1", "--duration", "soon"],
+            "--duration",
+        ),
+        (vec!["explain", "--slo", "nope"], "no SLO named `nope`"),
+        (vec!["explain", "--traffic=-3"], "--traffic"),
+    ] {
+        let run = project.slocc(&args);
+        run.expect_code(2);
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
+    project
+        .slocc(&["explain", "--duration", "1h"])
+        .expect_code(2);
+}
+
+#[test]
+fn diff_colours_only_when_asked_or_on_a_terminal() {
+    let project = two_sides(&SPEC.replace("99.9", "99.5"));
+    let run = project.slocc(&["diff", "old", "new", "--color", "always"]);
+    run.expect_code(1);
+    assert!(run.stdout.contains("\u{1b}[32m+"), "{}", run.stdout);
+}
