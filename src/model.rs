@@ -54,6 +54,8 @@ pub struct Slo {
     pub tiers: Vec<Tier>,
     /// Labels the SLI keeps after aggregation, when known.
     pub grouping: Grouping,
+    /// Label the dashboard breaks errors down by (ratio SLIs).
+    pub breakdown_by: Option<String>,
 }
 
 impl Slo {

@@ -253,14 +253,26 @@ fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) 
 /// Builds every output file of the checked services, in memory.
 pub fn build_outputs(services: &[Service]) -> Output {
     let rendered = parallel_map(services, |_, service| {
-        (
-            format!("{}.rules.yml", service.name),
-            emit::prometheus::render(service),
-        )
+        [
+            (
+                format!("{}.rules.yml", service.name),
+                emit::prometheus::render(service),
+            ),
+            (
+                format!("dashboards/services/{}.json", service.name),
+                emit::grafana::render(&emit::grafana::service_dashboard(service)),
+            ),
+        ]
     });
     let mut output = Output::default();
-    for (name, text) in rendered {
+    for (name, text) in rendered.into_iter().flatten() {
         output.insert(name, text);
+    }
+    if !services.is_empty() {
+        output.insert(
+            "dashboards/overview.json",
+            emit::grafana::render(&emit::grafana::overview_dashboard(services)),
+        );
     }
     output
 }

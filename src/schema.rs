@@ -52,7 +52,8 @@ fn sli() -> Value {
                 "properties": {
                     "errors": query("Bad events per second, with [{{window}}]."),
                     "good": query("Good events per second, with [{{window}}]."),
-                    "total": query("All events per second, with [{{window}}].")
+                    "total": query("All events per second, with [{{window}}]."),
+                "breakdown_by": {"type": "string", "pattern": LABEL_PATTERN, "description": "Label the dashboard breaks errors down by, e.g. route."}
                 }
             },
             "latency": {
@@ -184,6 +185,10 @@ mod tests {
         let slo = &schema["properties"]["slos"]["items"];
         assert_eq!(keys(slo), sorted(spec::SLO_KEYS));
         assert_eq!(keys(&slo["properties"]["sli"]), sorted(spec::SLI_KINDS));
+        assert_eq!(
+            keys(&slo["properties"]["sli"]["properties"]["ratio"]),
+            sorted(spec::RATIO_KEYS)
+        );
         let alerting = &slo["properties"]["alerting"];
         assert_eq!(keys(alerting), sorted(spec::ALERTING_KEYS));
         assert_eq!(

@@ -58,6 +58,8 @@ pub enum SliSpec {
         good: Option<Text>,
         /// Query for all events per second.
         total: Option<Text>,
+        /// Label the dashboard breaks errors down by.
+        breakdown_by: Option<Text>,
         /// Where `ratio:` is.
         location: Location,
     },
@@ -144,6 +146,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "alerting",
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
+pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
 pub(crate) const ALERTING_KEYS: &[&str] =
     &["name", "labels", "annotations", "page", "ticket", "windows"];
 pub(crate) const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
@@ -277,11 +280,12 @@ fn parse_sli(
     let f = Fields::new(inner, inner_loc, &kind_context);
     Some(match kind {
         "ratio" => {
-            f.deny_unknown(&["errors", "good", "total"], diags);
+            f.deny_unknown(RATIO_KEYS, diags);
             SliSpec::Ratio {
                 errors: f.string("errors", diags),
                 good: f.string("good", diags),
                 total: f.required_string("total", diags),
+                breakdown_by: f.string("breakdown_by", diags),
                 location: inner_loc,
             }
         }

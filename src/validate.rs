@@ -275,6 +275,30 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
     };
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
+    let breakdown_by = match &spec.sli {
+        Some(SliSpec::Ratio {
+            breakdown_by: Some(label),
+            ..
+        }) => {
+            if is_valid_label_name(&label.value) {
+                Some(label.value.clone())
+            } else {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidLabelName,
+                        Some(label.location),
+                        format!(
+                            "invalid `breakdown_by` label `{}`",
+                            label.value.escape_debug()
+                        ),
+                    )
+                    .with_hint("name a label of the SLI's metrics, e.g. `route` or `code`"),
+                );
+                None
+            }
+        }
+        _ => None,
+    };
 
     let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
@@ -301,6 +325,7 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
         alert_annotations,
         tiers: tiers?,
         grouping,
+        breakdown_by,
     })
 }
 
@@ -412,6 +437,7 @@ fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Groupin
             good,
             total,
             location,
+            ..
         } => {
             let events = match (errors, good) {
                 (Some(e), None) => validate_query(e, "errors", true, diags)

@@ -1,3 +1,4 @@
 //! Emitters: turn the validated model into output files.
 
+pub mod grafana;
 pub mod prometheus;

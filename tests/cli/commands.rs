@@ -15,7 +15,7 @@ slos:
 "#;
 
 /// The repository's own bundled specs, copied into a project.
-fn bundled() -> Project {
+pub(crate) fn bundled() -> Project {
     let project = Project::new();
     let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
     for entry in std::fs::read_dir(specs).unwrap() {
@@ -36,7 +36,7 @@ fn compile_without_arguments_reads_specs_and_writes_out() {
     let project = bundled();
     let run = project.slocc(&["compile"]);
     run.expect_code(0);
-    assert!(run.stderr.contains("into out: 4 written"), "{}", run.stderr);
+    assert!(run.stderr.contains("into out: 9 written"), "{}", run.stderr);
     for service in [
         "checkout-api",
         "order-consumer",
@@ -70,13 +70,18 @@ fn output_is_byte_identical_across_runs_and_path_spellings() {
         "nightly-billing",
         "reference-api",
     ] {
-        let a = project.read(&format!("a/{name}.rules.yml"));
-        assert_eq!(a, project.read(&format!("b/{name}.rules.yml")));
-        assert_eq!(a, project.read(&format!("c/{name}.rules.yml")));
+        for file in [
+            format!("{name}.rules.yml"),
+            format!("dashboards/services/{name}.json"),
+        ] {
+            let a = project.read(&format!("a/{file}"));
+            assert_eq!(a, project.read(&format!("b/{file}")), "{file}");
+            assert_eq!(a, project.read(&format!("c/{file}")), "{file}");
+        }
     }
     let again = project.slocc(&["compile", "-o", "a"]);
     assert!(
-        again.stderr.contains("0 written, 4 unchanged"),
+        again.stderr.contains("0 written, 9 unchanged"),
         "{}",
         again.stderr
     );
@@ -315,7 +320,7 @@ fn compile_check_reports_stale_and_missing_outputs_without_writing() {
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("out is stale: 1 file differs"),
+        run.stderr.contains("out is stale: 3 files differ"),
         "{}",
         run.stderr
     );
@@ -349,12 +354,14 @@ fn compile_check_reports_stale_and_missing_outputs_without_writing() {
     );
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
-    assert!(
-        run.stderr.contains("api.rules.yml, renamed.rules.yml")
-            || run.stderr.contains("renamed.rules.yml, api.rules.yml"),
-        "{}",
-        run.stderr
-    );
+    for name in [
+        "api.rules.yml",
+        "renamed.rules.yml",
+        "dashboards/services/api.json",
+        "dashboards/services/renamed.json",
+    ] {
+        assert!(run.stderr.contains(name), "{name}: {}", run.stderr);
+    }
 }
 
 #[test]
@@ -364,16 +371,37 @@ fn checked_in_example_outputs_are_current() {
         .slocc(&["compile", "-o", "generated"])
         .expect_code(0);
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/generated");
-    for service in [
-        "checkout-api",
-        "order-consumer",
-        "nightly-billing",
-        "reference-api",
-    ] {
-        let file = format!("{service}.rules.yml");
-        let checked_in = std::fs::read_to_string(examples.join(&file)).unwrap_or_default();
+    let fresh = project.path().join("generated");
+    let list = |root: &std::path::Path| -> Vec<String> {
+        let mut files = Vec::new();
+        let mut pending = vec![root.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    files.push(
+                        path.strip_prefix(root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .replace('\\', "/"),
+                    );
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    assert_eq!(
+        list(&examples),
+        list(&fresh),
+        "examples/generated has other files than compile writes"
+    );
+    for file in list(&fresh) {
         assert!(
-            checked_in == project.read(&format!("generated/{file}")),
+            std::fs::read_to_string(examples.join(&file)).unwrap()
+                == std::fs::read_to_string(fresh.join(&file)).unwrap(),
             "examples/generated/{file} is stale: run `cargo run -- compile -o examples/generated`"
         );
     }

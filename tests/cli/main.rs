@@ -1,6 +1,7 @@
 //! Integration tests: the real `slocc` binary, and its output run on promtool.
 
-mod commands;
+pub(crate) mod commands;
+mod dashboards;
 mod harness;
 mod review;
 mod scenarios;

@@ -1,0 +1,807 @@
+//! Grafana dashboards, built from typed structures: one per service and one overview of all SLOs.
+//!
+//! Every query reads only series the generated rules record (plus `ALERTS`, which the generated
+//! alert rules produce, and the spec's own SLI metrics for the error breakdown), and the
+//! objective, budget and window come from the metadata series: nothing hard-codes 30 days.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::emit::prometheus::series;
+use crate::model::{EventQuery, Service, Sli, Slo};
+use crate::number::to_f64;
+use crate::promql::{escape_string, matchers};
+
+/// Dashboard schema version written (Grafana 12).
+pub const SCHEMA_VERSION: u32 = 41;
+/// Grid width in Grafana's units.
+const GRID_WIDTH: u32 = 24;
+/// Uid of the overview dashboard.
+pub const OVERVIEW_UID: &str = "slocc-overview";
+
+/// A dashboard.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    /// Says it is generated (also how slocc recognises its own files).
+    pub description: String,
+    /// Stable id.
+    pub uid: String,
+    /// Title.
+    pub title: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Whether users may edit (they may, but changes are overwritten).
+    pub editable: bool,
+    /// Schema version.
+    pub schema_version: u32,
+    /// Default time range.
+    pub time: TimeRange,
+    /// Refresh interval.
+    pub refresh: String,
+    /// Template variables.
+    pub templating: Templating,
+    /// Annotations.
+    pub annotations: Annotations,
+    /// Panels.
+    pub panels: Vec<Panel>,
+}
+
+/// A time range.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimeRange {
+    /// Start.
+    pub from: String,
+    /// End.
+    pub to: String,
+}
+
+/// Template variables.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Templating {
+    /// Variables.
+    pub list: Vec<Variable>,
+}
+
+/// A template variable.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Variable {
+    /// Kind.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// For a datasource variable, the plugin id.
+    pub query: String,
+}
+
+/// Annotations.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Annotations {
+    /// Queries.
+    pub list: Vec<AnnotationQuery>,
+}
+
+/// An annotation query.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotationQuery {
+    /// Name.
+    pub name: String,
+    /// Data source.
+    pub datasource: DataSource,
+    /// On by default.
+    pub enable: bool,
+    /// Colour.
+    pub icon_color: String,
+    /// Query.
+    pub expr: String,
+    /// Title.
+    pub title_format: String,
+}
+
+/// A data source reference.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DataSource {
+    /// Plugin id.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Uid (the template variable).
+    pub uid: String,
+}
+
+fn datasource() -> DataSource {
+    DataSource {
+        kind: "prometheus".into(),
+        uid: "${datasource}".into(),
+    }
+}
+
+/// A panel or a row.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Panel {
+    /// A row header.
+    Row(RowPanel),
+    /// A visualisation.
+    Viz(Box<VizPanel>),
+}
+
+impl Panel {
+    /// Where the panel is.
+    pub fn grid(&self) -> GridPos {
+        match self {
+            Panel::Row(r) => r.grid_pos,
+            Panel::Viz(v) => v.grid_pos,
+        }
+    }
+
+    /// The panel's queries.
+    pub fn queries(&self) -> Vec<&str> {
+        match self {
+            Panel::Row(_) => Vec::new(),
+            Panel::Viz(v) => v.targets.iter().map(|t| t.expr.as_str()).collect(),
+        }
+    }
+}
+
+/// A row header.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RowPanel {
+    /// Always `row`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Id.
+    pub id: u32,
+    /// Title.
+    pub title: String,
+    /// Expanded.
+    pub collapsed: bool,
+    /// Position.
+    pub grid_pos: GridPos,
+    /// Children (empty when expanded).
+    pub panels: Vec<serde_json::Value>,
+}
+
+/// A visualisation panel.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct VizPanel {
+    /// Plugin: `stat`, `timeseries`, `table`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Id, unique in the dashboard.
+    pub id: u32,
+    /// Title.
+    pub title: String,
+    /// What it shows.
+    pub description: String,
+    /// Data source.
+    pub datasource: DataSource,
+    /// Position.
+    pub grid_pos: GridPos,
+    /// Queries.
+    pub targets: Vec<Target>,
+    /// Field settings.
+    pub field_config: FieldConfigSource,
+    /// Plugin options.
+    pub options: serde_json::Value,
+    /// Transformations (tables).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transformations: Vec<Transformation>,
+}
+
+/// A position on the grid.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct GridPos {
+    /// Height.
+    pub h: u32,
+    /// Width.
+    pub w: u32,
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// A Prometheus query.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// Query letter.
+    pub ref_id: String,
+    /// PromQL.
+    pub expr: String,
+    /// Legend.
+    pub legend_format: String,
+    /// Instant query (stat and table panels).
+    pub instant: bool,
+    /// Range query.
+    pub range: bool,
+    /// `time_series` or `table`.
+    pub format: String,
+}
+
+/// Field settings.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldConfigSource {
+    /// Defaults.
+    pub defaults: FieldDefaults,
+    /// Overrides (none).
+    pub overrides: Vec<serde_json::Value>,
+}
+
+/// Default field settings.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDefaults {
+    /// Unit.
+    pub unit: String,
+    /// Decimals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u32>,
+    /// Minimum of the axis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Maximum of the axis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Thresholds.
+    pub thresholds: Thresholds,
+    /// Shown when there is no value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_value: Option<String>,
+    /// Plugin-specific settings (threshold lines).
+    pub custom: serde_json::Value,
+}
+
+/// Thresholds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Thresholds {
+    /// Always `absolute`.
+    pub mode: String,
+    /// Steps, the first with a null value (the base colour).
+    pub steps: Vec<Step>,
+}
+
+/// One threshold step.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Step {
+    /// Where it starts (null: the base).
+    pub value: Option<f64>,
+    /// Colour.
+    pub color: String,
+}
+
+/// A table transformation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Transformation {
+    /// Transformation id.
+    pub id: String,
+    /// Its options.
+    pub options: serde_json::Value,
+}
+
+fn steps(base: &str, rest: &[(f64, &str)]) -> Thresholds {
+    let mut steps = vec![Step {
+        value: None,
+        color: base.to_string(),
+    }];
+    steps.extend(rest.iter().map(|(v, c)| Step {
+        value: Some(*v),
+        color: (*c).to_string(),
+    }));
+    Thresholds {
+        mode: "absolute".into(),
+        steps,
+    }
+}
+
+/// Builds panels with ids and positions.
+struct Layout {
+    panels: Vec<Panel>,
+    next_id: u32,
+    y: u32,
+}
+
+impl Layout {
+    fn new() -> Self {
+        Self {
+            panels: Vec::new(),
+            next_id: 1,
+            y: 0,
+        }
+    }
+
+    fn id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id - 1
+    }
+
+    fn row(&mut self, title: String) {
+        let id = self.id();
+        self.panels.push(Panel::Row(RowPanel {
+            kind: "row".into(),
+            id,
+            title,
+            collapsed: false,
+            grid_pos: GridPos {
+                h: 1,
+                w: GRID_WIDTH,
+                x: 0,
+                y: self.y,
+            },
+            panels: Vec::new(),
+        }));
+        self.y += 1;
+    }
+
+    /// Lays `panels` side by side in a band of height `h`, splitting the width evenly.
+    fn band(&mut self, h: u32, panels: Vec<PanelSpec>) {
+        let count = panels.len() as u32;
+        let width = GRID_WIDTH / count.max(1);
+        for (i, spec) in panels.into_iter().enumerate() {
+            let id = self.id();
+            let last = i as u32 + 1 == count;
+            let x = i as u32 * width;
+            self.panels.push(Panel::Viz(Box::new(VizPanel {
+                kind: spec.kind.into(),
+                id,
+                title: spec.title,
+                description: spec.description,
+                datasource: datasource(),
+                grid_pos: GridPos {
+                    h,
+                    w: if last { GRID_WIDTH - x } else { width },
+                    x,
+                    y: self.y,
+                },
+                targets: spec.targets,
+                field_config: FieldConfigSource {
+                    defaults: spec.defaults,
+                    overrides: Vec::new(),
+                },
+                options: spec.options,
+                transformations: spec.transformations,
+            })));
+        }
+        self.y += h;
+    }
+}
+
+/// What a panel shows, before layout.
+struct PanelSpec {
+    kind: &'static str,
+    title: String,
+    description: String,
+    targets: Vec<Target>,
+    defaults: FieldDefaults,
+    options: serde_json::Value,
+    transformations: Vec<Transformation>,
+}
+
+fn target(ref_id: &str, expr: String, legend: &str, instant: bool) -> Target {
+    Target {
+        ref_id: ref_id.into(),
+        expr,
+        legend_format: legend.into(),
+        instant,
+        range: !instant,
+        format: "time_series".into(),
+    }
+}
+
+fn defaults(unit: &str, thresholds: Thresholds) -> FieldDefaults {
+    FieldDefaults {
+        unit: unit.into(),
+        decimals: None,
+        min: None,
+        max: None,
+        thresholds,
+        no_value: None,
+        custom: serde_json::json!({}),
+    }
+}
+
+fn stat(title: &str, description: &str, expr: String, defaults: FieldDefaults) -> PanelSpec {
+    PanelSpec {
+        kind: "stat",
+        title: title.into(),
+        description: description.into(),
+        targets: vec![target("A", expr, "", true)],
+        defaults,
+        options: serde_json::json!({
+            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": false},
+            "colorMode": "value",
+            "graphMode": "none",
+            "textMode": "value"
+        }),
+        transformations: Vec::new(),
+    }
+}
+
+fn timeseries(
+    title: &str,
+    description: &str,
+    targets: Vec<Target>,
+    defaults: FieldDefaults,
+) -> PanelSpec {
+    PanelSpec {
+        kind: "timeseries",
+        title: title.into(),
+        description: description.into(),
+        targets,
+        defaults,
+        options: serde_json::json!({
+            "legend": {"displayMode": "list", "placement": "bottom", "showLegend": true},
+            "tooltip": {"mode": "multi", "sort": "desc"}
+        }),
+        transformations: Vec::new(),
+    }
+}
+
+/// Stable dashboard uid (Grafana allows 40 characters): `slocc-<service>`, or a hashed form
+/// for long names.
+pub fn dashboard_uid(service: &str) -> String {
+    let uid = format!("slocc-{service}");
+    if uid.len() <= 40 {
+        return uid;
+    }
+    // FNV-1a: stable across runs and platforms, unlike std's hasher.
+    let hash = service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("slocc-{}-{hash:016x}", &service[..16])
+}
+
+fn base_dashboard(uid: String, title: String, source: &str, panels: Vec<Panel>) -> Dashboard {
+    Dashboard {
+        description: format!(
+            "Generated by slocc from {source}. Do not edit: change the spec and run `slocc compile`."
+        ),
+        uid,
+        title,
+        tags: vec!["slo".into(), "slocc".into()],
+        editable: true,
+        schema_version: SCHEMA_VERSION,
+        time: TimeRange {
+            from: "now-7d".into(),
+            to: "now".into(),
+        },
+        refresh: "1m".into(),
+        templating: Templating {
+            list: vec![Variable {
+                kind: "datasource".into(),
+                name: "datasource".into(),
+                label: "Data source".into(),
+                query: "prometheus".into(),
+            }],
+        },
+        annotations: Annotations { list: Vec::new() },
+        panels,
+    }
+}
+
+fn sel(service: &Service, slo: &Slo) -> String {
+    format!(
+        "{{{}}}",
+        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+    )
+}
+
+/// The errors-by-label query for a ratio SLI with a breakdown label, over 5m.
+fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
+    let Sli::Ratio { events, total } = &slo.sli else {
+        return None;
+    };
+    let inner = |template: &str| -> Option<String> {
+        let query = crate::promql::with_window(template, crate::duration::Duration::from_secs(300));
+        let expr = promql_parser::parser::parse(&query).ok()?;
+        Some(match expr {
+            promql_parser::parser::Expr::Aggregate(agg) => agg.expr.to_string(),
+            other => other.to_string(),
+        })
+    };
+    Some(match events {
+        EventQuery::Errors(q) => format!("sum by ({label}) ({})", inner(q)?),
+        EventQuery::Good(q) => format!(
+            "sum by ({label}) ({}) - sum by ({label}) ({})",
+            inner(total)?,
+            inner(q)?
+        ),
+    })
+}
+
+fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
+    let s = sel(service, slo);
+    let on = "on (slo_service, slo_name) group_left ()";
+    let objective = to_f64(slo.objective());
+    let budget = to_f64(slo.budget());
+    layout.row(format!(
+        "{}: {}% over {}",
+        slo.name,
+        crate::number::format_decimal(slo.objective_percent),
+        slo.window
+    ));
+
+    let fastest = slo
+        .tiers
+        .iter()
+        .map(|t| t.long)
+        .min()
+        .unwrap_or(crate::duration::Duration::from_secs(3_600));
+    let alert_sel = format!(
+        "{{{}, alertstate=\"firing\"}}",
+        matchers(&[
+            ("alertname", &slo.alert_name),
+            ("slo_service", &service.name),
+            ("slo_name", &slo.name)
+        ])
+    );
+    let mut alert_defaults = defaults("none", steps("green", &[(1.0, "red")]));
+    alert_defaults.no_value = Some("0".into());
+    layout.band(
+        4,
+        vec![
+            stat(
+                "SLI over the window",
+                "Share of good events over the SLO window, from recorded series.",
+                format!("1 - {}{s}", series::ERROR_RATIO_PERIOD),
+                FieldDefaults {
+                    decimals: Some(3),
+                    ..defaults("percentunit", steps("red", &[(objective, "green")]))
+                },
+            ),
+            stat(
+                "Error budget remaining",
+                "Share of the window's error budget left; negative when overspent.",
+                format!("{}{s}", series::BUDGET_REMAINING),
+                defaults("percentunit", steps("red", &[(0.0, "orange"), (0.25, "green")])),
+            ),
+            stat(
+                "Budget exhausted in",
+                &format!("Time until the budget is gone at the burn rate of the last {fastest}."),
+                format!(
+                    "clamp_min({remaining}{s}, 0) * {on} {window}{s}\n/\nclamp_min({ratio}{s} / {on} {budget_series}{s}, 1e-9)",
+                    remaining = series::BUDGET_REMAINING,
+                    window = series::WINDOW_SECONDS,
+                    ratio = series::error_ratio(fastest),
+                    budget_series = series::ERROR_BUDGET,
+                ),
+                defaults("s", steps("red", &[(86_400.0, "orange"), (7.0 * 86_400.0, "green")])),
+            ),
+            stat(
+                "Firing alerts",
+                "Burn-rate alerts of this SLO firing now.",
+                format!("count(ALERTS{alert_sel})"),
+                alert_defaults,
+            ),
+        ],
+    );
+
+    layout.band(
+        8,
+        vec![
+            timeseries(
+                "SLI against the objective",
+                "Good-event share over the SLO window, and the objective.",
+                vec![
+                    target(
+                        "A",
+                        format!("1 - {}{s}", series::ERROR_RATIO_PERIOD),
+                        "SLI",
+                        false,
+                    ),
+                    target("B", format!("{}{s}", series::OBJECTIVE), "objective", false),
+                ],
+                defaults("percentunit", steps("red", &[(objective, "green")])),
+            ),
+            timeseries(
+                "Error budget remaining",
+                "Share of the error budget left over the SLO window.",
+                vec![target(
+                    "A",
+                    format!("{}{s}", series::BUDGET_REMAINING),
+                    "remaining",
+                    false,
+                )],
+                defaults(
+                    "percentunit",
+                    steps("red", &[(0.0, "orange"), (0.25, "green")]),
+                ),
+            ),
+        ],
+    );
+
+    // Burn rate per alert window, with each tier's factor drawn as a threshold line.
+    let mut factors: Vec<f64> = slo.tiers.iter().map(|t| to_f64(t.factor)).collect();
+    factors.sort_by(f64::total_cmp);
+    factors.dedup();
+    let colors = ["yellow", "orange", "red", "dark-red", "purple"];
+    let factor_steps: Vec<(f64, &str)> = factors
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (*f, colors[i.min(colors.len() - 1)]))
+        .collect();
+    let letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let burn_targets: Vec<Target> = slo
+        .alert_windows()
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            target(
+                &letters[i % 26..i % 26 + 1],
+                format!(
+                    "{}{s} / {on} {}{s}",
+                    series::error_ratio(*w),
+                    series::ERROR_BUDGET
+                ),
+                &format!("burn {w}"),
+                false,
+            )
+        })
+        .collect();
+    let mut burn_defaults = defaults("x", steps("green", &factor_steps));
+    burn_defaults.min = Some(0.0);
+    burn_defaults.custom = serde_json::json!({"thresholdsStyle": {"mode": "line+area"}});
+    let mut band = vec![timeseries(
+        "Burn rate by alert window",
+        &format!(
+            "Error ratio over each window divided by the budget ({budget}); lines mark the tiers' burn factors."
+        ),
+        burn_targets,
+        burn_defaults,
+    )];
+    if let Some(label) = &slo.breakdown_by {
+        if let Some(expr) = breakdown_query(slo, label) {
+            band.push(timeseries(
+                &format!("Errors by {label}"),
+                &format!("Bad events per second over 5m, by `{label}`."),
+                vec![target("A", expr, &format!("{{{{{label}}}}}"), false)],
+                defaults("reqps", steps("green", &[])),
+            ));
+        }
+    }
+    layout.band(8, band);
+}
+
+/// The dashboard of one service.
+pub fn service_dashboard(service: &Service) -> Dashboard {
+    let mut layout = Layout::new();
+    for slo in &service.slos {
+        slo_panels(&mut layout, service, slo);
+    }
+    base_dashboard(
+        dashboard_uid(&service.name),
+        format!("SLOs / {}", service.name),
+        &service.source,
+        layout.panels,
+    )
+}
+
+/// The overview of every SLO: objective, SLI, budget left, fastest burn and firing alerts,
+/// worst budget first.
+pub fn overview_dashboard(services: &[Service]) -> Dashboard {
+    let names: Vec<String> = services.iter().map(|s| regex_escape(&s.name)).collect();
+    let only = format!("slo_service=~\"{}\"", escape_string(&names.join("|")));
+    let by = "by (slo_service, slo_name)";
+    let table_target = |ref_id: &str, expr: String| Target {
+        format: "table".into(),
+        ..target(ref_id, expr, "", true)
+    };
+    let targets = vec![
+        table_target("A", format!("max {by} ({}{{{only}}})", series::OBJECTIVE)),
+        table_target("B", format!("1 - max {by} ({}{{{only}}})", series::ERROR_RATIO_PERIOD)),
+        table_target("C", format!("min {by} ({}{{{only}}})", series::BUDGET_REMAINING)),
+        table_target(
+            "D",
+            format!(
+                "max {by} ({{__name__=~\"slo:sli_error:ratio_rate.+\", {only}}})\n/ on (slo_service, slo_name)\nmax {by} ({}{{{only}}})",
+                series::ERROR_BUDGET
+            ),
+        ),
+        table_target(
+            "E",
+            format!("count {by} (ALERTS{{alertstate=\"firing\", {only}}})"),
+        ),
+    ];
+    let rename = serde_json::json!({
+        "Value #A": "Objective",
+        "Value #B": "SLI",
+        "Value #C": "Budget remaining",
+        "Value #D": "Fastest burn",
+        "Value #E": "Firing alerts",
+        "slo_service": "Service",
+        "slo_name": "SLO"
+    });
+    let panel = PanelSpec {
+        kind: "table",
+        title: "All SLOs, worst budget first".into(),
+        description: "Objective, SLI and budget over each SLO's own window; fastest burn over its alert windows; firing burn-rate alerts.".into(),
+        targets,
+        defaults: FieldDefaults {
+            decimals: Some(3),
+            ..defaults("percentunit", steps("green", &[]))
+        },
+        options: serde_json::json!({"showHeader": true, "cellHeight": "sm"}),
+        transformations: vec![
+            Transformation { id: "merge".into(), options: serde_json::json!({}) },
+            Transformation {
+                id: "organize".into(),
+                options: serde_json::json!({"excludeByName": {"Time": true}, "renameByName": rename}),
+            },
+            Transformation {
+                id: "sortBy".into(),
+                options: serde_json::json!({"sort": [{"field": "Budget remaining", "desc": false}]}),
+            },
+        ],
+    };
+    let mut layout = Layout::new();
+    let rows = services.iter().map(|s| s.slos.len() as u32).sum::<u32>();
+    layout.band((rows + 3).clamp(8, 40), vec![panel]);
+    let sources: Vec<&str> = services.iter().map(|s| s.source.as_str()).collect();
+    let mut dashboard = base_dashboard(
+        OVERVIEW_UID.into(),
+        "SLOs / overview".into(),
+        &sources.join(", "),
+        layout.panels,
+    );
+    dashboard.description = format!(
+        "Generated by slocc from {} spec file{}. Do not edit: change the specs and run `slocc compile`.",
+        sources.len(),
+        if sources.len() == 1 { "" } else { "s" }
+    );
+    dashboard
+}
+
+/// Escapes regex metacharacters so a name matches only itself.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Serializes a dashboard.
+pub fn render(dashboard: &Dashboard) -> String {
+    serde_json::to_string_pretty(dashboard).expect("dashboards are plain data") + "\n"
+}
+
+/// Every panel query of a dashboard, for checks.
+pub fn queries(dashboard: &Dashboard) -> BTreeMap<u32, Vec<String>> {
+    dashboard
+        .panels
+        .iter()
+        .filter_map(|p| match p {
+            Panel::Viz(v) => Some((v.id, p.queries().into_iter().map(str::to_string).collect())),
+            Panel::Row(_) => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uids_are_stable_and_short() {
+        assert_eq!(dashboard_uid("checkout-api"), "slocc-checkout-api");
+        let long = dashboard_uid(&"x".repeat(80));
+        assert!(long.len() <= 40, "{long}");
+        assert_eq!(long, dashboard_uid(&"x".repeat(80)));
+        assert_ne!(long, dashboard_uid(&"x".repeat(79)));
+    }
+
+    #[test]
+    fn regex_escaping_matches_names_literally() {
+        assert_eq!(regex_escape("a.b-c"), "a\\.b-c");
+    }
+}

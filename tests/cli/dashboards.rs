@@ -1,0 +1,211 @@
+//! Dashboards: valid against Grafana's own schema, laid out without overlaps, and reading only
+//! series that exist.
+
+use std::collections::BTreeSet;
+
+use promql_parser::parser::{self, Expr};
+
+use crate::harness::Project;
+
+fn compiled() -> Project {
+    let project = crate::commands::bundled();
+    project.slocc(&["compile"]).expect_code(0);
+    project
+}
+
+fn dashboards(project: &Project) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for name in [
+        "checkout-api",
+        "order-consumer",
+        "nightly-billing",
+        "reference-api",
+    ] {
+        let path = format!("out/dashboards/services/{name}.json");
+        out.push((
+            path.clone(),
+            serde_json::from_str(&project.read(&path)).unwrap(),
+        ));
+    }
+    let path = "out/dashboards/overview.json".to_string();
+    out.push((
+        path.clone(),
+        serde_json::from_str(&project.read(&path)).unwrap(),
+    ));
+    out
+}
+
+#[test]
+fn every_dashboard_validates_against_grafanas_schema() {
+    let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/schemas/grafana-dashboard.jsonschema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
+            panic!(
+                "Grafana's schema is needed at {}: {e}",
+                schema_path.display()
+            )
+        }))
+        .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    // The validator bites: Grafana's schema rejects unknown properties and missing fields.
+    let bogus = serde_json::json!({"schemaVersion": 41, "templating": {"list": []}, "annotations": {}, "bogus": 1});
+    assert!(!validator.is_valid(&bogus));
+    assert!(!validator.is_valid(&serde_json::json!({"schemaVersion": 41})));
+    let project = compiled();
+    for (path, dashboard) in dashboards(&project) {
+        let errors: Vec<String> = validator
+            .iter_errors(&dashboard)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{path}:\n{}", errors.join("\n"));
+        let version = dashboard["schemaVersion"].as_u64().unwrap();
+        assert!((41..=42).contains(&version));
+        assert_eq!(dashboard["templating"]["list"][0]["type"], "datasource");
+    }
+}
+
+#[test]
+fn panels_never_overlap_and_stay_on_the_grid() {
+    let project = compiled();
+    for (path, dashboard) in dashboards(&project) {
+        let mut cells = BTreeSet::new();
+        let mut ids = BTreeSet::new();
+        for panel in dashboard["panels"].as_array().unwrap() {
+            assert!(
+                ids.insert(panel["id"].as_u64().unwrap()),
+                "{path}: duplicate id"
+            );
+            let g = &panel["gridPos"];
+            let (x, y, w, h) = (
+                g["x"].as_u64().unwrap(),
+                g["y"].as_u64().unwrap(),
+                g["w"].as_u64().unwrap(),
+                g["h"].as_u64().unwrap(),
+            );
+            assert!(x + w <= 24 && w > 0 && h > 0, "{path}: {g}");
+            for cx in x..x + w {
+                for cy in y..y + h {
+                    assert!(
+                        cells.insert((cx, cy)),
+                        "{path}: panel {} overlaps at {cx},{cy}",
+                        panel["title"]
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Metric names a query reads (and `__name__` regexes, as `~regex`).
+fn selectors(expr: &Expr, out: &mut Vec<String>) {
+    match expr {
+        Expr::Aggregate(a) => {
+            selectors(&a.expr, out);
+            if let Some(p) = &a.param {
+                selectors(p, out);
+            }
+        }
+        Expr::Unary(u) => selectors(&u.expr, out),
+        Expr::Binary(b) => {
+            selectors(&b.lhs, out);
+            selectors(&b.rhs, out);
+        }
+        Expr::Paren(p) => selectors(&p.expr, out),
+        Expr::Subquery(s) => selectors(&s.expr, out),
+        Expr::VectorSelector(v) => match &v.name {
+            Some(name) => out.push(name.clone()),
+            None => {
+                for m in &v.matchers.matchers {
+                    if m.name == "__name__" {
+                        out.push(format!("~{}", m.value));
+                    }
+                }
+            }
+        },
+        Expr::MatrixSelector(m) => selectors(&Expr::VectorSelector(m.vs.clone()), out),
+        Expr::Call(c) => c.args.args.iter().for_each(|a| selectors(a, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_panel_query_parses_and_reads_only_series_that_exist() {
+    let project = compiled();
+    // What the generated rules record, plus ALERTS (written by the generated alert rules).
+    let mut known: BTreeSet<String> = BTreeSet::from(["ALERTS".to_string()]);
+    for entry in std::fs::read_dir(project.path().join("out")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yml") {
+            let text = std::fs::read_to_string(path).unwrap();
+            known.extend(
+                text.lines()
+                    .filter_map(|l| l.trim().strip_prefix("- record: "))
+                    .map(str::to_string),
+            );
+        }
+    }
+    // The specs' own SLI metrics (read by the error breakdown panels).
+    let mut sli_metrics = BTreeSet::new();
+    for entry in std::fs::read_dir(project.path().join("specs")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            for key in ["errors: ", "good: ", "total: "] {
+                if let Some(q) = line.trim().strip_prefix(key) {
+                    let q = q.replace("{{window}}", "5m");
+                    let mut names = Vec::new();
+                    selectors(&parser::parse(&q).unwrap(), &mut names);
+                    sli_metrics.extend(names);
+                }
+            }
+        }
+    }
+    assert!(sli_metrics.contains("http_requests_total"));
+    let mut checked = 0;
+    for (path, dashboard) in dashboards(&project) {
+        for panel in dashboard["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                let expr = target["expr"].as_str().unwrap();
+                let parsed =
+                    parser::parse(expr).unwrap_or_else(|e| panic!("{path}: `{expr}`: {e}"));
+                let mut names = Vec::new();
+                selectors(&parsed, &mut names);
+                assert!(!names.is_empty(), "{path}: `{expr}` reads no series");
+                for name in names {
+                    if let Some(regex) = name.strip_prefix('~') {
+                        let re = regex_lite(regex);
+                        let matching: Vec<&String> = known.iter().filter(|k| re(k)).collect();
+                        assert!(
+                            !matching.is_empty(),
+                            "{path}: `{expr}` matches no recorded series"
+                        );
+                    } else {
+                        assert!(
+                            known.contains(&name) || sli_metrics.contains(&name),
+                            "{path}: `{expr}` reads `{name}`, which nothing records"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} selectors checked");
+}
+
+/// The one regex shape dashboards use: a literal prefix followed by `.+`.
+fn regex_lite(regex: &str) -> impl Fn(&str) -> bool + '_ {
+    let prefix = regex
+        .strip_suffix(".+")
+        .expect("dashboards use `prefix.+` name regexes");
+    move |name: &str| name.len() > prefix.len() && name.starts_with(prefix)
+}
+
+#[test]
+fn dashboard_snapshot() {
+    let project = compiled();
+    insta::assert_snapshot!(
+        "checkout_api_dashboard",
+        project.read("out/dashboards/services/checkout-api.json")
+    );
+}
