@@ -493,7 +493,7 @@ pub fn render_markdown(report: &Report) -> String {
     if !report.files.is_empty() {
         let _ = writeln!(
             out,
-            "\n<details><summary>Generated rules: {} file{} changed</summary>\n",
+            "\n<details><summary>Generated files: {} file{} changed</summary>\n",
             report.files.len(),
             if report.files.len() == 1 { "" } else { "s" }
         );
