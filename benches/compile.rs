@@ -37,7 +37,12 @@ fn compile(specs: &Path, out: &Path) -> (usize, [Duration; 3]) {
     assert!(!checked.failed(), "synthetic corpus must be valid");
     let read_check = start.elapsed();
     let start = Instant::now();
-    let output = slocc::pipeline::build_outputs(&checked.services);
+    let templates = slocc::templates::Templates::builtin().unwrap();
+    let cx = slocc::emit::prometheus::Context {
+        templates: &templates,
+        runbooks_dir: "runbooks",
+    };
+    let output = slocc::pipeline::build_outputs(&checked.services, cx).unwrap();
     let emit = start.elapsed();
     let start = Instant::now();
     output.write(out).unwrap();

@@ -29,13 +29,20 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Validate specs and report every problem with file:line:col, a code and a hint.
+    /// Validate specs and report every problem with file:line:col, a code and a hint; also
+    /// report runbooks that are missing, out of date, or whose markers were removed.
     Check {
         /// Spec files or directories (default: `specs/`).
         paths: Vec<PathBuf>,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
+        /// Runbooks directory.
+        #[arg(long, default_value = "runbooks")]
+        runbooks: PathBuf,
+        /// Directory of template overrides (see `slocc init templates`).
+        #[arg(long)]
+        templates: Option<PathBuf>,
     },
     /// Validate specs and write one Prometheus rule file per service.
     Compile {
@@ -50,6 +57,21 @@ enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = FormatArg::Human)]
         format: FormatArg,
+        /// Runbooks directory: new runbooks are scaffolded, generated regions refreshed, and
+        /// every line outside them kept.
+        #[arg(long, default_value = "runbooks")]
+        runbooks: PathBuf,
+        /// Directory of template overrides (see `slocc init templates`).
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
+    Init {
+        /// What to write.
+        #[arg(value_enum)]
+        what: InitWhat,
+        /// Where.
+        dir: PathBuf,
     },
     /// Compare two versions of the specs: what changes for paging, then the generated files' diff.
     ///
@@ -91,6 +113,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InitWhat {
+    /// The built-in templates (alert annotations, runbooks).
+    Templates,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,6 +189,15 @@ pub enum Config {
         paths: Vec<PathBuf>,
         /// Diagnostics format.
         format: Format,
+        /// Runbooks directory.
+        runbooks: PathBuf,
+        /// Template overrides.
+        templates: Option<PathBuf>,
+    },
+    /// `slocc init templates DIR`.
+    Init {
+        /// Where to write the templates.
+        dir: PathBuf,
     },
     /// `slocc compile`.
     Compile {
@@ -172,6 +209,10 @@ pub enum Config {
         check: bool,
         /// Diagnostics format.
         format: Format,
+        /// Runbooks directory.
+        runbooks: PathBuf,
+        /// Template overrides.
+        templates: Option<PathBuf>,
     },
     /// `slocc schema`.
     Schema,
@@ -212,20 +253,35 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 impl From<Args> for Config {
     fn from(args: Args) -> Self {
         match args.command {
-            Command::Check { paths, format } => Config::Check {
+            Command::Check {
+                paths,
+                format,
+                runbooks,
+                templates,
+            } => Config::Check {
                 paths: default_paths(paths),
                 format: format.into(),
+                runbooks,
+                templates,
             },
+            Command::Init {
+                what: InitWhat::Templates,
+                dir,
+            } => Config::Init { dir },
             Command::Compile {
                 paths,
                 out,
                 check,
                 format,
+                runbooks,
+                templates,
             } => Config::Compile {
                 paths: default_paths(paths),
                 out,
                 check,
                 format: format.into(),
+                runbooks,
+                templates,
             },
             Command::Schema => Config::Schema,
             Command::Diff {
@@ -309,11 +365,50 @@ pub fn run(
             format,
             color,
         } => run_diff(sides, format, *color, stdout, stderr),
-        Config::Check { paths, format } => {
-            let checked = match pipeline::check(paths) {
+        Config::Init { dir } => match crate::templates::Templates::init(dir) {
+            Ok((written, kept)) => {
+                for path in &written {
+                    writeln!(stderr, "wrote {path}")?;
+                }
+                for path in &kept {
+                    writeln!(stderr, "kept {path} (already exists)")?;
+                }
+                writeln!(
+                    stderr,
+                    "edit them and pass `--templates {}` to `slocc compile` and `slocc check`",
+                    pipeline::display(dir)
+                )?;
+                Ok(EXIT_OK)
+            }
+            Err(e) => usage_error(
+                stderr,
+                &format!(
+                    "cannot write templates to `{}`: {e}",
+                    pipeline::display(dir)
+                ),
+            ),
+        },
+        Config::Check {
+            paths,
+            format,
+            runbooks,
+            templates,
+        } => {
+            let mut checked = match pipeline::check(paths) {
                 Ok(c) => c,
                 Err(e) => return usage_error(stderr, &e),
             };
+            if !checked.failed() {
+                let templates =
+                    match crate::templates::Templates::with_overrides(templates.as_deref()) {
+                        Ok(t) => t,
+                        Err(e) => return usage_error(stderr, &e),
+                    };
+                match pipeline::plan_runbooks(&checked.services, &templates, runbooks) {
+                    Ok(plans) => runbook_diagnostics(&mut checked, &plans, runbooks, true),
+                    Err(e) => return usage_error(stderr, &e),
+                }
+            }
             report(&checked, *format, stdout, stderr)?;
             if checked.failed() {
                 return Ok(EXIT_INVALID);
@@ -326,8 +421,8 @@ pub fn run(
                     plural(checked.services.len()),
                     slo_count(&checked),
                     plural(slo_count(&checked)),
-                    checked.sources.files().len(),
-                    plural(checked.sources.files().len()),
+                    spec_file_count(&checked),
+                    plural(spec_file_count(&checked)),
                 )?;
             }
             Ok(EXIT_OK)
@@ -337,44 +432,147 @@ pub fn run(
             out,
             check,
             format,
+            runbooks,
+            templates,
         } => {
-            let checked = match pipeline::check(paths) {
+            let mut checked = match pipeline::check(paths) {
                 Ok(c) => c,
                 Err(e) => return usage_error(stderr, &e),
             };
-            report(&checked, *format, stdout, stderr)?;
             if checked.failed() {
+                report(&checked, *format, stdout, stderr)?;
                 writeln!(
                     stderr,
                     "nothing written: fix the errors above and run again"
                 )?;
                 return Ok(EXIT_INVALID);
             }
-            let output = pipeline::build_outputs(&checked.services);
+            let templates = match crate::templates::Templates::with_overrides(templates.as_deref())
+            {
+                Ok(t) => t,
+                Err(e) => return usage_error(stderr, &e),
+            };
+            let runbooks_shown = pipeline::display(runbooks);
+            let cx = crate::emit::prometheus::Context {
+                templates: &templates,
+                runbooks_dir: &runbooks_shown,
+            };
+            let built =
+                pipeline::build_outputs(&checked.services, cx).map_err(pipeline::Error::from);
+            let plans = built.and_then(|output| {
+                pipeline::plan_runbooks(&checked.services, &templates, runbooks)
+                    .map(|p| (output, p))
+            });
+            let (output, plans) = match plans {
+                Ok(v) => v,
+                Err(e) => {
+                    report(&checked, *format, stdout, stderr)?;
+                    return usage_error(stderr, &e);
+                }
+            };
+            runbook_diagnostics(&mut checked, &plans, runbooks, *check);
+            report(&checked, *format, stdout, stderr)?;
             if *check {
                 return check_outputs(&output, out, stdout, stderr);
             }
-            match output.write(out) {
-                Ok(written) => {
-                    if *format == Format::Human {
-                        writeln!(
-                            stderr,
-                            "compiled {} service{} ({} SLO{}) into {}: {} written, {} unchanged, {} removed",
-                            checked.services.len(),
-                            plural(checked.services.len()),
-                            slo_count(&checked),
-                            plural(slo_count(&checked)),
-                            pipeline::display(out),
-                            written.changed.len(),
-                            written.unchanged.len(),
-                            written.removed.len()
-                        )?;
-                    }
-                    Ok(EXIT_OK)
-                }
-                Err(e) => usage_error(stderr, &e),
+            let written = match output.write(out) {
+                Ok(w) => w,
+                Err(e) => return usage_error(stderr, &e),
+            };
+            if let Err(e) = pipeline::write_runbooks(&plans, runbooks) {
+                return usage_error(stderr, &e);
             }
+            if *format == Format::Human {
+                let count = |f: fn(&crate::runbook::Update) -> bool| {
+                    plans.iter().filter(|p| f(&p.update)).count()
+                };
+                writeln!(
+                    stderr,
+                    "compiled {} service{} ({} SLO{}) into {}: {} written, {} unchanged, {} removed; runbooks in {}: {} created, {} refreshed",
+                    checked.services.len(),
+                    plural(checked.services.len()),
+                    slo_count(&checked),
+                    plural(slo_count(&checked)),
+                    pipeline::display(out),
+                    written.changed.len(),
+                    written.unchanged.len(),
+                    written.removed.len(),
+                    runbooks_shown,
+                    count(|u| matches!(u, crate::runbook::Update::Create(_))),
+                    count(|u| matches!(u, crate::runbook::Update::Refresh(_))),
+                )?;
+            }
+            Ok(EXIT_OK)
         }
+    }
+}
+
+/// Spec files read (runbooks added for diagnostics are not counted).
+fn spec_file_count(checked: &pipeline::Checked) -> usize {
+    checked
+        .sources
+        .files()
+        .iter()
+        .filter(|f| !f.name.ends_with(".md"))
+        .count()
+}
+
+/// Turns runbook states into warnings. Broken markers always; missing and stale regions only
+/// when nothing will fix them in this run (`check`, `compile --check`).
+fn runbook_diagnostics(
+    checked: &mut pipeline::Checked,
+    plans: &[pipeline::RunbookPlan],
+    dir: &std::path::Path,
+    report_missing_and_stale: bool,
+) {
+    use crate::diag::{Code, Diagnostic, Location};
+    use crate::runbook::Update;
+    for plan in plans {
+        let path = dir.join(&plan.path);
+        let shown = pipeline::display(&path);
+        let at_line = |checked: &mut pipeline::Checked, line: usize| {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let source = checked.sources.add(shown.clone(), text);
+            Some(Location {
+                source,
+                line,
+                column: 1,
+            })
+        };
+        let diagnostic = match &plan.update {
+            Update::UpToDate => continue,
+            Update::Markers(problem) => Diagnostic::warning(
+                Code::RunbookMarkers,
+                at_line(checked, 1),
+                format!("runbook `{shown}` was not updated: {problem}"),
+            )
+            .with_hint(format!(
+                "put back one `{}` line and one `{}` line around the generated part, or move the file away to scaffold a new one; nothing in it was changed",
+                crate::runbook::BEGIN,
+                crate::runbook::END
+            )),
+            _ if !report_missing_and_stale => continue,
+            Update::Create(_) => Diagnostic::warning(
+                Code::RunbookMissing,
+                None,
+                format!("runbook `{shown}` does not exist"),
+            )
+            .with_hint("run `slocc compile` to scaffold it"),
+            Update::Refresh(_) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let line = text
+                    .lines()
+                    .position(|l| l.contains(crate::runbook::BEGIN))
+                    .map_or(1, |i| i + 1);
+                Diagnostic::warning(
+                    Code::RunbookStale,
+                    at_line(checked, line),
+                    format!("the generated part of runbook `{shown}` is out of date with the spec"),
+                )
+                .with_hint("run `slocc compile` to refresh it; text outside the markers is kept")
+            }
+        };
+        checked.diagnostics.push(diagnostic);
     }
 }
 
@@ -455,12 +653,21 @@ fn run_diff(
             }
         }
     }
-    let report = crate::diff::compare(
-        &old_services,
-        &new_services,
-        &pipeline::build_outputs(&old_services),
-        &pipeline::build_outputs(&new_services),
-    );
+    let templates = match crate::templates::Templates::builtin() {
+        Ok(t) => t,
+        Err(e) => return usage_error(stderr, &e),
+    };
+    let cx = crate::emit::prometheus::Context {
+        templates: &templates,
+        runbooks_dir: "runbooks",
+    };
+    let built = pipeline::build_outputs(&old_services, cx)
+        .and_then(|old| pipeline::build_outputs(&new_services, cx).map(|new| (old, new)));
+    let (old_files, new_files) = match built {
+        Ok(v) => v,
+        Err(e) => return usage_error(stderr, &e),
+    };
+    let report = crate::diff::compare(&old_services, &new_services, &old_files, &new_files);
     let text = match format {
         "markdown" => crate::diff::render_markdown(&report),
         "json" => serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n",
@@ -650,7 +857,9 @@ mod tests {
                 paths: vec![PathBuf::from("specs")],
                 out: PathBuf::from("out"),
                 check: false,
-                format: Format::Human
+                format: Format::Human,
+                runbooks: PathBuf::from("runbooks"),
+                templates: None,
             }
         );
     }

@@ -71,6 +71,9 @@ codes! {
     DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.";
     TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.";
     TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.";
+    RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.";
+    RunbookStale => "runbook-stale", "Warning: a runbook's generated region is out of date with the spec.";
+    RunbookMarkers => "runbook-markers", "Warning: a runbook's generated-region markers were removed or damaged; it is left untouched.";
     Internal => "internal-error", "A bug in slocc; please report it.";
 }
 

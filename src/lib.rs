@@ -11,6 +11,7 @@ pub mod number;
 pub mod output;
 pub mod pipeline;
 pub mod promql;
+pub mod runbook;
 pub mod schema;
 pub mod spec;
 pub mod templates;

@@ -107,6 +107,38 @@ impl Output {
         &self.files
     }
 
+    /// Writes every file under `dir` like [`Output::write`], but for files whose content the
+    /// caller has already merged with what is on disk (runbooks): no generated-header check and
+    /// no removal of other files.
+    pub fn write_replacing(&self, dir: &Path) -> Result<(), Error> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::NotADirectory(crate::pipeline::display(dir)));
+        }
+        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let staging = (|| -> Result<(), Error> {
+            for (relative, content) in &self.files {
+                let target = dir.join(safe_relative(relative)?);
+                let parent = target.parent().unwrap_or(dir);
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+                let name = target.file_name().unwrap_or_default().to_string_lossy();
+                let temp = parent.join(format!(".slocc-tmp-{}-{name}", std::process::id()));
+                std::fs::write(&temp, content).map_err(io(&temp))?;
+                staged.push((temp, target));
+            }
+            Ok(())
+        })();
+        if let Err(error) = staging {
+            for (temp, _) in &staged {
+                let _ = std::fs::remove_file(temp);
+            }
+            return Err(error);
+        }
+        for (temp, target) in &staged {
+            std::fs::rename(temp, target).map_err(io(target))?;
+        }
+        Ok(())
+    }
+
     /// Writes every file under `dir`: each is first written to a temporary file beside its
     /// target, and only when all are written are they renamed into place. A failure before the
     /// renames removes the temporary files and leaves the directory as it was. Files this run no

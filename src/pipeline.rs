@@ -25,6 +25,9 @@ pub enum Error {
     /// Reading specs from git failed (unknown revision, not a repository).
     #[error("{0}")]
     Git(String),
+    /// A template failed to parse or render.
+    #[error(transparent)]
+    Template(#[from] crate::templates::Error),
     /// Writing outputs failed; earlier outputs are intact.
     #[error(transparent)]
     Output(#[from] crate::output::Error),
@@ -251,22 +254,27 @@ fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) 
 }
 
 /// Builds every output file of the checked services, in memory.
-pub fn build_outputs(services: &[Service]) -> Output {
+pub fn build_outputs(
+    services: &[Service],
+    cx: emit::prometheus::Context<'_>,
+) -> Result<Output, crate::templates::Error> {
     let rendered = parallel_map(services, |_, service| {
-        [
+        Ok::<_, crate::templates::Error>([
             (
                 format!("{}.rules.yml", service.name),
-                emit::prometheus::render(service),
+                emit::prometheus::render(service, cx)?,
             ),
             (
                 format!("dashboards/services/{}.json", service.name),
                 emit::grafana::render(&emit::grafana::service_dashboard(service)),
             ),
-        ]
+        ])
     });
     let mut output = Output::default();
-    for (name, text) in rendered.into_iter().flatten() {
-        output.insert(name, text);
+    for files in rendered {
+        for (name, text) in files? {
+            output.insert(name, text);
+        }
     }
     if !services.is_empty() {
         output.insert(
@@ -274,5 +282,71 @@ pub fn build_outputs(services: &[Service]) -> Output {
             emit::grafana::render(&emit::grafana::overview_dashboard(services)),
         );
     }
-    output
+    Ok(output)
+}
+
+/// One runbook and what to do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunbookPlan {
+    /// Path relative to the runbooks directory.
+    pub path: String,
+    /// Create, refresh, nothing, or leave alone because of broken markers.
+    pub update: crate::runbook::Update,
+}
+
+/// Works out every runbook's update by reading what is on disk; writes nothing.
+pub fn plan_runbooks(
+    services: &[Service],
+    templates: &crate::templates::Templates,
+    dir: &Path,
+) -> Result<Vec<RunbookPlan>, Error> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Output(crate::output::Error::NotADirectory(display(
+            dir,
+        ))));
+    }
+    let mut plans = Vec::new();
+    for service in services {
+        for slo in &service.slos {
+            let path = crate::runbook::relative_path(service, slo);
+            let existing = match std::fs::read_to_string(dir.join(&path)) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(source) => {
+                    return Err(Error::Io {
+                        path: display(&dir.join(&path)),
+                        source,
+                    })
+                }
+            };
+            let region = crate::runbook::region(templates, service, slo)?;
+            let mut scaffold_error = None;
+            let update = crate::runbook::update(existing.as_deref(), &region, |marked| {
+                crate::runbook::scaffold(templates, service, slo, marked).unwrap_or_else(|e| {
+                    scaffold_error = Some(e);
+                    String::new()
+                })
+            });
+            if let Some(e) = scaffold_error {
+                return Err(e.into());
+            }
+            plans.push(RunbookPlan { path, update });
+        }
+    }
+    Ok(plans)
+}
+
+/// Writes the runbooks a plan creates or refreshes, each atomically (temporary file, then
+/// rename); files with broken markers are left untouched.
+pub fn write_runbooks(plans: &[RunbookPlan], dir: &Path) -> Result<(), Error> {
+    let mut output = Output::default();
+    for plan in plans {
+        if let crate::runbook::Update::Create(text) | crate::runbook::Update::Refresh(text) =
+            &plan.update
+        {
+            output.insert(plan.path.clone(), text.clone());
+        }
+    }
+    output.write_replacing(dir)?;
+    Ok(())
 }

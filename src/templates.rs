@@ -3,8 +3,13 @@
 use handlebars::Handlebars;
 use serde::Serialize;
 
-/// Built-in templates: (name, source).
-const BUILTIN: &[(&str, &str)] = &[
+/// The generated region of a runbook.
+pub const RUNBOOK_GENERATED: &str = "runbook/generated.md.hbs";
+/// A new runbook around its generated region.
+pub const RUNBOOK_SCAFFOLD: &str = "runbook/scaffold.md.hbs";
+
+/// Built-in templates: (name, source). The names are their paths under `targets/`.
+pub const BUILTIN: &[(&str, &str)] = &[
     (
         "prometheus/alert-summary.hbs",
         include_str!("../targets/prometheus/alert-summary.hbs"),
@@ -13,11 +18,27 @@ const BUILTIN: &[(&str, &str)] = &[
         "prometheus/alert-description.hbs",
         include_str!("../targets/prometheus/alert-description.hbs"),
     ),
+    (
+        RUNBOOK_GENERATED,
+        include_str!("../targets/runbook/generated.md.hbs"),
+    ),
+    (
+        RUNBOOK_SCAFFOLD,
+        include_str!("../targets/runbook/scaffold.md.hbs"),
+    ),
 ];
 
 /// Why a template failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An override could not be read.
+    #[error("cannot read template `{name}`: {message}")]
+    Io {
+        /// Template file.
+        name: String,
+        /// Why.
+        message: String,
+    },
     /// The template does not parse.
     #[error("template `{name}`: {message}")]
     Syntax {
@@ -44,15 +65,37 @@ pub struct Templates {
 impl Templates {
     /// The built-in templates.
     pub fn builtin() -> Result<Self, Error> {
+        Self::with_overrides(None)
+    }
+
+    /// The built-in templates, each replaced by the file of the same name under `dir` when it
+    /// exists (`dir/runbook/generated.md.hbs` overrides that one template only).
+    pub fn with_overrides(dir: Option<&std::path::Path>) -> Result<Self, Error> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
-        for (name, source) in BUILTIN {
+        for (name, builtin) in BUILTIN {
+            let (shown, source) = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+                Some(path) => {
+                    let shown = crate::pipeline::display(&path);
+                    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+                        name: shown.clone(),
+                        message: e.to_string(),
+                    })?;
+                    (shown, text)
+                }
+                None => (format!("built-in {name}"), (*builtin).to_string()),
+            };
+            let source = if name.starts_with("prometheus/") {
+                source.trim_end_matches('\n').to_string()
+            } else {
+                source
+            };
             registry
-                .register_template_string(name, source.trim_end_matches('\n'))
+                .register_template_string(name, source)
                 .map_err(|e| Error::Syntax {
-                    name: (*name).to_string(),
-                    message: e.to_string(),
+                    name: shown.clone(),
+                    message: describe_template_error(&e),
                 })?;
         }
         Ok(Self { registry })
@@ -64,8 +107,40 @@ impl Templates {
             .render(name, context)
             .map_err(|e| Error::Render {
                 name: name.to_string(),
-                message: e.to_string(),
+                message: match (e.line_no, e.column_no) {
+                    (Some(line), Some(column)) => {
+                        format!("line {line}, column {column}: {}", e.reason())
+                    }
+                    _ => e.reason().to_string(),
+                },
             })
+    }
+
+    /// Writes the built-in templates under `dir` for editing; existing files are kept.
+    /// Returns the paths written and those left alone.
+    pub fn init(dir: &std::path::Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
+        let (mut written, mut kept) = (Vec::new(), Vec::new());
+        for (name, source) in BUILTIN {
+            let path = dir.join(name);
+            if path.exists() {
+                kept.push(crate::pipeline::display(&path));
+                continue;
+            }
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, source)?;
+            written.push(crate::pipeline::display(&path));
+        }
+        Ok((written, kept))
+    }
+}
+
+/// A template syntax error with its line and column.
+fn describe_template_error(e: &handlebars::TemplateError) -> String {
+    match e.pos() {
+        Some((line, column)) => format!("line {line}, column {column}: {}", e.reason()),
+        None => e.reason().to_string(),
     }
 }
 

@@ -251,6 +251,15 @@ fn write_flow_string(out: &mut String, text: &str) {
         out.push_str(text);
         return;
     }
+    // Single quotes need only `'` doubled, which keeps PromQL readable in reviews; they cannot
+    // carry escapes, so text with control characters is double-quoted.
+    if !text.chars().any(needs_escape) {
+        out.reserve(text.len() + 2);
+        out.push('\'');
+        out.push_str(&text.replace('\'', "''"));
+        out.push('\'');
+        return;
+    }
     out.reserve(text.len() + 2);
     out.push('"');
     let mut run_start = 0;
@@ -719,7 +728,7 @@ mod tests {
     fn yaml_1_1_words_and_numbers_are_quoted() {
         for word in ["yes", "no", "on", "off", "y", "n", "0.999", "1", "null"] {
             let yaml = to_string(&BTreeMap::from([("k", word)])).unwrap();
-            assert_eq!(yaml, format!("k: \"{word}\"\n"));
+            assert_eq!(yaml, format!("k: '{word}'\n"));
         }
     }
 
@@ -749,7 +758,7 @@ mod tests {
         let yaml = to_string(&BTreeMap::from([("groups", vec![group])])).unwrap();
         assert_eq!(
             yaml,
-            "groups:\n- name: g\n  rules:\n  - record: slo:x:rate5m\n    expr: |-\n      a\n      /\n      b\n    labels:\n      team: core\n      tier: \"1\"\n  empty: []\n"
+            "groups:\n- name: g\n  rules:\n  - record: slo:x:rate5m\n    expr: |-\n      a\n      /\n      b\n    labels:\n      team: core\n      tier: '1'\n  empty: []\n"
         );
     }
 

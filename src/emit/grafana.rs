@@ -494,7 +494,7 @@ fn sel(service: &Service, slo: &Slo) -> String {
 }
 
 /// The errors-by-label query for a ratio SLI with a breakdown label, over 5m.
-fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
+pub fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
     let Sli::Ratio { events, total } = &slo.sli else {
         return None;
     };

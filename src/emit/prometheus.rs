@@ -145,8 +145,17 @@ impl SloIds<'_> {
     }
 }
 
+/// What rule emission needs beyond the model: the text templates and where runbooks live.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// Templates for the alert summary and description.
+    pub templates: &'a crate::templates::Templates,
+    /// The runbooks directory as shown in relative `runbook_url`s.
+    pub runbooks_dir: &'a str,
+}
+
 /// Builds the rule file of a service.
-pub fn rule_file(service: &Service) -> RuleFile {
+pub fn rule_file(service: &Service, cx: Context<'_>) -> Result<RuleFile, crate::templates::Error> {
     let mut groups = Vec::new();
     for slo in &service.slos {
         let ids = SloIds { service, slo };
@@ -155,7 +164,7 @@ pub fn rule_file(service: &Service) -> RuleFile {
             interval: SLI_INTERVAL.to_string(),
             rules: sli_rules(&ids)
                 .into_iter()
-                .chain(alert_rules(&ids))
+                .chain(alert_rules(&ids, cx)?)
                 .collect(),
         });
         groups.push(RuleGroup {
@@ -164,14 +173,14 @@ pub fn rule_file(service: &Service) -> RuleFile {
             rules: period_rules(&ids),
         });
     }
-    RuleFile { groups }
+    Ok(RuleFile { groups })
 }
 
 /// Renders the rule file as YAML with its do-not-edit header.
-pub fn render(service: &Service) -> String {
-    let body = crate::yaml_out::to_string(&rule_file(service))
+pub fn render(service: &Service, cx: Context<'_>) -> Result<String, crate::templates::Error> {
+    let body = crate::yaml_out::to_string(&rule_file(service, cx)?)
         .expect("rule files are plain strings and maps, which always serialize");
-    format!("{}{body}", header(service))
+    Ok(format!("{}{body}", header(service)))
 }
 
 /// The header every generated rule file starts with.
@@ -344,7 +353,7 @@ pub fn template_literal(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
-fn alert_rules(ids: &SloIds<'_>) -> Vec<Rule> {
+fn alert_rules(ids: &SloIds<'_>, cx: Context<'_>) -> Result<Vec<Rule>, crate::templates::Error> {
     let slo = ids.slo;
     let selector = ids.selector();
     let budget = format_decimal(slo.budget());
@@ -362,26 +371,26 @@ fn alert_rules(ids: &SloIds<'_>) -> Vec<Rule> {
             labels.insert("slo_long_window".into(), tier.long.to_string());
             labels.insert("slo_short_window".into(), tier.short.to_string());
             labels.extend(tier.labels.clone());
-            let mut annotations = default_annotations(ids, tier);
+            let mut annotations = default_annotations(ids, tier, cx)?;
             annotations.extend(slo.alert_annotations.clone());
             annotations.extend(tier.annotations.clone());
-            Rule::Alert {
+            Ok(Rule::Alert {
                 alert: slo.alert_name.clone(),
                 expr,
                 for_duration: tier.for_duration.map(|d| d.to_string()),
                 labels,
                 annotations,
-            }
+            })
         })
         .collect()
 }
 
 /// Where the runbook of an SLO lives: under the spec's base URL, or relative to the repository.
-pub fn runbook_url(service: &Service, slo: &Slo) -> String {
-    let path = format!("{}/{}.md", service.name, slo.name);
+pub fn runbook_url(service: &Service, slo: &Slo, runbooks_dir: &str) -> String {
+    let path = crate::runbook::relative_path(service, slo);
     match &service.runbook_base_url {
         Some(base) => format!("{base}/{path}"),
-        None => format!("runbooks/{path}"),
+        None => format!("{runbooks_dir}/{path}"),
     }
 }
 
@@ -402,7 +411,11 @@ struct AnnotationContext<'a> {
     description: Option<String>,
 }
 
-fn default_annotations(ids: &SloIds<'_>, tier: &Tier) -> BTreeMap<String, String> {
+fn default_annotations(
+    ids: &SloIds<'_>,
+    tier: &Tier,
+    cx: Context<'_>,
+) -> Result<BTreeMap<String, String>, crate::templates::Error> {
     let (service, slo) = (ids.service, ids.slo);
     let context = AnnotationContext {
         service: &service.name,
@@ -421,23 +434,21 @@ fn default_annotations(ids: &SloIds<'_>, tier: &Tier) -> BTreeMap<String, String
         current_error_ratio: "{{ $value | humanizePercentage }}",
         description: slo.description.as_deref().map(template_literal),
     };
-    let templates = crate::templates::builtin();
-    let render = |name: &str| {
-        templates
-            .render(name, &context)
-            .expect("built-in templates render with every field they use; tests cover them")
-    };
-    BTreeMap::from([
+    let render = |name: &str| cx.templates.render(name, &context);
+    Ok(BTreeMap::from([
         (
             "summary".to_string(),
-            render("prometheus/alert-summary.hbs"),
+            render("prometheus/alert-summary.hbs")?,
         ),
         (
             "description".to_string(),
-            render("prometheus/alert-description.hbs"),
+            render("prometheus/alert-description.hbs")?,
         ),
-        ("runbook_url".to_string(), runbook_url(service, slo)),
-    ])
+        (
+            "runbook_url".to_string(),
+            runbook_url(service, slo, cx.runbooks_dir),
+        ),
+    ]))
 }
 
 #[cfg(test)]

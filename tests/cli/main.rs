@@ -4,4 +4,5 @@ pub(crate) mod commands;
 mod dashboards;
 mod harness;
 mod review;
+mod runbooks;
 mod scenarios;

@@ -1,0 +1,333 @@
+//! Runbooks: one Markdown file per SLO, scaffolded once, whose marked generated region is
+//! refreshed on every compile while every line outside it stays as its author wrote it.
+
+use serde::Serialize;
+
+use crate::duration::humanize_secs;
+use crate::emit::grafana;
+use crate::emit::prometheus::series;
+use crate::model::{Service, Slo};
+use crate::number::{format_decimal, format_f64};
+use crate::promql::matchers;
+use crate::templates::{Error, Templates};
+
+/// Opens the generated region.
+pub const BEGIN: &str =
+    "<!-- slocc:generated:begin (do not edit between these markers: `slocc compile` rewrites them) -->";
+/// Closes the generated region.
+pub const END: &str = "<!-- slocc:generated:end -->";
+
+/// What to do with one runbook file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// No file yet: write this scaffold.
+    Create(String),
+    /// The generated region changed: write this, everything outside the region kept.
+    Refresh(String),
+    /// Nothing to do.
+    UpToDate,
+    /// The markers are missing, repeated or out of order: the file is left untouched.
+    Markers(String),
+}
+
+/// Decides how to bring `existing` up to date with `region` (the generated text, markers
+/// excluded). `scaffold` builds a new file around the marked region.
+pub fn update(
+    existing: Option<&str>,
+    region: &str,
+    scaffold: impl FnOnce(&str) -> String,
+) -> Update {
+    let marked = format!("{BEGIN}\n{region}{END}");
+    let Some(text) = existing else {
+        return Update::Create(scaffold(&marked));
+    };
+    let begins = text.matches(BEGIN).count();
+    let ends = text.matches(END).count();
+    let problem = match (begins, ends) {
+        (0, 0) => Some("its generated-region markers were removed".to_string()),
+        (1, 1) if text.find(BEGIN) < text.find(END) => None,
+        (1, 1) => Some("its end marker comes before its begin marker".to_string()),
+        (b, e) => Some(format!(
+            "it has {b} begin and {e} end markers; it needs exactly one of each"
+        )),
+    };
+    if let Some(problem) = problem {
+        return Update::Markers(problem);
+    }
+    let start = text.find(BEGIN).unwrap_or(0);
+    let end = text.find(END).map_or(text.len(), |i| i + END.len());
+    let refreshed = format!("{}{marked}{}", &text[..start], &text[end..]);
+    if refreshed == text {
+        Update::UpToDate
+    } else {
+        Update::Refresh(refreshed)
+    }
+}
+
+/// Where an SLO's runbook lives, relative to the runbooks directory.
+pub fn relative_path(service: &Service, slo: &Slo) -> String {
+    format!("{}/{}.md", service.name, slo.name)
+}
+
+/// Escapes text for Markdown prose (and table cells).
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A fence longer than any backtick run in `code`, so the block cannot be closed early.
+fn fence(code: &str) -> String {
+    let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+#[derive(Serialize)]
+struct Query {
+    title: String,
+    promql: String,
+    fence: String,
+}
+
+fn query(title: impl Into<String>, promql: String) -> Query {
+    Query {
+        title: title.into(),
+        fence: fence(&promql),
+        promql,
+    }
+}
+
+#[derive(Serialize)]
+struct TierRow {
+    severity: &'static str,
+    long_window: String,
+    short_window: String,
+    factor: String,
+    threshold: String,
+    budget_spent_percent: String,
+    full_outage_fires_in: String,
+    exhausted_in: String,
+    response: &'static str,
+}
+
+#[derive(Serialize)]
+struct PanelLink {
+    title: String,
+    url: String,
+}
+
+/// What the runbook templates can use (`targets/runbook/*.hbs`). Text meant for prose is
+/// already Markdown-escaped; code blocks carry their own fence.
+#[derive(Serialize)]
+struct Context {
+    service: String,
+    slo: String,
+    alert_name: String,
+    description: Option<String>,
+    objective_percent: String,
+    window: String,
+    error_budget: String,
+    full_outage_budget: String,
+    owner: Option<String>,
+    escalation: Option<String>,
+    has_page: bool,
+    has_ticket: bool,
+    tiers: Vec<TierRow>,
+    queries: Vec<Query>,
+    dashboard_url: String,
+    panels: Vec<PanelLink>,
+}
+
+fn context(service: &Service, slo: &Slo) -> Context {
+    let sel = format!(
+        "{{{}}}",
+        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+    );
+    let mut queries = Vec::new();
+    for window in slo.alert_windows() {
+        queries.push(query(
+            format!("Error ratio over the last {window}"),
+            format!("{}{sel}", series::error_ratio(window)),
+        ));
+    }
+    if let Some(window) = slo.tiers.iter().map(|t| t.long).min() {
+        queries.push(query(
+            format!("Burn rate over the last {window} (1 spends the budget exactly over the SLO window)"),
+            format!(
+                "{}{sel} / on (slo_service, slo_name) group_left () {}{sel}",
+                series::error_ratio(window),
+                series::ERROR_BUDGET
+            ),
+        ));
+    }
+    if let Some(label) = &slo.breakdown_by {
+        if let Some(expr) = crate::emit::grafana::breakdown_query(slo, label) {
+            queries.push(query(
+                format!("Top error contributors by `{label}`"),
+                format!("topk(10, {expr})"),
+            ));
+        }
+    }
+    queries.push(query(
+        "Traffic now against the same time yesterday",
+        format!(
+            "{total}{sel}\n/\n{total}{sel} offset 1d",
+            total = series::TOTAL_RATE5M
+        ),
+    ));
+    queries.push(query(
+        "Error budget left over the SLO window",
+        format!("{}{sel}", series::BUDGET_REMAINING),
+    ));
+    let dashboard = grafana::service_dashboard(service);
+    let uid = dashboard.uid.clone();
+    let prefix = format!("{}:", slo.name);
+    let mut in_slo = false;
+    let mut panels = Vec::new();
+    for panel in &dashboard.panels {
+        match panel {
+            grafana::Panel::Row(row) => in_slo = row.title.starts_with(&prefix),
+            grafana::Panel::Viz(viz) if in_slo => panels.push(PanelLink {
+                title: markdown(&viz.title),
+                url: format!("/d/{uid}?viewPanel={}", viz.id),
+            }),
+            grafana::Panel::Viz(_) => {}
+        }
+    }
+    Context {
+        service: service.name.clone(),
+        slo: slo.name.clone(),
+        alert_name: slo.alert_name.clone(),
+        description: slo.description.as_deref().map(markdown),
+        objective_percent: format_decimal(slo.objective_percent),
+        window: slo.window.to_string(),
+        error_budget: format_decimal(slo.budget()),
+        full_outage_budget: humanize_secs(slo.full_outage_budget_secs()),
+        owner: service.owner.as_deref().map(markdown),
+        escalation: service.escalation.as_deref().map(markdown),
+        has_page: slo.tiers.iter().any(|t| t.severity.as_str() == "page"),
+        has_ticket: slo.tiers.iter().any(|t| t.severity.as_str() == "ticket"),
+        tiers: slo
+            .tiers
+            .iter()
+            .map(|t| TierRow {
+                severity: t.severity.as_str(),
+                long_window: t.long.to_string(),
+                short_window: t.short.to_string(),
+                factor: format_decimal(t.factor),
+                threshold: format_decimal(t.threshold),
+                budget_spent_percent: format_f64(t.budget_spent_at_fire(slo.window) * 100.0, 2),
+                full_outage_fires_in: humanize_secs(
+                    t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY),
+                ),
+                exhausted_in: humanize_secs(t.exhaustion_secs(slo.window)),
+                response: match t.severity {
+                    crate::model::Severity::Page => "act now, day or night",
+                    crate::model::Severity::Ticket => "within working hours",
+                },
+            })
+            .collect(),
+        queries,
+        dashboard_url: format!("/d/{uid}"),
+        panels,
+    }
+}
+
+/// The generated region of an SLO's runbook (without markers).
+pub fn region(templates: &Templates, service: &Service, slo: &Slo) -> Result<String, Error> {
+    let mut text = templates.render(crate::templates::RUNBOOK_GENERATED, &context(service, slo))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// A new runbook around the marked region.
+pub fn scaffold(
+    templates: &Templates,
+    service: &Service,
+    slo: &Slo,
+    marked_region: &str,
+) -> Result<String, Error> {
+    #[derive(Serialize)]
+    struct Scaffold<'a> {
+        #[serde(flatten)]
+        context: Context,
+        generated: &'a str,
+    }
+    let mut text = templates.render(
+        crate::templates::RUNBOOK_SCAFFOLD,
+        &Scaffold {
+            context: context(service, slo),
+            generated: marked_region,
+        },
+    )?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_file(region: &str) -> String {
+        format!("# Title\n\nhand notes above\n\n{region}\n\n## Mitigation\n- my step\n")
+    }
+
+    #[test]
+    fn creates_then_refreshes_only_the_region() {
+        let Update::Create(first) = update(None, "v1\n", new_file) else {
+            panic!("expected a new file")
+        };
+        assert!(first.contains(&format!("{BEGIN}\nv1\n{END}")));
+        assert_eq!(update(Some(&first), "v1\n", new_file), Update::UpToDate);
+
+        let edited = first.replace("hand notes above", "hand notes above, edited")
+            + "\n## Incident 2026-11-01\nwhat we learned\n";
+        let Update::Refresh(second) = update(Some(&edited), "v2\n", new_file) else {
+            panic!("expected a refresh")
+        };
+        assert!(second.contains("hand notes above, edited"));
+        assert!(second.contains("## Incident 2026-11-01\nwhat we learned\n"));
+        assert!(second.contains(&format!("{BEGIN}\nv2\n{END}")));
+        assert!(!second.contains("v1"));
+    }
+
+    #[test]
+    fn broken_markers_leave_the_file_alone() {
+        let cases = [
+            ("no markers at all\n".to_string(), "removed"),
+            (format!("{END}\n{BEGIN}\n"), "before"),
+            (format!("{BEGIN}\n{BEGIN}\n{END}\n"), "2 begin"),
+            (format!("{BEGIN}\nno end\n"), "0 end"),
+        ];
+        for (text, why) in cases {
+            match update(Some(&text), "v\n", new_file) {
+                Update::Markers(problem) => assert!(problem.contains(why), "{problem}"),
+                other => panic!("{text:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn markdown_escaping_and_fences() {
+        assert_eq!(
+            markdown("a *b* [c](d) | e #1 <x>"),
+            r"a \*b\* \[c\](d) \| e \#1 \<x\>"
+        );
+        assert_eq!(markdown("two\nlines"), "two lines");
+        assert_eq!(fence("plain"), "```");
+        assert_eq!(fence("has ```` four"), "`````");
+    }
+}

@@ -1,0 +1,274 @@
+//! Runbooks: scaffolded once, generated region refreshed, human text never lost; templates
+//! overridable; bad templates and bad directories get clear errors.
+
+use crate::harness::Project;
+
+const SPEC: &str = r##"apiVersion: slocc/v1
+service: api
+owner: team-core
+escalation: "#core-oncall"
+slos:
+  - name: availability
+    description: Requests that do not fail with a 5xx.
+    objective: 99.9
+    sli:
+      ratio:
+        errors: sum(rate(http_requests_total{code=~"5.."}[{{window}}]))
+        total: sum(rate(http_requests_total[{{window}}]))
+        breakdown_by: route
+"##;
+
+const RUNBOOK: &str = "runbooks/api/availability.md";
+
+fn project() -> Project {
+    let project = Project::new();
+    project.file("specs/api.yaml", SPEC);
+    project
+}
+
+#[test]
+fn runbook_is_scaffolded_with_numbers_queries_and_links() {
+    let project = project();
+    project.slocc(&["compile"]).expect_code(0);
+    insta::assert_snapshot!("runbook", project.read(RUNBOOK));
+    let rules = project.read("out/api.rules.yml");
+    assert!(
+        rules.contains("runbook_url: runbooks/api/availability.md"),
+        "{rules}"
+    );
+}
+
+#[test]
+fn recompiling_refreshes_the_region_and_keeps_every_human_edit() {
+    let project = project();
+    project.slocc(&["compile"]).expect_code(0);
+    let edited = project.read(RUNBOOK).replace(
+        "- [ ] Roll back the most recent deploy or config change:",
+        "- [x] Roll back: `deployctl rollback api`",
+    ) + "\n### 2026-11-02 incident\nThe cache stampede; fixed by warming.\n";
+    project.file(RUNBOOK, &edited);
+
+    project.file("specs/api.yaml", &SPEC.replace("99.9", "99.5"));
+    let run = project.slocc(&["check"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("warning[runbook-stale]"),
+        "{}",
+        run.stderr
+    );
+
+    let run = project.slocc(&["compile"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("0 created, 1 refreshed"),
+        "{}",
+        run.stderr
+    );
+    let after = project.read(RUNBOOK);
+    assert!(after.contains("- [x] Roll back: `deployctl rollback api`"));
+    assert!(after.contains("### 2026-11-02 incident\nThe cache stampede; fixed by warming.\n"));
+    assert!(
+        after.contains("Objective: 99.5% over a rolling 30d."),
+        "{after}"
+    );
+    assert!(!after.contains("99.9%"));
+
+    let run = project.slocc(&["check"]);
+    run.expect_code(0);
+    assert!(!run.stderr.contains("runbook"), "{}", run.stderr);
+}
+
+#[test]
+fn check_reports_missing_runbooks() {
+    let project = project();
+    let run = project.slocc(&["check"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains(
+            "warning[runbook-missing]: runbook `runbooks/api/availability.md` does not exist"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn deleted_markers_leave_the_runbook_untouched_with_a_warning() {
+    let project = project();
+    project.slocc(&["compile"]).expect_code(0);
+    let mangled = project
+        .read(RUNBOOK)
+        .replace(slocc::runbook::BEGIN, "")
+        .replace(slocc::runbook::END, "");
+    project.file(RUNBOOK, &mangled);
+    project.file("specs/api.yaml", &SPEC.replace("99.9", "99.5"));
+    let run = project.slocc(&["compile"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains("runbooks/api/availability.md:1:1: warning[runbook-markers]"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        project.read(RUNBOOK),
+        mangled,
+        "a runbook with broken markers must not change"
+    );
+}
+
+#[test]
+fn templates_are_overridable_one_file_at_a_time() {
+    let project = project();
+    let run = project.slocc(&["init", "templates", "my-templates"]);
+    run.expect_code(0);
+    for name in [
+        "prometheus/alert-summary.hbs",
+        "prometheus/alert-description.hbs",
+        "runbook/generated.md.hbs",
+        "runbook/scaffold.md.hbs",
+    ] {
+        assert!(
+            project.path().join("my-templates").join(name).exists(),
+            "{name}"
+        );
+    }
+    // The written defaults reproduce the built-in output exactly.
+    project
+        .slocc(&["compile", "-o", "a", "--runbooks", "rb-a"])
+        .expect_code(0);
+    project
+        .slocc(&[
+            "compile",
+            "-o",
+            "b",
+            "--runbooks",
+            "rb-a",
+            "--templates",
+            "my-templates",
+        ])
+        .expect_code(0);
+    assert_eq!(
+        project.read("a/api.rules.yml"),
+        project.read("b/api.rules.yml")
+    );
+
+    // Overriding one template changes only what it renders.
+    project.file(
+        "custom/runbook/generated.md.hbs",
+        "Custom region for {{service}}/{{slo}} at {{objective_percent}}%.\n",
+    );
+    project.file(
+        "custom/prometheus/alert-summary.hbs",
+        "{{service}} is burning ({{factor}}x)",
+    );
+    project
+        .slocc(&[
+            "compile",
+            "-o",
+            "c",
+            "--runbooks",
+            "rb-c",
+            "--templates",
+            "custom",
+        ])
+        .expect_code(0);
+    let runbook = project.read("rb-c/api/availability.md");
+    assert!(
+        runbook.contains("Custom region for api/availability at 99.9%."),
+        "{runbook}"
+    );
+    assert!(
+        runbook.contains("## Mitigation"),
+        "the scaffold is still the built-in one"
+    );
+    let rules = project.read("c/api.rules.yml");
+    assert!(
+        rules.contains("summary: 'api is burning (14.4x)'"),
+        "{rules}"
+    );
+    assert!(
+        rules.contains("burning its error budget at least 14.4x too fast"),
+        "description stays built-in"
+    );
+}
+
+#[test]
+fn bad_templates_name_the_file_and_line_and_write_nothing() {
+    let project = project();
+    project.file(
+        "t/runbook/generated.md.hbs",
+        "line one\n{{#if owner}}\nunclosed\n",
+    );
+    let run = project.slocc(&["compile", "--templates", "t"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("t/runbook/generated.md.hbs"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("line "), "{}", run.stderr);
+    assert!(!project.path().join("out").exists());
+
+    let project = self::project();
+    project.file(
+        "t/runbook/generated.md.hbs",
+        "ok line\n{{no_such_variable}}\n",
+    );
+    let run = project.slocc(&["compile", "--templates", "t"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("runbook/generated.md.hbs"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("line 2"), "{}", run.stderr);
+    assert!(!project.path().join("out").exists());
+    assert!(!project.path().join("runbooks").exists());
+}
+
+#[test]
+fn a_runbooks_path_that_is_a_file_is_a_clear_error() {
+    let project = project();
+    project.file("runbooks", "not a directory");
+    let run = project.slocc(&["compile"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("`runbooks` exists and is not a directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !project.path().join("out").exists(),
+        "nothing written when runbooks cannot be"
+    );
+}
+
+#[test]
+fn runbook_urls_follow_the_runbooks_directory_or_base_url() {
+    let project = project();
+    project
+        .slocc(&["compile", "--runbooks", "docs/runbooks"])
+        .expect_code(0);
+    assert!(project
+        .read("out/api.rules.yml")
+        .contains("runbook_url: docs/runbooks/api/availability.md"));
+    assert!(project
+        .path()
+        .join("docs/runbooks/api/availability.md")
+        .exists());
+
+    let project = Project::new();
+    project.file(
+        "specs/api.yaml",
+        &SPEC.replace(
+            "owner: team-core",
+            "owner: team-core\nrunbook_base_url: https://runbooks.example.com/slo/",
+        ),
+    );
+    project.slocc(&["compile"]).expect_code(0);
+    assert!(project
+        .read("out/api.rules.yml")
+        .contains("runbook_url: https://runbooks.example.com/slo/api/availability.md"));
+}
