@@ -188,6 +188,15 @@ fn context(service: &Service, slo: &Slo) -> Context {
         "Error budget left over the SLO window",
         format!("{}{sel}", series::BUDGET_REMAINING),
     ));
+    queries.push(query(
+        "Bad events the whole budget allows at the current traffic",
+        format!(
+            "{total}{sel}\n* on (slo_service, slo_name) group_left () {budget}{sel}\n* on (slo_service, slo_name) group_left () {window}{sel}",
+            total = series::TOTAL_RATE5M,
+            budget = series::ERROR_BUDGET,
+            window = series::WINDOW_SECONDS,
+        ),
+    ));
     let dashboard = grafana::service_dashboard(service);
     let uid = dashboard.uid.clone();
     let prefix = format!("{}:", slo.name);

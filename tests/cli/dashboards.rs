@@ -129,10 +129,8 @@ fn selectors(expr: &Expr, out: &mut Vec<String>) {
     }
 }
 
-#[test]
-fn every_panel_query_parses_and_reads_only_series_that_exist() {
-    let project = compiled();
-    // What the generated rules record, plus ALERTS (written by the generated alert rules).
+/// Recorded series plus `ALERTS`, and the specs' own SLI metric names.
+fn known_series(project: &Project) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut known: BTreeSet<String> = BTreeSet::from(["ALERTS".to_string()]);
     for entry in std::fs::read_dir(project.path().join("out")).unwrap() {
         let path = entry.unwrap().path();
@@ -145,7 +143,6 @@ fn every_panel_query_parses_and_reads_only_series_that_exist() {
             );
         }
     }
-    // The specs' own SLI metrics (read by the error breakdown panels).
     let mut sli_metrics = BTreeSet::new();
     for entry in std::fs::read_dir(project.path().join("specs")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
@@ -160,6 +157,46 @@ fn every_panel_query_parses_and_reads_only_series_that_exist() {
             }
         }
     }
+    (known, sli_metrics)
+}
+
+#[test]
+fn every_runbook_query_parses_and_reads_only_series_that_exist() {
+    let project = compiled();
+    let (known, sli_metrics) = known_series(&project);
+    let mut blocks = 0;
+    for (service, slo) in [
+        ("checkout-api", "availability"),
+        ("checkout-api", "latency"),
+        ("order-consumer", "processing"),
+        ("nightly-billing", "run-success"),
+        ("reference-api", "upstream-errors"),
+    ] {
+        let text = project.read(&format!("runbooks/{service}/{slo}.md"));
+        for block in text.split("```promql\n").skip(1) {
+            let query = block.split("\n```").next().unwrap();
+            let parsed =
+                parser::parse(query).unwrap_or_else(|e| panic!("{service}/{slo}: `{query}`: {e}"));
+            let mut names = Vec::new();
+            selectors(&parsed, &mut names);
+            for name in names {
+                assert!(
+                    known.contains(&name) || sli_metrics.contains(&name),
+                    "{service}/{slo}: `{query}` reads `{name}`"
+                );
+            }
+            blocks += 1;
+        }
+    }
+    assert!(blocks >= 40, "only {blocks} runbook queries checked");
+}
+
+#[test]
+fn every_panel_query_parses_and_reads_only_series_that_exist() {
+    let project = compiled();
+    // What the generated rules record, plus ALERTS (written by the generated alert rules), and
+    // the specs' own SLI metrics (read by the error breakdown panels).
+    let (known, sli_metrics) = known_series(&project);
     assert!(sli_metrics.contains("http_requests_total"));
     let mut checked = 0;
     for (path, dashboard) in dashboards(&project) {
