@@ -82,6 +82,34 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// Writes each file to a temporary name beside its target, then, only when every one is
+/// written, renames them all into place. On a failure before the renames, the temporary files
+/// are removed and nothing on disk has changed.
+fn stage_and_rename(dir: &Path, files: &[(PathBuf, &str)]) -> Result<(), Error> {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    let staging = (|| -> Result<(), Error> {
+        for (target, content) in files {
+            let parent = target.parent().unwrap_or(dir);
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+            let name = target.file_name().unwrap_or_default().to_string_lossy();
+            let temp = parent.join(format!(".slocc-tmp-{}-{name}", std::process::id()));
+            std::fs::write(&temp, content).map_err(io(&temp))?;
+            staged.push((temp, target));
+        }
+        Ok(())
+    })();
+    if let Err(error) = staging {
+        for (temp, _) in &staged {
+            let _ = std::fs::remove_file(temp);
+        }
+        return Err(error);
+    }
+    for (temp, target) in &staged {
+        std::fs::rename(temp, target).map_err(io(target))?;
+    }
+    Ok(())
+}
+
 /// Checks that `relative` is a plain relative path: no root, no `..`, no `.` tricks.
 fn safe_relative(relative: &str) -> Result<PathBuf, Error> {
     let path = PathBuf::from(relative);
@@ -114,29 +142,12 @@ impl Output {
         if dir.exists() && !dir.is_dir() {
             return Err(Error::NotADirectory(crate::pipeline::display(dir)));
         }
-        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let staging = (|| -> Result<(), Error> {
-            for (relative, content) in &self.files {
-                let target = dir.join(safe_relative(relative)?);
-                let parent = target.parent().unwrap_or(dir);
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-                let name = target.file_name().unwrap_or_default().to_string_lossy();
-                let temp = parent.join(format!(".slocc-tmp-{}-{name}", std::process::id()));
-                std::fs::write(&temp, content).map_err(io(&temp))?;
-                staged.push((temp, target));
-            }
-            Ok(())
-        })();
-        if let Err(error) = staging {
-            for (temp, _) in &staged {
-                let _ = std::fs::remove_file(temp);
-            }
-            return Err(error);
-        }
-        for (temp, target) in &staged {
-            std::fs::rename(temp, target).map_err(io(target))?;
-        }
-        Ok(())
+        let files: Vec<(PathBuf, &str)> = self
+            .files
+            .iter()
+            .map(|(relative, content)| Ok((dir.join(safe_relative(relative)?), content.as_str())))
+            .collect::<Result<_, Error>>()?;
+        stage_and_rename(dir, &files)
     }
 
     /// Writes every file under `dir`: each is first written to a temporary file beside its
@@ -166,28 +177,11 @@ impl Output {
             plan.push((relative, target, Some(content)));
         }
 
-        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let staging = (|| -> Result<(), Error> {
-            for (_, target, content) in &plan {
-                let Some(content) = content else { continue };
-                let parent = target.parent().unwrap_or(dir);
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-                let name = target.file_name().unwrap_or_default().to_string_lossy();
-                let temp = parent.join(format!(".slocc-tmp-{}-{name}", std::process::id()));
-                std::fs::write(&temp, content).map_err(io(&temp))?;
-                staged.push((temp, target.clone()));
-            }
-            Ok(())
-        })();
-        if let Err(error) = staging {
-            for (temp, _) in &staged {
-                let _ = std::fs::remove_file(temp);
-            }
-            return Err(error);
-        }
-        for (temp, target) in &staged {
-            std::fs::rename(temp, target).map_err(io(target))?;
-        }
+        let changed: Vec<(PathBuf, &str)> = plan
+            .iter()
+            .filter_map(|(_, target, content)| content.map(|c| (target.clone(), c.as_str())))
+            .collect();
+        stage_and_rename(dir, &changed)?;
 
         let mut written = Written::default();
         for (relative, _, content) in plan {
