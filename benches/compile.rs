@@ -38,9 +38,11 @@ fn compile(specs: &Path, out: &Path) -> (usize, [Duration; 3]) {
     let read_check = start.elapsed();
     let start = Instant::now();
     let templates = slocc::templates::Templates::builtin().unwrap();
+    let target = slocc::emit::targets::TargetOptions::new(slocc::emit::targets::Target::Prometheus);
     let cx = slocc::emit::prometheus::Context {
         templates: &templates,
         runbooks_dir: "runbooks",
+        target: &target,
     };
     let output = slocc::pipeline::build_outputs(&checked.services, cx).unwrap();
     let emit = start.elapsed();

@@ -64,6 +64,22 @@ enum Command {
         /// Directory of template overrides (see `slocc init templates`).
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Engine the rule files are for.
+        #[arg(long, value_enum, default_value_t = TargetArg::Prometheus)]
+        target: TargetArg,
+        /// prometheus-operator: namespace of the `PrometheusRule` objects.
+        #[arg(long)]
+        namespace: Option<String>,
+        /// prometheus-operator: prefix of `PrometheusRule` names (the service name follows).
+        #[arg(long, default_value = "slocc-")]
+        name_prefix: String,
+        /// prometheus-operator: a label on every `PrometheusRule` (repeatable), so the operator's
+        /// `ruleSelector` picks them up, e.g. `--rule-label release=prometheus`.
+        #[arg(long = "rule-label", value_name = "NAME=VALUE", value_parser = parse_label)]
+        rule_labels: Vec<(String, String)>,
+        /// mimir: ruler namespace for every service (default: each service's own name).
+        #[arg(long)]
+        mimir_namespace: Option<String>,
     },
     /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
     Init {
@@ -113,6 +129,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TargetArg {
+    /// Prometheus rule files (`rule_files:`; `promtool check rules`).
+    Prometheus,
+    /// A `PrometheusRule` manifest per service (`kubectl apply -f`).
+    PrometheusOperator,
+    /// Mimir/Cortex ruler files, a namespace per service (`mimirtool rules load`).
+    Mimir,
+    /// Thanos ruler files, groups with `partial_response_strategy: abort` (`--rule-file`).
+    Thanos,
+    /// vmalert rule files, groups of `type: prometheus` (`-rule=`).
+    Vmalert,
+}
+
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+    if !crate::promql::is_valid_label_name(name) {
+        return Err(format!("`{name}` is not a valid label name"));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -213,6 +253,8 @@ pub enum Config {
         runbooks: PathBuf,
         /// Template overrides.
         templates: Option<PathBuf>,
+        /// The engine and its settings.
+        target: crate::emit::targets::TargetOptions,
     },
     /// `slocc schema`.
     Schema,
@@ -275,14 +317,35 @@ impl From<Args> for Config {
                 format,
                 runbooks,
                 templates,
-            } => Config::Compile {
-                paths: default_paths(paths),
-                out,
-                check,
-                format: format.into(),
-                runbooks,
-                templates,
-            },
+                target,
+                namespace,
+                name_prefix,
+                rule_labels,
+                mimir_namespace,
+            } => {
+                use crate::emit::targets::{Target, TargetOptions};
+                Config::Compile {
+                    paths: default_paths(paths),
+                    out,
+                    check,
+                    format: format.into(),
+                    runbooks,
+                    templates,
+                    target: TargetOptions {
+                        target: match target {
+                            TargetArg::Prometheus => Target::Prometheus,
+                            TargetArg::PrometheusOperator => Target::PrometheusOperator,
+                            TargetArg::Mimir => Target::Mimir,
+                            TargetArg::Thanos => Target::Thanos,
+                            TargetArg::Vmalert => Target::Vmalert,
+                        },
+                        namespace,
+                        name_prefix,
+                        labels: rule_labels.into_iter().collect(),
+                        mimir_namespace,
+                    },
+                }
+            }
             Command::Schema => Config::Schema,
             Command::Diff {
                 paths,
@@ -434,6 +497,7 @@ pub fn run(
             format,
             runbooks,
             templates,
+            target,
         } => {
             let mut checked = match pipeline::check(paths) {
                 Ok(c) => c,
@@ -456,6 +520,7 @@ pub fn run(
             let cx = crate::emit::prometheus::Context {
                 templates: &templates,
                 runbooks_dir: &runbooks_shown,
+                target,
             };
             let built =
                 pipeline::build_outputs(&checked.services, cx).map_err(pipeline::Error::from);
@@ -657,9 +722,11 @@ fn run_diff(
         Ok(t) => t,
         Err(e) => return usage_error(stderr, &e),
     };
+    let target = crate::emit::targets::TargetOptions::new(crate::emit::targets::Target::Prometheus);
     let cx = crate::emit::prometheus::Context {
         templates: &templates,
         runbooks_dir: "runbooks",
+        target: &target,
     };
     let built = pipeline::build_outputs(&old_services, cx)
         .and_then(|old| pipeline::build_outputs(&new_services, cx).map(|new| (old, new)));
@@ -860,6 +927,9 @@ mod tests {
                 format: Format::Human,
                 runbooks: PathBuf::from("runbooks"),
                 templates: None,
+                target: crate::emit::targets::TargetOptions::new(
+                    crate::emit::targets::Target::Prometheus
+                ),
             }
         );
     }

@@ -2,3 +2,4 @@
 
 pub mod grafana;
 pub mod prometheus;
+pub mod targets;

@@ -152,6 +152,8 @@ pub struct Context<'a> {
     pub templates: &'a crate::templates::Templates,
     /// The runbooks directory as shown in relative `runbook_url`s.
     pub runbooks_dir: &'a str,
+    /// The engine the files are for.
+    pub target: &'a crate::emit::targets::TargetOptions,
 }
 
 /// Builds the rule file of a service.
@@ -178,8 +180,7 @@ pub fn rule_file(service: &Service, cx: Context<'_>) -> Result<RuleFile, crate::
 
 /// Renders the rule file as YAML with its do-not-edit header.
 pub fn render(service: &Service, cx: Context<'_>) -> Result<String, crate::templates::Error> {
-    let body = crate::yaml_out::to_string(&rule_file(service, cx)?)
-        .expect("rule files are plain strings and maps, which always serialize");
+    let body = crate::emit::targets::wrap(rule_file(service, cx)?, service, cx.target);
     Ok(format!("{}{body}", header(service)))
 }
 

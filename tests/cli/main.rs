@@ -6,3 +6,4 @@ mod harness;
 mod review;
 mod runbooks;
 mod scenarios;
+mod targets;
