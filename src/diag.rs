@@ -67,6 +67,7 @@ codes! {
     GroupingMismatch => "grouping-mismatch", "The two queries of a ratio SLI aggregate by different labels.";
     InvalidThreshold => "invalid-threshold", "A latency threshold that is not a plain positive duration.";
     InvalidWindowPolicy => "invalid-window-policy", "A custom alert window that cannot work (short not shorter than long, duplicate tier, budget share out of range).";
+    UnsupportedFeature => "unsupported-feature", "A feature of an imported format (Sloth plugin, OpenSLO calendar window) that slocc cannot honour.";
     DuplicateService => "duplicate-service", "Two spec files declare the same service.";
     DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.";
     TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.";

@@ -141,6 +141,7 @@ fn alert_labels(service: &Service, slo: &Slo) -> BTreeMap<String, BTreeMap<Strin
         .iter()
         .map(|t| {
             let mut labels = service.labels.clone();
+            labels.extend(slo.labels.clone());
             labels.extend(slo.alert_labels.clone());
             labels.insert("severity".into(), t.severity.as_str().into());
             labels.extend(t.labels.clone());

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod duration;
 pub mod emit;
 pub mod explain;
+pub mod import;
 pub mod model;
 pub mod number;
 pub mod output;

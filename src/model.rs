@@ -42,6 +42,8 @@ pub struct Slo {
     pub objective_percent: Decimal,
     /// Rolling window.
     pub window: Duration,
+    /// Labels on every series and alert of this SLO (over the service's labels).
+    pub labels: BTreeMap<String, String>,
     /// The indicator.
     pub sli: Sli,
     /// Alert name shared by every tier.

@@ -170,7 +170,7 @@ fn check_file(id: usize, name: &str, text: &str) -> FileResult {
     };
     let diags = &mut result.diagnostics;
     for document in &crate::yaml::load_documents(id, text, diags) {
-        if let Some(spec) = crate::spec::parse_service(document, diags) {
+        if let Some(spec) = crate::import::read_document(document, diags) {
             if let Some(n) = &spec.service {
                 result.declared.push((n.value.clone(), n.location));
             }

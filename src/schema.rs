@@ -142,6 +142,7 @@ pub fn json_schema() -> Value {
                             "exclusiveMaximum": 100
                         },
                         "window": duration("Rolling window, 1d..90d; default 30d."),
+                        "labels": string_map("Labels on every series and alert of this SLO, over the service's labels."),
                         "sli": sli(),
                         "alerting": alerting()
                     }

@@ -39,6 +39,8 @@ pub struct SloSpec {
     pub objective: Option<Text>,
     /// Rolling window.
     pub window: Option<Text>,
+    /// Labels on every series and alert of this SLO, over the service's.
+    pub labels: Pairs,
     /// The indicator.
     pub sli: Option<SliSpec>,
     /// Alerting settings.
@@ -142,6 +144,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "description",
     "objective",
     "window",
+    "labels",
     "sli",
     "alerting",
 ];
@@ -152,34 +155,9 @@ pub(crate) const ALERTING_KEYS: &[&str] =
 pub(crate) const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
 pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
 
-/// Reads a `slocc/v1` document. Returns `None` when it is not one (with a diagnostic).
+/// Reads a `slocc/v1` document (the caller has recognised its `apiVersion`).
 pub fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the service spec");
-    match fields.string("apiVersion", diags) {
-        Some(v) if v.value == API_VERSION => {}
-        Some(v) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::UnknownApiVersion,
-                    Some(v.location),
-                    format!("unknown `apiVersion` `{}`", v.value),
-                )
-                .with_hint(format!("slocc reads `apiVersion: {API_VERSION}`")),
-            );
-            return None;
-        }
-        None => {
-            diags.push(
-                Diagnostic::error(
-                    Code::MissingField,
-                    Some(doc.location),
-                    "the spec is missing `apiVersion`",
-                )
-                .with_hint(format!("add `apiVersion: {API_VERSION}` as the first line")),
-            );
-            return None;
-        }
-    }
     fields.deny_unknown(SERVICE_KEYS, diags);
     let mut slos = Vec::new();
     match fields.sequence("slos", diags) {
@@ -236,6 +214,7 @@ fn parse_slo(map: &crate::yaml::Mapping, location: Location, diags: &mut Diagnos
         description: fields.string("description", diags),
         objective: fields.required_string("objective", diags),
         window: fields.string("window", diags),
+        labels: fields.string_map("labels", diags),
         sli,
         alerting,
         location,

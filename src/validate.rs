@@ -302,6 +302,7 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
 
     let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
+    let labels = check_labels(&spec.labels, "SLO label", diags, false);
     let alert_annotations = check_annotations(&spec.alerting.annotations, diags);
     let tiers = match (objective_percent, window) {
         (Some(objective), Some(window)) => {
@@ -319,6 +320,7 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
         description: spec.description.as_ref().map(|d| d.value.clone()),
         objective_percent: objective_percent?,
         window: window?,
+        labels,
         sli: sli?.0,
         alert_name: alert_name?,
         alert_labels,

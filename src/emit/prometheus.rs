@@ -126,6 +126,7 @@ impl SloIds<'_> {
     /// Labels every recorded series of the SLO carries.
     fn labels(&self) -> BTreeMap<String, String> {
         let mut labels = self.service.labels.clone();
+        labels.extend(self.slo.labels.clone());
         labels.insert("slo_service".into(), self.service.name.clone());
         labels.insert("slo_name".into(), self.slo.name.clone());
         labels

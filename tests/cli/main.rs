@@ -3,6 +3,7 @@
 pub(crate) mod commands;
 mod dashboards;
 mod harness;
+mod imports;
 mod review;
 mod runbooks;
 mod scenarios;

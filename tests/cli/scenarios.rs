@@ -540,3 +540,41 @@ fn explain_agrees_with_promtool() {
     );
     promtool_ok(project.path(), &["test", "rules", &file]);
 }
+
+/// Imported specs behave like native ones on Prometheus's engine: a full outage pages within
+/// the 1h tier's time to fire, and a 0.8x burn fires nothing.
+#[test]
+fn imported_sloth_spec_alerts_behave() {
+    let case = Case {
+        objective: "99.9",
+        window_days: 30,
+        kind: Kind::Ratio,
+    };
+    let project = Project::new();
+    project.file("spec.yaml", crate::imports::SLOTH);
+    project
+        .slocc(&["compile", "spec.yaml", "-o", "out"])
+        .expect_code(0);
+    let t0 = WARMUP_MIN;
+    let outage = scenario(
+        &project,
+        &case,
+        "sloth-outage",
+        &[phase(t0, 0.0), phase(60, 1.0)],
+        |c| {
+            c.never("pageteam", t0);
+            c.firing_at("pageteam", t0 + 3);
+        },
+    );
+    let slow = scenario(
+        &project,
+        &case,
+        "sloth-slow-burn",
+        &[phase(STEADY_MIN, 0.8 * case.budget())],
+        |c| {
+            c.never("pageteam", STEADY_MIN);
+            c.never("slack", STEADY_MIN);
+        },
+    );
+    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
+}

@@ -1,0 +1,205 @@
+//! Sloth specs: `version: prometheus/v1` files and the `PrometheusServiceLevel` Kubernetes CRD
+//! (sloth.slok.dev/v1), read into the native spec stage with their original positions.
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
+use crate::yaml::{location_of, Document, Fields, Mapping};
+
+/// Key spellings of the two Sloth forms (the CRD uses camelCase).
+struct Keys {
+    error_query: &'static str,
+    total_query: &'static str,
+    error_ratio_query: &'static str,
+    page_alert: &'static str,
+    ticket_alert: &'static str,
+}
+
+const FILE_KEYS: Keys = Keys {
+    error_query: "error_query",
+    total_query: "total_query",
+    error_ratio_query: "error_ratio_query",
+    page_alert: "page_alert",
+    ticket_alert: "ticket_alert",
+};
+
+const CRD_KEYS: Keys = Keys {
+    error_query: "errorQuery",
+    total_query: "totalQuery",
+    error_ratio_query: "errorRatioQuery",
+    page_alert: "pageAlert",
+    ticket_alert: "ticketAlert",
+};
+
+/// Reads a `version: prometheus/v1` document.
+pub fn read_file(doc: &Document, diags: &mut Diagnostics) -> ServiceSpec {
+    let fields = Fields::new(&doc.root, doc.location, "the Sloth spec");
+    fields.deny_unknown(&["version", "service", "labels", "slos"], diags);
+    read_service(&fields, doc.location, &FILE_KEYS, diags)
+}
+
+/// Reads a `PrometheusServiceLevel` (sloth.slok.dev/v1) document.
+pub fn read_crd(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+    let fields = Fields::new(&doc.root, doc.location, "the PrometheusServiceLevel");
+    fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
+    let (spec, location) = fields.required_mapping("spec", diags)?;
+    let spec_fields = Fields::new(spec, location, "the PrometheusServiceLevel spec");
+    spec_fields.deny_unknown(&["service", "labels", "slos"], diags);
+    Some(read_service(&spec_fields, location, &CRD_KEYS, diags))
+}
+
+fn read_service(
+    fields: &Fields<'_>,
+    location: Location,
+    keys: &Keys,
+    diags: &mut Diagnostics,
+) -> ServiceSpec {
+    let mut slos = Vec::new();
+    if let Some((seq, _)) = fields.sequence("slos", diags) {
+        for node in seq.iter() {
+            let loc = location_of(node, location);
+            match node.as_mapping() {
+                Some(map) => slos.push(read_slo(map, loc, keys, diags)),
+                None => diags.push(Diagnostic::error(
+                    Code::WrongType,
+                    Some(loc),
+                    "each entry of `slos` must be a mapping",
+                )),
+            }
+        }
+    }
+    ServiceSpec {
+        service: fields.required_string("service", diags),
+        owner: None,
+        escalation: None,
+        runbook_base_url: None,
+        labels: fields.string_map("labels", diags),
+        slos,
+        location,
+    }
+}
+
+fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnostics) -> SloSpec {
+    let context = map.get_scalar("name").map_or_else(
+        || "a Sloth SLO".to_string(),
+        |n| format!("the Sloth SLO `{}`", n.as_str()),
+    );
+    let fields = Fields::new(map, location, &context);
+    fields.deny_unknown(
+        &[
+            "name",
+            "objective",
+            "description",
+            "labels",
+            "sli",
+            "alerting",
+        ],
+        diags,
+    );
+    let sli = fields.required_mapping("sli", diags).and_then(|(m, loc)| {
+        let sli_context = format!("the SLI of {context}");
+        let f = Fields::new(m, loc, &sli_context);
+        f.deny_unknown(&["events", "raw", "plugin"], diags);
+        if f.node("plugin").is_some() {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnsupportedFeature,
+                    Some(f.key_location("plugin")),
+                    format!("{sli_context} uses a Sloth SLI plugin, which slocc cannot run"),
+                )
+                .with_hint(
+                    "write the plugin's queries as `events` (error and total queries) or `raw`",
+                ),
+            );
+            return None;
+        }
+        if let Some((events, eloc)) = f.mapping("events", diags) {
+            let ef = Fields::new(events, eloc, &sli_context);
+            ef.deny_unknown(&[keys.error_query, keys.total_query], diags);
+            return Some(SliSpec::Ratio {
+                errors: ef.required_string(keys.error_query, diags),
+                good: None,
+                total: ef.required_string(keys.total_query, diags),
+                breakdown_by: None,
+                location: eloc,
+            });
+        }
+        if let Some((raw, rloc)) = f.mapping("raw", diags) {
+            let rf = Fields::new(raw, rloc, &sli_context);
+            rf.deny_unknown(&[keys.error_ratio_query], diags);
+            return Some(SliSpec::Raw {
+                error_ratio: rf.required_string(keys.error_ratio_query, diags),
+                location: rloc,
+            });
+        }
+        diags.push(
+            Diagnostic::error(
+                Code::SliKind,
+                Some(loc),
+                format!("{sli_context} names no kind"),
+            )
+            .with_hint("use `events` (error and total queries) or `raw`"),
+        );
+        None
+    });
+    let alerting = fields
+        .required_mapping("alerting", diags)
+        .map(|(m, loc)| read_alerting(m, loc, &context, keys, diags))
+        .unwrap_or_default();
+    SloSpec {
+        name: fields.required_string("name", diags),
+        description: fields.string("description", diags),
+        objective: fields.required_string("objective", diags),
+        // Sloth has no per-SLO window; its generator defaults to 30 days, as slocc does.
+        window: None,
+        labels: fields.string_map("labels", diags),
+        sli,
+        alerting,
+        location,
+    }
+}
+
+fn read_alerting(
+    map: &Mapping,
+    location: Location,
+    context: &str,
+    keys: &Keys,
+    diags: &mut Diagnostics,
+) -> AlertingSpec {
+    let alerting_context = format!("the alerting of {context}");
+    let fields = Fields::new(map, location, &alerting_context);
+    fields.deny_unknown(
+        &[
+            "name",
+            "labels",
+            "annotations",
+            keys.page_alert,
+            keys.ticket_alert,
+        ],
+        diags,
+    );
+    let tier = |key: &str, diags: &mut Diagnostics| -> TierSpec {
+        let Some((m, loc)) = fields.mapping(key, diags) else {
+            return TierSpec::default();
+        };
+        let tier_context = format!("`{key}` of {context}");
+        let f = Fields::new(m, loc, &tier_context);
+        f.deny_unknown(&["disable", "labels", "annotations"], diags);
+        TierSpec {
+            disable: f.bool("disable", diags),
+            for_duration: None,
+            labels: f.string_map("labels", diags),
+            annotations: f.string_map("annotations", diags),
+        }
+    };
+    let page = tier(keys.page_alert, diags);
+    let ticket = tier(keys.ticket_alert, diags);
+    AlertingSpec {
+        // Sloth requires the name; it is the alert name of every tier.
+        name: fields.required_string("name", diags),
+        labels: fields.string_map("labels", diags),
+        annotations: fields.string_map("annotations", diags),
+        page,
+        ticket,
+        windows: None,
+    }
+}

@@ -1,0 +1,149 @@
+//! Imported specs (Sloth today): semantics kept, alerts proven on promtool, and what cannot be
+//! honoured rejected at its line.
+
+use crate::harness::{promtool_ok, Project};
+
+/// A Sloth `prometheus/v1` spec in the shape of Sloth's documented examples.
+pub(crate) const SLOTH: &str = r##"version: "prometheus/v1"
+service: "svc"
+labels:
+  owner: "myteam"
+  repo: "myorg/myservice"
+  tier: "2"
+slos:
+  # We allow failing (5xx) 1 request every 1000 requests (99.9%).
+  - name: "requests-availability"
+    objective: 99.9
+    description: "Common SLO based on availability for HTTP request responses."
+    labels:
+      category: availability
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="svc",code=~"(5..|429)"}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="svc"}[{{.window}}]))
+    alerting:
+      name: "ScenarioBudgetBurn"
+      labels:
+        category: "availability"
+      annotations:
+        runbook: "https://example.com/runbooks/myservice"
+      page_alert:
+        labels:
+          severity: "pageteam"
+          routing_key: "myteam"
+      ticket_alert:
+        labels:
+          severity: "slack"
+          slack_channel: "#alerts-myteam"
+"##;
+
+/// The same service as a Sloth Kubernetes CRD.
+const SLOTH_CRD: &str = r#"apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: svc
+  namespace: monitoring
+spec:
+  service: "svc"
+  labels:
+    owner: "myteam"
+  slos:
+    - name: "requests-availability"
+      objective: 99.9
+      description: "Common SLO based on availability for HTTP request responses."
+      sli:
+        events:
+          errorQuery: sum(rate(http_requests_total{job="svc",code=~"(5..|429)"}[{{.window}}]))
+          totalQuery: sum(rate(http_requests_total{job="svc"}[{{.window}}]))
+      alerting:
+        name: ScenarioBudgetBurn
+        pageAlert:
+          labels:
+            severity: critical
+        ticketAlert:
+          disable: true
+"#;
+
+fn alerts(rules: &str) -> Vec<serde_yaml::Value> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(rules).unwrap();
+    doc["groups"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().unwrap().clone())
+        .filter(|r| r.get("alert").is_some())
+        .collect()
+}
+
+#[test]
+fn sloth_spec_keeps_names_labels_and_severities() {
+    let project = Project::new();
+    project.file("specs/svc.yaml", SLOTH);
+    project.slocc(&["compile"]).expect_code(0);
+    let rules = project.read("out/svc.rules.yml");
+    promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
+    let alerts = alerts(&rules);
+    assert_eq!(alerts.len(), 4);
+    for alert in &alerts {
+        assert_eq!(alert["alert"], "ScenarioBudgetBurn");
+        assert_eq!(alert["labels"]["category"], "availability");
+        assert_eq!(
+            alert["annotations"]["runbook"],
+            "https://example.com/runbooks/myservice"
+        );
+        match alert["labels"]["slo_long_window"].as_str().unwrap() {
+            "1h" | "6h" => {
+                assert_eq!(alert["labels"]["severity"], "pageteam");
+                assert_eq!(alert["labels"]["routing_key"], "myteam");
+            }
+            _ => {
+                assert_eq!(alert["labels"]["severity"], "slack");
+                assert_eq!(alert["labels"]["slack_channel"], "#alerts-myteam");
+            }
+        }
+    }
+    // Service and SLO labels are on every recorded series.
+    assert!(rules.contains("      category: availability\n"));
+    assert!(rules.contains("      repo: myorg/myservice\n"));
+}
+
+#[test]
+fn sloth_crd_disables_the_ticket_alert() {
+    let project = Project::new();
+    project.file("specs/svc.yaml", SLOTH_CRD);
+    project.slocc(&["compile"]).expect_code(0);
+    let alerts = alerts(&project.read("out/svc.rules.yml"));
+    assert_eq!(alerts.len(), 2, "ticket tiers disabled");
+    assert!(alerts.iter().all(|a| a["labels"]["severity"] == "critical"));
+    promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
+}
+
+#[test]
+fn what_slocc_cannot_honour_is_rejected_at_its_line() {
+    let plugin = SLOTH.replace(
+        "      events:\n        error_query: sum(rate(http_requests_total{job=\"svc\",code=~\"(5..|429)\"}[{{.window}}]))\n        total_query: sum(rate(http_requests_total{job=\"svc\"}[{{.window}}]))",
+        "      plugin:\n        id: \"sloth-common/coredns/availability\"",
+    );
+    let cases = [
+        (plugin, "specs/svc.yaml:15:7: error[unsupported-feature]"),
+        ("apiVersion: example.com/v9\nkind: Thing\n".to_string(), "specs/svc.yaml:1:13: error[unknown-api-version]: unknown document kind: `apiVersion: example.com/v9`, `kind: Thing`"),
+        ("version: prometheus/v2\nservice: x\n".to_string(), "specs/svc.yaml:1:10: error[unknown-api-version]"),
+        (SLOTH.replace("objective: 99.9", "objectiv: 99.9"), "error[unknown-key]: unknown key `objectiv`"),
+        (SLOTH.replace("[{{.window}}]))\n        total", "[{{.window}}])\n        total"), "error[invalid-promql]"),
+    ];
+    for (text, want) in cases {
+        let project = Project::new();
+        project.file("specs/svc.yaml", &text);
+        let run = project.slocc(&["compile"]);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains(want),
+            "want {want:?} in\n{}",
+            run.stderr
+        );
+        assert!(
+            !project.path().join("out").exists(),
+            "nothing partial written"
+        );
+    }
+}
