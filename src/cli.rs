@@ -109,6 +109,13 @@ enum Command {
     },
     /// Print the JSON Schema of the `slocc/v1` spec format (for editors).
     Schema,
+    /// Print the native `slocc/v1` equivalent of specs in any format slocc reads (Sloth,
+    /// OpenSLO, Pyrra, native), to migrate. The specs must be valid.
+    Convert {
+        /// Spec files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Explain SLOs in numbers: budget, burn tiers, and what a simulated incident would fire.
     Explain {
         /// Spec files or directories (default: `specs/`).
@@ -258,6 +265,11 @@ pub enum Config {
     },
     /// `slocc schema`.
     Schema,
+    /// `slocc convert`.
+    Convert {
+        /// Inputs.
+        paths: Vec<PathBuf>,
+    },
     /// `slocc diff`.
     Diff {
         /// What to compare.
@@ -347,6 +359,7 @@ impl From<Args> for Config {
                 }
             }
             Command::Schema => Config::Schema,
+            Command::Convert { paths } => Config::Convert { paths },
             Command::Diff {
                 paths,
                 base,
@@ -419,6 +432,31 @@ pub fn run(
 ) -> std::io::Result<i32> {
     match config {
         Config::Explain { .. } => run_explain(config, stdout, stderr),
+        Config::Convert { paths } => {
+            let checked = match pipeline::check(paths) {
+                Ok(c) => c,
+                Err(e) => return usage_error(stderr, &e),
+            };
+            report(&checked, Format::Human, stdout, stderr)?;
+            if checked.failed() {
+                return Ok(EXIT_INVALID);
+            }
+            let mut documents = Vec::new();
+            for (id, file) in checked.sources.files().iter().enumerate() {
+                let mut diags = crate::diag::Diagnostics::default();
+                for doc in crate::yaml::load_documents(id, &file.text, &mut diags) {
+                    if let Some(spec) = crate::import::read_document(&doc, &mut diags) {
+                        documents.push(format!(
+                            "# slocc/v1, converted from {}\n{}",
+                            file.name,
+                            crate::convert::to_native(&spec)
+                        ));
+                    }
+                }
+            }
+            stdout.write_all(documents.join("---\n").as_bytes())?;
+            Ok(EXIT_OK)
+        }
         Config::Schema => {
             stdout.write_all(crate::schema::render().as_bytes())?;
             Ok(EXIT_OK)

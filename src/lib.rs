@@ -1,6 +1,7 @@
 //! slocc compiles declarative SLO specs into Prometheus recording and multi-window multi-burn-rate alerting rules.
 
 pub mod cli;
+pub mod convert;
 pub mod diag;
 pub mod diff;
 pub mod duration;

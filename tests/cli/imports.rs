@@ -147,3 +147,57 @@ fn what_slocc_cannot_honour_is_rejected_at_its_line() {
         );
     }
 }
+
+#[test]
+fn converted_specs_compile_to_the_same_rules() {
+    for (name, text) in [("sloth", SLOTH), ("sloth-crd", SLOTH_CRD)] {
+        let project = Project::new();
+        project.file("in/svc.yaml", text);
+        let run = project.slocc(&["convert", "in/svc.yaml"]);
+        run.expect_code(0);
+        assert!(
+            run.stdout
+                .starts_with("# slocc/v1, converted from in/svc.yaml\napiVersion: slocc/v1\n"),
+            "{}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains("{{.window}}"));
+        project.file("native/svc.yaml", &run.stdout);
+        project
+            .slocc(&["compile", "in", "-o", "out-in"])
+            .expect_code(0);
+        project
+            .slocc(&["compile", "native", "-o", "out-native"])
+            .expect_code(0);
+        let body = |path: &str| {
+            project
+                .read(path)
+                .lines()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            body("out-in/svc.rules.yml"),
+            body("out-native/svc.rules.yml"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn convert_refuses_invalid_specs() {
+    let project = Project::new();
+    project.file(
+        "in/svc.yaml",
+        &SLOTH.replace("objective: 99.9", "objective: 120"),
+    );
+    let run = project.slocc(&["convert", "in"]);
+    run.expect_code(1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("objective-out-of-range"),
+        "{}",
+        run.stderr
+    );
+}

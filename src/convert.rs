@@ -1,0 +1,220 @@
+//! `slocc convert`: the native `slocc/v1` equivalent of any spec slocc reads, for migration.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
+use crate::yaml::Spanned;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Native {
+    api_version: &'static str,
+    service: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    escalation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runbook_base_url: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: BTreeMap<String, String>,
+    slos: Vec<Slo>,
+}
+
+#[derive(Serialize)]
+struct Slo {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    objective: Objective,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: BTreeMap<String, String>,
+    sli: BTreeMap<&'static str, BTreeMap<&'static str, String>>,
+    #[serde(skip_serializing_if = "Alerting::is_empty")]
+    alerting: Alerting,
+}
+
+/// An objective printed as the number it was written as.
+struct Objective(String);
+
+impl Serialize for Objective {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.trim().trim_end_matches('%').trim().parse::<f64>() {
+            // Shortest round-trip form: `99.9`, `99.95`; the reader parses it back exactly.
+            Ok(value) => serializer.serialize_f64(value),
+            Err(_) => serializer.serialize_str(&self.0),
+        }
+    }
+}
+
+#[derive(Serialize, Default)]
+struct Alerting {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    annotations: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Tier::is_empty")]
+    page: Tier,
+    #[serde(skip_serializing_if = "Tier::is_empty")]
+    ticket: Tier,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    windows: Option<Vec<BTreeMap<&'static str, String>>>,
+}
+
+impl Alerting {
+    fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.labels.is_empty()
+            && self.annotations.is_empty()
+            && self.page.is_empty()
+            && self.ticket.is_empty()
+            && self.windows.is_none()
+    }
+}
+
+#[derive(Serialize, Default)]
+struct Tier {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disable: Option<bool>,
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    for_duration: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    annotations: BTreeMap<String, String>,
+}
+
+impl Tier {
+    fn is_empty(&self) -> bool {
+        self.disable.is_none()
+            && self.for_duration.is_none()
+            && self.labels.is_empty()
+            && self.annotations.is_empty()
+    }
+}
+
+fn text(value: &Option<Spanned<String>>) -> Option<String> {
+    value.as_ref().map(|v| v.value.clone())
+}
+
+fn map(pairs: &[(Spanned<String>, Spanned<String>)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.value.clone(), v.value.clone()))
+        .collect()
+}
+
+fn tier(spec: &TierSpec) -> Tier {
+    Tier {
+        disable: spec.disable.as_ref().map(|d| d.value),
+        for_duration: text(&spec.for_duration),
+        labels: map(&spec.labels),
+        annotations: map(&spec.annotations),
+    }
+}
+
+fn alerting(spec: &AlertingSpec) -> Alerting {
+    Alerting {
+        name: text(&spec.name),
+        labels: map(&spec.labels),
+        annotations: map(&spec.annotations),
+        page: tier(&spec.page),
+        ticket: tier(&spec.ticket),
+        windows: spec.windows.as_ref().map(|windows| {
+            windows
+                .iter()
+                .map(|w| {
+                    [
+                        ("long", &w.long),
+                        ("short", &w.short),
+                        ("budget_percent", &w.budget_percent),
+                        ("severity", &w.severity),
+                    ]
+                    .into_iter()
+                    .filter_map(|(k, v)| text(v).map(|v| (k, v)))
+                    .collect()
+                })
+                .collect()
+        }),
+    }
+}
+
+/// SLI fields, with Sloth's `{{.window}}` written the native way.
+fn entries(pairs: &[(&'static str, &Option<Spanned<String>>)]) -> BTreeMap<&'static str, String> {
+    use crate::model::{SLOTH_WINDOW_PLACEHOLDER, WINDOW_PLACEHOLDER};
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            text(v).map(|v| (*k, v.replace(SLOTH_WINDOW_PLACEHOLDER, WINDOW_PLACEHOLDER)))
+        })
+        .collect()
+}
+
+fn sli(spec: &Option<SliSpec>) -> BTreeMap<&'static str, BTreeMap<&'static str, String>> {
+    match spec {
+        Some(SliSpec::Ratio {
+            errors,
+            good,
+            total,
+            breakdown_by,
+            ..
+        }) => BTreeMap::from([(
+            "ratio",
+            entries(&[
+                ("errors", errors),
+                ("good", good),
+                ("total", total),
+                ("breakdown_by", breakdown_by),
+            ]),
+        )]),
+        Some(SliSpec::Latency {
+            metric,
+            selector,
+            threshold,
+            ..
+        }) => BTreeMap::from([(
+            "latency",
+            entries(&[
+                ("metric", metric),
+                ("selector", selector),
+                ("threshold", threshold),
+            ]),
+        )]),
+        Some(SliSpec::Raw { error_ratio, .. }) => {
+            BTreeMap::from([("raw", entries(&[("error_ratio", error_ratio)]))])
+        }
+        None => BTreeMap::new(),
+    }
+}
+
+fn slo(spec: &SloSpec) -> Slo {
+    Slo {
+        name: text(&spec.name).unwrap_or_default(),
+        description: text(&spec.description),
+        objective: Objective(text(&spec.objective).unwrap_or_default()),
+        window: text(&spec.window),
+        labels: map(&spec.labels),
+        sli: sli(&spec.sli),
+        alerting: alerting(&spec.alerting),
+    }
+}
+
+/// The native document for a spec read from any format.
+pub fn to_native(spec: &ServiceSpec) -> String {
+    let native = Native {
+        api_version: crate::spec::API_VERSION,
+        service: text(&spec.service).unwrap_or_default(),
+        owner: text(&spec.owner),
+        escalation: text(&spec.escalation),
+        runbook_base_url: text(&spec.runbook_base_url),
+        labels: map(&spec.labels),
+        slos: spec.slos.iter().map(slo).collect(),
+    };
+    crate::yaml_out::to_string(&native).expect("specs are plain data, which always serialize")
+}
