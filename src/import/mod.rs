@@ -1,6 +1,7 @@
 //! Input formats: each document is recognised from its own fields and read into the native spec
 //! stage, keeping the positions of the original file so every later diagnostic points into it.
 
+pub mod pyrra;
 pub mod sloth;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -8,7 +9,7 @@ use crate::spec::ServiceSpec;
 use crate::yaml::{Document, Fields};
 
 /// The formats slocc reads, for messages.
-pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`)";
+pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`)";
 
 /// Reads one document in whichever supported format it is.
 pub fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
@@ -27,6 +28,7 @@ pub fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceS
         (Some("sloth.slok.dev/v1"), _, Some("PrometheusServiceLevel")) => {
             sloth::read_crd(doc, diags)
         }
+        (Some("pyrra.dev/v1alpha1"), _, Some("ServiceLevelObjective")) => pyrra::read(doc, diags),
         (Some(other), _, _) => {
             let location = api_version.as_ref().map(|v| v.location);
             diags.push(

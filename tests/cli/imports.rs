@@ -201,3 +201,143 @@ fn convert_refuses_invalid_specs() {
         run.stderr
     );
 }
+
+/// A Pyrra ratio SLO in the shape of Pyrra's examples (4-week window).
+pub(crate) const PYRRA: &str = r#"apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: svc
+  namespace: monitoring
+  labels:
+    prometheus: k8s
+    role: alert-rules
+spec:
+  target: "99.9"
+  window: 4w
+  description: Requests to the svc API that do not fail.
+  indicator:
+    ratio:
+      errors:
+        metric: http_requests_total{job="svc",code=~"5.."}
+      total:
+        metric: http_requests_total{job="svc"}
+  alerting:
+    name: ScenarioBudgetBurn
+    absent: false
+"#;
+
+const PYRRA_LATENCY: &str = r#"apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-latency
+  namespace: monitoring
+spec:
+  target: "99"
+  window: 2w
+  indicator:
+    latency:
+      success:
+        metric: http_request_duration_seconds_bucket{job="api",handler="/query",le="0.3"}
+      total:
+        metric: http_request_duration_seconds_count{job="api",handler="/query"}
+      grouping:
+        - handler
+  alerting:
+    absent: false
+"#;
+
+const PYRRA_BOOL_GAUGE: &str = r#"apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: probe-up
+  namespace: monitoring
+spec:
+  target: "99.5"
+  window: 1w
+  indicator:
+    bool_gauge:
+      metric: probe_success{job="blackbox"}
+"#;
+
+#[test]
+fn pyrra_objects_keep_target_window_grouping_and_alert_name() {
+    let project = Project::new();
+    project
+        .file("specs/svc.yaml", PYRRA)
+        .file("specs/latency.yaml", PYRRA_LATENCY)
+        .file("specs/probe.yaml", PYRRA_BOOL_GAUGE);
+    let run = project.slocc(&["compile"]);
+    run.expect_code(0);
+    // Only the object that leaves `absent` on hears about the absent alert.
+    assert_eq!(
+        run.stderr.matches("warning[unsupported-feature]").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("specs/probe.yaml"), "{}", run.stderr);
+    for service in ["svc", "api-latency", "probe-up"] {
+        promtool_ok(
+            project.path(),
+            &["check", "rules", &format!("out/{service}.rules.yml")],
+        );
+    }
+    let svc = alerts(&project.read("out/svc.rules.yml"));
+    assert_eq!(svc[0]["alert"], "ScenarioBudgetBurn");
+    // 4w = 28d: the workbook factors for 28 days.
+    assert!(
+        svc[0]["expr"]
+            .as_str()
+            .unwrap()
+            .contains("> (13.44 * 0.001)"),
+        "{:?}",
+        svc[0]["expr"]
+    );
+    let latency = project.read("out/api-latency.rules.yml");
+    assert!(latency.contains(r#"sum by (handler) (rate(http_request_duration_seconds_bucket{job="api",handler="/query",le="0.3"}[5m]))"#), "{latency}");
+    assert_eq!(
+        alerts(&latency)[0]["alert"],
+        "ErrorBudgetBurn",
+        "Pyrra's default alert name"
+    );
+    let probe = project.read("out/probe-up.rules.yml");
+    assert!(
+        probe.contains(r#"sum(count_over_time(probe_success{job="blackbox"}[5m]))"#),
+        "{probe}"
+    );
+}
+
+#[test]
+fn pyrra_latency_metric_that_is_not_a_bucket_is_rejected_at_its_line() {
+    let project = Project::new();
+    project.file(
+        "specs/latency.yaml",
+        &PYRRA_LATENCY.replace(
+            r#"http_request_duration_seconds_bucket{job="api",handler="/query",le="0.3"}"#,
+            r#"http_request_duration_seconds_sum{job="api",handler="/query"}"#,
+        ),
+    );
+    let run = project.slocc(&["compile"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "specs/latency.yaml:12:17: error[invalid-promql]: the latency success metric"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!project.path().join("out").exists());
+
+    let native = PYRRA.replace(
+        "    ratio:\n",
+        "    latencyNative:\n      latency: 1s\n    ratio:\n",
+    );
+    project.file("specs/latency.yaml", &native);
+    let run = project.slocc(&["compile"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("error[unsupported-feature]"),
+        "{}",
+        run.stderr
+    );
+}

@@ -578,3 +578,40 @@ fn imported_sloth_spec_alerts_behave() {
     );
     promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
 }
+
+/// A Pyrra SLO behaves on Prometheus's engine: a full outage pages, a 0.8x burn fires nothing.
+#[test]
+fn imported_pyrra_spec_alerts_behave() {
+    let case = Case {
+        objective: "99.9",
+        window_days: 28,
+        kind: Kind::Ratio,
+    };
+    let project = Project::new();
+    project.file("spec.yaml", crate::imports::PYRRA);
+    project
+        .slocc(&["compile", "spec.yaml", "-o", "out"])
+        .expect_code(0);
+    let t0 = WARMUP_MIN;
+    let outage = scenario(
+        &project,
+        &case,
+        "pyrra-outage",
+        &[phase(t0, 0.0), phase(60, 1.0)],
+        |c| {
+            c.never("page", t0);
+            c.firing_at("page", t0 + 3);
+        },
+    );
+    let slow = scenario(
+        &project,
+        &case,
+        "pyrra-slow-burn",
+        &[phase(STEADY_MIN, 0.8 * case.budget())],
+        |c| {
+            c.never("page", STEADY_MIN);
+            c.never("ticket", STEADY_MIN);
+        },
+    );
+    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
+}

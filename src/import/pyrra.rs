@@ -1,0 +1,253 @@
+//! Pyrra `ServiceLevelObjective` (pyrra.dev/v1alpha1): one SLO per object, read into the native
+//! spec stage. Pyrra's indicators name counter selectors; the queries are built around them the
+//! way Pyrra does (`sum by (grouping) (rate(selector[window]))`).
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
+use crate::yaml::{Document, Fields, Mapping, Spanned};
+
+/// Pyrra's default alert name.
+const DEFAULT_ALERT_NAME: &str = "ErrorBudgetBurn";
+
+/// Reads a Pyrra `ServiceLevelObjective` document.
+pub fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+    let fields = Fields::new(&doc.root, doc.location, "the Pyrra ServiceLevelObjective");
+    fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec", "status"], diags);
+    let (metadata, meta_loc) = fields.required_mapping("metadata", diags)?;
+    let name = Fields::new(metadata, meta_loc, "the metadata").required_string("name", diags)?;
+    let (spec, spec_loc) = fields.required_mapping("spec", diags)?;
+    let context = format!("the Pyrra SLO `{}`", name.value);
+    let f = Fields::new(spec, spec_loc, &context);
+    f.deny_unknown(
+        &[
+            "description",
+            "target",
+            "window",
+            "indicator",
+            "alerting",
+            "partial_response_strategy",
+        ],
+        diags,
+    );
+    let sli = f
+        .required_mapping("indicator", diags)
+        .and_then(|(m, loc)| read_indicator(m, loc, &context, diags));
+    let alerting = read_alerting(&f, &context, diags);
+    Some(ServiceSpec {
+        // One Pyrra object is one SLO; it is also the service its rules are grouped under.
+        service: Some(name.clone()),
+        owner: None,
+        escalation: None,
+        runbook_base_url: None,
+        labels: Vec::new(),
+        slos: vec![SloSpec {
+            name: Some(name),
+            description: f.string("description", diags),
+            objective: f.required_string("target", diags),
+            window: f.required_string("window", diags),
+            labels: Vec::new(),
+            sli,
+            alerting,
+            location: spec_loc,
+        }],
+        location: doc.location,
+    })
+}
+
+fn grouping(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
+    let (seq, loc) = f.sequence("grouping", diags)?;
+    let labels: Vec<String> = seq
+        .iter()
+        .filter_map(|n| match n.as_scalar() {
+            Some(s) => Some(s.as_str().to_string()),
+            None => {
+                diags.push(Diagnostic::error(
+                    Code::WrongType,
+                    Some(crate::yaml::location_of(n, loc)),
+                    "each `grouping` entry must be a label name",
+                ));
+                None
+            }
+        })
+        .collect();
+    (!labels.is_empty()).then(|| labels.join(", "))
+}
+
+/// `metric` of a `{metric: ...}` mapping, with its position.
+fn metric(
+    f: &Fields<'_>,
+    key: &str,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    let (m, loc) = f.required_mapping(key, diags)?;
+    let inner_context = format!("`{key}` of {context}");
+    let mf = Fields::new(m, loc, &inner_context);
+    mf.deny_unknown(&["metric"], diags);
+    mf.required_string("metric", diags)
+}
+
+/// `sum by (grouping) (<function>(<selector>[{{window}}]))`, positioned at the selector.
+fn query(function: &str, selector: &Spanned<String>, by: &Option<String>) -> Spanned<String> {
+    let aggregation = by
+        .as_ref()
+        .map_or("sum".to_string(), |labels| format!("sum by ({labels}) "));
+    Spanned::new(
+        format!(
+            "{aggregation}({function}({}[{{{{window}}}}]))",
+            selector.value.trim()
+        ),
+        selector.location,
+    )
+}
+
+fn read_indicator(
+    map: &Mapping,
+    location: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let indicator_context = format!("the indicator of {context}");
+    let f = Fields::new(map, location, &indicator_context);
+    f.deny_unknown(&["ratio", "latency", "latencyNative", "bool_gauge"], diags);
+    if f.node("latencyNative").is_some() {
+        diags.push(
+            Diagnostic::error(
+                Code::UnsupportedFeature,
+                Some(f.key_location("latencyNative")),
+                format!("{indicator_context} uses a native-histogram latency indicator, which slocc does not compile yet"),
+            )
+            .with_hint("use a classic histogram `latency` indicator (`_bucket` with `le`, and `_count`)"),
+        );
+        return None;
+    }
+    if let Some((m, loc)) = f.mapping("ratio", diags) {
+        let rf = Fields::new(m, loc, &indicator_context);
+        rf.deny_unknown(&["errors", "total", "grouping"], diags);
+        let by = grouping(&rf, diags);
+        let errors = metric(&rf, "errors", &indicator_context, diags);
+        let total = metric(&rf, "total", &indicator_context, diags);
+        return Some(SliSpec::Ratio {
+            errors: errors.map(|e| query("rate", &e, &by)),
+            good: None,
+            total: total.map(|t| query("rate", &t, &by)),
+            breakdown_by: None,
+            location: loc,
+        });
+    }
+    if let Some((m, loc)) = f.mapping("latency", diags) {
+        let lf = Fields::new(m, loc, &indicator_context);
+        lf.deny_unknown(&["success", "total", "grouping"], diags);
+        let by = grouping(&lf, diags);
+        let success = metric(&lf, "success", &indicator_context, diags);
+        let total = metric(&lf, "total", &indicator_context, diags);
+        if let Some(success) = &success {
+            check_bucket(success, diags)?;
+        }
+        return Some(SliSpec::Ratio {
+            errors: None,
+            good: success.map(|s| query("rate", &s, &by)),
+            total: total.map(|t| query("rate", &t, &by)),
+            breakdown_by: None,
+            location: loc,
+        });
+    }
+    if let Some((m, loc)) = f.mapping("bool_gauge", diags) {
+        let bf = Fields::new(m, loc, &indicator_context);
+        bf.deny_unknown(&["metric", "grouping"], diags);
+        let by = grouping(&bf, diags);
+        let gauge = bf.required_string("metric", diags)?;
+        // Each sample is an event: good when the gauge reads 1.
+        return Some(SliSpec::Ratio {
+            errors: None,
+            good: Some(query("sum_over_time", &gauge, &by)),
+            total: Some(query("count_over_time", &gauge, &by)),
+            breakdown_by: None,
+            location: loc,
+        });
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::SliKind,
+            Some(location),
+            format!("{indicator_context} names no indicator"),
+        )
+        .with_hint("use `ratio`, `latency` or `bool_gauge`"),
+    );
+    None
+}
+
+/// A Pyrra latency success metric must select one histogram bucket: `<name>_bucket{le="…"}`.
+fn check_bucket(selector: &Spanned<String>, diags: &mut Diagnostics) -> Option<()> {
+    use promql_parser::parser::Expr;
+    let ok = match promql_parser::parser::parse(selector.value.trim()) {
+        Ok(Expr::VectorSelector(v)) => {
+            v.name.as_deref().is_some_and(|n| n.ends_with("_bucket"))
+                && v.matchers
+                    .matchers
+                    .iter()
+                    .any(|m| m.name == "le" && m.value.parse::<f64>().is_ok())
+        }
+        _ => false,
+    };
+    if ok {
+        return Some(());
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidPromql,
+            Some(selector.location),
+            format!(
+                "the latency success metric `{}` is not a histogram bucket selector",
+                selector.value.trim()
+            ),
+        )
+        .with_hint("select one bucket of a classic histogram, e.g. `http_request_duration_seconds_bucket{job=\"api\", le=\"0.3\"}`"),
+    );
+    None
+}
+
+fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> AlertingSpec {
+    let mut alerting = AlertingSpec {
+        name: Some(Spanned::new(DEFAULT_ALERT_NAME.to_string(), f.location())),
+        ..AlertingSpec::default()
+    };
+    let absent_warning = |location: Location| {
+        Diagnostic::warning(
+            Code::UnsupportedFeature,
+            Some(location),
+            format!("{context} gets Pyrra's absent-metric alert by default, which slocc does not generate"),
+        )
+        .with_hint("alert on missing SLI metrics with your own `absent()` rule, and set `alerting.absent: false`")
+    };
+    let Some((m, loc)) = f.mapping("alerting", diags) else {
+        diags.push(absent_warning(f.location()));
+        return alerting;
+    };
+    let alerting_context = format!("the alerting of {context}");
+    let af = Fields::new(m, loc, &alerting_context);
+    af.deny_unknown(
+        &["disabled", "burnrates", "absent", "name", "absentName"],
+        diags,
+    );
+    if let Some(name) = af.string("name", diags) {
+        alerting.name = Some(name);
+    }
+    let disabled = af.bool("disabled", diags).is_some_and(|d| d.value);
+    let burnrates = af.bool("burnrates", diags).is_none_or(|b| b.value);
+    if disabled || !burnrates {
+        let off = Some(Spanned::new(true, loc));
+        alerting.page = TierSpec {
+            disable: off.clone(),
+            ..TierSpec::default()
+        };
+        alerting.ticket = TierSpec {
+            disable: off,
+            ..TierSpec::default()
+        };
+    }
+    if af.bool("absent", diags).is_none_or(|a| a.value) {
+        diags.push(absent_warning(af.key_location("absent")));
+    }
+    alerting
+}
