@@ -442,18 +442,33 @@ pub fn run(
                 return Ok(EXIT_INVALID);
             }
             let mut documents = Vec::new();
+            let mut diags = crate::diag::Diagnostics::default();
+            let mut openslo = Vec::new();
             for (id, file) in checked.sources.files().iter().enumerate() {
-                let mut diags = crate::diag::Diagnostics::default();
                 for doc in crate::yaml::load_documents(id, &file.text, &mut diags) {
-                    if let Some(spec) = crate::import::read_document(&doc, &mut diags) {
-                        documents.push(format!(
-                            "# slocc/v1, converted from {}\n{}",
-                            file.name,
-                            crate::convert::to_native(&spec)
-                        ));
+                    if crate::import::openslo::is_openslo(&doc) {
+                        openslo.push(doc);
+                    } else if let Some(spec) = crate::import::read_document(&doc, &mut diags) {
+                        documents.push((file.name.clone(), spec));
                     }
                 }
             }
+            for spec in crate::import::openslo::resolve(&openslo, &mut diags) {
+                let name = checked
+                    .sources
+                    .get(spec.location.source)
+                    .map_or(String::new(), |f| f.name.clone());
+                documents.push((name, spec));
+            }
+            let documents: Vec<String> = documents
+                .iter()
+                .map(|(name, spec)| {
+                    format!(
+                        "# slocc/v1, converted from {name}\n{}",
+                        crate::convert::to_native(spec)
+                    )
+                })
+                .collect();
             stdout.write_all(documents.join("---\n").as_bytes())?;
             Ok(EXIT_OK)
         }

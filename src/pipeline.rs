@@ -155,11 +155,13 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync
     })
 }
 
-/// What one file yields: its diagnostics, valid services, and every service name it declares.
+/// What one file yields: its diagnostics, valid services, every service name it declares, and
+/// its OpenSLO documents, which are resolved together once every file is read.
 struct FileResult {
     diagnostics: Diagnostics,
     services: Vec<Service>,
     declared: Vec<(String, Location)>,
+    openslo: Vec<crate::yaml::Document>,
 }
 
 fn check_file(id: usize, name: &str, text: &str) -> FileResult {
@@ -167,10 +169,15 @@ fn check_file(id: usize, name: &str, text: &str) -> FileResult {
         diagnostics: Diagnostics::default(),
         services: Vec::new(),
         declared: Vec::new(),
+        openslo: Vec::new(),
     };
     let diags = &mut result.diagnostics;
-    for document in &crate::yaml::load_documents(id, text, diags) {
-        if let Some(spec) = crate::import::read_document(document, diags) {
+    for document in crate::yaml::load_documents(id, text, diags) {
+        if crate::import::openslo::is_openslo(&document) {
+            result.openslo.push(document);
+            continue;
+        }
+        if let Some(spec) = crate::import::read_document(&document, diags) {
             if let Some(n) = &spec.service {
                 result.declared.push((n.value.clone(), n.location));
             }
@@ -207,11 +214,27 @@ pub fn check_sources(sources: Sources) -> Checked {
         check_file(id, &file.name, &file.text)
     });
     let mut declared = Vec::new();
+    let mut openslo = Vec::new();
     for result in results {
         checked.diagnostics.extend(result.diagnostics);
         checked.services.extend(result.services);
         declared.extend(result.declared);
+        openslo.extend(result.openslo);
     }
+    let mut diags = Diagnostics::default();
+    for spec in crate::import::openslo::resolve(&openslo, &mut diags) {
+        let source = checked
+            .sources
+            .get(spec.location.source)
+            .map_or(String::new(), |f| f.name.clone());
+        if let Some(n) = &spec.service {
+            declared.push((n.value.clone(), n.location));
+        }
+        if let Some(service) = crate::validate::validate_service(&spec, &source, &mut diags) {
+            checked.services.push(service);
+        }
+    }
+    checked.diagnostics.extend(diags);
     check_duplicate_services(&mut checked, &declared);
     checked
 }

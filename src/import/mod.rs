@@ -1,6 +1,7 @@
 //! Input formats: each document is recognised from its own fields and read into the native spec
 //! stage, keeping the positions of the original file so every later diagnostic points into it.
 
+pub mod openslo;
 pub mod pyrra;
 pub mod sloth;
 
@@ -9,7 +10,7 @@ use crate::spec::ServiceSpec;
 use crate::yaml::{Document, Fields};
 
 /// The formats slocc reads, for messages.
-pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`)";
+pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`), OpenSLO `apiVersion: openslo/v1`";
 
 /// Reads one document in whichever supported format it is.
 pub fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {

@@ -341,3 +341,114 @@ fn pyrra_latency_metric_that_is_not_a_bucket_is_rejected_at_its_line() {
         run.stderr
     );
 }
+
+/// An OpenSLO v1 setup spread over two files: SLO with a referenced SLI, a referenced alert
+/// policy whose condition is referenced too, and an inline policy with an inline condition.
+pub(crate) fn openslo_project() -> Project {
+    let project = Project::new();
+    project
+        .file("specs/slo.yaml", include_str!("fixtures/openslo/slo.yaml"))
+        .file(
+            "specs/shared.yaml",
+            include_str!("fixtures/openslo/shared.yaml"),
+        );
+    project
+}
+
+#[test]
+fn openslo_references_resolve_across_files_and_keep_burn_rates() {
+    let project = openslo_project();
+    project.slocc(&["compile"]).expect_code(0);
+    promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
+    let rules = project.read("out/svc.rules.yml");
+    let alerts = alerts(&rules);
+    assert_eq!(alerts.len(), 2);
+    let page = alerts
+        .iter()
+        .find(|a| a["labels"]["severity"] == "page")
+        .unwrap();
+    assert!(page["expr"]
+        .as_str()
+        .unwrap()
+        .contains("ratio_rate1h{slo_service=\"svc\", slo_name=\"availability\"} > (14.4 * 0.001)"));
+    assert_eq!(page["for"], "2m");
+    let ticket = alerts
+        .iter()
+        .find(|a| a["labels"]["severity"] == "ticket")
+        .unwrap();
+    assert!(ticket["expr"]
+        .as_str()
+        .unwrap()
+        .contains("ratio_rate3d{slo_service=\"svc\", slo_name=\"availability\"} > (1 * 0.001)"));
+    assert_eq!(ticket["for"], "15m");
+    // `counter: true`: the counters are rated per window.
+    assert!(
+        rules.contains(r#"sum(rate(http_requests_total{job="svc"}[5m]))"#),
+        "{rules}"
+    );
+}
+
+#[test]
+fn openslo_without_alert_policies_gets_the_default_policy() {
+    let project = openslo_project();
+    let slo = include_str!("fixtures/openslo/slo.yaml");
+    let cut = slo.find("  alertPolicies:").unwrap();
+    project.file("specs/slo.yaml", &slo[..cut]);
+    project.slocc(&["compile"]).expect_code(0);
+    assert_eq!(alerts(&project.read("out/svc.rules.yml")).len(), 4);
+}
+
+#[test]
+fn openslo_problems_point_at_their_line() {
+    let slo = include_str!("fixtures/openslo/slo.yaml");
+    let cases = [
+        (slo.replace("indicatorRef: svc-success-ratio", "indicatorRef: svc-sucess-ratio"), "specs/slo.yaml:17:17: error[missing-field]: the OpenSLO SLO `availability` references the SLI `svc-sucess-ratio`, which no file defines", "did you mean `svc-success-ratio`?"),
+        (slo.replace("      isRolling: true", "      isRolling: false"), "error[unsupported-feature]: the OpenSLO SLO `availability` uses a calendar window", "rolling"),
+        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"), "specs/slo.yaml:21:20: error[unsupported-feature]", "Occurrences"),
+        (slo.replace("- alertPolicyRef: fast-burn", "- alertPolicyRef: fast-brun"), "error[missing-field]: the OpenSLO SLO `availability` references the AlertPolicy `fast-brun`", "did you mean `fast-burn`?"),
+        (slo.replace("kind: Service\n", "kind: Servise\n"), "specs/slo.yaml:2:7: error[unknown-api-version]: unknown OpenSLO kind `Servise`", "OpenSLO v1 kinds"),
+    ];
+    for (text, want, hint) in cases {
+        let project = openslo_project();
+        project.file("specs/slo.yaml", &text);
+        let run = project.slocc(&["compile"]);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains(want),
+            "want {want:?} in\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(hint),
+            "want hint {hint:?} in\n{}",
+            run.stderr
+        );
+        assert!(!project.path().join("out").exists());
+    }
+}
+
+#[test]
+fn converted_openslo_compiles_to_the_same_rules() {
+    let project = openslo_project();
+    let run = project.slocc(&["convert", "specs"]);
+    run.expect_code(0);
+    project.file("native/svc.yaml", &run.stdout);
+    project
+        .slocc(&["compile", "specs", "-o", "out-in"])
+        .expect_code(0);
+    project
+        .slocc(&["compile", "native", "-o", "out-native"])
+        .expect_code(0);
+    let body = |path: &str| {
+        project
+            .read(path)
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        body("out-in/svc.rules.yml"),
+        body("out-native/svc.rules.yml")
+    );
+}

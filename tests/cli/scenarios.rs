@@ -615,3 +615,47 @@ fn imported_pyrra_spec_alerts_behave() {
     );
     promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
 }
+
+/// An OpenSLO SLO behaves on Prometheus's engine: a full outage pages (14.4x over 1h/5m, after
+/// `alertAfter: 2m`), a 0.8x burn fires nothing.
+#[test]
+fn imported_openslo_spec_alerts_behave() {
+    let case = Case {
+        objective: "99.9",
+        window_days: 30,
+        kind: Kind::Ratio,
+    };
+    let project = crate::imports::openslo_project();
+    let t0 = WARMUP_MIN;
+    project
+        .slocc(&["compile", "specs", "-o", "out"])
+        .expect_code(0);
+    // The scenario harness names the alert `ScenarioBudgetBurn`; OpenSLO leaves naming to slocc.
+    let rules = project
+        .read("out/svc.rules.yml")
+        .replace("SvcAvailabilityBudgetBurn", case.alert_name());
+    project.file("out/svc.rules.yml", &rules);
+    let outage = scenario(
+        &project,
+        &case,
+        "openslo-outage",
+        &[phase(t0, 0.0), phase(60, 1.0)],
+        |c| {
+            c.never("page", t0);
+            // Over the threshold after one evaluation, pending for `alertAfter: 2m`, then firing.
+            c.quiet_at("page", t0 + 2);
+            c.firing_at("page", t0 + 4);
+        },
+    );
+    let slow = scenario(
+        &project,
+        &case,
+        "openslo-slow-burn",
+        &[phase(STEADY_MIN, 0.8 * case.budget())],
+        |c| {
+            c.never("page", STEADY_MIN);
+            c.never("ticket", STEADY_MIN);
+        },
+    );
+    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
+}

@@ -1,0 +1,606 @@
+//! OpenSLO `openslo/v1`: SLOs with inline or referenced SLIs, alert policies and conditions,
+//! resolved across every file of the run and grouped by service into the native spec stage.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
+use crate::duration::Duration;
+use crate::number::format_decimal;
+use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec};
+use crate::yaml::{location_of, Document, Fields, Mapping, Spanned};
+
+/// The object kinds of OpenSLO v1.
+const KINDS: &[&str] = &[
+    "SLO",
+    "SLI",
+    "Service",
+    "AlertPolicy",
+    "AlertCondition",
+    "AlertNotificationTarget",
+    "DataSource",
+];
+
+/// A named object: its spec mapping and where it is.
+struct Object<'a> {
+    spec: &'a Mapping,
+    location: Location,
+}
+
+/// Objects by kind and name.
+#[derive(Default)]
+struct Index<'a> {
+    objects: BTreeMap<(&'static str, String), Object<'a>>,
+}
+
+impl<'a> Index<'a> {
+    fn get(
+        &self,
+        kind: &'static str,
+        name: &Spanned<String>,
+        from: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&Object<'a>> {
+        if let Some(o) = self.objects.get(&(kind, name.value.clone())) {
+            return Some(o);
+        }
+        let known: Vec<&str> = self
+            .objects
+            .keys()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        let mut d = Diagnostic::error(
+            Code::MissingField,
+            Some(name.location),
+            format!(
+                "{from} references the {kind} `{}`, which no file defines",
+                name.value
+            ),
+        );
+        d = match did_you_mean(&name.value, &known) {
+            Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+            None if known.is_empty() => d.with_hint(format!(
+                "add an `apiVersion: openslo/v1`, `kind: {kind}` document named `{}`",
+                name.value
+            )),
+            None => d.with_hint(format!(
+                "defined {kind}s: {}",
+                crate::yaml::quote_list(&known)
+            )),
+        };
+        diags.push(d);
+        None
+    }
+}
+
+/// The kind of an OpenSLO document, for the per-file pass.
+pub fn is_openslo(doc: &Document) -> bool {
+    doc.root
+        .get_scalar("apiVersion")
+        .is_some_and(|v| v.as_str() == "openslo/v1")
+}
+
+/// Resolves every OpenSLO document of the run into services.
+pub fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
+    let mut index = Index::default();
+    let mut slos = Vec::new();
+    for doc in docs {
+        let f = Fields::new(&doc.root, doc.location, "the OpenSLO document");
+        f.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
+        let Some(kind) = f.required_string("kind", diags) else {
+            continue;
+        };
+        let Some(&kind_name) = KINDS.iter().find(|k| **k == kind.value) else {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownApiVersion,
+                    Some(kind.location),
+                    format!("unknown OpenSLO kind `{}`", kind.value),
+                )
+                .with_hint(format!(
+                    "OpenSLO v1 kinds: {}",
+                    crate::yaml::quote_list(KINDS)
+                )),
+            );
+            continue;
+        };
+        let Some(name) = metadata_name(&f, diags) else {
+            continue;
+        };
+        let Some((spec, spec_loc)) = f.required_mapping("spec", diags) else {
+            continue;
+        };
+        if kind_name == "SLO" {
+            slos.push((name, spec, spec_loc));
+            continue;
+        }
+        let key = (kind_name, name.value.clone());
+        if let Some(first) = index.objects.get(&key) {
+            diags.push(Diagnostic::error(
+                Code::DuplicateSlo,
+                Some(name.location),
+                format!(
+                    "the {kind_name} `{}` is defined twice (first at line {})",
+                    name.value, first.location.line
+                ),
+            ));
+            continue;
+        }
+        index.objects.insert(
+            key,
+            Object {
+                spec,
+                location: spec_loc,
+            },
+        );
+    }
+
+    let mut services: BTreeMap<String, ServiceSpec> = BTreeMap::new();
+    for (name, spec, location) in slos {
+        let context = format!("the OpenSLO SLO `{}`", name.value);
+        let f = Fields::new(spec, location, &context);
+        f.deny_unknown(
+            &[
+                "description",
+                "service",
+                "indicator",
+                "indicatorRef",
+                "timeWindow",
+                "budgetingMethod",
+                "objectives",
+                "alertPolicies",
+            ],
+            diags,
+        );
+        let Some(service) = f.required_string("service", diags) else {
+            continue;
+        };
+        let slo = read_slo(&f, &name, &context, &index, diags);
+        services
+            .entry(service.value.clone())
+            .or_insert_with(|| ServiceSpec {
+                service: Some(service.clone()),
+                owner: None,
+                escalation: None,
+                runbook_base_url: None,
+                labels: Vec::new(),
+                slos: Vec::new(),
+                location: service.location,
+            })
+            .slos
+            .push(slo);
+    }
+    services.into_values().collect()
+}
+
+fn metadata_name(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+    let (meta, loc) = f.required_mapping("metadata", diags)?;
+    let mf = Fields::new(meta, loc, "the metadata");
+    mf.required_string("name", diags)
+}
+
+fn unsupported(location: Location, message: String, hint: &str) -> Diagnostic {
+    Diagnostic::error(Code::UnsupportedFeature, Some(location), message).with_hint(hint)
+}
+
+fn read_slo(
+    f: &Fields<'_>,
+    name: &Spanned<String>,
+    context: &str,
+    index: &Index<'_>,
+    diags: &mut Diagnostics,
+) -> SloSpec {
+    let window = read_window(f, context, diags);
+    if let Some(method) = f.string("budgetingMethod", diags) {
+        if method.value != "Occurrences" {
+            diags.push(unsupported(
+                method.location,
+                format!(
+                    "{context} budgets by `{}`; slocc budgets by occurrences (events)",
+                    method.value
+                ),
+                "use `budgetingMethod: Occurrences`: burn-rate alerts are defined on event ratios",
+            ));
+        }
+    }
+    let objective = read_objective(f, context, diags);
+    let sli = read_indicator(f, context, index, diags);
+    let windows = window
+        .as_ref()
+        .and_then(|w| Duration::parse(&w.value).ok())
+        .and_then(|w| read_alert_policies(f, context, w, index, diags));
+    let (windows, page_for, ticket_for) = windows.unwrap_or_default();
+    SloSpec {
+        name: Some(name.clone()),
+        description: f.string("description", diags),
+        objective,
+        window,
+        labels: Vec::new(),
+        sli,
+        alerting: AlertingSpec {
+            page: TierSpec {
+                for_duration: page_for,
+                ..TierSpec::default()
+            },
+            ticket: TierSpec {
+                for_duration: ticket_for,
+                ..TierSpec::default()
+            },
+            windows,
+            ..AlertingSpec::default()
+        },
+        location: f.location(),
+    }
+}
+
+fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+    let (seq, loc) = f.sequence("timeWindow", diags)?;
+    let first = seq.iter().next()?;
+    let wloc = location_of(first, loc);
+    let map = first.as_mapping()?;
+    let wf = Fields::new(map, wloc, context);
+    wf.deny_unknown(&["duration", "isRolling", "calendar"], diags);
+    if wf.node("calendar").is_some() || wf.bool("isRolling", diags).is_some_and(|r| !r.value) {
+        diags.push(unsupported(
+            wloc,
+            format!("{context} uses a calendar window; slocc computes rolling windows"),
+            "use `isRolling: true` with a `duration` such as `28d`",
+        ));
+        return None;
+    }
+    if seq.len() > 1 {
+        diags.push(unsupported(
+            wloc,
+            format!("{context} lists several time windows"),
+            "keep one rolling window per SLO",
+        ));
+    }
+    wf.required_string("duration", diags)
+}
+
+fn read_objective(
+    f: &Fields<'_>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    let (seq, loc) = f.sequence("objectives", diags)?;
+    if seq.len() != 1 {
+        diags.push(unsupported(
+            loc,
+            format!(
+                "{context} has {} objectives; slocc compiles one per SLO",
+                seq.len()
+            ),
+            "split the SLO into one SLO per objective",
+        ));
+        return None;
+    }
+    let node = seq.iter().next()?;
+    let oloc = location_of(node, loc);
+    let of = Fields::new(node.as_mapping()?, oloc, context);
+    of.deny_unknown(
+        &[
+            "displayName",
+            "target",
+            "targetPercent",
+            "op",
+            "value",
+            "timeSliceTarget",
+            "timeSliceWindow",
+            "indicator",
+            "indicatorRef",
+            "compositeWeight",
+        ],
+        diags,
+    );
+    for key in ["op", "value", "timeSliceTarget", "timeSliceWindow"] {
+        if of.node(key).is_some() {
+            diags.push(unsupported(
+                of.key_location(key),
+                format!("{context} sets `{key}`, a threshold or time-slice objective"),
+                "slocc compiles ratio objectives: give `target` only",
+            ));
+            return None;
+        }
+    }
+    if let Some(percent) = of.string("targetPercent", diags) {
+        return Some(percent);
+    }
+    let target = of.required_string("target", diags)?;
+    match Decimal::from_str_exact(target.value.trim()) {
+        // OpenSLO targets are ratios; slocc objectives are percentages.
+        Ok(ratio) => Some(Spanned::new(
+            format_decimal(ratio * Decimal::ONE_HUNDRED),
+            target.location,
+        )),
+        Err(_) => Some(target),
+    }
+}
+
+/// A metric source's Prometheus query, rate-wrapped when `counter` says it counts.
+fn metric_query(
+    m: &Mapping,
+    loc: Location,
+    context: &str,
+    counter: bool,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    let f = Fields::new(m, loc, context);
+    f.deny_unknown(&["metricSource"], diags);
+    let (source, sloc) = f.required_mapping("metricSource", diags)?;
+    let sf = Fields::new(source, sloc, context);
+    sf.deny_unknown(&["metricSourceRef", "type", "spec"], diags);
+    if let Some(kind) = sf.string("type", diags) {
+        if !kind.value.eq_ignore_ascii_case("prometheus") {
+            diags.push(unsupported(
+                kind.location,
+                format!(
+                    "{context} reads from `{}`; slocc compiles Prometheus queries",
+                    kind.value
+                ),
+                "use a Prometheus-compatible metric source",
+            ));
+            return None;
+        }
+    }
+    let (spec, qloc) = sf.required_mapping("spec", diags)?;
+    let query = Fields::new(spec, qloc, context).required_string("query", diags)?;
+    if !counter || crate::promql::has_window_placeholder(&query.value) {
+        return Some(query);
+    }
+    rate_of(&query, context, diags)
+}
+
+/// `sum(http_requests_total{...})` with `counter: true` becomes `sum(rate(http_requests_total{...}[{{window}}]))`.
+fn rate_of(
+    query: &Spanned<String>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    use promql_parser::parser::{Expr, LabelModifier};
+    let wrap = |selector: &Expr| format!("rate({selector}[{{{{window}}}}])");
+    let text = match promql_parser::parser::parse(query.value.trim()) {
+        Ok(Expr::VectorSelector(v)) => format!("sum({})", wrap(&Expr::VectorSelector(v))),
+        Ok(Expr::Aggregate(agg))
+            if matches!(*agg.expr, Expr::VectorSelector(_)) && agg.param.is_none() =>
+        {
+            let grouping = match &agg.modifier {
+                None => String::new(),
+                Some(LabelModifier::Include(l)) => format!(" by ({}) ", l.labels.join(", ")),
+                Some(LabelModifier::Exclude(l)) => format!(" without ({}) ", l.labels.join(", ")),
+            };
+            format!("{}{grouping}({})", agg.op, wrap(&agg.expr))
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidPromql,
+                    Some(query.location),
+                    format!("{context}: slocc cannot take the rate of `{}`", query.value.trim()),
+                )
+                .with_hint("give a counter selector (optionally inside one aggregation), or write the rate yourself with `[{{window}}]` and `counter: false`"),
+            );
+            return None;
+        }
+    };
+    Some(Spanned::new(text, query.location))
+}
+
+fn read_indicator(
+    f: &Fields<'_>,
+    context: &str,
+    index: &Index<'_>,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let (spec, loc) = if let Some(reference) = f.string("indicatorRef", diags) {
+        let object = index.get("SLI", &reference, context, diags)?;
+        (object.spec, object.location)
+    } else {
+        let (inline, iloc) = f.required_mapping("indicator", diags)?;
+        let inf = Fields::new(inline, iloc, context);
+        inf.deny_unknown(&["metadata", "spec"], diags);
+        inf.required_mapping("spec", diags)?
+    };
+    let sli_context = format!("the SLI of {context}");
+    let sf = Fields::new(spec, loc, &sli_context);
+    sf.deny_unknown(
+        &["description", "thresholdMetric", "ratioMetric", "rawMetric"],
+        diags,
+    );
+    if let Some((ratio, rloc)) = sf.mapping("ratioMetric", diags) {
+        let rf = Fields::new(ratio, rloc, &sli_context);
+        rf.deny_unknown(
+            &["counter", "good", "bad", "total", "rawType", "raw"],
+            diags,
+        );
+        let counter = rf.bool("counter", diags).is_some_and(|c| c.value);
+        let side = |key: &str, diags: &mut Diagnostics| {
+            rf.mapping(key, diags).and_then(|(m, l)| {
+                metric_query(m, l, &format!("`{key}` of {sli_context}"), counter, diags)
+            })
+        };
+        let good = side("good", diags);
+        let bad = side("bad", diags);
+        let total = side("total", diags);
+        return Some(SliSpec::Ratio {
+            errors: bad,
+            good,
+            total,
+            breakdown_by: None,
+            location: rloc,
+        });
+    }
+    if let Some((raw, rloc)) = sf.mapping("rawMetric", diags) {
+        // A raw metric is read as an error ratio, as slocc's `raw` SLI is.
+        let error_ratio = metric_query(raw, rloc, &sli_context, false, diags)?;
+        return Some(SliSpec::Raw {
+            error_ratio: Some(error_ratio),
+            location: rloc,
+        });
+    }
+    if sf.node("thresholdMetric").is_some() {
+        diags.push(unsupported(
+            sf.key_location("thresholdMetric"),
+            format!("{sli_context} is a threshold metric"),
+            "express it as a `ratioMetric` of good and total events",
+        ));
+        return None;
+    }
+    diags.push(Diagnostic::error(
+        Code::SliKind,
+        Some(loc),
+        format!("{sli_context} has no `ratioMetric` or `rawMetric`"),
+    ));
+    None
+}
+
+type Policy = (
+    Option<Vec<WindowSpec>>,
+    Option<Spanned<String>>,
+    Option<Spanned<String>>,
+);
+
+/// Burn-rate conditions of every alert policy, as a custom window policy; `None` (slocc's
+/// default policy) when the SLO has no alert policies.
+fn read_alert_policies(
+    f: &Fields<'_>,
+    context: &str,
+    window: Duration,
+    index: &Index<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Policy> {
+    let (seq, loc) = f.sequence("alertPolicies", diags)?;
+    let mut windows = Vec::new();
+    let (mut page_for, mut ticket_for) = (None, None);
+    for node in seq.iter() {
+        let nloc = location_of(node, loc);
+        let Some(entry) = node.as_mapping() else {
+            continue;
+        };
+        let ef = Fields::new(entry, nloc, context);
+        let (policy, ploc) = if let Some(reference) = ef.string("alertPolicyRef", diags) {
+            ef.deny_unknown(&["alertPolicyRef"], diags);
+            match index.get("AlertPolicy", &reference, context, diags) {
+                Some(o) => (o.spec, o.location),
+                None => continue,
+            }
+        } else {
+            ef.deny_unknown(&["kind", "metadata", "spec"], diags);
+            match ef.required_mapping("spec", diags) {
+                Some(v) => v,
+                None => continue,
+            }
+        };
+        let pf = Fields::new(policy, ploc, "the alert policy");
+        pf.deny_unknown(
+            &[
+                "description",
+                "alertWhenNoData",
+                "alertWhenResolved",
+                "alertWhenBreaching",
+                "conditions",
+                "notificationTargets",
+            ],
+            diags,
+        );
+        let Some((conditions, cloc)) = pf.sequence("conditions", diags) else {
+            continue;
+        };
+        for cnode in conditions.iter() {
+            let cl = location_of(cnode, cloc);
+            let Some(cmap) = cnode.as_mapping() else {
+                continue;
+            };
+            let cf = Fields::new(cmap, cl, "the alert condition");
+            let (condition, condloc) = if let Some(reference) = cf.string("conditionRef", diags) {
+                match index.get("AlertCondition", &reference, "the alert policy", diags) {
+                    Some(o) => (o.spec, o.location),
+                    None => continue,
+                }
+            } else {
+                match cf.required_mapping("spec", diags) {
+                    Some(v) => v,
+                    None => continue,
+                }
+            };
+            if let Some((entry, alert_after, page)) =
+                read_condition(condition, condloc, window, diags)
+            {
+                let slot = if page { &mut page_for } else { &mut ticket_for };
+                if slot.is_none() {
+                    *slot = alert_after;
+                }
+                windows.push(entry);
+            }
+        }
+    }
+    Some((Some(windows), page_for, ticket_for))
+}
+
+fn read_condition(
+    map: &Mapping,
+    loc: Location,
+    window: Duration,
+    diags: &mut Diagnostics,
+) -> Option<(WindowSpec, Option<Spanned<String>>, bool)> {
+    let f = Fields::new(map, loc, "the alert condition");
+    f.deny_unknown(&["description", "severity", "condition"], diags);
+    let severity = f.required_string("severity", diags)?;
+    let (cond, cl) = f.required_mapping("condition", diags)?;
+    let cf = Fields::new(cond, cl, "the burn-rate condition");
+    cf.deny_unknown(
+        &["kind", "op", "threshold", "lookbackWindow", "alertAfter"],
+        diags,
+    );
+    if let Some(kind) = cf.string("kind", diags) {
+        if kind.value != "burnrate" {
+            diags.push(unsupported(
+                kind.location,
+                format!("alert condition kind `{}`", kind.value),
+                "slocc compiles `kind: burnrate` conditions",
+            ));
+            return None;
+        }
+    }
+    if let Some(op) = cf.string("op", diags) {
+        if !matches!(op.value.as_str(), "gte" | "gt") {
+            diags.push(unsupported(
+                op.location,
+                format!("burn-rate condition with `op: {}`", op.value),
+                "a burn-rate alert fires when the burn rate is at least the threshold: use `gte`",
+            ));
+            return None;
+        }
+    }
+    let threshold = cf.required_string("threshold", diags)?;
+    let lookback = cf.required_string("lookbackWindow", diags)?;
+    let long = Duration::parse(&lookback.value).ok()?;
+    let factor = Decimal::from_str_exact(threshold.value.trim()).ok()?;
+    // The workbook's short window is a twelfth of the long one, and at least a minute.
+    let short = Duration::from_millis((long.as_millis() / 12).max(60_000));
+    let budget_percent = factor * Decimal::from(long.as_millis()) * Decimal::ONE_HUNDRED
+        / Decimal::from(window.as_millis());
+    let page = matches!(
+        severity.value.to_ascii_lowercase().as_str(),
+        "page" | "critical" | "high"
+    );
+    Some((
+        WindowSpec {
+            long: Some(lookback.clone()),
+            short: Some(Spanned::new(short.to_string(), lookback.location)),
+            budget_percent: Some(Spanned::new(
+                format_decimal(budget_percent),
+                threshold.location,
+            )),
+            severity: Some(Spanned::new(
+                if page { "page" } else { "ticket" }.to_string(),
+                severity.location,
+            )),
+            location: cl,
+        },
+        cf.string("alertAfter", diags),
+        page,
+    ))
+}
