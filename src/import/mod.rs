@@ -10,7 +10,7 @@ use crate::spec::ServiceSpec;
 use crate::yaml::{Document, Fields};
 
 /// The formats slocc reads, for messages.
-pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`), OpenSLO `apiVersion: openslo/v1`";
+pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`), OpenSLO `apiVersion: openslo/v1` and `openslo/v1alpha`";
 
 /// Reads one document in whichever supported format it is.
 pub fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {

@@ -75,17 +75,24 @@ impl<'a> Index<'a> {
     }
 }
 
-/// The kind of an OpenSLO document, for the per-file pass.
+/// Whether a document is OpenSLO (v1 or v1alpha), for the per-file pass.
 pub fn is_openslo(doc: &Document) -> bool {
     doc.root
         .get_scalar("apiVersion")
-        .is_some_and(|v| v.as_str() == "openslo/v1")
+        .is_some_and(|v| matches!(v.as_str(), "openslo/v1" | "openslo/v1alpha"))
+}
+
+fn is_v1alpha(doc: &Document) -> bool {
+    doc.root
+        .get_scalar("apiVersion")
+        .is_some_and(|v| v.as_str() == "openslo/v1alpha")
 }
 
 /// Resolves every OpenSLO document of the run into services.
 pub fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
     let mut index = Index::default();
     let mut slos = Vec::new();
+    let mut alpha_slos = Vec::new();
     for doc in docs {
         let f = Fields::new(&doc.root, doc.location, "the OpenSLO document");
         f.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
@@ -112,6 +119,23 @@ pub fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
         let Some((spec, spec_loc)) = f.required_mapping("spec", diags) else {
             continue;
         };
+        if is_v1alpha(doc) {
+            match kind_name {
+                "SLO" => alpha_slos.push((name, spec, spec_loc)),
+                "Service" => {}
+                other => diags.push(
+                    Diagnostic::error(
+                        Code::UnknownApiVersion,
+                        Some(kind.location),
+                        format!("OpenSLO v1alpha has no `{other}` kind"),
+                    )
+                    .with_hint(
+                        "v1alpha defines `SLO` and `Service`; alert policies need `openslo/v1`",
+                    ),
+                ),
+            }
+            continue;
+        }
         if kind_name == "SLO" {
             slos.push((name, spec, spec_loc));
             continue;
@@ -138,10 +162,23 @@ pub fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
     }
 
     let mut services: BTreeMap<String, ServiceSpec> = BTreeMap::new();
-    for (name, spec, location) in slos {
+    let all = slos
+        .into_iter()
+        .map(|s| (false, s))
+        .chain(alpha_slos.into_iter().map(|s| (true, s)));
+    for (alpha, (name, spec, location)) in all {
         let context = format!("the OpenSLO SLO `{}`", name.value);
         let f = Fields::new(spec, location, &context);
-        f.deny_unknown(
+        let keys: &[&str] = if alpha {
+            &[
+                "description",
+                "service",
+                "indicator",
+                "timeWindows",
+                "budgetingMethod",
+                "objectives",
+            ]
+        } else {
             &[
                 "description",
                 "service",
@@ -151,13 +188,17 @@ pub fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
                 "budgetingMethod",
                 "objectives",
                 "alertPolicies",
-            ],
-            diags,
-        );
+            ]
+        };
+        f.deny_unknown(keys, diags);
         let Some(service) = f.required_string("service", diags) else {
             continue;
         };
-        let slo = read_slo(&f, &name, &context, &index, diags);
+        let slo = if alpha {
+            read_slo_v1alpha(&f, &name, &context, diags)
+        } else {
+            read_slo(&f, &name, &context, &index, diags)
+        };
         services
             .entry(service.value.clone())
             .or_insert_with(|| ServiceSpec {
@@ -231,6 +272,144 @@ fn read_slo(
             windows,
             ..AlertingSpec::default()
         },
+        location: f.location(),
+    }
+}
+
+/// `openslo/v1alpha`: one objective with `ratioMetrics` (`incremental` marks counters), the
+/// window as `unit` and `count`, and no alert policies (slocc's default policy applies).
+fn read_slo_v1alpha(
+    f: &Fields<'_>,
+    name: &Spanned<String>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> SloSpec {
+    if let Some(method) = f.string("budgetingMethod", diags) {
+        if method.value != "Occurrences" {
+            diags.push(unsupported(
+                method.location,
+                format!(
+                    "{context} budgets by `{}`; slocc budgets by occurrences (events)",
+                    method.value
+                ),
+                "use `budgetingMethod: Occurrences`",
+            ));
+        }
+    }
+    let window = f.sequence("timeWindows", diags).and_then(|(seq, loc)| {
+        let node = seq.iter().next()?;
+        let wloc = location_of(node, loc);
+        let wf = Fields::new(node.as_mapping()?, wloc, context);
+        wf.deny_unknown(&["unit", "count", "isRolling", "calendar"], diags);
+        if wf.node("calendar").is_some() || wf.bool("isRolling", diags).is_some_and(|r| !r.value) {
+            diags.push(unsupported(
+                wloc,
+                format!("{context} uses a calendar window; slocc computes rolling windows"),
+                "use `isRolling: true`",
+            ));
+            return None;
+        }
+        let unit = wf.required_string("unit", diags)?;
+        let count = wf.required_string("count", diags)?;
+        let suffix = match unit.value.as_str() {
+            "Second" => "s",
+            "Minute" => "m",
+            "Hour" => "h",
+            "Day" => "d",
+            "Week" => "w",
+            other => {
+                diags.push(unsupported(
+                    unit.location,
+                    format!("{context} counts its window in `{other}`s"),
+                    "use `Day` or `Week` (months and quarters vary in length)",
+                ));
+                return None;
+            }
+        };
+        Some(Spanned::new(
+            format!("{}{suffix}", count.value.trim()),
+            count.location,
+        ))
+    });
+    let (mut objective, mut sli) = (None, None);
+    if let Some((seq, loc)) = f.sequence("objectives", diags) {
+        if seq.len() != 1 {
+            diags.push(unsupported(
+                loc,
+                format!(
+                    "{context} has {} objectives; slocc compiles one per SLO",
+                    seq.len()
+                ),
+                "split the SLO into one SLO per objective",
+            ));
+        } else if let Some(node) = seq.iter().next() {
+            let oloc = location_of(node, loc);
+            if let Some(map) = node.as_mapping() {
+                let of = Fields::new(map, oloc, context);
+                of.deny_unknown(
+                    &["displayName", "target", "value", "op", "ratioMetrics"],
+                    diags,
+                );
+                objective = of.required_string("target", diags).map(|t| {
+                    match Decimal::from_str_exact(t.value.trim()) {
+                        Ok(ratio) => {
+                            Spanned::new(format_decimal(ratio * Decimal::ONE_HUNDRED), t.location)
+                        }
+                        Err(_) => t,
+                    }
+                });
+                sli = of
+                    .required_mapping("ratioMetrics", diags)
+                    .and_then(|(m, rloc)| {
+                        let rf = Fields::new(m, rloc, context);
+                        rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
+                        let counter = rf
+                            .bool("incremental", diags)
+                            .or_else(|| rf.bool("counter", diags))
+                            .is_some_and(|c| c.value);
+                        let side = |key: &str, diags: &mut Diagnostics| {
+                            let (m, l) = rf.mapping(key, diags)?;
+                            let sf = Fields::new(m, l, context);
+                            sf.deny_unknown(&["source", "queryType", "query", "metadata"], diags);
+                            if let Some(source) = sf.string("source", diags) {
+                                if !source.value.eq_ignore_ascii_case("prometheus") {
+                                    diags.push(unsupported(
+                                        source.location,
+                                        format!("{context} reads from `{}`", source.value),
+                                        "use a Prometheus source",
+                                    ));
+                                    return None;
+                                }
+                            }
+                            let query = sf.required_string("query", diags)?;
+                            if counter && !crate::promql::has_window_placeholder(&query.value) {
+                                rate_of(&query, context, diags)
+                            } else {
+                                Some(query)
+                            }
+                        };
+                        let good = side("good", diags);
+                        let bad = side("bad", diags);
+                        let total = side("total", diags);
+                        Some(SliSpec::Ratio {
+                            errors: bad,
+                            good,
+                            total,
+                            breakdown_by: None,
+                            location: rloc,
+                        })
+                    });
+            }
+        }
+    }
+    SloSpec {
+        name: Some(name.clone()),
+        description: f.string("description", diags),
+        objective,
+        window,
+        labels: Vec::new(),
+        sli,
+        alerting: AlertingSpec::default(),
         location: f.location(),
     }
 }

@@ -452,3 +452,61 @@ fn converted_openslo_compiles_to_the_same_rules() {
         body("out-native/svc.rules.yml")
     );
 }
+
+#[test]
+fn openslo_v1alpha_reads_time_windows_and_incremental_ratio_metrics() {
+    let project = Project::new();
+    project.file(
+        "specs/alpha.yaml",
+        include_str!("fixtures/openslo/v1alpha.yaml"),
+    );
+    project.slocc(&["compile"]).expect_code(0);
+    promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
+    let alerts = alerts(&project.read("out/svc.rules.yml"));
+    // No alert policies in v1alpha: slocc's default policy at 28 days.
+    assert_eq!(alerts.len(), 4);
+    assert!(
+        alerts[0]["expr"]
+            .as_str()
+            .unwrap()
+            .contains("> (13.44 * 0.001)"),
+        "{:?}",
+        alerts[0]["expr"]
+    );
+
+    let monthly = include_str!("fixtures/openslo/v1alpha.yaml")
+        .replace("unit: Day\n      count: 28", "unit: Month\n      count: 1");
+    project.file("specs/alpha.yaml", &monthly);
+    let run = project.slocc(&["check"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("specs/alpha.yaml:18:13: error[unsupported-feature]"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn migration_examples_check_and_compile() {
+    let project = Project::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/migration");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            project.file(
+                &format!("migration/{name}"),
+                &std::fs::read_to_string(&path).unwrap(),
+            );
+        }
+    }
+    let run = project.slocc(&["compile", "migration"]);
+    run.expect_code(0);
+    for service in ["myservice", "api-availability", "checkout"] {
+        promtool_ok(
+            project.path(),
+            &["check", "rules", &format!("out/{service}.rules.yml")],
+        );
+    }
+}
