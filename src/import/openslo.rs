@@ -358,47 +358,45 @@ fn read_slo_v1alpha(
                         Err(_) => t,
                     }
                 });
-                sli = of
-                    .required_mapping("ratioMetrics", diags)
-                    .and_then(|(m, rloc)| {
-                        let rf = Fields::new(m, rloc, context);
-                        rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
-                        let counter = rf
-                            .bool("incremental", diags)
-                            .or_else(|| rf.bool("counter", diags))
-                            .is_some_and(|c| c.value);
-                        let side = |key: &str, diags: &mut Diagnostics| {
-                            let (m, l) = rf.mapping(key, diags)?;
-                            let sf = Fields::new(m, l, context);
-                            sf.deny_unknown(&["source", "queryType", "query", "metadata"], diags);
-                            if let Some(source) = sf.string("source", diags) {
-                                if !source.value.eq_ignore_ascii_case("prometheus") {
-                                    diags.push(unsupported(
-                                        source.location,
-                                        format!("{context} reads from `{}`", source.value),
-                                        "use a Prometheus source",
-                                    ));
-                                    return None;
-                                }
+                sli = of.required_mapping("ratioMetrics", diags).map(|(m, rloc)| {
+                    let rf = Fields::new(m, rloc, context);
+                    rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
+                    let counter = rf
+                        .bool("incremental", diags)
+                        .or_else(|| rf.bool("counter", diags))
+                        .is_some_and(|c| c.value);
+                    let side = |key: &str, diags: &mut Diagnostics| {
+                        let (m, l) = rf.mapping(key, diags)?;
+                        let sf = Fields::new(m, l, context);
+                        sf.deny_unknown(&["source", "queryType", "query", "metadata"], diags);
+                        if let Some(source) = sf.string("source", diags) {
+                            if !source.value.eq_ignore_ascii_case("prometheus") {
+                                diags.push(unsupported(
+                                    source.location,
+                                    format!("{context} reads from `{}`", source.value),
+                                    "use a Prometheus source",
+                                ));
+                                return None;
                             }
-                            let query = sf.required_string("query", diags)?;
-                            if counter && !crate::promql::has_window_placeholder(&query.value) {
-                                rate_of(&query, context, diags)
-                            } else {
-                                Some(query)
-                            }
-                        };
-                        let good = side("good", diags);
-                        let bad = side("bad", diags);
-                        let total = side("total", diags);
-                        Some(SliSpec::Ratio {
-                            errors: bad,
-                            good,
-                            total,
-                            breakdown_by: None,
-                            location: rloc,
-                        })
-                    });
+                        }
+                        let query = sf.required_string("query", diags)?;
+                        if counter && !crate::promql::has_window_placeholder(&query.value) {
+                            rate_of(&query, context, diags)
+                        } else {
+                            Some(query)
+                        }
+                    };
+                    let good = side("good", diags);
+                    let bad = side("bad", diags);
+                    let total = side("total", diags);
+                    SliSpec::Ratio {
+                        errors: bad,
+                        good,
+                        total,
+                        breakdown_by: None,
+                        location: rloc,
+                    }
+                });
             }
         }
     }
