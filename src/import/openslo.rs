@@ -226,14 +226,8 @@ fn unsupported(location: Location, message: String, hint: &str) -> Diagnostic {
     Diagnostic::error(Code::UnsupportedFeature, Some(location), message).with_hint(hint)
 }
 
-fn read_slo(
-    f: &Fields<'_>,
-    name: &Spanned<String>,
-    context: &str,
-    index: &Index<'_>,
-    diags: &mut Diagnostics,
-) -> SloSpec {
-    let window = read_window(f, context, diags);
+/// Only `Occurrences` budgeting is honoured: burn-rate alerts are defined on event ratios.
+fn check_budgeting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) {
     if let Some(method) = f.string("budgetingMethod", diags) {
         if method.value != "Occurrences" {
             diags.push(unsupported(
@@ -246,6 +240,55 @@ fn read_slo(
             ));
         }
     }
+}
+
+/// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).
+fn target_percent(target: Spanned<String>) -> Spanned<String> {
+    match Decimal::from_str_exact(target.value.trim()) {
+        Ok(ratio) => Spanned::new(
+            format_decimal(ratio * Decimal::ONE_HUNDRED),
+            target.location,
+        ),
+        Err(_) => target,
+    }
+}
+
+/// A query from a metric source of `kind`, which must be Prometheus; rated when it counts.
+fn prometheus_query(
+    kind: Option<Spanned<String>>,
+    query: Spanned<String>,
+    counter: bool,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    if let Some(kind) = kind {
+        if !kind.value.eq_ignore_ascii_case("prometheus") {
+            diags.push(unsupported(
+                kind.location,
+                format!(
+                    "{context} reads from `{}`; slocc compiles Prometheus queries",
+                    kind.value
+                ),
+                "use a Prometheus-compatible metric source",
+            ));
+            return None;
+        }
+    }
+    if !counter || crate::promql::has_window_placeholder(&query.value) {
+        return Some(query);
+    }
+    rate_of(&query, context, diags)
+}
+
+fn read_slo(
+    f: &Fields<'_>,
+    name: &Spanned<String>,
+    context: &str,
+    index: &Index<'_>,
+    diags: &mut Diagnostics,
+) -> SloSpec {
+    let window = read_window(f, context, diags);
+    check_budgeting(f, context, diags);
     let objective = read_objective(f, context, diags);
     let sli = read_indicator(f, context, index, diags);
     let windows = window
@@ -284,18 +327,7 @@ fn read_slo_v1alpha(
     context: &str,
     diags: &mut Diagnostics,
 ) -> SloSpec {
-    if let Some(method) = f.string("budgetingMethod", diags) {
-        if method.value != "Occurrences" {
-            diags.push(unsupported(
-                method.location,
-                format!(
-                    "{context} budgets by `{}`; slocc budgets by occurrences (events)",
-                    method.value
-                ),
-                "use `budgetingMethod: Occurrences`",
-            ));
-        }
-    }
+    check_budgeting(f, context, diags);
     let window = f.sequence("timeWindows", diags).and_then(|(seq, loc)| {
         let node = seq.iter().next()?;
         let wloc = location_of(node, loc);
@@ -350,14 +382,7 @@ fn read_slo_v1alpha(
                     &["displayName", "target", "value", "op", "ratioMetrics"],
                     diags,
                 );
-                objective = of.required_string("target", diags).map(|t| {
-                    match Decimal::from_str_exact(t.value.trim()) {
-                        Ok(ratio) => {
-                            Spanned::new(format_decimal(ratio * Decimal::ONE_HUNDRED), t.location)
-                        }
-                        Err(_) => t,
-                    }
-                });
+                objective = of.required_string("target", diags).map(target_percent);
                 sli = of.required_mapping("ratioMetrics", diags).map(|(m, rloc)| {
                     let rf = Fields::new(m, rloc, context);
                     rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
@@ -369,22 +394,9 @@ fn read_slo_v1alpha(
                         let (m, l) = rf.mapping(key, diags)?;
                         let sf = Fields::new(m, l, context);
                         sf.deny_unknown(&["source", "queryType", "query", "metadata"], diags);
-                        if let Some(source) = sf.string("source", diags) {
-                            if !source.value.eq_ignore_ascii_case("prometheus") {
-                                diags.push(unsupported(
-                                    source.location,
-                                    format!("{context} reads from `{}`", source.value),
-                                    "use a Prometheus source",
-                                ));
-                                return None;
-                            }
-                        }
+                        let kind = sf.string("source", diags);
                         let query = sf.required_string("query", diags)?;
-                        if counter && !crate::promql::has_window_placeholder(&query.value) {
-                            rate_of(&query, context, diags)
-                        } else {
-                            Some(query)
-                        }
+                        prometheus_query(kind, query, counter, context, diags)
                     };
                     let good = side("good", diags);
                     let bad = side("bad", diags);
@@ -485,15 +497,7 @@ fn read_objective(
     if let Some(percent) = of.string("targetPercent", diags) {
         return Some(percent);
     }
-    let target = of.required_string("target", diags)?;
-    match Decimal::from_str_exact(target.value.trim()) {
-        // OpenSLO targets are ratios; slocc objectives are percentages.
-        Ok(ratio) => Some(Spanned::new(
-            format_decimal(ratio * Decimal::ONE_HUNDRED),
-            target.location,
-        )),
-        Err(_) => Some(target),
-    }
+    of.required_string("target", diags).map(target_percent)
 }
 
 /// A metric source's Prometheus query, rate-wrapped when `counter` says it counts.
@@ -509,25 +513,10 @@ fn metric_query(
     let (source, sloc) = f.required_mapping("metricSource", diags)?;
     let sf = Fields::new(source, sloc, context);
     sf.deny_unknown(&["metricSourceRef", "type", "spec"], diags);
-    if let Some(kind) = sf.string("type", diags) {
-        if !kind.value.eq_ignore_ascii_case("prometheus") {
-            diags.push(unsupported(
-                kind.location,
-                format!(
-                    "{context} reads from `{}`; slocc compiles Prometheus queries",
-                    kind.value
-                ),
-                "use a Prometheus-compatible metric source",
-            ));
-            return None;
-        }
-    }
+    let kind = sf.string("type", diags);
     let (spec, qloc) = sf.required_mapping("spec", diags)?;
     let query = Fields::new(spec, qloc, context).required_string("query", diags)?;
-    if !counter || crate::promql::has_window_placeholder(&query.value) {
-        return Some(query);
-    }
-    rate_of(&query, context, diags)
+    prometheus_query(kind, query, counter, context, diags)
 }
 
 /// `sum(http_requests_total{...})` with `counter: true` becomes `sum(rate(http_requests_total{...}[{{window}}]))`.
