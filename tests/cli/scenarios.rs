@@ -659,3 +659,47 @@ fn imported_openslo_spec_alerts_behave() {
     );
     promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
 }
+
+/// An OpenSLO v1alpha SLO (28d, slocc's default policy) behaves on Prometheus's engine.
+#[test]
+fn imported_openslo_v1alpha_spec_alerts_behave() {
+    let case = Case {
+        objective: "99.9",
+        window_days: 28,
+        kind: Kind::Ratio,
+    };
+    let project = Project::new();
+    project.file(
+        "specs/alpha.yaml",
+        include_str!("fixtures/openslo/v1alpha.yaml"),
+    );
+    project
+        .slocc(&["compile", "specs", "-o", "out"])
+        .expect_code(0);
+    let rules = project
+        .read("out/svc.rules.yml")
+        .replace("SvcAvailabilityBudgetBurn", case.alert_name());
+    project.file("out/svc.rules.yml", &rules);
+    let t0 = WARMUP_MIN;
+    let outage = scenario(
+        &project,
+        &case,
+        "alpha-outage",
+        &[phase(t0, 0.0), phase(60, 1.0)],
+        |c| {
+            c.never("page", t0);
+            c.firing_at("page", t0 + 3);
+        },
+    );
+    let slow = scenario(
+        &project,
+        &case,
+        "alpha-slow-burn",
+        &[phase(STEADY_MIN, 0.8 * case.budget())],
+        |c| {
+            c.never("page", STEADY_MIN);
+            c.never("ticket", STEADY_MIN);
+        },
+    );
+    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
+}
