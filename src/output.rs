@@ -142,6 +142,9 @@ impl Output {
         if dir.exists() && !dir.is_dir() {
             return Err(Error::NotADirectory(crate::pipeline::display(dir)));
         }
+        if !dir.exists() {
+            return self.write_new_dir(dir).map(|_| ());
+        }
         let files: Vec<(PathBuf, &str)> = self
             .files
             .iter()

@@ -328,8 +328,9 @@ pub fn plan_runbooks(
             dir,
         ))));
     }
-    let mut plans = Vec::new();
-    for service in services {
+    let per_service = parallel_map(services, |_, service| -> Result<Vec<RunbookPlan>, Error> {
+        let links = crate::runbook::DashboardLinks::new(service);
+        let mut plans = Vec::new();
         for slo in &service.slos {
             let path = crate::runbook::relative_path(service, slo);
             let existing = match std::fs::read_to_string(dir.join(&path)) {
@@ -342,10 +343,11 @@ pub fn plan_runbooks(
                     })
                 }
             };
-            let region = crate::runbook::region(templates, service, slo)?;
+            let runbook = crate::runbook::Runbook::new(service, slo, &links);
+            let region = runbook.region(templates)?;
             let mut scaffold_error = None;
             let update = crate::runbook::update(existing.as_deref(), &region, |marked| {
-                crate::runbook::scaffold(templates, service, slo, marked).unwrap_or_else(|e| {
+                runbook.scaffold(templates, marked).unwrap_or_else(|e| {
                     scaffold_error = Some(e);
                     String::new()
                 })
@@ -355,6 +357,11 @@ pub fn plan_runbooks(
             }
             plans.push(RunbookPlan { path, update });
         }
+        Ok(plans)
+    });
+    let mut plans = Vec::new();
+    for service_plans in per_service {
+        plans.extend(service_plans?);
     }
     Ok(plans)
 }

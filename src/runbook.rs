@@ -119,7 +119,7 @@ struct TierRow {
     response: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct PanelLink {
     title: String,
     url: String,
@@ -147,7 +147,7 @@ struct Context {
     panels: Vec<PanelLink>,
 }
 
-fn context(service: &Service, slo: &Slo) -> Context {
+fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
     let sel = format!(
         "{{{}}}",
         matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
@@ -197,21 +197,6 @@ fn context(service: &Service, slo: &Slo) -> Context {
             window = series::WINDOW_SECONDS,
         ),
     ));
-    let dashboard = grafana::service_dashboard(service);
-    let uid = dashboard.uid.clone();
-    let prefix = format!("{}:", slo.name);
-    let mut in_slo = false;
-    let mut panels = Vec::new();
-    for panel in &dashboard.panels {
-        match panel {
-            grafana::Panel::Row(row) => in_slo = row.title.starts_with(&prefix),
-            grafana::Panel::Viz(viz) if in_slo => panels.push(PanelLink {
-                title: markdown(&viz.title),
-                url: format!("/d/{uid}?viewPanel={}", viz.id),
-            }),
-            grafana::Panel::Viz(_) => {}
-        }
-    }
     Context {
         service: service.name.clone(),
         slo: slo.name.clone(),
@@ -246,44 +231,87 @@ fn context(service: &Service, slo: &Slo) -> Context {
             })
             .collect(),
         queries,
-        dashboard_url: format!("/d/{uid}"),
-        panels,
+        dashboard_url: format!("/d/{}", links.uid),
+        panels: links.panels.get(&slo.name).cloned().unwrap_or_default(),
     }
 }
 
-/// The generated region of an SLO's runbook (without markers).
-pub fn region(templates: &Templates, service: &Service, slo: &Slo) -> Result<String, Error> {
-    let mut text = templates.render(crate::templates::RUNBOOK_GENERATED, &context(service, slo))?;
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    Ok(text)
+/// A service dashboard's uid and each SLO's panel links, computed once per service.
+pub struct DashboardLinks {
+    uid: String,
+    panels: std::collections::BTreeMap<String, Vec<PanelLink>>,
 }
 
-/// A new runbook around the marked region.
-pub fn scaffold(
-    templates: &Templates,
-    service: &Service,
-    slo: &Slo,
-    marked_region: &str,
-) -> Result<String, Error> {
-    #[derive(Serialize)]
-    struct Scaffold<'a> {
-        #[serde(flatten)]
-        context: Context,
-        generated: &'a str,
+impl DashboardLinks {
+    /// Links into `service`'s generated dashboard.
+    pub fn new(service: &Service) -> Self {
+        let dashboard = grafana::service_dashboard(service);
+        let mut panels: std::collections::BTreeMap<String, Vec<PanelLink>> = Default::default();
+        let mut current: Option<&str> = None;
+        for panel in &dashboard.panels {
+            match panel {
+                grafana::Panel::Row(row) => {
+                    current = service
+                        .slos
+                        .iter()
+                        .find(|s| row.title.starts_with(&format!("{}:", s.name)))
+                        .map(|s| s.name.as_str());
+                }
+                grafana::Panel::Viz(viz) => {
+                    if let Some(slo) = current {
+                        panels.entry(slo.to_string()).or_default().push(PanelLink {
+                            title: markdown(&viz.title),
+                            url: format!("/d/{}?viewPanel={}", dashboard.uid, viz.id),
+                        });
+                    }
+                }
+            }
+        }
+        Self {
+            uid: dashboard.uid,
+            panels,
+        }
     }
-    let mut text = templates.render(
-        crate::templates::RUNBOOK_SCAFFOLD,
-        &Scaffold {
-            context: context(service, slo),
-            generated: marked_region,
-        },
-    )?;
-    if !text.ends_with('\n') {
-        text.push('\n');
+}
+
+/// One SLO's runbook content, ready to render.
+pub struct Runbook(Context);
+
+impl Runbook {
+    /// Prepares the runbook of `slo`.
+    pub fn new(service: &Service, slo: &Slo, links: &DashboardLinks) -> Self {
+        Self(context(service, slo, links))
     }
-    Ok(text)
+
+    /// The generated region (without markers).
+    pub fn region(&self, templates: &Templates) -> Result<String, Error> {
+        let mut text = templates.render(crate::templates::RUNBOOK_GENERATED, &self.0)?;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// A new runbook around the marked region.
+    pub fn scaffold(&self, templates: &Templates, marked_region: &str) -> Result<String, Error> {
+        #[derive(Serialize)]
+        struct Scaffold<'a> {
+            #[serde(flatten)]
+            context: &'a Context,
+            generated: &'a str,
+        }
+        let mut text = templates.render(
+            crate::templates::RUNBOOK_SCAFFOLD,
+            &Scaffold {
+                context: &self.0,
+                generated: marked_region,
+            },
+        )?;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
 }
 
 #[cfg(test)]
