@@ -242,6 +242,28 @@ fn check_budgeting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) {
     }
 }
 
+/// The one objective of an SLO (slocc compiles one per SLO), with its position.
+fn single_objective<'a>(
+    f: &Fields<'a>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<(&'a Mapping, Location)> {
+    let (seq, loc) = f.sequence("objectives", diags)?;
+    if seq.len() != 1 {
+        diags.push(unsupported(
+            loc,
+            format!(
+                "{context} has {} objectives; slocc compiles one per SLO",
+                seq.len()
+            ),
+            "split the SLO into one SLO per objective",
+        ));
+        return None;
+    }
+    let node = seq.iter().next()?;
+    Some((node.as_mapping()?, location_of(node, loc)))
+}
+
 /// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).
 fn target_percent(target: Spanned<String>) -> Spanned<String> {
     match Decimal::from_str_exact(target.value.trim()) {
@@ -364,53 +386,39 @@ fn read_slo_v1alpha(
         ))
     });
     let (mut objective, mut sli) = (None, None);
-    if let Some((seq, loc)) = f.sequence("objectives", diags) {
-        if seq.len() != 1 {
-            diags.push(unsupported(
-                loc,
-                format!(
-                    "{context} has {} objectives; slocc compiles one per SLO",
-                    seq.len()
-                ),
-                "split the SLO into one SLO per objective",
-            ));
-        } else if let Some(node) = seq.iter().next() {
-            let oloc = location_of(node, loc);
-            if let Some(map) = node.as_mapping() {
-                let of = Fields::new(map, oloc, context);
-                of.deny_unknown(
-                    &["displayName", "target", "value", "op", "ratioMetrics"],
-                    diags,
-                );
-                objective = of.required_string("target", diags).map(target_percent);
-                sli = of.required_mapping("ratioMetrics", diags).map(|(m, rloc)| {
-                    let rf = Fields::new(m, rloc, context);
-                    rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
-                    let counter = rf
-                        .bool("incremental", diags)
-                        .or_else(|| rf.bool("counter", diags))
-                        .is_some_and(|c| c.value);
-                    let side = |key: &str, diags: &mut Diagnostics| {
-                        let (m, l) = rf.mapping(key, diags)?;
-                        let sf = Fields::new(m, l, context);
-                        sf.deny_unknown(&["source", "queryType", "query", "metadata"], diags);
-                        let kind = sf.string("source", diags);
-                        let query = sf.required_string("query", diags)?;
-                        prometheus_query(kind, query, counter, context, diags)
-                    };
-                    let good = side("good", diags);
-                    let bad = side("bad", diags);
-                    let total = side("total", diags);
-                    SliSpec::Ratio {
-                        errors: bad,
-                        good,
-                        total,
-                        breakdown_by: None,
-                        location: rloc,
-                    }
-                });
+    if let Some((map, oloc)) = single_objective(f, context, diags) {
+        let of = Fields::new(map, oloc, context);
+        of.deny_unknown(
+            &["displayName", "target", "value", "op", "ratioMetrics"],
+            diags,
+        );
+        objective = of.required_string("target", diags).map(target_percent);
+        sli = of.required_mapping("ratioMetrics", diags).map(|(m, rloc)| {
+            let rf = Fields::new(m, rloc, context);
+            rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
+            let counter = rf
+                .bool("incremental", diags)
+                .or_else(|| rf.bool("counter", diags))
+                .is_some_and(|c| c.value);
+            let side = |key: &str, diags: &mut Diagnostics| {
+                let (m, l) = rf.mapping(key, diags)?;
+                let sf = Fields::new(m, l, context);
+                sf.deny_unknown(&["source", "queryType", "query", "metadata"], diags);
+                let kind = sf.string("source", diags);
+                let query = sf.required_string("query", diags)?;
+                prometheus_query(kind, query, counter, context, diags)
+            };
+            let good = side("good", diags);
+            let bad = side("bad", diags);
+            let total = side("total", diags);
+            SliSpec::Ratio {
+                errors: bad,
+                good,
+                total,
+                breakdown_by: None,
+                location: rloc,
             }
-        }
+        });
     }
     SloSpec {
         name: Some(name.clone()),
@@ -454,21 +462,8 @@ fn read_objective(
     context: &str,
     diags: &mut Diagnostics,
 ) -> Option<Spanned<String>> {
-    let (seq, loc) = f.sequence("objectives", diags)?;
-    if seq.len() != 1 {
-        diags.push(unsupported(
-            loc,
-            format!(
-                "{context} has {} objectives; slocc compiles one per SLO",
-                seq.len()
-            ),
-            "split the SLO into one SLO per objective",
-        ));
-        return None;
-    }
-    let node = seq.iter().next()?;
-    let oloc = location_of(node, loc);
-    let of = Fields::new(node.as_mapping()?, oloc, context);
+    let (map, oloc) = single_objective(f, context, diags)?;
+    let of = Fields::new(map, oloc, context);
     of.deny_unknown(
         &[
             "displayName",
