@@ -541,8 +541,67 @@ fn explain_agrees_with_promtool() {
     promtool_ok(project.path(), &["test", "rules", &file]);
 }
 
-/// Imported specs behave like native ones on Prometheus's engine: a full outage pages within
-/// the 1h tier's time to fire, and a 0.8x burn fires nothing.
+/// How an imported spec's alerts are told apart, and how soon a full outage makes one fire.
+struct Imported<'a> {
+    prefix: &'a str,
+    page: &'a str,
+    ticket: &'a str,
+    /// Minutes after the outage starts by which the page fires.
+    fires_by: u64,
+    /// `alertAfter`/`for`: a minute at which the page is still only pending.
+    pending_at: Option<u64>,
+}
+
+/// Imported specs behave like native ones on Prometheus's engine: clean history pages nothing,
+/// a full outage pages, and a 0.8x burn fires nothing. `project` holds `out/svc.rules.yml`.
+fn prove_imported(project: &Project, case: &Case, how: Imported<'_>) {
+    let t0 = WARMUP_MIN;
+    let outage = scenario(
+        project,
+        case,
+        &format!("{}-outage", how.prefix),
+        &[phase(t0, 0.0), phase(60, 1.0)],
+        |c| {
+            c.never(how.page, t0);
+            if let Some(minute) = how.pending_at {
+                c.quiet_at(how.page, t0 + minute);
+            }
+            c.firing_at(how.page, t0 + how.fires_by);
+        },
+    );
+    let slow = scenario(
+        project,
+        case,
+        &format!("{}-slow-burn", how.prefix),
+        &[phase(STEADY_MIN, 0.8 * case.budget())],
+        |c| {
+            c.never(how.page, STEADY_MIN);
+            c.never(how.ticket, STEADY_MIN);
+        },
+    );
+    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
+}
+
+/// Compiles `specs/` and names the alert as the scenario harness expects (OpenSLO leaves alert
+/// naming to slocc).
+fn compile_renaming(project: &Project, default_alert: &str) {
+    project
+        .slocc(&["compile", "specs", "-o", "out"])
+        .expect_code(0);
+    let rules = project
+        .read("out/svc.rules.yml")
+        .replace(default_alert, "ScenarioBudgetBurn");
+    project.file("out/svc.rules.yml", &rules);
+}
+
+const DEFAULT: Imported<'static> = Imported {
+    prefix: "",
+    page: "page",
+    ticket: "ticket",
+    fires_by: 3,
+    pending_at: None,
+};
+
 #[test]
 fn imported_sloth_spec_alerts_behave() {
     let case = Case {
@@ -551,35 +610,21 @@ fn imported_sloth_spec_alerts_behave() {
         kind: Kind::Ratio,
     };
     let project = Project::new();
-    project.file("spec.yaml", crate::imports::SLOTH);
-    project
-        .slocc(&["compile", "spec.yaml", "-o", "out"])
-        .expect_code(0);
-    let t0 = WARMUP_MIN;
-    let outage = scenario(
+    project.file("specs/svc.yaml", crate::imports::SLOTH);
+    compile_renaming(&project, "ScenarioBudgetBurn");
+    // Sloth's page and ticket labels rename the severities.
+    prove_imported(
         &project,
         &case,
-        "sloth-outage",
-        &[phase(t0, 0.0), phase(60, 1.0)],
-        |c| {
-            c.never("pageteam", t0);
-            c.firing_at("pageteam", t0 + 3);
+        Imported {
+            prefix: "sloth",
+            page: "pageteam",
+            ticket: "slack",
+            ..DEFAULT
         },
     );
-    let slow = scenario(
-        &project,
-        &case,
-        "sloth-slow-burn",
-        &[phase(STEADY_MIN, 0.8 * case.budget())],
-        |c| {
-            c.never("pageteam", STEADY_MIN);
-            c.never("slack", STEADY_MIN);
-        },
-    );
-    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
 }
 
-/// A Pyrra SLO behaves on Prometheus's engine: a full outage pages, a 0.8x burn fires nothing.
 #[test]
 fn imported_pyrra_spec_alerts_behave() {
     let case = Case {
@@ -588,36 +633,20 @@ fn imported_pyrra_spec_alerts_behave() {
         kind: Kind::Ratio,
     };
     let project = Project::new();
-    project.file("spec.yaml", crate::imports::PYRRA);
-    project
-        .slocc(&["compile", "spec.yaml", "-o", "out"])
-        .expect_code(0);
-    let t0 = WARMUP_MIN;
-    let outage = scenario(
+    project.file("specs/svc.yaml", crate::imports::PYRRA);
+    compile_renaming(&project, "ScenarioBudgetBurn");
+    prove_imported(
         &project,
         &case,
-        "pyrra-outage",
-        &[phase(t0, 0.0), phase(60, 1.0)],
-        |c| {
-            c.never("page", t0);
-            c.firing_at("page", t0 + 3);
+        Imported {
+            prefix: "pyrra",
+            ..DEFAULT
         },
     );
-    let slow = scenario(
-        &project,
-        &case,
-        "pyrra-slow-burn",
-        &[phase(STEADY_MIN, 0.8 * case.budget())],
-        |c| {
-            c.never("page", STEADY_MIN);
-            c.never("ticket", STEADY_MIN);
-        },
-    );
-    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
 }
 
-/// An OpenSLO SLO behaves on Prometheus's engine: a full outage pages (14.4x over 1h/5m, after
-/// `alertAfter: 2m`), a 0.8x burn fires nothing.
+/// 14.4x over 1h/5m with `alertAfter: 2m`: over the threshold after one evaluation, pending for
+/// two minutes, then firing.
 #[test]
 fn imported_openslo_spec_alerts_behave() {
     let case = Case {
@@ -626,41 +655,20 @@ fn imported_openslo_spec_alerts_behave() {
         kind: Kind::Ratio,
     };
     let project = crate::imports::openslo_project();
-    let t0 = WARMUP_MIN;
-    project
-        .slocc(&["compile", "specs", "-o", "out"])
-        .expect_code(0);
-    // The scenario harness names the alert `ScenarioBudgetBurn`; OpenSLO leaves naming to slocc.
-    let rules = project
-        .read("out/svc.rules.yml")
-        .replace("SvcAvailabilityBudgetBurn", case.alert_name());
-    project.file("out/svc.rules.yml", &rules);
-    let outage = scenario(
+    compile_renaming(&project, "SvcAvailabilityBudgetBurn");
+    prove_imported(
         &project,
         &case,
-        "openslo-outage",
-        &[phase(t0, 0.0), phase(60, 1.0)],
-        |c| {
-            c.never("page", t0);
-            // Over the threshold after one evaluation, pending for `alertAfter: 2m`, then firing.
-            c.quiet_at("page", t0 + 2);
-            c.firing_at("page", t0 + 4);
+        Imported {
+            prefix: "openslo",
+            fires_by: 4,
+            pending_at: Some(2),
+            ..DEFAULT
         },
     );
-    let slow = scenario(
-        &project,
-        &case,
-        "openslo-slow-burn",
-        &[phase(STEADY_MIN, 0.8 * case.budget())],
-        |c| {
-            c.never("page", STEADY_MIN);
-            c.never("ticket", STEADY_MIN);
-        },
-    );
-    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
 }
 
-/// An OpenSLO v1alpha SLO (28d, slocc's default policy) behaves on Prometheus's engine.
+/// OpenSLO v1alpha: 28 days and slocc's default policy.
 #[test]
 fn imported_openslo_v1alpha_spec_alerts_behave() {
     let case = Case {
@@ -673,33 +681,13 @@ fn imported_openslo_v1alpha_spec_alerts_behave() {
         "specs/alpha.yaml",
         include_str!("fixtures/openslo/v1alpha.yaml"),
     );
-    project
-        .slocc(&["compile", "specs", "-o", "out"])
-        .expect_code(0);
-    let rules = project
-        .read("out/svc.rules.yml")
-        .replace("SvcAvailabilityBudgetBurn", case.alert_name());
-    project.file("out/svc.rules.yml", &rules);
-    let t0 = WARMUP_MIN;
-    let outage = scenario(
+    compile_renaming(&project, "SvcAvailabilityBudgetBurn");
+    prove_imported(
         &project,
         &case,
-        "alpha-outage",
-        &[phase(t0, 0.0), phase(60, 1.0)],
-        |c| {
-            c.never("page", t0);
-            c.firing_at("page", t0 + 3);
+        Imported {
+            prefix: "alpha",
+            ..DEFAULT
         },
     );
-    let slow = scenario(
-        &project,
-        &case,
-        "alpha-slow-burn",
-        &[phase(STEADY_MIN, 0.8 * case.budget())],
-        |c| {
-            c.never("page", STEADY_MIN);
-            c.never("ticket", STEADY_MIN);
-        },
-    );
-    promtool_ok(project.path(), &["test", "rules", &outage, &slow]);
 }
