@@ -162,26 +162,7 @@ fn converted_specs_compile_to_the_same_rules() {
             run.stdout
         );
         assert!(!run.stdout.contains("{{.window}}"));
-        project.file("native/svc.yaml", &run.stdout);
-        project
-            .slocc(&["compile", "in", "-o", "out-in"])
-            .expect_code(0);
-        project
-            .slocc(&["compile", "native", "-o", "out-native"])
-            .expect_code(0);
-        let body = |path: &str| {
-            project
-                .read(path)
-                .lines()
-                .skip(1)
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        assert_eq!(
-            body("out-in/svc.rules.yml"),
-            body("out-native/svc.rules.yml"),
-            "{name}"
-        );
+        assert_compiles_like_converted(&project, "in", &run.stdout, name);
     }
 }
 
@@ -432,9 +413,15 @@ fn converted_openslo_compiles_to_the_same_rules() {
     let project = openslo_project();
     let run = project.slocc(&["convert", "specs"]);
     run.expect_code(0);
-    project.file("native/svc.yaml", &run.stdout);
+    assert_compiles_like_converted(&project, "specs", &run.stdout, "openslo");
+}
+
+/// Compiles `input` and the `converted` native text, and requires identical rules (all but
+/// the header line, which names the source file).
+fn assert_compiles_like_converted(project: &Project, input: &str, converted: &str, what: &str) {
+    project.file("native/svc.yaml", converted);
     project
-        .slocc(&["compile", "specs", "-o", "out-in"])
+        .slocc(&["compile", input, "-o", "out-in"])
         .expect_code(0);
     project
         .slocc(&["compile", "native", "-o", "out-native"])
@@ -449,7 +436,8 @@ fn converted_openslo_compiles_to_the_same_rules() {
     };
     assert_eq!(
         body("out-in/svc.rules.yml"),
-        body("out-native/svc.rules.yml")
+        body("out-native/svc.rules.yml"),
+        "{what}"
     );
 }
 
