@@ -575,35 +575,35 @@ pub fn run(
                 runbooks_dir: &runbooks_shown,
                 target,
             };
-            let built =
-                pipeline::build_outputs(&checked.services, cx).map_err(pipeline::Error::from);
-            let plans = built.and_then(|output| {
-                pipeline::plan_runbooks(&checked.services, &templates, runbooks)
-                    .map(|p| (output, p))
-            });
-            let (output, plans) = match plans {
-                Ok(v) => v,
+            if *check {
+                let built = pipeline::build_outputs(&checked.services, cx)
+                    .map_err(pipeline::Error::from)
+                    .and_then(|output| {
+                        pipeline::plan_runbooks(&checked.services, &templates, runbooks)
+                            .map(|plans| (output, plans))
+                    });
+                let (output, plans) = match built {
+                    Ok(v) => v,
+                    Err(e) => {
+                        report(&checked, *format, stdout, stderr)?;
+                        return usage_error(stderr, &e);
+                    }
+                };
+                runbook_diagnostics(&mut checked, &plans, runbooks, true);
+                report(&checked, *format, stdout, stderr)?;
+                return check_outputs(&output, out, stdout, stderr);
+            }
+            let compiled = match pipeline::compile(&checked.services, cx, out, runbooks) {
+                Ok(c) => c,
                 Err(e) => {
                     report(&checked, *format, stdout, stderr)?;
                     return usage_error(stderr, &e);
                 }
             };
-            runbook_diagnostics(&mut checked, &plans, runbooks, *check);
+            runbook_diagnostics(&mut checked, &compiled.runbooks_broken, runbooks, false);
             report(&checked, *format, stdout, stderr)?;
-            if *check {
-                return check_outputs(&output, out, stdout, stderr);
-            }
-            let written = match output.write(out) {
-                Ok(w) => w,
-                Err(e) => return usage_error(stderr, &e),
-            };
-            if let Err(e) = pipeline::write_runbooks(&plans, runbooks) {
-                return usage_error(stderr, &e);
-            }
             if *format == Format::Human {
-                let count = |f: fn(&crate::runbook::Update) -> bool| {
-                    plans.iter().filter(|p| f(&p.update)).count()
-                };
+                let written = &compiled.written;
                 writeln!(
                     stderr,
                     "compiled {} service{} ({} SLO{}) into {}: {} written, {} unchanged, {} removed; runbooks in {}: {} created, {} refreshed",
@@ -616,8 +616,8 @@ pub fn run(
                     written.unchanged.len(),
                     written.removed.len(),
                     runbooks_shown,
-                    count(|u| matches!(u, crate::runbook::Update::Create(_))),
-                    count(|u| matches!(u, crate::runbook::Update::Refresh(_))),
+                    compiled.runbooks_created,
+                    compiled.runbooks_refreshed,
                 )?;
             }
             Ok(EXIT_OK)

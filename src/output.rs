@@ -82,34 +82,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Writes each file to a temporary name beside its target, then, only when every one is
-/// written, renames them all into place. On a failure before the renames, the temporary files
-/// are removed and nothing on disk has changed.
-fn stage_and_rename(dir: &Path, files: &[(PathBuf, &str)]) -> Result<(), Error> {
-    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
-    let staging = (|| -> Result<(), Error> {
-        for (target, content) in files {
-            let parent = target.parent().unwrap_or(dir);
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-            let name = target.file_name().unwrap_or_default().to_string_lossy();
-            let temp = parent.join(format!(".slocc-tmp-{}-{name}", std::process::id()));
-            std::fs::write(&temp, content).map_err(io(&temp))?;
-            staged.push((temp, target));
-        }
-        Ok(())
-    })();
-    if let Err(error) = staging {
-        for (temp, _) in &staged {
-            let _ = std::fs::remove_file(temp);
-        }
-        return Err(error);
-    }
-    for (temp, target) in &staged {
-        std::fs::rename(temp, target).map_err(io(target))?;
-    }
-    Ok(())
-}
-
 /// Checks that `relative` is a plain relative path: no root, no `..`, no `.` tricks.
 fn safe_relative(relative: &str) -> Result<PathBuf, Error> {
     let path = PathBuf::from(relative);
@@ -138,104 +110,21 @@ impl Output {
     /// Writes every file under `dir` like [`Output::write`], but for files whose content the
     /// caller has already merged with what is on disk (runbooks): no generated-header check and
     /// no removal of other files.
-    pub fn write_replacing(&self, dir: &Path) -> Result<(), Error> {
-        if dir.exists() && !dir.is_dir() {
-            return Err(Error::NotADirectory(crate::pipeline::display(dir)));
-        }
-        if !dir.exists() {
-            return self.write_new_dir(dir).map(|_| ());
-        }
-        let files: Vec<(PathBuf, &str)> = self
-            .files
-            .iter()
-            .map(|(relative, content)| Ok((dir.join(safe_relative(relative)?), content.as_str())))
-            .collect::<Result<_, Error>>()?;
-        stage_and_rename(dir, &files)
+    pub fn write_replacing(&self, dir: &Path) -> Result<Written, Error> {
+        self.write_with(Stager::replacing(dir)?)
     }
 
-    /// Writes every file under `dir`: each is first written to a temporary file beside its
-    /// target, and only when all are written are they renamed into place. A failure before the
-    /// renames removes the temporary files and leaves the directory as it was. Files this run no
-    /// longer produces are removed only when they carry slocc's generated header.
+    /// Writes every file under `dir` through a [`Stager`]: all or nothing, unchanged files left
+    /// alone, generated files this run no longer produces removed.
     pub fn write(&self, dir: &Path) -> Result<Written, Error> {
-        if dir.exists() && !dir.is_dir() {
-            return Err(Error::NotADirectory(crate::pipeline::display(dir)));
-        }
-        if !dir.exists() {
-            return self.write_new_dir(dir);
-        }
-        let mut plan = Vec::new();
+        self.write_with(Stager::generated(dir)?)
+    }
+
+    fn write_with(&self, stager: Stager) -> Result<Written, Error> {
         for (relative, content) in &self.files {
-            let target = dir.join(safe_relative(relative)?);
-            match std::fs::read_to_string(&target) {
-                Ok(existing) if existing == *content => {
-                    plan.push((relative, target, None));
-                    continue;
-                }
-                Ok(existing) if !is_generated(&existing) => {
-                    return Err(Error::NotGenerated(crate::pipeline::display(&target)));
-                }
-                _ => {}
-            }
-            plan.push((relative, target, Some(content)));
+            stager.put(relative, content)?;
         }
-
-        let changed: Vec<(PathBuf, &str)> = plan
-            .iter()
-            .filter_map(|(_, target, content)| content.map(|c| (target.clone(), c.as_str())))
-            .collect();
-        stage_and_rename(dir, &changed)?;
-
-        let mut written = Written::default();
-        for (relative, _, content) in plan {
-            if content.is_some() {
-                written.changed.push(relative.clone());
-            } else {
-                written.unchanged.push(relative.clone());
-            }
-        }
-        written.removed = self.remove_stale(dir)?;
-        Ok(written)
-    }
-
-    /// A new output directory is built beside its final place and renamed into it whole: one
-    /// rename instead of one per file, and nothing appears until everything is written.
-    fn write_new_dir(&self, dir: &Path) -> Result<Written, Error> {
-        let name = dir
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy());
-        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
-        let parent = parent.unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-        let staging = parent.join(format!(".slocc-tmp-{}-{name}", std::process::id()));
-        let result = (|| -> Result<(), Error> {
-            for (relative, content) in &self.files {
-                let target = staging.join(safe_relative(relative)?);
-                let target_parent = target.parent().unwrap_or(&staging);
-                std::fs::create_dir_all(target_parent).map_err(io(target_parent))?;
-                std::fs::write(&target, content).map_err(io(&target))?;
-            }
-            std::fs::rename(&staging, dir).map_err(io(dir))
-        })();
-        if let Err(error) = result {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(error);
-        }
-        Ok(Written {
-            changed: self.files.keys().cloned().collect(),
-            ..Written::default()
-        })
-    }
-
-    /// Removes generated files in `dir` (top level) that this output no longer holds.
-    fn remove_stale(&self, dir: &Path) -> Result<Vec<String>, Error> {
-        let mut removed = Vec::new();
-        for stale in self.stale_files(dir)? {
-            let path = dir.join(&stale);
-            std::fs::remove_file(&path).map_err(io(&path))?;
-            removed.push(stale);
-        }
-        Ok(removed)
+        stager.commit()
     }
 
     /// Compares with `dir` without writing: files missing, different, or generated earlier and
@@ -266,28 +155,214 @@ impl Output {
 
     /// Generated files under `dir` (any depth) that this output does not hold, sorted.
     pub fn stale_files(&self, dir: &Path) -> Result<Vec<String>, Error> {
-        let mut stale = Vec::new();
-        let mut pending = vec![(dir.to_path_buf(), String::new())];
-        while let Some((path, prefix)) = pending.pop() {
-            let Ok(entries) = std::fs::read_dir(&path) else {
-                continue;
-            };
-            for entry in entries {
-                let entry = entry.map_err(io(&path))?;
-                let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-                let file_type = entry.file_type().map_err(io(&path))?;
-                if file_type.is_dir() {
-                    pending.push((entry.path(), format!("{name}/")));
-                } else if file_type.is_file()
-                    && !self.files.contains_key(&name)
-                    && std::fs::read_to_string(entry.path()).is_ok_and(|t| is_generated(&t))
-                {
-                    stale.push(name);
-                }
+        stale_generated(dir, |name| self.files.contains_key(name))
+    }
+}
+
+/// Generated files under `dir` (any depth) for which `produced` is false, sorted.
+fn stale_generated(dir: &Path, produced: impl Fn(&str) -> bool) -> Result<Vec<String>, Error> {
+    let mut stale = Vec::new();
+    let mut pending = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, prefix)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries {
+            let entry = entry.map_err(io(&path))?;
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let file_type = entry.file_type().map_err(io(&path))?;
+            if file_type.is_dir() {
+                pending.push((entry.path(), format!("{name}/")));
+            } else if file_type.is_file()
+                && !produced(&name)
+                && std::fs::read_to_string(entry.path()).is_ok_and(|t| is_generated(&t))
+            {
+                stale.push(name);
             }
         }
-        stale.sort();
-        Ok(stale)
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+/// Writes files into a directory as they are produced, from any number of threads, so that a
+/// large compile never holds its outputs in memory, and makes them appear all at once:
+///
+/// - into a directory that does not exist yet, files go to a hidden sibling directory that
+///   [`Stager::commit`] renames into place whole;
+/// - into an existing directory, a file whose content is already on disk is left alone, and
+///   each other file is written to a temporary name beside its target; `commit` renames them
+///   all into place.
+///
+/// Dropped without `commit` (an error anywhere in the run), it removes every file it wrote, and
+/// the directory holds what it held (subdirectories made for new files may remain, empty).
+pub struct Stager {
+    dir: PathBuf,
+    /// The hidden directory a new output directory is built in.
+    new_dir: Option<PathBuf>,
+    /// Only files slocc generated may be replaced, and those no longer produced are removed.
+    generated_only: bool,
+    state: std::sync::Mutex<StagerState>,
+    committed: bool,
+}
+
+#[derive(Default)]
+struct StagerState {
+    /// Temporary file and target, for files staged in an existing directory.
+    renames: Vec<(PathBuf, PathBuf)>,
+    written: Written,
+}
+
+impl Stager {
+    /// A stager for generated outputs: an existing file is replaced only if slocc generated it.
+    pub fn generated(dir: &Path) -> Result<Self, Error> {
+        Self::new(dir, true)
+    }
+
+    /// A stager for files the caller has merged with what is on disk (runbooks): any file may
+    /// be replaced, and no other file is removed.
+    pub fn replacing(dir: &Path) -> Result<Self, Error> {
+        Self::new(dir, false)
+    }
+
+    fn new(dir: &Path, generated_only: bool) -> Result<Self, Error> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::NotADirectory(crate::pipeline::display(dir)));
+        }
+        let new_dir = if dir.exists() {
+            None
+        } else {
+            // Staged beside the nearest existing ancestor, so that nothing outside the staging
+            // directory appears before `commit` (not even the missing parents).
+            static STAGED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let name = dir
+                .file_name()
+                .map_or_else(|| "out".into(), |n| n.to_string_lossy());
+            let mut base = dir.parent();
+            while let Some(p) = base.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+                base = p.parent();
+            }
+            let base = base.filter(|p| !p.as_os_str().is_empty());
+            let staging = base.unwrap_or(Path::new(".")).join(format!(
+                ".slocc-tmp-{}-{}-{name}",
+                std::process::id(),
+                STAGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            std::fs::create_dir(&staging).map_err(io(&staging))?;
+            Some(staging)
+        };
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            new_dir,
+            generated_only,
+            state: std::sync::Mutex::default(),
+            committed: false,
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, StagerState> {
+        // A panic elsewhere cannot leave the lists half-updated: each push is one operation.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stages one file, `relative` to the directory.
+    pub fn put(&self, relative: &str, content: &str) -> Result<(), Error> {
+        let path = safe_relative(relative)?;
+        if let Some(staging) = &self.new_dir {
+            let target = staging.join(&path);
+            create_parent(&target)?;
+            std::fs::write(&target, content).map_err(io(&target))?;
+            self.state().written.changed.push(relative.to_string());
+            return Ok(());
+        }
+        let target = self.dir.join(&path);
+        match std::fs::read_to_string(&target) {
+            Ok(existing) if existing == content => {
+                self.state().written.unchanged.push(relative.to_string());
+                return Ok(());
+            }
+            Ok(existing) if self.generated_only && !is_generated(&existing) => {
+                return Err(Error::NotGenerated(crate::pipeline::display(&target)));
+            }
+            _ => {}
+        }
+        create_parent(&target)?;
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let temp = target.with_file_name(format!(".slocc-tmp-{}-{name}", std::process::id()));
+        if let Err(source) = std::fs::write(&temp, content) {
+            let _ = std::fs::remove_file(&temp);
+            return Err(io(&temp)(source));
+        }
+        let mut state = self.state();
+        state.renames.push((temp, target));
+        state.written.changed.push(relative.to_string());
+        Ok(())
+    }
+
+    /// Moves every staged file into place and, for generated outputs, removes generated files
+    /// that were not put. Returns what changed, in sorted order.
+    pub fn commit(mut self) -> Result<Written, Error> {
+        if let Some(staging) = &self.new_dir {
+            if self.dir.exists() {
+                // Another output of this run was nested in this one's path and created it.
+                for relative in &self.state().written.changed {
+                    let target = self.dir.join(relative);
+                    create_parent(&target)?;
+                    std::fs::rename(staging.join(relative), &target).map_err(io(&target))?;
+                }
+                std::fs::remove_dir_all(staging).map_err(io(staging))?;
+            } else {
+                create_parent(&self.dir)?;
+                std::fs::rename(staging, &self.dir).map_err(io(&self.dir))?;
+            }
+        } else {
+            for (temp, target) in &self.state().renames {
+                std::fs::rename(temp, target).map_err(io(target))?;
+            }
+        }
+        self.committed = true;
+        let mut state = std::mem::take(&mut *self.state());
+        let written = &mut state.written;
+        written.changed.sort();
+        written.unchanged.sort();
+        if self.generated_only && self.new_dir.is_none() {
+            let produced: std::collections::BTreeSet<&str> = written
+                .changed
+                .iter()
+                .chain(&written.unchanged)
+                .map(String::as_str)
+                .collect();
+            let stale = stale_generated(&self.dir, |name| produced.contains(name))?;
+            for name in &stale {
+                let path = self.dir.join(name);
+                std::fs::remove_file(&path).map_err(io(&path))?;
+            }
+            written.removed = stale;
+        }
+        Ok(state.written)
+    }
+}
+
+impl Drop for Stager {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        if let Some(staging) = &self.new_dir {
+            let _ = std::fs::remove_dir_all(staging);
+        }
+        for (temp, _) in &self.state().renames {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+fn create_parent(target: &Path) -> Result<(), Error> {
+    match target.parent() {
+        Some(parent) => std::fs::create_dir_all(parent).map_err(io(parent)),
+        None => Ok(()),
     }
 }
 
@@ -386,5 +461,77 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".slocc-tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_stager_dropped_without_commit_leaves_no_trace() {
+        let root = tempfile::tempdir().unwrap();
+        let existing = root.path().join("existing");
+        std::fs::create_dir(&existing).unwrap();
+        std::fs::write(existing.join("a.rules.yml"), generated("v1")).unwrap();
+        for dir in [existing.clone(), root.path().join("missing/out")] {
+            let stager = Stager::generated(&dir).unwrap();
+            stager.put("a.rules.yml", &generated("v2")).unwrap();
+            stager.put("b.json", &generated("b")).unwrap();
+            drop(stager);
+        }
+        assert_eq!(entries(root.path()), ["existing"]);
+        assert_eq!(entries(&existing), ["a.rules.yml"]);
+        assert_eq!(
+            std::fs::read_to_string(existing.join("a.rules.yml")).unwrap(),
+            generated("v1")
+        );
+    }
+
+    #[test]
+    fn puts_from_several_threads_commit_in_sorted_order() {
+        let root = tempfile::tempdir().unwrap();
+        let stager = Stager::generated(&root.path().join("out")).unwrap();
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let stager = &stager;
+                scope.spawn(move || {
+                    for i in 0..25 {
+                        let name = format!("s{:03}.rules.yml", i * 4 + t);
+                        stager.put(&name, &generated(&name)).unwrap();
+                    }
+                });
+            }
+        });
+        let written = stager.commit().unwrap();
+        let expected: Vec<String> = (0..100).map(|i| format!("s{i:03}.rules.yml")).collect();
+        assert_eq!(written.changed, expected);
+        assert_eq!(entries(&root.path().join("out")), expected);
+    }
+
+    #[test]
+    fn new_directories_nested_in_each_other_both_arrive() {
+        for (first, second) in [("out", "out/runbooks"), ("runbooks/out", "runbooks")] {
+            let root = tempfile::tempdir().unwrap();
+            let outer = Stager::generated(&root.path().join(first)).unwrap();
+            let inner = Stager::replacing(&root.path().join(second)).unwrap();
+            outer.put("a.rules.yml", &generated("a")).unwrap();
+            inner.put("svc/slo.md", "runbook").unwrap();
+            outer.commit().unwrap();
+            inner.commit().unwrap();
+            assert!(root.path().join(first).join("a.rules.yml").is_file());
+            assert!(root.path().join(second).join("svc/slo.md").is_file());
+            assert!(
+                !entries(root.path())
+                    .iter()
+                    .any(|n| n.starts_with(".slocc-tmp")),
+                "{:?}",
+                entries(root.path())
+            );
+        }
     }
 }

@@ -276,22 +276,35 @@ fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) 
     checked.services.retain(|s| !duplicates.contains(&s.name));
 }
 
-/// Builds every output file of the checked services, in memory.
+/// The generated files of one service: its rule file and its dashboard.
+fn service_files(
+    service: &Service,
+    dashboard: &emit::grafana::Dashboard,
+    cx: emit::prometheus::Context<'_>,
+) -> Result<[(String, String); 2], crate::templates::Error> {
+    Ok([
+        (
+            format!("{}.rules.yml", service.name),
+            emit::prometheus::render(service, cx)?,
+        ),
+        (
+            format!("dashboards/services/{}.json", service.name),
+            emit::grafana::render(dashboard),
+        ),
+    ])
+}
+
+/// The dashboard every service shares.
+const OVERVIEW: &str = "dashboards/overview.json";
+
+/// Builds every output file of the checked services, in memory (for comparisons: `diff`,
+/// `compile --check`; `compile` itself writes through [`compile`]).
 pub fn build_outputs(
     services: &[Service],
     cx: emit::prometheus::Context<'_>,
 ) -> Result<Output, crate::templates::Error> {
     let rendered = parallel_map(services, |_, service| {
-        Ok::<_, crate::templates::Error>([
-            (
-                format!("{}.rules.yml", service.name),
-                emit::prometheus::render(service, cx)?,
-            ),
-            (
-                format!("dashboards/services/{}.json", service.name),
-                emit::grafana::render(&emit::grafana::service_dashboard(service)),
-            ),
-        ])
+        service_files(service, &emit::grafana::service_dashboard(service), cx)
     });
     let mut output = Output::default();
     for files in rendered {
@@ -301,7 +314,7 @@ pub fn build_outputs(
     }
     if !services.is_empty() {
         output.insert(
-            "dashboards/overview.json",
+            OVERVIEW,
             emit::grafana::render(&emit::grafana::overview_dashboard(services)),
         );
     }
@@ -317,47 +330,64 @@ pub struct RunbookPlan {
     pub update: crate::runbook::Update,
 }
 
+/// Works out one runbook's update by reading what is on disk; writes nothing.
+fn plan_runbook(
+    service: &Service,
+    slo: &crate::model::Slo,
+    links: &crate::runbook::DashboardLinks,
+    templates: &crate::templates::Templates,
+    dir: &Path,
+) -> Result<RunbookPlan, Error> {
+    let path = crate::runbook::relative_path(service, slo);
+    let existing = match std::fs::read_to_string(dir.join(&path)) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(Error::Io {
+                path: display(&dir.join(&path)),
+                source,
+            })
+        }
+    };
+    let runbook = crate::runbook::Runbook::new(service, slo, links);
+    let region = runbook.region(templates)?;
+    let mut scaffold_error = None;
+    let update = crate::runbook::update(existing.as_deref(), &region, |marked| {
+        runbook.scaffold(templates, marked).unwrap_or_else(|e| {
+            scaffold_error = Some(e);
+            String::new()
+        })
+    });
+    match scaffold_error {
+        Some(e) => Err(e.into()),
+        None => Ok(RunbookPlan { path, update }),
+    }
+}
+
+fn runbooks_dir_usable(dir: &Path) -> Result<(), Error> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Output(crate::output::Error::NotADirectory(display(
+            dir,
+        ))));
+    }
+    Ok(())
+}
+
 /// Works out every runbook's update by reading what is on disk; writes nothing.
 pub fn plan_runbooks(
     services: &[Service],
     templates: &crate::templates::Templates,
     dir: &Path,
 ) -> Result<Vec<RunbookPlan>, Error> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::Output(crate::output::Error::NotADirectory(display(
-            dir,
-        ))));
-    }
-    let per_service = parallel_map(services, |_, service| -> Result<Vec<RunbookPlan>, Error> {
-        let links = crate::runbook::DashboardLinks::new(service);
-        let mut plans = Vec::new();
-        for slo in &service.slos {
-            let path = crate::runbook::relative_path(service, slo);
-            let existing = match std::fs::read_to_string(dir.join(&path)) {
-                Ok(text) => Some(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(source) => {
-                    return Err(Error::Io {
-                        path: display(&dir.join(&path)),
-                        source,
-                    })
-                }
-            };
-            let runbook = crate::runbook::Runbook::new(service, slo, &links);
-            let region = runbook.region(templates)?;
-            let mut scaffold_error = None;
-            let update = crate::runbook::update(existing.as_deref(), &region, |marked| {
-                runbook.scaffold(templates, marked).unwrap_or_else(|e| {
-                    scaffold_error = Some(e);
-                    String::new()
-                })
-            });
-            if let Some(e) = scaffold_error {
-                return Err(e.into());
-            }
-            plans.push(RunbookPlan { path, update });
-        }
-        Ok(plans)
+    runbooks_dir_usable(dir)?;
+    let per_service = parallel_map(services, |_, service| {
+        let dashboard = emit::grafana::service_dashboard(service);
+        let links = crate::runbook::DashboardLinks::new(service, &dashboard);
+        service
+            .slos
+            .iter()
+            .map(|slo| plan_runbook(service, slo, &links, templates, dir))
+            .collect::<Result<Vec<_>, Error>>()
     });
     let mut plans = Vec::new();
     for service_plans in per_service {
@@ -366,17 +396,71 @@ pub fn plan_runbooks(
     Ok(plans)
 }
 
-/// Writes the runbooks a plan creates or refreshes, each atomically (temporary file, then
-/// rename); files with broken markers are left untouched.
-pub fn write_runbooks(plans: &[RunbookPlan], dir: &Path) -> Result<(), Error> {
-    let mut output = Output::default();
-    for plan in plans {
-        if let crate::runbook::Update::Create(text) | crate::runbook::Update::Refresh(text) =
-            &plan.update
-        {
-            output.insert(plan.path.clone(), text.clone());
+/// What [`compile`] did.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// Generated outputs changed, unchanged and removed.
+    pub written: crate::output::Written,
+    /// Runbooks created.
+    pub runbooks_created: usize,
+    /// Runbooks whose generated region was refreshed.
+    pub runbooks_refreshed: usize,
+    /// Runbooks left alone because their markers are broken (the text of `update` says why).
+    pub runbooks_broken: Vec<RunbookPlan>,
+}
+
+/// Compiles the checked services into `out` and their runbooks into `runbooks`. Each service
+/// is rendered, compared with disk and staged on whichever core is free, so the outputs are
+/// never all in memory at once; nothing appears in either directory unless every file of
+/// the run was staged, and the runbooks are committed after the generated outputs.
+pub fn compile(
+    services: &[Service],
+    cx: emit::prometheus::Context<'_>,
+    out: &Path,
+    runbooks: &Path,
+) -> Result<Compiled, Error> {
+    runbooks_dir_usable(runbooks)?;
+    let outputs = crate::output::Stager::generated(out)?;
+    let runbook_files = crate::output::Stager::replacing(runbooks)?;
+    let per_service = parallel_map(services, |_, service| -> Result<Vec<RunbookPlan>, Error> {
+        let dashboard = emit::grafana::service_dashboard(service);
+        for (name, text) in service_files(service, &dashboard, cx)? {
+            outputs.put(&name, &text)?;
+        }
+        let links = crate::runbook::DashboardLinks::new(service, &dashboard);
+        drop(dashboard);
+        let mut plans = Vec::new();
+        for slo in &service.slos {
+            let mut plan = plan_runbook(service, slo, &links, cx.templates, runbooks)?;
+            if let crate::runbook::Update::Create(text) | crate::runbook::Update::Refresh(text) =
+                &mut plan.update
+            {
+                runbook_files.put(&plan.path, text)?;
+                // On disk now; only the kind of update is reported.
+                *text = String::new();
+            }
+            plans.push(plan);
+        }
+        Ok(plans)
+    });
+    let mut compiled = Compiled::default();
+    for plans in per_service {
+        for plan in plans? {
+            match plan.update {
+                crate::runbook::Update::Create(_) => compiled.runbooks_created += 1,
+                crate::runbook::Update::Refresh(_) => compiled.runbooks_refreshed += 1,
+                crate::runbook::Update::UpToDate => {}
+                crate::runbook::Update::Markers(_) => compiled.runbooks_broken.push(plan),
+            }
         }
     }
-    output.write_replacing(dir)?;
-    Ok(())
+    if !services.is_empty() {
+        outputs.put(
+            OVERVIEW,
+            &emit::grafana::render(&emit::grafana::overview_dashboard(services)),
+        )?;
+    }
+    compiled.written = outputs.commit()?;
+    runbook_files.commit()?;
+    Ok(compiled)
 }

@@ -243,9 +243,8 @@ pub struct DashboardLinks {
 }
 
 impl DashboardLinks {
-    /// Links into `service`'s generated dashboard.
-    pub fn new(service: &Service) -> Self {
-        let dashboard = grafana::service_dashboard(service);
+    /// Links into `dashboard`, the generated dashboard of `service`.
+    pub fn new(service: &Service, dashboard: &grafana::Dashboard) -> Self {
         let mut panels: std::collections::BTreeMap<String, Vec<PanelLink>> = Default::default();
         let mut current: Option<&str> = None;
         for panel in &dashboard.panels {
@@ -268,19 +267,19 @@ impl DashboardLinks {
             }
         }
         Self {
-            uid: dashboard.uid,
+            uid: dashboard.uid.clone(),
             panels,
         }
     }
 }
 
-/// One SLO's runbook content, ready to render.
-pub struct Runbook(Context);
+/// One SLO's runbook content, converted once for both templates.
+pub struct Runbook(crate::templates::Data);
 
 impl Runbook {
     /// Prepares the runbook of `slo`.
     pub fn new(service: &Service, slo: &Slo, links: &DashboardLinks) -> Self {
-        Self(context(service, slo, links))
+        Self(crate::templates::Data::new(&context(service, slo, links)))
     }
 
     /// The generated region (without markers).
@@ -293,20 +292,15 @@ impl Runbook {
     }
 
     /// A new runbook around the marked region.
-    pub fn scaffold(&self, templates: &Templates, marked_region: &str) -> Result<String, Error> {
+    pub fn scaffold(mut self, templates: &Templates, marked_region: &str) -> Result<String, Error> {
         #[derive(Serialize)]
         struct Scaffold<'a> {
-            #[serde(flatten)]
-            context: &'a Context,
             generated: &'a str,
         }
-        let mut text = templates.render(
-            crate::templates::RUNBOOK_SCAFFOLD,
-            &Scaffold {
-                context: &self.0,
-                generated: marked_region,
-            },
-        )?;
+        self.0.set(&Scaffold {
+            generated: marked_region,
+        });
+        let mut text = templates.render(crate::templates::RUNBOOK_SCAFFOLD, &self.0)?;
         if !text.ends_with('\n') {
             text.push('\n');
         }

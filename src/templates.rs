@@ -101,10 +101,10 @@ impl Templates {
         Ok(Self { registry })
     }
 
-    /// Renders template `name` with `context`.
-    pub fn render<T: Serialize>(&self, name: &str, context: &T) -> Result<String, Error> {
+    /// Renders template `name` with `data`.
+    pub fn render(&self, name: &str, data: &Data) -> Result<String, Error> {
         self.registry
-            .render(name, context)
+            .render_with_context(name, &data.0)
             .map_err(|e| Error::Render {
                 name: name.to_string(),
                 message: match (e.line_no, e.column_no) {
@@ -133,6 +133,32 @@ impl Templates {
             written.push(crate::pipeline::display(&path));
         }
         Ok((written, kept))
+    }
+}
+
+/// A typed context converted once for rendering, so that several templates (and several
+/// variants of one, such as an alert's tiers) reuse it instead of converting it each time.
+pub struct Data(handlebars::Context);
+
+impl Data {
+    /// Converts `context`, which must serialize to a map.
+    pub fn new<T: Serialize>(context: &T) -> Self {
+        let mut data = Self(handlebars::Context::null());
+        data.set(context);
+        data
+    }
+
+    /// Adds or replaces the fields of `fields`, which must serialize to a map.
+    pub fn set<T: Serialize>(&mut self, fields: &T) {
+        let serde_json::Value::Object(fields) =
+            serde_json::to_value(fields).expect("template contexts are plain serde structs")
+        else {
+            unreachable!("template contexts serialize to maps")
+        };
+        match self.0.data_mut() {
+            serde_json::Value::Object(map) => map.extend(fields),
+            data => *data = serde_json::Value::Object(fields),
+        }
     }
 }
 
@@ -169,7 +195,9 @@ mod tests {
             .register_template_string("t", "{{missing}}")
             .unwrap();
         let templates = Templates { registry };
-        let err = templates.render("t", &serde_json::json!({})).unwrap_err();
+        let err = templates
+            .render("t", &Data::new(&serde_json::json!({})))
+            .unwrap_err();
         assert!(err.to_string().contains("template `t`"), "{err}");
     }
 }

@@ -359,6 +359,8 @@ fn alert_rules(ids: &SloIds<'_>, cx: Context<'_>) -> Result<Vec<Rule>, crate::te
     let slo = ids.slo;
     let selector = ids.selector();
     let budget = format_decimal(slo.budget());
+    let runbook_url = runbook_url(ids.service, slo, cx.runbooks_dir);
+    let mut data = crate::templates::Data::new(&AnnotationContext::new(ids));
     slo.tiers
         .iter()
         .map(|tier| {
@@ -373,7 +375,18 @@ fn alert_rules(ids: &SloIds<'_>, cx: Context<'_>) -> Result<Vec<Rule>, crate::te
             labels.insert("slo_long_window".into(), tier.long.to_string());
             labels.insert("slo_short_window".into(), tier.short.to_string());
             labels.extend(tier.labels.clone());
-            let mut annotations = default_annotations(ids, tier, cx)?;
+            data.set(&TierContext::new(tier, slo));
+            let mut annotations = BTreeMap::from([
+                (
+                    "summary".to_string(),
+                    cx.templates.render(SUMMARY_TEMPLATE, &data)?,
+                ),
+                (
+                    "description".to_string(),
+                    cx.templates.render(DESCRIPTION_TEMPLATE, &data)?,
+                ),
+                ("runbook_url".to_string(), runbook_url.clone()),
+            ]);
             annotations.extend(slo.alert_annotations.clone());
             annotations.extend(tier.annotations.clone());
             Ok(Rule::Alert {
@@ -396,61 +409,62 @@ pub fn runbook_url(service: &Service, slo: &Slo, runbooks_dir: &str) -> String {
     }
 }
 
-/// What the alert annotation templates (`targets/prometheus/alert-*.hbs`) can use.
+/// The alert summary template.
+const SUMMARY_TEMPLATE: &str = "prometheus/alert-summary.hbs";
+/// The alert description template.
+const DESCRIPTION_TEMPLATE: &str = "prometheus/alert-description.hbs";
+
+/// What the alert annotation templates (`targets/prometheus/alert-*.hbs`) can use: the SLO's
+/// fields, converted once per SLO, and each tier's ([`TierContext`]), set per alert.
 #[derive(Serialize)]
 struct AnnotationContext<'a> {
     service: &'a str,
     slo: &'a str,
     objective_percent: String,
     window: String,
+    current_error_ratio: &'static str,
+    description: Option<String>,
+}
+
+impl<'a> AnnotationContext<'a> {
+    fn new(ids: &SloIds<'a>) -> Self {
+        let (service, slo) = (ids.service, ids.slo);
+        Self {
+            service: &service.name,
+            slo: &slo.name,
+            objective_percent: format_decimal(slo.objective_percent),
+            window: slo.window.to_string(),
+            current_error_ratio: "{{ $value | humanizePercentage }}",
+            description: slo.description.as_deref().map(template_literal),
+        }
+    }
+}
+
+/// The tier fields of the annotation templates.
+#[derive(Serialize)]
+struct TierContext {
     factor: String,
     threshold: String,
     long_window: String,
     short_window: String,
     budget_spent_percent: String,
     exhaustion: String,
-    current_error_ratio: &'static str,
-    description: Option<String>,
 }
 
-fn default_annotations(
-    ids: &SloIds<'_>,
-    tier: &Tier,
-    cx: Context<'_>,
-) -> Result<BTreeMap<String, String>, crate::templates::Error> {
-    let (service, slo) = (ids.service, ids.slo);
-    let context = AnnotationContext {
-        service: &service.name,
-        slo: &slo.name,
-        objective_percent: format_decimal(slo.objective_percent),
-        window: slo.window.to_string(),
-        factor: format_decimal(tier.factor),
-        threshold: format_decimal(tier.threshold),
-        long_window: tier.long.to_string(),
-        short_window: tier.short.to_string(),
-        budget_spent_percent: crate::number::format_f64(
-            tier.budget_spent_at_fire(slo.window) * 100.0,
-            2,
-        ),
-        exhaustion: crate::duration::humanize_secs(tier.exhaustion_secs(slo.window)),
-        current_error_ratio: "{{ $value | humanizePercentage }}",
-        description: slo.description.as_deref().map(template_literal),
-    };
-    let render = |name: &str| cx.templates.render(name, &context);
-    Ok(BTreeMap::from([
-        (
-            "summary".to_string(),
-            render("prometheus/alert-summary.hbs")?,
-        ),
-        (
-            "description".to_string(),
-            render("prometheus/alert-description.hbs")?,
-        ),
-        (
-            "runbook_url".to_string(),
-            runbook_url(service, slo, cx.runbooks_dir),
-        ),
-    ]))
+impl TierContext {
+    fn new(tier: &Tier, slo: &Slo) -> Self {
+        Self {
+            factor: format_decimal(tier.factor),
+            threshold: format_decimal(tier.threshold),
+            long_window: tier.long.to_string(),
+            short_window: tier.short.to_string(),
+            budget_spent_percent: crate::number::format_f64(
+                tier.budget_spent_at_fire(slo.window) * 100.0,
+                2,
+            ),
+            exhaustion: crate::duration::humanize_secs(tier.exhaustion_secs(slo.window)),
+        }
+    }
 }
 
 #[cfg(test)]
