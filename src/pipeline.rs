@@ -127,21 +127,34 @@ pub fn display(path: &Path) -> String {
     }
 }
 
-/// Maps `f` over `items` on every core, keeping the order of `items` in the result.
+/// Maps `f` over `items` on every core, keeping the order of `items` in the result. Workers
+/// take the next item as they finish one, so a few slow items (a large service, a core busy
+/// with the kernel's file writes) do not leave the other cores idle.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(threads).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items
+            .iter()
             .enumerate()
-            .map(|(c, part)| {
+            .map(|(i, item)| f(i, item))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
                 scope.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, item)| f(c * chunk + i, item))
-                        .collect::<Vec<R>>()
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return done;
+                        };
+                        done.push((i, f(i, item)));
+                    }
                 })
             })
             .collect();
@@ -152,7 +165,9 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
-    })
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// What one file yields: its diagnostics, valid services, every service name it declares, and
@@ -463,4 +478,25 @@ pub fn compile(
     compiled.written = outputs.commit()?;
     runbook_files.commit()?;
     Ok(compiled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_map_keeps_the_order_of_its_items() {
+        let items: Vec<u64> = (0..1_000).collect();
+        // Uneven work, so that workers finish items out of order.
+        let mapped = parallel_map(&items, |i, n| {
+            let spin = if n % 7 == 0 { 20_000 } else { 10 };
+            let checksum = (0..spin).fold(*n, |a, b| a.wrapping_mul(31).wrapping_add(b));
+            (i, *n, checksum)
+        });
+        assert_eq!(mapped.len(), items.len());
+        for (index, (i, n, _)) in mapped.iter().enumerate() {
+            assert_eq!((*i, *n), (index, index as u64));
+        }
+        assert!(parallel_map(&[] as &[u8], |_, b| *b).is_empty());
+    }
 }
