@@ -87,7 +87,11 @@ pub fn markdown(text: &str) -> String {
 
 /// A fence longer than any backtick run in `code`, so the block cannot be closed early.
 fn fence(code: &str) -> String {
-    let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let (mut longest, mut run) = (0, 0);
+    for b in code.bytes() {
+        run = if b == b'`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
     "`".repeat(longest.max(2) + 1)
 }
 

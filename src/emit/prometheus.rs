@@ -106,30 +106,31 @@ pub enum Rule {
     },
 }
 
-/// Identity labels and selector of one SLO's series.
+/// One SLO with the selector and labels all its series share, built once.
 struct SloIds<'a> {
     service: &'a Service,
     slo: &'a Slo,
+    /// `{slo_service="...", slo_name="..."}`.
+    selector: String,
+    /// Labels every recorded series of the SLO carries.
+    labels: BTreeMap<String, String>,
 }
 
-impl SloIds<'_> {
-    fn selector(&self) -> String {
-        format!(
-            "{{{}}}",
-            matchers(&[
-                ("slo_service", &self.service.name),
-                ("slo_name", &self.slo.name)
-            ])
-        )
-    }
-
-    /// Labels every recorded series of the SLO carries.
-    fn labels(&self) -> BTreeMap<String, String> {
-        let mut labels = self.service.labels.clone();
-        labels.extend(self.slo.labels.clone());
-        labels.insert("slo_service".into(), self.service.name.clone());
-        labels.insert("slo_name".into(), self.slo.name.clone());
-        labels
+impl<'a> SloIds<'a> {
+    fn new(service: &'a Service, slo: &'a Slo) -> Self {
+        let mut labels = service.labels.clone();
+        labels.extend(slo.labels.clone());
+        labels.insert("slo_service".into(), service.name.clone());
+        labels.insert("slo_name".into(), slo.name.clone());
+        Self {
+            service,
+            slo,
+            selector: format!(
+                "{{{}}}",
+                matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+            ),
+            labels,
+        }
     }
 
     /// Wraps a per-series expression over recorded series so that series which differ only in
@@ -161,7 +162,7 @@ pub struct Context<'a> {
 pub fn rule_file(service: &Service, cx: Context<'_>) -> Result<RuleFile, crate::templates::Error> {
     let mut groups = Vec::new();
     for slo in &service.slos {
-        let ids = SloIds { service, slo };
+        let ids = SloIds::new(service, slo);
         groups.push(RuleGroup {
             name: format!("slocc-{}-{}", service.name, slo.name),
             interval: SLI_INTERVAL.to_string(),
@@ -197,7 +198,7 @@ fn record(ids: &SloIds<'_>, name: String, expr: String) -> Rule {
     Rule::Record {
         record: name,
         expr,
-        labels: ids.labels(),
+        labels: ids.labels.clone(),
     }
 }
 
@@ -252,7 +253,7 @@ fn le_matcher(threshold: Duration) -> String {
 
 fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
     let slo = ids.slo;
-    let selector = ids.selector();
+    let selector = &ids.selector;
     let base_ratio = series::error_ratio(BASE_WINDOW);
     let mut rules = Vec::new();
     match raw_events(&slo.sli, BASE_WINDOW) {
@@ -298,7 +299,7 @@ fn raw_ratio(slo: &Slo, window: Duration) -> String {
 /// Error ratio over a long window from recorded series: event-weighted for event SLIs, a time
 /// average for raw SLIs (which carry no event counts).
 fn long_window_ratio(ids: &SloIds<'_>, window: Duration) -> String {
-    let selector = ids.selector();
+    let selector = &ids.selector;
     match &ids.slo.sli {
         Sli::Raw { .. } => ids.regroup(
             "avg",
@@ -318,7 +319,7 @@ fn long_window_ratio(ids: &SloIds<'_>, window: Duration) -> String {
 
 fn period_rules(ids: &SloIds<'_>) -> Vec<Rule> {
     let slo = ids.slo;
-    let selector = ids.selector();
+    let selector = &ids.selector;
     let budget = format_decimal(slo.budget());
     vec![
         record(
@@ -357,7 +358,7 @@ pub fn template_literal(text: &str) -> String {
 
 fn alert_rules(ids: &SloIds<'_>, cx: Context<'_>) -> Result<Vec<Rule>, crate::templates::Error> {
     let slo = ids.slo;
-    let selector = ids.selector();
+    let selector = &ids.selector;
     let budget = format_decimal(slo.budget());
     let runbook_url = runbook_url(ids.service, slo, cx.runbooks_dir);
     let mut data = crate::templates::Data::new(&AnnotationContext::new(ids));
