@@ -211,6 +211,8 @@ struct StagerState {
     /// Temporary file and target, for files staged in an existing directory.
     renames: Vec<(PathBuf, PathBuf)>,
     written: Written,
+    /// Directories known to exist, so each is made (or checked) once, not once per file.
+    dirs: std::collections::HashSet<PathBuf>,
 }
 
 impl Stager {
@@ -267,28 +269,45 @@ impl Stager {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn create_parent(&self, target: &Path) -> Result<(), Error> {
+        let Some(parent) = target.parent() else {
+            return Ok(());
+        };
+        if self.state().dirs.contains(parent) {
+            return Ok(());
+        }
+        create_parent(target)?;
+        self.state().dirs.insert(parent.to_path_buf());
+        Ok(())
+    }
+
     /// Stages one file, `relative` to the directory.
     pub fn put(&self, relative: &str, content: &str) -> Result<(), Error> {
         let path = safe_relative(relative)?;
         if let Some(staging) = &self.new_dir {
             let target = staging.join(&path);
-            create_parent(&target)?;
+            self.create_parent(&target)?;
             std::fs::write(&target, content).map_err(io(&target))?;
             self.state().written.changed.push(relative.to_string());
             return Ok(());
         }
         let target = self.dir.join(&path);
-        match std::fs::read_to_string(&target) {
-            Ok(existing) if existing == content => {
+        match std::fs::read(&target) {
+            Ok(existing) if existing == content.as_bytes() => {
                 self.state().written.unchanged.push(relative.to_string());
                 return Ok(());
             }
-            Ok(existing) if self.generated_only && !is_generated(&existing) => {
+            Ok(existing)
+                if self.generated_only
+                    && !is_generated(&String::from_utf8_lossy(
+                        &existing[..existing.len().min(64)],
+                    )) =>
+            {
                 return Err(Error::NotGenerated(crate::pipeline::display(&target)));
             }
             _ => {}
         }
-        create_parent(&target)?;
+        self.create_parent(&target)?;
         let name = target.file_name().unwrap_or_default().to_string_lossy();
         let temp = target.with_file_name(format!(".slocc-tmp-{}-{name}", std::process::id()));
         if let Err(source) = std::fs::write(&temp, content) {
