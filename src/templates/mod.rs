@@ -1,7 +1,11 @@
 //! Text templates (Handlebars) embedded from `targets/`: strict, no HTML escaping, typed contexts.
 
+use std::collections::HashMap;
+
 use handlebars::Handlebars;
 use serde::Serialize;
+
+mod direct;
 
 /// The generated region of a runbook.
 pub const RUNBOOK_GENERATED: &str = "runbook/generated.md.hbs";
@@ -12,19 +16,19 @@ pub const RUNBOOK_SCAFFOLD: &str = "runbook/scaffold.md.hbs";
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "prometheus/alert-summary.hbs",
-        include_str!("../targets/prometheus/alert-summary.hbs"),
+        include_str!("../../targets/prometheus/alert-summary.hbs"),
     ),
     (
         "prometheus/alert-description.hbs",
-        include_str!("../targets/prometheus/alert-description.hbs"),
+        include_str!("../../targets/prometheus/alert-description.hbs"),
     ),
     (
         RUNBOOK_GENERATED,
-        include_str!("../targets/runbook/generated.md.hbs"),
+        include_str!("../../targets/runbook/generated.md.hbs"),
     ),
     (
         RUNBOOK_SCAFFOLD,
-        include_str!("../targets/runbook/scaffold.md.hbs"),
+        include_str!("../../targets/runbook/scaffold.md.hbs"),
     ),
 ];
 
@@ -60,6 +64,8 @@ pub enum Error {
 /// A set of registered templates.
 pub struct Templates {
     registry: Handlebars<'static>,
+    /// The templates simple enough to render directly ([`direct`]), by name.
+    direct: HashMap<String, Vec<direct::Node>>,
 }
 
 impl Templates {
@@ -98,11 +104,34 @@ impl Templates {
                     message: describe_template_error(&e),
                 })?;
         }
-        Ok(Self { registry })
+        Ok(Self::new(registry))
+    }
+
+    /// Wraps a registry, finding which of its templates render directly.
+    fn new(registry: Handlebars<'static>) -> Self {
+        let is_value = |name: &str| prints_value(&registry, name);
+        let direct = registry
+            .get_templates()
+            .iter()
+            .filter_map(|(name, template)| {
+                Some((name.clone(), direct::compile(template, &is_value)?))
+            })
+            .collect();
+        Self { registry, direct }
     }
 
     /// Renders template `name` with `data`.
     pub fn render(&self, name: &str, data: &Data) -> Result<String, Error> {
+        if let Some(nodes) = self.direct.get(name) {
+            let mut out = String::with_capacity(1024);
+            if direct::render(nodes, data.0.data(), &mut out).is_some() {
+                return Ok(out);
+            }
+        }
+        self.render_with_handlebars(name, data)
+    }
+
+    fn render_with_handlebars(&self, name: &str, data: &Data) -> Result<String, Error> {
         self.registry
             .render_with_context(name, &data.0)
             .map_err(|e| Error::Render {
@@ -134,6 +163,17 @@ impl Templates {
         }
         Ok((written, kept))
     }
+}
+
+/// Whether `{{name}}` prints the value `name` rather than calling a helper of that name: asked
+/// of Handlebars itself, so the answer follows whatever helpers it has.
+fn prints_value(registry: &Handlebars<'_>, name: &str) -> bool {
+    const PROBE: &str = "\u{1}slocc-probe";
+    let mut context = serde_json::Map::new();
+    context.insert(name.to_string(), PROBE.into());
+    registry
+        .render_template(&format!("{{{{{name}}}}}"), &context)
+        .is_ok_and(|out| out == PROBE)
 }
 
 /// A typed context converted once for rendering, so that several templates (and several
@@ -187,14 +227,111 @@ mod tests {
         assert!(Templates::builtin().is_ok());
     }
 
-    #[test]
-    fn unknown_variables_are_errors_not_blanks() {
+    fn registry() -> Handlebars<'static> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
+        registry.register_escape_fn(handlebars::no_escape);
+        registry
+    }
+
+    #[test]
+    fn builtin_templates_render_directly() {
+        let templates = Templates::builtin().unwrap();
+        for (name, _) in BUILTIN {
+            assert!(templates.direct.contains_key(*name), "{name}");
+        }
+    }
+
+    /// Renders `source` with `context` directly (when it is in the subset) and through
+    /// Handlebars; both must agree, errors included.
+    fn both_ways(source: &str, context: &serde_json::Value) -> (bool, Result<String, String>) {
+        let mut registry = registry();
+        registry.register_template_string("t", source).unwrap();
+        let templates = Templates::new(registry);
+        let data = Data::new(context);
+        let direct = templates.render("t", &data).map_err(|e| e.to_string());
+        let engine = templates
+            .render_with_handlebars("t", &data)
+            .map_err(|e| e.to_string());
+        assert_eq!(direct, engine, "{source:?} with {context}");
+        (templates.direct.contains_key("t"), direct)
+    }
+
+    #[test]
+    fn direct_rendering_matches_handlebars() {
+        let context = serde_json::json!({
+            "name": "api \"x\" {{y}}",
+            "count": 3,
+            "zero": 0,
+            "ratio": 0.25,
+            "yes": true,
+            "no": false,
+            "nothing": null,
+            "empty": "",
+            "none": [],
+            "rows": [
+                {"a": "1", "b": true, "inner": [{"c": "x"}, {"c": "y"}]},
+                {"a": "2", "b": false, "inner": []}
+            ],
+            "object": {"k": "v"}
+        });
+        let direct = [
+            "plain text only",
+            "{{name}} {{count}} {{ratio}} {{yes}} {{no}} {{nothing}}|{{empty}}|",
+            "{{{name}}} and {{! a comment }}{{!-- another --}} done",
+            "a\n{{#if yes}}\n  kept\n{{/if}}\nb\n",
+            "{{#if no}}x{{else}}y{{/if}}{{#unless no}}u{{/unless}}{{#unless yes}}z{{else}}w{{/unless}}",
+            "{{#if zero}}0{{/if}}{{#if ratio}}r{{/if}}{{#if nothing}}n{{/if}}{{#if empty}}e{{/if}}",
+            "{{#if none}}n{{else}}no rows{{/if}}{{#if rows}}rows{{/if}}{{#if object}}o{{/if}}",
+            "{{#each rows}}\n| {{a}} | {{#if b}}yes{{else}}no{{/if}} |{{#each inner}} {{c}}{{/each}}\n{{/each}}",
+            "{{#each none}}x{{else}}none{{/each}}!",
+            "  {{~name~}}  \n {{~#if yes~}} t {{~/if~}} end",
+            "{{#each rows}}{{missing}}{{/each}}",
+            "{{#each object}}{{k}}{{/each}}",
+            "{{#if missing}}x{{/if}}",
+            "{{missing}}",
+        ];
+        for source in direct {
+            assert!(
+                both_ways(source, &context).0,
+                "not rendered directly: {source:?}"
+            );
+        }
+        let handlebars_only = [
+            "{{#each rows}}{{@index}}:{{a}} {{/each}}",
+            "{{#each rows}}{{../name}}{{/each}}",
+            "{{#each rows as |row|}}{{row.a}}{{/each}}",
+            "{{object.k}}",
+            "{{#each rows}}{{this}}{{/each}}",
+            "{{len rows}}",
+            "{{#if (eq count 3)}}three{{/if}}",
+            "{{#with object}}{{k}}{{/with}}",
+            "{{#if zero includeZero=true}}zero{{/if}}",
+            "{{#if no}}a{{else if yes}}b{{/if}}",
+        ];
+        for source in handlebars_only {
+            assert!(
+                !both_ways(source, &context).0,
+                "rendered directly: {source:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_variable_named_like_a_helper_calls_the_helper() {
+        let context = serde_json::json!({"len": "value", "lookup": "value"});
+        for source in ["{{len}}", "{{lookup}}", "{{log}}"] {
+            assert!(!both_ways(source, &context).0, "{source}");
+        }
+    }
+
+    #[test]
+    fn unknown_variables_are_errors_not_blanks() {
+        let mut registry = registry();
         registry
             .register_template_string("t", "{{missing}}")
             .unwrap();
-        let templates = Templates { registry };
+        let templates = Templates::new(registry);
         let err = templates
             .render("t", &Data::new(&serde_json::json!({})))
             .unwrap_err();
