@@ -283,12 +283,13 @@ fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) 
             }
         }
     }
-    let duplicates: Vec<String> = seen
-        .iter()
-        .map(|(n, _)| n.clone())
-        .filter(|n| seen.iter().filter(|(m, _)| m == n).count() > 1)
-        .collect();
-    checked.services.retain(|s| !duplicates.contains(&s.name));
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for (name, _) in seen {
+        *count.entry(name).or_default() += 1;
+    }
+    checked
+        .services
+        .retain(|s| count.get(s.name.as_str()).is_none_or(|n| *n == 1));
 }
 
 /// The generated files of one service: its rule file and its dashboard.

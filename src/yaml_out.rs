@@ -23,7 +23,7 @@ impl ser::Error for Error {
 
 /// Serializes `value` (a struct or map at the top) as a block-style YAML document.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let mut out = String::with_capacity(4096);
+    let mut out = String::with_capacity(32 * 1024);
     value.serialize(Emitter {
         out: &mut out,
         place: Place::Top,
