@@ -435,7 +435,6 @@ pub fn compile(
     out: &Path,
     runbooks: &Path,
 ) -> Result<Compiled, Error> {
-    runbooks_dir_usable(runbooks)?;
     let outputs = crate::output::Stager::generated(out)?;
     let runbook_files = crate::output::Stager::replacing(runbooks)?;
     let per_service = parallel_map(services, |_, service| -> Result<Vec<RunbookPlan>, Error> {

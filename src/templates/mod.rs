@@ -77,9 +77,7 @@ impl Templates {
     /// The built-in templates, each replaced by the file of the same name under `dir` when it
     /// exists (`dir/runbook/generated.md.hbs` overrides that one template only).
     pub fn with_overrides(dir: Option<&std::path::Path>) -> Result<Self, Error> {
-        let mut registry = Handlebars::new();
-        registry.set_strict_mode(true);
-        registry.register_escape_fn(handlebars::no_escape);
+        let mut registry = engine();
         for (name, builtin) in BUILTIN {
             let (shown, source) = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
                 Some(path) => {
@@ -165,6 +163,14 @@ impl Templates {
     }
 }
 
+/// Handlebars as slocc uses it: strict (an unknown variable is an error) and no HTML escaping.
+fn engine() -> Handlebars<'static> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.register_escape_fn(handlebars::no_escape);
+    registry
+}
+
 /// Whether `{{name}}` prints the value `name` rather than calling a helper of that name: asked
 /// of Handlebars itself, so the answer follows whatever helpers it has.
 fn prints_value(registry: &Handlebars<'_>, name: &str) -> bool {
@@ -227,13 +233,6 @@ mod tests {
         assert!(Templates::builtin().is_ok());
     }
 
-    fn registry() -> Handlebars<'static> {
-        let mut registry = Handlebars::new();
-        registry.set_strict_mode(true);
-        registry.register_escape_fn(handlebars::no_escape);
-        registry
-    }
-
     #[test]
     fn builtin_templates_render_directly() {
         let templates = Templates::builtin().unwrap();
@@ -245,7 +244,7 @@ mod tests {
     /// Renders `source` with `context` directly (when it is in the subset) and through
     /// Handlebars; both must agree, errors included.
     fn both_ways(source: &str, context: &serde_json::Value) -> (bool, Result<String, String>) {
-        let mut registry = registry();
+        let mut registry = engine();
         registry.register_template_string("t", source).unwrap();
         let templates = Templates::new(registry);
         let data = Data::new(context);
@@ -327,7 +326,7 @@ mod tests {
 
     #[test]
     fn unknown_variables_are_errors_not_blanks() {
-        let mut registry = registry();
+        let mut registry = engine();
         registry
             .register_template_string("t", "{{missing}}")
             .unwrap();
