@@ -105,27 +105,60 @@ fn main() {
     std::fs::create_dir(&specs).unwrap();
     corpus(&specs);
     let corpus_size = format!("{SERVICES} services x {SLOS_PER_SERVICE} SLOs");
-    for label in ["fresh output dirs", "outputs up to date"] {
-        let start = Instant::now();
-        let [check, emit] = compile(&specs, &tmp.path().join("out"));
-        println!(
-            "library, {corpus_size}, {label}: {:.3} s (read+check {:.3} s, render+write {:.3} s)",
-            start.elapsed().as_secs_f64(),
-            check.as_secs_f64(),
-            emit.as_secs_f64(),
-        );
-    }
+    // Each fresh run writes to a directory of its own and nothing is deleted until the end:
+    // creating files right after deleting thousands is much slower on ext4, which would
+    // measure the previous run's clean-up rather than this one.
+    let mut stages = Vec::new();
+    let library: Vec<[Duration; 2]> = (0..RUNS)
+        .map(|run| {
+            let start = Instant::now();
+            let out = tmp.path().join(format!("out-{run}"));
+            stages.push(compile(&specs, &out));
+            let fresh = start.elapsed();
+            let start = Instant::now();
+            compile(&specs, &out);
+            [fresh, start.elapsed()]
+        })
+        .collect();
+    let [check, emit] = [0, 1].map(|i| median(stages.iter().map(|s| s[i]).collect()));
+    report(&format!("library, {corpus_size}"), &library);
+    println!(
+        "  fresh run stages (median): read+check {:.3} s, render+write {:.3} s",
+        check.as_secs_f64(),
+        emit.as_secs_f64()
+    );
     match peak_rss_mib() {
-        Some(mib) => println!("library peak RSS: {mib:.1} MiB"),
-        None => println!("library peak RSS: not available on this platform"),
+        Some(mib) => println!("  library peak RSS: {mib:.1} MiB"),
+        None => println!("  library peak RSS: not available on this platform"),
     }
 
-    let run = tmp.path().join("binary");
-    std::fs::create_dir(&run).unwrap();
-    for label in ["fresh output dirs", "outputs up to date"] {
+    let binary: Vec<[Duration; 2]> = (0..RUNS)
+        .map(|run| {
+            let dir = tmp.path().join(format!("binary-{run}"));
+            std::fs::create_dir(&dir).unwrap();
+            [run_binary(&specs, &dir), run_binary(&specs, &dir)]
+        })
+        .collect();
+    report(&format!("`slocc compile`, {corpus_size}"), &binary);
+}
+
+/// Corpus runs of each kind: this machine's speed varies from minute to minute.
+const RUNS: usize = 3;
+
+/// Prints median and range of fresh and up-to-date runs.
+fn report(what: &str, runs: &[[Duration; 2]]) {
+    for (i, label) in ["fresh output dirs", "outputs up to date"]
+        .iter()
+        .enumerate()
+    {
+        let mut times: Vec<f64> = runs.iter().map(|r| r[i].as_secs_f64()).collect();
+        times.sort_by(f64::total_cmp);
         println!(
-            "`slocc compile`, {corpus_size}, {label}: {:.3} s",
-            run_binary(&specs, &run).as_secs_f64()
+            "{what}, {label}: median {:.3} s (min {:.3}, max {:.3}, {} runs)",
+            times[times.len() / 2],
+            times[0],
+            times[times.len() - 1],
+            times.len()
         );
     }
 }
