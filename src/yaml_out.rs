@@ -223,9 +223,8 @@ fn literal_block_ok(text: &str) -> bool {
         && body.contains('\n')
         && !escapes
         && !body.starts_with([' ', '\t'])
-        && !body.ends_with(['\n', ' ', '\t'])
-        && !body.contains(" \n")
-        && !body.contains("\t\n")
+        && !body.ends_with('\n')
+        && body.split('\n').all(|line| !line.ends_with([' ', '\t']))
 }
 
 fn needs_escape(c: char) -> bool {

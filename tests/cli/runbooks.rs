@@ -225,6 +225,53 @@ fn bad_templates_name_the_file_and_line_and_write_nothing() {
     assert!(run.stderr.contains("line 2"), "{}", run.stderr);
     assert!(!project.path().join("out").exists());
     assert!(!project.path().join("runbooks").exists());
+    assert_no_staging_left(project.path());
+
+    // The same failure over earlier outputs, after a spec change that rewrites the rule file
+    // and dashboard (staged before the runbook fails), leaves them exactly as they were.
+    let project = self::project();
+    project.slocc(&["compile"]).expect_code(0);
+    project.file("specs/api.yaml", &SPEC.replace("99.9", "99.5"));
+    project.file("t/runbook/generated.md.hbs", "{{no_such_variable}}\n");
+    let before = snapshot_tree(project.path());
+    project
+        .slocc(&["compile", "--templates", "t"])
+        .expect_code(2);
+    assert_eq!(snapshot_tree(project.path()), before);
+}
+
+/// Every file under `dir` with its content, sorted.
+fn snapshot_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap().display().to_string();
+                files.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn assert_no_staging_left(dir: &std::path::Path) {
+    let left: Vec<String> = snapshot_tree(dir)
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.contains(".slocc-tmp"))
+        .collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+    let dirs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".slocc-tmp"))
+        .collect();
+    assert!(dirs.is_empty(), "staging left behind: {dirs:?}");
 }
 
 #[test]
