@@ -35,33 +35,86 @@ fn dashboards(project: &Project) -> Vec<(String, serde_json::Value)> {
     out
 }
 
+/// Grafana's own dashboard types, from the `@grafana/schema` npm package that `scripts/test`
+/// installs (pinned in `tests/grafana/package-lock.json`).
+const GRAFANA_TYPES: &str =
+    "tests/grafana/node_modules/@grafana/schema/dist/types/raw/dashboard/x/types.gen";
+const TSC: &str = "tests/grafana/node_modules/typescript/bin/tsc";
+
+/// Type-checks each `(name, JSON)` as Grafana's `Dashboard` with the TypeScript compiler; returns
+/// the compiler's complaints (empty when every dashboard is valid).
+fn grafana_type_errors(dashboards: &[(String, String)]) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tsc = root.join(TSC);
+    assert!(
+        tsc.is_file() && root.join(format!("{GRAFANA_TYPES}.d.ts")).is_file(),
+        "Grafana's dashboard types are not installed: run `scripts/test` (it runs \
+         `npm ci --prefix tests/grafana`, needing Node.js and npm)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // JSON cannot name a TypeScript enum, so each enum type is checked as its literal values;
+    // everything else (required fields, unknown properties, value types) is Grafana's type as is.
+    let prelude = format!(
+        "import type {{ Dashboard }} from {:?};\n\
+         type Json<T> = T extends string ? `${{T}}` : T extends number | boolean | null | undefined ? T\n\
+           : T extends ReadonlyArray<infer U> ? Array<Json<U>> : {{ [K in keyof T]: Json<T[K]> }};\n",
+        root.join(GRAFANA_TYPES).display().to_string()
+    );
+    let mut files = Vec::new();
+    for (i, (name, json)) in dashboards.iter().enumerate() {
+        let file = dir
+            .path()
+            .join(format!("{}.ts", name.replace(['/', '.'], "_")));
+        let text = format!("{prelude}export const dashboard{i}: Json<Dashboard> = {json};\n");
+        std::fs::write(&file, text).unwrap();
+        files.push(file);
+    }
+    let output = std::process::Command::new("node")
+        .arg(&tsc)
+        .args(["--noEmit", "--strict", "--pretty", "false"])
+        .args(&files)
+        .output()
+        .expect("run node (Node.js is needed for Grafana's dashboard types; scripts/test says so)");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.success(), text.is_empty(), "tsc: {text}");
+    text
+}
+
 #[test]
-fn every_dashboard_validates_against_grafanas_schema() {
-    let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/grafana-dashboard.jsonschema.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
-            panic!(
-                "Grafana's schema is needed at {}: {e}",
-                schema_path.display()
-            )
-        }))
-        .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    // The validator bites: Grafana's schema rejects unknown properties and missing fields.
-    let bogus = serde_json::json!({"schemaVersion": 41, "templating": {"list": []}, "annotations": {}, "bogus": 1});
-    assert!(!validator.is_valid(&bogus));
-    assert!(!validator.is_valid(&serde_json::json!({"schemaVersion": 41})));
+fn every_dashboard_type_checks_as_grafanas_own_dashboard_model() {
+    // The check bites: an unknown property, a mistyped enum and a missing required field fail.
+    let bad = [
+        (
+            "unknown",
+            r#"{"schemaVersion": 41, "bogus": 1}"#,
+            "'\"bogus\"' does not exist",
+        ),
+        (
+            "enum",
+            r#"{"schemaVersion": 41, "panels": [{"type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": "absolutely", "steps": []}}, "overrides": []}}]}"#,
+            "'\"absolutely\"' is not assignable",
+        ),
+        (
+            "required",
+            r#"{"schemaVersion": 41, "panels": [{"type": "stat", "gridPos": {"x": 0, "y": 0, "w": 1}}]}"#,
+            "Property 'h' is missing",
+        ),
+    ];
+    for (name, json, complaint) in bad {
+        let errors = grafana_type_errors(&[(name.to_string(), json.to_string())]);
+        assert!(errors.contains(complaint), "{name}: {errors}");
+    }
     let project = compiled();
+    let all: Vec<(String, String)> = dashboards(&project)
+        .into_iter()
+        .map(|(path, value)| (path, value.to_string()))
+        .collect();
+    assert_eq!(grafana_type_errors(&all), "");
     for (path, dashboard) in dashboards(&project) {
-        let errors: Vec<String> = validator
-            .iter_errors(&dashboard)
-            .map(|e| format!("{} at {}", e, e.instance_path))
-            .collect();
-        assert!(errors.is_empty(), "{path}:\n{}", errors.join("\n"));
         let version = dashboard["schemaVersion"].as_u64().unwrap();
-        assert!((41..=42).contains(&version));
+        assert!((41..=42).contains(&version), "{path}");
         assert_eq!(dashboard["templating"]["list"][0]["type"], "datasource");
+        assert!(dashboard["annotations"]["list"].is_array(), "{path}");
     }
 }
 
