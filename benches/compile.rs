@@ -50,12 +50,13 @@ fn compile(specs: &Path, out: &Path) -> [Duration; 2] {
         templates: &templates,
         runbooks_dir: "runbooks",
         target: &target,
+        parts: Default::default(),
     };
     let runbooks = out.with_file_name(format!(
         "{}-runbooks",
         out.file_name().unwrap().to_string_lossy()
     ));
-    slocc::pipeline::compile(&checked.services, cx, out, &runbooks).unwrap();
+    slocc::pipeline::compile(&checked.services, cx, out, Some(&runbooks), true).unwrap();
     [read_check, start.elapsed()]
 }
 

@@ -145,14 +145,11 @@ fn alerting(spec: &AlertingSpec) -> Alerting {
     }
 }
 
-/// SLI fields, with Sloth's `{{.window}}` written the native way.
+/// SLI fields, with Sloth's `{{.window}}` (and spaced spellings) written the native way.
 fn entries(pairs: &[(&'static str, &Option<Spanned<String>>)]) -> BTreeMap<&'static str, String> {
-    use crate::model::{SLOTH_WINDOW_PLACEHOLDER, WINDOW_PLACEHOLDER};
     pairs
         .iter()
-        .filter_map(|(k, v)| {
-            text(v).map(|v| (*k, v.replace(SLOTH_WINDOW_PLACEHOLDER, WINDOW_PLACEHOLDER)))
-        })
+        .filter_map(|(k, v)| text(v).map(|v| (*k, crate::promql::normalize_placeholders(&v))))
         .collect()
 }
 

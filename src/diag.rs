@@ -1,5 +1,6 @@
 //! Diagnostics: stable codes, file:line:col locations, and the human, JSON and GitHub renderings.
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
@@ -268,14 +269,31 @@ pub enum Format {
     Github,
 }
 
-/// Renders every diagnostic plus a summary line (human format) in the chosen format.
-pub fn render(diagnostics: &Diagnostics, sources: &Sources, format: Format) -> String {
+/// Warnings of one code beyond this many are summarised in one line in the human format.
+const WARNINGS_SHOWN: usize = 3;
+
+/// Renders every diagnostic plus a summary line (human format) in the chosen format; `color`
+/// paints the human format's severities. A warning code that occurs more than
+/// [`WARNINGS_SHOWN`] times is one line with the count and the first few (human format only:
+/// the machine formats keep every diagnostic).
+pub fn render(diagnostics: &Diagnostics, sources: &Sources, format: Format, color: bool) -> String {
     let items = diagnostics.sorted();
     let mut out = String::new();
     match format {
         Format::Human => {
+            let mut repeated: BTreeMap<Code, Vec<&Diagnostic>> = BTreeMap::new();
+            for d in items.iter().filter(|d| d.severity == Severity::Warning) {
+                repeated.entry(d.code).or_default().push(d);
+            }
+            repeated.retain(|_, all| all.len() > WARNINGS_SHOWN);
             for d in &items {
-                render_human(&mut out, d, sources);
+                if d.severity != Severity::Warning || !repeated.contains_key(&d.code) {
+                    render_human(&mut out, d, sources, color);
+                } else if let Some(all) = repeated.get_mut(&d.code).filter(|a| !a.is_empty()) {
+                    // Shown once, where the first of them stands; the rest are in `all`.
+                    render_repeated(&mut out, all, sources, color);
+                    all.clear();
+                }
             }
             let (errors, warnings) = diagnostics.counts();
             if errors + warnings > 0 {
@@ -325,7 +343,41 @@ struct JsonDiagnostic<'a> {
     hint: Option<&'a str>,
 }
 
-fn render_human(out: &mut String, d: &Diagnostic, sources: &Sources) {
+/// `error` in bold red, `warning` in bold yellow, when colour is on.
+fn severity_word(severity: Severity, color: bool) -> String {
+    match (color, severity) {
+        (false, _) => severity.to_string(),
+        (true, Severity::Error) => format!("\u{1b}[1;31m{severity}\u{1b}[0m"),
+        (true, Severity::Warning) => format!("\u{1b}[1;33m{severity}\u{1b}[0m"),
+    }
+}
+
+/// One line for many warnings of one code: the count, where the first few are, and the hint.
+fn render_repeated(out: &mut String, all: &[&Diagnostic], sources: &Sources, color: bool) {
+    let first: Vec<String> = all
+        .iter()
+        .take(WARNINGS_SHOWN)
+        .map(|d| match d.location {
+            Some(loc) => format!("{}:{}: {}", sources.name(loc.source), loc.line, d.message),
+            None => d.message.clone(),
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "{}[{}]: {} warnings like this, the first {}: {}; ...",
+        severity_word(Severity::Warning, color),
+        all[0].code,
+        all.len(),
+        first.len(),
+        first.join("; ")
+    );
+    if let Some(hint) = &all[0].hint {
+        let _ = writeln!(out, "  = hint: {hint}");
+    }
+    out.push('\n');
+}
+
+fn render_human(out: &mut String, d: &Diagnostic, sources: &Sources, color: bool) {
     if let Some(loc) = d.location {
         let _ = write!(
             out,
@@ -335,7 +387,13 @@ fn render_human(out: &mut String, d: &Diagnostic, sources: &Sources) {
             loc.column
         );
     }
-    let _ = writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message);
+    let _ = writeln!(
+        out,
+        "{}[{}]: {}",
+        severity_word(d.severity, color),
+        d.code,
+        d.message
+    );
     if let Some(loc) = d.location {
         if let Some(line) = sources.line(loc) {
             let number = loc.line.to_string();
@@ -466,7 +524,7 @@ mod tests {
     #[test]
     fn human_rendering_quotes_line_with_caret() {
         let (diags, sources) = sample();
-        let text = render(&diags, &sources, Format::Human);
+        let text = render(&diags, &sources, Format::Human, false);
         assert!(text.starts_with("specs/api.yaml:3:5: error[unknown-key]: unknown key `nme`\n"));
         assert!(text.contains("3 |   - nme: x\n  |     ^\n"), "{text}");
         assert!(text.contains("= hint: did you mean `name`?"));
@@ -476,7 +534,7 @@ mod tests {
     #[test]
     fn json_rendering_has_every_field() {
         let (diags, sources) = sample();
-        let text = render(&diags, &sources, Format::Json);
+        let text = render(&diags, &sources, Format::Json, false);
         let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert_eq!(first["file"], "specs/api.yaml");
         assert_eq!(first["line"], 3);
@@ -489,7 +547,7 @@ mod tests {
     #[test]
     fn github_rendering_escapes_commands() {
         let (diags, sources) = sample();
-        let text = render(&diags, &sources, Format::Github);
+        let text = render(&diags, &sources, Format::Github, false);
         assert!(text.contains("::error file=specs/api.yaml,line=3,col=5,title=slocc unknown-key::unknown key `nme` (hint: did you mean `name`?)\n"), "{text}");
         assert!(
             text.contains(

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::duration::humanize_secs;
 use crate::model::{Service, Slo, Tier};
-use crate::number::{format_decimal, format_f64};
+use crate::number::{format_decimal, format_human, format_human_f64, to_f64};
 use crate::output::{unified_diff, Output};
 
 /// The whole change report.
@@ -115,8 +115,8 @@ fn tier_key(t: &Tier) -> String {
 fn tier_numbers(t: &Tier, slo: &Slo) -> String {
     format!(
         "factor {}x, threshold {}, full outage fires in {}, {} of budget spent when it fires",
-        format_decimal(t.factor),
-        format_decimal(t.threshold),
+        format_human(t.factor),
+        format_human(t.threshold),
         humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY)),
         percent(t.budget_spent_at_fire(slo.window))
     )
@@ -132,7 +132,7 @@ fn arrow(old: String, new: String) -> String {
 }
 
 fn percent(share: f64) -> String {
-    format!("{}%", format_f64(share * 100.0, 2))
+    format!("{}%", format_human_f64(share * 100.0))
 }
 
 /// Final labels of each tier's alert (severity included), keyed by tier.
@@ -173,39 +173,48 @@ fn compare_maps(
     }
 }
 
+/// Objective and window changes, each with the change of allowed full outage it causes: the
+/// objective's at the old window, then the window's at the new objective, so that a budget
+/// change is printed once and the two steps add up to the whole change.
+fn budget_changes(old: &Slo, new: &Slo) -> Vec<Detail> {
+    let mut out = Vec::new();
+    let mut budget = old.full_outage_budget_secs();
+    if old.objective_percent != new.objective_percent {
+        let after = to_f64(new.budget()) * old.window.as_secs_f64();
+        out.push(detail(
+            "objective",
+            format!(
+                "objective {}% -> {}% (allowed full outage {} -> {})",
+                format_decimal(old.objective_percent),
+                format_decimal(new.objective_percent),
+                humanize_secs(budget),
+                humanize_secs(after)
+            ),
+            Some(format_decimal(old.objective_percent)),
+            Some(format_decimal(new.objective_percent)),
+        ));
+        budget = after;
+    }
+    if old.window != new.window {
+        out.push(detail(
+            "window",
+            format!(
+                "window {} -> {} (allowed full outage {} -> {})",
+                old.window,
+                new.window,
+                humanize_secs(budget),
+                humanize_secs(new.full_outage_budget_secs())
+            ),
+            Some(old.window.to_string()),
+            Some(new.window.to_string()),
+        ));
+    }
+    out
+}
+
 fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Slo) -> Vec<Detail> {
     let mut out = Vec::new();
-    if old.objective_percent != new.objective_percent || old.window != new.window {
-        let (a, b) = (old.full_outage_budget_secs(), new.full_outage_budget_secs());
-        if old.objective_percent != new.objective_percent {
-            out.push(detail(
-                "objective",
-                format!(
-                    "objective {}% -> {}% (allowed full outage {} -> {})",
-                    format_decimal(old.objective_percent),
-                    format_decimal(new.objective_percent),
-                    humanize_secs(a),
-                    humanize_secs(b)
-                ),
-                Some(format_decimal(old.objective_percent)),
-                Some(format_decimal(new.objective_percent)),
-            ));
-        }
-        if old.window != new.window {
-            out.push(detail(
-                "window",
-                format!(
-                    "window {} -> {} (allowed full outage {} -> {})",
-                    old.window,
-                    new.window,
-                    humanize_secs(a),
-                    humanize_secs(b)
-                ),
-                Some(old.window.to_string()),
-                Some(new.window.to_string()),
-            ));
-        }
-    }
+    out.extend(budget_changes(old, new));
     if old.sli != new.sli {
         out.push(detail("sli", "SLI queries changed".to_string(), None, None));
     }
@@ -238,8 +247,8 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
                     "tier",
                     format!(
                         "{key}: factor {}x, threshold {}, full outage fires in {}, budget spent when it fires {}",
-                        arrow(format_decimal(t.factor), format_decimal(n.factor)),
-                        arrow(format_decimal(t.threshold), format_decimal(n.threshold)),
+                        arrow(format_human(t.factor), format_human(n.factor)),
+                        arrow(format_human(t.threshold), format_human(n.threshold)),
                         arrow(ttf(t), ttf(n)),
                         arrow(
                             percent(t.budget_spent_at_fire(old.window)),
@@ -469,49 +478,105 @@ pub fn render_human(report: &Report, color: bool) -> String {
     out
 }
 
-/// Renders as a pull-request comment.
-pub fn render_markdown(report: &Report) -> String {
+/// The default most bytes of `--format markdown`: a GitHub comment holds 65,536 characters.
+pub const MARKDOWN_MAX_BYTES: usize = 65_000;
+/// Room kept for the closing lines when deciding what fits.
+const MARKDOWN_TRAILER: usize = 1_200;
+
+/// Renders as a pull-request comment of at most `max_bytes` (at least 2,000): the counts, one
+/// line per changed SLO, then the generated files' diffs while they fit, then the names of
+/// those that did not.
+pub fn render_markdown(report: &Report, max_bytes: usize) -> String {
+    let budget = max_bytes.saturating_sub(MARKDOWN_TRAILER);
     let mut out = String::from("### slocc: SLO and alert changes\n\n");
     if !report.has_changes() {
         out.push_str("No changes to SLOs, alerts or generated rules.\n");
         return out;
     }
+    let _ = writeln!(
+        out,
+        "{} SLO{} changed, {} generated file{} changed.\n",
+        report.slos.len(),
+        plural(report.slos.len()),
+        report.files.len(),
+        plural(report.files.len())
+    );
     if report.slos.is_empty() {
         out.push_str("No SLO or alert semantics changed; only the generated files differ.\n");
     }
-    for change in &report.slos {
-        let _ = writeln!(
-            out,
-            "- **{}/{}** {}",
+    for (i, change) in report.slos.iter().enumerate() {
+        let texts: Vec<&str> = change.details.iter().map(|d| d.text.as_str()).collect();
+        let line = format!(
+            "- **{}/{}** {}: {}\n",
             change.service,
             change.slo,
-            kind_word(change.kind)
+            kind_word(change.kind),
+            texts.join("; ")
         );
-        for d in &change.details {
-            let _ = writeln!(out, "  - {}", d.text);
+        if out.len() + line.len() > budget {
+            let rest = report.slos.len() - i;
+            let _ = writeln!(
+                out,
+                "- ... and {rest} more SLO{} changed: run `slocc diff` for all of them",
+                plural(rest)
+            );
+            break;
+        }
+        out.push_str(&line);
+    }
+    render_markdown_files(&mut out, report, budget);
+    out
+}
+
+/// Appends the file diffs that fit in `budget`, then says how many did not.
+fn render_markdown_files(out: &mut String, report: &Report, budget: usize) {
+    if report.files.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Generated files: {} file{} changed</summary>\n",
+        report.files.len(),
+        plural(report.files.len())
+    );
+    let mut left_out = Vec::new();
+    for file in &report.files {
+        // A fence longer than any backtick run in the diff keeps the block closed.
+        let longest = file
+            .diff
+            .split(|c| c != '`')
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        let fence = "`".repeat(longest.max(2) + 1);
+        let block = format!("{fence}diff\n{}{fence}\n\n", file.diff);
+        if left_out.is_empty() && out.len() + block.len() <= budget {
+            out.push_str(&block);
+        } else {
+            left_out.push(file.path.as_str());
         }
     }
-    if !report.files.is_empty() {
+    out.push_str("</details>\n");
+    if !left_out.is_empty() {
+        let shown: Vec<String> = left_out.iter().take(5).map(|p| format!("`{p}`")).collect();
         let _ = writeln!(
             out,
-            "\n<details><summary>Generated files: {} file{} changed</summary>\n",
-            report.files.len(),
-            if report.files.len() == 1 { "" } else { "s" }
+            "\n{} more file{} changed, not shown to keep this comment short ({}{}); run \
+             `slocc diff` to see every diff.",
+            left_out.len(),
+            plural(left_out.len()),
+            shown.join(", "),
+            if left_out.len() > 5 { ", ..." } else { "" }
         );
-        for file in &report.files {
-            // A fence longer than any backtick run in the diff keeps the block closed.
-            let longest = file
-                .diff
-                .split(|c| c != '`')
-                .map(str::len)
-                .max()
-                .unwrap_or(0);
-            let fence = "`".repeat(longest.max(2) + 1);
-            let _ = writeln!(out, "{fence}diff\n{}{fence}\n", file.diff);
-        }
-        out.push_str("</details>\n");
     }
-    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// Reads the spec files under `paths` as they are at git revision `rev`, named as in the
@@ -537,6 +602,11 @@ pub fn sources_at_revision(
     if rev.starts_with('-') {
         return Err(Error::Git(format!("`{rev}` is not a revision")));
     }
+    git(&["rev-parse", "--git-dir"]).map_err(|_| {
+        Error::Git(format!(
+            "`--base {rev}` needs a git repository, and the working directory is not in one"
+        ))
+    })?;
     git(&[
         "rev-parse",
         "--verify",

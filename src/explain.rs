@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::duration::{humanize_secs, Duration};
 use crate::model::{Service, Slo, Tier};
-use crate::number::{format_decimal, format_f64, to_f64};
+use crate::number::{format_decimal, format_f64, format_human_f64, format_human_text, to_f64};
 
 /// A steady incident to simulate: `error_ratio` from time 0 for `duration` (or forever).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -218,7 +218,7 @@ pub fn explain(
 }
 
 fn percent(share: f64) -> String {
-    format!("{}%", format_f64(share * 100.0, 2))
+    format!("{}%", format_human_f64(share * 100.0))
 }
 
 /// Renders reports for people.
@@ -260,8 +260,8 @@ pub fn render_human(reports: &[SloReport]) -> String {
                 "  {:<8} {:<10} {:>8} {:>10} {:>14} {:>12} {:>12}",
                 t.severity,
                 format!("{}/{}", t.long_window, t.short_window),
-                format!("{}x", t.burn_factor),
-                t.threshold,
+                format!("{}x", format_human_text(&t.burn_factor)),
+                format_human_text(&t.threshold),
                 format!(
                     "fires in {}",
                     humanize_secs(t.full_outage_time_to_fire_seconds)
@@ -274,8 +274,8 @@ pub fn render_human(reports: &[SloReport]) -> String {
             let _ = writeln!(
                 out,
                 "  incident: error ratio {} (burn {}x){}",
-                format_f64(i.error_ratio, 6),
-                format_f64(i.burn_rate, 2),
+                format_human_f64(i.error_ratio),
+                format_human_f64(i.burn_rate),
                 match (i.duration_seconds, i.budget_spent) {
                     (Some(d), Some(spent)) => format!(
                         " for {}, spending {} of the budget",

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod promql;
 pub mod runbook;
 pub mod schema;
+pub mod select;
 pub mod spec;
 pub mod templates;
 pub mod validate;

@@ -9,8 +9,6 @@ use crate::number::to_f64;
 
 /// The placeholder that SLI queries carry where the range goes.
 pub const WINDOW_PLACEHOLDER: &str = "{{window}}";
-/// Sloth's spelling of the placeholder, accepted too so migrated queries work as they are.
-pub const SLOTH_WINDOW_PLACEHOLDER: &str = "{{.window}}";
 
 /// A validated service.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,6 +15,36 @@ pub fn format_decimal(value: Decimal) -> String {
     rounded.to_string()
 }
 
+/// Significant digits of numbers printed for people (diff, explain, runbooks).
+const HUMAN_DIGITS: u32 = 4;
+
+/// Prints a computed decimal for people: four significant digits, no trailing zeros
+/// (`0.9333`, `0.0004667`, `14.4`). Never for objectives, which are printed as written.
+pub fn format_human(value: Decimal) -> String {
+    value
+        .round_sf(HUMAN_DIGITS)
+        .unwrap_or(value)
+        .normalize()
+        .to_string()
+}
+
+/// [`format_human`] for a decimal already printed exactly (text that is not a decimal is
+/// returned as it is).
+pub fn format_human_text(text: &str) -> String {
+    text.parse::<Decimal>()
+        .map_or_else(|_| text.to_string(), format_human)
+}
+
+/// Prints a float for people with four significant digits and no trailing zeros.
+pub fn format_human_f64(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format_f64(value, 0);
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (HUMAN_DIGITS as i32 - 1 - magnitude).max(0) as usize;
+    format_f64(value, decimals)
+}
+
 /// Prints a float for prose with at most `max_decimals` decimals and no trailing zeros.
 pub fn format_f64(value: f64, max_decimals: usize) -> String {
     let text = format!("{value:.max_decimals$}");
@@ -38,6 +68,21 @@ mod tests {
 
     fn d(text: &str) -> Decimal {
         Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn rounds_computed_numbers_for_people() {
+        assert_eq!(format_human(d("14") * d("28") / d("30")), "13.07");
+        assert_eq!(format_human(d("28") / d("30")), "0.9333");
+        assert_eq!(format_human(d("0.000466666666666667")), "0.0004667");
+        assert_eq!(format_human(d("14.4")), "14.4");
+        assert_eq!(format_human(d("1")), "1");
+        assert_eq!(format_human_text("0.933333333333333"), "0.9333");
+        assert_eq!(format_human_text("n/a"), "n/a");
+        assert_eq!(format_human_f64(2.0 / 3.0 * 100.0), "66.67");
+        assert_eq!(format_human_f64(0.013888), "0.01389");
+        assert_eq!(format_human_f64(12345.6), "12346");
+        assert_eq!(format_human_f64(0.0), "0");
     }
 
     #[test]

@@ -107,13 +107,6 @@ impl Output {
         &self.files
     }
 
-    /// Writes every file under `dir` like [`Output::write`], but for files whose content the
-    /// caller has already merged with what is on disk (runbooks): no generated-header check and
-    /// no removal of other files.
-    pub fn write_replacing(&self, dir: &Path) -> Result<Written, Error> {
-        self.write_with(Stager::replacing(dir)?)
-    }
-
     /// Writes every file under `dir` through a [`Stager`]: all or nothing, unchanged files left
     /// alone, generated files this run no longer produces removed.
     pub fn write(&self, dir: &Path) -> Result<Written, Error> {
@@ -127,9 +120,10 @@ impl Output {
         stager.commit()
     }
 
-    /// Compares with `dir` without writing: files missing, different, or generated earlier and
-    /// no longer produced. Empty when the directory is up to date.
-    pub fn stale(&self, dir: &Path) -> Result<Vec<Stale>, Error> {
+    /// Compares with `dir` without writing: files missing, different, or (when this output is
+    /// `complete`, not narrowed to some services) generated earlier and no longer produced.
+    /// Empty when the directory is up to date.
+    pub fn stale(&self, dir: &Path, complete: bool) -> Result<Vec<Stale>, Error> {
         let mut out = Vec::new();
         for (relative, content) in &self.files {
             let path = dir.join(safe_relative(relative)?);
@@ -142,7 +136,12 @@ impl Output {
                 });
             }
         }
-        for relative in self.stale_files(dir)? {
+        let unproduced = if complete {
+            self.stale_files(dir)?
+        } else {
+            Vec::new()
+        };
+        for relative in unproduced {
             let on_disk = std::fs::read_to_string(dir.join(&relative)).ok();
             out.push(Stale {
                 path: relative,
@@ -200,8 +199,10 @@ pub struct Stager {
     dir: PathBuf,
     /// The hidden directory a new output directory is built in.
     new_dir: Option<PathBuf>,
-    /// Only files slocc generated may be replaced, and those no longer produced are removed.
+    /// Only files slocc generated may be replaced.
     generated_only: bool,
+    /// Generated files this run did not put are removed at commit.
+    remove_stale: bool,
     state: std::sync::Mutex<StagerState>,
     committed: bool,
 }
@@ -218,16 +219,22 @@ struct StagerState {
 impl Stager {
     /// A stager for generated outputs: an existing file is replaced only if slocc generated it.
     pub fn generated(dir: &Path) -> Result<Self, Error> {
-        Self::new(dir, true)
+        Self::new(dir, true, true)
+    }
+
+    /// Like [`Stager::generated`], but generated files this run does not produce are kept: for
+    /// a run narrowed to some services, whose other outputs stay as they are.
+    pub fn generated_keeping(dir: &Path) -> Result<Self, Error> {
+        Self::new(dir, true, false)
     }
 
     /// A stager for files the caller has merged with what is on disk (runbooks): any file may
     /// be replaced, and no other file is removed.
     pub fn replacing(dir: &Path) -> Result<Self, Error> {
-        Self::new(dir, false)
+        Self::new(dir, false, false)
     }
 
-    fn new(dir: &Path, generated_only: bool) -> Result<Self, Error> {
+    fn new(dir: &Path, generated_only: bool, remove_stale: bool) -> Result<Self, Error> {
         if dir.exists() && !dir.is_dir() {
             return Err(Error::NotADirectory(crate::pipeline::display(dir)));
         }
@@ -257,6 +264,7 @@ impl Stager {
             dir: dir.to_path_buf(),
             new_dir,
             generated_only,
+            remove_stale,
             state: std::sync::Mutex::default(),
             committed: false,
         })
@@ -346,7 +354,7 @@ impl Stager {
         let written = &mut state.written;
         written.changed.sort();
         written.unchanged.sort();
-        if self.generated_only && self.new_dir.is_none() {
+        if self.remove_stale && self.new_dir.is_none() {
             let produced: std::collections::BTreeSet<&str> = written
                 .changed
                 .iter()

@@ -53,6 +53,8 @@ impl Checked {
 
 /// The default input when no paths are given.
 pub const DEFAULT_SPECS: &str = "specs";
+/// The default runbooks directory, also what relative `runbook_url`s point into without one.
+pub const DEFAULT_RUNBOOKS: &str = "runbooks";
 
 /// Lists spec files under `paths` (files as given, directories recursively), sorted, no repeats.
 pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
@@ -100,17 +102,21 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
-/// A path as shown in diagnostics and generated headers: relative to the working directory,
-/// `/`-separated, without `.` parts, so output never depends on how or where a path was spelled.
-/// An absolute path outside the working directory shows as its file name alone.
+/// A path as shown in diagnostics and messages: relative to the working directory when it is
+/// inside it, `/`-separated, without `.` parts, so output never depends on how a path was
+/// spelled; a path outside the working directory is shown whole, so two files of one name
+/// stay apart.
 pub fn display(path: &Path) -> String {
-    let relative = if path.is_absolute() {
-        std::env::current_dir()
+    let (relative, root) = if path.is_absolute() {
+        match std::env::current_dir()
             .ok()
             .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-            .unwrap_or_else(|| PathBuf::from(path.file_name().unwrap_or_default()))
+        {
+            Some(inside) => (inside, ""),
+            None => (path.to_path_buf(), "/"),
+        }
     } else {
-        path.to_path_buf()
+        (path.to_path_buf(), "")
     };
     let parts: Vec<String> = relative
         .components()
@@ -121,9 +127,22 @@ pub fn display(path: &Path) -> String {
         })
         .collect();
     if parts.is_empty() {
-        ".".to_string()
+        if root.is_empty() {
+            ".".into()
+        } else {
+            root.into()
+        }
     } else {
-        parts.join("/")
+        format!("{root}{}", parts.join("/"))
+    }
+}
+
+/// A spec's name as generated files record it: [`display`]'s, but only the file name for a
+/// file outside the working directory, so that no generated file holds an absolute path.
+pub fn portable_name(shown: &str) -> String {
+    match shown.strip_prefix('/') {
+        Some(whole) => whole.rsplit('/').next().unwrap_or(whole).to_string(),
+        None => shown.to_string(),
     }
 }
 
@@ -315,9 +334,12 @@ const OVERVIEW: &str = "dashboards/overview.json";
 
 /// Builds every output file of the checked services, in memory (for comparisons: `diff`,
 /// `compile --check`; `compile` itself writes through [`compile`]).
+/// The overview dashboard is built when `complete` (every service of the specs, not a
+/// selection of them).
 pub fn build_outputs(
     services: &[Service],
     cx: emit::prometheus::Context<'_>,
+    complete: bool,
 ) -> Result<Output, crate::templates::Error> {
     let rendered = parallel_map(services, |_, service| {
         service_files(service, &emit::grafana::service_dashboard(service), cx)
@@ -328,7 +350,7 @@ pub fn build_outputs(
             output.insert(name, text);
         }
     }
-    if !services.is_empty() {
+    if complete && !services.is_empty() {
         output.insert(
             OVERVIEW,
             emit::grafana::render(&emit::grafana::overview_dashboard(services)),
@@ -425,32 +447,42 @@ pub struct Compiled {
     pub runbooks_broken: Vec<RunbookPlan>,
 }
 
-/// Compiles the checked services into `out` and their runbooks into `runbooks`. Each service
-/// is rendered, compared with disk and staged on whichever core is free, so the outputs are
-/// never all in memory at once; nothing appears in either directory unless every file of
-/// the run was staged, and the runbooks are committed after the generated outputs.
+/// Compiles the checked services into `out` and their runbooks into `runbooks` (none when
+/// `None`). Each service is rendered, compared with disk and staged on whichever core is free,
+/// so the outputs are never all in memory at once; nothing appears in either directory unless
+/// every file of the run was staged, and the runbooks are committed after the generated
+/// outputs. When `complete` (every service of the specs), the overview dashboard is written
+/// and generated files no longer produced are removed; a selection leaves other files alone.
 pub fn compile(
     services: &[Service],
     cx: emit::prometheus::Context<'_>,
     out: &Path,
-    runbooks: &Path,
+    runbooks: Option<&Path>,
+    complete: bool,
 ) -> Result<Compiled, Error> {
-    let outputs = crate::output::Stager::generated(out)?;
-    let runbook_files = crate::output::Stager::replacing(runbooks)?;
+    let outputs = if complete {
+        crate::output::Stager::generated(out)?
+    } else {
+        crate::output::Stager::generated_keeping(out)?
+    };
+    let runbook_files = runbooks.map(crate::output::Stager::replacing).transpose()?;
     let per_service = parallel_map(services, |_, service| -> Result<Vec<RunbookPlan>, Error> {
         let dashboard = emit::grafana::service_dashboard(service);
         for (name, text) in service_files(service, &dashboard, cx)? {
             outputs.put(&name, &text)?;
         }
+        let (Some(dir), Some(files)) = (runbooks, &runbook_files) else {
+            return Ok(Vec::new());
+        };
         let links = crate::runbook::DashboardLinks::new(service, &dashboard);
         drop(dashboard);
         let mut plans = Vec::new();
         for slo in &service.slos {
-            let mut plan = plan_runbook(service, slo, &links, cx.templates, runbooks)?;
+            let mut plan = plan_runbook(service, slo, &links, cx.templates, dir)?;
             if let crate::runbook::Update::Create(text) | crate::runbook::Update::Refresh(text) =
                 &mut plan.update
             {
-                runbook_files.put(&plan.path, text)?;
+                files.put(&plan.path, text)?;
                 // On disk now; only the kind of update is reported.
                 *text = String::new();
             }
@@ -469,14 +501,16 @@ pub fn compile(
             }
         }
     }
-    if !services.is_empty() {
+    if complete && !services.is_empty() {
         outputs.put(
             OVERVIEW,
             &emit::grafana::render(&emit::grafana::overview_dashboard(services)),
         )?;
     }
     compiled.written = outputs.commit()?;
-    runbook_files.commit()?;
+    if let Some(files) = runbook_files {
+        files.commit()?;
+    }
     Ok(compiled)
 }
 

@@ -3,19 +3,59 @@
 use promql_parser::parser::{self, value::ValueType, Expr, LabelModifier};
 
 use crate::duration::Duration;
-use crate::model::{Grouping, SLOTH_WINDOW_PLACEHOLDER, WINDOW_PLACEHOLDER};
+use crate::model::{Grouping, WINDOW_PLACEHOLDER};
 
-/// Whether a query template carries the window placeholder in either spelling.
+/// One window placeholder as people write it: `{{window}}`, Sloth's `{{.window}}`, and either
+/// with spaces inside the braces (`{{ window }}`); returns what follows it.
+fn placeholder(input: &str) -> nom::IResult<&str, ()> {
+    use nom::bytes::complete::tag;
+    use nom::character::complete::{char, space0};
+    use nom::Parser;
+    let spelled = (
+        tag("{{"),
+        space0,
+        nom::combinator::opt(char('.')),
+        tag("window"),
+        space0,
+        tag("}}"),
+    );
+    nom::combinator::value((), spelled).parse(input)
+}
+
+/// The template with every spelling of the placeholder replaced by `with`.
+fn replace_placeholders(template: &str, with: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        match placeholder(&rest[at..]) {
+            Ok((after, ())) => {
+                out.push_str(with);
+                rest = after;
+            }
+            Err(_) => {
+                out.push_str("{{");
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The template with the placeholder in its one native spelling, `{{window}}`.
+pub fn normalize_placeholders(template: &str) -> String {
+    replace_placeholders(template, WINDOW_PLACEHOLDER)
+}
+
+/// Whether a query template carries the window placeholder in any spelling.
 pub fn has_window_placeholder(template: &str) -> bool {
-    template.contains(WINDOW_PLACEHOLDER) || template.contains(SLOTH_WINDOW_PLACEHOLDER)
+    normalize_placeholders(template).contains(WINDOW_PLACEHOLDER)
 }
 
 /// The query with its placeholder replaced by `window`.
 pub fn with_window(template: &str, window: Duration) -> String {
-    let window = window.to_string();
-    template
-        .replace(WINDOW_PLACEHOLDER, &window)
-        .replace(SLOTH_WINDOW_PLACEHOLDER, &window)
+    replace_placeholders(template, &window.to_string())
 }
 
 /// Parses a query and checks that it yields an instant vector, as an SLI query must.
@@ -90,6 +130,27 @@ pub fn is_valid_metric_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_spelling_of_the_placeholder_is_the_window() {
+        let five = Duration::from_secs(300);
+        for spelled in [
+            "{{window}}",
+            "{{.window}}",
+            "{{ window }}",
+            "{{ .window}}",
+            "{{\twindow }}",
+        ] {
+            let query = format!("rate(x[{spelled}])");
+            assert!(has_window_placeholder(&query), "{spelled}");
+            assert_eq!(with_window(&query, five), "rate(x[5m])", "{spelled}");
+        }
+        assert!(!has_window_placeholder("rate(x[{{ windows }}])"));
+        assert_eq!(
+            normalize_placeholders("a{{b}}{{ window}}"),
+            "a{{b}}{{window}}"
+        );
+    }
 
     #[test]
     fn substitutes_both_placeholder_spellings() {

@@ -7,7 +7,7 @@ use crate::duration::humanize_secs;
 use crate::emit::grafana;
 use crate::emit::prometheus::series;
 use crate::model::{Service, Slo};
-use crate::number::{format_decimal, format_f64};
+use crate::number::{format_decimal, format_human, format_human_f64};
 use crate::promql::matchers;
 use crate::templates::{Error, Templates};
 
@@ -221,9 +221,9 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
                 severity: t.severity.as_str(),
                 long_window: t.long.to_string(),
                 short_window: t.short.to_string(),
-                factor: format_decimal(t.factor),
-                threshold: format_decimal(t.threshold),
-                budget_spent_percent: format_f64(t.budget_spent_at_fire(slo.window) * 100.0, 2),
+                factor: format_human(t.factor),
+                threshold: format_human(t.threshold),
+                budget_spent_percent: format_human_f64(t.budget_spent_at_fire(slo.window) * 100.0),
                 full_outage_fires_in: humanize_secs(
                     t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY),
                 ),

@@ -93,7 +93,7 @@ pub fn validate_service(
             .map(|s| s.value.trim_end_matches('/').to_string()),
         labels,
         slos,
-        source: source.to_string(),
+        source: crate::pipeline::portable_name(source),
     })
 }
 

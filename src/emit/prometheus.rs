@@ -156,27 +156,59 @@ pub struct Context<'a> {
     pub runbooks_dir: &'a str,
     /// The engine the files are for.
     pub target: &'a crate::emit::targets::TargetOptions,
+    /// Which rules to write.
+    pub parts: RuleParts,
+}
+
+/// Which kinds of rule the files hold (`--disable-alerts`, `--disable-recordings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleParts {
+    /// Recording rules (SLI windows, period, metadata).
+    pub recordings: bool,
+    /// Alerting rules.
+    pub alerts: bool,
+}
+
+impl Default for RuleParts {
+    fn default() -> Self {
+        Self {
+            recordings: true,
+            alerts: true,
+        }
+    }
 }
 
 /// Builds the rule file of a service.
 pub fn rule_file(service: &Service, cx: Context<'_>) -> Result<RuleFile, crate::templates::Error> {
     let mut groups = Vec::new();
+    let (recordings, alerts) = (cx.parts.recordings, cx.parts.alerts);
     for slo in &service.slos {
         let ids = SloIds::new(service, slo);
+        let mut rules = if recordings {
+            sli_rules(&ids)
+        } else {
+            Vec::new()
+        };
+        if alerts {
+            rules.extend(alert_rules(&ids, cx)?);
+        }
         groups.push(RuleGroup {
             name: format!("slocc-{}-{}", service.name, slo.name),
             interval: SLI_INTERVAL.to_string(),
-            rules: sli_rules(&ids)
-                .into_iter()
-                .chain(alert_rules(&ids, cx)?)
-                .collect(),
+            rules,
         });
         groups.push(RuleGroup {
             name: format!("slocc-{}-{}-period", service.name, slo.name),
             interval: PERIOD_INTERVAL.to_string(),
-            rules: period_rules(&ids),
+            rules: if recordings {
+                period_rules(&ids)
+            } else {
+                Vec::new()
+            },
         });
     }
+    // A group with no rules is legal but noise for whoever reads the file.
+    groups.retain(|g| !g.rules.is_empty());
     Ok(RuleFile { groups })
 }
 

@@ -333,7 +333,8 @@ fn compile_check_reports_stale_and_missing_outputs_without_writing() {
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("out is stale: 3 files differ"),
+        run.stderr.contains("outputs are stale: 4 files differ")
+            && run.stderr.contains("runbooks/api/availability.md"),
         "{}",
         run.stderr
     );

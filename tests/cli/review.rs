@@ -91,7 +91,7 @@ fn markdown_is_ready_for_a_pull_request_comment() {
     );
     assert!(
         run.stdout
-            .contains("- **api/availability** changed\n  - objective 99.9% -> 99.5%"),
+            .contains("- **api/availability** changed: objective 99.9% -> 99.5%"),
         "{}",
         run.stdout
     );

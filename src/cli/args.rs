@@ -1,0 +1,556 @@
+//! The clap definition of every command and flag, converted to a plain [`Config`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::config::{
+    CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
+};
+use crate::diag::Format;
+use crate::emit::prometheus::RuleParts;
+use crate::emit::targets::{Target, TargetOptions};
+use crate::pipeline::DEFAULT_SPECS;
+use crate::select::Selection;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "slocc",
+    version,
+    about = "Compile SLO specs into Prometheus recording and multi-window multi-burn-rate alerting rules",
+    long_about = "Compile SLO specs into Prometheus recording and multi-window multi-burn-rate alerting rules.\n\nExit codes: 0 success, 1 invalid specs (or, for `compile --check` and `diff`, changes found), 2 usage or I/O error."
+)]
+pub(super) struct Args {
+    #[command(subcommand)]
+    command: Command,
+    /// Colour on a terminal: `auto` honours the NO_COLOR environment variable.
+    #[arg(long, value_enum, global = true, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+}
+
+/// `--service` and `--slo`, shared by the commands that read specs.
+#[derive(Debug, clap::Args)]
+struct SelectArgs {
+    /// Only this service (repeatable).
+    #[arg(long = "service", value_name = "NAME")]
+    services: Vec<String>,
+    /// Only this SLO: `name` (in any service) or `service/name` (repeatable).
+    #[arg(long = "slo", value_name = "NAME")]
+    slos: Vec<String>,
+}
+
+impl From<SelectArgs> for Selection {
+    fn from(args: SelectArgs) -> Self {
+        Selection {
+            services: args.services,
+            slos: args.slos,
+        }
+    }
+}
+
+/// Where runbooks go, or none at all.
+#[derive(Debug, clap::Args)]
+struct RunbookArgs {
+    /// Runbooks directory.
+    #[arg(long, default_value = "runbooks")]
+    runbooks: PathBuf,
+    /// Leave runbooks alone: none scaffolded, refreshed or reported (rules-only repositories).
+    #[arg(long, conflicts_with = "runbooks")]
+    no_runbooks: bool,
+    /// Directory of template overrides (see `slocc init templates`).
+    #[arg(long)]
+    templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate specs and report every problem with file:line:col, a code and a hint; also
+    /// report runbooks that are missing, out of date, or whose markers were removed.
+    Check {
+        /// Spec files or directories (default: `specs/`).
+        paths: Vec<PathBuf>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+        format: FormatArg,
+        #[command(flatten)]
+        runbooks: RunbookArgs,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        #[command(flatten)]
+        select: SelectArgs,
+    },
+    /// Validate specs and write one Prometheus rule file per service, Grafana dashboards and
+    /// runbooks.
+    Compile(Box<CompileArgs>),
+    /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
+    Init {
+        /// What to write.
+        #[arg(value_enum)]
+        what: InitWhat,
+        /// Where.
+        dir: PathBuf,
+    },
+    /// Compare two versions of the specs: what changes for paging, then the generated files' diff.
+    ///
+    /// `slocc diff OLD NEW` compares two spec files or directories; `slocc diff --base REV
+    /// [PATHS]` compares the specs at a git revision with the working tree. Exit codes: 0 no
+    /// change, 1 changes found, 2 error.
+    Diff {
+        /// OLD and NEW; with `--base`, the spec paths to compare (default: `specs/`).
+        paths: Vec<PathBuf>,
+        /// Compare the specs at this git revision with the working tree.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+        /// Markdown: the most bytes to print (GitHub comments stop at 65,536 characters); file
+        /// diffs that do not fit are listed by name.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::diff::MARKDOWN_MAX_BYTES)]
+        max_bytes: usize,
+        #[command(flatten)]
+        select: SelectArgs,
+    },
+    /// Print the JSON Schema of the `slocc/v1` spec format (for editors).
+    Schema,
+    /// Print the native `slocc/v1` equivalent of specs in any format slocc reads (Sloth,
+    /// OpenSLO, Pyrra, native), to migrate. The specs must be valid.
+    Convert {
+        /// Spec files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Explain SLOs in numbers: budget, burn tiers, and what a simulated incident would fire.
+    Explain {
+        /// Spec files or directories (default: `specs/`).
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Simulate an incident with this error ratio (0 < R <= 1), e.g. 0.05 for 5% errors.
+        #[arg(long, value_name = "R")]
+        error_ratio: Option<f64>,
+        /// How long the simulated incident lasts (Prometheus duration); default: without end.
+        #[arg(long, value_name = "DURATION", requires = "error_ratio")]
+        duration: Option<String>,
+        /// Traffic in events per second, to express the budget as a number of bad events.
+        #[arg(long, value_name = "EVENTS_PER_SECOND")]
+        traffic: Option<f64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
+    /// Print a shell completion script, e.g. `slocc completions bash > /etc/bash_completion.d/slocc`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `slocc man > /usr/local/share/man/man1/slocc.1`.
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompileArgs {
+    /// Spec files or directories (default: `specs/`).
+    paths: Vec<PathBuf>,
+    /// Output directory; only files slocc generated there are replaced or removed.
+    #[arg(short, long, default_value = "out")]
+    out: PathBuf,
+    /// Write nothing; exit 1 with a diff when the output directory or a runbook's generated
+    /// region is stale or missing.
+    #[arg(long)]
+    check: bool,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+    #[command(flatten)]
+    runbooks: RunbookArgs,
+    /// A label on every recorded series and alert, for any target (repeatable), e.g.
+    /// `--label env=prod`.
+    #[arg(long = "label", value_name = "NAME=VALUE", value_parser = parse_series_label)]
+    labels: Vec<(String, String)>,
+    /// Write no alerting rules (recording rules only).
+    #[arg(long)]
+    disable_alerts: bool,
+    /// Write no recording rules; needs `--disable-alerts`, since the alerts read them.
+    #[arg(long)]
+    disable_recordings: bool,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Engine the rule files are for.
+    #[arg(long, value_enum, default_value_t = TargetArg::Prometheus)]
+    target: TargetArg,
+    /// prometheus-operator: namespace of the `PrometheusRule` objects.
+    #[arg(long)]
+    namespace: Option<String>,
+    /// prometheus-operator: prefix of `PrometheusRule` names (default `slocc-`; the service
+    /// name follows).
+    #[arg(long)]
+    name_prefix: Option<String>,
+    /// prometheus-operator: a label on every `PrometheusRule` object (repeatable), so the
+    /// operator's `ruleSelector` picks them up, e.g. `--rule-label release=prometheus`.
+    #[arg(long = "rule-label", value_name = "NAME=VALUE", value_parser = parse_label)]
+    rule_labels: Vec<(String, String)>,
+    /// mimir: ruler namespace for every service (default: each service's own name).
+    #[arg(long)]
+    mimir_namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TargetArg {
+    /// Prometheus rule files (`rule_files:`; `promtool check rules`).
+    Prometheus,
+    /// A `PrometheusRule` manifest per service (`kubectl apply -f`).
+    PrometheusOperator,
+    /// Mimir/Cortex ruler files, a namespace per service (`mimirtool rules load`).
+    Mimir,
+    /// Thanos ruler files, groups with `partial_response_strategy: abort` (`--rule-file`).
+    Thanos,
+    /// vmalert rule files, groups of `type: prometheus` (`-rule=`).
+    Vmalert,
+}
+
+impl From<TargetArg> for Target {
+    fn from(value: TargetArg) -> Self {
+        match value {
+            TargetArg::Prometheus => Target::Prometheus,
+            TargetArg::PrometheusOperator => Target::PrometheusOperator,
+            TargetArg::Mimir => Target::Mimir,
+            TargetArg::Thanos => Target::Thanos,
+            TargetArg::Vmalert => Target::Vmalert,
+        }
+    }
+}
+
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+    if !crate::promql::is_valid_label_name(name) {
+        return Err(format!("`{name}` is not a valid label name"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+fn parse_series_label(text: &str) -> Result<(String, String), String> {
+    let (name, value) = parse_label(text)?;
+    crate::select::check_label_name(&name)?;
+    Ok((name, value))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InitWhat {
+    /// The built-in templates (alert annotations, runbooks).
+    Templates,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// Readable, coloured on a terminal.
+    Human,
+    /// A pull-request comment.
+    Markdown,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    /// Colour when writing to a terminal and NO_COLOR is unset or empty.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// Readable tables.
+    Human,
+    /// A JSON array of SLO reports.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// Readable, with the source line and a caret.
+    Human,
+    /// One JSON object per diagnostic, one per line.
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+impl From<FormatArg> for Format {
+    fn from(value: FormatArg) -> Self {
+        match value {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Github => Format::Github,
+        }
+    }
+}
+
+fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(DEFAULT_SPECS)]
+    } else {
+        paths
+    }
+}
+
+fn runbooks_dir(args: &RunbookArgs) -> Option<PathBuf> {
+    (!args.no_runbooks).then(|| args.runbooks.clone())
+}
+
+impl Colors {
+    fn from_arg(color: ColorArg) -> Self {
+        use std::io::IsTerminal;
+        match color {
+            ColorArg::Always => Colors::both(true),
+            ColorArg::Never => Colors::both(false),
+            ColorArg::Auto => {
+                // https://no-color.org: present and not empty disables colour.
+                let allowed = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                Colors {
+                    stdout: allowed && std::io::stdout().is_terminal(),
+                    stderr: allowed && std::io::stderr().is_terminal(),
+                }
+            }
+        }
+    }
+}
+
+/// Flags that only one target reads, named with the target they need.
+fn target_only_flags(args: &CompileArgs) -> Vec<(&'static str, TargetArg)> {
+    let mut set = Vec::new();
+    let operator = TargetArg::PrometheusOperator;
+    if args.namespace.is_some() {
+        set.push(("--namespace", operator));
+    }
+    if args.name_prefix.is_some() {
+        set.push(("--name-prefix", operator));
+    }
+    if !args.rule_labels.is_empty() {
+        set.push(("--rule-label", operator));
+    }
+    if args.mimir_namespace.is_some() {
+        set.push(("--mimir-namespace", TargetArg::Mimir));
+    }
+    set.retain(|(_, target)| *target != args.target);
+    set
+}
+
+fn compile_config(args: CompileArgs) -> Config {
+    if let Some((flag, target)) = target_only_flags(&args).first() {
+        let name = target.to_possible_value().map(|v| v.get_name().to_string());
+        let hint = if *flag == "--rule-label" {
+            "; for a label on every series and alert, use `--label`"
+        } else {
+            ""
+        };
+        return Config::Usage(format!(
+            "`{flag}` has no effect without `--target {}`{hint}",
+            name.unwrap_or_default()
+        ));
+    }
+    if args.disable_recordings && !args.disable_alerts {
+        return Config::Usage(
+            "`--disable-recordings` without `--disable-alerts`: the alerts read the recorded \
+             series; disable both, or keep the recordings"
+                .into(),
+        );
+    }
+    let mut target = TargetOptions::new(args.target.into());
+    target.namespace = args.namespace;
+    if let Some(prefix) = args.name_prefix {
+        target.name_prefix = prefix;
+    }
+    target.labels = args.rule_labels.into_iter().collect();
+    target.mimir_namespace = args.mimir_namespace;
+    Config::Compile(Box::new(CompileConfig {
+        paths: default_paths(args.paths),
+        out: args.out,
+        check: args.check,
+        format: args.format.into(),
+        runbooks: runbooks_dir(&args.runbooks),
+        templates: args.runbooks.templates,
+        target,
+        labels: args.labels.into_iter().collect::<BTreeMap<_, _>>(),
+        parts: RuleParts {
+            recordings: !args.disable_recordings,
+            alerts: !args.disable_alerts,
+        },
+        select: args.select.into(),
+    }))
+}
+
+fn diff_sides(paths: Vec<PathBuf>, base: Option<String>) -> Result<DiffSides, String> {
+    match (base, paths.len()) {
+        (Some(rev), _) => Ok(DiffSides::Base(rev, default_paths(paths))),
+        (None, 2) => Ok(DiffSides::Paths(paths[0].clone(), paths[1].clone())),
+        (None, n) => Err(format!(
+            "`slocc diff` takes OLD and NEW paths (got {n}), or `--base REV [PATHS]`"
+        )),
+    }
+}
+
+impl Args {
+    /// The command to run and the colours to use.
+    pub(super) fn into_config(self) -> (Config, Colors) {
+        let colors = Colors::from_arg(self.color);
+        (command_config(self.command), colors)
+    }
+}
+
+fn command_config(command: Command) -> Config {
+    match command {
+        Command::Check {
+            paths,
+            format,
+            runbooks,
+            deny_warnings,
+            select,
+        } => Config::Check(CheckConfig {
+            paths: default_paths(paths),
+            format: format.into(),
+            runbooks: runbooks_dir(&runbooks),
+            templates: runbooks.templates,
+            deny_warnings,
+            select: select.into(),
+        }),
+        Command::Init {
+            what: InitWhat::Templates,
+            dir,
+        } => Config::Init { dir },
+        Command::Compile(args) => compile_config(*args),
+        Command::Schema => Config::Schema,
+        Command::Convert { paths } => Config::Convert { paths },
+        Command::Diff {
+            paths,
+            base,
+            format,
+            max_bytes,
+            select,
+        } => match diff_sides(paths, base) {
+            Ok(sides) => Config::Diff(DiffConfig {
+                sides,
+                format: format!("{format:?}").to_lowercase(),
+                max_bytes,
+                select: select.into(),
+            }),
+            Err(message) => Config::Usage(message),
+        },
+        Command::Explain {
+            paths,
+            select,
+            error_ratio,
+            duration,
+            traffic,
+            format,
+        } => Config::Explain(ExplainConfig {
+            paths: default_paths(paths),
+            select: select.into(),
+            error_ratio,
+            duration,
+            traffic,
+            json: format == ReportFormat::Json,
+        }),
+        Command::Completions { shell } => Config::Completions(shell),
+        Command::Man => Config::Man,
+    }
+}
+
+/// The clap command, for completions and the manual page.
+pub(super) fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Args::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        let mut all = vec!["slocc"];
+        all.extend(args);
+        Args::try_parse_from(all).unwrap().into_config().0
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn no_paths_means_the_bundled_specs() {
+        assert_eq!(
+            config(&["compile"]),
+            Config::Compile(Box::new(CompileConfig {
+                paths: vec![PathBuf::from("specs")],
+                out: PathBuf::from("out"),
+                check: false,
+                format: Format::Human,
+                runbooks: Some(PathBuf::from("runbooks")),
+                templates: None,
+                target: TargetOptions::new(Target::Prometheus),
+                labels: BTreeMap::new(),
+                parts: RuleParts::default(),
+                select: Selection::default(),
+            }))
+        );
+    }
+
+    #[test]
+    fn flags_for_another_target_are_usage_errors() {
+        for (args, flag) in [
+            (&["compile", "--rule-label", "a=b"][..], "--rule-label"),
+            (
+                &["compile", "--namespace", "x", "--target", "mimir"],
+                "--namespace",
+            ),
+            (&["compile", "--mimir-namespace", "x"], "--mimir-namespace"),
+            (
+                &["compile", "--name-prefix", "x", "--target", "thanos"],
+                "--name-prefix",
+            ),
+        ] {
+            match config(args) {
+                Config::Usage(message) => assert!(message.contains(flag), "{message}"),
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            config(&[
+                "compile",
+                "--target",
+                "prometheus-operator",
+                "--rule-label",
+                "a=b"
+            ]),
+            Config::Compile(_)
+        ));
+    }
+
+    #[test]
+    fn recordings_cannot_be_disabled_under_alerts_that_read_them() {
+        assert!(matches!(
+            config(&["compile", "--disable-recordings"]),
+            Config::Usage(_)
+        ));
+        let Config::Compile(c) = config(&["compile", "--disable-recordings", "--disable-alerts"])
+        else {
+            panic!("not a compile")
+        };
+        assert_eq!(
+            c.parts,
+            RuleParts {
+                recordings: false,
+                alerts: false
+            }
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! `slocc compile`: write rule files, dashboards and runbooks, or (`--check`) compare them.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{plural, slo_count, CompileConfig, Io, EXIT_INVALID, EXIT_OK};
+use crate::diag::Format;
+use crate::pipeline;
+
+pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32> {
+    let mut checked = match super::check_selected(&config.paths, &config.select, &mut io)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    if checked.failed() {
+        io.report(&checked, config.format)?;
+        writeln!(
+            io.stderr,
+            "nothing written: fix the errors above and run again"
+        )?;
+        return Ok(EXIT_INVALID);
+    }
+    if let Err(e) = crate::select::add_labels(&mut checked.services, &config.labels) {
+        return io.usage_error(&e);
+    }
+    let templates = match crate::templates::Templates::with_overrides(config.templates.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return io.usage_error(&e),
+    };
+    let runbooks_shown = pipeline::display(
+        config
+            .runbooks
+            .as_deref()
+            .unwrap_or(Path::new(pipeline::DEFAULT_RUNBOOKS)),
+    );
+    let cx = crate::emit::prometheus::Context {
+        templates: &templates,
+        runbooks_dir: &runbooks_shown,
+        target: &config.target,
+        parts: config.parts,
+    };
+    if config.check {
+        return check_mode(config, checked, cx, io);
+    }
+    let complete = config.select.is_all();
+    let runbooks = config.runbooks.as_deref();
+    let compiled = match pipeline::compile(&checked.services, cx, &config.out, runbooks, complete) {
+        Ok(c) => c,
+        Err(e) => {
+            io.report(&checked, config.format)?;
+            return io.usage_error(&e);
+        }
+    };
+    if let Some(dir) = runbooks {
+        super::check::runbook_diagnostics(&mut checked, &compiled.runbooks_broken, dir, false);
+    }
+    io.report(&checked, config.format)?;
+    if config.format == Format::Human {
+        summary(config, &checked, &compiled, &runbooks_shown, io.stderr)?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn summary(
+    config: &CompileConfig,
+    checked: &pipeline::Checked,
+    compiled: &pipeline::Compiled,
+    runbooks_shown: &str,
+    stderr: &mut dyn Write,
+) -> std::io::Result<()> {
+    let written = &compiled.written;
+    write!(
+        stderr,
+        "compiled {} service{} ({} SLO{}) into {}: {} written, {} unchanged, {} removed",
+        checked.services.len(),
+        plural(checked.services.len()),
+        slo_count(checked),
+        plural(slo_count(checked)),
+        pipeline::display(&config.out),
+        written.changed.len(),
+        written.unchanged.len(),
+        written.removed.len(),
+    )?;
+    if config.runbooks.is_some() {
+        write!(
+            stderr,
+            "; runbooks in {runbooks_shown}: {} created, {} refreshed",
+            compiled.runbooks_created, compiled.runbooks_refreshed,
+        )?;
+    }
+    writeln!(stderr)
+}
+
+/// `compile --check`: builds everything in memory and compares it with the output directory
+/// and the runbooks' generated regions; the diff of every stale file on stdout.
+fn check_mode(
+    config: &CompileConfig,
+    mut checked: pipeline::Checked,
+    cx: crate::emit::prometheus::Context<'_>,
+    mut io: Io<'_>,
+) -> std::io::Result<i32> {
+    let complete = config.select.is_all();
+    let built = pipeline::build_outputs(&checked.services, cx, complete)
+        .map_err(pipeline::Error::from)
+        .and_then(|output| match &config.runbooks {
+            Some(dir) => pipeline::plan_runbooks(&checked.services, cx.templates, dir)
+                .map(|plans| (output, plans)),
+            None => Ok((output, Vec::new())),
+        });
+    let (output, plans) = match built {
+        Ok(v) => v,
+        Err(e) => {
+            io.report(&checked, config.format)?;
+            return io.usage_error(&e);
+        }
+    };
+    if let Some(dir) = &config.runbooks {
+        // Missing and stale runbooks are counted as stale files below, not warned about.
+        super::check::runbook_diagnostics(&mut checked, &plans, dir, false);
+    }
+    io.report(&checked, config.format)?;
+    let mut stale = match output.stale(&config.out, complete) {
+        Ok(s) => s
+            .into_iter()
+            .map(|s| (config.out.join(&s.path), s.on_disk, s.generated))
+            .collect::<Vec<_>>(),
+        Err(e) => return io.usage_error(&e),
+    };
+    if let Some(dir) = &config.runbooks {
+        stale.extend(stale_runbooks(dir, plans));
+    }
+    report_stale(&config.out, output.files().len(), &stale, io)
+}
+
+/// Runbooks that `compile` would create or refresh: (path, on disk, what it would write).
+fn stale_runbooks(
+    dir: &Path,
+    plans: Vec<pipeline::RunbookPlan>,
+) -> impl Iterator<Item = (std::path::PathBuf, Option<String>, Option<String>)> + '_ {
+    plans.into_iter().filter_map(move |plan| match plan.update {
+        crate::runbook::Update::Create(text) => Some((dir.join(&plan.path), None, Some(text))),
+        crate::runbook::Update::Refresh(text) => {
+            let path = dir.join(&plan.path);
+            let on_disk = std::fs::read_to_string(&path).ok();
+            Some((path, on_disk, Some(text)))
+        }
+        _ => None,
+    })
+}
+
+type StaleFile = (std::path::PathBuf, Option<String>, Option<String>);
+
+fn report_stale(
+    out: &Path,
+    generated: usize,
+    stale: &[StaleFile],
+    io: Io<'_>,
+) -> std::io::Result<i32> {
+    let dir = pipeline::display(out);
+    for (path, on_disk, generated) in stale {
+        let shown = pipeline::display(path);
+        let diff = crate::output::unified_diff(
+            on_disk.as_deref().unwrap_or(""),
+            generated.as_deref().unwrap_or(""),
+            &format!("a/{shown}"),
+            &format!("b/{shown}"),
+        );
+        io.stdout.write_all(diff.as_bytes())?;
+    }
+    if stale.is_empty() {
+        writeln!(io.stderr, "{dir} is up to date ({generated} files)")?;
+        return Ok(EXIT_OK);
+    }
+    let names: Vec<String> = stale.iter().map(|(p, _, _)| pipeline::display(p)).collect();
+    writeln!(
+        io.stderr,
+        "outputs are stale: {} file{} differ{} from the specs ({}); run `slocc compile` and commit the result",
+        stale.len(),
+        plural(stale.len()),
+        if stale.len() == 1 { "s" } else { "" },
+        names.join(", ")
+    )?;
+    Ok(EXIT_INVALID)
+}

@@ -1,0 +1,209 @@
+//! Command line: clap definitions converted to a plain [`Config`], one file per command, run
+//! against caller-supplied writers (the library never prints).
+
+mod args;
+mod check;
+mod compile;
+mod config;
+mod convert;
+mod diff;
+mod explain;
+
+use std::io::Write;
+
+use clap::Parser;
+
+pub use config::{
+    CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
+};
+
+use crate::diag::{self, Format};
+use crate::pipeline;
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the specs are invalid (errors were reported).
+pub const EXIT_INVALID: i32 = 1;
+/// Exit code: usage or I/O error (bad flags, unreadable paths, no specs, outputs not writable).
+pub const EXIT_USAGE: i32 = 2;
+
+/// Parses arguments and runs; returns the exit code. Help and usage errors go to the writers.
+pub fn main<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> std::io::Result<i32>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match args::Args::try_parse_from(args) {
+        Ok(args) => {
+            let (config, colors) = args.into_config();
+            run(&config, colors, stdout, stderr)
+        }
+        Err(error) => {
+            let text = error.render().to_string();
+            if error.use_stderr() {
+                stderr.write_all(text.as_bytes())?;
+                Ok(EXIT_USAGE)
+            } else {
+                stdout.write_all(text.as_bytes())?;
+                Ok(EXIT_OK)
+            }
+        }
+    }
+}
+
+/// Runs a parsed command.
+pub fn run(
+    config: &Config,
+    colors: Colors,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let io = Io {
+        stdout,
+        stderr,
+        colors,
+    };
+    match config {
+        Config::Check(c) => check::run(c, io),
+        Config::Compile(c) => compile::run(c, io),
+        Config::Explain(c) => explain::run(c, io),
+        Config::Convert { paths } => convert::run(paths, io),
+        Config::Diff(c) => diff::run(c, io),
+        Config::Init { dir } => init_templates(dir, io),
+        Config::Schema => {
+            io.stdout.write_all(crate::schema::render().as_bytes())?;
+            Ok(EXIT_OK)
+        }
+        Config::Completions(shell) => {
+            let mut command = args::command();
+            clap_complete::generate(*shell, &mut command, "slocc", io.stdout);
+            Ok(EXIT_OK)
+        }
+        Config::Man => {
+            clap_mangen::Man::new(args::command()).render(io.stdout)?;
+            Ok(EXIT_OK)
+        }
+        Config::Usage(message) => usage_error(io.stderr, message),
+    }
+}
+
+/// The writers a command prints to, and whether each gets colour.
+struct Io<'a> {
+    stdout: &'a mut dyn Write,
+    stderr: &'a mut dyn Write,
+    colors: Colors,
+}
+
+impl Io<'_> {
+    /// Diagnostics go to stderr for people, to stdout for machines (JSON and GitHub formats).
+    fn report(&mut self, checked: &pipeline::Checked, format: Format) -> std::io::Result<()> {
+        let color = format == Format::Human && self.colors.stderr;
+        let text = diag::render(&checked.diagnostics, &checked.sources, format, color);
+        match format {
+            Format::Human => self.stderr.write_all(text.as_bytes()),
+            Format::Json | Format::Github => self.stdout.write_all(text.as_bytes()),
+        }
+    }
+
+    fn usage_error(&mut self, error: &dyn std::fmt::Display) -> std::io::Result<i32> {
+        usage_error(self.stderr, error)
+    }
+}
+
+fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
+    match crate::templates::Templates::init(dir) {
+        Ok((written, kept)) => {
+            for path in &written {
+                writeln!(io.stderr, "wrote {path}")?;
+            }
+            for path in &kept {
+                writeln!(io.stderr, "kept {path} (already exists)")?;
+            }
+            writeln!(
+                io.stderr,
+                "edit them and pass `--templates {}` to `slocc compile` and `slocc check`",
+                pipeline::display(dir)
+            )?;
+            Ok(EXIT_OK)
+        }
+        Err(e) => usage_error(
+            io.stderr,
+            &format!(
+                "cannot write templates to `{}`: {e}",
+                pipeline::display(dir)
+            ),
+        ),
+    }
+}
+
+/// Reads and validates `paths`, then narrows to the selection; `Err` is the exit code of a
+/// usage error already reported.
+fn check_selected(
+    paths: &[std::path::PathBuf],
+    select: &crate::select::Selection,
+    io: &mut Io<'_>,
+) -> std::io::Result<Result<pipeline::Checked, i32>> {
+    let mut checked = match pipeline::check(paths) {
+        Ok(c) => c,
+        Err(e) => return io.usage_error(&e).map(Err),
+    };
+    if !checked.failed() && !select.is_all() {
+        match select.apply(&checked.services) {
+            Ok(services) => checked.services = services,
+            Err(e) => return io.usage_error(&e).map(Err),
+        }
+    }
+    Ok(Ok(checked))
+}
+
+fn slo_count(checked: &pipeline::Checked) -> usize {
+    checked.services.iter().map(|s| s.slos.len()).sum()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn usage_error(stderr: &mut dyn Write, error: &dyn std::fmt::Display) -> std::io::Result<i32> {
+    writeln!(stderr, "error: {error}")?;
+    Ok(EXIT_USAGE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_args(args: &[&str]) -> (i32, String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut all = vec!["slocc"];
+        all.extend(args);
+        let code = main(all, &mut out, &mut err).unwrap();
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        let (code, _, err) = run_args(&["frobnicate"]);
+        assert_eq!(code, EXIT_USAGE);
+        assert!(err.contains("frobnicate"));
+    }
+
+    #[test]
+    fn completions_and_the_manual_come_from_clap() {
+        let (code, out, _) = run_args(&["completions", "bash"]);
+        assert_eq!(code, EXIT_OK);
+        assert!(out.contains("_slocc()") && out.contains("--disable-alerts"));
+        let (code, out, _) = run_args(&["man"]);
+        assert_eq!(code, EXIT_OK);
+        assert!(out.starts_with(".ie") || out.contains(".TH slocc"), "{out}");
+        assert!(out.contains("compile"));
+    }
+}
