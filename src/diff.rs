@@ -483,6 +483,26 @@ pub const MARKDOWN_MAX_BYTES: usize = 65_000;
 /// Room kept for the closing lines when deciding what fits.
 const MARKDOWN_TRAILER: usize = 1_200;
 
+/// Up to this many changed SLOs, the comment gives each tier's numbers; beyond, it counts the
+/// tiers whose alerts change, so that one SLO stays one short line.
+const DETAILED_SLOS: usize = 10;
+
+/// The details of one SLO's line: all of them, or with tier changes counted.
+fn markdown_details(change: &SloChange, detailed: bool) -> Vec<String> {
+    let is_tier = |d: &&Detail| d.what.starts_with("tier") || d.what == "label";
+    let mut texts: Vec<String> = change
+        .details
+        .iter()
+        .filter(|d| detailed || !is_tier(d))
+        .map(|d| d.text.clone())
+        .collect();
+    let tiers = change.details.iter().filter(is_tier).count();
+    if !detailed && tiers > 0 {
+        texts.push(format!("{tiers} alert tier change{}", plural(tiers)));
+    }
+    texts
+}
+
 /// Renders as a pull-request comment of at most `max_bytes` (at least 2,000): the counts, one
 /// line per changed SLO, then the generated files' diffs while they fit, then the names of
 /// those that did not.
@@ -504,8 +524,9 @@ pub fn render_markdown(report: &Report, max_bytes: usize) -> String {
     if report.slos.is_empty() {
         out.push_str("No SLO or alert semantics changed; only the generated files differ.\n");
     }
+    let detailed = report.slos.len() <= DETAILED_SLOS;
     for (i, change) in report.slos.iter().enumerate() {
-        let texts: Vec<&str> = change.details.iter().map(|d| d.text.as_str()).collect();
+        let texts = markdown_details(change, detailed);
         let line = format!(
             "- **{}/{}** {}: {}\n",
             change.service,

@@ -67,20 +67,42 @@ impl Project {
     }
 }
 
-/// The promtool binary. A missing promtool fails the test loudly: the README's test command
-/// installs it (Debian package `prometheus`).
-pub(crate) fn promtool() -> PathBuf {
+/// A tool the tests run, found on PATH. A missing tool fails the test loudly: the README's test
+/// command installs each from the Debian `package` named here.
+fn tool(name: &str, package: &str) -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|p| p.join("promtool"))
+            .map(|p| p.join(name))
             .find(|p| p.is_file())
     });
     found.unwrap_or_else(|| {
         panic!(
-            "promtool is not installed: these tests prove the generated rules on Prometheus's own engine. \
-             Install Debian's `prometheus` package (`apt-get install prometheus`) or run `scripts/test`, which does."
+            "{name} is not installed: these tests prove the generated files on the engine that loads them. \
+             Install Debian's `{package}` package (`apt-get install {package}`) or run `scripts/test`, which does."
         )
     })
+}
+
+/// The promtool binary (Debian package `prometheus`).
+pub(crate) fn promtool() -> PathBuf {
+    tool("promtool", "prometheus")
+}
+
+/// Checks a vmalert rule file as vmalert loads it (`-dryRun`); panics with its output unless
+/// vmalert accepts it.
+#[track_caller]
+pub(crate) fn vmalert_ok(dir: &Path, file: &str) {
+    let output = Command::new(tool("vmalert", "victoria-metrics"))
+        .args(["-dryRun", &format!("-rule={file}"), "-loggerLevel=ERROR"])
+        .current_dir(dir)
+        .output()
+        .expect("run vmalert");
+    assert!(
+        output.status.success(),
+        "vmalert -dryRun -rule={file} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Runs `promtool <args>` in `dir`; panics with its output unless it succeeds.

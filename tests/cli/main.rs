@@ -2,9 +2,11 @@
 
 pub(crate) mod commands;
 mod dashboards;
+mod habits;
 mod harness;
 mod imports;
 mod review;
 mod runbooks;
 mod scenarios;
 mod targets;
+mod workflow;

@@ -1,7 +1,7 @@
-//! Output targets: each wrapper matches its engine's documented shape, and the rule groups
-//! inside still pass `promtool check rules`.
+//! Output targets: each wrapper matches its engine's documented shape, the rule groups inside
+//! still pass `promtool check rules`, and vmalert's files pass `vmalert -dryRun`.
 
-use crate::harness::{promtool_ok, Project};
+use crate::harness::{promtool_ok, vmalert_ok, Project};
 
 const SERVICES: [&str; 4] = [
     "checkout-api",
@@ -123,6 +123,8 @@ fn vmalert_groups_are_typed_prometheus() {
             &doc["groups"],
             &["type"],
         );
+        // And as vmalert itself loads it, unknown group fields and its own PromQL dialect included.
+        vmalert_ok(project.path(), &format!("out-vmalert/{service}.rules.yml"));
     }
 }
 
