@@ -8,8 +8,8 @@ use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
 use crate::yaml::Spanned;
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct Native {
+    #[serde(rename = "apiVersion")]
     api_version: &'static str,
     service: String,
     #[serde(skip_serializing_if = "Option::is_none")]

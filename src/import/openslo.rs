@@ -617,6 +617,16 @@ fn read_indicator(
     None
 }
 
+/// A list entry that must be a mapping but is not.
+fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::WrongType,
+        Some(location),
+        format!("{what} must be a mapping"),
+    )
+    .with_hint(format!("write {expected}"))
+}
+
 type Policy = (
     Option<Vec<WindowSpec>>,
     Option<Spanned<String>>,
@@ -633,11 +643,31 @@ fn read_alert_policies(
     diags: &mut Diagnostics,
 ) -> Option<Policy> {
     let (seq, loc) = f.sequence("alertPolicies", diags)?;
+    if seq.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidWindowPolicy,
+                Some(f.key_location("alertPolicies")),
+                format!("{context} lists no alert policies"),
+            )
+            .with_hint(
+                "remove `alertPolicies` to use slocc's default burn-rate policy, or list one",
+            ),
+        );
+        return None;
+    }
     let mut windows = Vec::new();
+    let mut unreadable = false;
     let (mut page_for, mut ticket_for) = (None, None);
     for node in seq.iter() {
         let nloc = location_of(node, loc);
         let Some(entry) = node.as_mapping() else {
+            diags.push(not_a_mapping(
+                nloc,
+                "an alert policy",
+                "`alertPolicyRef: NAME` or an inline `kind: AlertPolicy`",
+            ));
+            unreadable = true;
             continue;
         };
         let ef = Fields::new(entry, nloc, context);
@@ -645,13 +675,19 @@ fn read_alert_policies(
             ef.deny_unknown(&["alertPolicyRef"], diags);
             match index.get("AlertPolicy", &reference, context, diags) {
                 Some(o) => (o.spec, o.location),
-                None => continue,
+                None => {
+                    unreadable = true;
+                    continue;
+                }
             }
         } else {
             ef.deny_unknown(&["kind", "metadata", "spec"], diags);
             match ef.required_mapping("spec", diags) {
                 Some(v) => v,
-                None => continue,
+                None => {
+                    unreadable = true;
+                    continue;
+                }
             }
         };
         let pf = Fields::new(policy, ploc, "the alert policy");
@@ -667,35 +703,54 @@ fn read_alert_policies(
             diags,
         );
         let Some((conditions, cloc)) = pf.sequence("conditions", diags) else {
+            unreadable = true;
             continue;
         };
         for cnode in conditions.iter() {
             let cl = location_of(cnode, cloc);
             let Some(cmap) = cnode.as_mapping() else {
+                diags.push(not_a_mapping(
+                    cl,
+                    "an alert condition",
+                    "`conditionRef: NAME` or an inline `kind: AlertCondition`",
+                ));
+                unreadable = true;
                 continue;
             };
             let cf = Fields::new(cmap, cl, "the alert condition");
             let (condition, condloc) = if let Some(reference) = cf.string("conditionRef", diags) {
                 match index.get("AlertCondition", &reference, "the alert policy", diags) {
                     Some(o) => (o.spec, o.location),
-                    None => continue,
+                    None => {
+                        unreadable = true;
+                        continue;
+                    }
                 }
             } else {
                 match cf.required_mapping("spec", diags) {
                     Some(v) => v,
-                    None => continue,
+                    None => {
+                        unreadable = true;
+                        continue;
+                    }
                 }
             };
-            if let Some((entry, alert_after, page)) =
-                read_condition(condition, condloc, window, diags)
-            {
-                let slot = if page { &mut page_for } else { &mut ticket_for };
-                if slot.is_none() {
-                    *slot = alert_after;
+            match read_condition(condition, condloc, window, diags) {
+                Some((entry, alert_after, page)) => {
+                    let slot = if page { &mut page_for } else { &mut ticket_for };
+                    if slot.is_none() {
+                        *slot = alert_after;
+                    }
+                    windows.push(entry);
                 }
-                windows.push(entry);
+                None => unreadable = true,
             }
         }
+    }
+    if windows.is_empty() && unreadable {
+        // Each unreadable condition was reported at its own line; an empty policy would only
+        // add an error about a key the user never wrote.
+        return None;
     }
     Some((Some(windows), page_for, ticket_for))
 }
@@ -737,8 +792,37 @@ fn read_condition(
     }
     let threshold = cf.required_string("threshold", diags)?;
     let lookback = cf.required_string("lookbackWindow", diags)?;
-    let long = Duration::parse(&lookback.value).ok()?;
-    let factor = Decimal::from_str_exact(threshold.value.trim()).ok()?;
+    let long = match Duration::parse(&lookback.value) {
+        Ok(long) if !long.is_zero() => long,
+        Ok(_) | Err(_) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidDuration,
+                    Some(lookback.location),
+                    format!(
+                        "`lookbackWindow: {}` is not a duration slocc can alert over",
+                        lookback.value
+                    ),
+                )
+                .with_hint("write a positive Prometheus duration such as `1h` or `6h`"),
+            );
+            return None;
+        }
+    };
+    let factor = match Decimal::from_str_exact(threshold.value.trim()) {
+        Ok(factor) if factor > Decimal::ZERO => factor,
+        Ok(_) | Err(_) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidWindowPolicy,
+                    Some(threshold.location),
+                    format!("burn-rate `threshold: {}` is not a positive number", threshold.value),
+                )
+                .with_hint("the threshold is a burn-rate factor such as `14.4` (the budget spent 14.4 times too fast)"),
+            );
+            return None;
+        }
+    };
     // The workbook's short window is a twelfth of the long one, and at least a minute.
     let short = Duration::from_millis((long.as_millis() / 12).max(60_000));
     let budget_percent = factor * Decimal::from(long.as_millis()) * Decimal::ONE_HUNDRED

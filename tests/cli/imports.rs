@@ -166,6 +166,59 @@ fn converted_specs_compile_to_the_same_rules() {
     }
 }
 
+/// Every bundled and migration spec converts to native text that `check` accepts and that
+/// compiles to the same rules (the converted file is a migration's end state).
+#[test]
+fn every_bundled_and_migration_spec_converts_to_a_spec_slocc_accepts() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["specs", "examples/migration"] {
+        let project = Project::new();
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                project.file(
+                    &format!("in/{name}"),
+                    &std::fs::read_to_string(&path).unwrap(),
+                );
+            }
+        }
+        let run = project.slocc(&["convert", "in"]);
+        run.expect_code(0);
+        for (i, document) in run.stdout.split("---\n").enumerate() {
+            let file = format!("native/{i}.yaml");
+            project.file(&file, document);
+        }
+        let check = project.slocc(&["check", "native", "--no-runbooks"]);
+        check.expect_code(0);
+        assert_eq!(
+            check.stderr.matches("warning").count(),
+            0,
+            "{dir}: {}",
+            check.stderr
+        );
+        project
+            .slocc(&["compile", "in", "-o", "out-in", "--no-runbooks"])
+            .expect_code(0);
+        project
+            .slocc(&["compile", "native", "-o", "out-native", "--no-runbooks"])
+            .expect_code(0);
+        let rules = |out: &str| -> Vec<String> {
+            let mut bodies: Vec<String> = std::fs::read_dir(project.path().join(out))
+                .unwrap()
+                .filter_map(|e| {
+                    let path = e.unwrap().path();
+                    let text = std::fs::read_to_string(&path).ok()?;
+                    Some(text.lines().skip(1).collect::<Vec<_>>().join("\n"))
+                })
+                .collect();
+            bodies.sort();
+            bodies
+        };
+        assert_eq!(rules("out-in"), rules("out-native"), "{dir}");
+    }
+}
+
 #[test]
 fn convert_refuses_invalid_specs() {
     let project = Project::new();
@@ -334,6 +387,55 @@ pub(crate) fn openslo_project() -> Project {
             include_str!("fixtures/openslo/shared.yaml"),
         );
     project
+}
+
+/// Bad alert policies are errors at the line the user wrote, never a silently dropped alert
+/// nor an error about `alerting.windows`, a key that OpenSLO does not have.
+#[test]
+fn openslo_bad_alert_conditions_are_errors_at_their_line() {
+    let slo = include_str!("fixtures/openslo/slo.yaml");
+    for (from, to, want) in [
+        (
+            "lookbackWindow: 3d",
+            "lookbackWindow: 3days",
+            "slo.yaml:41:33: error[invalid-duration]: `lookbackWindow: 3days`",
+        ),
+        (
+            "threshold: 1\n",
+            "threshold: lots\n",
+            "slo.yaml:40:28: error[invalid-window-policy]: burn-rate `threshold: lots`",
+        ),
+        (
+            "  alertPolicies:\n    - alertPolicyRef: fast-burn\n",
+            "  alertPolicies:\n    - fast-burn\n",
+            "slo.yaml:26:7: error[wrong-type]: an alert policy must be a mapping",
+        ),
+    ] {
+        let project = openslo_project();
+        assert!(slo.contains(from), "{from}");
+        project.file("specs/slo.yaml", &slo.replacen(from, to, 1));
+        let run = project.slocc(&["compile"]);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains(want),
+            "want {want:?} in\n{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("windows"), "{}", run.stderr);
+    }
+    let project = openslo_project();
+    let start = slo.find("  alertPolicies:").unwrap();
+    project.file(
+        "specs/slo.yaml",
+        &format!("{}  alertPolicies: []\n", &slo[..start]),
+    );
+    let run = project.slocc(&["compile"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("slo.yaml:25:3: error[invalid-window-policy]: the OpenSLO SLO `availability` lists no alert policies"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
