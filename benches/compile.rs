@@ -44,7 +44,7 @@ fn compile(specs: &Path, out: &Path) -> [Duration; 2] {
     assert!(!checked.failed(), "synthetic corpus must be valid");
     let read_check = start.elapsed();
     let start = Instant::now();
-    let templates = slocc::templates::Templates::builtin().unwrap();
+    let templates = slocc::emit::templates::Templates::builtin().unwrap();
     let target = slocc::emit::targets::TargetOptions::new(slocc::emit::targets::Target::Prometheus);
     let cx = slocc::emit::prometheus::Context {
         templates: &templates,

@@ -1,23 +1,15 @@
 //! slocc compiles declarative SLO specs into Prometheus recording and multi-window multi-burn-rate alerting rules.
+//!
+//! The pipeline is the layout (`docs/architecture.md`): [`spec`] reads documents with their
+//! positions, [`model`] validates them into services, [`emit`] turns services into artifacts,
+//! [`output`] writes artifacts to one sink; [`pipeline`] runs the stages, [`report`] compares
+//! and explains, [`cli`] is the command line, and [`diag`] carries diagnostics through all.
 
 pub mod cli;
-pub mod convert;
 pub mod diag;
-pub mod diff;
-pub mod duration;
 pub mod emit;
-pub mod explain;
-pub mod import;
 pub mod model;
-pub mod number;
 pub mod output;
 pub mod pipeline;
-pub mod promql;
-pub mod runbook;
-pub mod schema;
-pub mod select;
+pub mod report;
 pub mod spec;
-pub mod templates;
-pub mod validate;
-pub mod yaml;
-pub mod yaml_out;

@@ -27,7 +27,7 @@ pub enum Error {
     Git(String),
     /// A template failed to parse or render.
     #[error(transparent)]
-    Template(#[from] crate::templates::Error),
+    Template(#[from] crate::emit::templates::Error),
     /// Writing outputs failed; earlier outputs are intact.
     #[error(transparent)]
     Output(#[from] crate::output::Error),
@@ -195,7 +195,7 @@ struct FileResult {
     diagnostics: Diagnostics,
     services: Vec<Service>,
     declared: Vec<(String, Location)>,
-    openslo: Vec<crate::yaml::Document>,
+    openslo: Vec<crate::spec::yaml::Document>,
 }
 
 fn check_file(id: usize, name: &str, text: &str) -> FileResult {
@@ -206,16 +206,16 @@ fn check_file(id: usize, name: &str, text: &str) -> FileResult {
         openslo: Vec::new(),
     };
     let diags = &mut result.diagnostics;
-    for document in crate::yaml::load_documents(id, text, diags) {
-        if crate::import::openslo::is_openslo(&document) {
+    for document in crate::spec::yaml::load_documents(id, text, diags) {
+        if crate::spec::import::openslo::is_openslo(&document) {
             result.openslo.push(document);
             continue;
         }
-        if let Some(spec) = crate::import::read_document(&document, diags) {
+        if let Some(spec) = crate::spec::import::read_document(&document, diags) {
             if let Some(n) = &spec.service {
                 result.declared.push((n.value.clone(), n.location));
             }
-            if let Some(service) = crate::validate::validate_service(&spec, name, diags) {
+            if let Some(service) = crate::model::validate::validate_service(&spec, name, diags) {
                 result.services.push(service);
             }
         }
@@ -256,7 +256,7 @@ pub fn check_sources(sources: Sources) -> Checked {
         openslo.extend(result.openslo);
     }
     let mut diags = Diagnostics::default();
-    for spec in crate::import::openslo::resolve(&openslo, &mut diags) {
+    for spec in crate::spec::import::openslo::resolve(&openslo, &mut diags) {
         let source = checked
             .sources
             .get(spec.location.source)
@@ -264,7 +264,8 @@ pub fn check_sources(sources: Sources) -> Checked {
         if let Some(n) = &spec.service {
             declared.push((n.value.clone(), n.location));
         }
-        if let Some(service) = crate::validate::validate_service(&spec, &source, &mut diags) {
+        if let Some(service) = crate::model::validate::validate_service(&spec, &source, &mut diags)
+        {
             checked.services.push(service);
         }
     }
@@ -316,7 +317,7 @@ fn service_files(
     service: &Service,
     dashboard: &emit::grafana::Dashboard,
     cx: emit::prometheus::Context<'_>,
-) -> Result<[(String, String); 2], crate::templates::Error> {
+) -> Result<[(String, String); 2], crate::emit::templates::Error> {
     Ok([
         (
             format!("{}.rules.yml", service.name),
@@ -340,7 +341,7 @@ pub fn build_outputs(
     services: &[Service],
     cx: emit::prometheus::Context<'_>,
     complete: bool,
-) -> Result<Output, crate::templates::Error> {
+) -> Result<Output, crate::emit::templates::Error> {
     let rendered = parallel_map(services, |_, service| {
         service_files(service, &emit::grafana::service_dashboard(service), cx)
     });
@@ -365,18 +366,18 @@ pub struct RunbookPlan {
     /// Path relative to the runbooks directory.
     pub path: String,
     /// Create, refresh, nothing, or leave alone because of broken markers.
-    pub update: crate::runbook::Update,
+    pub update: crate::emit::runbook::Update,
 }
 
 /// Works out one runbook's update by reading what is on disk; writes nothing.
 fn plan_runbook(
     service: &Service,
     slo: &crate::model::Slo,
-    links: &crate::runbook::DashboardLinks,
-    templates: &crate::templates::Templates,
+    links: &crate::emit::runbook::DashboardLinks,
+    templates: &crate::emit::templates::Templates,
     dir: &Path,
 ) -> Result<RunbookPlan, Error> {
-    let path = crate::runbook::relative_path(service, slo);
+    let path = crate::emit::runbook::relative_path(service, slo);
     let existing = match std::fs::read_to_string(dir.join(&path)) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -387,10 +388,10 @@ fn plan_runbook(
             })
         }
     };
-    let runbook = crate::runbook::Runbook::new(service, slo, links);
+    let runbook = crate::emit::runbook::Runbook::new(service, slo, links);
     let region = runbook.region(templates)?;
     let mut scaffold_error = None;
-    let update = crate::runbook::update(existing.as_deref(), &region, |marked| {
+    let update = crate::emit::runbook::update(existing.as_deref(), &region, |marked| {
         runbook.scaffold(templates, marked).unwrap_or_else(|e| {
             scaffold_error = Some(e);
             String::new()
@@ -414,13 +415,13 @@ fn runbooks_dir_usable(dir: &Path) -> Result<(), Error> {
 /// Works out every runbook's update by reading what is on disk; writes nothing.
 pub fn plan_runbooks(
     services: &[Service],
-    templates: &crate::templates::Templates,
+    templates: &crate::emit::templates::Templates,
     dir: &Path,
 ) -> Result<Vec<RunbookPlan>, Error> {
     runbooks_dir_usable(dir)?;
     let per_service = parallel_map(services, |_, service| {
         let dashboard = emit::grafana::service_dashboard(service);
-        let links = crate::runbook::DashboardLinks::new(service, &dashboard);
+        let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
         service
             .slos
             .iter()
@@ -474,13 +475,13 @@ pub fn compile(
         let (Some(dir), Some(files)) = (runbooks, &runbook_files) else {
             return Ok(Vec::new());
         };
-        let links = crate::runbook::DashboardLinks::new(service, &dashboard);
+        let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
         drop(dashboard);
         let mut plans = Vec::new();
         for slo in &service.slos {
             let mut plan = plan_runbook(service, slo, &links, cx.templates, dir)?;
-            if let crate::runbook::Update::Create(text) | crate::runbook::Update::Refresh(text) =
-                &mut plan.update
+            if let crate::emit::runbook::Update::Create(text)
+            | crate::emit::runbook::Update::Refresh(text) = &mut plan.update
             {
                 files.put(&plan.path, text)?;
                 // On disk now; only the kind of update is reported.
@@ -494,10 +495,10 @@ pub fn compile(
     for plans in per_service {
         for plan in plans? {
             match plan.update {
-                crate::runbook::Update::Create(_) => compiled.runbooks_created += 1,
-                crate::runbook::Update::Refresh(_) => compiled.runbooks_refreshed += 1,
-                crate::runbook::Update::UpToDate => {}
-                crate::runbook::Update::Markers(_) => compiled.runbooks_broken.push(plan),
+                crate::emit::runbook::Update::Create(_) => compiled.runbooks_created += 1,
+                crate::emit::runbook::Update::Refresh(_) => compiled.runbooks_refreshed += 1,
+                crate::emit::runbook::Update::UpToDate => {}
+                crate::emit::runbook::Update::Markers(_) => compiled.runbooks_broken.push(plan),
             }
         }
     }

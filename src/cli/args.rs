@@ -11,8 +11,8 @@ use super::config::{
 use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
 use crate::emit::targets::{Target, TargetOptions};
+use crate::model::select::Selection;
 use crate::pipeline::DEFAULT_SPECS;
-use crate::select::Selection;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,7 +108,7 @@ enum Command {
         format: DiffFormat,
         /// Markdown: the most bytes to print (GitHub comments stop at 65,536 characters); file
         /// diffs that do not fit are listed by name.
-        #[arg(long, value_name = "BYTES", default_value_t = crate::diff::MARKDOWN_MAX_BYTES)]
+        #[arg(long, value_name = "BYTES", default_value_t = crate::report::diff::MARKDOWN_MAX_BYTES)]
         max_bytes: usize,
         #[command(flatten)]
         select: SelectArgs,
@@ -228,7 +228,7 @@ fn parse_label(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
-    if !crate::promql::is_valid_label_name(name) {
+    if !crate::model::promql::is_valid_label_name(name) {
         return Err(format!("`{name}` is not a valid label name"));
     }
     Ok((name.to_string(), value.to_string()))
@@ -236,7 +236,7 @@ fn parse_label(text: &str) -> Result<(String, String), String> {
 
 fn parse_series_label(text: &str) -> Result<(String, String), String> {
     let (name, value) = parse_label(text)?;
-    crate::select::check_label_name(&name)?;
+    crate::model::select::check_label_name(&name)?;
     Ok((name, value))
 }
 

@@ -13,7 +13,7 @@ pub(super) fn run(config: &CheckConfig, mut io: Io<'_>) -> std::io::Result<i32> 
     };
     if let (false, Some(runbooks)) = (checked.failed(), &config.runbooks) {
         let templates =
-            match crate::templates::Templates::with_overrides(config.templates.as_deref()) {
+            match crate::emit::templates::Templates::with_overrides(config.templates.as_deref()) {
                 Ok(t) => t,
                 Err(e) => return io.usage_error(&e),
             };
@@ -70,7 +70,7 @@ pub(super) fn runbook_diagnostics(
     report_missing_and_stale: bool,
 ) {
     use crate::diag::{Code, Diagnostic, Location};
-    use crate::runbook::Update;
+    use crate::emit::runbook::Update;
     for plan in plans {
         let path = dir.join(&plan.path);
         let shown = pipeline::display(&path);
@@ -92,8 +92,8 @@ pub(super) fn runbook_diagnostics(
             )
             .with_hint(format!(
                 "put back one `{}` line and one `{}` line around the generated part, or move the file away to scaffold a new one; nothing in it was changed",
-                crate::runbook::BEGIN,
-                crate::runbook::END
+                crate::emit::runbook::BEGIN,
+                crate::emit::runbook::END
             )),
             _ if !report_missing_and_stale => continue,
             Update::Create(_) => Diagnostic::warning(
@@ -106,7 +106,7 @@ pub(super) fn runbook_diagnostics(
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
                 let line = text
                     .lines()
-                    .position(|l| l.contains(crate::runbook::BEGIN))
+                    .position(|l| l.contains(crate::emit::runbook::BEGIN))
                     .map_or(1, |i| i + 1);
                 Diagnostic::warning(
                     Code::RunbookStale,

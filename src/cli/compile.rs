@@ -20,13 +20,14 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32
         )?;
         return Ok(EXIT_INVALID);
     }
-    if let Err(e) = crate::select::add_labels(&mut checked.services, &config.labels) {
+    if let Err(e) = crate::model::select::add_labels(&mut checked.services, &config.labels) {
         return io.usage_error(&e);
     }
-    let templates = match crate::templates::Templates::with_overrides(config.templates.as_deref()) {
-        Ok(t) => t,
-        Err(e) => return io.usage_error(&e),
-    };
+    let templates =
+        match crate::emit::templates::Templates::with_overrides(config.templates.as_deref()) {
+            Ok(t) => t,
+            Err(e) => return io.usage_error(&e),
+        };
     let runbooks_shown = pipeline::display(
         config
             .runbooks
@@ -138,8 +139,10 @@ fn stale_runbooks(
     plans: Vec<pipeline::RunbookPlan>,
 ) -> impl Iterator<Item = (std::path::PathBuf, Option<String>, Option<String>)> + '_ {
     plans.into_iter().filter_map(move |plan| match plan.update {
-        crate::runbook::Update::Create(text) => Some((dir.join(&plan.path), None, Some(text))),
-        crate::runbook::Update::Refresh(text) => {
+        crate::emit::runbook::Update::Create(text) => {
+            Some((dir.join(&plan.path), None, Some(text)))
+        }
+        crate::emit::runbook::Update::Refresh(text) => {
             let path = dir.join(&plan.path);
             let on_disk = std::fs::read_to_string(&path).ok();
             Some((path, on_disk, Some(text)))

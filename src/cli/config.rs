@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
 use crate::emit::targets::TargetOptions;
-use crate::select::Selection;
+use crate::model::select::Selection;
 
 /// A command and its settings.
 #[derive(Debug, Clone, PartialEq)]

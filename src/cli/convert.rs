@@ -18,15 +18,15 @@ pub(super) fn run(paths: &[PathBuf], mut io: Io<'_>) -> std::io::Result<i32> {
     let mut diags = crate::diag::Diagnostics::default();
     let mut openslo = Vec::new();
     for (id, file) in checked.sources.files().iter().enumerate() {
-        for doc in crate::yaml::load_documents(id, &file.text, &mut diags) {
-            if crate::import::openslo::is_openslo(&doc) {
+        for doc in crate::spec::yaml::load_documents(id, &file.text, &mut diags) {
+            if crate::spec::import::openslo::is_openslo(&doc) {
                 openslo.push(doc);
-            } else if let Some(spec) = crate::import::read_document(&doc, &mut diags) {
+            } else if let Some(spec) = crate::spec::import::read_document(&doc, &mut diags) {
                 documents.push((file.name.clone(), spec));
             }
         }
     }
-    for spec in crate::import::openslo::resolve(&openslo, &mut diags) {
+    for spec in crate::spec::import::openslo::resolve(&openslo, &mut diags) {
         let name = checked
             .sources
             .get(spec.location.source)
@@ -38,7 +38,7 @@ pub(super) fn run(paths: &[PathBuf], mut io: Io<'_>) -> std::io::Result<i32> {
         .map(|(name, spec)| {
             format!(
                 "# slocc/v1, converted from {name}\n{}",
-                crate::convert::to_native(spec)
+                crate::spec::convert::to_native(spec)
             )
         })
         .collect();

@@ -22,7 +22,7 @@ pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> std::io::Result<i32> {
             pipeline::check(std::slice::from_ref(b)),
         ),
         DiffSides::Base(rev, paths) => (
-            crate::diff::sources_at_revision(rev, paths).map(pipeline::check_sources),
+            crate::report::diff::sources_at_revision(rev, paths).map(pipeline::check_sources),
             pipeline::check(paths),
         ),
     };
@@ -112,7 +112,7 @@ fn compare(
     new: &[Service],
     io: Io<'_>,
 ) -> std::io::Result<i32> {
-    let templates = match crate::templates::Templates::builtin() {
+    let templates = match crate::emit::templates::Templates::builtin() {
         Ok(t) => t,
         Err(e) => return super::usage_error(io.stderr, &e),
     };
@@ -130,11 +130,11 @@ fn compare(
         Ok(v) => v,
         Err(e) => return super::usage_error(io.stderr, &e),
     };
-    let report = crate::diff::compare(old, new, &old_files, &new_files);
+    let report = crate::report::diff::compare(old, new, &old_files, &new_files);
     let text = match config.format.as_str() {
-        "markdown" => crate::diff::render_markdown(&report, config.max_bytes),
+        "markdown" => crate::report::diff::render_markdown(&report, config.max_bytes),
         "json" => serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n",
-        _ => crate::diff::render_human(&report, io.colors.stdout),
+        _ => crate::report::diff::render_human(&report, io.colors.stdout),
     };
     io.stdout.write_all(text.as_bytes())?;
     Ok(if report.has_changes() {

@@ -4,7 +4,9 @@ use super::{ExplainConfig, Io, EXIT_INVALID, EXIT_OK};
 use crate::diag::Format;
 
 /// The simulated incident, or a usage error's text.
-fn incident(config: &ExplainConfig) -> Result<Option<crate::explain::IncidentSpec>, String> {
+fn incident(
+    config: &ExplainConfig,
+) -> Result<Option<crate::report::explain::IncidentSpec>, String> {
     let Some(r) = config.error_ratio else {
         return Ok(None);
     };
@@ -16,14 +18,14 @@ fn incident(config: &ExplainConfig) -> Result<Option<crate::explain::IncidentSpe
     let duration = match config
         .duration
         .as_deref()
-        .map(crate::duration::Duration::parse)
+        .map(crate::model::duration::Duration::parse)
     {
         None => None,
         Some(Ok(d)) if !d.is_zero() => Some(d),
         Some(Ok(_)) => return Err("--duration must be longer than 0s".into()),
         Some(Err(e)) => return Err(format!("--duration: {e}")),
     };
-    Ok(Some(crate::explain::IncidentSpec {
+    Ok(Some(crate::report::explain::IncidentSpec {
         error_ratio: r,
         duration,
     }))
@@ -49,12 +51,12 @@ pub(super) fn run(config: &ExplainConfig, mut io: Io<'_>) -> std::io::Result<i32
         .services
         .iter()
         .flat_map(|service| service.slos.iter().map(move |s| (service, s)))
-        .map(|(service, s)| crate::explain::explain(service, s, config.traffic, incident))
+        .map(|(service, s)| crate::report::explain::explain(service, s, config.traffic, incident))
         .collect();
     let text = if config.json {
         serde_json::to_string_pretty(&reports).map_err(std::io::Error::other)? + "\n"
     } else {
-        crate::explain::render_human(&reports)
+        crate::report::explain::render_human(&reports)
     };
     io.stdout.write_all(text.as_bytes())?;
     Ok(EXIT_OK)

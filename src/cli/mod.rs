@@ -71,7 +71,8 @@ pub fn run(
         Config::Diff(c) => diff::run(c, io),
         Config::Init { dir } => init_templates(dir, io),
         Config::Schema => {
-            io.stdout.write_all(crate::schema::render().as_bytes())?;
+            io.stdout
+                .write_all(crate::spec::schema::render().as_bytes())?;
             Ok(EXIT_OK)
         }
         Config::Completions(shell) => {
@@ -111,7 +112,7 @@ impl Io<'_> {
 }
 
 fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
-    match crate::templates::Templates::init(dir) {
+    match crate::emit::templates::Templates::init(dir) {
         Ok((written, kept)) => {
             for path in &written {
                 writeln!(io.stderr, "wrote {path}")?;
@@ -140,7 +141,7 @@ fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
 /// usage error already reported.
 fn check_selected(
     paths: &[std::path::PathBuf],
-    select: &crate::select::Selection,
+    select: &crate::model::select::Selection,
     io: &mut Io<'_>,
 ) -> std::io::Result<Result<pipeline::Checked, i32>> {
     let mut checked = match pipeline::check(paths) {

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::emit::prometheus::series;
+use crate::model::number::to_f64;
+use crate::model::promql::{escape_string, matchers};
 use crate::model::{EventQuery, Service, Sli, Slo};
-use crate::number::to_f64;
-use crate::promql::{escape_string, matchers};
 
 /// Dashboard schema version written (Grafana 12).
 pub const SCHEMA_VERSION: u32 = 41;
@@ -499,7 +499,10 @@ pub fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
         return None;
     };
     let inner = |template: &str| -> Option<String> {
-        let query = crate::promql::with_window(template, crate::duration::Duration::from_secs(300));
+        let query = crate::model::promql::with_window(
+            template,
+            crate::model::duration::Duration::from_secs(300),
+        );
         let expr = promql_parser::parser::parse(&query).ok()?;
         Some(match expr {
             promql_parser::parser::Expr::Aggregate(agg) => agg.expr.to_string(),
@@ -524,7 +527,7 @@ fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
     layout.row(format!(
         "{}: {}% over {}",
         slo.name,
-        crate::number::format_decimal(slo.objective_percent),
+        crate::model::number::format_decimal(slo.objective_percent),
         slo.window
     ));
 
@@ -533,7 +536,7 @@ fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
         .iter()
         .map(|t| t.long)
         .min()
-        .unwrap_or(crate::duration::Duration::from_secs(3_600));
+        .unwrap_or(crate::model::duration::Duration::from_secs(3_600));
     let alert_sel = format!(
         "{{{}, alertstate=\"firing\"}}",
         matchers(&[

@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::duration::Duration;
+use crate::model::duration::Duration;
+use crate::model::number::format_decimal;
+use crate::model::promql::{escape_string, matchers, with_window};
 use crate::model::{EventQuery, Grouping, Service, Sli, Slo, Tier};
-use crate::number::format_decimal;
-use crate::promql::{escape_string, matchers, with_window};
 
 /// Windows from this length up are computed from the recorded 5m rates.
 pub const RECORDED_FROM: Duration = Duration::from_secs(86_400);
@@ -54,7 +54,7 @@ pub mod series {
     pub const WINDOW_SECONDS: &str = "slo:window:seconds";
 
     /// Error ratio over `window`.
-    pub fn error_ratio(window: crate::duration::Duration) -> String {
+    pub fn error_ratio(window: crate::model::duration::Duration) -> String {
         format!("slo:sli_error:ratio_rate{window}")
     }
 }
@@ -151,7 +151,7 @@ impl<'a> SloIds<'a> {
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// Templates for the alert summary and description.
-    pub templates: &'a crate::templates::Templates,
+    pub templates: &'a crate::emit::templates::Templates,
     /// The runbooks directory as shown in relative `runbook_url`s.
     pub runbooks_dir: &'a str,
     /// The engine the files are for.
@@ -179,7 +179,10 @@ impl Default for RuleParts {
 }
 
 /// Builds the rule file of a service.
-pub fn rule_file(service: &Service, cx: Context<'_>) -> Result<RuleFile, crate::templates::Error> {
+pub fn rule_file(
+    service: &Service,
+    cx: Context<'_>,
+) -> Result<RuleFile, crate::emit::templates::Error> {
     let mut groups = Vec::new();
     let (recordings, alerts) = (cx.parts.recordings, cx.parts.alerts);
     for slo in &service.slos {
@@ -213,7 +216,7 @@ pub fn rule_file(service: &Service, cx: Context<'_>) -> Result<RuleFile, crate::
 }
 
 /// Renders the rule file as YAML with its do-not-edit header.
-pub fn render(service: &Service, cx: Context<'_>) -> Result<String, crate::templates::Error> {
+pub fn render(service: &Service, cx: Context<'_>) -> Result<String, crate::emit::templates::Error> {
     let body = crate::emit::targets::wrap(rule_file(service, cx)?, service, cx.target);
     Ok(format!("{}{body}", header(service)))
 }
@@ -278,7 +281,7 @@ fn le_matcher(threshold: Duration) -> String {
         let secs = millis / 1_000;
         format!("le=~\"{secs}(\\\\.0)?\"")
     } else {
-        let secs = crate::number::format_f64(threshold.as_secs_f64(), 3);
+        let secs = crate::model::number::format_f64(threshold.as_secs_f64(), 3);
         format!("le=\"{}\"", escape_string(&secs))
     }
 }
@@ -388,12 +391,15 @@ pub fn template_literal(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
-fn alert_rules(ids: &SloIds<'_>, cx: Context<'_>) -> Result<Vec<Rule>, crate::templates::Error> {
+fn alert_rules(
+    ids: &SloIds<'_>,
+    cx: Context<'_>,
+) -> Result<Vec<Rule>, crate::emit::templates::Error> {
     let slo = ids.slo;
     let selector = &ids.selector;
     let budget = format_decimal(slo.budget());
     let runbook_url = runbook_url(ids.service, slo, cx.runbooks_dir);
-    let mut data = crate::templates::Data::new(&AnnotationContext::new(ids));
+    let mut data = crate::emit::templates::Data::new(&AnnotationContext::new(ids));
     slo.tiers
         .iter()
         .map(|tier| {
@@ -435,7 +441,7 @@ fn alert_rules(ids: &SloIds<'_>, cx: Context<'_>) -> Result<Vec<Rule>, crate::te
 
 /// Where the runbook of an SLO lives: under the spec's base URL, or relative to the repository.
 pub fn runbook_url(service: &Service, slo: &Slo, runbooks_dir: &str) -> String {
-    let path = crate::runbook::relative_path(service, slo);
+    let path = crate::emit::runbook::relative_path(service, slo);
     match &service.runbook_base_url {
         Some(base) => format!("{base}/{path}"),
         None => format!("{runbooks_dir}/{path}"),
@@ -491,11 +497,11 @@ impl TierContext {
             threshold: format_decimal(tier.threshold),
             long_window: tier.long.to_string(),
             short_window: tier.short.to_string(),
-            budget_spent_percent: crate::number::format_f64(
+            budget_spent_percent: crate::model::number::format_f64(
                 tier.budget_spent_at_fire(slo.window) * 100.0,
                 2,
             ),
-            exhaustion: crate::duration::humanize_secs(tier.exhaustion_secs(slo.window)),
+            exhaustion: crate::model::duration::humanize_secs(tier.exhaustion_secs(slo.window)),
         }
     }
 }

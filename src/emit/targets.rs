@@ -150,7 +150,8 @@ pub fn wrap(file: RuleFile, service: &Service, options: &TargetOptions) -> Strin
 }
 
 fn to_yaml<T: Serialize>(value: &T) -> String {
-    crate::yaml_out::to_string(value).expect("rule files are plain data, which always serialize")
+    crate::output::yaml::to_string(value)
+        .expect("rule files are plain data, which always serialize")
 }
 
 #[cfg(test)]

@@ -98,8 +98,8 @@ fn deleted_markers_leave_the_runbook_untouched_with_a_warning() {
     project.slocc(&["compile"]).expect_code(0);
     let mangled = project
         .read(RUNBOOK)
-        .replace(slocc::runbook::BEGIN, "")
-        .replace(slocc::runbook::END, "");
+        .replace(slocc::emit::runbook::BEGIN, "")
+        .replace(slocc::emit::runbook::END, "");
     project.file(RUNBOOK, &mangled);
     project.file("specs/api.yaml", &SPEC.replace("99.9", "99.5"));
     let run = project.slocc(&["compile"]);

@@ -4,9 +4,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::duration::{humanize_secs, Duration};
+use crate::model::duration::{humanize_secs, Duration};
+use crate::model::number::{
+    format_decimal, format_f64, format_human_f64, format_human_text, to_f64,
+};
 use crate::model::{Service, Slo, Tier};
-use crate::number::{format_decimal, format_f64, format_human_f64, format_human_text, to_f64};
 
 /// A steady incident to simulate: `error_ratio` from time 0 for `duration` (or forever).
 #[derive(Debug, Clone, Copy, PartialEq)]

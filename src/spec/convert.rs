@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
-use crate::yaml::Spanned;
 
 #[derive(Serialize)]
 struct Native {
@@ -149,7 +149,9 @@ fn alerting(spec: &AlertingSpec) -> Alerting {
 fn entries(pairs: &[(&'static str, &Option<Spanned<String>>)]) -> BTreeMap<&'static str, String> {
     pairs
         .iter()
-        .filter_map(|(k, v)| text(v).map(|v| (*k, crate::promql::normalize_placeholders(&v))))
+        .filter_map(|(k, v)| {
+            text(v).map(|v| (*k, crate::model::promql::normalize_placeholders(&v)))
+        })
         .collect()
 }
 
@@ -213,5 +215,5 @@ pub fn to_native(spec: &ServiceSpec) -> String {
         labels: map(&spec.labels),
         slos: spec.slos.iter().map(slo).collect(),
     };
-    crate::yaml_out::to_string(&native).expect("specs are plain data, which always serialize")
+    crate::output::yaml::to_string(&native).expect("specs are plain data, which always serialize")
 }

@@ -2,7 +2,7 @@
 
 use promql_parser::parser::{self, value::ValueType, Expr, LabelModifier};
 
-use crate::duration::Duration;
+use crate::model::duration::Duration;
 use crate::model::{Grouping, WINDOW_PLACEHOLDER};
 
 /// One window placeholder as people write it: `{{window}}`, Sloth's `{{.window}}`, and either

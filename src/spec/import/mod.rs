@@ -6,8 +6,8 @@ pub mod pyrra;
 pub mod sloth;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::spec::yaml::{Document, Fields};
 use crate::spec::ServiceSpec;
-use crate::yaml::{Document, Fields};
 
 /// The formats slocc reads, for messages.
 pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`), OpenSLO `apiVersion: openslo/v1` and `openslo/v1alpha`";

@@ -16,19 +16,19 @@ pub const RUNBOOK_SCAFFOLD: &str = "runbook/scaffold.md.hbs";
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "prometheus/alert-summary.hbs",
-        include_str!("../../targets/prometheus/alert-summary.hbs"),
+        include_str!("../../../targets/prometheus/alert-summary.hbs"),
     ),
     (
         "prometheus/alert-description.hbs",
-        include_str!("../../targets/prometheus/alert-description.hbs"),
+        include_str!("../../../targets/prometheus/alert-description.hbs"),
     ),
     (
         RUNBOOK_GENERATED,
-        include_str!("../../targets/runbook/generated.md.hbs"),
+        include_str!("../../../targets/runbook/generated.md.hbs"),
     ),
     (
         RUNBOOK_SCAFFOLD,
-        include_str!("../../targets/runbook/scaffold.md.hbs"),
+        include_str!("../../../targets/runbook/scaffold.md.hbs"),
     ),
 ];
 

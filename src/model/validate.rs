@@ -6,17 +6,17 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
-use crate::duration::{humanize_secs, Duration};
-use crate::model::{
-    burn_factor, EventQuery, Grouping, Service, Severity, Sli, Slo, Tier, DEFAULT_POLICY,
-};
-use crate::number::format_decimal;
-use crate::promql::{
+use crate::model::duration::{humanize_secs, Duration};
+use crate::model::number::format_decimal;
+use crate::model::promql::{
     grouping_of, has_window_placeholder, is_valid_label_name, is_valid_metric_name,
     parse_instant_vector, with_window,
 };
+use crate::model::{
+    burn_factor, EventQuery, Grouping, Service, Severity, Sli, Slo, Tier, DEFAULT_POLICY,
+};
+use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec};
-use crate::yaml::Spanned;
 
 /// Labels slocc puts on series and alerts itself; specs may not set them.
 pub const RESERVED_LABELS: &[&str] = &[
@@ -332,7 +332,7 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
 }
 
 fn check_budget(spec: &SloSpec, budget: Decimal, window: Duration, diags: &mut Diagnostics) {
-    let outage_secs = crate::number::to_f64(budget) * window.as_secs_f64();
+    let outage_secs = crate::model::number::to_f64(budget) * window.as_secs_f64();
     if outage_secs < 60.0 {
         let location = spec
             .objective
@@ -807,7 +807,7 @@ fn custom_policy(
 mod tests {
     use super::*;
     use crate::diag::Severity as DiagSeverity;
-    use crate::yaml::load_documents;
+    use crate::spec::yaml::load_documents;
 
     fn run(text: &str) -> (Option<Service>, Diagnostics) {
         let mut diags = Diagnostics::default();

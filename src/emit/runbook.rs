@@ -3,13 +3,13 @@
 
 use serde::Serialize;
 
-use crate::duration::humanize_secs;
 use crate::emit::grafana;
 use crate::emit::prometheus::series;
+use crate::emit::templates::{Error, Templates};
+use crate::model::duration::humanize_secs;
+use crate::model::number::{format_decimal, format_human, format_human_f64};
+use crate::model::promql::matchers;
 use crate::model::{Service, Slo};
-use crate::number::{format_decimal, format_human, format_human_f64};
-use crate::promql::matchers;
-use crate::templates::{Error, Templates};
 
 /// Opens the generated region.
 pub const BEGIN: &str =
@@ -278,17 +278,19 @@ impl DashboardLinks {
 }
 
 /// One SLO's runbook content, converted once for both templates.
-pub struct Runbook(crate::templates::Data);
+pub struct Runbook(crate::emit::templates::Data);
 
 impl Runbook {
     /// Prepares the runbook of `slo`.
     pub fn new(service: &Service, slo: &Slo, links: &DashboardLinks) -> Self {
-        Self(crate::templates::Data::new(&context(service, slo, links)))
+        Self(crate::emit::templates::Data::new(&context(
+            service, slo, links,
+        )))
     }
 
     /// The generated region (without markers).
     pub fn region(&self, templates: &Templates) -> Result<String, Error> {
-        let mut text = templates.render(crate::templates::RUNBOOK_GENERATED, &self.0)?;
+        let mut text = templates.render(crate::emit::templates::RUNBOOK_GENERATED, &self.0)?;
         if !text.ends_with('\n') {
             text.push('\n');
         }
@@ -304,7 +306,7 @@ impl Runbook {
         self.0.set(&Scaffold {
             generated: marked_region,
         });
-        let mut text = templates.render(crate::templates::RUNBOOK_SCAFFOLD, &self.0)?;
+        let mut text = templates.render(crate::emit::templates::RUNBOOK_SCAFFOLD, &self.0)?;
         if !text.ends_with('\n') {
             text.push('\n');
         }

@@ -3,8 +3,8 @@
 //! way Pyrra does (`sum by (grouping) (rate(selector[window]))`).
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::spec::yaml::{Document, Fields, Mapping, Spanned};
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
-use crate::yaml::{Document, Fields, Mapping, Spanned};
 
 /// Pyrra's default alert name.
 const DEFAULT_ALERT_NAME: &str = "ErrorBudgetBurn";
@@ -63,7 +63,7 @@ fn grouping(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
             None => {
                 diags.push(Diagnostic::error(
                     Code::WrongType,
-                    Some(crate::yaml::location_of(n, loc)),
+                    Some(crate::spec::yaml::location_of(n, loc)),
                     "each `grouping` entry must be a label name",
                 ));
                 None

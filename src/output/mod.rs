@@ -1,5 +1,7 @@
 //! Generated files held in memory, then written all-or-nothing and only inside the output directory.
 
+pub mod yaml;
+
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 

@@ -1,7 +1,12 @@
 //! Spec stage: what a `slocc/v1` document says, field by field with positions, before any checking of meaning.
 
+pub mod convert;
+pub mod import;
+pub mod schema;
+pub mod yaml;
+
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
-use crate::yaml::{location_of, Document, Fields, Spanned};
+use crate::spec::yaml::{location_of, Document, Fields, Spanned};
 
 /// The one native format version.
 pub const API_VERSION: &str = "slocc/v1";
@@ -195,7 +200,11 @@ pub fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceS
     })
 }
 
-fn parse_slo(map: &crate::yaml::Mapping, location: Location, diags: &mut Diagnostics) -> SloSpec {
+fn parse_slo(
+    map: &crate::spec::yaml::Mapping,
+    location: Location,
+    diags: &mut Diagnostics,
+) -> SloSpec {
     let name_hint = map
         .get_scalar("name")
         .map(|s| format!("the SLO `{}`", s.as_str()))
@@ -222,7 +231,7 @@ fn parse_slo(map: &crate::yaml::Mapping, location: Location, diags: &mut Diagnos
 }
 
 fn parse_sli(
-    map: &crate::yaml::Mapping,
+    map: &crate::spec::yaml::Mapping,
     location: Location,
     context: &str,
     diags: &mut Diagnostics,
@@ -288,7 +297,7 @@ fn parse_sli(
 }
 
 fn parse_alerting(
-    map: &crate::yaml::Mapping,
+    map: &crate::spec::yaml::Mapping,
     location: Location,
     context: &str,
     diags: &mut Diagnostics,

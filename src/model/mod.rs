@@ -1,11 +1,17 @@
 //! Validated model: exact objectives, budgets, windows and burn-rate tiers; the only input emitters see.
 
+pub mod duration;
+pub mod number;
+pub mod promql;
+pub mod select;
+pub mod validate;
+
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::duration::Duration;
-use crate::number::to_f64;
+use crate::model::duration::Duration;
+use crate::model::number::to_f64;
 
 /// The placeholder that SLI queries carry where the range goes.
 pub const WINDOW_PLACEHOLDER: &str = "{{window}}";
@@ -207,7 +213,7 @@ pub fn burn_factor(budget_percent: Decimal, window: Duration, long: Duration) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::number::format_decimal;
+    use crate::model::number::format_decimal;
 
     fn days(n: u64) -> Duration {
         Duration::from_secs(n * 86_400)

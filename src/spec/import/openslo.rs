@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
-use crate::duration::Duration;
-use crate::number::format_decimal;
+use crate::model::duration::Duration;
+use crate::model::number::format_decimal;
+use crate::spec::yaml::{location_of, Document, Fields, Mapping, Spanned};
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec};
-use crate::yaml::{location_of, Document, Fields, Mapping, Spanned};
 
 /// The object kinds of OpenSLO v1.
 const KINDS: &[&str] = &[
@@ -67,7 +67,7 @@ impl<'a> Index<'a> {
             )),
             None => d.with_hint(format!(
                 "defined {kind}s: {}",
-                crate::yaml::quote_list(&known)
+                crate::spec::yaml::quote_list(&known)
             )),
         };
         diags.push(d);
@@ -108,7 +108,7 @@ pub fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
                 )
                 .with_hint(format!(
                     "OpenSLO v1 kinds: {}",
-                    crate::yaml::quote_list(KINDS)
+                    crate::spec::yaml::quote_list(KINDS)
                 )),
             );
             continue;
@@ -296,7 +296,7 @@ fn prometheus_query(
             return None;
         }
     }
-    if !counter || crate::promql::has_window_placeholder(&query.value) {
+    if !counter || crate::model::promql::has_window_placeholder(&query.value) {
         return Some(query);
     }
     rate_of(&query, context, diags)

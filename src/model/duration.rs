@@ -139,10 +139,10 @@ pub fn humanize_secs(secs: f64) -> String {
         return "never".to_string();
     }
     if secs < 1.0 {
-        return format!("{}s", crate::number::format_f64(secs, 2));
+        return format!("{}s", crate::model::number::format_f64(secs, 2));
     }
     if secs < 60.0 {
-        return format!("{}s", crate::number::format_f64(secs, 1));
+        return format!("{}s", crate::model::number::format_f64(secs, 1));
     }
     let total = secs.round() as u64;
     let parts = [

@@ -2,8 +2,8 @@
 //! (sloth.slok.dev/v1), read into the native spec stage with their original positions.
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::spec::yaml::{location_of, Document, Fields, Mapping};
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
-use crate::yaml::{location_of, Document, Fields, Mapping};
 
 /// Key spellings of the two Sloth forms (the CRD uses camelCase).
 struct Keys {

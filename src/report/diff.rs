@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::duration::humanize_secs;
+use crate::model::duration::humanize_secs;
+use crate::model::number::{format_decimal, format_human, format_human_f64, to_f64};
 use crate::model::{Service, Slo, Tier};
-use crate::number::{format_decimal, format_human, format_human_f64, to_f64};
 use crate::output::{unified_diff, Output};
 
 /// The whole change report.
@@ -260,7 +260,7 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
                 ));
             }
             Some(n) if t.for_duration != n.for_duration => {
-                let show = |d: Option<crate::duration::Duration>| {
+                let show = |d: Option<crate::model::duration::Duration>| {
                     d.map_or("none".into(), |d| d.to_string())
                 };
                 out.push(detail(

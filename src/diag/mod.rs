@@ -573,7 +573,7 @@ mod docs_tests {
 
     #[test]
     fn every_code_is_documented() {
-        let docs = include_str!("../docs/diagnostics.md");
+        let docs = include_str!("../../docs/diagnostics.md");
         for code in Code::ALL {
             assert!(
                 docs.contains(&format!("### `{}`", code.as_str())),

@@ -101,10 +101,10 @@ pub fn add_labels(
 
 /// Checks a `--label` name: a valid Prometheus label name that slocc does not set itself.
 pub fn check_label_name(name: &str) -> Result<(), String> {
-    if !crate::promql::is_valid_label_name(name) {
+    if !crate::model::promql::is_valid_label_name(name) {
         return Err(format!("`{name}` is not a valid label name"));
     }
-    if crate::validate::RESERVED_LABELS.contains(&name) || name == "severity" {
+    if crate::model::validate::RESERVED_LABELS.contains(&name) || name == "severity" {
         return Err(format!("`{name}` is a label slocc sets itself"));
     }
     Ok(())
