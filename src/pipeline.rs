@@ -37,9 +37,9 @@ pub enum Error {
 #[derive(Debug, Default)]
 pub struct Checked {
     /// The files read.
-    pub sources: Sources,
+    pub(crate) sources: Sources,
     /// Every diagnostic.
-    pub diagnostics: Diagnostics,
+    pub(crate) diagnostics: Diagnostics,
     /// Services that validated (all of them when there are no errors).
     pub services: Vec<Service>,
 }
@@ -52,12 +52,12 @@ impl Checked {
 }
 
 /// The default input when no paths are given.
-pub const DEFAULT_SPECS: &str = "specs";
+pub(crate) const DEFAULT_SPECS: &str = "specs";
 /// The default runbooks directory, also what relative `runbook_url`s point into without one.
-pub const DEFAULT_RUNBOOKS: &str = "runbooks";
+pub(crate) const DEFAULT_RUNBOOKS: &str = "runbooks";
 
 /// Lists spec files under `paths` (files as given, directories recursively), sorted, no repeats.
-pub fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| Error::Io {
@@ -106,7 +106,7 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
 /// inside it, `/`-separated, without `.` parts, so output never depends on how a path was
 /// spelled; a path outside the working directory is shown whole, so two files of one name
 /// stay apart.
-pub fn display(path: &Path) -> String {
+pub(crate) fn display(path: &Path) -> String {
     let (relative, root) = if path.is_absolute() {
         match std::env::current_dir()
             .ok()
@@ -139,7 +139,7 @@ pub fn display(path: &Path) -> String {
 
 /// A spec's name as generated files record it: [`display`]'s, but only the file name for a
 /// file outside the working directory, so that no generated file holds an absolute path.
-pub fn portable_name(shown: &str) -> String {
+pub(crate) fn portable_name(shown: &str) -> String {
     match shown.strip_prefix('/') {
         Some(whole) => whole.rsplit('/').next().unwrap_or(whole).to_string(),
         None => shown.to_string(),
@@ -239,7 +239,7 @@ pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
 
 /// Validates specs already read (for example from a git revision), named as they should be
 /// shown in diagnostics and headers.
-pub fn check_sources(sources: Sources) -> Checked {
+pub(crate) fn check_sources(sources: Sources) -> Checked {
     let mut checked = Checked {
         sources,
         ..Checked::default()
@@ -337,7 +337,7 @@ const OVERVIEW: &str = "dashboards/overview.json";
 /// `compile --check`; `compile` itself writes through [`compile`]).
 /// The overview dashboard is built when `complete` (every service of the specs, not a
 /// selection of them).
-pub fn build_outputs(
+pub(crate) fn build_outputs(
     services: &[Service],
     cx: emit::prometheus::Context<'_>,
     complete: bool,
@@ -362,11 +362,11 @@ pub fn build_outputs(
 
 /// One runbook and what to do with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunbookPlan {
+pub(crate) struct RunbookPlan {
     /// Path relative to the runbooks directory.
-    pub path: String,
+    pub(crate) path: String,
     /// Create, refresh, nothing, or leave alone because of broken markers.
-    pub update: crate::emit::runbook::Update,
+    pub(crate) update: crate::emit::runbook::Update,
 }
 
 /// Works out one runbook's update by reading what is on disk; writes nothing.
@@ -413,7 +413,7 @@ fn runbooks_dir_usable(dir: &Path) -> Result<(), Error> {
 }
 
 /// Works out every runbook's update by reading what is on disk; writes nothing.
-pub fn plan_runbooks(
+pub(crate) fn plan_runbooks(
     services: &[Service],
     templates: &crate::emit::templates::Templates,
     dir: &Path,
@@ -439,13 +439,13 @@ pub fn plan_runbooks(
 #[derive(Debug, Default)]
 pub struct Compiled {
     /// Generated outputs changed, unchanged and removed.
-    pub written: crate::output::Written,
+    pub(crate) written: crate::output::Written,
     /// Runbooks created.
-    pub runbooks_created: usize,
+    pub(crate) runbooks_created: usize,
     /// Runbooks whose generated region was refreshed.
-    pub runbooks_refreshed: usize,
+    pub(crate) runbooks_refreshed: usize,
     /// Runbooks left alone because their markers are broken (the text of `update` says why).
-    pub runbooks_broken: Vec<RunbookPlan>,
+    pub(crate) runbooks_broken: Vec<RunbookPlan>,
 }
 
 /// Compiles the checked services into `out` and their runbooks into `runbooks` (none when

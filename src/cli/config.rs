@@ -10,7 +10,7 @@ use crate::model::select::Selection;
 
 /// A command and its settings.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Config {
+pub(crate) enum Config {
     /// `slocc check`.
     Check(CheckConfig),
     /// `slocc compile`.
@@ -41,16 +41,16 @@ pub enum Config {
 
 /// Whether each stream gets ANSI colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Colors {
+pub(crate) struct Colors {
     /// Standard output (diff).
-    pub stdout: bool,
+    pub(crate) stdout: bool,
     /// Standard error (diagnostics).
-    pub stderr: bool,
+    pub(crate) stderr: bool,
 }
 
 impl Colors {
     /// The same choice for both streams.
-    pub fn both(on: bool) -> Self {
+    pub(crate) fn both(on: bool) -> Self {
         Self {
             stdout: on,
             stderr: on,
@@ -60,49 +60,49 @@ impl Colors {
 
 /// `slocc check`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CheckConfig {
+pub(crate) struct CheckConfig {
     /// Inputs.
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Diagnostics format.
-    pub format: Format,
+    pub(crate) format: Format,
     /// Runbooks directory; `None`: runbooks are not looked at.
-    pub runbooks: Option<PathBuf>,
+    pub(crate) runbooks: Option<PathBuf>,
     /// Template overrides.
-    pub templates: Option<PathBuf>,
+    pub(crate) templates: Option<PathBuf>,
     /// Warnings fail the run.
-    pub deny_warnings: bool,
+    pub(crate) deny_warnings: bool,
     /// Services and SLOs whose runbooks are looked at.
-    pub select: Selection,
+    pub(crate) select: Selection,
 }
 
 /// `slocc compile`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CompileConfig {
+pub(crate) struct CompileConfig {
     /// Inputs.
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Output directory.
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Compare instead of writing.
-    pub check: bool,
+    pub(crate) check: bool,
     /// Diagnostics format.
-    pub format: Format,
+    pub(crate) format: Format,
     /// Runbooks directory; `None`: no runbooks.
-    pub runbooks: Option<PathBuf>,
+    pub(crate) runbooks: Option<PathBuf>,
     /// Template overrides.
-    pub templates: Option<PathBuf>,
+    pub(crate) templates: Option<PathBuf>,
     /// The engine and its settings.
-    pub target: TargetOptions,
+    pub(crate) target: TargetOptions,
     /// Labels added to every series and alert.
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// Which rules to write.
-    pub parts: RuleParts,
+    pub(crate) parts: RuleParts,
     /// Services and SLOs to compile.
-    pub select: Selection,
+    pub(crate) select: Selection,
 }
 
 /// The two sides of a diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DiffSides {
+pub(crate) enum DiffSides {
     /// Two paths.
     Paths(PathBuf, PathBuf),
     /// A git revision against the working tree, for these paths.
@@ -111,30 +111,30 @@ pub enum DiffSides {
 
 /// `slocc diff`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DiffConfig {
+pub(crate) struct DiffConfig {
     /// What to compare.
-    pub sides: DiffSides,
+    pub(crate) sides: DiffSides,
     /// `human`, `markdown` or `json`.
-    pub format: String,
+    pub(crate) format: String,
     /// Markdown size limit.
-    pub max_bytes: usize,
+    pub(crate) max_bytes: usize,
     /// Services and SLOs compared.
-    pub select: Selection,
+    pub(crate) select: Selection,
 }
 
 /// `slocc explain`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExplainConfig {
+pub(crate) struct ExplainConfig {
     /// Inputs.
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Services and SLOs explained.
-    pub select: Selection,
+    pub(crate) select: Selection,
     /// Error ratio of a simulated incident.
-    pub error_ratio: Option<f64>,
+    pub(crate) error_ratio: Option<f64>,
     /// Its length, as written.
-    pub duration: Option<String>,
+    pub(crate) duration: Option<String>,
     /// Events per second.
-    pub traffic: Option<f64>,
+    pub(crate) traffic: Option<f64>,
     /// JSON instead of tables.
-    pub json: bool,
+    pub(crate) json: bool,
 }

@@ -13,7 +13,7 @@ use std::io::Write;
 
 use clap::Parser;
 
-pub use config::{
+pub(crate) use config::{
     CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
 };
 
@@ -52,7 +52,7 @@ where
 }
 
 /// Runs a parsed command.
-pub fn run(
+pub(crate) fn run(
     config: &Config,
     colors: Colors,
     stdout: &mut dyn Write,

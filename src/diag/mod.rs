@@ -8,7 +8,7 @@ use serde::Serialize;
 /// How bad a diagnostic is. Errors fail the run; warnings are reported and the run goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     /// The spec cannot be compiled.
     Error,
     /// The spec compiles but something in it is likely a mistake.
@@ -28,16 +28,17 @@ macro_rules! codes {
     ($($variant:ident => $text:literal, $doc:literal;)*) => {
         /// Stable diagnostic codes; each is documented in `docs/diagnostics.md`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Code {
+        pub(crate) enum Code {
             $(#[doc = $doc] $variant,)*
         }
 
         impl Code {
             /// Every code, in documentation order.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
             /// The kebab-case code printed in diagnostics.
-            pub fn as_str(self) -> &'static str {
+            pub(crate) fn as_str(self) -> &'static str {
                 match self {
                     $(Code::$variant => $text,)*
                 }
@@ -47,8 +48,6 @@ macro_rules! codes {
 }
 
 codes! {
-    Io => "io-error", "A spec file or directory could not be read.";
-    NoSpecs => "no-specs", "No spec files were found in the given paths.";
     YamlSyntax => "yaml-syntax", "The file is not well-formed YAML.";
     EmptySpec => "empty-spec", "The file holds no document.";
     UnknownApiVersion => "unknown-api-version", "`apiVersion` names a format slocc does not read.";
@@ -76,7 +75,6 @@ codes! {
     RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.";
     RunbookStale => "runbook-stale", "Warning: a runbook's generated region is out of date with the spec.";
     RunbookMarkers => "runbook-markers", "Warning: a runbook's generated-region markers were removed or damaged; it is left untouched.";
-    Internal => "internal-error", "A bug in slocc; please report it.";
 }
 
 impl fmt::Display for Code {
@@ -93,33 +91,37 @@ impl Serialize for Code {
 
 /// A place in a source file; line and column are 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Location {
+pub(crate) struct Location {
     /// Index of the file in the [`Sources`] it was read into.
-    pub source: usize,
+    pub(crate) source: usize,
     /// 1-based line.
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based column.
-    pub column: usize,
+    pub(crate) column: usize,
 }
 
 /// One problem found in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     /// Error or warning.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Stable code.
-    pub code: Code,
+    pub(crate) code: Code,
     /// Lowercase message, names in backticks.
-    pub message: String,
+    pub(crate) message: String,
     /// What to do about it.
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
     /// Where it is, when it is in a file.
-    pub location: Option<Location>,
+    pub(crate) location: Option<Location>,
 }
 
 impl Diagnostic {
     /// An error at `location`.
-    pub fn error(code: Code, location: Option<Location>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(
+        code: Code,
+        location: Option<Location>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             severity: Severity::Error,
             code,
@@ -130,7 +132,11 @@ impl Diagnostic {
     }
 
     /// A warning at `location`.
-    pub fn warning(code: Code, location: Option<Location>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(
+        code: Code,
+        location: Option<Location>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             severity: Severity::Warning,
             ..Self::error(code, location, message)
@@ -138,7 +144,7 @@ impl Diagnostic {
     }
 
     /// Adds a hint.
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -146,22 +152,22 @@ impl Diagnostic {
 
 /// The files read in one run, so diagnostics can name them and quote their lines.
 #[derive(Debug, Default, Clone)]
-pub struct Sources {
+pub(crate) struct Sources {
     files: Vec<SourceFile>,
 }
 
 /// One file's display name and text.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// The path as the user gave it (relative stays relative), with `/` separators.
-    pub name: String,
+    pub(crate) name: String,
     /// The file's text.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl Sources {
     /// Registers a file and returns its index.
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
+    pub(crate) fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
         self.files.push(SourceFile {
             name: name.into(),
             text: text.into(),
@@ -170,12 +176,12 @@ impl Sources {
     }
 
     /// The file at `index`.
-    pub fn get(&self, index: usize) -> Option<&SourceFile> {
+    pub(crate) fn get(&self, index: usize) -> Option<&SourceFile> {
         self.files.get(index)
     }
 
     /// All files in the order they were added.
-    pub fn files(&self) -> &[SourceFile] {
+    pub(crate) fn files(&self) -> &[SourceFile] {
         &self.files
     }
 
@@ -193,33 +199,28 @@ impl Sources {
 
 /// Every diagnostic of a run, collected in one pass.
 #[derive(Debug, Default, Clone)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     items: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
     /// Adds one.
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);
     }
 
-    /// Adds an error.
-    pub fn error(&mut self, code: Code, location: Option<Location>, message: impl Into<String>) {
-        self.push(Diagnostic::error(code, location, message));
-    }
-
     /// Adds all of `other`.
-    pub fn extend(&mut self, other: Diagnostics) {
+    pub(crate) fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
     }
 
     /// Whether any is an error.
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// Counts (errors, warnings).
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         let errors = self
             .items
             .iter()
@@ -228,13 +229,8 @@ impl Diagnostics {
         (errors, self.items.len() - errors)
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// The diagnostics ordered by file, line, column, then code, so output is deterministic.
-    pub fn sorted(&self) -> Vec<&Diagnostic> {
+    pub(crate) fn sorted(&self) -> Vec<&Diagnostic> {
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
         // Located diagnostics first, in file order; run-wide ones (no file) last.
         items.sort_by(|a, b| {
@@ -259,7 +255,7 @@ impl Diagnostics {
 
 /// Output format for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
+pub(crate) enum Format {
     /// `file:line:col: error[code]: message`, the source line, a caret and the hint.
     #[default]
     Human,
@@ -276,7 +272,12 @@ const WARNINGS_SHOWN: usize = 3;
 /// paints the human format's severities. A warning code that occurs more than
 /// [`WARNINGS_SHOWN`] times is one line with the count and the first few (human format only:
 /// the machine formats keep every diagnostic).
-pub fn render(diagnostics: &Diagnostics, sources: &Sources, format: Format, color: bool) -> String {
+pub(crate) fn render(
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+    format: Format,
+    color: bool,
+) -> String {
     let items = diagnostics.sorted();
     let mut out = String::new();
     match format {
@@ -474,7 +475,7 @@ fn render_github(out: &mut String, d: &Diagnostic, sources: &Sources) {
 }
 
 /// Picks the closest candidate for a "did you mean" hint, if any is close enough.
-pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (strsim::jaro_winkler(word, c), *c))

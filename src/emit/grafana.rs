@@ -4,8 +4,6 @@
 //! alert rules produce, and the spec's own SLI metrics for the error breakdown), and the
 //! objective, budget and window come from the metadata series: nothing hard-codes 30 days.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::emit::prometheus::series;
@@ -14,103 +12,103 @@ use crate::model::promql::{escape_string, matchers};
 use crate::model::{EventQuery, Service, Sli, Slo};
 
 /// Dashboard schema version written (Grafana 12).
-pub const SCHEMA_VERSION: u32 = 41;
+pub(crate) const SCHEMA_VERSION: u32 = 41;
 /// Grid width in Grafana's units.
 const GRID_WIDTH: u32 = 24;
 /// Uid of the overview dashboard.
-pub const OVERVIEW_UID: &str = "slocc-overview";
+pub(crate) const OVERVIEW_UID: &str = "slocc-overview";
 
 /// A dashboard.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Dashboard {
+pub(crate) struct Dashboard {
     /// Says it is generated (also how slocc recognises its own files).
-    pub description: String,
+    pub(crate) description: String,
     /// Stable id.
-    pub uid: String,
+    pub(crate) uid: String,
     /// Title.
-    pub title: String,
+    pub(crate) title: String,
     /// Tags.
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// Whether users may edit (they may, but changes are overwritten).
-    pub editable: bool,
+    pub(crate) editable: bool,
     /// Schema version.
-    pub schema_version: u32,
+    pub(crate) schema_version: u32,
     /// Default time range.
-    pub time: TimeRange,
+    pub(crate) time: TimeRange,
     /// Refresh interval.
-    pub refresh: String,
+    pub(crate) refresh: String,
     /// Template variables.
-    pub templating: Templating,
+    pub(crate) templating: Templating,
     /// Annotations.
-    pub annotations: Annotations,
+    pub(crate) annotations: Annotations,
     /// Panels.
-    pub panels: Vec<Panel>,
+    pub(crate) panels: Vec<Panel>,
 }
 
 /// A time range.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TimeRange {
+pub(crate) struct TimeRange {
     /// Start.
-    pub from: String,
+    pub(crate) from: String,
     /// End.
-    pub to: String,
+    pub(crate) to: String,
 }
 
 /// Template variables.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Templating {
+pub(crate) struct Templating {
     /// Variables.
-    pub list: Vec<Variable>,
+    pub(crate) list: Vec<Variable>,
 }
 
 /// A template variable.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Variable {
+pub(crate) struct Variable {
     /// Kind.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// Name.
-    pub name: String,
+    pub(crate) name: String,
     /// Label.
-    pub label: String,
+    pub(crate) label: String,
     /// For a datasource variable, the plugin id.
-    pub query: String,
+    pub(crate) query: String,
 }
 
 /// Annotations.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Annotations {
+pub(crate) struct Annotations {
     /// Queries.
-    pub list: Vec<AnnotationQuery>,
+    pub(crate) list: Vec<AnnotationQuery>,
 }
 
 /// An annotation query.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct AnnotationQuery {
+pub(crate) struct AnnotationQuery {
     /// Name.
-    pub name: String,
+    pub(crate) name: String,
     /// Data source.
-    pub datasource: DataSource,
+    pub(crate) datasource: DataSource,
     /// On by default.
-    pub enable: bool,
+    pub(crate) enable: bool,
     /// Colour.
-    pub icon_color: String,
+    pub(crate) icon_color: String,
     /// Query.
-    pub expr: String,
+    pub(crate) expr: String,
     /// Title.
-    pub title_format: String,
+    pub(crate) title_format: String,
 }
 
 /// A data source reference.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct DataSource {
+pub(crate) struct DataSource {
     /// Plugin id.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// Uid (the template variable).
-    pub uid: String,
+    pub(crate) uid: String,
 }
 
 fn datasource() -> DataSource {
@@ -123,167 +121,149 @@ fn datasource() -> DataSource {
 /// A panel or a row.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
-pub enum Panel {
+pub(crate) enum Panel {
     /// A row header.
     Row(RowPanel),
     /// A visualisation.
     Viz(Box<VizPanel>),
 }
 
-impl Panel {
-    /// Where the panel is.
-    pub fn grid(&self) -> GridPos {
-        match self {
-            Panel::Row(r) => r.grid_pos,
-            Panel::Viz(v) => v.grid_pos,
-        }
-    }
-
-    /// The panel's queries.
-    pub fn queries(&self) -> Vec<&str> {
-        match self {
-            Panel::Row(_) => Vec::new(),
-            Panel::Viz(v) => v.targets.iter().map(|t| t.expr.as_str()).collect(),
-        }
-    }
-}
-
 /// A row header.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct RowPanel {
+pub(crate) struct RowPanel {
     /// Always `row`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// Id.
-    pub id: u32,
+    pub(crate) id: u32,
     /// Title.
-    pub title: String,
+    pub(crate) title: String,
     /// Expanded.
-    pub collapsed: bool,
+    pub(crate) collapsed: bool,
     /// Position.
-    pub grid_pos: GridPos,
+    pub(crate) grid_pos: GridPos,
     /// Children (empty when expanded).
-    pub panels: Vec<serde_json::Value>,
+    pub(crate) panels: Vec<serde_json::Value>,
 }
 
 /// A visualisation panel.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct VizPanel {
+pub(crate) struct VizPanel {
     /// Plugin: `stat`, `timeseries`, `table`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// Id, unique in the dashboard.
-    pub id: u32,
+    pub(crate) id: u32,
     /// Title.
-    pub title: String,
+    pub(crate) title: String,
     /// What it shows.
-    pub description: String,
+    pub(crate) description: String,
     /// Data source.
-    pub datasource: DataSource,
+    pub(crate) datasource: DataSource,
     /// Position.
-    pub grid_pos: GridPos,
+    pub(crate) grid_pos: GridPos,
     /// Queries.
-    pub targets: Vec<Target>,
+    pub(crate) targets: Vec<Target>,
     /// Field settings.
-    pub field_config: FieldConfigSource,
+    pub(crate) field_config: FieldConfigSource,
     /// Plugin options.
-    pub options: serde_json::Value,
+    pub(crate) options: serde_json::Value,
     /// Transformations (tables).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub transformations: Vec<Transformation>,
+    pub(crate) transformations: Vec<Transformation>,
 }
 
 /// A position on the grid.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct GridPos {
+pub(crate) struct GridPos {
     /// Height.
-    pub h: u32,
+    pub(crate) h: u32,
     /// Width.
-    pub w: u32,
+    pub(crate) w: u32,
     /// Column.
-    pub x: u32,
+    pub(crate) x: u32,
     /// Row.
-    pub y: u32,
+    pub(crate) y: u32,
 }
 
 /// A Prometheus query.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Target {
+pub(crate) struct Target {
     /// Query letter.
-    pub ref_id: String,
+    pub(crate) ref_id: String,
     /// PromQL.
-    pub expr: String,
+    pub(crate) expr: String,
     /// Legend.
-    pub legend_format: String,
+    pub(crate) legend_format: String,
     /// Instant query (stat and table panels).
-    pub instant: bool,
+    pub(crate) instant: bool,
     /// Range query.
-    pub range: bool,
+    pub(crate) range: bool,
     /// `time_series` or `table`.
-    pub format: String,
+    pub(crate) format: String,
 }
 
 /// Field settings.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FieldConfigSource {
+pub(crate) struct FieldConfigSource {
     /// Defaults.
-    pub defaults: FieldDefaults,
+    pub(crate) defaults: FieldDefaults,
     /// Overrides (none).
-    pub overrides: Vec<serde_json::Value>,
+    pub(crate) overrides: Vec<serde_json::Value>,
 }
 
 /// Default field settings.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct FieldDefaults {
+pub(crate) struct FieldDefaults {
     /// Unit.
-    pub unit: String,
+    pub(crate) unit: String,
     /// Decimals.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decimals: Option<u32>,
+    pub(crate) decimals: Option<u32>,
     /// Minimum of the axis.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
+    pub(crate) min: Option<f64>,
     /// Maximum of the axis.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    pub(crate) max: Option<f64>,
     /// Thresholds.
-    pub thresholds: Thresholds,
+    pub(crate) thresholds: Thresholds,
     /// Shown when there is no value.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub no_value: Option<String>,
+    pub(crate) no_value: Option<String>,
     /// Plugin-specific settings (threshold lines).
-    pub custom: serde_json::Value,
+    pub(crate) custom: serde_json::Value,
 }
 
 /// Thresholds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Thresholds {
+pub(crate) struct Thresholds {
     /// Always `absolute`.
-    pub mode: String,
+    pub(crate) mode: String,
     /// Steps, the first with a null value (the base colour).
-    pub steps: Vec<Step>,
+    pub(crate) steps: Vec<Step>,
 }
 
 /// One threshold step.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Step {
+pub(crate) struct Step {
     /// Where it starts (null: the base).
-    pub value: Option<f64>,
+    pub(crate) value: Option<f64>,
     /// Colour.
-    pub color: String,
+    pub(crate) color: String,
 }
 
 /// A table transformation.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Transformation {
+pub(crate) struct Transformation {
     /// Transformation id.
-    pub id: String,
+    pub(crate) id: String,
     /// Its options.
-    pub options: serde_json::Value,
+    pub(crate) options: serde_json::Value,
 }
 
 fn steps(base: &str, rest: &[(f64, &str)]) -> Thresholds {
@@ -446,7 +426,7 @@ fn timeseries(
 
 /// Stable dashboard uid (Grafana allows 40 characters): `slocc-<service>`, or a hashed form
 /// for long names.
-pub fn dashboard_uid(service: &str) -> String {
+pub(crate) fn dashboard_uid(service: &str) -> String {
     let uid = format!("slocc-{service}");
     if uid.len() <= 40 {
         return uid;
@@ -494,7 +474,7 @@ fn sel(service: &Service, slo: &Slo) -> String {
 }
 
 /// The errors-by-label query for a ratio SLI with a breakdown label, over 5m.
-pub fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
+pub(crate) fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
     let Sli::Ratio { events, total } = &slo.sli else {
         return None;
     };
@@ -673,7 +653,7 @@ fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
 }
 
 /// The dashboard of one service.
-pub fn service_dashboard(service: &Service) -> Dashboard {
+pub(crate) fn service_dashboard(service: &Service) -> Dashboard {
     let mut layout = Layout::new();
     for slo in &service.slos {
         slo_panels(&mut layout, service, slo);
@@ -688,7 +668,7 @@ pub fn service_dashboard(service: &Service) -> Dashboard {
 
 /// The overview of every SLO: objective, SLI, budget left, fastest burn and firing alerts,
 /// worst budget first.
-pub fn overview_dashboard(services: &[Service]) -> Dashboard {
+pub(crate) fn overview_dashboard(services: &[Service]) -> Dashboard {
     let names: Vec<String> = services.iter().map(|s| regex_escape(&s.name)).collect();
     let only = format!("slo_service=~\"{}\"", escape_string(&names.join("|")));
     let by = "by (slo_service, slo_name)";
@@ -774,7 +754,7 @@ fn regex_escape(text: &str) -> String {
 }
 
 /// Serializes a dashboard.
-pub fn render(dashboard: &Dashboard) -> String {
+pub(crate) fn render(dashboard: &Dashboard) -> String {
     let mut out = Vec::with_capacity(64 * 1024);
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
     dashboard
@@ -884,18 +864,6 @@ impl serde_json::ser::Formatter for Pretty {
         self.has_value = true;
         Ok(())
     }
-}
-
-/// Every panel query of a dashboard, for checks.
-pub fn queries(dashboard: &Dashboard) -> BTreeMap<u32, Vec<String>> {
-    dashboard
-        .panels
-        .iter()
-        .filter_map(|p| match p {
-            Panel::Viz(v) => Some((v.id, p.queries().into_iter().map(str::to_string).collect())),
-            Panel::Row(_) => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -12,14 +12,14 @@ use crate::model::promql::matchers;
 use crate::model::{Service, Slo};
 
 /// Opens the generated region.
-pub const BEGIN: &str =
+pub(crate) const BEGIN: &str =
     "<!-- slocc:generated:begin (do not edit between these markers: `slocc compile` rewrites them) -->";
 /// Closes the generated region.
-pub const END: &str = "<!-- slocc:generated:end -->";
+pub(crate) const END: &str = "<!-- slocc:generated:end -->";
 
 /// What to do with one runbook file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Update {
+pub(crate) enum Update {
     /// No file yet: write this scaffold.
     Create(String),
     /// The generated region changed: write this, everything outside the region kept.
@@ -32,7 +32,7 @@ pub enum Update {
 
 /// Decides how to bring `existing` up to date with `region` (the generated text, markers
 /// excluded). `scaffold` builds a new file around the marked region.
-pub fn update(
+pub(crate) fn update(
     existing: Option<&str>,
     region: &str,
     scaffold: impl FnOnce(&str) -> String,
@@ -65,12 +65,12 @@ pub fn update(
 }
 
 /// Where an SLO's runbook lives, relative to the runbooks directory.
-pub fn relative_path(service: &Service, slo: &Slo) -> String {
+pub(crate) fn relative_path(service: &Service, slo: &Slo) -> String {
     format!("{}/{}.md", service.name, slo.name)
 }
 
 /// Escapes text for Markdown prose (and table cells).
-pub fn markdown(text: &str) -> String {
+pub(crate) fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -241,14 +241,14 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
 }
 
 /// A service dashboard's uid and each SLO's panel links, computed once per service.
-pub struct DashboardLinks {
+pub(crate) struct DashboardLinks {
     uid: String,
     panels: std::collections::BTreeMap<String, Vec<PanelLink>>,
 }
 
 impl DashboardLinks {
     /// Links into `dashboard`, the generated dashboard of `service`.
-    pub fn new(service: &Service, dashboard: &grafana::Dashboard) -> Self {
+    pub(crate) fn new(service: &Service, dashboard: &grafana::Dashboard) -> Self {
         let mut panels: std::collections::BTreeMap<String, Vec<PanelLink>> = Default::default();
         let mut current: Option<&str> = None;
         for panel in &dashboard.panels {
@@ -278,18 +278,18 @@ impl DashboardLinks {
 }
 
 /// One SLO's runbook content, converted once for both templates.
-pub struct Runbook(crate::emit::templates::Data);
+pub(crate) struct Runbook(crate::emit::templates::Data);
 
 impl Runbook {
     /// Prepares the runbook of `slo`.
-    pub fn new(service: &Service, slo: &Slo, links: &DashboardLinks) -> Self {
+    pub(crate) fn new(service: &Service, slo: &Slo, links: &DashboardLinks) -> Self {
         Self(crate::emit::templates::Data::new(&context(
             service, slo, links,
         )))
     }
 
     /// The generated region (without markers).
-    pub fn region(&self, templates: &Templates) -> Result<String, Error> {
+    pub(crate) fn region(&self, templates: &Templates) -> Result<String, Error> {
         let mut text = templates.render(crate::emit::templates::RUNBOOK_GENERATED, &self.0)?;
         if !text.ends_with('\n') {
             text.push('\n');
@@ -298,7 +298,11 @@ impl Runbook {
     }
 
     /// A new runbook around the marked region.
-    pub fn scaffold(mut self, templates: &Templates, marked_region: &str) -> Result<String, Error> {
+    pub(crate) fn scaffold(
+        mut self,
+        templates: &Templates,
+        marked_region: &str,
+    ) -> Result<String, Error> {
         #[derive(Serialize)]
         struct Scaffold<'a> {
             generated: &'a str,

@@ -28,15 +28,15 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TargetOptions {
     /// The engine.
-    pub target: Target,
+    pub(crate) target: Target,
     /// Kubernetes namespace of `PrometheusRule` objects (prometheus-operator).
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Prefix of `PrometheusRule` names; the service name follows.
-    pub name_prefix: String,
+    pub(crate) name_prefix: String,
     /// Labels on `PrometheusRule` objects, so the operator's `ruleSelector` picks them up.
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// Mimir/Cortex ruler namespace; default: the service name.
-    pub mimir_namespace: Option<String>,
+    pub(crate) mimir_namespace: Option<String>,
 }
 
 impl TargetOptions {
@@ -93,7 +93,7 @@ struct ExtendedFile {
 }
 
 /// A Kubernetes object name (RFC 1123 subdomain): lowercase, `-` for anything else.
-pub fn kubernetes_name(text: &str) -> String {
+pub(crate) fn kubernetes_name(text: &str) -> String {
     let mut name: String = text
         .chars()
         .map(|c| {
@@ -111,7 +111,7 @@ pub fn kubernetes_name(text: &str) -> String {
 }
 
 /// Serializes `file` for the target.
-pub fn wrap(file: RuleFile, service: &Service, options: &TargetOptions) -> String {
+pub(crate) fn wrap(file: RuleFile, service: &Service, options: &TargetOptions) -> String {
     match options.target {
         Target::Prometheus => to_yaml(&file),
         Target::PrometheusOperator => to_yaml(&PrometheusRule {

@@ -13,7 +13,7 @@ use nom::{
 
 /// A non-negative duration with millisecond precision, the resolution PromQL uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Duration {
+pub(crate) struct Duration {
     millis: u64,
 }
 
@@ -27,7 +27,7 @@ const YEAR: u64 = 365 * DAY;
 
 /// Why a duration string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     /// Not of the form `<number><unit>...`.
     #[error("`{0}` is not a duration: expected a number and a unit (ms, s, m, h, d, w, y), e.g. `5m` or `1h30m`")]
     Syntax(String),
@@ -59,34 +59,34 @@ fn component(input: &str) -> IResult<&str, (u64, (usize, u64))> {
 
 impl Duration {
     /// A duration of `millis` milliseconds.
-    pub const fn from_millis(millis: u64) -> Self {
+    pub(crate) const fn from_millis(millis: u64) -> Self {
         Self { millis }
     }
 
     /// A duration of `secs` seconds.
-    pub const fn from_secs(secs: u64) -> Self {
+    pub(crate) const fn from_secs(secs: u64) -> Self {
         Self {
             millis: secs * SECOND,
         }
     }
 
     /// Milliseconds in this duration.
-    pub const fn as_millis(self) -> u64 {
+    pub(crate) const fn as_millis(self) -> u64 {
         self.millis
     }
 
     /// Seconds in this duration, as a float for rate maths.
-    pub fn as_secs_f64(self) -> f64 {
+    pub(crate) fn as_secs_f64(self) -> f64 {
         self.millis as f64 / SECOND as f64
     }
 
     /// Whether this is zero.
-    pub const fn is_zero(self) -> bool {
+    pub(crate) const fn is_zero(self) -> bool {
         self.millis == 0
     }
 
     /// Parses Prometheus duration syntax: one or more `<integer><unit>` with units largest first.
-    pub fn parse(text: &str) -> Result<Self, DurationError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, DurationError> {
         let trimmed = text.trim();
         let (_, parts) = all_consuming(many1(component)).parse(trimmed).map_err(
             |_: nom::Err<nom::error::Error<&str>>| DurationError::Syntax(text.to_string()),
@@ -134,7 +134,7 @@ impl fmt::Display for Duration {
 }
 
 /// Human form for prose (runbooks, reports): `43m 12s`, `1h`, `2d 3h`, `52s`, `0.5s`.
-pub fn humanize_secs(secs: f64) -> String {
+pub(crate) fn humanize_secs(secs: f64) -> String {
     if !secs.is_finite() {
         return "never".to_string();
     }

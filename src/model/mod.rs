@@ -1,10 +1,10 @@
 //! Validated model: exact objectives, budgets, windows and burn-rate tiers; the only input emitters see.
 
-pub mod duration;
-pub mod number;
-pub mod promql;
-pub mod select;
-pub mod validate;
+pub(crate) mod duration;
+pub(crate) mod number;
+pub(crate) mod promql;
+pub(crate) mod select;
+pub(crate) mod validate;
 
 use std::collections::BTreeMap;
 
@@ -14,74 +14,74 @@ use crate::model::duration::Duration;
 use crate::model::number::to_f64;
 
 /// The placeholder that SLI queries carry where the range goes.
-pub const WINDOW_PLACEHOLDER: &str = "{{window}}";
+pub(crate) const WINDOW_PLACEHOLDER: &str = "{{window}}";
 
 /// A validated service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     /// Name: safe for file names and label values.
-    pub name: String,
+    pub(crate) name: String,
     /// Owning team.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Escalation contact.
-    pub escalation: Option<String>,
+    pub(crate) escalation: Option<String>,
     /// Base URL for runbook links.
-    pub runbook_base_url: Option<String>,
+    pub(crate) runbook_base_url: Option<String>,
     /// Labels on every series and alert.
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// SLOs in spec order.
-    pub slos: Vec<Slo>,
+    pub(crate) slos: Vec<Slo>,
     /// The spec file, as given on the command line.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// A validated SLO.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Slo {
+pub(crate) struct Slo {
     /// Name, unique within the service.
-    pub name: String,
+    pub(crate) name: String,
     /// What it promises.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Objective in percent, exactly as written (99.9).
-    pub objective_percent: Decimal,
+    pub(crate) objective_percent: Decimal,
     /// Rolling window.
-    pub window: Duration,
+    pub(crate) window: Duration,
     /// Labels on every series and alert of this SLO (over the service's labels).
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// The indicator.
-    pub sli: Sli,
+    pub(crate) sli: Sli,
     /// Alert name shared by every tier.
-    pub alert_name: String,
+    pub(crate) alert_name: String,
     /// Labels on every alert of the SLO (spec labels, not slocc's).
-    pub alert_labels: BTreeMap<String, String>,
+    pub(crate) alert_labels: BTreeMap<String, String>,
     /// Annotations on every alert of the SLO.
-    pub alert_annotations: BTreeMap<String, String>,
+    pub(crate) alert_annotations: BTreeMap<String, String>,
     /// Enabled tiers that can fire, page first, then by long window.
-    pub tiers: Vec<Tier>,
+    pub(crate) tiers: Vec<Tier>,
     /// Labels the SLI keeps after aggregation, when known.
-    pub grouping: Grouping,
+    pub(crate) grouping: Grouping,
     /// Label the dashboard breaks errors down by (ratio SLIs).
-    pub breakdown_by: Option<String>,
+    pub(crate) breakdown_by: Option<String>,
 }
 
 impl Slo {
     /// Objective as a ratio (0.999).
-    pub fn objective(&self) -> Decimal {
+    pub(crate) fn objective(&self) -> Decimal {
         self.objective_percent / Decimal::ONE_HUNDRED
     }
 
     /// Error budget as a ratio (0.001).
-    pub fn budget(&self) -> Decimal {
+    pub(crate) fn budget(&self) -> Decimal {
         Decimal::ONE - self.objective()
     }
 
     /// Seconds of full outage the budget allows over the window (43m12s at 99.9% over 30d).
-    pub fn full_outage_budget_secs(&self) -> f64 {
+    pub(crate) fn full_outage_budget_secs(&self) -> f64 {
         to_f64(self.budget()) * self.window.as_secs_f64()
     }
 
     /// Every window the alert tiers read, shortest first, without repeats.
-    pub fn alert_windows(&self) -> Vec<Duration> {
+    pub(crate) fn alert_windows(&self) -> Vec<Duration> {
         let mut windows: Vec<Duration> =
             self.tiers.iter().flat_map(|t| [t.long, t.short]).collect();
         windows.sort();
@@ -92,7 +92,7 @@ impl Slo {
 
 /// How the SLI's series are grouped, so long-window sums can re-aggregate across label changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Grouping {
+pub(crate) enum Grouping {
     /// The queries aggregate `by` exactly these labels (empty: to a single series).
     By(Vec<String>),
     /// Not a plain `by` aggregation; long windows keep whatever labels the queries return.
@@ -101,7 +101,7 @@ pub enum Grouping {
 
 /// A validated SLI.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Sli {
+pub(crate) enum Sli {
     /// Event ratio.
     Ratio {
         /// Bad or good events per second, with the window placeholder.
@@ -127,7 +127,7 @@ pub enum Sli {
 
 /// The numerator of a ratio SLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventQuery {
+pub(crate) enum EventQuery {
     /// Bad events per second.
     Errors(String),
     /// Good events per second.
@@ -136,7 +136,7 @@ pub enum EventQuery {
 
 /// Page or ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Wake someone up.
     Page,
     /// Look at it in working hours.
@@ -145,7 +145,7 @@ pub enum Severity {
 
 impl Severity {
     /// `page` or `ticket`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Page => "page",
             Self::Ticket => "ticket",
@@ -155,49 +155,49 @@ impl Severity {
 
 /// One multi-window burn-rate tier.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tier {
+pub(crate) struct Tier {
     /// Page or ticket.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Long window: gives significance.
-    pub long: Duration,
+    pub(crate) long: Duration,
     /// Short window: makes the alert stop soon after recovery.
-    pub short: Duration,
+    pub(crate) short: Duration,
     /// Share of the budget spent within `long` when the tier fires, in percent.
-    pub budget_percent: Decimal,
+    pub(crate) budget_percent: Decimal,
     /// Burn factor k = budget share x SLO window / long window.
-    pub factor: Decimal,
+    pub(crate) factor: Decimal,
     /// Error-ratio threshold k x budget, both windows must exceed it.
-    pub threshold: Decimal,
+    pub(crate) threshold: Decimal,
     /// `for:` on the alert.
-    pub for_duration: Option<Duration>,
+    pub(crate) for_duration: Option<Duration>,
     /// Labels of this tier's alert, beyond slocc's own and the SLO's.
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// Annotations of this tier's alert, beyond the SLO's.
-    pub annotations: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 impl Tier {
     /// Seconds from the start of a steady error ratio `error_ratio` until the long window
     /// crosses the threshold: `(threshold / error_ratio) x long`; `None` when it never does.
     /// The short window, being shorter, crosses first.
-    pub fn time_to_fire_secs(&self, error_ratio: f64) -> Option<f64> {
+    pub(crate) fn time_to_fire_secs(&self, error_ratio: f64) -> Option<f64> {
         let threshold = to_f64(self.threshold);
         (error_ratio > threshold).then(|| threshold / error_ratio * self.long.as_secs_f64())
     }
 
     /// Share of the SLO's budget spent when the tier fires at a full outage: k x long / window.
-    pub fn budget_spent_at_fire(&self, slo_window: Duration) -> f64 {
+    pub(crate) fn budget_spent_at_fire(&self, slo_window: Duration) -> f64 {
         to_f64(self.factor) * self.long.as_secs_f64() / slo_window.as_secs_f64()
     }
 
     /// Seconds until the whole budget is gone at exactly this tier's burn rate: window / k.
-    pub fn exhaustion_secs(&self, slo_window: Duration) -> f64 {
+    pub(crate) fn exhaustion_secs(&self, slo_window: Duration) -> f64 {
         slo_window.as_secs_f64() / to_f64(self.factor)
     }
 }
 
 /// The SRE workbook's default policy: (severity, budget %, long window, short window).
-pub const DEFAULT_POLICY: [(Severity, u32, u64, u64); 4] = [
+pub(crate) const DEFAULT_POLICY: [(Severity, u32, u64, u64); 4] = [
     (Severity::Page, 2, 3_600, 300),
     (Severity::Page, 5, 6 * 3_600, 30 * 60),
     (Severity::Ticket, 10, 86_400, 2 * 3_600),
@@ -205,7 +205,7 @@ pub const DEFAULT_POLICY: [(Severity, u32, u64, u64); 4] = [
 ];
 
 /// Burn factor k = (budget_percent / 100) x window / long.
-pub fn burn_factor(budget_percent: Decimal, window: Duration, long: Duration) -> Decimal {
+pub(crate) fn burn_factor(budget_percent: Decimal, window: Duration, long: Duration) -> Decimal {
     budget_percent / Decimal::ONE_HUNDRED * Decimal::from(window.as_millis())
         / Decimal::from(long.as_millis())
 }

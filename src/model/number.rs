@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 const SIGNIFICANT_DIGITS: u32 = 15;
 
 /// Prints a decimal in its shortest exact form: `0.999`, `14.4`, `0.0144`, `1`, never `0.9990000000000001`.
-pub fn format_decimal(value: Decimal) -> String {
+pub(crate) fn format_decimal(value: Decimal) -> String {
     let rounded = value
         .round_sf(SIGNIFICANT_DIGITS)
         .unwrap_or(value)
@@ -20,7 +20,7 @@ const HUMAN_DIGITS: u32 = 4;
 
 /// Prints a computed decimal for people: four significant digits, no trailing zeros
 /// (`0.9333`, `0.0004667`, `14.4`). Never for objectives, which are printed as written.
-pub fn format_human(value: Decimal) -> String {
+pub(crate) fn format_human(value: Decimal) -> String {
     value
         .round_sf(HUMAN_DIGITS)
         .unwrap_or(value)
@@ -30,13 +30,13 @@ pub fn format_human(value: Decimal) -> String {
 
 /// [`format_human`] for a decimal already printed exactly (text that is not a decimal is
 /// returned as it is).
-pub fn format_human_text(text: &str) -> String {
+pub(crate) fn format_human_text(text: &str) -> String {
     text.parse::<Decimal>()
         .map_or_else(|_| text.to_string(), format_human)
 }
 
 /// Prints a float for people with four significant digits and no trailing zeros.
-pub fn format_human_f64(value: f64) -> String {
+pub(crate) fn format_human_f64(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return format_f64(value, 0);
     }
@@ -46,7 +46,7 @@ pub fn format_human_f64(value: f64) -> String {
 }
 
 /// Prints a float for prose with at most `max_decimals` decimals and no trailing zeros.
-pub fn format_f64(value: f64, max_decimals: usize) -> String {
+pub(crate) fn format_f64(value: f64, max_decimals: usize) -> String {
     let text = format!("{value:.max_decimals$}");
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -56,7 +56,7 @@ pub fn format_f64(value: f64, max_decimals: usize) -> String {
 }
 
 /// Converts for float maths (rates, times); exactness matters only in what we print.
-pub fn to_f64(value: Decimal) -> f64 {
+pub(crate) fn to_f64(value: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     value.to_f64().unwrap_or(f64::NAN)
 }

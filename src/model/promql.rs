@@ -44,22 +44,22 @@ fn replace_placeholders(template: &str, with: &str) -> String {
 }
 
 /// The template with the placeholder in its one native spelling, `{{window}}`.
-pub fn normalize_placeholders(template: &str) -> String {
+pub(crate) fn normalize_placeholders(template: &str) -> String {
     replace_placeholders(template, WINDOW_PLACEHOLDER)
 }
 
 /// Whether a query template carries the window placeholder in any spelling.
-pub fn has_window_placeholder(template: &str) -> bool {
+pub(crate) fn has_window_placeholder(template: &str) -> bool {
     normalize_placeholders(template).contains(WINDOW_PLACEHOLDER)
 }
 
 /// The query with its placeholder replaced by `window`.
-pub fn with_window(template: &str, window: Duration) -> String {
+pub(crate) fn with_window(template: &str, window: Duration) -> String {
     replace_placeholders(template, &window.to_string())
 }
 
 /// Parses a query and checks that it yields an instant vector, as an SLI query must.
-pub fn parse_instant_vector(query: &str) -> Result<Expr, String> {
+pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
     let expr = parser::parse(query).map_err(|e| e.trim().to_string())?;
     match expr.value_type() {
         ValueType::Vector => Ok(expr),
@@ -70,7 +70,7 @@ pub fn parse_instant_vector(query: &str) -> Result<Expr, String> {
 }
 
 /// The labels a query keeps: `by (...)` of its outermost aggregation, or none for a bare `sum(...)`.
-pub fn grouping_of(expr: &Expr) -> Grouping {
+pub(crate) fn grouping_of(expr: &Expr) -> Grouping {
     match expr {
         Expr::Paren(p) => grouping_of(&p.expr),
         Expr::Aggregate(agg) => match &agg.modifier {
@@ -88,7 +88,7 @@ pub fn grouping_of(expr: &Expr) -> Grouping {
 }
 
 /// Escapes text for a PromQL double-quoted string literal.
-pub fn escape_string(value: &str) -> String {
+pub(crate) fn escape_string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     for c in value.chars() {
         match c {
@@ -104,7 +104,7 @@ pub fn escape_string(value: &str) -> String {
 }
 
 /// `name="value"` pairs joined for a selector, each value escaped.
-pub fn matchers(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn matchers(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| format!("{k}=\"{}\"", escape_string(v)))
@@ -113,7 +113,7 @@ pub fn matchers(pairs: &[(&str, &str)]) -> String {
 }
 
 /// Whether `name` is a valid Prometheus label name (and not one of the reserved `__` names).
-pub fn is_valid_label_name(name: &str) -> bool {
+pub(crate) fn is_valid_label_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -121,7 +121,7 @@ pub fn is_valid_label_name(name: &str) -> bool {
 }
 
 /// Whether `name` is a valid Prometheus metric name.
-pub fn is_valid_metric_name(name: &str) -> bool {
+pub(crate) fn is_valid_metric_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')

@@ -7,22 +7,22 @@ use crate::model::Service;
 
 /// Which services and SLOs a command works on; both lists empty means everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Service names.
-    pub services: Vec<String>,
+    pub(crate) services: Vec<String>,
     /// SLO names, `name` (in any service) or `service/name`.
-    pub slos: Vec<String>,
+    pub(crate) slos: Vec<String>,
 }
 
 impl Selection {
     /// Whether nothing is narrowed.
-    pub fn is_all(&self) -> bool {
+    pub(crate) fn is_all(&self) -> bool {
         self.services.is_empty() && self.slos.is_empty()
     }
 
     /// The selected services, each with only its selected SLOs. A name that selects nothing is
     /// an error naming it (with the closest real name), never an empty run.
-    pub fn apply(&self, services: &[Service]) -> Result<Vec<Service>, String> {
+    pub(crate) fn apply(&self, services: &[Service]) -> Result<Vec<Service>, String> {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
         for wanted in &self.services {
             if !names.contains(&wanted.as_str()) {
@@ -78,7 +78,7 @@ fn unknown(what: &str, wanted: &str, candidates: &[&str]) -> String {
 
 /// Adds `labels` to every series and alert of `services`. A label a spec already sets on the
 /// service or one of its SLOs is an error rather than a silent override of what the spec says.
-pub fn add_labels(
+pub(crate) fn add_labels(
     services: &mut [Service],
     labels: &BTreeMap<String, String>,
 ) -> Result<(), String> {
@@ -100,7 +100,7 @@ pub fn add_labels(
 }
 
 /// Checks a `--label` name: a valid Prometheus label name that slocc does not set itself.
-pub fn check_label_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_label_name(name: &str) -> Result<(), String> {
     if !crate::model::promql::is_valid_label_name(name) {
         return Err(format!("`{name}` is not a valid label name"));
     }

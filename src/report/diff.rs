@@ -12,49 +12,49 @@ use crate::output::{unified_diff, Output};
 
 /// The whole change report.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// Per-SLO changes, by service then SLO.
-    pub slos: Vec<SloChange>,
+    pub(crate) slos: Vec<SloChange>,
     /// Unified diffs of generated files that differ.
-    pub files: Vec<FileDiff>,
+    pub(crate) files: Vec<FileDiff>,
 }
 
 impl Report {
     /// Whether anything changed.
-    pub fn has_changes(&self) -> bool {
+    pub(crate) fn has_changes(&self) -> bool {
         !self.slos.is_empty() || !self.files.is_empty()
     }
 }
 
 /// One generated file's diff.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FileDiff {
+pub(crate) struct FileDiff {
     /// File name in the output directory.
-    pub path: String,
+    pub(crate) path: String,
     /// Unified diff.
-    pub diff: String,
+    pub(crate) diff: String,
 }
 
 /// What happened to one SLO.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SloChange {
+pub(crate) struct SloChange {
     /// Service name.
-    pub service: String,
+    pub(crate) service: String,
     /// SLO name (the new one when renamed).
-    pub slo: String,
+    pub(crate) slo: String,
     /// `added`, `removed`, `renamed` or `changed`.
-    pub kind: ChangeKind,
+    pub(crate) kind: ChangeKind,
     /// The old name, when renamed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub renamed_from: Option<String>,
+    pub(crate) renamed_from: Option<String>,
     /// The individual changes, in words and numbers.
-    pub details: Vec<Detail>,
+    pub(crate) details: Vec<Detail>,
 }
 
 /// Kind of SLO change.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     /// New SLO.
     Added,
     /// SLO gone.
@@ -67,18 +67,18 @@ pub enum ChangeKind {
 
 /// One change, with old and new values where they apply.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Detail {
+pub(crate) struct Detail {
     /// What changed: `objective`, `window`, `sli`, `alert-name`, `tier-added`, `tier-removed`,
     /// `tier`, `label`, `annotation`, `summary`.
-    pub what: String,
+    pub(crate) what: String,
     /// The change in one line.
-    pub text: String,
+    pub(crate) text: String,
     /// Old value, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub old: Option<String>,
+    pub(crate) old: Option<String>,
     /// New value, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub new: Option<String>,
+    pub(crate) new: Option<String>,
 }
 
 fn detail(what: &str, text: String, old: Option<String>, new: Option<String>) -> Detail {
@@ -313,7 +313,12 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
 }
 
 /// Compares two compiled sides.
-pub fn compare(old: &[Service], new: &[Service], old_files: &Output, new_files: &Output) -> Report {
+pub(crate) fn compare(
+    old: &[Service],
+    new: &[Service],
+    old_files: &Output,
+    new_files: &Output,
+) -> Report {
     let mut report = Report::default();
     let find = |services: &[Service], name: &str| services.iter().find(|s| s.name == name).cloned();
     let mut names: Vec<&str> = old.iter().chain(new).map(|s| s.name.as_str()).collect();
@@ -438,7 +443,7 @@ fn kind_word(kind: ChangeKind) -> &'static str {
 }
 
 /// Renders for a terminal; `color` adds ANSI colours.
-pub fn render_human(report: &Report, color: bool) -> String {
+pub(crate) fn render_human(report: &Report, color: bool) -> String {
     let paint = |code: &str, text: &str| {
         if color {
             format!("\u{1b}[{code}m{text}\u{1b}[0m")
@@ -479,7 +484,7 @@ pub fn render_human(report: &Report, color: bool) -> String {
 }
 
 /// The default most bytes of `--format markdown`: a GitHub comment holds 65,536 characters.
-pub const MARKDOWN_MAX_BYTES: usize = 65_000;
+pub(crate) const MARKDOWN_MAX_BYTES: usize = 65_000;
 /// Room kept for the closing lines when deciding what fits.
 const MARKDOWN_TRAILER: usize = 1_200;
 
@@ -506,7 +511,7 @@ fn markdown_details(change: &SloChange, detailed: bool) -> Vec<String> {
 /// Renders as a pull-request comment of at most `max_bytes` (at least 2,000): the counts, one
 /// line per changed SLO, then the generated files' diffs while they fit, then the names of
 /// those that did not.
-pub fn render_markdown(report: &Report, max_bytes: usize) -> String {
+pub(crate) fn render_markdown(report: &Report, max_bytes: usize) -> String {
     let budget = max_bytes.saturating_sub(MARKDOWN_TRAILER);
     let mut out = String::from("### slocc: SLO and alert changes\n\n");
     if !report.has_changes() {
@@ -602,7 +607,7 @@ fn plural(n: usize) -> &'static str {
 
 /// Reads the spec files under `paths` as they are at git revision `rev`, named as in the
 /// working tree so that both sides' generated headers match.
-pub fn sources_at_revision(
+pub(crate) fn sources_at_revision(
     rev: &str,
     paths: &[std::path::PathBuf],
 ) -> Result<crate::diag::Sources, crate::pipeline::Error> {

@@ -12,92 +12,92 @@ use crate::model::{Service, Slo, Tier};
 
 /// A steady incident to simulate: `error_ratio` from time 0 for `duration` (or forever).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct IncidentSpec {
+pub(crate) struct IncidentSpec {
     /// Error ratio during the incident, 0..=1.
-    pub error_ratio: f64,
+    pub(crate) error_ratio: f64,
     /// How long it lasts; `None` for as long as it takes.
-    pub duration: Option<Duration>,
+    pub(crate) duration: Option<Duration>,
 }
 
 /// Everything `explain` says about one SLO.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SloReport {
+pub(crate) struct SloReport {
     /// Service name.
-    pub service: String,
+    pub(crate) service: String,
     /// SLO name.
-    pub slo: String,
+    pub(crate) slo: String,
     /// Objective in percent, exact.
-    pub objective_percent: String,
+    pub(crate) objective_percent: String,
     /// Window, canonical.
-    pub window: String,
+    pub(crate) window: String,
     /// Error budget as a ratio, exact.
-    pub error_budget: String,
+    pub(crate) error_budget: String,
     /// Seconds of full outage the budget allows.
-    pub full_outage_budget_seconds: f64,
+    pub(crate) full_outage_budget_seconds: f64,
     /// Bad events the budget allows over the window at the given traffic.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bad_events_allowed: Option<f64>,
+    pub(crate) bad_events_allowed: Option<f64>,
     /// Traffic in events per second that `bad_events_allowed` assumes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub traffic_per_second: Option<f64>,
+    pub(crate) traffic_per_second: Option<f64>,
     /// The tiers.
-    pub tiers: Vec<TierReport>,
+    pub(crate) tiers: Vec<TierReport>,
     /// The simulated incident, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub incident: Option<IncidentReport>,
+    pub(crate) incident: Option<IncidentReport>,
 }
 
 /// One tier in numbers.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TierReport {
+pub(crate) struct TierReport {
     /// `page` or `ticket`.
-    pub severity: String,
+    pub(crate) severity: String,
     /// Long window.
-    pub long_window: String,
+    pub(crate) long_window: String,
     /// Short window.
-    pub short_window: String,
+    pub(crate) short_window: String,
     /// Burn factor, exact.
-    pub burn_factor: String,
+    pub(crate) burn_factor: String,
     /// Error-ratio threshold, exact.
-    pub threshold: String,
+    pub(crate) threshold: String,
     /// Seconds from the start of a full outage until it fires.
-    pub full_outage_time_to_fire_seconds: f64,
+    pub(crate) full_outage_time_to_fire_seconds: f64,
     /// Share of the budget spent when it fires (at its threshold burn).
-    pub budget_spent_at_fire: f64,
+    pub(crate) budget_spent_at_fire: f64,
     /// Seconds until the budget is gone at exactly this tier's burn rate.
-    pub exhaustion_seconds: f64,
+    pub(crate) exhaustion_seconds: f64,
 }
 
 /// What the simulated incident does.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct IncidentReport {
+pub(crate) struct IncidentReport {
     /// Error ratio during the incident.
-    pub error_ratio: f64,
+    pub(crate) error_ratio: f64,
     /// Burn rate: error ratio over budget.
-    pub burn_rate: f64,
+    pub(crate) burn_rate: f64,
     /// Incident length in seconds; absent when it never ends.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_seconds: Option<f64>,
+    pub(crate) duration_seconds: Option<f64>,
     /// Share of the budget the whole incident spends (absent when it never ends).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub budget_spent: Option<f64>,
+    pub(crate) budget_spent: Option<f64>,
     /// Per tier, in the order of `tiers`.
-    pub tiers: Vec<TierOutcome>,
+    pub(crate) tiers: Vec<TierOutcome>,
 }
 
 /// When one tier fires and stops during the incident.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TierOutcome {
+pub(crate) struct TierOutcome {
     /// `page` or `ticket`.
-    pub severity: String,
+    pub(crate) severity: String,
     /// Long window.
-    pub long_window: String,
+    pub(crate) long_window: String,
     /// Seconds after the incident starts of the first rule evaluation that fires; absent if none.
-    pub fires_at_seconds: Option<f64>,
+    pub(crate) fires_at_seconds: Option<f64>,
     /// Seconds after the incident starts of the first evaluation that no longer fires.
-    pub stops_at_seconds: Option<f64>,
+    pub(crate) stops_at_seconds: Option<f64>,
     /// Share of the budget spent when it starts firing.
-    pub budget_spent_at_fire: Option<f64>,
+    pub(crate) budget_spent_at_fire: Option<f64>,
 }
 
 /// The error ratio a window reads at time `t` when errors ran at `ratio` during `[0, end]`.
@@ -157,7 +157,7 @@ fn simulate(tier: &Tier, incident: IncidentSpec) -> (Option<f64>, Option<f64>) {
 }
 
 /// Explains one SLO, optionally at a traffic level and with a simulated incident.
-pub fn explain(
+pub(crate) fn explain(
     service: &Service,
     slo: &Slo,
     traffic_per_second: Option<f64>,
@@ -224,7 +224,7 @@ fn percent(share: f64) -> String {
 }
 
 /// Renders reports for people.
-pub fn render_human(reports: &[SloReport]) -> String {
+pub(crate) fn render_human(reports: &[SloReport]) -> String {
     let mut out = String::new();
     for r in reports {
         let _ = writeln!(

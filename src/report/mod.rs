@@ -1,4 +1,4 @@
 //! Reports about specs rather than artifacts for an engine: `diff` and `explain`.
 
-pub mod diff;
-pub mod explain;
+pub(crate) mod diff;
+pub(crate) mod explain;

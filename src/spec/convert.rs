@@ -205,7 +205,7 @@ fn slo(spec: &SloSpec) -> Slo {
 }
 
 /// The native document for a spec read from any format.
-pub fn to_native(spec: &ServiceSpec) -> String {
+pub(crate) fn to_native(spec: &ServiceSpec) -> String {
     let native = Native {
         api_version: crate::spec::API_VERSION,
         service: text(&spec.service).unwrap_or_default(),

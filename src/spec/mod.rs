@@ -1,62 +1,62 @@
 //! Spec stage: what a `slocc/v1` document says, field by field with positions, before any checking of meaning.
 
-pub mod convert;
-pub mod import;
-pub mod schema;
-pub mod yaml;
+pub(crate) mod convert;
+pub(crate) mod import;
+pub(crate) mod schema;
+pub(crate) mod yaml;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::spec::yaml::{location_of, Document, Fields, Spanned};
 
 /// The one native format version.
-pub const API_VERSION: &str = "slocc/v1";
+pub(crate) const API_VERSION: &str = "slocc/v1";
 
 type Text = Spanned<String>;
 type Pairs = Vec<(Text, Text)>;
 
 /// One service as written.
 #[derive(Debug, Clone)]
-pub struct ServiceSpec {
+pub(crate) struct ServiceSpec {
     /// Service name.
-    pub service: Option<Text>,
+    pub(crate) service: Option<Text>,
     /// Owning team.
-    pub owner: Option<Text>,
+    pub(crate) owner: Option<Text>,
     /// Who to escalate to.
-    pub escalation: Option<Text>,
+    pub(crate) escalation: Option<Text>,
     /// Base URL that runbook links are built on.
-    pub runbook_base_url: Option<Text>,
+    pub(crate) runbook_base_url: Option<Text>,
     /// Labels added to every series and alert.
-    pub labels: Pairs,
+    pub(crate) labels: Pairs,
     /// The SLOs.
-    pub slos: Vec<SloSpec>,
+    pub(crate) slos: Vec<SloSpec>,
     /// Where the document starts.
-    pub location: Location,
+    pub(crate) location: Location,
 }
 
 /// One SLO as written.
 #[derive(Debug, Clone)]
-pub struct SloSpec {
+pub(crate) struct SloSpec {
     /// SLO name.
-    pub name: Option<Text>,
+    pub(crate) name: Option<Text>,
     /// What it promises, in words.
-    pub description: Option<Text>,
+    pub(crate) description: Option<Text>,
     /// Objective in percent, as written (kept as text so it stays exact).
-    pub objective: Option<Text>,
+    pub(crate) objective: Option<Text>,
     /// Rolling window.
-    pub window: Option<Text>,
+    pub(crate) window: Option<Text>,
     /// Labels on every series and alert of this SLO, over the service's.
-    pub labels: Pairs,
+    pub(crate) labels: Pairs,
     /// The indicator.
-    pub sli: Option<SliSpec>,
+    pub(crate) sli: Option<SliSpec>,
     /// Alerting settings.
-    pub alerting: AlertingSpec,
+    pub(crate) alerting: AlertingSpec,
     /// Where the SLO's mapping starts.
-    pub location: Location,
+    pub(crate) location: Location,
 }
 
 /// An SLI as written: exactly one kind.
 #[derive(Debug, Clone)]
-pub enum SliSpec {
+pub(crate) enum SliSpec {
     /// Bad (or good) events over all events.
     Ratio {
         /// Query for bad events per second.
@@ -78,61 +78,57 @@ pub enum SliSpec {
         selector: Option<Text>,
         /// Threshold duration, matching a bucket boundary.
         threshold: Option<Text>,
-        /// Where `latency:` is.
-        location: Location,
     },
     /// A query that is already an error ratio.
     Raw {
         /// The error-ratio query.
         error_ratio: Option<Text>,
-        /// Where `raw:` is.
-        location: Location,
     },
 }
 
 /// Alerting as written.
 #[derive(Debug, Clone, Default)]
-pub struct AlertingSpec {
+pub(crate) struct AlertingSpec {
     /// Alert name shared by every tier.
-    pub name: Option<Text>,
+    pub(crate) name: Option<Text>,
     /// Labels on every alert of this SLO.
-    pub labels: Pairs,
+    pub(crate) labels: Pairs,
     /// Annotations on every alert of this SLO.
-    pub annotations: Pairs,
+    pub(crate) annotations: Pairs,
     /// Page tier settings.
-    pub page: TierSpec,
+    pub(crate) page: TierSpec,
     /// Ticket tier settings.
-    pub ticket: TierSpec,
+    pub(crate) ticket: TierSpec,
     /// Custom window policy replacing the default four tiers.
-    pub windows: Option<Vec<WindowSpec>>,
+    pub(crate) windows: Option<Vec<WindowSpec>>,
 }
 
 /// Settings of one severity.
 #[derive(Debug, Clone, Default)]
-pub struct TierSpec {
+pub(crate) struct TierSpec {
     /// Turns the severity off.
-    pub disable: Option<Spanned<bool>>,
+    pub(crate) disable: Option<Spanned<bool>>,
     /// `for:` duration on its alerts.
-    pub for_duration: Option<Text>,
+    pub(crate) for_duration: Option<Text>,
     /// Extra labels.
-    pub labels: Pairs,
+    pub(crate) labels: Pairs,
     /// Extra annotations.
-    pub annotations: Pairs,
+    pub(crate) annotations: Pairs,
 }
 
 /// One custom window pair.
 #[derive(Debug, Clone)]
-pub struct WindowSpec {
+pub(crate) struct WindowSpec {
     /// Long window.
-    pub long: Option<Text>,
+    pub(crate) long: Option<Text>,
     /// Short window.
-    pub short: Option<Text>,
+    pub(crate) short: Option<Text>,
     /// Share of the budget spent in the long window when it fires, in percent.
-    pub budget_percent: Option<Text>,
+    pub(crate) budget_percent: Option<Text>,
     /// `page` or `ticket`.
-    pub severity: Option<Text>,
+    pub(crate) severity: Option<Text>,
     /// Where the entry starts.
-    pub location: Location,
+    pub(crate) location: Location,
 }
 
 pub(crate) const SERVICE_KEYS: &[&str] = &[
@@ -161,7 +157,7 @@ pub(crate) const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations
 pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
 
 /// Reads a `slocc/v1` document (the caller has recognised its `apiVersion`).
-pub fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the service spec");
     fields.deny_unknown(SERVICE_KEYS, diags);
     let mut slos = Vec::new();
@@ -283,14 +279,12 @@ fn parse_sli(
                 metric: f.required_string("metric", diags),
                 selector: f.string("selector", diags),
                 threshold: f.required_string("threshold", diags),
-                location: inner_loc,
             }
         }
         _ => {
             f.deny_unknown(&["error_ratio"], diags);
             SliSpec::Raw {
                 error_ratio: f.required_string("error_ratio", diags),
-                location: inner_loc,
             }
         }
     })

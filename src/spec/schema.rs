@@ -109,7 +109,7 @@ fn alerting() -> Value {
 }
 
 /// The schema, as a JSON value.
-pub fn json_schema() -> Value {
+pub(crate) fn json_schema() -> Value {
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://slocc.dev/schemas/slocc-v1.json",
@@ -153,7 +153,7 @@ pub fn json_schema() -> Value {
 }
 
 /// The schema as the checked-in file holds it: pretty JSON with a final newline.
-pub fn render() -> String {
+pub(crate) fn render() -> String {
     serde_json::to_string_pretty(&json_schema()).expect("a JSON value always serializes") + "\n"
 }
 

@@ -7,38 +7,38 @@ use marked_yaml::{types::MarkedScalarNode, LoaderOptions, Node};
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
 
-pub use marked_yaml::types::{MarkedMappingNode as Mapping, MarkedSequenceNode as Sequence};
+pub(crate) use marked_yaml::types::{MarkedMappingNode as Mapping, MarkedSequenceNode as Sequence};
 
 /// A value together with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spanned<T> {
+pub(crate) struct Spanned<T> {
     /// The value.
-    pub value: T,
+    pub(crate) value: T,
     /// Where it starts.
-    pub location: Location,
+    pub(crate) location: Location,
 }
 
 impl<T> Spanned<T> {
     /// Wraps `value` at `location`.
-    pub fn new(value: T, location: Location) -> Self {
+    pub(crate) fn new(value: T, location: Location) -> Self {
         Self { value, location }
     }
 }
 
 /// One YAML document of a file.
 #[derive(Debug)]
-pub struct Document {
+pub(crate) struct Document {
     /// The document's top-level mapping.
-    pub root: Mapping,
+    pub(crate) root: Mapping,
     /// Where the document starts.
-    pub location: Location,
+    pub(crate) location: Location,
 }
 
 /// Where a node starts; a node built by software (no marker) falls back to `fallback`.
 ///
 /// A block mapping's own marker sits one column past its first key, so a mapping is placed
 /// at its first key, which is where a reader looks.
-pub fn location_of(node: &Node, fallback: Location) -> Location {
+pub(crate) fn location_of(node: &Node, fallback: Location) -> Location {
     if let Some(first_key) = node.as_mapping().and_then(|m| m.keys().next()) {
         return scalar_location(first_key, fallback);
     }
@@ -48,7 +48,7 @@ pub fn location_of(node: &Node, fallback: Location) -> Location {
 }
 
 /// Where a scalar (such as a mapping key) starts.
-pub fn scalar_location(node: &MarkedScalarNode, fallback: Location) -> Location {
+pub(crate) fn scalar_location(node: &MarkedScalarNode, fallback: Location) -> Location {
     node.span()
         .start()
         .map_or(fallback, |m| marker_location(m, fallback.source))
@@ -70,7 +70,7 @@ fn is_document_separator(line: &str) -> bool {
 ///
 /// Documents are split on `---` lines and each is padded with blank lines, so the parser's line
 /// numbers stay those of the file. A file with no document at all is an `empty-spec` error.
-pub fn load_documents(source: usize, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
+pub(crate) fn load_documents(source: usize, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
     if let Some(d) = control_character(source, text) {
         diags.push(d);
         return Vec::new();
@@ -216,7 +216,7 @@ fn load_error(error: marked_yaml::LoadError, source: usize, fallback: Location) 
 }
 
 /// Reads a mapping's fields, reporting wrong types, missing fields and unknown keys as it goes.
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     map: &'a Mapping,
     location: Location,
     context: &'a str,
@@ -225,7 +225,7 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Reads `map`, whose own position is `location`, described as `context` in messages
     /// (for example ``the SLO `availability` ``).
-    pub fn new(map: &'a Mapping, location: Location, context: &'a str) -> Self {
+    pub(crate) fn new(map: &'a Mapping, location: Location, context: &'a str) -> Self {
         Self {
             map,
             location,
@@ -234,12 +234,12 @@ impl<'a> Fields<'a> {
     }
 
     /// Where the mapping itself starts.
-    pub fn location(&self) -> Location {
+    pub(crate) fn location(&self) -> Location {
         self.location
     }
 
     /// Reports every key not in `known`, with a "did you mean" hint when one is close.
-    pub fn deny_unknown(&self, known: &[&str], diags: &mut Diagnostics) {
+    pub(crate) fn deny_unknown(&self, known: &[&str], diags: &mut Diagnostics) {
         for key in self.map.keys() {
             let name = key.as_str();
             if known.contains(&name) {
@@ -259,12 +259,12 @@ impl<'a> Fields<'a> {
     }
 
     /// The raw node under `key`, unless absent or null.
-    pub fn node(&self, key: &str) -> Option<&'a Node> {
+    pub(crate) fn node(&self, key: &str) -> Option<&'a Node> {
         self.map.get_node(key).filter(|n| !is_null(n))
     }
 
     /// Where `key` is written, or the mapping's own position.
-    pub fn key_location(&self, key: &str) -> Location {
+    pub(crate) fn key_location(&self, key: &str) -> Location {
         self.map
             .keys()
             .find(|k| k.as_str() == key)
@@ -288,7 +288,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A text (scalar) field.
-    pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+    pub(crate) fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
         let node = self.node(key)?;
         match node {
             Node::Scalar(s) => Some(Spanned::new(
@@ -303,7 +303,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A required text field.
-    pub fn required_string(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
+    pub(crate) fn required_string(
+        &self,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Spanned<String>> {
         if self.node(key).is_none() {
             self.missing(key, diags);
             return None;
@@ -312,7 +316,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A boolean field (`true` / `false`).
-    pub fn bool(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<bool>> {
+    pub(crate) fn bool(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<bool>> {
         let node = self.node(key)?;
         match node.as_scalar().and_then(|s| s.as_bool()) {
             Some(value) => Some(Spanned::new(value, location_of(node, self.location))),
@@ -324,7 +328,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A nested mapping.
-    pub fn mapping(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a Mapping, Location)> {
+    pub(crate) fn mapping(
+        &self,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(&'a Mapping, Location)> {
         let node = self.node(key)?;
         match node {
             Node::Mapping(m) => Some((m, location_of(node, self.location))),
@@ -336,7 +344,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A required nested mapping.
-    pub fn required_mapping(
+    pub(crate) fn required_mapping(
         &self,
         key: &str,
         diags: &mut Diagnostics,
@@ -349,7 +357,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A sequence.
-    pub fn sequence(&self, key: &str, diags: &mut Diagnostics) -> Option<(&'a Sequence, Location)> {
+    pub(crate) fn sequence(
+        &self,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(&'a Sequence, Location)> {
         let node = self.node(key)?;
         match node {
             Node::Sequence(s) => Some((s, location_of(node, self.location))),
@@ -361,7 +373,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A mapping of text to text (labels, annotations), in document order.
-    pub fn string_map(
+    pub(crate) fn string_map(
         &self,
         key: &str,
         diags: &mut Diagnostics,
@@ -396,7 +408,7 @@ fn is_null(node: &Node) -> bool {
 }
 
 /// `a`, `b` and `c` in backticks, for hints.
-pub fn quote_list(items: &[&str]) -> String {
+pub(crate) fn quote_list(items: &[&str]) -> String {
     items
         .iter()
         .map(|i| format!("`{i}`"))
@@ -412,7 +424,7 @@ mod tests {
     fn positions_are_one_based_file_positions() {
         let mut diags = Diagnostics::default();
         let docs = load_documents(0, "a: 1\nb:\n  c: x\n", &mut diags);
-        assert!(diags.is_empty());
+        assert_eq!(diags.counts(), (0, 0));
         let fields = Fields::new(&docs[0].root, docs[0].location, "test");
         let (inner, loc) = fields.mapping("b", &mut diags).unwrap();
         assert_eq!((loc.line, loc.column), (3, 3));
@@ -426,7 +438,7 @@ mod tests {
     fn multiple_documents_keep_file_line_numbers() {
         let mut diags = Diagnostics::default();
         let docs = load_documents(0, "a: 1\n---\nb: 2\n---\n# only a comment\n", &mut diags);
-        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(diags.counts(), (0, 0), "{diags:?}");
         assert_eq!(docs.len(), 2);
         let b = Fields::new(&docs[1].root, docs[1].location, "t")
             .string("b", &mut diags)

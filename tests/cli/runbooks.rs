@@ -98,8 +98,11 @@ fn deleted_markers_leave_the_runbook_untouched_with_a_warning() {
     project.slocc(&["compile"]).expect_code(0);
     let mangled = project
         .read(RUNBOOK)
-        .replace(slocc::emit::runbook::BEGIN, "")
-        .replace(slocc::emit::runbook::END, "");
+        .replace(
+            "<!-- slocc:generated:begin (do not edit between these markers: `slocc compile` rewrites them) -->",
+            "",
+        )
+        .replace("<!-- slocc:generated:end -->", "");
     project.file(RUNBOOK, &mangled);
     project.file("specs/api.yaml", &SPEC.replace("99.9", "99.5"));
     let run = project.slocc(&["compile"]);

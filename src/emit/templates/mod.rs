@@ -8,12 +8,12 @@ use serde::Serialize;
 mod direct;
 
 /// The generated region of a runbook.
-pub const RUNBOOK_GENERATED: &str = "runbook/generated.md.hbs";
+pub(crate) const RUNBOOK_GENERATED: &str = "runbook/generated.md.hbs";
 /// A new runbook around its generated region.
-pub const RUNBOOK_SCAFFOLD: &str = "runbook/scaffold.md.hbs";
+pub(crate) const RUNBOOK_SCAFFOLD: &str = "runbook/scaffold.md.hbs";
 
 /// Built-in templates: (name, source). The names are their paths under `targets/`.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (
         "prometheus/alert-summary.hbs",
         include_str!("../../../targets/prometheus/alert-summary.hbs"),
@@ -76,7 +76,7 @@ impl Templates {
 
     /// The built-in templates, each replaced by the file of the same name under `dir` when it
     /// exists (`dir/runbook/generated.md.hbs` overrides that one template only).
-    pub fn with_overrides(dir: Option<&std::path::Path>) -> Result<Self, Error> {
+    pub(crate) fn with_overrides(dir: Option<&std::path::Path>) -> Result<Self, Error> {
         let mut registry = engine();
         for (name, builtin) in BUILTIN {
             let (shown, source) = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
@@ -119,7 +119,7 @@ impl Templates {
     }
 
     /// Renders template `name` with `data`.
-    pub fn render(&self, name: &str, data: &Data) -> Result<String, Error> {
+    pub(crate) fn render(&self, name: &str, data: &Data) -> Result<String, Error> {
         if let Some(nodes) = self.direct.get(name) {
             let mut out = String::with_capacity(1024);
             if direct::render(nodes, data.0.data(), &mut out).is_some() {
@@ -145,7 +145,7 @@ impl Templates {
 
     /// Writes the built-in templates under `dir` for editing; existing files are kept.
     /// Returns the paths written and those left alone.
-    pub fn init(dir: &std::path::Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
+    pub(crate) fn init(dir: &std::path::Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
         let (mut written, mut kept) = (Vec::new(), Vec::new());
         for (name, source) in BUILTIN {
             let path = dir.join(name);
@@ -184,18 +184,18 @@ fn prints_value(registry: &Handlebars<'_>, name: &str) -> bool {
 
 /// A typed context converted once for rendering, so that several templates (and several
 /// variants of one, such as an alert's tiers) reuse it instead of converting it each time.
-pub struct Data(handlebars::Context);
+pub(crate) struct Data(handlebars::Context);
 
 impl Data {
     /// Converts `context`, which must serialize to a map.
-    pub fn new<T: Serialize>(context: &T) -> Self {
+    pub(crate) fn new<T: Serialize>(context: &T) -> Self {
         let mut data = Self(handlebars::Context::null());
         data.set(context);
         data
     }
 
     /// Adds or replaces the fields of `fields`, which must serialize to a map.
-    pub fn set<T: Serialize>(&mut self, fields: &T) {
+    pub(crate) fn set<T: Serialize>(&mut self, fields: &T) {
         let serde_json::Value::Object(fields) =
             serde_json::to_value(fields).expect("template contexts are plain serde structs")
         else {
@@ -214,14 +214,6 @@ fn describe_template_error(e: &handlebars::TemplateError) -> String {
         Some((line, column)) => format!("line {line}, column {column}: {}", e.reason()),
         None => e.reason().to_string(),
     }
-}
-
-/// The built-in templates, parsed once per process.
-pub fn builtin() -> &'static Templates {
-    static BUILTIN_TEMPLATES: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
-    BUILTIN_TEMPLATES.get_or_init(|| {
-        Templates::builtin().expect("built-in templates parse; a unit test checks them")
-    })
 }
 
 #[cfg(test)]

@@ -1,19 +1,19 @@
 //! Input formats: each document is recognised from its own fields and read into the native spec
 //! stage, keeping the positions of the original file so every later diagnostic points into it.
 
-pub mod openslo;
-pub mod pyrra;
-pub mod sloth;
+pub(crate) mod openslo;
+pub(crate) mod pyrra;
+pub(crate) mod sloth;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::spec::yaml::{Document, Fields};
 use crate::spec::ServiceSpec;
 
 /// The formats slocc reads, for messages.
-pub const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`), OpenSLO `apiVersion: openslo/v1` and `openslo/v1alpha`";
+pub(crate) const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`), OpenSLO `apiVersion: openslo/v1` and `openslo/v1alpha`";
 
 /// Reads one document in whichever supported format it is.
-pub fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+pub(crate) fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the document");
     let mut probe = Diagnostics::default();
     let api_version = fields.string("apiVersion", &mut probe);

@@ -76,7 +76,7 @@ impl<'a> Index<'a> {
 }
 
 /// Whether a document is OpenSLO (v1 or v1alpha), for the per-file pass.
-pub fn is_openslo(doc: &Document) -> bool {
+pub(crate) fn is_openslo(doc: &Document) -> bool {
     doc.root
         .get_scalar("apiVersion")
         .is_some_and(|v| matches!(v.as_str(), "openslo/v1" | "openslo/v1alpha"))
@@ -89,7 +89,7 @@ fn is_v1alpha(doc: &Document) -> bool {
 }
 
 /// Resolves every OpenSLO document of the run into services.
-pub fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
+pub(crate) fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
     let mut index = Index::default();
     let mut slos = Vec::new();
     let mut alpha_slos = Vec::new();
@@ -598,7 +598,6 @@ fn read_indicator(
         let error_ratio = metric_query(raw, rloc, &sli_context, false, diags)?;
         return Some(SliSpec::Raw {
             error_ratio: Some(error_ratio),
-            location: rloc,
         });
     }
     if sf.node("thresholdMetric").is_some() {

@@ -10,7 +10,7 @@ use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
 const DEFAULT_ALERT_NAME: &str = "ErrorBudgetBurn";
 
 /// Reads a Pyrra `ServiceLevelObjective` document.
-pub fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+pub(crate) fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the Pyrra ServiceLevelObjective");
     fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec", "status"], diags);
     let (metadata, meta_loc) = fields.required_mapping("metadata", diags)?;

@@ -31,14 +31,14 @@ const CRD_KEYS: Keys = Keys {
 };
 
 /// Reads a `version: prometheus/v1` document.
-pub fn read_file(doc: &Document, diags: &mut Diagnostics) -> ServiceSpec {
+pub(crate) fn read_file(doc: &Document, diags: &mut Diagnostics) -> ServiceSpec {
     let fields = Fields::new(&doc.root, doc.location, "the Sloth spec");
     fields.deny_unknown(&["version", "service", "labels", "slos"], diags);
     read_service(&fields, doc.location, &FILE_KEYS, diags)
 }
 
 /// Reads a `PrometheusServiceLevel` (sloth.slok.dev/v1) document.
-pub fn read_crd(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+pub(crate) fn read_crd(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the PrometheusServiceLevel");
     fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
     let (spec, location) = fields.required_mapping("spec", diags)?;
@@ -128,7 +128,6 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
             rf.deny_unknown(&[keys.error_ratio_query], diags);
             return Some(SliSpec::Raw {
                 error_ratio: rf.required_string(keys.error_ratio_query, diags),
-                location: rloc,
             });
         }
         diags.push(
