@@ -3,10 +3,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, Sources};
 use crate::emit;
+use crate::model::validate::validate_service;
 use crate::model::Service;
 use crate::output::Output;
+use crate::spec::import::{self, FormatId, Reader};
+use crate::spec::yaml::Document;
+use crate::spec::ServiceSpec;
 
 /// Errors that stop a run before any spec is judged (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -33,13 +39,17 @@ pub enum Error {
     Output(#[from] crate::output::Error),
 }
 
-/// Everything read and judged in one run.
+/// Everything read and judged in one run: the value every command starts from, so that nothing
+/// is read or parsed twice.
 #[derive(Debug, Default)]
 pub struct Checked {
     /// The files read.
     pub(crate) sources: Sources,
     /// Every diagnostic.
     pub(crate) diagnostics: Diagnostics,
+    /// Every spec read, in the native spec stage with its positions, in file order (documents
+    /// of formats read together, such as OpenSLO, after the others).
+    pub(crate) specs: Vec<ServiceSpec>,
     /// Services that validated (all of them when there are no errors).
     pub services: Vec<Service>,
 }
@@ -146,78 +156,31 @@ pub(crate) fn portable_name(shown: &str) -> String {
     }
 }
 
-/// Maps `f` over `items` on every core, keeping the order of `items` in the result. Workers
-/// take the next item as they finish one, so a few slow items (a large service, a core busy
-/// with the kernel's file writes) do not leave the other cores idle.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| f(i, item))
-            .collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let (f, next) = (&f, &next);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else {
-                            return done;
-                        };
-                        done.push((i, f(i, item)));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
-
-/// What one file yields: its diagnostics, valid services, every service name it declares, and
-/// its OpenSLO documents, which are resolved together once every file is read.
+/// What one file yields: its diagnostics, its specs and the services that validated, and the
+/// documents of formats that are read together once every file is in.
+#[derive(Default)]
 struct FileResult {
     diagnostics: Diagnostics,
+    specs: Vec<ServiceSpec>,
     services: Vec<Service>,
-    declared: Vec<(String, Location)>,
-    openslo: Vec<crate::spec::yaml::Document>,
+    together: Vec<(FormatId, Document)>,
 }
 
 fn check_file(id: usize, name: &str, text: &str) -> FileResult {
-    let mut result = FileResult {
-        diagnostics: Diagnostics::default(),
-        services: Vec::new(),
-        declared: Vec::new(),
-        openslo: Vec::new(),
-    };
+    let mut result = FileResult::default();
     let diags = &mut result.diagnostics;
     for document in crate::spec::yaml::load_documents(id, text, diags) {
-        if crate::spec::import::openslo::is_openslo(&document) {
-            result.openslo.push(document);
+        let Some(format) = import::classify(&document, diags) else {
             continue;
-        }
-        if let Some(spec) = crate::spec::import::read_document(&document, diags) {
-            if let Some(n) = &spec.service {
-                result.declared.push((n.value.clone(), n.location));
+        };
+        match import::FORMATS[format].reader {
+            Reader::Single(read) => {
+                if let Some(spec) = read(&document, diags) {
+                    result.services.extend(validate_service(&spec, name, diags));
+                    result.specs.push(spec);
+                }
             }
-            if let Some(service) = crate::model::validate::validate_service(&spec, name, diags) {
-                result.services.push(service);
-            }
+            Reader::Together(_) => result.together.push((format, document)),
         }
     }
     result
@@ -244,40 +207,49 @@ pub(crate) fn check_sources(sources: Sources) -> Checked {
         sources,
         ..Checked::default()
     };
-    let results = parallel_map(checked.sources.files(), |id, file| {
-        check_file(id, &file.name, &file.text)
-    });
-    let mut declared = Vec::new();
-    let mut openslo = Vec::new();
+    let results: Vec<FileResult> = checked
+        .sources
+        .files()
+        .par_iter()
+        .enumerate()
+        .map(|(id, file)| check_file(id, &file.name, &file.text))
+        .collect();
+    let mut together: Vec<Vec<Document>> = import::FORMATS.iter().map(|_| Vec::new()).collect();
     for result in results {
         checked.diagnostics.extend(result.diagnostics);
+        checked.specs.extend(result.specs);
         checked.services.extend(result.services);
-        declared.extend(result.declared);
-        openslo.extend(result.openslo);
-    }
-    let mut diags = Diagnostics::default();
-    for spec in crate::spec::import::openslo::resolve(&openslo, &mut diags) {
-        let source = checked
-            .sources
-            .get(spec.location.source)
-            .map_or(String::new(), |f| f.name.clone());
-        if let Some(n) = &spec.service {
-            declared.push((n.value.clone(), n.location));
+        for (format, document) in result.together {
+            together[format].push(document);
         }
-        if let Some(service) = crate::model::validate::validate_service(&spec, &source, &mut diags)
+    }
+    for (format, documents) in together.iter().enumerate() {
+        if let (Reader::Together(read), false) =
+            (import::FORMATS[format].reader, documents.is_empty())
         {
-            checked.services.push(service);
+            for spec in read(documents, &mut checked.diagnostics) {
+                let source = checked.sources.name(spec.location.source).to_string();
+                checked
+                    .services
+                    .extend(validate_service(&spec, &source, &mut checked.diagnostics));
+                checked.specs.push(spec);
+            }
         }
     }
-    checked.diagnostics.extend(diags);
-    check_duplicate_services(&mut checked, &declared);
+    check_duplicate_services(&mut checked);
     checked
 }
 
 /// Two files declaring one service would write one output file twice: report every repeat.
-fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) {
+fn check_duplicate_services(checked: &mut Checked) {
+    let seen: Vec<(String, Location)> = checked
+        .specs
+        .iter()
+        .filter_map(|s| s.service.as_ref())
+        .map(|n| (n.value.clone(), n.location))
+        .collect();
     let mut first: BTreeMap<&str, Location> = BTreeMap::new();
-    for (name, location) in seen {
+    for (name, location) in &seen {
         match first.get(name.as_str()) {
             Some(original) => {
                 let file = checked
@@ -304,7 +276,7 @@ fn check_duplicate_services(checked: &mut Checked, seen: &[(String, Location)]) 
         }
     }
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for (name, _) in seen {
+    for (name, _) in &seen {
         *count.entry(name).or_default() += 1;
     }
     checked
@@ -342,9 +314,10 @@ pub(crate) fn build_outputs(
     cx: emit::prometheus::Context<'_>,
     complete: bool,
 ) -> Result<Output, crate::emit::templates::Error> {
-    let rendered = parallel_map(services, |_, service| {
-        service_files(service, &emit::grafana::service_dashboard(service), cx)
-    });
+    let rendered: Vec<_> = services
+        .par_iter()
+        .map(|service| service_files(service, &emit::grafana::service_dashboard(service), cx))
+        .collect();
     let mut output = Output::default();
     for files in rendered {
         for (name, text) in files? {
@@ -419,15 +392,18 @@ pub(crate) fn plan_runbooks(
     dir: &Path,
 ) -> Result<Vec<RunbookPlan>, Error> {
     runbooks_dir_usable(dir)?;
-    let per_service = parallel_map(services, |_, service| {
-        let dashboard = emit::grafana::service_dashboard(service);
-        let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
-        service
-            .slos
-            .iter()
-            .map(|slo| plan_runbook(service, slo, &links, templates, dir))
-            .collect::<Result<Vec<_>, Error>>()
-    });
+    let per_service: Vec<_> = services
+        .par_iter()
+        .map(|service| {
+            let dashboard = emit::grafana::service_dashboard(service);
+            let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
+            service
+                .slos
+                .iter()
+                .map(|slo| plan_runbook(service, slo, &links, templates, dir))
+                .collect::<Result<Vec<_>, Error>>()
+        })
+        .collect();
     let mut plans = Vec::new();
     for service_plans in per_service {
         plans.extend(service_plans?);
@@ -467,30 +443,33 @@ pub fn compile(
         crate::output::Stager::generated_keeping(out)?
     };
     let runbook_files = runbooks.map(crate::output::Stager::replacing).transpose()?;
-    let per_service = parallel_map(services, |_, service| -> Result<Vec<RunbookPlan>, Error> {
-        let dashboard = emit::grafana::service_dashboard(service);
-        for (name, text) in service_files(service, &dashboard, cx)? {
-            outputs.put(&name, &text)?;
-        }
-        let (Some(dir), Some(files)) = (runbooks, &runbook_files) else {
-            return Ok(Vec::new());
-        };
-        let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
-        drop(dashboard);
-        let mut plans = Vec::new();
-        for slo in &service.slos {
-            let mut plan = plan_runbook(service, slo, &links, cx.templates, dir)?;
-            if let crate::emit::runbook::Update::Create(text)
-            | crate::emit::runbook::Update::Refresh(text) = &mut plan.update
-            {
-                files.put(&plan.path, text)?;
-                // On disk now; only the kind of update is reported.
-                *text = String::new();
+    let per_service: Vec<_> = services
+        .par_iter()
+        .map(|service| -> Result<Vec<RunbookPlan>, Error> {
+            let dashboard = emit::grafana::service_dashboard(service);
+            for (name, text) in service_files(service, &dashboard, cx)? {
+                outputs.put(&name, &text)?;
             }
-            plans.push(plan);
-        }
-        Ok(plans)
-    });
+            let (Some(dir), Some(files)) = (runbooks, &runbook_files) else {
+                return Ok(Vec::new());
+            };
+            let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
+            drop(dashboard);
+            let mut plans = Vec::new();
+            for slo in &service.slos {
+                let mut plan = plan_runbook(service, slo, &links, cx.templates, dir)?;
+                if let crate::emit::runbook::Update::Create(text)
+                | crate::emit::runbook::Update::Refresh(text) = &mut plan.update
+                {
+                    files.put(&plan.path, text)?;
+                    // On disk now; only the kind of update is reported.
+                    *text = String::new();
+                }
+                plans.push(plan);
+            }
+            Ok(plans)
+        })
+        .collect();
     let mut compiled = Compiled::default();
     for plans in per_service {
         for plan in plans? {
@@ -513,25 +492,4 @@ pub fn compile(
         files.commit()?;
     }
     Ok(compiled)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parallel_map_keeps_the_order_of_its_items() {
-        let items: Vec<u64> = (0..1_000).collect();
-        // Uneven work, so that workers finish items out of order.
-        let mapped = parallel_map(&items, |i, n| {
-            let spin = if n % 7 == 0 { 20_000 } else { 10 };
-            let checksum = (0..spin).fold(*n, |a, b| a.wrapping_mul(31).wrapping_add(b));
-            (i, *n, checksum)
-        });
-        assert_eq!(mapped.len(), items.len());
-        for (index, (i, n, _)) in mapped.iter().enumerate() {
-            assert_eq!((*i, *n), (index, index as u64));
-        }
-        assert!(parallel_map(&[] as &[u8], |_, b| *b).is_empty());
-    }
 }

@@ -185,7 +185,7 @@ impl Sources {
         &self.files
     }
 
-    fn name(&self, index: usize) -> &str {
+    pub(crate) fn name(&self, index: usize) -> &str {
         self.get(index).map_or("<unknown>", |f| f.name.as_str())
     }
 

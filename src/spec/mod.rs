@@ -156,6 +156,13 @@ pub(crate) const ALERTING_KEYS: &[&str] =
 pub(crate) const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
 pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
 
+/// The native format.
+pub(crate) const FORMAT: import::Format = import::Format {
+    describe: "`apiVersion: slocc/v1`",
+    detect: |h| h.api_version == Some(API_VERSION),
+    reader: import::Reader::Single(parse_service),
+};
+
 /// Reads a `slocc/v1` document (the caller has recognised its `apiVersion`).
 pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the service spec");

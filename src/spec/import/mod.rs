@@ -1,5 +1,8 @@
 //! Input formats: each document is recognised from its own fields and read into the native spec
 //! stage, keeping the positions of the original file so every later diagnostic points into it.
+//!
+//! A new format is one file in this folder with a [`Format`] constant, plus its line in
+//! [`FORMATS`]; detection, messages and the pipeline all go through the registry.
 
 pub(crate) mod openslo;
 pub(crate) mod pyrra;
@@ -9,55 +12,86 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::spec::yaml::{Document, Fields};
 use crate::spec::ServiceSpec;
 
-/// The formats slocc reads, for messages.
-pub(crate) const FORMATS: &str = "`apiVersion: slocc/v1`, Sloth `version: prometheus/v1`, Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`), Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`), OpenSLO `apiVersion: openslo/v1` and `openslo/v1alpha`";
+/// The fields a document names its format by.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Header<'a> {
+    /// `apiVersion`.
+    pub(crate) api_version: Option<&'a str>,
+    /// `version` (Sloth's plain spec files).
+    pub(crate) version: Option<&'a str>,
+    /// `kind`.
+    pub(crate) kind: Option<&'a str>,
+}
 
-/// Reads one document in whichever supported format it is.
-pub(crate) fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+/// How a format's documents become specs.
+#[derive(Clone, Copy)]
+pub(crate) enum Reader {
+    /// Each document on its own, as soon as it is read.
+    Single(fn(&Document, &mut Diagnostics) -> Option<ServiceSpec>),
+    /// Documents that refer to each other across files, read together once every file is in.
+    Together(fn(&[Document], &mut Diagnostics) -> Vec<ServiceSpec>),
+}
+
+/// One input format.
+pub(crate) struct Format {
+    /// How messages name it, with the fields that identify it.
+    pub(crate) describe: &'static str,
+    /// Whether a document is of this format.
+    pub(crate) detect: fn(&Header<'_>) -> bool,
+    /// How its documents are read.
+    pub(crate) reader: Reader,
+}
+
+/// Every format slocc reads, in the order messages list them.
+pub(crate) const FORMATS: &[Format] = &[
+    crate::spec::FORMAT,
+    sloth::FILE_FORMAT,
+    sloth::CRD_FORMAT,
+    pyrra::FORMAT,
+    openslo::FORMAT,
+];
+
+/// Index into [`FORMATS`].
+pub(crate) type FormatId = usize;
+
+/// The formats slocc reads, for messages.
+fn formats_list() -> String {
+    let names: Vec<&str> = FORMATS.iter().map(|f| f.describe).collect();
+    names.join(", ")
+}
+
+/// Which format a document is in; a document of none is reported (and `None`).
+pub(crate) fn classify(doc: &Document, diags: &mut Diagnostics) -> Option<FormatId> {
     let fields = Fields::new(&doc.root, doc.location, "the document");
     let mut probe = Diagnostics::default();
     let api_version = fields.string("apiVersion", &mut probe);
     let version = fields.string("version", &mut probe);
     let kind = fields.string("kind", &mut probe);
-    match (
-        api_version.as_ref().map(|v| v.value.as_str()),
-        version.as_ref().map(|v| v.value.as_str()),
-        kind.as_ref().map(|k| k.value.as_str()),
-    ) {
-        (Some(crate::spec::API_VERSION), _, _) => crate::spec::parse_service(doc, diags),
-        (None, Some("prometheus/v1"), _) => Some(sloth::read_file(doc, diags)),
-        (Some("sloth.slok.dev/v1"), _, Some("PrometheusServiceLevel")) => {
-            sloth::read_crd(doc, diags)
-        }
-        (Some("pyrra.dev/v1alpha1"), _, Some("ServiceLevelObjective")) => pyrra::read(doc, diags),
-        (Some(other), _, _) => {
-            let location = api_version.as_ref().map(|v| v.location);
-            diags.push(
-                Diagnostic::error(
-                    Code::UnknownApiVersion,
-                    location,
-                    format!(
-                        "unknown document kind: `apiVersion: {other}`{}",
-                        kind.as_ref()
-                            .map_or(String::new(), |k| format!(", `kind: {}`", k.value))
-                    ),
-                )
-                .with_hint(format!("slocc reads {FORMATS}")),
-            );
-            None
-        }
-        (None, Some(other), _) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::UnknownApiVersion,
-                    version.as_ref().map(|v| v.location),
-                    format!("unknown Sloth spec version `{other}`"),
-                )
-                .with_hint(format!("slocc reads {FORMATS}")),
-            );
-            None
-        }
-        (None, None, _) => {
+    let header = Header {
+        api_version: api_version.as_ref().map(|v| v.value.as_str()),
+        version: version.as_ref().map(|v| v.value.as_str()),
+        kind: kind.as_ref().map(|k| k.value.as_str()),
+    };
+    if let Some(id) = FORMATS.iter().position(|f| (f.detect)(&header)) {
+        return Some(id);
+    }
+    let (code, location, message) = match (&api_version, &version) {
+        (Some(a), _) => (
+            Code::UnknownApiVersion,
+            a.location,
+            format!(
+                "unknown document kind: `apiVersion: {}`{}",
+                a.value,
+                kind.as_ref()
+                    .map_or(String::new(), |k| format!(", `kind: {}`", k.value))
+            ),
+        ),
+        (None, Some(v)) => (
+            Code::UnknownApiVersion,
+            v.location,
+            format!("unknown Sloth spec version `{}`", v.value),
+        ),
+        (None, None) => {
             diags.push(
                 Diagnostic::error(
                     Code::MissingField,
@@ -65,11 +99,56 @@ pub(crate) fn read_document(doc: &Document, diags: &mut Diagnostics) -> Option<S
                     "the document says neither `apiVersion` nor `version`, so its format is unknown",
                 )
                 .with_hint(format!(
-                    "add `apiVersion: {}` as the first line (slocc reads {FORMATS})",
-                    crate::spec::API_VERSION
+                    "add `apiVersion: {}` as the first line (slocc reads {})",
+                    crate::spec::API_VERSION,
+                    formats_list()
                 )),
             );
-            None
+            return None;
         }
+    };
+    diags.push(
+        Diagnostic::error(code, Some(location), message)
+            .with_hint(format!("slocc reads {}", formats_list())),
+    );
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_document_is_recognised_by_exactly_one_format() {
+        let headers = [
+            (Some("slocc/v1"), None, None),
+            (None, Some("prometheus/v1"), None),
+            (
+                Some("sloth.slok.dev/v1"),
+                None,
+                Some("PrometheusServiceLevel"),
+            ),
+            (
+                Some("pyrra.dev/v1alpha1"),
+                None,
+                Some("ServiceLevelObjective"),
+            ),
+            (Some("openslo/v1"), None, Some("SLO")),
+            (Some("openslo/v1alpha"), None, Some("Service")),
+        ];
+        for (api_version, version, kind) in headers {
+            let header = Header {
+                api_version,
+                version,
+                kind,
+            };
+            let matching = FORMATS.iter().filter(|f| (f.detect)(&header)).count();
+            assert_eq!(matching, 1, "{header:?}");
+        }
+        assert!(!FORMATS.iter().any(|f| (f.detect)(&Header {
+            api_version: Some("sloth.slok.dev/v1"),
+            kind: Some("AlertWindows"),
+            ..Header::default()
+        })));
     }
 }

@@ -75,12 +75,12 @@ impl<'a> Index<'a> {
     }
 }
 
-/// Whether a document is OpenSLO (v1 or v1alpha), for the per-file pass.
-pub(crate) fn is_openslo(doc: &Document) -> bool {
-    doc.root
-        .get_scalar("apiVersion")
-        .is_some_and(|v| matches!(v.as_str(), "openslo/v1" | "openslo/v1alpha"))
-}
+/// OpenSLO documents: objects that refer to each other by name, across files.
+pub(crate) const FORMAT: super::Format = super::Format {
+    describe: "OpenSLO `apiVersion: openslo/v1` and `openslo/v1alpha`",
+    detect: |h| matches!(h.api_version, Some("openslo/v1" | "openslo/v1alpha")),
+    reader: super::Reader::Together(resolve),
+};
 
 fn is_v1alpha(doc: &Document) -> bool {
     doc.root
@@ -89,7 +89,7 @@ fn is_v1alpha(doc: &Document) -> bool {
 }
 
 /// Resolves every OpenSLO document of the run into services.
-pub(crate) fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
+fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
     let mut index = Index::default();
     let mut slos = Vec::new();
     let mut alpha_slos = Vec::new();

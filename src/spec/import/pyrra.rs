@@ -9,8 +9,17 @@ use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
 /// Pyrra's default alert name.
 const DEFAULT_ALERT_NAME: &str = "ErrorBudgetBurn";
 
+/// Pyrra's Kubernetes resource.
+pub(crate) const FORMAT: super::Format = super::Format {
+    describe: "Pyrra `apiVersion: pyrra.dev/v1alpha1` (`ServiceLevelObjective`)",
+    detect: |h| {
+        h.api_version == Some("pyrra.dev/v1alpha1") && h.kind == Some("ServiceLevelObjective")
+    },
+    reader: super::Reader::Single(read),
+};
+
 /// Reads a Pyrra `ServiceLevelObjective` document.
-pub(crate) fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the Pyrra ServiceLevelObjective");
     fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec", "status"], diags);
     let (metadata, meta_loc) = fields.required_mapping("metadata", diags)?;

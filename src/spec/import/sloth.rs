@@ -30,15 +30,31 @@ const CRD_KEYS: Keys = Keys {
     ticket_alert: "ticketAlert",
 };
 
+/// Sloth's plain spec files.
+pub(crate) const FILE_FORMAT: super::Format = super::Format {
+    describe: "Sloth `version: prometheus/v1`",
+    detect: |h| h.api_version.is_none() && h.version == Some("prometheus/v1"),
+    reader: super::Reader::Single(|doc, diags| Some(read_file(doc, diags))),
+};
+
+/// Sloth's Kubernetes resource.
+pub(crate) const CRD_FORMAT: super::Format = super::Format {
+    describe: "Sloth `apiVersion: sloth.slok.dev/v1` (`PrometheusServiceLevel`)",
+    detect: |h| {
+        h.api_version == Some("sloth.slok.dev/v1") && h.kind == Some("PrometheusServiceLevel")
+    },
+    reader: super::Reader::Single(read_crd),
+};
+
 /// Reads a `version: prometheus/v1` document.
-pub(crate) fn read_file(doc: &Document, diags: &mut Diagnostics) -> ServiceSpec {
+fn read_file(doc: &Document, diags: &mut Diagnostics) -> ServiceSpec {
     let fields = Fields::new(&doc.root, doc.location, "the Sloth spec");
     fields.deny_unknown(&["version", "service", "labels", "slos"], diags);
     read_service(&fields, doc.location, &FILE_KEYS, diags)
 }
 
 /// Reads a `PrometheusServiceLevel` (sloth.slok.dev/v1) document.
-pub(crate) fn read_crd(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
+fn read_crd(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the PrometheusServiceLevel");
     fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
     let (spec, location) = fields.required_mapping("spec", diags)?;
