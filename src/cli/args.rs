@@ -180,8 +180,8 @@ struct CompileArgs {
     #[command(flatten)]
     select: SelectArgs,
     /// Engine the rule files are for.
-    #[arg(long, value_enum, default_value_t = TargetArg::Prometheus)]
-    target: TargetArg,
+    #[arg(long, value_enum, default_value_t = Target::Prometheus)]
+    target: Target,
     /// prometheus-operator: namespace of the `PrometheusRule` objects.
     #[arg(long)]
     namespace: Option<String>,
@@ -196,32 +196,6 @@ struct CompileArgs {
     /// mimir: ruler namespace for every service (default: each service's own name).
     #[arg(long)]
     mimir_namespace: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum TargetArg {
-    /// Prometheus rule files (`rule_files:`; `promtool check rules`).
-    Prometheus,
-    /// A `PrometheusRule` manifest per service (`kubectl apply -f`).
-    PrometheusOperator,
-    /// Mimir/Cortex ruler files, a namespace per service (`mimirtool rules load`).
-    Mimir,
-    /// Thanos ruler files, groups with `partial_response_strategy: abort` (`--rule-file`).
-    Thanos,
-    /// vmalert rule files, groups of `type: prometheus` (`-rule=`).
-    Vmalert,
-}
-
-impl From<TargetArg> for Target {
-    fn from(value: TargetArg) -> Self {
-        match value {
-            TargetArg::Prometheus => Target::Prometheus,
-            TargetArg::PrometheusOperator => Target::PrometheusOperator,
-            TargetArg::Mimir => Target::Mimir,
-            TargetArg::Thanos => Target::Thanos,
-            TargetArg::Vmalert => Target::Vmalert,
-        }
-    }
 }
 
 fn parse_label(text: &str) -> Result<(String, String), String> {
@@ -325,9 +299,9 @@ impl Colors {
 }
 
 /// Flags that only one target reads, named with the target they need.
-fn target_only_flags(args: &CompileArgs) -> Vec<(&'static str, TargetArg)> {
+fn target_only_flags(args: &CompileArgs) -> Vec<(&'static str, Target)> {
     let mut set = Vec::new();
-    let operator = TargetArg::PrometheusOperator;
+    let operator = Target::PrometheusOperator;
     if args.namespace.is_some() {
         set.push(("--namespace", operator));
     }
@@ -338,7 +312,7 @@ fn target_only_flags(args: &CompileArgs) -> Vec<(&'static str, TargetArg)> {
         set.push(("--rule-label", operator));
     }
     if args.mimir_namespace.is_some() {
-        set.push(("--mimir-namespace", TargetArg::Mimir));
+        set.push(("--mimir-namespace", Target::Mimir));
     }
     set.retain(|(_, target)| *target != args.target);
     set
@@ -364,7 +338,7 @@ fn compile_config(args: CompileArgs) -> Config {
                 .into(),
         );
     }
-    let mut target = TargetOptions::new(args.target.into());
+    let mut target = TargetOptions::new(args.target);
     target.namespace = args.namespace;
     if let Some(prefix) = args.name_prefix {
         target.name_prefix = prefix;

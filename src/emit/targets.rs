@@ -8,19 +8,19 @@ use serde::Serialize;
 use crate::emit::prometheus::{RuleFile, RuleGroup};
 use crate::model::Service;
 
-/// Which engine the rule files are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which engine the rule files are for; the command line's `--target` values, with their help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Target {
-    /// Plain Prometheus rule files (`rule_files:`).
+    /// Prometheus rule files (`rule_files:`; `promtool check rules`).
     #[default]
     Prometheus,
-    /// A `PrometheusRule` manifest per service (monitoring.coreos.com/v1).
+    /// A `PrometheusRule` manifest per service (`kubectl apply -f`).
     PrometheusOperator,
-    /// Mimir or Cortex ruler files with a namespace per service (`mimirtool rules load`).
+    /// Mimir/Cortex ruler files, a namespace per service (`mimirtool rules load`).
     Mimir,
-    /// Thanos ruler files: groups abort on partial responses.
+    /// Thanos ruler files, groups with `partial_response_strategy: abort` (`--rule-file`).
     Thanos,
-    /// vmalert rule files: groups typed `prometheus`.
+    /// vmalert rule files, groups of `type: prometheus` (`-rule=`).
     Vmalert,
 }
 
