@@ -7,8 +7,10 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, Sources};
 use crate::emit;
+use crate::emit::runbook::Update;
 use crate::model::validate::validate_service;
 use crate::model::Service;
+use crate::output::sink::{Artifact, Disk, Memory, Owner, Sink};
 use crate::output::Output;
 use crate::spec::import::{self, FormatId, Reader};
 use crate::spec::yaml::Document;
@@ -284,53 +286,103 @@ fn check_duplicate_services(checked: &mut Checked) {
         .retain(|s| count.get(s.name.as_str()).is_none_or(|n| *n == 1));
 }
 
-/// The generated files of one service: its rule file and its dashboard.
-fn service_files(
-    service: &Service,
-    dashboard: &emit::grafana::Dashboard,
-    cx: emit::prometheus::Context<'_>,
-) -> Result<[(String, String); 2], crate::emit::templates::Error> {
-    Ok([
-        (
-            format!("{}.rules.yml", service.name),
-            emit::prometheus::render(service, cx)?,
-        ),
-        (
-            format!("dashboards/services/{}.json", service.name),
-            emit::grafana::render(dashboard),
-        ),
-    ])
-}
-
 /// The dashboard every service shares.
 const OVERVIEW: &str = "dashboards/overview.json";
 
-/// Builds every output file of the checked services, in memory (for comparisons: `diff`,
-/// `compile --check`; `compile` itself writes through [`compile`]).
-/// The overview dashboard is built when `complete` (every service of the specs, not a
-/// selection of them).
-pub(crate) fn build_outputs(
+fn generated(path: String, content: String) -> Artifact {
+    Artifact {
+        path,
+        content,
+        owner: Owner::Generated,
+    }
+}
+
+/// Puts one service's artifacts into `sink`: its rule file and dashboard, then, with a runbooks
+/// directory, each SLO's runbook as it should be on disk (human text kept). Returns the runbook
+/// plans, whose texts are in the sink by then.
+fn emit_service(
+    service: &Service,
+    cx: emit::prometheus::Context<'_>,
+    runbooks: Option<&Path>,
+    sink: &dyn Sink,
+) -> Result<Vec<RunbookPlan>, Error> {
+    let dashboard = emit::grafana::service_dashboard(service);
+    let rules = emit::prometheus::render(service, cx)?;
+    sink.put(generated(format!("{}.rules.yml", service.name), rules))?;
+    sink.put(generated(
+        format!("dashboards/services/{}.json", service.name),
+        emit::grafana::render(&dashboard),
+    ))?;
+    let Some(dir) = runbooks else {
+        return Ok(Vec::new());
+    };
+    let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
+    drop(dashboard);
+    let mut plans = Vec::new();
+    for slo in &service.slos {
+        let mut plan = plan_runbook(service, slo, &links, cx.templates, dir)?;
+        if let Update::Create(text) | Update::Refresh(text) = &mut plan.update {
+            sink.put(Artifact {
+                path: plan.path.clone(),
+                content: std::mem::take(text),
+                owner: Owner::Region,
+            })?;
+        }
+        plans.push(plan);
+    }
+    Ok(plans)
+}
+
+/// Emits every artifact of `services` into `sink`, each service on whichever core is free, so
+/// that a disk sink never holds all outputs in memory; the overview dashboard when `complete`
+/// (every service of the specs, not a selection). Returns the runbook plans in service order.
+pub(crate) fn emit(
     services: &[Service],
     cx: emit::prometheus::Context<'_>,
+    runbooks: Option<&Path>,
     complete: bool,
-) -> Result<Output, crate::emit::templates::Error> {
-    let rendered: Vec<_> = services
+    sink: &dyn Sink,
+) -> Result<Vec<RunbookPlan>, Error> {
+    let per_service: Vec<Result<Vec<RunbookPlan>, Error>> = services
         .par_iter()
-        .map(|service| service_files(service, &emit::grafana::service_dashboard(service), cx))
+        .map(|service| emit_service(service, cx, runbooks, sink))
         .collect();
-    let mut output = Output::default();
-    for files in rendered {
-        for (name, text) in files? {
-            output.insert(name, text);
-        }
+    let mut plans = Vec::new();
+    for service_plans in per_service {
+        plans.extend(service_plans?);
     }
     if complete && !services.is_empty() {
-        output.insert(
-            OVERVIEW,
-            emit::grafana::render(&emit::grafana::overview_dashboard(services)),
-        );
+        let overview = emit::grafana::overview_dashboard(services);
+        sink.put(generated(OVERVIEW.into(), emit::grafana::render(&overview)))?;
     }
-    Ok(output)
+    Ok(plans)
+}
+
+/// A run's artifacts built in memory, for comparisons.
+pub(crate) struct Built {
+    /// Rule files and dashboards.
+    pub(crate) generated: Output,
+    /// Runbooks that `compile` would create or refresh, as they would be written.
+    pub(crate) runbooks: Output,
+    /// What would happen to each runbook.
+    pub(crate) plans: Vec<RunbookPlan>,
+}
+
+/// Emits into memory (`diff`, `compile --check`): the same path as [`compile`], another sink.
+pub(crate) fn build(
+    services: &[Service],
+    cx: emit::prometheus::Context<'_>,
+    runbooks: Option<&Path>,
+    complete: bool,
+) -> Result<Built, Error> {
+    let sink = Memory::default();
+    let plans = emit(services, cx, runbooks, complete, &sink)?;
+    let (generated, runbooks) = sink.into_outputs();
+    Ok(Built {
+        generated,
+        runbooks,
+        plans,
+    })
 }
 
 /// One runbook and what to do with it.
@@ -425,11 +477,10 @@ pub struct Compiled {
 }
 
 /// Compiles the checked services into `out` and their runbooks into `runbooks` (none when
-/// `None`). Each service is rendered, compared with disk and staged on whichever core is free,
-/// so the outputs are never all in memory at once; nothing appears in either directory unless
-/// every file of the run was staged, and the runbooks are committed after the generated
-/// outputs. When `complete` (every service of the specs), the overview dashboard is written
-/// and generated files no longer produced are removed; a selection leaves other files alone.
+/// `None`) through the disk sink: nothing appears in either directory unless every file of the
+/// run was staged, and the runbooks are committed after the generated outputs. When `complete`
+/// (every service of the specs), generated files no longer produced are removed; a selection
+/// leaves other files alone.
 pub fn compile(
     services: &[Service],
     cx: emit::prometheus::Context<'_>,
@@ -437,59 +488,17 @@ pub fn compile(
     runbooks: Option<&Path>,
     complete: bool,
 ) -> Result<Compiled, Error> {
-    let outputs = if complete {
-        crate::output::Stager::generated(out)?
-    } else {
-        crate::output::Stager::generated_keeping(out)?
-    };
-    let runbook_files = runbooks.map(crate::output::Stager::replacing).transpose()?;
-    let per_service: Vec<_> = services
-        .par_iter()
-        .map(|service| -> Result<Vec<RunbookPlan>, Error> {
-            let dashboard = emit::grafana::service_dashboard(service);
-            for (name, text) in service_files(service, &dashboard, cx)? {
-                outputs.put(&name, &text)?;
-            }
-            let (Some(dir), Some(files)) = (runbooks, &runbook_files) else {
-                return Ok(Vec::new());
-            };
-            let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
-            drop(dashboard);
-            let mut plans = Vec::new();
-            for slo in &service.slos {
-                let mut plan = plan_runbook(service, slo, &links, cx.templates, dir)?;
-                if let crate::emit::runbook::Update::Create(text)
-                | crate::emit::runbook::Update::Refresh(text) = &mut plan.update
-                {
-                    files.put(&plan.path, text)?;
-                    // On disk now; only the kind of update is reported.
-                    *text = String::new();
-                }
-                plans.push(plan);
-            }
-            Ok(plans)
-        })
-        .collect();
+    let sink = Disk::new(out, runbooks, complete)?;
+    let plans = emit(services, cx, runbooks, complete, &sink)?;
     let mut compiled = Compiled::default();
-    for plans in per_service {
-        for plan in plans? {
-            match plan.update {
-                crate::emit::runbook::Update::Create(_) => compiled.runbooks_created += 1,
-                crate::emit::runbook::Update::Refresh(_) => compiled.runbooks_refreshed += 1,
-                crate::emit::runbook::Update::UpToDate => {}
-                crate::emit::runbook::Update::Markers(_) => compiled.runbooks_broken.push(plan),
-            }
+    for plan in plans {
+        match plan.update {
+            Update::Create(_) => compiled.runbooks_created += 1,
+            Update::Refresh(_) => compiled.runbooks_refreshed += 1,
+            Update::UpToDate => {}
+            Update::Markers(_) => compiled.runbooks_broken.push(plan),
         }
     }
-    if complete && !services.is_empty() {
-        outputs.put(
-            OVERVIEW,
-            &emit::grafana::render(&emit::grafana::overview_dashboard(services)),
-        )?;
-    }
-    compiled.written = outputs.commit()?;
-    if let Some(files) = runbook_files {
-        files.commit()?;
-    }
+    compiled.written = sink.commit()?;
     Ok(compiled)
 }

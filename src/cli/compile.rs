@@ -92,8 +92,9 @@ fn summary(
     writeln!(stderr)
 }
 
-/// `compile --check`: builds everything in memory and compares it with the output directory
-/// and the runbooks' generated regions; the diff of every stale file on stdout.
+/// `compile --check`: builds everything in memory through the same path as `compile` and
+/// compares it with the output directory and the runbooks; the diff of every stale file on
+/// stdout.
 fn check_mode(
     config: &CompileConfig,
     mut checked: pipeline::Checked,
@@ -101,54 +102,35 @@ fn check_mode(
     mut io: Io<'_>,
 ) -> std::io::Result<i32> {
     let complete = config.select.is_all();
-    let built = pipeline::build_outputs(&checked.services, cx, complete)
-        .map_err(pipeline::Error::from)
-        .and_then(|output| match &config.runbooks {
-            Some(dir) => pipeline::plan_runbooks(&checked.services, cx.templates, dir)
-                .map(|plans| (output, plans)),
-            None => Ok((output, Vec::new())),
-        });
-    let (output, plans) = match built {
-        Ok(v) => v,
+    let runbooks = config.runbooks.as_deref();
+    let built = match pipeline::build(&checked.services, cx, runbooks, complete) {
+        Ok(built) => built,
         Err(e) => {
             io.report(&checked, config.format)?;
             return io.usage_error(&e);
         }
     };
-    if let Some(dir) = &config.runbooks {
+    if let Some(dir) = runbooks {
         // Missing and stale runbooks are counted as stale files below, not warned about.
-        super::check::runbook_diagnostics(&mut checked, &plans, dir, false);
+        super::check::runbook_diagnostics(&mut checked, &built.plans, dir, false);
     }
     io.report(&checked, config.format)?;
-    let mut stale = match output.stale(&config.out, complete) {
+    let mut stale: Vec<StaleFile> = match built.generated.stale(&config.out, complete) {
         Ok(s) => s
             .into_iter()
             .map(|s| (config.out.join(&s.path), s.on_disk, s.generated))
-            .collect::<Vec<_>>(),
+            .collect(),
         Err(e) => return io.usage_error(&e),
     };
-    if let Some(dir) = &config.runbooks {
-        stale.extend(stale_runbooks(dir, plans));
-    }
-    report_stale(&config.out, output.files().len(), &stale, io)
-}
-
-/// Runbooks that `compile` would create or refresh: (path, on disk, what it would write).
-fn stale_runbooks(
-    dir: &Path,
-    plans: Vec<pipeline::RunbookPlan>,
-) -> impl Iterator<Item = (std::path::PathBuf, Option<String>, Option<String>)> + '_ {
-    plans.into_iter().filter_map(move |plan| match plan.update {
-        crate::emit::runbook::Update::Create(text) => {
-            Some((dir.join(&plan.path), None, Some(text)))
-        }
-        crate::emit::runbook::Update::Refresh(text) => {
-            let path = dir.join(&plan.path);
+    if let Some(dir) = runbooks {
+        // Every runbook `compile` would write differs from what is on disk (or is missing).
+        for (relative, content) in built.runbooks.files() {
+            let path = dir.join(relative);
             let on_disk = std::fs::read_to_string(&path).ok();
-            Some((path, on_disk, Some(text)))
+            stale.push((path, on_disk, Some(content.clone())));
         }
-        _ => None,
-    })
+    }
+    report_stale(&config.out, built.generated.files().len(), &stale, io)
 }
 
 type StaleFile = (std::path::PathBuf, Option<String>, Option<String>);

@@ -124,10 +124,10 @@ fn compare(
         parts: Default::default(),
     };
     let complete = config.select.is_all();
-    let built = pipeline::build_outputs(old, cx, complete)
-        .and_then(|o| pipeline::build_outputs(new, cx, complete).map(|n| (o, n)));
+    let built = pipeline::build(old, cx, None, complete)
+        .and_then(|o| pipeline::build(new, cx, None, complete).map(|n| (o, n)));
     let (old_files, new_files) = match built {
-        Ok(v) => v,
+        Ok((o, n)) => (o.generated, n.generated),
         Err(e) => return super::usage_error(io.stderr, &e),
     };
     let report = crate::report::diff::compare(old, new, &old_files, &new_files);

@@ -1,5 +1,6 @@
 //! Generated files held in memory, then written all-or-nothing and only inside the output directory.
 
+pub(crate) mod sink;
 pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
