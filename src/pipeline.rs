@@ -269,7 +269,8 @@ fn check_duplicate_services(checked: &mut Checked) {
                     )
                     .with_hint(
                         "each service is compiled to its own file: give it one spec, or rename one",
-                    ),
+                    )
+                    .with_label(*original, "first declared here"),
                 );
             }
             None => {

@@ -1,7 +1,10 @@
 //! Diagnostics: stable codes, file:line:col locations, and the human, JSON and GitHub renderings.
 
-use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+mod render;
+
+pub(crate) use render::{render, Format};
+
+use std::fmt;
 
 use serde::Serialize;
 
@@ -70,6 +73,7 @@ codes! {
     UnsupportedFeature => "unsupported-feature", "A feature of an imported format (Sloth plugin, OpenSLO calendar window) that slocc cannot honour.";
     DuplicateService => "duplicate-service", "Two spec files declare the same service.";
     DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.";
+    DuplicateObject => "duplicate-object", "Two OpenSLO objects of one kind share a name.";
     TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.";
     TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.";
     RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.";
@@ -113,6 +117,8 @@ pub(crate) struct Diagnostic {
     pub(crate) hint: Option<String>,
     /// Where it is, when it is in a file.
     pub(crate) location: Option<Location>,
+    /// Other places that explain it ("first declared here"), each with a short message.
+    pub(crate) labels: Vec<(Location, String)>,
 }
 
 impl Diagnostic {
@@ -128,6 +134,7 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
             location,
+            labels: Vec::new(),
         }
     }
 
@@ -146,6 +153,12 @@ impl Diagnostic {
     /// Adds a hint.
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Points at another place that explains this one.
+    pub(crate) fn with_label(mut self, location: Location, message: impl Into<String>) -> Self {
+        self.labels.push((location, message.into()));
         self
     }
 }
@@ -187,13 +200,6 @@ impl Sources {
 
     pub(crate) fn name(&self, index: usize) -> &str {
         self.get(index).map_or("<unknown>", |f| f.name.as_str())
-    }
-
-    fn line(&self, location: Location) -> Option<&str> {
-        self.get(location.source)?
-            .text
-            .lines()
-            .nth(location.line.checked_sub(1)?)
     }
 }
 
@@ -253,227 +259,6 @@ impl Diagnostics {
     }
 }
 
-/// Output format for diagnostics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Format {
-    /// `file:line:col: error[code]: message`, the source line, a caret and the hint.
-    #[default]
-    Human,
-    /// One JSON object per line.
-    Json,
-    /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::message`).
-    Github,
-}
-
-/// Warnings of one code beyond this many are summarised in one line in the human format.
-const WARNINGS_SHOWN: usize = 3;
-
-/// Renders every diagnostic plus a summary line (human format) in the chosen format; `color`
-/// paints the human format's severities. A warning code that occurs more than
-/// [`WARNINGS_SHOWN`] times is one line with the count and the first few (human format only:
-/// the machine formats keep every diagnostic).
-pub(crate) fn render(
-    diagnostics: &Diagnostics,
-    sources: &Sources,
-    format: Format,
-    color: bool,
-) -> String {
-    let items = diagnostics.sorted();
-    let mut out = String::new();
-    match format {
-        Format::Human => {
-            let mut repeated: BTreeMap<Code, Vec<&Diagnostic>> = BTreeMap::new();
-            for d in items.iter().filter(|d| d.severity == Severity::Warning) {
-                repeated.entry(d.code).or_default().push(d);
-            }
-            repeated.retain(|_, all| all.len() > WARNINGS_SHOWN);
-            for d in &items {
-                if d.severity != Severity::Warning || !repeated.contains_key(&d.code) {
-                    render_human(&mut out, d, sources, color);
-                } else if let Some(all) = repeated.get_mut(&d.code).filter(|a| !a.is_empty()) {
-                    // Shown once, where the first of them stands; the rest are in `all`.
-                    render_repeated(&mut out, all, sources, color);
-                    all.clear();
-                }
-            }
-            let (errors, warnings) = diagnostics.counts();
-            if errors + warnings > 0 {
-                let _ = writeln!(
-                    out,
-                    "{} error{}, {} warning{}",
-                    errors,
-                    if errors == 1 { "" } else { "s" },
-                    warnings,
-                    if warnings == 1 { "" } else { "s" }
-                );
-            }
-        }
-        Format::Json => {
-            for d in &items {
-                let record = JsonDiagnostic {
-                    file: d.location.map(|l| sources.name(l.source)),
-                    line: d.location.map(|l| l.line),
-                    column: d.location.map(|l| l.column),
-                    code: d.code,
-                    severity: d.severity,
-                    message: &d.message,
-                    hint: d.hint.as_deref(),
-                };
-                // Serializing plain strings and numbers cannot fail.
-                out.push_str(&serde_json::to_string(&record).unwrap_or_default());
-                out.push('\n');
-            }
-        }
-        Format::Github => {
-            for d in &items {
-                render_github(&mut out, d, sources);
-            }
-        }
-    }
-    out
-}
-
-#[derive(Serialize)]
-struct JsonDiagnostic<'a> {
-    file: Option<&'a str>,
-    line: Option<usize>,
-    column: Option<usize>,
-    code: Code,
-    severity: Severity,
-    message: &'a str,
-    hint: Option<&'a str>,
-}
-
-/// `error` in bold red, `warning` in bold yellow, when colour is on.
-fn severity_word(severity: Severity, color: bool) -> String {
-    match (color, severity) {
-        (false, _) => severity.to_string(),
-        (true, Severity::Error) => format!("\u{1b}[1;31m{severity}\u{1b}[0m"),
-        (true, Severity::Warning) => format!("\u{1b}[1;33m{severity}\u{1b}[0m"),
-    }
-}
-
-/// One line for many warnings of one code: the count, where the first few are, and the hint.
-fn render_repeated(out: &mut String, all: &[&Diagnostic], sources: &Sources, color: bool) {
-    let first: Vec<String> = all
-        .iter()
-        .take(WARNINGS_SHOWN)
-        .map(|d| match d.location {
-            Some(loc) => format!("{}:{}: {}", sources.name(loc.source), loc.line, d.message),
-            None => d.message.clone(),
-        })
-        .collect();
-    let _ = writeln!(
-        out,
-        "{}[{}]: {} warnings like this, the first {}: {}; ...",
-        severity_word(Severity::Warning, color),
-        all[0].code,
-        all.len(),
-        first.len(),
-        first.join("; ")
-    );
-    if let Some(hint) = &all[0].hint {
-        let _ = writeln!(out, "  = hint: {hint}");
-    }
-    out.push('\n');
-}
-
-fn render_human(out: &mut String, d: &Diagnostic, sources: &Sources, color: bool) {
-    if let Some(loc) = d.location {
-        let _ = write!(
-            out,
-            "{}:{}:{}: ",
-            sources.name(loc.source),
-            loc.line,
-            loc.column
-        );
-    }
-    let _ = writeln!(
-        out,
-        "{}[{}]: {}",
-        severity_word(d.severity, color),
-        d.code,
-        d.message
-    );
-    if let Some(loc) = d.location {
-        if let Some(line) = sources.line(loc) {
-            let number = loc.line.to_string();
-            let pad = " ".repeat(number.len());
-            let caret_pad: String = line
-                .chars()
-                .take(loc.column.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            // Control characters would garble a terminal; show them as U+FFFD, one column each.
-            let line: String = line
-                .chars()
-                .map(|c| {
-                    if c.is_control() && c != '\t' {
-                        '\u{fffd}'
-                    } else {
-                        c
-                    }
-                })
-                .collect();
-            let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{number} | {line}");
-            let _ = writeln!(out, "{pad} | {caret_pad}^");
-        }
-    }
-    if let Some(hint) = &d.hint {
-        let _ = writeln!(out, "  = hint: {hint}");
-    }
-    out.push('\n');
-}
-
-/// Escapes a workflow-command message: `%`, CR and LF must be percent-encoded.
-fn github_escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow-command property value, which also may not hold `:` or `,`.
-fn github_escape_property(text: &str) -> String {
-    github_escape_data(text)
-        .replace(':', "%3A")
-        .replace(',', "%2C")
-}
-
-fn render_github(out: &mut String, d: &Diagnostic, sources: &Sources) {
-    let command = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let mut properties = vec![format!(
-        "title={}",
-        github_escape_property(&format!("slocc {}", d.code))
-    )];
-    if let Some(loc) = d.location {
-        properties.insert(
-            0,
-            format!(
-                "file={},line={},col={}",
-                github_escape_property(sources.name(loc.source)),
-                loc.line,
-                loc.column
-            ),
-        );
-    }
-    let mut message = d.message.clone();
-    if let Some(hint) = &d.hint {
-        message.push_str(" (hint: ");
-        message.push_str(hint);
-        message.push(')');
-    }
-    let _ = writeln!(
-        out,
-        "::{command} {}::{}",
-        properties.join(","),
-        github_escape_data(&message)
-    );
-}
-
 /// Picks the closest candidate for a "did you mean" hint, if any is close enough.
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
@@ -488,30 +273,6 @@ pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a
 mod tests {
     use super::*;
 
-    fn sample() -> (Diagnostics, Sources) {
-        let mut sources = Sources::default();
-        let id = sources.add("specs/api.yaml", "service: api\nslos:\n  - nme: x\n");
-        let mut diags = Diagnostics::default();
-        diags.push(
-            Diagnostic::error(
-                Code::UnknownKey,
-                Some(Location {
-                    source: id,
-                    line: 3,
-                    column: 5,
-                }),
-                "unknown key `nme`",
-            )
-            .with_hint("did you mean `name`?"),
-        );
-        diags.push(Diagnostic::warning(
-            Code::TinyBudget,
-            None,
-            "budget, with: 100% and\nnewline",
-        ));
-        (diags, sources)
-    }
-
     #[test]
     fn codes_are_unique_kebab_case() {
         let mut seen = std::collections::BTreeSet::new();
@@ -520,42 +281,6 @@ mod tests {
             assert!(seen.insert(text), "duplicate code {text}");
             assert!(text.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
         }
-    }
-
-    #[test]
-    fn human_rendering_quotes_line_with_caret() {
-        let (diags, sources) = sample();
-        let text = render(&diags, &sources, Format::Human, false);
-        assert!(text.starts_with("specs/api.yaml:3:5: error[unknown-key]: unknown key `nme`\n"));
-        assert!(text.contains("3 |   - nme: x\n  |     ^\n"), "{text}");
-        assert!(text.contains("= hint: did you mean `name`?"));
-        assert!(text.ends_with("1 error, 1 warning\n"));
-    }
-
-    #[test]
-    fn json_rendering_has_every_field() {
-        let (diags, sources) = sample();
-        let text = render(&diags, &sources, Format::Json, false);
-        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
-        assert_eq!(first["file"], "specs/api.yaml");
-        assert_eq!(first["line"], 3);
-        assert_eq!(first["column"], 5);
-        assert_eq!(first["code"], "unknown-key");
-        assert_eq!(first["severity"], "error");
-        assert_eq!(first["hint"], "did you mean `name`?");
-    }
-
-    #[test]
-    fn github_rendering_escapes_commands() {
-        let (diags, sources) = sample();
-        let text = render(&diags, &sources, Format::Github, false);
-        assert!(text.contains("::error file=specs/api.yaml,line=3,col=5,title=slocc unknown-key::unknown key `nme` (hint: did you mean `name`?)\n"), "{text}");
-        assert!(
-            text.contains(
-                "::warning title=slocc tiny-budget::budget, with: 100%25 and%0Anewline\n"
-            ),
-            "{text}"
-        );
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub(crate) fn validate_service(
                             n.value, first.line
                         ),
                     )
-                    .with_hint("SLO names must be unique within a service"),
+                    .with_hint("SLO names must be unique within a service")
+                    .with_label(*first, "first used here"),
                 );
             } else {
                 seen.insert(n.value.clone(), n.location);

@@ -269,7 +269,7 @@ fn duplicate_services_across_files_are_reported_at_each_repeat() {
     let run = project.slocc(&["check"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("specs/b.yaml:2:10: error[duplicate-service]: the service `api` is already declared in specs/a.yaml:2"),
+        run.headlines().contains("specs/b.yaml:2:10: error[duplicate-service]: the service `api` is already declared in specs/a.yaml:2"),
         "{}",
         run.stderr
     );

@@ -357,7 +357,8 @@ fn small_traps_of_the_first_hour() {
     let run = project.slocc(&["check", whole.to_str().unwrap()]);
     run.expect_code(1);
     assert!(
-        run.stderr.starts_with(&format!("{}:", whole.display())),
+        run.headlines()
+            .starts_with(&format!("{}:", whole.display())),
         "{}",
         run.stderr
     );

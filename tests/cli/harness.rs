@@ -12,6 +12,26 @@ pub(crate) struct Run {
 }
 
 impl Run {
+    /// Each human diagnostic on stderr as one line, `file:line:col: severity[code]: message`
+    /// (without the position when it has none), so a test pins position, code and message
+    /// together.
+    pub(crate) fn headlines(&self) -> String {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        let mut out = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with("error[") || line.starts_with("warning[") {
+                match lines
+                    .get(i + 1)
+                    .and_then(|l| l.trim_start().strip_prefix("--> "))
+                {
+                    Some(at) => out.push_str(&format!("{at}: {line}\n")),
+                    None => out.push_str(&format!("{line}\n")),
+                }
+            }
+        }
+        out
+    }
+
     #[track_caller]
     pub(crate) fn expect_code(&self, code: i32) -> &Self {
         assert_eq!(

@@ -137,7 +137,7 @@ fn what_slocc_cannot_honour_is_rejected_at_its_line() {
         let run = project.slocc(&["compile"]);
         run.expect_code(1);
         assert!(
-            run.stderr.contains(want),
+            run.headlines().contains(want),
             "want {want:?} in\n{}",
             run.stderr
         );
@@ -354,7 +354,7 @@ fn pyrra_latency_metric_that_is_not_a_bucket_is_rejected_at_its_line() {
     let run = project.slocc(&["compile"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains(
+        run.headlines().contains(
             "specs/latency.yaml:12:17: error[invalid-promql]: the latency success metric"
         ),
         "{}",
@@ -417,7 +417,7 @@ fn openslo_bad_alert_conditions_are_errors_at_their_line() {
         let run = project.slocc(&["compile"]);
         run.expect_code(1);
         assert!(
-            run.stderr.contains(want),
+            run.headlines().contains(want),
             "want {want:?} in\n{}",
             run.stderr
         );
@@ -432,7 +432,7 @@ fn openslo_bad_alert_conditions_are_errors_at_their_line() {
     let run = project.slocc(&["compile"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("slo.yaml:25:3: error[invalid-window-policy]: the OpenSLO SLO `availability` lists no alert policies"),
+        run.headlines().contains("slo.yaml:25:3: error[invalid-window-policy]: the OpenSLO SLO `availability` lists no alert policies"),
         "{}",
         run.stderr
     );
@@ -497,7 +497,7 @@ fn openslo_problems_point_at_their_line() {
         let run = project.slocc(&["compile"]);
         run.expect_code(1);
         assert!(
-            run.stderr.contains(want),
+            run.headlines().contains(want),
             "want {want:?} in\n{}",
             run.stderr
         );
@@ -570,7 +570,7 @@ fn openslo_v1alpha_reads_time_windows_and_incremental_ratio_metrics() {
     let run = project.slocc(&["check"]);
     run.expect_code(1);
     assert!(
-        run.stderr
+        run.headlines()
             .contains("specs/alpha.yaml:18:13: error[unsupported-feature]"),
         "{}",
         run.stderr

@@ -142,14 +142,18 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
         }
         let key = (kind_name, name.value.clone());
         if let Some(first) = index.objects.get(&key) {
-            diags.push(Diagnostic::error(
-                Code::DuplicateSlo,
-                Some(name.location),
-                format!(
-                    "the {kind_name} `{}` is defined twice (first at line {})",
-                    name.value, first.location.line
-                ),
-            ));
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateObject,
+                    Some(name.location),
+                    format!(
+                        "the {kind_name} `{}` is defined twice (first at line {})",
+                        name.value, first.location.line
+                    ),
+                )
+                .with_hint("OpenSLO objects of one kind need distinct `metadata.name`s")
+                .with_label(first.location, "first defined here"),
+            );
             continue;
         }
         index.objects.insert(
