@@ -499,18 +499,27 @@ pub(crate) fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
     })
 }
 
+/// ON clause joining a per-window series with the SLO's metadata series.
+const ON: &str = "on (slo_service, slo_name) group_left ()";
+
+/// One SLO's row: numbers now, trends over the window, burn by alert window.
 fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
-    let s = sel(service, slo);
-    let on = "on (slo_service, slo_name) group_left ()";
-    let objective = to_f64(slo.objective());
-    let budget = to_f64(slo.budget());
     layout.row(format!(
         "{}: {}% over {}",
         slo.name,
         crate::model::number::format_decimal(slo.objective_percent),
         slo.window
     ));
+    let s = sel(service, slo);
+    summary_band(layout, service, slo, &s);
+    trend_band(layout, slo, &s);
+    burn_band(layout, slo, &s);
+}
 
+/// SLI, budget left, time to exhaustion and firing alerts, as numbers.
+fn summary_band(layout: &mut Layout, service: &Service, slo: &Slo, s: &str) {
+    let on = ON;
+    let objective = to_f64(slo.objective());
     let fastest = slo
         .tiers
         .iter()
@@ -565,7 +574,11 @@ fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
             ),
         ],
     );
+}
 
+/// SLI against the objective and budget left, over time.
+fn trend_band(layout: &mut Layout, slo: &Slo, s: &str) {
+    let objective = to_f64(slo.objective());
     layout.band(
         8,
         vec![
@@ -599,8 +612,13 @@ fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
             ),
         ],
     );
+}
 
-    // Burn rate per alert window, with each tier's factor drawn as a threshold line.
+/// Burn rate per alert window, with each tier's factor drawn as a threshold line, and the
+/// error breakdown when the spec names a label.
+fn burn_band(layout: &mut Layout, slo: &Slo, s: &str) {
+    let on = ON;
+    let budget = to_f64(slo.budget());
     let mut factors: Vec<f64> = slo.tiers.iter().map(|t| to_f64(t.factor)).collect();
     factors.sort_by(f64::total_cmp);
     factors.dedup();

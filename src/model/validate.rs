@@ -441,154 +441,12 @@ fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Groupin
             total,
             location,
             ..
-        } => {
-            let events = match (errors, good) {
-                (Some(e), None) => validate_query(e, "errors", true, diags)
-                    .map(|g| (EventQuery::Errors(e.value.clone()), g, e.location)),
-                (None, Some(g)) => validate_query(g, "good", true, diags)
-                    .map(|gr| (EventQuery::Good(g.value.clone()), gr, g.location)),
-                (Some(_), Some(_)) | (None, None) => {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::SliKind,
-                            Some(*location),
-                            "a ratio SLI needs exactly one of `errors` and `good`",
-                        )
-                        .with_hint(
-                            "give `errors` (bad events) or `good` (good events), plus `total`",
-                        ),
-                    );
-                    None
-                }
-            };
-            let total_grouping = total
-                .as_ref()
-                .and_then(|t| validate_query(t, "total", true, diags));
-            let (events, events_grouping, events_location) = events?;
-            let total_grouping = total_grouping?;
-            let grouping = match (&events_grouping, &total_grouping) {
-                (Grouping::By(a), Grouping::By(b)) if a != b => {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::GroupingMismatch,
-                            Some(events_location),
-                            format!(
-                                "the two queries aggregate by different labels: ({}) and ({})",
-                                a.join(", "),
-                                b.join(", ")
-                            ),
-                        )
-                        .with_hint("aggregate both queries by the same labels, or the ratio matches no series"),
-                    );
-                    return None;
-                }
-                (Grouping::By(_), Grouping::By(_)) => events_grouping,
-                _ => Grouping::Unknown,
-            };
-            Some((
-                Sli::Ratio {
-                    events,
-                    total: total.as_ref()?.value.clone(),
-                },
-                grouping,
-            ))
-        }
+        } => validate_ratio(errors, good, total, *location, diags),
         SliSpec::Latency {
             metric,
             selector,
             threshold,
-            ..
-        } => {
-            let metric = metric.as_ref()?;
-            let base = metric.value.trim().trim_end_matches("_bucket").to_string();
-            let mut ok = true;
-            if !is_valid_metric_name(&base) {
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidPromql,
-                        Some(metric.location),
-                        format!(
-                            "`{}` is not a valid metric name",
-                            metric.value.escape_debug()
-                        ),
-                    )
-                    .with_hint(
-                        "give the histogram's base name, e.g. `http_request_duration_seconds`",
-                    ),
-                );
-                ok = false;
-            }
-            let matchers = match selector {
-                None => String::new(),
-                Some(sel) => {
-                    let inner = sel
-                        .value
-                        .trim()
-                        .trim_start_matches('{')
-                        .trim_end_matches('}')
-                        .trim()
-                        .to_string();
-                    let query = format!("{base}_bucket{{{inner}}}");
-                    let le_used = parse_instant_vector(&query).ok().is_some_and(|e| {
-                        matches!(e, promql_parser::parser::Expr::VectorSelector(ref v)
-                            if v.matchers.matchers.iter().any(|m| m.name == "le"))
-                    });
-                    if let Err(message) = parse_instant_vector(&query) {
-                        diags.push(
-                            Diagnostic::error(
-                                Code::InvalidPromql,
-                                Some(sel.location),
-                                format!("the latency selector is not valid PromQL: {message}"),
-                            )
-                            .with_hint("write label matchers as in a selector: `{job=\"api\", route!=\"/health\"}`"),
-                        );
-                        ok = false;
-                    } else if le_used {
-                        diags.push(
-                            Diagnostic::error(
-                                Code::InvalidPromql,
-                                Some(sel.location),
-                                "the latency selector must not match on `le`",
-                            )
-                            .with_hint(
-                                "slocc picks the bucket from `threshold`; remove the `le` matcher",
-                            ),
-                        );
-                        ok = false;
-                    }
-                    inner
-                }
-            };
-            let threshold = threshold.as_ref()?;
-            let parsed = match Duration::parse(&threshold.value) {
-                Ok(d) if !d.is_zero() => Some(d),
-                _ => {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::InvalidThreshold,
-                            Some(threshold.location),
-                            format!(
-                                "latency threshold `{}` is not a positive duration",
-                                threshold.value
-                            ),
-                        )
-                        .with_hint("write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms` for `le=\"0.3\"`"),
-                    );
-                    None
-                }
-            };
-            if !ok {
-                return None;
-            }
-            Some((
-                Sli::Latency {
-                    metric: base,
-                    matchers,
-                    threshold: parsed?,
-                },
-                Grouping::By(Vec::new()),
-            ))
-        }
+        } => validate_latency(metric, selector, threshold, diags),
         SliSpec::Raw { error_ratio, .. } => {
             let q = error_ratio.as_ref()?;
             let grouping = validate_query(q, "error_ratio", true, diags)?;
@@ -598,6 +456,168 @@ fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Groupin
                 },
                 grouping,
             ))
+        }
+    }
+}
+
+type Query = Option<crate::spec::yaml::Spanned<String>>;
+
+fn validate_ratio(
+    errors: &Query,
+    good: &Query,
+    total: &Query,
+    location: Location,
+    diags: &mut Diagnostics,
+) -> Option<(Sli, Grouping)> {
+    let events = match (errors, good) {
+        (Some(e), None) => validate_query(e, "errors", true, diags)
+            .map(|g| (EventQuery::Errors(e.value.clone()), g, e.location)),
+        (None, Some(g)) => validate_query(g, "good", true, diags)
+            .map(|gr| (EventQuery::Good(g.value.clone()), gr, g.location)),
+        (Some(_), Some(_)) | (None, None) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::SliKind,
+                    Some(location),
+                    "a ratio SLI needs exactly one of `errors` and `good`",
+                )
+                .with_hint("give `errors` (bad events) or `good` (good events), plus `total`"),
+            );
+            None
+        }
+    };
+    let total_grouping = total
+        .as_ref()
+        .and_then(|t| validate_query(t, "total", true, diags));
+    let (events, events_grouping, events_location) = events?;
+    let grouping = match (&events_grouping, &total_grouping?) {
+        (Grouping::By(a), Grouping::By(b)) if a != b => {
+            diags.push(
+                Diagnostic::error(
+                    Code::GroupingMismatch,
+                    Some(events_location),
+                    format!(
+                        "the two queries aggregate by different labels: ({}) and ({})",
+                        a.join(", "),
+                        b.join(", ")
+                    ),
+                )
+                .with_hint(
+                    "aggregate both queries by the same labels, or the ratio matches no series",
+                ),
+            );
+            return None;
+        }
+        (Grouping::By(_), Grouping::By(_)) => events_grouping,
+        _ => Grouping::Unknown,
+    };
+    let total = total.as_ref()?.value.clone();
+    Some((Sli::Ratio { events, total }, grouping))
+}
+
+fn validate_latency(
+    metric: &Query,
+    selector: &Query,
+    threshold: &Query,
+    diags: &mut Diagnostics,
+) -> Option<(Sli, Grouping)> {
+    let metric = metric.as_ref()?;
+    let base = metric.value.trim().trim_end_matches("_bucket").to_string();
+    let mut ok = true;
+    if !is_valid_metric_name(&base) {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidPromql,
+                Some(metric.location),
+                format!(
+                    "`{}` is not a valid metric name",
+                    metric.value.escape_debug()
+                ),
+            )
+            .with_hint("give the histogram's base name, e.g. `http_request_duration_seconds`"),
+        );
+        ok = false;
+    }
+    let matchers = match selector {
+        None => String::new(),
+        Some(sel) => latency_matchers(&base, sel, diags).unwrap_or_else(|| {
+            ok = false;
+            String::new()
+        }),
+    };
+    let threshold = threshold.as_ref()?;
+    let parsed = match Duration::parse(&threshold.value) {
+        Ok(d) if !d.is_zero() => Some(d),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidThreshold,
+                    Some(threshold.location),
+                    format!(
+                        "latency threshold `{}` is not a positive duration",
+                        threshold.value
+                    ),
+                )
+                .with_hint("write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms` for `le=\"0.3\"`"),
+            );
+            None
+        }
+    };
+    if !ok {
+        return None;
+    }
+    let sli = Sli::Latency {
+        metric: base,
+        matchers,
+        threshold: parsed?,
+    };
+    Some((sli, Grouping::By(Vec::new())))
+}
+
+/// The matchers inside a latency selector's braces, when they are label matchers and nothing
+/// else: a selector that smuggles in an operator (`{job="api"} or up`) or matches on `le` is
+/// reported at its line.
+fn latency_matchers(
+    base: &str,
+    selector: &crate::spec::yaml::Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let inner = selector
+        .value
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim()
+        .to_string();
+    let problem = match parse_instant_vector(&format!("{base}_bucket{{{inner}}}")) {
+        Err(message) => Some((
+            format!("the latency selector is not valid PromQL: {message}"),
+            "write label matchers as in a selector: `{job=\"api\", route!=\"/health\"}`",
+        )),
+        Ok(promql_parser::parser::Expr::VectorSelector(v)) => v
+            .matchers
+            .matchers
+            .iter()
+            .any(|m| m.name == "le")
+            .then(|| {
+                (
+                    "the latency selector must not match on `le`".to_string(),
+                    "slocc picks the bucket from `threshold`; remove the `le` matcher",
+                )
+            }),
+        Ok(_) => Some((
+            "the latency selector is more than label matchers".to_string(),
+            "write only label matchers in braces, e.g. `{job=\"api\"}`; for anything else use a `ratio` SLI",
+        )),
+    };
+    match problem {
+        None => Some(inner),
+        Some((message, hint)) => {
+            diags.push(
+                Diagnostic::error(Code::InvalidPromql, Some(selector.location), message)
+                    .with_hint(hint),
+            );
+            None
         }
     }
 }
@@ -904,6 +924,29 @@ slos:
         assert!(warnings[0].message.contains("14.4"));
         // The dead 14.4x tier is left out; the other three remain.
         assert_eq!(service.unwrap().slos[0].tiers.len(), 3);
+    }
+
+    #[test]
+    fn latency_selectors_are_label_matchers_only() {
+        let latency = |selector: &str| {
+            format!(
+                "apiVersion: slocc/v1\nservice: api\nslos:\n  - name: latency\n    objective: 99\n    sli:\n      latency:\n        metric: h\n        selector: '{selector}'\n        threshold: 300ms\n"
+            )
+        };
+        let (service, diags) = run(&latency(r#"{job="api"}"#));
+        assert!(service.is_some(), "{diags:?}");
+        for (selector, message) in [
+            (r#"{job="api"} or up{x="y"}"#, "more than label matchers"),
+            (r#"{le="0.3"}"#, "must not match on `le`"),
+            (r#"{job=}"#, "not valid PromQL"),
+        ] {
+            let (service, diags) = run(&latency(selector));
+            assert!(service.is_none(), "{selector}");
+            let found = diags.sorted().iter().any(|d| {
+                d.code == Code::InvalidPromql && d.message.contains(message) && d.location.is_some()
+            });
+            assert!(found, "{selector}: {diags:?}");
+        }
     }
 
     #[test]
