@@ -771,137 +771,16 @@ fn regex_escape(text: &str) -> String {
     out
 }
 
-/// Serializes a dashboard.
+/// Serializes a dashboard (serde_json's pretty layout, as Grafana exports it).
 pub(crate) fn render(dashboard: &Dashboard) -> String {
-    let mut out = Vec::with_capacity(64 * 1024);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
-    dashboard
-        .serialize(&mut serializer)
-        .expect("dashboards are plain data");
-    out.push(b'\n');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
-
-/// `serde_json`'s pretty layout (two-space indents), with each indent written at once rather
-/// than two bytes per level: dashboards are deep, and the indents were a fifth of their
-/// serialization time.
-#[derive(Default)]
-struct Pretty {
-    level: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    fn newline<W: ?Sized + std::io::Write>(&self, out: &mut W, comma: bool) -> std::io::Result<()> {
-        const LINE: &[u8] = b",\n                                                                ";
-        let start = usize::from(!comma);
-        let mut width = self.level * 2;
-        let first = width.min(LINE.len() - 2);
-        out.write_all(&LINE[start..2 + first])?;
-        width -= first;
-        while width > 0 {
-            let step = width.min(LINE.len() - 2);
-            out.write_all(&LINE[2..2 + step])?;
-            width -= step;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        out.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.newline(out, false)?;
-        }
-        out.write_all(bracket)
-    }
-}
-
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.open(out, b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.close(out, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.newline(out, !first)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.open(out, b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.close(out, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.newline(out, !first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-    ) -> std::io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        _out: &mut W,
-    ) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+    let mut out = serde_json::to_string_pretty(dashboard).expect("dashboards are plain data");
+    out.push('\n');
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pretty_layout_is_serde_jsons() {
-        let mut deep = serde_json::json!({"leaf": [1, {}, [], "x"], "empty": {}});
-        for level in 0..40 {
-            deep = serde_json::json!({ "level": level, "next": [deep, null] });
-        }
-        let mut out = Vec::new();
-        let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
-        deep.serialize(&mut serializer).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            serde_json::to_string_pretty(&deep).unwrap()
-        );
-    }
 
     #[test]
     fn uids_are_stable_and_short() {
