@@ -246,8 +246,11 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
                 out.push(detail(
                     "tier",
                     format!(
-                        "{key}: factor {}x, threshold {}, full outage fires in {}, budget spent when it fires {}",
-                        arrow(format_human(t.factor), format_human(n.factor)),
+                        "{key}: factor {}, threshold {}, full outage fires in {}, budget spent when it fires {}",
+                        arrow(
+                            format!("{}x", format_human(t.factor)),
+                            format!("{}x", format_human(n.factor))
+                        ),
                         arrow(format_human(t.threshold), format_human(n.threshold)),
                         arrow(ttf(t), ttf(n)),
                         arrow(

@@ -327,7 +327,7 @@ fn numbers_are_rounded_and_each_budget_change_is_said_once() {
     for want in [
         "objective 99.9% -> 99.95% (allowed full outage 43m 12s -> 21m 36s)",
         "window 30d -> 28d (allowed full outage 21m 36s -> 20m 10s)",
-        "ticket 3d/6h: factor 1 -> 0.9333x, threshold 0.001 -> 0.0004667",
+        "ticket 3d/6h: factor 1x -> 0.9333x, threshold 0.001 -> 0.0004667",
     ] {
         assert!(
             run.stdout.contains(want),
