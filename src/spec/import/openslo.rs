@@ -35,6 +35,40 @@ struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
+    /// Indexes an object; a second one of the same kind and name is reported.
+    fn insert(
+        &mut self,
+        kind: &'static str,
+        name: Spanned<String>,
+        spec: &'a Mapping,
+        location: Location,
+        diags: &mut Diagnostics,
+    ) {
+        let key = (kind, name.value.clone());
+        if let Some(first) = self.objects.get(&key) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateObject,
+                    Some(name.location),
+                    format!(
+                        "the {kind} `{}` is defined twice (first at line {})",
+                        name.value, first.location.line
+                    ),
+                )
+                .with_hint("OpenSLO objects of one kind need distinct `metadata.name`s")
+                .with_label(first.location, "first defined here"),
+            );
+            return;
+        }
+        self.objects.insert(
+            key,
+            Object {
+                spec,
+                location,
+            },
+        );
+    }
+
     fn get(
         &self,
         kind: &'static str,
@@ -88,113 +122,25 @@ fn is_v1alpha(doc: &Document) -> bool {
         .is_some_and(|v| v.as_str() == "openslo/v1alpha")
 }
 
-/// Resolves every OpenSLO document of the run into services.
+/// An SLO document waiting for every other object to be indexed: its name, its `spec`, and
+/// whether it is v1alpha.
+type PendingSlo<'a> = (Spanned<String>, &'a Mapping, Location, bool);
+
+/// Resolves every OpenSLO document of the run into services: objects are indexed first, so an
+/// SLO may refer to an object in any file.
 fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
     let mut index = Index::default();
     let mut slos = Vec::new();
-    let mut alpha_slos = Vec::new();
     for doc in docs {
-        let f = Fields::new(&doc.root, doc.location, "the OpenSLO document");
-        f.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
-        let Some(kind) = f.required_string("kind", diags) else {
-            continue;
-        };
-        let Some(&kind_name) = KINDS.iter().find(|k| **k == kind.value) else {
-            diags.push(
-                Diagnostic::error(
-                    Code::UnknownApiVersion,
-                    Some(kind.location),
-                    format!("unknown OpenSLO kind `{}`", kind.value),
-                )
-                .with_hint(format!(
-                    "OpenSLO v1 kinds: {}",
-                    crate::spec::yaml::quote_list(KINDS)
-                )),
-            );
-            continue;
-        };
-        let Some(name) = metadata_name(&f, diags) else {
-            continue;
-        };
-        let Some((spec, spec_loc)) = f.required_mapping("spec", diags) else {
-            continue;
-        };
-        if is_v1alpha(doc) {
-            match kind_name {
-                "SLO" => alpha_slos.push((name, spec, spec_loc)),
-                "Service" => {}
-                other => diags.push(
-                    Diagnostic::error(
-                        Code::UnknownApiVersion,
-                        Some(kind.location),
-                        format!("OpenSLO v1alpha has no `{other}` kind"),
-                    )
-                    .with_hint(
-                        "v1alpha defines `SLO` and `Service`; alert policies need `openslo/v1`",
-                    ),
-                ),
-            }
-            continue;
-        }
-        if kind_name == "SLO" {
-            slos.push((name, spec, spec_loc));
-            continue;
-        }
-        let key = (kind_name, name.value.clone());
-        if let Some(first) = index.objects.get(&key) {
-            diags.push(
-                Diagnostic::error(
-                    Code::DuplicateObject,
-                    Some(name.location),
-                    format!(
-                        "the {kind_name} `{}` is defined twice (first at line {})",
-                        name.value, first.location.line
-                    ),
-                )
-                .with_hint("OpenSLO objects of one kind need distinct `metadata.name`s")
-                .with_label(first.location, "first defined here"),
-            );
-            continue;
-        }
-        index.objects.insert(
-            key,
-            Object {
-                spec,
-                location: spec_loc,
-            },
-        );
+        index_document(doc, &mut index, &mut slos, diags);
     }
-
+    // v1 SLOs first, then v1alpha ones, as before the two were read in one pass.
+    slos.sort_by_key(|s| s.3);
     let mut services: BTreeMap<String, ServiceSpec> = BTreeMap::new();
-    let all = slos
-        .into_iter()
-        .map(|s| (false, s))
-        .chain(alpha_slos.into_iter().map(|s| (true, s)));
-    for (alpha, (name, spec, location)) in all {
+    for (name, spec, location, alpha) in slos {
         let context = format!("the OpenSLO SLO `{}`", name.value);
         let f = Fields::new(spec, location, &context);
-        let keys: &[&str] = if alpha {
-            &[
-                "description",
-                "service",
-                "indicator",
-                "timeWindows",
-                "budgetingMethod",
-                "objectives",
-            ]
-        } else {
-            &[
-                "description",
-                "service",
-                "indicator",
-                "indicatorRef",
-                "timeWindow",
-                "budgetingMethod",
-                "objectives",
-                "alertPolicies",
-            ]
-        };
-        f.deny_unknown(keys, diags);
+        f.deny_unknown(if alpha { ALPHA_SLO_KEYS } else { SLO_KEYS }, diags);
         let Some(service) = f.required_string("service", diags) else {
             continue;
         };
@@ -218,6 +164,72 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
             .push(slo);
     }
     services.into_values().collect()
+}
+
+const SLO_KEYS: &[&str] = &[
+    "description",
+    "service",
+    "indicator",
+    "indicatorRef",
+    "timeWindow",
+    "budgetingMethod",
+    "objectives",
+    "alertPolicies",
+];
+const ALPHA_SLO_KEYS: &[&str] = &[
+    "description",
+    "service",
+    "indicator",
+    "timeWindows",
+    "budgetingMethod",
+    "objectives",
+];
+
+/// Reads one document's kind and name: an SLO waits in `slos`, any other object is indexed.
+fn index_document<'a>(
+    doc: &'a Document,
+    index: &mut Index<'a>,
+    slos: &mut Vec<PendingSlo<'a>>,
+    diags: &mut Diagnostics,
+) {
+    let f = Fields::new(&doc.root, doc.location, "the OpenSLO document");
+    f.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
+    let Some(kind) = f.required_string("kind", diags) else {
+        return;
+    };
+    let Some(&kind_name) = KINDS.iter().find(|k| **k == kind.value) else {
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownApiVersion,
+                Some(kind.location),
+                format!("unknown OpenSLO kind `{}`", kind.value),
+            )
+            .with_hint(format!(
+                "OpenSLO v1 kinds: {}",
+                crate::spec::yaml::quote_list(KINDS)
+            )),
+        );
+        return;
+    };
+    let (Some(name), Some((spec, spec_loc))) =
+        (metadata_name(&f, diags), f.required_mapping("spec", diags))
+    else {
+        return;
+    };
+    let alpha = is_v1alpha(doc);
+    match (alpha, kind_name) {
+        (_, "SLO") => slos.push((name, spec, spec_loc, alpha)),
+        (true, "Service") => {}
+        (true, other) => diags.push(
+            Diagnostic::error(
+                Code::UnknownApiVersion,
+                Some(kind.location),
+                format!("OpenSLO v1alpha has no `{other}` kind"),
+            )
+            .with_hint("v1alpha defines `SLO` and `Service`; alert policies need `openslo/v1`"),
+        ),
+        (false, _) => index.insert(kind_name, name, spec, spec_loc, diags),
+    }
 }
 
 fn metadata_name(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<Spanned<String>> {
@@ -659,41 +671,96 @@ fn read_alert_policies(
         );
         return None;
     }
-    let mut windows = Vec::new();
-    let mut unreadable = false;
-    let (mut page_for, mut ticket_for) = (None, None);
+    let mut policy = PolicyReader::default();
     for node in seq.iter() {
-        let nloc = location_of(node, loc);
-        let Some(entry) = node.as_mapping() else {
-            diags.push(not_a_mapping(
-                nloc,
-                "an alert policy",
-                "`alertPolicyRef: NAME` or an inline `kind: AlertPolicy`",
-            ));
-            unreadable = true;
-            continue;
+        let entry = Entry {
+            what: "an alert policy",
+            reference: "alertPolicyRef",
+            kind: "AlertPolicy",
+            from: context,
+            inline_keys: Some(&["kind", "metadata", "spec"]),
         };
-        let ef = Fields::new(entry, nloc, context);
-        let (policy, ploc) = if let Some(reference) = ef.string("alertPolicyRef", diags) {
-            ef.deny_unknown(&["alertPolicyRef"], diags);
-            match index.get("AlertPolicy", &reference, context, diags) {
-                Some(o) => (o.spec, o.location),
-                None => {
-                    unreadable = true;
-                    continue;
-                }
-            }
-        } else {
-            ef.deny_unknown(&["kind", "metadata", "spec"], diags);
-            match ef.required_mapping("spec", diags) {
-                Some(v) => v,
-                None => {
-                    unreadable = true;
-                    continue;
-                }
-            }
+        match entry.spec(node, loc, index, diags) {
+            Some((spec, ploc)) => policy.read(spec, ploc, window, index, diags),
+            None => policy.unreadable = true,
+        }
+    }
+    if policy.windows.is_empty() && policy.unreadable {
+        // Each unreadable condition was reported at its own line; an empty policy would only
+        // add an error about a key the user never wrote.
+        return None;
+    }
+    Some((Some(policy.windows), policy.page_for, policy.ticket_for))
+}
+
+/// A list entry that is either a reference to an indexed object or the object inline.
+struct Entry<'s> {
+    /// How messages name the entry.
+    what: &'s str,
+    /// The key of a reference (`alertPolicyRef`).
+    reference: &'s str,
+    /// The kind a reference points to.
+    kind: &'static str,
+    /// What refers to it, for messages.
+    from: &'s str,
+    /// Keys an inline object may have, when checked here.
+    inline_keys: Option<&'s [&'s str]>,
+}
+
+impl Entry<'_> {
+    /// The entry's `spec` and its location; `None` (reported) when it is neither form.
+    fn spec<'a>(
+        &self,
+        node: &'a marked_yaml::Node,
+        list: Location,
+        index: &Index<'a>,
+        diags: &mut Diagnostics,
+    ) -> Option<(&'a Mapping, Location)> {
+        let at = location_of(node, list);
+        let Some(map) = node.as_mapping() else {
+            let expected = format!("`{}: NAME` or an inline `kind: {}`", self.reference, self.kind);
+            diags.push(not_a_mapping(at, self.what, &expected));
+            return None;
         };
-        let pf = Fields::new(policy, ploc, "the alert policy");
+        let fields = Fields::new(map, at, self.from);
+        if let Some(reference) = fields.string(self.reference, diags) {
+            if self.inline_keys.is_some() {
+                fields.deny_unknown(&[self.reference], diags);
+            }
+            return index
+                .get(self.kind, &reference, self.from, diags)
+                .map(|o| (o.spec, o.location));
+        }
+        if let Some(keys) = self.inline_keys {
+            fields.deny_unknown(keys, diags);
+        }
+        // Reported through `fields`; borrowed from `map`, which lives as long as the document.
+        let (_, at) = fields.required_mapping("spec", diags)?;
+        Some((map.get_mapping("spec")?, at))
+    }
+}
+
+/// The windows read from alert policies so far.
+#[derive(Default)]
+struct PolicyReader {
+    windows: Vec<WindowSpec>,
+    page_for: Option<Spanned<String>>,
+    ticket_for: Option<Spanned<String>>,
+    /// Some policy or condition could not be read (and was reported).
+    unreadable: bool,
+}
+
+impl PolicyReader {
+    /// Reads one alert policy's conditions.
+    fn read(
+        &mut self,
+        policy: &Mapping,
+        location: Location,
+        window: Duration,
+        index: &Index<'_>,
+        diags: &mut Diagnostics,
+    ) {
+        let pf = Fields::new(policy, location, "the alert policy");
         pf.deny_unknown(
             &[
                 "description",
@@ -706,56 +773,35 @@ fn read_alert_policies(
             diags,
         );
         let Some((conditions, cloc)) = pf.sequence("conditions", diags) else {
-            unreadable = true;
-            continue;
+            self.unreadable = true;
+            return;
         };
-        for cnode in conditions.iter() {
-            let cl = location_of(cnode, cloc);
-            let Some(cmap) = cnode.as_mapping() else {
-                diags.push(not_a_mapping(
-                    cl,
-                    "an alert condition",
-                    "`conditionRef: NAME` or an inline `kind: AlertCondition`",
-                ));
-                unreadable = true;
+        for node in conditions.iter() {
+            let entry = Entry {
+                what: "an alert condition",
+                reference: "conditionRef",
+                kind: "AlertCondition",
+                from: "the alert policy",
+                inline_keys: None,
+            };
+            let read = entry
+                .spec(node, cloc, index, diags)
+                .and_then(|(spec, at)| read_condition(spec, at, window, diags));
+            let Some((entry, alert_after, page)) = read else {
+                self.unreadable = true;
                 continue;
             };
-            let cf = Fields::new(cmap, cl, "the alert condition");
-            let (condition, condloc) = if let Some(reference) = cf.string("conditionRef", diags) {
-                match index.get("AlertCondition", &reference, "the alert policy", diags) {
-                    Some(o) => (o.spec, o.location),
-                    None => {
-                        unreadable = true;
-                        continue;
-                    }
-                }
+            let slot = if page {
+                &mut self.page_for
             } else {
-                match cf.required_mapping("spec", diags) {
-                    Some(v) => v,
-                    None => {
-                        unreadable = true;
-                        continue;
-                    }
-                }
+                &mut self.ticket_for
             };
-            match read_condition(condition, condloc, window, diags) {
-                Some((entry, alert_after, page)) => {
-                    let slot = if page { &mut page_for } else { &mut ticket_for };
-                    if slot.is_none() {
-                        *slot = alert_after;
-                    }
-                    windows.push(entry);
-                }
-                None => unreadable = true,
+            if slot.is_none() {
+                *slot = alert_after;
             }
+            self.windows.push(entry);
         }
     }
-    if windows.is_empty() && unreadable {
-        // Each unreadable condition was reported at its own line; an empty policy would only
-        // add an error about a key the user never wrote.
-        return None;
-    }
-    Some((Some(windows), page_for, ticket_for))
 }
 
 fn read_condition(
