@@ -410,6 +410,17 @@ fn openslo_bad_alert_conditions_are_errors_at_their_line() {
             "  alertPolicies:\n    - fast-burn\n",
             "slo.yaml:26:7: error[wrong-type]: an alert policy must be a mapping",
         ),
+        // Numbers a user controls never panic: a huge factor, a zero window.
+        (
+            "threshold: 1\n",
+            "threshold: 100000000000000000000000\n",
+            "slo.yaml:40:28: error[invalid-window-policy]: burn-rate `threshold: 100000000000000000000000` is out of range",
+        ),
+        (
+            "duration: 30d",
+            "duration: 0d",
+            "slo.yaml:19:17: error[window-out-of-range]: window `0d` is outside 1d..90d",
+        ),
     ] {
         let project = openslo_project();
         assert!(slo.contains(from), "{from}");
@@ -421,7 +432,7 @@ fn openslo_bad_alert_conditions_are_errors_at_their_line() {
             "want {want:?} in\n{}",
             run.stderr
         );
-        assert!(!run.stderr.contains("windows"), "{}", run.stderr);
+        assert!(!run.stderr.contains("alerting.windows"), "{}", run.stderr);
     }
     let project = openslo_project();
     let start = slo.find("  alertPolicies:").unwrap();

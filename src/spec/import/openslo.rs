@@ -60,13 +60,7 @@ impl<'a> Index<'a> {
             );
             return;
         }
-        self.objects.insert(
-            key,
-            Object {
-                spec,
-                location,
-            },
-        );
+        self.objects.insert(key, Object { spec, location });
     }
 
     fn get(
@@ -329,9 +323,12 @@ fn read_slo(
     check_budgeting(f, context, diags);
     let objective = read_objective(f, context, diags);
     let sli = read_indicator(f, context, index, diags);
+    // A window that does not parse, or is zero, is reported by validation; alert policies are
+    // read against a usable window only.
     let windows = window
         .as_ref()
         .and_then(|w| Duration::parse(&w.value).ok())
+        .filter(|w| !w.is_zero())
         .and_then(|w| read_alert_policies(f, context, w, index, diags));
     let (windows, page_for, ticket_for) = windows.unwrap_or_default();
     SloSpec {
@@ -718,7 +715,10 @@ impl Entry<'_> {
     ) -> Option<(&'a Mapping, Location)> {
         let at = location_of(node, list);
         let Some(map) = node.as_mapping() else {
-            let expected = format!("`{}: NAME` or an inline `kind: {}`", self.reference, self.kind);
+            let expected = format!(
+                "`{}: NAME` or an inline `kind: {}`",
+                self.reference, self.kind
+            );
             diags.push(not_a_mapping(at, self.what, &expected));
             return None;
         };
@@ -819,82 +819,100 @@ fn read_condition(
         &["kind", "op", "threshold", "lookbackWindow", "alertAfter"],
         diags,
     );
-    if let Some(kind) = cf.string("kind", diags) {
-        if kind.value != "burnrate" {
-            diags.push(unsupported(
-                kind.location,
-                format!("alert condition kind `{}`", kind.value),
-                "slocc compiles `kind: burnrate` conditions",
-            ));
-            return None;
-        }
-    }
-    if let Some(op) = cf.string("op", diags) {
-        if !matches!(op.value.as_str(), "gte" | "gt") {
-            diags.push(unsupported(
-                op.location,
-                format!("burn-rate condition with `op: {}`", op.value),
-                "a burn-rate alert fires when the burn rate is at least the threshold: use `gte`",
-            ));
-            return None;
-        }
-    }
-    let threshold = cf.required_string("threshold", diags)?;
-    let lookback = cf.required_string("lookbackWindow", diags)?;
-    let long = match Duration::parse(&lookback.value) {
-        Ok(long) if !long.is_zero() => long,
-        Ok(_) | Err(_) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidDuration,
-                    Some(lookback.location),
-                    format!(
-                        "`lookbackWindow: {}` is not a duration slocc can alert over",
-                        lookback.value
-                    ),
-                )
-                .with_hint("write a positive Prometheus duration such as `1h` or `6h`"),
-            );
-            return None;
-        }
-    };
-    let factor = match Decimal::from_str_exact(threshold.value.trim()) {
-        Ok(factor) if factor > Decimal::ZERO => factor,
-        Ok(_) | Err(_) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidWindowPolicy,
-                    Some(threshold.location),
-                    format!("burn-rate `threshold: {}` is not a positive number", threshold.value),
-                )
-                .with_hint("the threshold is a burn-rate factor such as `14.4` (the budget spent 14.4 times too fast)"),
-            );
-            return None;
-        }
-    };
+    let (lookback, long, threshold, factor) = burn_rate(&cf, diags)?;
     // The workbook's short window is a twelfth of the long one, and at least a minute.
     let short = Duration::from_millis((long.as_millis() / 12).max(60_000));
-    let budget_percent = factor * Decimal::from(long.as_millis()) * Decimal::ONE_HUNDRED
-        / Decimal::from(window.as_millis());
+    // Checked: a threshold of 1e23 or a zero window must be a diagnostic, not a panic.
+    let budget_percent = factor
+        .checked_mul(Decimal::from(long.as_millis()))
+        .and_then(|v| v.checked_mul(Decimal::ONE_HUNDRED))
+        .and_then(|v| v.checked_div(Decimal::from(window.as_millis())));
+    let Some(budget_percent) = budget_percent else {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidWindowPolicy,
+                Some(threshold.location),
+                format!("burn-rate `threshold: {}` is out of range", threshold.value),
+            )
+            .with_hint("burn-rate factors are small numbers such as `14.4` or `6`"),
+        );
+        return None;
+    };
     let page = matches!(
         severity.value.to_ascii_lowercase().as_str(),
         "page" | "critical" | "high"
     );
-    Some((
-        WindowSpec {
-            long: Some(lookback.clone()),
-            short: Some(Spanned::new(short.to_string(), lookback.location)),
-            budget_percent: Some(Spanned::new(
-                format_decimal(budget_percent),
-                threshold.location,
-            )),
-            severity: Some(Spanned::new(
-                if page { "page" } else { "ticket" }.to_string(),
-                severity.location,
-            )),
-            location: cl,
-        },
-        cf.string("alertAfter", diags),
-        page,
-    ))
+    let entry = WindowSpec {
+        long: Some(lookback.clone()),
+        short: Some(Spanned::new(short.to_string(), lookback.location)),
+        budget_percent: Some(Spanned::new(
+            format_decimal(budget_percent),
+            threshold.location,
+        )),
+        severity: Some(Spanned::new(
+            if page { "page" } else { "ticket" }.to_string(),
+            severity.location,
+        )),
+        location: cl,
+    };
+    Some((entry, cf.string("alertAfter", diags), page))
+}
+
+/// A burn-rate condition's lookback window and threshold, each checked at its line: the kind
+/// and operator slocc compiles, a positive duration, a positive factor.
+fn burn_rate(
+    cf: &Fields<'_>,
+    diags: &mut Diagnostics,
+) -> Option<(Spanned<String>, Duration, Spanned<String>, Decimal)> {
+    if let Some(kind) = cf.string("kind", diags).filter(|k| k.value != "burnrate") {
+        diags.push(unsupported(
+            kind.location,
+            format!("alert condition kind `{}`", kind.value),
+            "slocc compiles `kind: burnrate` conditions",
+        ));
+        return None;
+    }
+    if let Some(op) = cf
+        .string("op", diags)
+        .filter(|op| !matches!(op.value.as_str(), "gte" | "gt"))
+    {
+        diags.push(unsupported(
+            op.location,
+            format!("burn-rate condition with `op: {}`", op.value),
+            "a burn-rate alert fires when the burn rate is at least the threshold: use `gte`",
+        ));
+        return None;
+    }
+    let threshold = cf.required_string("threshold", diags)?;
+    let lookback = cf.required_string("lookbackWindow", diags)?;
+    let Some(long) = Duration::parse(&lookback.value)
+        .ok()
+        .filter(|d| !d.is_zero())
+    else {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidDuration,
+                Some(lookback.location),
+                format!(
+                    "`lookbackWindow: {}` is not a duration slocc can alert over",
+                    lookback.value
+                ),
+            )
+            .with_hint("write a positive Prometheus duration such as `1h` or `6h`"),
+        );
+        return None;
+    };
+    let factor = Decimal::from_str_exact(threshold.value.trim()).ok();
+    let Some(factor) = factor.filter(|f| *f > Decimal::ZERO) else {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidWindowPolicy,
+                Some(threshold.location),
+                format!("burn-rate `threshold: {}` is not a positive number", threshold.value),
+            )
+            .with_hint("the threshold is a burn-rate factor such as `14.4` (the budget spent 14.4 times too fast)"),
+        );
+        return None;
+    };
+    Some((lookback, long, threshold, factor))
 }
