@@ -212,20 +212,9 @@ fn budget_changes(old: &Slo, new: &Slo) -> Vec<Detail> {
     out
 }
 
-fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Slo) -> Vec<Detail> {
+/// Tiers removed, changed (numbers or `for:`) and added, by severity and windows.
+fn tier_changes(old: &Slo, new: &Slo) -> Vec<Detail> {
     let mut out = Vec::new();
-    out.extend(budget_changes(old, new));
-    if old.sli != new.sli {
-        out.push(detail("sli", "SLI queries changed".to_string(), None, None));
-    }
-    if old.alert_name != new.alert_name {
-        out.push(detail(
-            "alert-name",
-            format!("alert name `{}` -> `{}`", old.alert_name, new.alert_name),
-            Some(old.alert_name.clone()),
-            Some(new.alert_name.clone()),
-        ));
-    }
     let old_tiers: BTreeMap<String, &Tier> = old.tiers.iter().map(|t| (tier_key(t), t)).collect();
     let new_tiers: BTreeMap<String, &Tier> = new.tiers.iter().map(|t| (tier_key(t), t)).collect();
     for (key, t) in &old_tiers {
@@ -241,26 +230,7 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
                     || t.threshold != n.threshold
                     || old.window != new.window =>
             {
-                let ttf =
-                    |t: &Tier| humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY));
-                out.push(detail(
-                    "tier",
-                    format!(
-                        "{key}: factor {}, threshold {}, full outage fires in {}, budget spent when it fires {}",
-                        arrow(
-                            format!("{}x", format_human(t.factor)),
-                            format!("{}x", format_human(n.factor))
-                        ),
-                        arrow(format_human(t.threshold), format_human(n.threshold)),
-                        arrow(ttf(t), ttf(n)),
-                        arrow(
-                            percent(t.budget_spent_at_fire(old.window)),
-                            percent(n.budget_spent_at_fire(new.window))
-                        )
-                    ),
-                    Some(format_decimal(t.threshold)),
-                    Some(format_decimal(n.threshold)),
-                ));
+                out.push(tier_numbers_change(key, (t, old), (n, new)));
             }
             Some(n) if t.for_duration != n.for_duration => {
                 let show = |d: Option<crate::model::duration::Duration>| {
@@ -290,6 +260,47 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
             ));
         }
     }
+    out
+}
+
+/// One tier whose numbers change: factor, threshold, time to fire, budget spent, old -> new.
+fn tier_numbers_change(key: &str, (t, old): (&Tier, &Slo), (n, new): (&Tier, &Slo)) -> Detail {
+    let ttf = |t: &Tier| humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY));
+    detail(
+        "tier",
+        format!(
+            "{key}: factor {}, threshold {}, full outage fires in {}, budget spent when it fires {}",
+            arrow(
+                format!("{}x", format_human(t.factor)),
+                format!("{}x", format_human(n.factor))
+            ),
+            arrow(format_human(t.threshold), format_human(n.threshold)),
+            arrow(ttf(t), ttf(n)),
+            arrow(
+                percent(t.budget_spent_at_fire(old.window)),
+                percent(n.budget_spent_at_fire(new.window))
+            )
+        ),
+        Some(format_decimal(t.threshold)),
+        Some(format_decimal(n.threshold)),
+    )
+}
+
+fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Slo) -> Vec<Detail> {
+    let mut out = Vec::new();
+    out.extend(budget_changes(old, new));
+    if old.sli != new.sli {
+        out.push(detail("sli", "SLI queries changed".to_string(), None, None));
+    }
+    if old.alert_name != new.alert_name {
+        out.push(detail(
+            "alert-name",
+            format!("alert name `{}` -> `{}`", old.alert_name, new.alert_name),
+            Some(old.alert_name.clone()),
+            Some(new.alert_name.clone()),
+        ));
+    }
+    out.extend(tier_changes(old, new));
     let (old_labels, new_labels) = (
         alert_labels(old_service, old),
         alert_labels(new_service, new),
@@ -322,7 +333,6 @@ pub(crate) fn compare(
     old_files: &Output,
     new_files: &Output,
 ) -> Report {
-    let mut report = Report::default();
     let find = |services: &[Service], name: &str| services.iter().find(|s| s.name == name).cloned();
     let mut names: Vec<&str> = old.iter().chain(new).map(|s| s.name.as_str()).collect();
     names.sort();
@@ -336,85 +346,92 @@ pub(crate) fn compare(
         slos: Vec::new(),
         source: String::new(),
     };
+    let mut slos = Vec::new();
     for name in names {
         let a = find(old, name).unwrap_or_else(|| empty(name));
         let b = find(new, name).unwrap_or_else(|| empty(name));
-        let mut removed: Vec<&Slo> = a
-            .slos
-            .iter()
-            .filter(|s| !b.slos.iter().any(|n| n.name == s.name))
-            .collect();
-        let mut added: Vec<&Slo> = b
-            .slos
-            .iter()
-            .filter(|s| !a.slos.iter().any(|o| o.name == s.name))
-            .collect();
-        // The same SLI under a new name is a rename, not a removal and an addition.
-        let mut renames = Vec::new();
-        removed.retain(|r| match added.iter().position(|n| n.sli == r.sli) {
-            Some(i) => {
-                renames.push((*r, added.remove(i)));
-                false
+        slos.extend(compare_service(&a, &b));
+    }
+    slos.sort_by(|x, y| (&x.service, &x.slo).cmp(&(&y.service, &y.slo)));
+    Report {
+        slos,
+        files: file_diffs(old_files, new_files),
+    }
+}
+
+/// What happens to each SLO of one service: changed, renamed (the same SLI under a new name),
+/// added or removed.
+fn compare_service(a: &Service, b: &Service) -> Vec<SloChange> {
+    let mut removed: Vec<&Slo> = a
+        .slos
+        .iter()
+        .filter(|s| !b.slos.iter().any(|n| n.name == s.name))
+        .collect();
+    let mut added: Vec<&Slo> = b
+        .slos
+        .iter()
+        .filter(|s| !a.slos.iter().any(|o| o.name == s.name))
+        .collect();
+    let mut renames = Vec::new();
+    removed.retain(|r| match added.iter().position(|n| n.sli == r.sli) {
+        Some(i) => {
+            renames.push((*r, added.remove(i)));
+            false
+        }
+        None => true,
+    });
+    let change = |slo: &str, kind, renamed_from: Option<String>, details| SloChange {
+        service: b.name.clone(),
+        slo: slo.to_string(),
+        kind,
+        renamed_from,
+        details,
+    };
+    let mut out = Vec::new();
+    for slo in &b.slos {
+        if let Some(before) = a.slos.iter().find(|o| o.name == slo.name) {
+            let details = compare_slo(a, before, b, slo);
+            if !details.is_empty() {
+                out.push(change(&slo.name, ChangeKind::Changed, None, details));
             }
-            None => true,
-        });
-        let change = |slo: &str, kind, renamed_from: Option<String>, details| SloChange {
-            service: name.to_string(),
-            slo: slo.to_string(),
-            kind,
-            renamed_from,
-            details,
-        };
-        for slo in &b.slos {
-            if let Some(before) = a.slos.iter().find(|o| o.name == slo.name) {
-                let details = compare_slo(&a, before, &b, slo);
-                if !details.is_empty() {
-                    report
-                        .slos
-                        .push(change(&slo.name, ChangeKind::Changed, None, details));
-                }
-            }
-        }
-        for (from, to) in renames {
-            let mut details = vec![detail(
-                "summary",
-                format!(
-                    "renamed from `{}`: its series and alerts get new labels",
-                    from.name
-                ),
-                Some(from.name.clone()),
-                Some(to.name.clone()),
-            )];
-            details.extend(compare_slo(&a, from, &b, to));
-            report.slos.push(change(
-                &to.name,
-                ChangeKind::Renamed,
-                Some(from.name.clone()),
-                details,
-            ));
-        }
-        for slo in added {
-            let details = vec![detail("summary", slo_summary(slo), None, None)];
-            report
-                .slos
-                .push(change(&slo.name, ChangeKind::Added, None, details));
-        }
-        for slo in removed {
-            let details = vec![detail(
-                "summary",
-                format!("was {}", slo_summary(slo)),
-                None,
-                None,
-            )];
-            report
-                .slos
-                .push(change(&slo.name, ChangeKind::Removed, None, details));
         }
     }
-    report
-        .slos
-        .sort_by(|x, y| (&x.service, &x.slo).cmp(&(&y.service, &y.slo)));
+    for (from, to) in renames {
+        let mut details = vec![detail(
+            "summary",
+            format!(
+                "renamed from `{}`: its series and alerts get new labels",
+                from.name
+            ),
+            Some(from.name.clone()),
+            Some(to.name.clone()),
+        )];
+        details.extend(compare_slo(a, from, b, to));
+        out.push(change(
+            &to.name,
+            ChangeKind::Renamed,
+            Some(from.name.clone()),
+            details,
+        ));
+    }
+    for slo in added {
+        let details = vec![detail("summary", slo_summary(slo), None, None)];
+        out.push(change(&slo.name, ChangeKind::Added, None, details));
+    }
+    for slo in removed {
+        let details = vec![detail(
+            "summary",
+            format!("was {}", slo_summary(slo)),
+            None,
+            None,
+        )];
+        out.push(change(&slo.name, ChangeKind::Removed, None, details));
+    }
+    out
+}
 
+/// Unified diffs of the generated files that differ, by path.
+fn file_diffs(old_files: &Output, new_files: &Output) -> Vec<FileDiff> {
     let mut paths: Vec<&String> = old_files
         .files()
         .keys()
@@ -422,18 +439,18 @@ pub(crate) fn compare(
         .collect();
     paths.sort();
     paths.dedup();
-    for path in paths {
-        let a = old_files.files().get(path).map_or("", String::as_str);
-        let b = new_files.files().get(path).map_or("", String::as_str);
-        let diff = unified_diff(a, b, &format!("a/{path}"), &format!("b/{path}"));
-        if !diff.is_empty() {
-            report.files.push(FileDiff {
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let a = old_files.files().get(path).map_or("", String::as_str);
+            let b = new_files.files().get(path).map_or("", String::as_str);
+            let diff = unified_diff(a, b, &format!("a/{path}"), &format!("b/{path}"));
+            (!diff.is_empty()).then(|| FileDiff {
                 path: path.clone(),
                 diff,
-            });
-        }
-    }
-    report
+            })
+        })
+        .collect()
 }
 
 fn kind_word(kind: ChangeKind) -> &'static str {
