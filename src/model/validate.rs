@@ -743,69 +743,26 @@ fn custom_policy(
         );
     }
     for entry in entries {
-        let long = entry
-            .long
-            .as_ref()
-            .and_then(|t| parse_duration(t, "`long`", diags));
-        let short = entry
-            .short
-            .as_ref()
-            .and_then(|t| parse_duration(t, "`short`", diags));
-        let severity = entry
-            .severity
-            .as_ref()
-            .and_then(|s| match s.value.as_str() {
-                "page" => Some(Severity::Page),
-                "ticket" => Some(Severity::Ticket),
-                other => {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::InvalidWindowPolicy,
-                            Some(s.location),
-                            format!("unknown severity `{other}`"),
-                        )
-                        .with_hint("severity is `page` or `ticket`"),
-                    );
-                    None
-                }
-            });
-        let budget_percent = entry.budget_percent.as_ref().and_then(|b| {
-            match Decimal::from_str(b.value.trim()) {
-                Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => Some(v.normalize()),
-                _ => {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::InvalidWindowPolicy,
-                            Some(b.location),
-                            format!("`budget_percent` `{}` is not a percentage in (0, 100]", b.value),
-                        )
-                        .with_hint("the share of the budget spent in the long window when the tier fires, e.g. `2`"),
-                    );
-                    None
-                }
-            }
-        });
-        let (Some(long), Some(short), Some(severity), Some(budget_percent)) =
-            (long, short, severity, budget_percent)
-        else {
+        let Some((long, short, severity, budget_percent)) = window_entry(entry, diags) else {
             continue;
         };
-        let mut problem = None;
-        if short >= long {
-            problem = Some(format!(
+        let problem = if short >= long {
+            Some(format!(
                 "short window {short} is not shorter than long window {long}"
-            ));
+            ))
         } else if long > window {
-            problem = Some(format!(
+            Some(format!(
                 "long window {long} is longer than the SLO window {window}"
-            ));
+            ))
         } else if short < Duration::from_secs(60) {
-            problem = Some(format!(
+            Some(format!(
                 "short window {short} is under 1m, shorter than a useful rate()"
-            ));
+            ))
         } else if !seen.insert((long, short)) {
-            problem = Some(format!("the window pair {long}/{short} is listed twice"));
-        }
+            Some(format!("the window pair {long}/{short} is listed twice"))
+        } else {
+            None
+        };
         if let Some(message) = problem {
             diags.push(
                 Diagnostic::error(Code::InvalidWindowPolicy, Some(entry.location), message)
@@ -822,6 +779,57 @@ fn custom_policy(
         });
     }
     (diags.counts().0 == before).then_some(out)
+}
+
+/// One custom window entry's fields, each checked at its line: long and short windows,
+/// severity, and the share of the budget in percent.
+fn window_entry(
+    entry: &WindowSpec,
+    diags: &mut Diagnostics,
+) -> Option<(Duration, Duration, Severity, Decimal)> {
+    let long = entry
+        .long
+        .as_ref()
+        .and_then(|t| parse_duration(t, "`long`", diags));
+    let short = entry
+        .short
+        .as_ref()
+        .and_then(|t| parse_duration(t, "`short`", diags));
+    let severity = entry
+        .severity
+        .as_ref()
+        .and_then(|s| match s.value.as_str() {
+            "page" => Some(Severity::Page),
+            "ticket" => Some(Severity::Ticket),
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidWindowPolicy,
+                        Some(s.location),
+                        format!("unknown severity `{other}`"),
+                    )
+                    .with_hint("severity is `page` or `ticket`"),
+                );
+                None
+            }
+        });
+    let budget_percent = entry.budget_percent.as_ref().and_then(|b| {
+        match Decimal::from_str(b.value.trim()) {
+            Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => Some(v.normalize()),
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidWindowPolicy,
+                        Some(b.location),
+                        format!("`budget_percent` `{}` is not a percentage in (0, 100]", b.value),
+                    )
+                    .with_hint("the share of the budget spent in the long window when the tier fires, e.g. `2`"),
+                );
+                None
+            }
+        }
+    });
+    Some((long?, short?, severity?, budget_percent?))
 }
 
 #[cfg(test)]
