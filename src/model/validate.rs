@@ -16,7 +16,7 @@ use crate::model::{
     burn_factor, EventQuery, Grouping, Service, Severity, Sli, Slo, Tier, DEFAULT_POLICY,
 };
 use crate::spec::yaml::Spanned;
-use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec};
+use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, WindowSpec};
 
 /// Labels slocc puts on series and alerts itself; specs may not set them.
 pub(crate) const RESERVED_LABELS: &[&str] = &[
@@ -254,53 +254,16 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
         .objective
         .as_ref()
         .and_then(|o| parse_objective(o, diags));
-    let window = match &spec.window {
-        None => Some(DEFAULT_WINDOW),
-        Some(text) => parse_duration(text, "window", diags).and_then(|w| {
-            if (MIN_WINDOW..=MAX_WINDOW).contains(&w) {
-                Some(w)
-            } else {
-                diags.push(
-                    Diagnostic::error(
-                        Code::WindowOutOfRange,
-                        Some(text.location),
-                        format!("window `{}` is outside 1d..90d", text.value),
-                    )
-                    .with_hint(
-                        "SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices",
-                    ),
-                );
-                None
-            }
-        }),
-    };
+    let window = validate_window(spec.window.as_ref(), diags);
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
     let breakdown_by = match &spec.sli {
         Some(SliSpec::Ratio {
             breakdown_by: Some(label),
             ..
-        }) => {
-            if is_valid_label_name(&label.value) {
-                Some(label.value.clone())
-            } else {
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidLabelName,
-                        Some(label.location),
-                        format!(
-                            "invalid `breakdown_by` label `{}`",
-                            label.value.escape_debug()
-                        ),
-                    )
-                    .with_hint("name a label of the SLI's metrics, e.g. `route` or `code`"),
-                );
-                None
-            }
-        }
+        }) => validate_breakdown(label, diags),
         _ => None,
     };
-
     let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
     let labels = check_labels(&spec.labels, "SLO label", diags, false);
@@ -330,6 +293,45 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
         grouping,
         breakdown_by,
     })
+}
+
+/// The SLO window: 30d when not given, otherwise a duration within 1d..90d.
+fn validate_window(text: Option<&Text>, diags: &mut Diagnostics) -> Option<Duration> {
+    let Some(text) = text else {
+        return Some(DEFAULT_WINDOW);
+    };
+    let window = parse_duration(text, "window", diags)?;
+    if (MIN_WINDOW..=MAX_WINDOW).contains(&window) {
+        return Some(window);
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::WindowOutOfRange,
+            Some(text.location),
+            format!("window `{}` is outside 1d..90d", text.value),
+        )
+        .with_hint("SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices"),
+    );
+    None
+}
+
+/// The label a ratio SLI's errors are broken down by on the dashboard.
+fn validate_breakdown(label: &Text, diags: &mut Diagnostics) -> Option<String> {
+    if is_valid_label_name(&label.value) {
+        return Some(label.value.clone());
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidLabelName,
+            Some(label.location),
+            format!(
+                "invalid `breakdown_by` label `{}`",
+                label.value.escape_debug()
+            ),
+        )
+        .with_hint("name a label of the SLI's metrics, e.g. `route` or `code`"),
+    );
+    None
 }
 
 fn check_budget(spec: &SloSpec, budget: Decimal, window: Duration, diags: &mut Diagnostics) {
@@ -460,7 +462,7 @@ fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Groupin
     }
 }
 
-type Query = Option<crate::spec::yaml::Spanned<String>>;
+type Query = Option<Text>;
 
 fn validate_ratio(
     errors: &Query,

@@ -11,7 +11,7 @@ use crate::spec::yaml::{location_of, Document, Fields, Spanned};
 /// The one native format version.
 pub(crate) const API_VERSION: &str = "slocc/v1";
 
-type Text = Spanned<String>;
+pub(crate) type Text = Spanned<String>;
 type Pairs = Vec<(Text, Text)>;
 
 /// One service as written.
