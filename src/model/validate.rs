@@ -55,31 +55,12 @@ pub(crate) fn validate_service(
             .with_hint("add at least one entry under `slos:`"),
         );
     }
-    let mut seen: BTreeMap<String, Location> = BTreeMap::new();
-    let mut slos = Vec::new();
-    for slo_spec in &spec.slos {
-        if let Some(n) = &slo_spec.name {
-            if let Some(first) = seen.get(&n.value) {
-                diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateSlo,
-                        Some(n.location),
-                        format!(
-                            "the SLO name `{}` is used twice in this service (first on line {})",
-                            n.value, first.line
-                        ),
-                    )
-                    .with_hint("SLO names must be unique within a service")
-                    .with_label(*first, "first used here"),
-                );
-            } else {
-                seen.insert(n.value.clone(), n.location);
-            }
-        }
-        if let Some(slo) = validate_slo(slo_spec, name.as_deref(), diags) {
-            slos.push(slo);
-        }
-    }
+    check_unique_slo_names(spec, diags);
+    let slos: Vec<Slo> = spec
+        .slos
+        .iter()
+        .filter_map(|slo_spec| validate_slo(slo_spec, name.as_deref(), diags))
+        .collect();
     let name = name?;
     if diags.counts().0 > before {
         return None;
@@ -96,6 +77,29 @@ pub(crate) fn validate_service(
         slos,
         source: crate::pipeline::portable_name(source),
     })
+}
+
+/// SLO names are unique within a service: each repeat is reported with the first as a label.
+fn check_unique_slo_names(spec: &ServiceSpec, diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<&str, Location> = BTreeMap::new();
+    for n in spec.slos.iter().filter_map(|s| s.name.as_ref()) {
+        let Some(first) = seen.get(n.value.as_str()) else {
+            seen.insert(&n.value, n.location);
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(
+                Code::DuplicateSlo,
+                Some(n.location),
+                format!(
+                    "the SLO name `{}` is used twice in this service (first on line {})",
+                    n.value, first.line
+                ),
+            )
+            .with_hint("SLO names must be unique within a service")
+            .with_label(*first, "first used here"),
+        );
+    }
 }
 
 /// Names become file names and label values: keep them to a portable, unambiguous set.
@@ -663,16 +667,7 @@ fn build_tiers(
     let page = tier_settings(&alerting.page, "page", diags);
     let ticket = tier_settings(&alerting.ticket, "ticket", diags);
     let policy = match &alerting.windows {
-        None => DEFAULT_POLICY
-            .iter()
-            .map(|(severity, pct, long, short)| PolicyEntry {
-                severity: *severity,
-                budget_percent: Decimal::from(*pct),
-                long: Duration::from_secs(*long),
-                short: Duration::from_secs(*short),
-                location: None,
-            })
-            .collect(),
+        None => default_policy(),
         Some(entries) => custom_policy(entries, window, diags)?,
     };
     let mut tiers = Vec::new();
@@ -690,22 +685,7 @@ fn build_tiers(
             let location = entry
                 .location
                 .or_else(|| alerting.name.as_ref().map(|n| n.location));
-            diags.push(
-                Diagnostic::warning(
-                    Code::TierNeverFires,
-                    location,
-                    format!(
-                        "the {} tier {}/{} (burn factor {}) needs an error ratio of {} at objective {}%, above 100%, so it can never fire; it is left out",
-                        entry.severity.as_str(),
-                        entry.long,
-                        entry.short,
-                        format_decimal(factor),
-                        format_decimal(threshold),
-                        format_decimal(objective)
-                    ),
-                )
-                .with_hint("raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget"),
-            );
+            diags.push(never_fires(&entry, factor, threshold, objective, location));
             continue;
         }
         tiers.push(Tier {
@@ -722,6 +702,44 @@ fn build_tiers(
     }
     tiers.sort_by_key(|t| (t.severity, t.long, t.short));
     Some(tiers)
+}
+
+/// The workbook's four tiers.
+fn default_policy() -> Vec<PolicyEntry> {
+    DEFAULT_POLICY
+        .iter()
+        .map(|(severity, pct, long, short)| PolicyEntry {
+            severity: *severity,
+            budget_percent: Decimal::from(*pct),
+            long: Duration::from_secs(*long),
+            short: Duration::from_secs(*short),
+            location: None,
+        })
+        .collect()
+}
+
+/// The warning for a tier whose threshold is at or above a 100% error ratio.
+fn never_fires(
+    entry: &PolicyEntry,
+    factor: Decimal,
+    threshold: Decimal,
+    objective: Decimal,
+    location: Option<Location>,
+) -> Diagnostic {
+    Diagnostic::warning(
+        Code::TierNeverFires,
+        location,
+        format!(
+            "the {} tier {}/{} (burn factor {}) needs an error ratio of {} at objective {}%, above 100%, so it can never fire; it is left out",
+            entry.severity.as_str(),
+            entry.long,
+            entry.short,
+            format_decimal(factor),
+            format_decimal(threshold),
+            format_decimal(objective)
+        ),
+    )
+    .with_hint("raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget")
 }
 
 fn custom_policy(
