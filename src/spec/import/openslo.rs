@@ -603,27 +603,7 @@ fn read_indicator(
         diags,
     );
     if let Some((ratio, rloc)) = sf.mapping("ratioMetric", diags) {
-        let rf = Fields::new(ratio, rloc, &sli_context);
-        rf.deny_unknown(
-            &["counter", "good", "bad", "total", "rawType", "raw"],
-            diags,
-        );
-        let counter = rf.bool("counter", diags).is_some_and(|c| c.value);
-        let side = |key: &str, diags: &mut Diagnostics| {
-            rf.mapping(key, diags).and_then(|(m, l)| {
-                metric_query(m, l, &format!("`{key}` of {sli_context}"), counter, diags)
-            })
-        };
-        let good = side("good", diags);
-        let bad = side("bad", diags);
-        let total = side("total", diags);
-        return Some(SliSpec::Ratio {
-            errors: bad,
-            good,
-            total,
-            breakdown_by: None,
-            location: rloc,
-        });
+        return Some(read_ratio_metric(ratio, rloc, &sli_context, diags));
     }
     if let Some((raw, rloc)) = sf.mapping("rawMetric", diags) {
         // A raw metric is read as an error ratio, as slocc's `raw` SLI is.
@@ -646,6 +626,36 @@ fn read_indicator(
         format!("{sli_context} has no `ratioMetric` or `rawMetric`"),
     ));
     None
+}
+
+/// A v1 `ratioMetric`: good or bad events and the total, each a Prometheus query.
+fn read_ratio_metric(
+    ratio: &Mapping,
+    location: Location,
+    sli_context: &str,
+    diags: &mut Diagnostics,
+) -> SliSpec {
+    let rf = Fields::new(ratio, location, sli_context);
+    rf.deny_unknown(
+        &["counter", "good", "bad", "total", "rawType", "raw"],
+        diags,
+    );
+    let counter = rf.bool("counter", diags).is_some_and(|c| c.value);
+    let side = |key: &str, diags: &mut Diagnostics| {
+        rf.mapping(key, diags).and_then(|(m, l)| {
+            metric_query(m, l, &format!("`{key}` of {sli_context}"), counter, diags)
+        })
+    };
+    let good = side("good", diags);
+    let bad = side("bad", diags);
+    let total = side("total", diags);
+    SliSpec::Ratio {
+        errors: bad,
+        good,
+        total,
+        breakdown_by: None,
+        location,
+    }
 }
 
 /// A list entry that must be a mapping but is not.
