@@ -111,51 +111,9 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
         ],
         diags,
     );
-    let sli = fields.required_mapping("sli", diags).and_then(|(m, loc)| {
-        let sli_context = format!("the SLI of {context}");
-        let f = Fields::new(m, loc, &sli_context);
-        f.deny_unknown(&["events", "raw", "plugin"], diags);
-        if f.node("plugin").is_some() {
-            diags.push(
-                Diagnostic::error(
-                    Code::UnsupportedFeature,
-                    Some(f.key_location("plugin")),
-                    format!("{sli_context} uses a Sloth SLI plugin, which slocc cannot run"),
-                )
-                .with_hint(
-                    "write the plugin's queries as `events` (error and total queries) or `raw`",
-                ),
-            );
-            return None;
-        }
-        if let Some((events, eloc)) = f.mapping("events", diags) {
-            let ef = Fields::new(events, eloc, &sli_context);
-            ef.deny_unknown(&[keys.error_query, keys.total_query], diags);
-            return Some(SliSpec::Ratio {
-                errors: ef.required_string(keys.error_query, diags),
-                good: None,
-                total: ef.required_string(keys.total_query, diags),
-                breakdown_by: None,
-                location: eloc,
-            });
-        }
-        if let Some((raw, rloc)) = f.mapping("raw", diags) {
-            let rf = Fields::new(raw, rloc, &sli_context);
-            rf.deny_unknown(&[keys.error_ratio_query], diags);
-            return Some(SliSpec::Raw {
-                error_ratio: rf.required_string(keys.error_ratio_query, diags),
-            });
-        }
-        diags.push(
-            Diagnostic::error(
-                Code::SliKind,
-                Some(loc),
-                format!("{sli_context} names no kind"),
-            )
-            .with_hint("use `events` (error and total queries) or `raw`"),
-        );
-        None
-    });
+    let sli = fields
+        .required_mapping("sli", diags)
+        .and_then(|(m, loc)| read_sli(m, loc, &context, keys, diags));
     let alerting = fields
         .required_mapping("alerting", diags)
         .map(|(m, loc)| read_alerting(m, loc, &context, keys, diags))
@@ -171,6 +129,58 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
         alerting,
         location,
     }
+}
+
+/// A Sloth SLI: `events` (error and total queries) or `raw` (an error-ratio query); plugins
+/// are reported at their line.
+fn read_sli(
+    map: &Mapping,
+    loc: Location,
+    context: &str,
+    keys: &Keys,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let sli_context = format!("the SLI of {context}");
+    let f = Fields::new(map, loc, &sli_context);
+    f.deny_unknown(&["events", "raw", "plugin"], diags);
+    if f.node("plugin").is_some() {
+        diags.push(
+            Diagnostic::error(
+                Code::UnsupportedFeature,
+                Some(f.key_location("plugin")),
+                format!("{sli_context} uses a Sloth SLI plugin, which slocc cannot run"),
+            )
+            .with_hint("write the plugin's queries as `events` (error and total queries) or `raw`"),
+        );
+        return None;
+    }
+    if let Some((events, eloc)) = f.mapping("events", diags) {
+        let ef = Fields::new(events, eloc, &sli_context);
+        ef.deny_unknown(&[keys.error_query, keys.total_query], diags);
+        return Some(SliSpec::Ratio {
+            errors: ef.required_string(keys.error_query, diags),
+            good: None,
+            total: ef.required_string(keys.total_query, diags),
+            breakdown_by: None,
+            location: eloc,
+        });
+    }
+    if let Some((raw, rloc)) = f.mapping("raw", diags) {
+        let rf = Fields::new(raw, rloc, &sli_context);
+        rf.deny_unknown(&[keys.error_ratio_query], diags);
+        return Some(SliSpec::Raw {
+            error_ratio: rf.required_string(keys.error_ratio_query, diags),
+        });
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::SliKind,
+            Some(loc),
+            format!("{sli_context} names no kind"),
+        )
+        .with_hint("use `events` (error and total queries) or `raw`"),
+    );
+    None
 }
 
 fn read_alerting(
