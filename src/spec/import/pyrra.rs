@@ -130,50 +130,10 @@ fn read_indicator(
         );
         return None;
     }
-    if let Some((m, loc)) = f.mapping("ratio", diags) {
-        let rf = Fields::new(m, loc, &indicator_context);
-        rf.deny_unknown(&["errors", "total", "grouping"], diags);
-        let by = grouping(&rf, diags);
-        let errors = metric(&rf, "errors", &indicator_context, diags);
-        let total = metric(&rf, "total", &indicator_context, diags);
-        return Some(SliSpec::Ratio {
-            errors: errors.map(|e| query("rate", &e, &by)),
-            good: None,
-            total: total.map(|t| query("rate", &t, &by)),
-            breakdown_by: None,
-            location: loc,
-        });
-    }
-    if let Some((m, loc)) = f.mapping("latency", diags) {
-        let lf = Fields::new(m, loc, &indicator_context);
-        lf.deny_unknown(&["success", "total", "grouping"], diags);
-        let by = grouping(&lf, diags);
-        let success = metric(&lf, "success", &indicator_context, diags);
-        let total = metric(&lf, "total", &indicator_context, diags);
-        if let Some(success) = &success {
-            check_bucket(success, diags)?;
+    for (key, read) in INDICATORS {
+        if let Some((m, loc)) = f.mapping(key, diags) {
+            return read(m, loc, &indicator_context, diags);
         }
-        return Some(SliSpec::Ratio {
-            errors: None,
-            good: success.map(|s| query("rate", &s, &by)),
-            total: total.map(|t| query("rate", &t, &by)),
-            breakdown_by: None,
-            location: loc,
-        });
-    }
-    if let Some((m, loc)) = f.mapping("bool_gauge", diags) {
-        let bf = Fields::new(m, loc, &indicator_context);
-        bf.deny_unknown(&["metric", "grouping"], diags);
-        let by = grouping(&bf, diags);
-        let gauge = bf.required_string("metric", diags)?;
-        // Each sample is an event: good when the gauge reads 1.
-        return Some(SliSpec::Ratio {
-            errors: None,
-            good: Some(query("sum_over_time", &gauge, &by)),
-            total: Some(query("count_over_time", &gauge, &by)),
-            breakdown_by: None,
-            location: loc,
-        });
     }
     diags.push(
         Diagnostic::error(
@@ -184,6 +144,79 @@ fn read_indicator(
         .with_hint("use `ratio`, `latency` or `bool_gauge`"),
     );
     None
+}
+
+/// Reads one kind of indicator from its mapping.
+type ReadIndicator = fn(&Mapping, Location, &str, &mut Diagnostics) -> Option<SliSpec>;
+
+/// Pyrra's indicator kinds slocc compiles, by key.
+const INDICATORS: [(&str, ReadIndicator); 3] = [
+    ("ratio", ratio_indicator),
+    ("latency", latency_indicator),
+    ("bool_gauge", bool_gauge_indicator),
+];
+
+fn ratio_indicator(
+    m: &Mapping,
+    loc: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let rf = Fields::new(m, loc, context);
+    rf.deny_unknown(&["errors", "total", "grouping"], diags);
+    let by = grouping(&rf, diags);
+    let errors = metric(&rf, "errors", context, diags);
+    let total = metric(&rf, "total", context, diags);
+    Some(SliSpec::Ratio {
+        errors: errors.map(|e| query("rate", &e, &by)),
+        good: None,
+        total: total.map(|t| query("rate", &t, &by)),
+        breakdown_by: None,
+        location: loc,
+    })
+}
+
+fn latency_indicator(
+    m: &Mapping,
+    loc: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let lf = Fields::new(m, loc, context);
+    lf.deny_unknown(&["success", "total", "grouping"], diags);
+    let by = grouping(&lf, diags);
+    let success = metric(&lf, "success", context, diags);
+    let total = metric(&lf, "total", context, diags);
+    if let Some(success) = &success {
+        check_bucket(success, diags)?;
+    }
+    Some(SliSpec::Ratio {
+        errors: None,
+        good: success.map(|s| query("rate", &s, &by)),
+        total: total.map(|t| query("rate", &t, &by)),
+        breakdown_by: None,
+        location: loc,
+    })
+}
+
+fn bool_gauge_indicator(
+    m: &Mapping,
+    loc: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let bf = Fields::new(m, loc, context);
+    bf.deny_unknown(&["metric", "grouping"], diags);
+    let by = grouping(&bf, diags);
+    let gauge = bf.required_string("metric", diags)?;
+    // Each sample is an event: good when the gauge reads 1.
+    Some(SliSpec::Ratio {
+        errors: None,
+        good: Some(query("sum_over_time", &gauge, &by)),
+        total: Some(query("count_over_time", &gauge, &by)),
+        breakdown_by: None,
+        location: loc,
+    })
 }
 
 /// A Pyrra latency success metric must select one histogram bucket: `<name>_bucket{le="…"}`.
