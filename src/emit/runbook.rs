@@ -152,55 +152,6 @@ struct Context {
 }
 
 fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
-    let sel = format!(
-        "{{{}}}",
-        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
-    );
-    let mut queries = Vec::new();
-    for window in slo.alert_windows() {
-        queries.push(query(
-            format!("Error ratio over the last {window}"),
-            format!("{}{sel}", series::error_ratio(window)),
-        ));
-    }
-    if let Some(window) = slo.tiers.iter().map(|t| t.long).min() {
-        queries.push(query(
-            format!("Burn rate over the last {window} (1 spends the budget exactly over the SLO window)"),
-            format!(
-                "{}{sel} / on (slo_service, slo_name) group_left () {}{sel}",
-                series::error_ratio(window),
-                series::ERROR_BUDGET
-            ),
-        ));
-    }
-    if let Some(label) = &slo.breakdown_by {
-        if let Some(expr) = crate::emit::grafana::breakdown_query(slo, label) {
-            queries.push(query(
-                format!("Top error contributors by `{label}`"),
-                format!("topk(10, {expr})"),
-            ));
-        }
-    }
-    queries.push(query(
-        "Traffic now against the same time yesterday",
-        format!(
-            "{total}{sel}\n/\n{total}{sel} offset 1d",
-            total = series::TOTAL_RATE5M
-        ),
-    ));
-    queries.push(query(
-        "Error budget left over the SLO window",
-        format!("{}{sel}", series::BUDGET_REMAINING),
-    ));
-    queries.push(query(
-        "Bad events the whole budget allows at the current traffic",
-        format!(
-            "{total}{sel}\n* on (slo_service, slo_name) group_left () {budget}{sel}\n* on (slo_service, slo_name) group_left () {window}{sel}",
-            total = series::TOTAL_RATE5M,
-            budget = series::ERROR_BUDGET,
-            window = series::WINDOW_SECONDS,
-        ),
-    ));
     Context {
         service: service.name.clone(),
         slo: slo.name.clone(),
@@ -214,30 +165,81 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
         escalation: service.escalation.as_deref().map(markdown),
         has_page: slo.tiers.iter().any(|t| t.severity.as_str() == "page"),
         has_ticket: slo.tiers.iter().any(|t| t.severity.as_str() == "ticket"),
-        tiers: slo
-            .tiers
-            .iter()
-            .map(|t| TierRow {
-                severity: t.severity.as_str(),
-                long_window: t.long.to_string(),
-                short_window: t.short.to_string(),
-                factor: format_human(t.factor),
-                threshold: format_human(t.threshold),
-                budget_spent_percent: format_human_f64(t.budget_spent_at_fire(slo.window) * 100.0),
-                full_outage_fires_in: humanize_secs(
-                    t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY),
-                ),
-                exhausted_in: humanize_secs(t.exhaustion_secs(slo.window)),
-                response: match t.severity {
-                    crate::model::Severity::Page => "act now, day or night",
-                    crate::model::Severity::Ticket => "within working hours",
-                },
-            })
-            .collect(),
-        queries,
+        tiers: slo.tiers.iter().map(|t| tier_row(t, slo)).collect(),
+        queries: queries(service, slo),
         dashboard_url: format!("/d/{}", links.uid),
         panels: links.panels.get(&slo.name).cloned().unwrap_or_default(),
     }
+}
+
+/// One row of the runbook's tier table, numbers rounded for people.
+fn tier_row(t: &crate::model::Tier, slo: &Slo) -> TierRow {
+    TierRow {
+        severity: t.severity.as_str(),
+        long_window: t.long.to_string(),
+        short_window: t.short.to_string(),
+        factor: format_human(t.factor),
+        threshold: format_human(t.threshold),
+        budget_spent_percent: format_human_f64(t.budget_spent_at_fire(slo.window) * 100.0),
+        full_outage_fires_in: humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY)),
+        exhausted_in: humanize_secs(t.exhaustion_secs(slo.window)),
+        response: match t.severity {
+            crate::model::Severity::Page => "act now, day or night",
+            crate::model::Severity::Ticket => "within working hours",
+        },
+    }
+}
+
+/// The diagnosis queries, over the SLO's recorded series.
+fn queries(service: &Service, slo: &Slo) -> Vec<Query> {
+    let sel = format!(
+        "{{{}}}",
+        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+    );
+    let on = "on (slo_service, slo_name) group_left ()";
+    let mut queries = Vec::new();
+    for window in slo.alert_windows() {
+        queries.push(query(
+            format!("Error ratio over the last {window}"),
+            format!("{}{sel}", series::error_ratio(window)),
+        ));
+    }
+    if let Some(window) = slo.tiers.iter().map(|t| t.long).min() {
+        queries.push(query(
+            format!("Burn rate over the last {window} (1 spends the budget exactly over the SLO window)"),
+            format!(
+                "{}{sel} / {on} {}{sel}",
+                series::error_ratio(window),
+                series::ERROR_BUDGET
+            ),
+        ));
+    }
+    if let Some(label) = &slo.breakdown_by {
+        if let Some(expr) = crate::emit::grafana::breakdown_query(slo, label) {
+            queries.push(query(
+                format!("Top error contributors by `{label}`"),
+                format!("topk(10, {expr})"),
+            ));
+        }
+    }
+    let total = series::TOTAL_RATE5M;
+    queries.push(query(
+        "Traffic now against the same time yesterday",
+        format!("{total}{sel}\n/\n{total}{sel} offset 1d"),
+    ));
+    queries.push(query(
+        "Error budget left over the SLO window",
+        format!("{}{sel}", series::BUDGET_REMAINING),
+    ));
+    queries.push(query(
+        "Bad events the whole budget allows at the current traffic",
+        format!(
+            "{total}{sel}\n* {on} {budget}{sel}\n* {on} {window}{sel}",
+            budget = series::ERROR_BUDGET,
+            window = series::WINDOW_SECONDS,
+        ),
+    ));
+    queries
 }
 
 /// A service dashboard's uid and each SLO's panel links, computed once per service.
