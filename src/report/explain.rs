@@ -179,32 +179,7 @@ pub(crate) fn explain(
             exhaustion_seconds: t.exhaustion_secs(slo.window),
         })
         .collect();
-    let incident = incident.map(|spec| {
-        let budget_secs = budget * window_secs;
-        let spent = |t: f64| spec.error_ratio * t / budget_secs;
-        let duration = spec.duration.map(Duration::as_secs_f64);
-        IncidentReport {
-            error_ratio: spec.error_ratio,
-            burn_rate: spec.error_ratio / budget,
-            duration_seconds: duration,
-            budget_spent: duration.map(spent),
-            tiers: slo
-                .tiers
-                .iter()
-                .map(|tier| {
-                    let (fires, stops) = simulate(tier, spec);
-                    TierOutcome {
-                        severity: tier.severity.as_str().to_string(),
-                        long_window: tier.long.to_string(),
-                        fires_at_seconds: fires,
-                        stops_at_seconds: stops,
-                        budget_spent_at_fire: fires
-                            .map(|t| spent(duration.map_or(t, |d| t.min(d)))),
-                    }
-                })
-                .collect(),
-        }
-    });
+    let incident = incident.map(|spec| simulate_incident(slo, spec));
     SloReport {
         service: service.name.clone(),
         slo: slo.name.clone(),
@@ -216,6 +191,35 @@ pub(crate) fn explain(
         traffic_per_second,
         tiers,
         incident,
+    }
+}
+
+/// What the SLO's tiers do during an incident: when each fires and stops, and the budget spent.
+fn simulate_incident(slo: &Slo, spec: IncidentSpec) -> IncidentReport {
+    let budget = to_f64(slo.budget());
+    let budget_secs = budget * slo.window.as_secs_f64();
+    let spent = |t: f64| spec.error_ratio * t / budget_secs;
+    let duration = spec.duration.map(Duration::as_secs_f64);
+    let tiers = slo
+        .tiers
+        .iter()
+        .map(|tier| {
+            let (fires, stops) = simulate(tier, spec);
+            TierOutcome {
+                severity: tier.severity.as_str().to_string(),
+                long_window: tier.long.to_string(),
+                fires_at_seconds: fires,
+                stops_at_seconds: stops,
+                budget_spent_at_fire: fires.map(|t| spent(duration.map_or(t, |d| t.min(d)))),
+            }
+        })
+        .collect();
+    IncidentReport {
+        error_ratio: spec.error_ratio,
+        burn_rate: spec.error_ratio / budget,
+        duration_seconds: duration,
+        budget_spent: duration.map(spent),
+        tiers,
     }
 }
 
@@ -245,67 +249,69 @@ pub(crate) fn render_human(reports: &[SloReport]) -> String {
                 _ => String::new(),
             }
         );
-        let _ = writeln!(
-            out,
-            "  {:<8} {:<10} {:>8} {:>10} {:>14} {:>12} {:>12}",
-            "severity",
-            "windows",
-            "factor",
-            "threshold",
-            "full outage",
-            "budget spent",
-            "exhausted in"
-        );
-        for t in &r.tiers {
-            let _ = writeln!(
-                out,
-                "  {:<8} {:<10} {:>8} {:>10} {:>14} {:>12} {:>12}",
-                t.severity,
-                format!("{}/{}", t.long_window, t.short_window),
-                format!("{}x", format_human_text(&t.burn_factor)),
-                format_human_text(&t.threshold),
-                format!(
-                    "fires in {}",
-                    humanize_secs(t.full_outage_time_to_fire_seconds)
-                ),
-                percent(t.budget_spent_at_fire),
-                humanize_secs(t.exhaustion_seconds)
-            );
-        }
+        render_tiers(&mut out, &r.tiers);
         if let Some(i) = &r.incident {
-            let _ = writeln!(
-                out,
-                "  incident: error ratio {} (burn {}x){}",
-                format_human_f64(i.error_ratio),
-                format_human_f64(i.burn_rate),
-                match (i.duration_seconds, i.budget_spent) {
-                    (Some(d), Some(spent)) => format!(
-                        " for {}, spending {} of the budget",
-                        humanize_secs(d),
-                        percent(spent)
-                    ),
-                    _ => " without end".to_string(),
-                }
-            );
-            for t in &i.tiers {
-                let line = match (t.fires_at_seconds, t.stops_at_seconds) {
-                    (None, _) => "never fires".to_string(),
-                    (Some(start), stop) => format!(
-                        "fires after {} (budget spent {}){}",
-                        humanize_secs(start),
-                        percent(t.budget_spent_at_fire.unwrap_or(0.0)),
-                        stop.map_or(String::new(), |s| format!(
-                            ", stops after {}",
-                            humanize_secs(s)
-                        ))
-                    ),
-                };
-                let _ = writeln!(out, "    {:<8} {:<4} {line}", t.severity, t.long_window);
-            }
+            render_incident(&mut out, i);
         }
         out.push('\n');
     }
     out
+}
+
+fn render_tiers(out: &mut String, tiers: &[TierReport]) {
+    let _ = writeln!(
+        out,
+        "  {:<8} {:<10} {:>8} {:>10} {:>14} {:>12} {:>12}",
+        "severity", "windows", "factor", "threshold", "full outage", "budget spent", "exhausted in"
+    );
+    for t in tiers {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<10} {:>8} {:>10} {:>14} {:>12} {:>12}",
+            t.severity,
+            format!("{}/{}", t.long_window, t.short_window),
+            format!("{}x", format_human_text(&t.burn_factor)),
+            format_human_text(&t.threshold),
+            format!(
+                "fires in {}",
+                humanize_secs(t.full_outage_time_to_fire_seconds)
+            ),
+            percent(t.budget_spent_at_fire),
+            humanize_secs(t.exhaustion_seconds)
+        );
+    }
+}
+
+fn render_incident(out: &mut String, i: &IncidentReport) {
+    let _ = writeln!(
+        out,
+        "  incident: error ratio {} (burn {}x){}",
+        format_human_f64(i.error_ratio),
+        format_human_f64(i.burn_rate),
+        match (i.duration_seconds, i.budget_spent) {
+            (Some(d), Some(spent)) => format!(
+                " for {}, spending {} of the budget",
+                humanize_secs(d),
+                percent(spent)
+            ),
+            _ => " without end".to_string(),
+        }
+    );
+    for t in &i.tiers {
+        let line = match (t.fires_at_seconds, t.stops_at_seconds) {
+            (None, _) => "never fires".to_string(),
+            (Some(start), stop) => format!(
+                "fires after {} (budget spent {}){}",
+                humanize_secs(start),
+                percent(t.budget_spent_at_fire.unwrap_or(0.0)),
+                stop.map_or(String::new(), |s| format!(
+                    ", stops after {}",
+                    humanize_secs(s)
+                ))
+            ),
+        };
+        let _ = writeln!(out, "    {:<8} {:<4} {line}", t.severity, t.long_window);
+    }
 }
 
 #[cfg(test)]
