@@ -268,8 +268,16 @@ fn parse_sli(
     let kind = present[0];
     let (inner, inner_loc) = fields.mapping(kind, diags)?;
     let kind_context = format!("the `{kind}` SLI of {context}");
-    let f = Fields::new(inner, inner_loc, &kind_context);
-    Some(match kind {
+    Some(parse_sli_kind(
+        kind,
+        &Fields::new(inner, inner_loc, &kind_context),
+        diags,
+    ))
+}
+
+/// The fields of one SLI kind.
+fn parse_sli_kind(kind: &str, f: &Fields<'_>, diags: &mut Diagnostics) -> SliSpec {
+    match kind {
         "ratio" => {
             f.deny_unknown(RATIO_KEYS, diags);
             SliSpec::Ratio {
@@ -277,7 +285,7 @@ fn parse_sli(
                 good: f.string("good", diags),
                 total: f.required_string("total", diags),
                 breakdown_by: f.string("breakdown_by", diags),
-                location: inner_loc,
+                location: f.location(),
             }
         }
         "latency" => {
@@ -294,7 +302,7 @@ fn parse_sli(
                 error_ratio: f.required_string("error_ratio", diags),
             }
         }
-    })
+    }
 }
 
 fn parse_alerting(

@@ -75,22 +75,7 @@ pub(crate) fn load_documents(source: usize, text: &str, diags: &mut Diagnostics)
         diags.push(d);
         return Vec::new();
     }
-    let mut chunks: Vec<(usize, String)> = Vec::new();
-    let mut current = String::new();
-    let mut start_line = 0;
-    for (index, line) in text.lines().enumerate() {
-        if is_document_separator(line) {
-            chunks.push((start_line, std::mem::take(&mut current)));
-            start_line = index + 1;
-            // Blank lines in place of everything before, so the parser counts file lines.
-            current = "\n".repeat(index + 1);
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
-    }
-    chunks.push((start_line, current));
-
+    let chunks = split_documents(text);
     let mut documents = Vec::new();
     for (start_line, chunk) in chunks {
         if !has_content(&chunk) {
@@ -101,24 +86,7 @@ pub(crate) fn load_documents(source: usize, text: &str, diags: &mut Diagnostics)
             line: start_line + 1,
             column: 1,
         };
-        let options = LoaderOptions::default().error_on_duplicate_keys(true);
-        match marked_yaml::parse_yaml_with_options(source, &chunk, options) {
-            Ok(node) => match node {
-                Node::Mapping(root) => documents.push(Document {
-                    location: location_of(&Node::Mapping(root.clone()), start),
-                    root,
-                }),
-                other => diags.push(
-                    Diagnostic::error(
-                        Code::WrongType,
-                        Some(location_of(&other, start)),
-                        "a spec document must be a mapping",
-                    )
-                    .with_hint("start the document with `apiVersion: slocc/v1`"),
-                ),
-            },
-            Err(error) => diags.push(load_error(error, source, start)),
-        }
+        documents.extend(parse_document(source, &chunk, start, diags));
     }
     if documents.is_empty() && !diags.has_errors() {
         diags.push(
@@ -135,6 +103,57 @@ pub(crate) fn load_documents(source: usize, text: &str, diags: &mut Diagnostics)
         );
     }
     documents
+}
+
+/// The file cut at `---` lines into documents, each with its first line; every chunk keeps
+/// blank lines in place of what came before, so the parser counts lines of the file.
+fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut chunks = Vec::new();
+    let mut current = String::new();
+    let mut start_line = 0;
+    for (index, line) in text.lines().enumerate() {
+        if is_document_separator(line) {
+            chunks.push((start_line, std::mem::take(&mut current)));
+            start_line = index + 1;
+            current = "\n".repeat(index + 1);
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    chunks.push((start_line, current));
+    chunks
+}
+
+/// Parses one document, which must be a mapping.
+fn parse_document(
+    source: usize,
+    chunk: &str,
+    start: Location,
+    diags: &mut Diagnostics,
+) -> Option<Document> {
+    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    match marked_yaml::parse_yaml_with_options(source, chunk, options) {
+        Ok(Node::Mapping(root)) => Some(Document {
+            location: location_of(&Node::Mapping(root.clone()), start),
+            root,
+        }),
+        Ok(other) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    Some(location_of(&other, start)),
+                    "a spec document must be a mapping",
+                )
+                .with_hint("start the document with `apiVersion: slocc/v1`"),
+            );
+            None
+        }
+        Err(error) => {
+            diags.push(load_error(error, source, start));
+            None
+        }
+    }
 }
 
 /// YAML allows no C0 control characters but tab, LF and CR (nor DEL); a binary file trips this.
