@@ -740,7 +740,7 @@ fn overview_table(services: &[Service]) -> PanelSpec {
         "slo_service": "Service",
         "slo_name": "SLO"
     });
-    let panel = PanelSpec {
+    PanelSpec {
         kind: "table",
         title: "All SLOs, worst budget first".into(),
         description: "Objective, SLI and budget over each SLO's own window; fastest burn over its alert windows; firing burn-rate alerts.".into(),
@@ -761,8 +761,7 @@ fn overview_table(services: &[Service]) -> PanelSpec {
                 options: serde_json::json!({"sort": [{"field": "Budget remaining", "desc": false}]}),
             },
         ],
-    };
-    panel
+    }
 }
 
 /// Escapes regex metacharacters so a name matches only itself.

@@ -362,24 +362,7 @@ pub(crate) fn compare(
 /// What happens to each SLO of one service: changed, renamed (the same SLI under a new name),
 /// added or removed.
 fn compare_service(a: &Service, b: &Service) -> Vec<SloChange> {
-    let mut removed: Vec<&Slo> = a
-        .slos
-        .iter()
-        .filter(|s| !b.slos.iter().any(|n| n.name == s.name))
-        .collect();
-    let mut added: Vec<&Slo> = b
-        .slos
-        .iter()
-        .filter(|s| !a.slos.iter().any(|o| o.name == s.name))
-        .collect();
-    let mut renames = Vec::new();
-    removed.retain(|r| match added.iter().position(|n| n.sli == r.sli) {
-        Some(i) => {
-            renames.push((*r, added.remove(i)));
-            false
-        }
-        None => true,
-    });
+    let (removed, added, renames) = match_slos(a, b);
     let change = |slo: &str, kind, renamed_from: Option<String>, details| SloChange {
         service: b.name.clone(),
         slo: slo.to_string(),
@@ -428,6 +411,33 @@ fn compare_service(a: &Service, b: &Service) -> Vec<SloChange> {
         out.push(change(&slo.name, ChangeKind::Removed, None, details));
     }
     out
+}
+
+/// Removed SLOs, added SLOs, and renamed ones (old, new).
+type Matched<'s> = (Vec<&'s Slo>, Vec<&'s Slo>, Vec<(&'s Slo, &'s Slo)>);
+
+/// SLOs of `a` only (removed), of `b` only (added), and pairs with the same SLI under a new
+/// name (renamed), which are neither.
+fn match_slos<'s>(a: &'s Service, b: &'s Service) -> Matched<'s> {
+    let mut removed: Vec<&Slo> = a
+        .slos
+        .iter()
+        .filter(|s| !b.slos.iter().any(|n| n.name == s.name))
+        .collect();
+    let mut added: Vec<&Slo> = b
+        .slos
+        .iter()
+        .filter(|s| !a.slos.iter().any(|o| o.name == s.name))
+        .collect();
+    let mut renames = Vec::new();
+    removed.retain(|r| match added.iter().position(|n| n.sli == r.sli) {
+        Some(i) => {
+            renames.push((*r, added.remove(i)));
+            false
+        }
+        None => true,
+    });
+    (removed, added, renames)
 }
 
 /// Unified diffs of the generated files that differ, by path.
