@@ -1,0 +1,293 @@
+//! Validating alerting: alert names, tier settings, the default and custom window policies,
+//! burn factors and the warnings about tiers that cannot fire or budgets gone in seconds.
+
+use super::*;
+
+pub(super) fn check_budget(spec: &SloSpec, budget: Decimal, window: Duration, diags: &mut Diagnostics) {
+    let outage_secs = crate::model::number::to_f64(budget) * window.as_secs_f64();
+    if outage_secs < 60.0 {
+        let location = spec
+            .objective
+            .as_ref()
+            .map_or(spec.location, |o| o.location);
+        diags.push(
+            Diagnostic::warning(
+                Code::TinyBudget,
+                Some(location),
+                format!(
+                    "the whole error budget is gone after {} of full outage",
+                    humanize_secs(outage_secs)
+                ),
+            )
+            .with_hint("alerts cannot page before the budget is spent; consider a looser objective, a longer window, or aggregating SLOs"),
+        );
+    }
+}
+
+pub(super) fn validate_alert_name(
+    alerting: &AlertingSpec,
+    service: Option<&str>,
+    slo: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    match &alerting.name {
+        Some(name) => {
+            if is_valid_metric_name(&name.value) && !name.value.contains(':') {
+                Some(name.value.clone())
+            } else {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidAlertName,
+                        Some(name.location),
+                        format!("invalid alert name `{}`", name.value.escape_debug()),
+                    )
+                    .with_hint("alert names match `[a-zA-Z_][a-zA-Z0-9_]*`, e.g. `CheckoutAvailabilityBudgetBurn`"),
+                );
+                None
+            }
+        }
+        None => Some(format!(
+            "{}{}BudgetBurn",
+            camel_case(service?),
+            camel_case(slo?)
+        )),
+    }
+}
+
+/// `checkout-api` -> `CheckoutApi`.
+fn camel_case(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn tier_settings(
+    spec: &TierSpec,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> (
+    bool,
+    Option<Duration>,
+    BTreeMap<String, String>,
+    BTreeMap<String, String>,
+) {
+    let disabled = spec.disable.as_ref().is_some_and(|d| d.value);
+    let for_duration = spec
+        .for_duration
+        .as_ref()
+        .and_then(|f| parse_duration(f, &format!("`{what}.for`"), diags));
+    let labels = check_labels(&spec.labels, &format!("{what} label"), diags, true);
+    let annotations = check_annotations(&spec.annotations, diags);
+    (disabled, for_duration, labels, annotations)
+}
+
+/// One policy entry before factors are computed.
+struct PolicyEntry {
+    severity: Severity,
+    budget_percent: Decimal,
+    long: Duration,
+    short: Duration,
+    location: Option<Location>,
+}
+
+pub(super) fn build_tiers(
+    alerting: &AlertingSpec,
+    budget: Decimal,
+    window: Duration,
+    objective: Decimal,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Tier>> {
+    let page = tier_settings(&alerting.page, "page", diags);
+    let ticket = tier_settings(&alerting.ticket, "ticket", diags);
+    let policy = match &alerting.windows {
+        None => default_policy(),
+        Some(entries) => custom_policy(entries, window, diags)?,
+    };
+    let mut tiers = Vec::new();
+    for entry in policy {
+        let (disabled, for_duration, labels, annotations) = match entry.severity {
+            Severity::Page => &page,
+            Severity::Ticket => &ticket,
+        };
+        if *disabled {
+            continue;
+        }
+        let factor = burn_factor(entry.budget_percent, window, entry.long);
+        let threshold = factor * budget;
+        if threshold >= Decimal::ONE {
+            let location = entry
+                .location
+                .or_else(|| alerting.name.as_ref().map(|n| n.location));
+            diags.push(never_fires(&entry, factor, threshold, objective, location));
+            continue;
+        }
+        tiers.push(Tier {
+            severity: entry.severity,
+            long: entry.long,
+            short: entry.short,
+            budget_percent: entry.budget_percent,
+            factor,
+            threshold,
+            for_duration: *for_duration,
+            labels: labels.clone(),
+            annotations: annotations.clone(),
+        });
+    }
+    tiers.sort_by_key(|t| (t.severity, t.long, t.short));
+    Some(tiers)
+}
+
+/// The workbook's four tiers.
+fn default_policy() -> Vec<PolicyEntry> {
+    DEFAULT_POLICY
+        .iter()
+        .map(|(severity, pct, long, short)| PolicyEntry {
+            severity: *severity,
+            budget_percent: Decimal::from(*pct),
+            long: Duration::from_secs(*long),
+            short: Duration::from_secs(*short),
+            location: None,
+        })
+        .collect()
+}
+
+/// The warning for a tier whose threshold is at or above a 100% error ratio.
+fn never_fires(
+    entry: &PolicyEntry,
+    factor: Decimal,
+    threshold: Decimal,
+    objective: Decimal,
+    location: Option<Location>,
+) -> Diagnostic {
+    Diagnostic::warning(
+        Code::TierNeverFires,
+        location,
+        format!(
+            "the {} tier {}/{} (burn factor {}) needs an error ratio of {} at objective {}%, above 100%, so it can never fire; it is left out",
+            entry.severity.as_str(),
+            entry.long,
+            entry.short,
+            format_decimal(factor),
+            format_decimal(threshold),
+            format_decimal(objective)
+        ),
+    )
+    .with_hint("raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget")
+}
+
+fn custom_policy(
+    entries: &[WindowSpec],
+    window: Duration,
+    diags: &mut Diagnostics,
+) -> Option<Vec<PolicyEntry>> {
+    let before = diags.counts().0;
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    if entries.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidWindowPolicy,
+                None,
+                "`alerting.windows` is empty",
+            )
+            .with_hint(
+                "list at least one window pair, or drop `windows` to use the default policy",
+            ),
+        );
+    }
+    for entry in entries {
+        let Some((long, short, severity, budget_percent)) = window_entry(entry, diags) else {
+            continue;
+        };
+        let problem = if short >= long {
+            Some(format!(
+                "short window {short} is not shorter than long window {long}"
+            ))
+        } else if long > window {
+            Some(format!(
+                "long window {long} is longer than the SLO window {window}"
+            ))
+        } else if short < Duration::from_secs(60) {
+            Some(format!(
+                "short window {short} is under 1m, shorter than a useful rate()"
+            ))
+        } else if !seen.insert((long, short)) {
+            Some(format!("the window pair {long}/{short} is listed twice"))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            diags.push(
+                Diagnostic::error(Code::InvalidWindowPolicy, Some(entry.location), message)
+                    .with_hint("the workbook pairs a long window with a short one of 1/12 its length, e.g. 1h with 5m"),
+            );
+            continue;
+        }
+        out.push(PolicyEntry {
+            severity,
+            budget_percent,
+            long,
+            short,
+            location: Some(entry.location),
+        });
+    }
+    (diags.counts().0 == before).then_some(out)
+}
+
+/// One custom window entry's fields, each checked at its line: long and short windows,
+/// severity, and the share of the budget in percent.
+fn window_entry(
+    entry: &WindowSpec,
+    diags: &mut Diagnostics,
+) -> Option<(Duration, Duration, Severity, Decimal)> {
+    let long = entry
+        .long
+        .as_ref()
+        .and_then(|t| parse_duration(t, "`long`", diags));
+    let short = entry
+        .short
+        .as_ref()
+        .and_then(|t| parse_duration(t, "`short`", diags));
+    let severity = entry
+        .severity
+        .as_ref()
+        .and_then(|s| match s.value.as_str() {
+            "page" => Some(Severity::Page),
+            "ticket" => Some(Severity::Ticket),
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidWindowPolicy,
+                        Some(s.location),
+                        format!("unknown severity `{other}`"),
+                    )
+                    .with_hint("severity is `page` or `ticket`"),
+                );
+                None
+            }
+        });
+    let budget_percent = entry.budget_percent.as_ref().and_then(|b| {
+        match Decimal::from_str(b.value.trim()) {
+            Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => Some(v.normalize()),
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidWindowPolicy,
+                        Some(b.location),
+                        format!("`budget_percent` `{}` is not a percentage in (0, 100]", b.value),
+                    )
+                    .with_hint("the share of the budget spent in the long window when the tier fires, e.g. `2`"),
+                );
+                None
+            }
+        }
+    });
+    Some((long?, short?, severity?, budget_percent?))
+}

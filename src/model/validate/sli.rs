@@ -1,0 +1,228 @@
+//! Validating SLIs: ratio, latency and raw queries parsed, grouped and checked at their line.
+
+use super::*;
+
+fn validate_query(
+    text: &Spanned<String>,
+    what: &str,
+    needs_placeholder: bool,
+    diags: &mut Diagnostics,
+) -> Option<Grouping> {
+    if needs_placeholder && !has_window_placeholder(&text.value) {
+        diags.push(
+            Diagnostic::error(
+                Code::MissingWindowPlaceholder,
+                Some(text.location),
+                format!("the {what} query has no `{{{{window}}}}` placeholder"),
+            )
+            .with_hint("write the range as `[{{window}}]`, e.g. `rate(http_requests_total[{{window}}])`, so each alert window gets its own rate"),
+        );
+        return None;
+    }
+    let query = with_window(&text.value, Duration::from_secs(300));
+    match parse_instant_vector(&query) {
+        Ok(expr) => Some(grouping_of(&expr)),
+        Err(message) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidPromql,
+                    Some(text.location),
+                    format!("the {what} query is not valid PromQL: {message}"),
+                )
+                .with_hint(
+                    "test the query in the Prometheus UI with `5m` in place of `{{window}}`",
+                ),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Grouping)> {
+    match spec {
+        SliSpec::Ratio {
+            errors,
+            good,
+            total,
+            location,
+            ..
+        } => validate_ratio(errors, good, total, *location, diags),
+        SliSpec::Latency {
+            metric,
+            selector,
+            threshold,
+        } => validate_latency(metric, selector, threshold, diags),
+        SliSpec::Raw { error_ratio, .. } => {
+            let q = error_ratio.as_ref()?;
+            let grouping = validate_query(q, "error_ratio", true, diags)?;
+            Some((
+                Sli::Raw {
+                    error_ratio: q.value.clone(),
+                },
+                grouping,
+            ))
+        }
+    }
+}
+
+type Query = Option<Text>;
+
+fn validate_ratio(
+    errors: &Query,
+    good: &Query,
+    total: &Query,
+    location: Location,
+    diags: &mut Diagnostics,
+) -> Option<(Sli, Grouping)> {
+    let events = match (errors, good) {
+        (Some(e), None) => validate_query(e, "errors", true, diags)
+            .map(|g| (EventQuery::Errors(e.value.clone()), g, e.location)),
+        (None, Some(g)) => validate_query(g, "good", true, diags)
+            .map(|gr| (EventQuery::Good(g.value.clone()), gr, g.location)),
+        (Some(_), Some(_)) | (None, None) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::SliKind,
+                    Some(location),
+                    "a ratio SLI needs exactly one of `errors` and `good`",
+                )
+                .with_hint("give `errors` (bad events) or `good` (good events), plus `total`"),
+            );
+            None
+        }
+    };
+    let total_grouping = total
+        .as_ref()
+        .and_then(|t| validate_query(t, "total", true, diags));
+    let (events, events_grouping, events_location) = events?;
+    let grouping = match (&events_grouping, &total_grouping?) {
+        (Grouping::By(a), Grouping::By(b)) if a != b => {
+            diags.push(
+                Diagnostic::error(
+                    Code::GroupingMismatch,
+                    Some(events_location),
+                    format!(
+                        "the two queries aggregate by different labels: ({}) and ({})",
+                        a.join(", "),
+                        b.join(", ")
+                    ),
+                )
+                .with_hint(
+                    "aggregate both queries by the same labels, or the ratio matches no series",
+                ),
+            );
+            return None;
+        }
+        (Grouping::By(_), Grouping::By(_)) => events_grouping,
+        _ => Grouping::Unknown,
+    };
+    let total = total.as_ref()?.value.clone();
+    Some((Sli::Ratio { events, total }, grouping))
+}
+
+fn validate_latency(
+    metric: &Query,
+    selector: &Query,
+    threshold: &Query,
+    diags: &mut Diagnostics,
+) -> Option<(Sli, Grouping)> {
+    let metric = metric.as_ref()?;
+    let base = metric.value.trim().trim_end_matches("_bucket").to_string();
+    let mut ok = true;
+    if !is_valid_metric_name(&base) {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidPromql,
+                Some(metric.location),
+                format!(
+                    "`{}` is not a valid metric name",
+                    metric.value.escape_debug()
+                ),
+            )
+            .with_hint("give the histogram's base name, e.g. `http_request_duration_seconds`"),
+        );
+        ok = false;
+    }
+    let matchers = match selector {
+        None => String::new(),
+        Some(sel) => latency_matchers(&base, sel, diags).unwrap_or_else(|| {
+            ok = false;
+            String::new()
+        }),
+    };
+    let threshold = threshold.as_ref()?;
+    let parsed = match Duration::parse(&threshold.value) {
+        Ok(d) if !d.is_zero() => Some(d),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidThreshold,
+                    Some(threshold.location),
+                    format!(
+                        "latency threshold `{}` is not a positive duration",
+                        threshold.value
+                    ),
+                )
+                .with_hint("write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms` for `le=\"0.3\"`"),
+            );
+            None
+        }
+    };
+    if !ok {
+        return None;
+    }
+    let sli = Sli::Latency {
+        metric: base,
+        matchers,
+        threshold: parsed?,
+    };
+    Some((sli, Grouping::By(Vec::new())))
+}
+
+/// The matchers inside a latency selector's braces, when they are label matchers and nothing
+/// else: a selector that smuggles in an operator (`{job="api"} or up`) or matches on `le` is
+/// reported at its line.
+fn latency_matchers(
+    base: &str,
+    selector: &crate::spec::yaml::Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let inner = selector
+        .value
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim()
+        .to_string();
+    let problem = match parse_instant_vector(&format!("{base}_bucket{{{inner}}}")) {
+        Err(message) => Some((
+            format!("the latency selector is not valid PromQL: {message}"),
+            "write label matchers as in a selector: `{job=\"api\", route!=\"/health\"}`",
+        )),
+        Ok(promql_parser::parser::Expr::VectorSelector(v)) => v
+            .matchers
+            .matchers
+            .iter()
+            .any(|m| m.name == "le")
+            .then(|| {
+                (
+                    "the latency selector must not match on `le`".to_string(),
+                    "slocc picks the bucket from `threshold`; remove the `le` matcher",
+                )
+            }),
+        Ok(_) => Some((
+            "the latency selector is more than label matchers".to_string(),
+            "write only label matchers in braces, e.g. `{job=\"api\"}`; for anything else use a `ratio` SLI",
+        )),
+    };
+    match problem {
+        None => Some(inner),
+        Some((message, hint)) => {
+            diags.push(
+                Diagnostic::error(Code::InvalidPromql, Some(selector.location), message)
+                    .with_hint(hint),
+            );
+            None
+        }
+    }
+}

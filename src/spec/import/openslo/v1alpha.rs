@@ -1,0 +1,113 @@
+//! OpenSLO v1alpha SLOs: `timeWindows` counted in units and `ratioMetrics`.
+
+use super::*;
+
+/// `openslo/v1alpha`: one objective with `ratioMetrics` (`incremental` marks counters), the
+/// window as `unit` and `count`, and no alert policies (slocc's default policy applies).
+pub(super) fn read_slo_v1alpha(
+    f: &Fields<'_>,
+    name: &Spanned<String>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> SloSpec {
+    check_budgeting(f, context, diags);
+    let window = read_window_v1alpha(f, context, diags);
+    let (mut objective, mut sli) = (None, None);
+    if let Some((map, oloc)) = single_objective(f, context, diags) {
+        let of = Fields::new(map, oloc, context);
+        of.deny_unknown(
+            &["displayName", "target", "value", "op", "ratioMetrics"],
+            diags,
+        );
+        objective = of.required_string("target", diags).map(target_percent);
+        sli = of
+            .required_mapping("ratioMetrics", diags)
+            .map(|(m, rloc)| read_ratio_metrics_v1alpha(m, rloc, context, diags));
+    }
+    SloSpec {
+        name: Some(name.clone()),
+        description: f.string("description", diags),
+        objective,
+        window,
+        labels: Vec::new(),
+        sli,
+        alerting: AlertingSpec::default(),
+        location: f.location(),
+    }
+}
+
+/// A v1alpha `timeWindows` entry (`unit` and `count`) as a duration; calendar windows and
+/// units of varying length are reported.
+fn read_window_v1alpha(
+    f: &Fields<'_>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    let (seq, loc) = f.sequence("timeWindows", diags)?;
+    let node = seq.iter().next()?;
+    let wloc = location_of(node, loc);
+    let wf = Fields::new(node.as_mapping()?, wloc, context);
+    wf.deny_unknown(&["unit", "count", "isRolling", "calendar"], diags);
+    if wf.node("calendar").is_some() || wf.bool("isRolling", diags).is_some_and(|r| !r.value) {
+        diags.push(unsupported(
+            wloc,
+            format!("{context} uses a calendar window; slocc computes rolling windows"),
+            "use `isRolling: true`",
+        ));
+        return None;
+    }
+    let unit = wf.required_string("unit", diags)?;
+    let count = wf.required_string("count", diags)?;
+    let suffix = match unit.value.as_str() {
+        "Second" => "s",
+        "Minute" => "m",
+        "Hour" => "h",
+        "Day" => "d",
+        "Week" => "w",
+        other => {
+            diags.push(unsupported(
+                unit.location,
+                format!("{context} counts its window in `{other}`s"),
+                "use `Day` or `Week` (months and quarters vary in length)",
+            ));
+            return None;
+        }
+    };
+    Some(Spanned::new(
+        format!("{}{suffix}", count.value.trim()),
+        count.location,
+    ))
+}
+
+/// v1alpha `ratioMetrics`: good or bad events and the total, each a Prometheus query.
+fn read_ratio_metrics_v1alpha(
+    map: &Mapping,
+    location: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> SliSpec {
+    let rf = Fields::new(map, location, context);
+    rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
+    let counter = rf
+        .bool("incremental", diags)
+        .or_else(|| rf.bool("counter", diags))
+        .is_some_and(|c| c.value);
+    let side = |key: &str, diags: &mut Diagnostics| {
+        let (m, l) = rf.mapping(key, diags)?;
+        let sf = Fields::new(m, l, context);
+        sf.deny_unknown(&["source", "queryType", "query", "metadata"], diags);
+        let kind = sf.string("source", diags);
+        let query = sf.required_string("query", diags)?;
+        prometheus_query(kind, query, counter, context, diags)
+    };
+    let good = side("good", diags);
+    let bad = side("bad", diags);
+    let total = side("total", diags);
+    SliSpec::Ratio {
+        errors: bad,
+        good,
+        total,
+        breakdown_by: None,
+        location,
+    }
+}
