@@ -3,7 +3,12 @@
 
 use super::*;
 
-pub(super) fn check_budget(spec: &SloSpec, budget: Decimal, window: Duration, diags: &mut Diagnostics) {
+pub(super) fn check_budget(
+    spec: &SloSpec,
+    budget: Decimal,
+    window: Duration,
+    diags: &mut Diagnostics,
+) {
     let outage_secs = crate::model::number::to_f64(budget) * window.as_secs_f64();
     if outage_secs < 60.0 {
         let location = spec
