@@ -17,17 +17,7 @@ slos:
 /// The repository's own bundled specs, copied into a project.
 pub(crate) fn bundled() -> Project {
     let project = Project::new();
-    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    for entry in std::fs::read_dir(specs).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            project.file(
-                &format!("specs/{name}"),
-                &std::fs::read_to_string(&path).unwrap(),
-            );
-        }
-    }
+    project.with_repo_yaml("specs", "specs");
     project
 }
 

@@ -67,6 +67,22 @@ impl Project {
         self
     }
 
+    /// Copies the repository's `*.yaml` files in `from` (not below it) into `into`.
+    pub(crate) fn with_repo_yaml(&self, from: &str, into: &str) -> &Self {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(from);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                self.file(
+                    &format!("{into}/{name}"),
+                    &std::fs::read_to_string(&path).unwrap(),
+                );
+            }
+        }
+        self
+    }
+
     pub(crate) fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.path().join(relative))
             .unwrap_or_else(|e| panic!("read {relative}: {e}"))

@@ -170,19 +170,9 @@ fn converted_specs_compile_to_the_same_rules() {
 /// compiles to the same rules (the converted file is a migration's end state).
 #[test]
 fn every_bundled_and_migration_spec_converts_to_a_spec_slocc_accepts() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for dir in ["specs", "examples/migration"] {
         let project = Project::new();
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "yaml") {
-                let name = path.file_name().unwrap().to_string_lossy().to_string();
-                project.file(
-                    &format!("in/{name}"),
-                    &std::fs::read_to_string(&path).unwrap(),
-                );
-            }
-        }
+        project.with_repo_yaml(dir, "in");
         let run = project.slocc(&["convert", "in"]);
         run.expect_code(0);
         for (i, document) in run.stdout.split("---\n").enumerate() {
@@ -591,17 +581,7 @@ fn openslo_v1alpha_reads_time_windows_and_incremental_ratio_metrics() {
 #[test]
 fn migration_examples_check_and_compile() {
     let project = Project::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/migration");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            project.file(
-                &format!("migration/{name}"),
-                &std::fs::read_to_string(&path).unwrap(),
-            );
-        }
-    }
+    project.with_repo_yaml("examples/migration", "migration");
     let run = project.slocc(&["compile", "migration"]);
     run.expect_code(0);
     for service in ["myservice", "api-availability", "checkout"] {

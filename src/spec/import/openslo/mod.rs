@@ -542,6 +542,15 @@ fn read_ratio_metric(
             metric_query(m, l, &format!("`{key}` of {sli_context}"), counter, diags)
         })
     };
+    ratio_of_sides(side, location, diags)
+}
+
+/// An OpenSLO ratio (either version): its `good`, `bad` and `total` sides, each read by `side`.
+fn ratio_of_sides(
+    side: impl Fn(&str, &mut Diagnostics) -> Option<Spanned<String>>,
+    location: Location,
+    diags: &mut Diagnostics,
+) -> SliSpec {
     let good = side("good", diags);
     let bad = side("bad", diags);
     let total = side("total", diags);

@@ -100,14 +100,5 @@ fn read_ratio_metrics_v1alpha(
         let query = sf.required_string("query", diags)?;
         prometheus_query(kind, query, counter, context, diags)
     };
-    let good = side("good", diags);
-    let bad = side("bad", diags);
-    let total = side("total", diags);
-    SliSpec::Ratio {
-        errors: bad,
-        good,
-        total,
-        breakdown_by: None,
-        location,
-    }
+    ratio_of_sides(side, location, diags)
 }
