@@ -184,8 +184,8 @@ fn tier_row(t: &crate::model::Tier, slo: &Slo) -> TierRow {
         full_outage_fires_in: humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY)),
         exhausted_in: humanize_secs(t.exhaustion_secs(slo.window)),
         response: match t.severity {
-            crate::model::Severity::Page => "act now, day or night",
-            crate::model::Severity::Ticket => "within working hours",
+            crate::model::Urgency::Page => "act now, day or night",
+            crate::model::Urgency::Ticket => "within working hours",
         },
     }
 }

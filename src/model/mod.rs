@@ -134,16 +134,18 @@ pub(crate) enum EventQuery {
     Good(String),
 }
 
-/// Page or ticket.
+/// How urgently a tier wants a person: page (now, day or night) or ticket (working hours).
+/// Not a diagnostic severity ([`crate::diag::Severity`]); the alert label that carries it is
+/// still called `severity`, as Prometheus and Alertmanager users expect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Severity {
+pub(crate) enum Urgency {
     /// Wake someone up.
     Page,
     /// Look at it in working hours.
     Ticket,
 }
 
-impl Severity {
+impl Urgency {
     /// `page` or `ticket`.
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -157,7 +159,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Tier {
     /// Page or ticket.
-    pub(crate) severity: Severity,
+    pub(crate) severity: Urgency,
     /// Long window: gives significance.
     pub(crate) long: Duration,
     /// Short window: makes the alert stop soon after recovery.
@@ -197,11 +199,11 @@ impl Tier {
 }
 
 /// The SRE workbook's default policy: (severity, budget %, long window, short window).
-pub(crate) const DEFAULT_POLICY: [(Severity, u32, u64, u64); 4] = [
-    (Severity::Page, 2, 3_600, 300),
-    (Severity::Page, 5, 6 * 3_600, 30 * 60),
-    (Severity::Ticket, 10, 86_400, 2 * 3_600),
-    (Severity::Ticket, 10, 3 * 86_400, 6 * 3_600),
+pub(crate) const DEFAULT_POLICY: [(Urgency, u32, u64, u64); 4] = [
+    (Urgency::Page, 2, 3_600, 300),
+    (Urgency::Page, 5, 6 * 3_600, 30 * 60),
+    (Urgency::Ticket, 10, 86_400, 2 * 3_600),
+    (Urgency::Ticket, 10, 3 * 86_400, 6 * 3_600),
 ];
 
 /// Burn factor k = (budget_percent / 100) x window / long.
@@ -244,7 +246,7 @@ mod tests {
     fn tier_timing_matches_the_workbook() {
         let factor = burn_factor(Decimal::from(2), days(30), Duration::from_secs(3_600));
         let tier = Tier {
-            severity: Severity::Page,
+            severity: Urgency::Page,
             long: Duration::from_secs(3_600),
             short: Duration::from_secs(300),
             budget_percent: Decimal::from(2),

@@ -317,7 +317,7 @@ fn render_incident(out: &mut String, i: &IncidentReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Severity;
+    use crate::model::Urgency;
     use rust_decimal::Decimal;
     use std::collections::BTreeMap;
 
@@ -326,7 +326,7 @@ mod tests {
         let factor =
             crate::model::burn_factor(Decimal::from(pct), window, Duration::from_secs(long));
         Tier {
-            severity: Severity::Page,
+            severity: Urgency::Page,
             long: Duration::from_secs(long),
             short: Duration::from_secs(short),
             budget_percent: Decimal::from(pct),

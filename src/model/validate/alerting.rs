@@ -95,7 +95,7 @@ fn tier_settings(
 
 /// One policy entry before factors are computed.
 struct PolicyEntry {
-    severity: Severity,
+    severity: Urgency,
     budget_percent: Decimal,
     long: Duration,
     short: Duration,
@@ -118,8 +118,8 @@ pub(super) fn build_tiers(
     let mut tiers = Vec::new();
     for entry in policy {
         let (disabled, for_duration, labels, annotations) = match entry.severity {
-            Severity::Page => &page,
-            Severity::Ticket => &ticket,
+            Urgency::Page => &page,
+            Urgency::Ticket => &ticket,
         };
         if *disabled {
             continue;
@@ -251,7 +251,7 @@ fn custom_policy(
 fn window_entry(
     entry: &WindowSpec,
     diags: &mut Diagnostics,
-) -> Option<(Duration, Duration, Severity, Decimal)> {
+) -> Option<(Duration, Duration, Urgency, Decimal)> {
     let long = entry
         .long
         .as_ref()
@@ -264,8 +264,8 @@ fn window_entry(
         .severity
         .as_ref()
         .and_then(|s| match s.value.as_str() {
-            "page" => Some(Severity::Page),
-            "ticket" => Some(Severity::Ticket),
+            "page" => Some(Urgency::Page),
+            "ticket" => Some(Urgency::Ticket),
             other => {
                 diags.push(
                     Diagnostic::error(

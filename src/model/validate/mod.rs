@@ -13,7 +13,7 @@ use crate::model::promql::{
     parse_instant_vector, with_window,
 };
 use crate::model::{
-    burn_factor, EventQuery, Grouping, Service, Severity, Sli, Slo, Tier, DEFAULT_POLICY,
+    burn_factor, EventQuery, Grouping, Service, Sli, Slo, Tier, Urgency, DEFAULT_POLICY,
 };
 use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, WindowSpec};
