@@ -217,3 +217,66 @@ pub(crate) fn to_native(spec: &ServiceSpec) -> String {
     };
     crate::output::yaml::to_string(&native).expect("specs are plain data, which always serialize")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::import::read_text;
+
+    #[test]
+    fn native_text_uses_the_native_keys_and_placeholder() {
+        let sloth = "version: prometheus/v1
+service: api
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(e[{{ .window }}]))
+        total_query: sum(rate(t[{{.window}}]))
+    alerting:
+      name: ApiErrors
+      page_alert: {disable: true}
+      ticket_alert: {disable: true}
+";
+        let (specs, _) = read_text(sloth);
+        let native = super::to_native(&specs[0]);
+        assert!(
+            native.starts_with("apiVersion: slocc/v1\nservice: api\n"),
+            "{native}"
+        );
+        assert!(
+            native.contains("errors: 'sum(rate(e[{{window}}]))'"),
+            "{native}"
+        );
+        assert!(!native.contains(".window"), "{native}");
+        let (again, diags) = read_text(&native);
+        assert_eq!(crate::spec::import::codes_and_lines(&diags), []);
+        assert_eq!(
+            super::to_native(&again[0]),
+            native,
+            "converting twice changes nothing"
+        );
+    }
+
+    #[test]
+    fn service_settings_keep_their_native_spelling() {
+        let native = "apiVersion: slocc/v1
+service: api
+owner: team-core
+runbook_base_url: https://runbooks.example.com
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      raw:
+        error_ratio: sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))
+";
+        let (specs, _) = read_text(native);
+        let text = super::to_native(&specs[0]);
+        assert!(
+            text.contains("runbook_base_url: https://runbooks.example.com"),
+            "{text}"
+        );
+        assert!(!text.contains("runbookBaseUrl"));
+    }
+}

@@ -293,3 +293,55 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
     }
     alerting
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::import::{codes_and_lines, read_text};
+    use crate::spec::SliSpec;
+
+    fn slo(indicator: &str) -> String {
+        format!(
+            "apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-errors
+  labels: {{pyrra.dev/team: core}}
+spec:
+  target: '99.5'
+  window: 28d
+  indicator:
+{indicator}  alerting: {{absent: false}}
+"
+        )
+    }
+
+    #[test]
+    fn ratio_indicators_become_rate_queries_grouped_as_pyrra_groups() {
+        let text = slo("    ratio:\n      errors: {metric: 'http_requests_total{code=~\"5..\"}'}\n      total: {metric: http_requests_total}\n      grouping: [route]\n");
+        let (specs, diags) = read_text(&text);
+        assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+        let slo = &specs[0].slos[0];
+        assert_eq!(slo.window.as_ref().unwrap().value, "28d");
+        let Some(SliSpec::Ratio { errors, total, .. }) = &slo.sli else {
+            panic!("{:?}", slo.sli)
+        };
+        assert_eq!(
+            errors.as_ref().unwrap().value,
+            "sum by (route) (rate(http_requests_total{code=~\"5..\"}[{{window}}]))"
+        );
+        assert_eq!(
+            total.as_ref().unwrap().value,
+            "sum by (route) (rate(http_requests_total[{{window}}]))"
+        );
+    }
+
+    #[test]
+    fn a_latency_metric_that_is_not_one_bucket_is_reported_at_its_line() {
+        let text = slo("    latency:\n      success: {metric: 'http_request_duration_seconds_count'}\n      total: {metric: http_request_duration_seconds_count}\n");
+        let (_, diags) = read_text(&text);
+        assert_eq!(
+            codes_and_lines(&diags),
+            [("invalid-promql".to_string(), 11)]
+        );
+    }
+}

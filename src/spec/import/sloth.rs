@@ -228,3 +228,57 @@ fn read_alerting(
         windows: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::import::{codes_and_lines, read_text};
+    use crate::spec::SliSpec;
+
+    const SPEC: &str = "version: prometheus/v1
+service: api
+labels: {team: core}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(e[{{.window}}]))
+        total_query: sum(rate(t[{{.window}}]))
+    alerting:
+      name: ApiErrors
+      page_alert: {labels: {tier: one}}
+      ticket_alert: {disable: true}
+";
+
+    #[test]
+    fn reads_events_labels_and_alerting_with_positions() {
+        let (specs, diags) = read_text(SPEC);
+        assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+        let slo = &specs[0].slos[0];
+        assert_eq!(specs[0].service.as_ref().unwrap().value, "api");
+        assert_eq!(slo.objective.as_ref().unwrap().value, "99.9");
+        let Some(SliSpec::Ratio { errors, total, .. }) = &slo.sli else {
+            panic!("{:?}", slo.sli)
+        };
+        assert_eq!(errors.as_ref().unwrap().value, "sum(rate(e[{{.window}}]))");
+        assert_eq!(errors.as_ref().unwrap().location.line, 9);
+        assert_eq!(total.as_ref().unwrap().location.line, 10);
+        assert_eq!(slo.alerting.name.as_ref().unwrap().value, "ApiErrors");
+        assert!(slo.alerting.ticket.disable.as_ref().unwrap().value);
+    }
+
+    #[test]
+    fn plugins_and_unknown_keys_are_reported_at_their_line() {
+        let text = SPEC
+            .replace("      events:\n        error_query: sum(rate(e[{{.window}}]))\n        total_query: sum(rate(t[{{.window}}]))\n", "      plugin: {id: x}\n")
+            .replace("objective: 99.9", "objective: 99.9\n    objectiv: 1");
+        let (_, diags) = read_text(&text);
+        assert_eq!(
+            codes_and_lines(&diags),
+            [
+                ("unknown-key".to_string(), 7),
+                ("unsupported-feature".to_string(), 9)
+            ]
+        );
+    }
+}

@@ -32,6 +32,8 @@ const KINDS: &[&str] = &[
 struct Object<'a> {
     spec: &'a Mapping,
     location: Location,
+    /// Where its `metadata.name` is.
+    named_at: Location,
 }
 
 /// Objects by kind and name.
@@ -58,15 +60,23 @@ impl<'a> Index<'a> {
                     Some(name.location),
                     format!(
                         "the {kind} `{}` is defined twice (first at line {})",
-                        name.value, first.location.line
+                        name.value, first.named_at.line
                     ),
                 )
                 .with_hint("OpenSLO objects of one kind need distinct `metadata.name`s")
-                .with_label(first.location, "first defined here"),
+                .with_label(first.named_at, "first defined here"),
             );
             return;
         }
-        self.objects.insert(key, Object { spec, location });
+        let named_at = name.location;
+        self.objects.insert(
+            key,
+            Object {
+                spec,
+                location,
+                named_at,
+            },
+        );
     }
 
     fn get(
@@ -560,5 +570,68 @@ fn ratio_of_sides(
         total,
         breakdown_by: None,
         location,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::import::{codes_and_lines, read_text};
+
+    const OBJECTS: &str = "apiVersion: openslo/v1
+kind: SLI
+metadata: {name: ok-ratio}
+spec:
+  ratioMetric:
+    counter: true
+    good: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{code!~\"5..\"}'}}}
+    total: {metricSource: {type: Prometheus, spec: {query: http_requests_total}}}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: availability}
+spec:
+  service: api
+  indicatorRef: ok-ratio
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.999}]
+";
+
+    #[test]
+    fn references_resolve_and_counters_are_rated() {
+        let (specs, diags) = read_text(OBJECTS);
+        assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+        assert_eq!(specs.len(), 1);
+        let slo = &specs[0].slos[0];
+        assert_eq!(slo.objective.as_ref().unwrap().value, "99.9");
+        let Some(crate::spec::SliSpec::Ratio { good, total, .. }) = &slo.sli else {
+            panic!("{:?}", slo.sli)
+        };
+        assert_eq!(
+            good.as_ref().unwrap().value,
+            "sum(rate(http_requests_total{code!~\"5..\"}[{{window}}]))"
+        );
+        assert!(total
+            .as_ref()
+            .unwrap()
+            .value
+            .contains("rate(http_requests_total["));
+    }
+
+    #[test]
+    fn a_second_object_of_one_kind_and_name_points_at_the_first() {
+        let twice = format!(
+            "{}---\n{}",
+            &OBJECTS[..OBJECTS.find("---").unwrap()],
+            OBJECTS
+        );
+        let (_, diags) = read_text(&twice);
+        let sorted = diags.sorted();
+        let duplicate = sorted
+            .iter()
+            .find(|d| d.code.to_string() == "duplicate-object")
+            .expect("duplicate reported");
+        assert_eq!(duplicate.location.unwrap().line, 12);
+        assert_eq!(duplicate.labels[0].0.line, 3);
     }
 }
