@@ -89,7 +89,18 @@ fn summary(
             compiled.runbooks_created, compiled.runbooks_refreshed,
         )?;
     }
-    writeln!(stderr)
+    writeln!(stderr)?;
+    if !written.edited.is_empty() {
+        writeln!(
+            stderr,
+            "kept {} generated file{} that no spec produces any more but someone edited ({}); delete {} when the edits are no longer needed",
+            written.edited.len(),
+            plural(written.edited.len()),
+            written.edited.join(", "),
+            if written.edited.len() == 1 { "it" } else { "them" }
+        )?;
+    }
+    Ok(())
 }
 
 /// `compile --check`: builds everything in memory through the same path as `compile` and

@@ -198,6 +198,10 @@ fn every_bundled_and_migration_spec_converts_to_a_spec_slocc_accepts() {
                 .unwrap()
                 .filter_map(|e| {
                     let path = e.unwrap().path();
+                    // The manifest hashes whole files, headers (which name the specs) included.
+                    if path.ends_with(".slocc-manifest") {
+                        return None;
+                    }
                     let text = std::fs::read_to_string(&path).ok()?;
                     Some(text.lines().skip(1).collect::<Vec<_>>().join("\n"))
                 })

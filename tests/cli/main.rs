@@ -5,6 +5,7 @@ mod dashboards;
 mod habits;
 mod harness;
 mod imports;
+mod reliability;
 mod review;
 mod runbooks;
 mod scenarios;
