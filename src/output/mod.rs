@@ -26,6 +26,9 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// A path inside the directory goes through a symbolic link, which could lead anywhere.
+    #[error("refusing to write through `{0}`: it is a symbolic link, and slocc writes only inside its output directories; replace it with a directory")]
+    Symlink(String),
     /// A file slocc did not write is where an output must go.
     #[error("refusing to overwrite `{0}`: slocc did not write it (it is not in the output directory's `.slocc-manifest`); move it away or choose another output directory")]
     NotGenerated(String),
@@ -256,9 +259,34 @@ impl Stager {
         Ok(())
     }
 
+    /// Refuses a path below the directory that goes through a symbolic link (each directory
+    /// is checked once per run, the file itself every time).
+    fn no_symlinks(&self, path: &Path) -> Result<(), Error> {
+        let mut at = self.dir.clone();
+        let parts: Vec<_> = path.components().collect();
+        for (i, part) in parts.iter().enumerate() {
+            at.push(part);
+            let last = i + 1 == parts.len();
+            if !last && self.state().dirs.contains(&at) {
+                continue;
+            }
+            match std::fs::symlink_metadata(&at) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err(Error::Symlink(crate::pipeline::display(&at)));
+                }
+                Ok(_) => {}
+                Err(_) => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
     /// Stages one file, `relative` to the directory.
     pub(crate) fn put(&self, relative: &str, content: &str) -> Result<(), Error> {
         let path = safe_relative(relative)?;
+        if self.new_dir.is_none() {
+            self.no_symlinks(&path)?;
+        }
         if let Some(staging) = &self.new_dir {
             let target = staging.join(&path);
             self.create_parent(&target)?;
