@@ -1,5 +1,6 @@
 //! Generated files held in memory, then written all-or-nothing and only inside the output directory.
 
+pub(crate) mod lock;
 pub(crate) mod manifest;
 pub(crate) mod sink;
 pub(crate) mod yaml;
@@ -26,6 +27,11 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// Another run holds the directory.
+    #[error(
+        "`{0}` is in use by another slocc run; wait for it to finish (the lock goes away with it)"
+    )]
+    Busy(String),
     /// A path inside the directory goes through a symbolic link, which could lead anywhere.
     #[error("refusing to write through `{0}`: it is a symbolic link, and slocc writes only inside its output directories; replace it with a directory")]
     Symlink(String),

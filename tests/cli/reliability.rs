@@ -147,3 +147,81 @@ fn nothing_is_written_through_a_symbolic_link() {
         project.file("specs/api.yaml", SPEC);
     }
 }
+
+#[test]
+fn a_killed_runs_temporaries_are_removed_by_the_next_run() {
+    let project = Project::new();
+    project.file("specs/api.yaml", SPEC);
+    project.slocc(&["compile"]).expect_code(0);
+    // What a run killed half-way leaves: temporaries beside targets, and a staged new directory.
+    for leftover in [
+        "out/.slocc-tmp-4242-api.rules.yml",
+        "out/dashboards/services/.slocc-tmp-4242-api.json",
+        "runbooks/api/.slocc-tmp-4242-availability.md",
+        ".slocc-tmp-4242-0-newout/api.rules.yml",
+    ] {
+        project.file(leftover, "half written");
+    }
+    project.slocc(&["compile"]).expect_code(0);
+    project.slocc(&["compile", "-o", "newout"]).expect_code(0);
+    for leftover in [
+        "out/.slocc-tmp-4242-api.rules.yml",
+        "out/dashboards/services/.slocc-tmp-4242-api.json",
+        "runbooks/api/.slocc-tmp-4242-availability.md",
+        ".slocc-tmp-4242-0-newout",
+    ] {
+        assert!(!project.path().join(leftover).exists(), "{leftover}");
+    }
+}
+
+#[test]
+fn concurrent_compiles_into_one_directory_never_corrupt_it() {
+    let project = Project::new();
+    for i in 0..60 {
+        project.file(
+            &format!("specs/s{i:02}.yaml"),
+            &SPEC.replace("service: api", &format!("service: s{i:02}")),
+        );
+    }
+    project.slocc(&["compile", "-o", "expected"]).expect_code(0);
+    for _ in 0..4 {
+        let spawn = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_slocc"))
+                .arg("compile")
+                .current_dir(project.path())
+                .output()
+                .unwrap()
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(spawn);
+            let b = s.spawn(spawn);
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        for run in [a, b] {
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            let busy = stderr.contains("is in use by another slocc run");
+            assert!(
+                run.status.success() || (run.status.code() == Some(2) && busy),
+                "{stderr}"
+            );
+        }
+    }
+    for i in 0..60 {
+        let name = format!("s{i:02}.rules.yml");
+        assert_eq!(
+            project.read(&format!("out/{name}")),
+            project.read(&format!("expected/{name}"))
+        );
+    }
+    let leftovers = std::fs::read_dir(project.path().join("out"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".slocc-tmp")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}
