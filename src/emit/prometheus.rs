@@ -280,7 +280,7 @@ fn raw_events(sli: &Sli, window: Duration) -> Option<(String, String)> {
 /// `1.0` (and Prometheus 3 rewrites the former to the latter), so whole seconds match both.
 fn le_matcher(threshold: Duration) -> String {
     let millis = threshold.as_millis();
-    if millis % 1_000 == 0 {
+    if millis.is_multiple_of(1_000) {
         let secs = millis / 1_000;
         format!("le=~\"{secs}(\\\\.0)?\"")
     } else {
