@@ -53,6 +53,7 @@ macro_rules! codes {
 codes! {
     YamlSyntax => "yaml-syntax", "The file is not well-formed YAML.";
     EmptySpec => "empty-spec", "The file holds no document.";
+    TooLarge => "too-large", "A spec file larger or more deeply nested than slocc reads.";
     UnknownApiVersion => "unknown-api-version", "`apiVersion` names a format slocc does not read.";
     UnknownKey => "unknown-key", "A key that the format does not define (often a typo).";
     WrongType => "wrong-type", "A value of the wrong YAML type (a list where a mapping belongs, text where a number belongs).";

@@ -58,8 +58,52 @@ pub(crate) fn with_window(template: &str, window: Duration) -> String {
     replace_placeholders(template, &window.to_string())
 }
 
+/// The longest query slocc parses; SLI queries are a few hundred bytes. The parser's time
+/// grows with the square of a long operator chain (8,000 terms took 0.7 s), so the bound also
+/// bounds the time.
+const MAX_QUERY_BYTES: usize = 8 * 1024;
+/// The deepest bracket nesting slocc parses; the parser recurses once per level.
+const MAX_QUERY_DEPTH: usize = 64;
+
+/// Refuses a query the recursive parser could choke on, before it runs.
+fn within_limits(query: &str) -> Result<(), String> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the query is {} bytes long, over slocc's limit of {MAX_QUERY_BYTES}",
+            query.len()
+        ));
+    }
+    let (mut depth, mut quote, mut escaped) = (0usize, None, false);
+    // Unary signs nest in the parser too: a run of them counts as depth.
+    let mut signs = 0usize;
+    for c in query.chars() {
+        match (quote, c) {
+            (None, '-' | '+') => signs += 1,
+            (None, ' ' | '\t' | '\n') => {}
+            _ => signs = 0,
+        }
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth.max(signs) > MAX_QUERY_DEPTH {
+            return Err(format!(
+                "the query nests more than {MAX_QUERY_DEPTH} levels deep"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Parses a query and checks that it yields an instant vector, as an SLI query must.
 pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
+    within_limits(query)?;
     let expr = parser::parse(query).map_err(|e| e.trim().to_string())?;
     match expr.value_type() {
         ValueType::Vector => Ok(expr),
@@ -130,6 +174,29 @@ pub(crate) fn is_valid_metric_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queries_beyond_the_limits_are_refused_before_parsing() {
+        let deep = format!("{}x{}", "abs(".repeat(200_000), ")".repeat(200_000));
+        assert!(parse_instant_vector(&deep).unwrap_err().contains("limit"));
+        let nested = format!("{}x{}", "(".repeat(100), ")".repeat(100));
+        assert!(parse_instant_vector(&nested)
+            .unwrap_err()
+            .contains("64 levels"));
+        let signs = format!("{}x", "-".repeat(100));
+        assert!(parse_instant_vector(&signs)
+            .unwrap_err()
+            .contains("64 levels"));
+        let chain = vec!["up"; 1_000].join(" - ");
+        assert!(
+            parse_instant_vector(&chain).is_ok(),
+            "a long binary chain is fine"
+        );
+        assert!(parse_instant_vector(
+            r#"up{a="((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("}"#
+        )
+        .is_ok());
+    }
 
     #[test]
     fn every_spelling_of_the_placeholder_is_the_window() {

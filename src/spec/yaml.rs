@@ -71,7 +71,10 @@ fn is_document_separator(line: &str) -> bool {
 /// Documents are split on `---` lines and each is padded with blank lines, so the parser's line
 /// numbers stay those of the file. A file with no document at all is an `empty-spec` error.
 pub(crate) fn load_documents(source: usize, text: &str, diags: &mut Diagnostics) -> Vec<Document> {
-    if let Some(d) = control_character(source, text) {
+    // A UTF-8 byte-order mark is allowed at the start (editors on Windows write one); the
+    // parser would read it as part of the first key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(d) = control_character(source, text).or_else(|| beyond_limits(source, text)) {
         diags.push(d);
         return Vec::new();
     }
@@ -178,6 +181,76 @@ fn control_character(source: usize, text: &str) -> Option<Diagnostic> {
         }
     }
     None
+}
+
+/// The largest spec file slocc reads (real specs are a few kilobytes).
+pub(crate) const MAX_SPEC_BYTES: usize = 4 * 1024 * 1024;
+/// The deepest nesting of YAML collections slocc reads, flow or block. The parser recurses
+/// once per level; a spec needs about eight.
+const MAX_YAML_DEPTH: usize = 64;
+
+/// A file too large or too deeply nested to read safely is an error at the place it goes too
+/// far, reported before the recursive parser could run out of stack.
+fn beyond_limits(source: usize, text: &str) -> Option<Diagnostic> {
+    let at = |line: usize, column: usize| Location {
+        source,
+        line,
+        column,
+    };
+    if text.len() > MAX_SPEC_BYTES {
+        return Some(
+            Diagnostic::error(
+                Code::TooLarge,
+                Some(at(1, 1)),
+                format!(
+                    "the file is {} bytes, over slocc's limit of {MAX_SPEC_BYTES}",
+                    text.len()
+                ),
+            )
+            .with_hint("split the specs into one file per service"),
+        );
+    }
+    let mut flow = 0;
+    for (index, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        flow = flow_depth(line, flow);
+        if indent / 2 > MAX_YAML_DEPTH || flow > MAX_YAML_DEPTH {
+            return Some(
+                Diagnostic::error(
+                    Code::TooLarge,
+                    Some(at(index + 1, 1)),
+                    format!("the YAML is nested more than {MAX_YAML_DEPTH} levels deep here"),
+                )
+                .with_hint("specs need a few levels; this looks like generated or damaged input"),
+            );
+        }
+    }
+    None
+}
+
+/// The `[`/`{` nesting reached on a line outside quotes, starting from `depth` (flow
+/// collections may span lines); the deepest point of the line when it is deeper.
+fn flow_depth(line: &str, mut depth: usize) -> usize {
+    let (mut deepest, mut quote) = (depth, None);
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '#') => break,
+            (None, '[' | '{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_YAML_DEPTH {
+        deepest
+    } else {
+        depth
+    }
 }
 
 fn has_content(chunk: &str) -> bool {
@@ -438,6 +511,33 @@ pub(crate) fn quote_list(items: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_or_huge_files_are_errors_not_stack_overflows() {
+        let mut diags = Diagnostics::default();
+        let deep: String = (0..2_000)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i * 2)))
+            .collect();
+        assert!(load_documents(0, &deep, &mut diags).is_empty());
+        let flow = format!("a: {}1{}\n", "[".repeat(35_000), "]".repeat(35_000));
+        assert!(load_documents(0, &flow, &mut diags).is_empty());
+        let lines = format!("a: {}1{}\n", "[\n".repeat(35_000), "]".repeat(35_000));
+        assert!(load_documents(0, &lines, &mut diags).is_empty());
+        let huge = format!("a: '{}'\n", "x".repeat(MAX_SPEC_BYTES));
+        assert!(load_documents(0, &huge, &mut diags).is_empty());
+        let codes: Vec<String> = diags.sorted().iter().map(|d| d.code.to_string()).collect();
+        assert_eq!(codes, ["too-large"; 4]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_is_allowed() {
+        let mut diags = Diagnostics::default();
+        let docs = load_documents(0, "\u{feff}apiVersion: slocc/v1\n", &mut diags);
+        assert_eq!(
+            docs[0].root.get_scalar("apiVersion").unwrap().as_str(),
+            "slocc/v1"
+        );
+    }
 
     #[test]
     fn positions_are_one_based_file_positions() {

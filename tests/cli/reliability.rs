@@ -225,3 +225,40 @@ fn concurrent_compiles_into_one_directory_never_corrupt_it() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+/// Inputs that used to overflow the stack or hang: errors with a position, every file checked.
+#[test]
+fn deep_or_huge_input_is_an_error_not_a_crash() {
+    let project = Project::new();
+    let deep_query = format!(
+        "{}sum(rate(http_requests_total[{{{{window}}}}])){}",
+        "(".repeat(35_000),
+        ")".repeat(35_000)
+    );
+    project.file(
+        "specs/a.yaml",
+        &SPEC.replace("sum(rate(http_requests_total[{{window}}]))", &deep_query),
+    );
+    let nested: String = (0..2_000)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i * 2)))
+        .collect();
+    project.file("specs/b.yaml", &nested);
+    project.file(
+        "specs/c.yaml",
+        &SPEC.replace(
+            "- name: availability",
+            "- name: availability\n    objective: 99",
+        ),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    let headlines = run.headlines();
+    assert!(
+        headlines.contains("specs/a.yaml:9:16: error[invalid-promql]"),
+        "{headlines}"
+    );
+    assert!(headlines.contains("specs/b.yaml:"), "{headlines}");
+    assert!(headlines.contains("error[too-large]"), "{headlines}");
+    // The third file is still checked.
+    assert!(headlines.contains("specs/c.yaml:"), "{headlines}");
+}
