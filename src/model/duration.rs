@@ -35,23 +35,28 @@ pub(crate) enum DurationError {
     #[error("`{0}` lists its units out of order or twice: write the largest unit first, each once, e.g. `1h30m`")]
     UnitOrder(String),
     /// So large it overflows.
-    #[error("`{0}` is too long a duration")]
+    #[error("`{0}` is too long a duration: Prometheus accepts at most about 292 years")]
     Overflow(String),
 }
 
-/// One unit, tagged with its rank (largest unit first, as Prometheus requires; `ms` is tried before `m`) so callers can check ordering.
+/// One unit, tagged with its rank (largest unit first, as Prometheus requires: y w d h m s ms);
+/// `ms` is tried before `m` so that it is not read as minutes.
 fn unit(input: &str) -> IResult<&str, (usize, u64)> {
     alt((
         tag("y").map(|_| (0, YEAR)),
         tag("w").map(|_| (1, WEEK)),
         tag("d").map(|_| (2, DAY)),
         tag("h").map(|_| (3, HOUR)),
-        tag("ms").map(|_| (4, MS)),
-        tag("m").map(|_| (5, MINUTE)),
-        tag("s").map(|_| (6, SECOND)),
+        tag("ms").map(|_| (6, MS)),
+        tag("m").map(|_| (4, MINUTE)),
+        tag("s").map(|_| (5, SECOND)),
     ))
     .parse(input)
 }
+
+/// The longest duration Prometheus accepts: its durations are 64-bit nanoseconds (about 292
+/// years); anything longer makes promtool reject the whole rule file.
+const MAX_MILLIS: u64 = i64::MAX as u64 / 1_000_000;
 
 fn component(input: &str) -> IResult<&str, (u64, (usize, u64))> {
     (map_res(digit1, str::parse::<u64>), unit).parse(input)
@@ -101,6 +106,7 @@ impl Duration {
             millis = value
                 .checked_mul(scale)
                 .and_then(|v| millis.checked_add(v))
+                .filter(|m| *m <= MAX_MILLIS)
                 .ok_or_else(|| DurationError::Overflow(text.to_string()))?;
         }
         Ok(Self { millis })
@@ -208,6 +214,13 @@ mod tests {
             Duration::parse("1h1h"),
             Err(DurationError::UnitOrder(_))
         ));
+        // Prometheus's order is y w d h m s ms: milliseconds come last.
+        assert!(matches!(
+            Duration::parse("500ms1m"),
+            Err(DurationError::UnitOrder(_))
+        ));
+        assert_eq!(Duration::parse("1s500ms").unwrap().as_millis(), 1_500);
+        assert_eq!(Duration::parse("1m500ms").unwrap().as_millis(), 60_500);
     }
 
     #[test]
@@ -216,6 +229,12 @@ mod tests {
             Duration::parse("99999999999999y"),
             Err(DurationError::Overflow(_))
         ));
+        // Within u64 milliseconds, but past what Prometheus parses (promtool rejects 300y).
+        assert!(matches!(
+            Duration::parse("300y"),
+            Err(DurationError::Overflow(_))
+        ));
+        assert!(Duration::parse("292y").is_ok());
     }
 
     #[test]
