@@ -192,14 +192,49 @@ fn check_file(id: usize, name: &str, text: &str) -> FileResult {
 /// merged in file order, so diagnostics and outputs never depend on scheduling.
 pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
     let mut sources = Sources::default();
+    let mut not_utf8 = Vec::new();
     for file in &spec_files(paths)? {
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        let bytes = std::fs::read(file).map_err(|source| Error::Io {
             path: display(file),
             source,
         })?;
-        sources.add(display(file), text);
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                sources.add(display(file), text);
+            }
+            Err(e) => not_utf8.push((display(file), e)),
+        }
     }
-    Ok(check_sources(sources))
+    let mut checked = check_sources(sources);
+    for (name, error) in not_utf8 {
+        report_not_utf8(&mut checked, name, error);
+    }
+    Ok(checked)
+}
+
+/// A file that is not UTF-8 is an error at its first bad byte; the other files are still
+/// checked. Its text is kept (lossily) only to quote the line.
+fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::FromUtf8Error) {
+    let valid = error.utf8_error().valid_up_to();
+    let bytes = error.into_bytes();
+    let before = String::from_utf8_lossy(&bytes[..valid]);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let source = checked
+        .sources
+        .add(name, String::from_utf8_lossy(&bytes).into_owned());
+    checked.diagnostics.push(
+        Diagnostic::error(
+            Code::YamlSyntax,
+            Some(Location {
+                source,
+                line,
+                column,
+            }),
+            format!("the file is not UTF-8 text (byte 0x{:02X})", bytes[valid]),
+        )
+        .with_hint("specs are UTF-8 YAML; convert the file, or move it out of the specs directory"),
+    );
 }
 
 /// Validates specs already read (for example from a git revision), named as they should be

@@ -262,3 +262,31 @@ fn deep_or_huge_input_is_an_error_not_a_crash() {
     // The third file is still checked.
     assert!(headlines.contains("specs/c.yaml:"), "{headlines}");
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_at_its_byte_and_others_are_still_checked() {
+    let project = Project::new();
+    std::fs::create_dir_all(project.path().join("specs")).unwrap();
+    std::fs::write(
+        project.path().join("specs/a.yaml"),
+        b"apiVersion: slocc/v1\nservice: caf\xe9\n",
+    )
+    .unwrap();
+    project.file(
+        "specs/b.yaml",
+        &SPEC.replace("objective: 99.9", "objectiv: 99.9"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    let headlines = run.headlines();
+    assert!(
+        headlines.contains(
+            "specs/a.yaml:2:13: error[yaml-syntax]: the file is not UTF-8 text (byte 0xE9)"
+        ),
+        "{headlines}"
+    );
+    assert!(
+        headlines.contains("specs/b.yaml:5:5: error[unknown-key]"),
+        "{headlines}"
+    );
+}
