@@ -77,7 +77,7 @@ pub(crate) fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             source,
         })?;
         if meta.is_dir() {
-            collect_dir(path, &mut files)?;
+            collect_dir(path, &mut files, &mut Vec::new())?;
         } else {
             files.push(path.clone());
         }
@@ -91,7 +91,15 @@ pub(crate) fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// Spec files below `dir`. A directory reached twice through symbolic links (`loop -> .`) is
+/// read once.
+fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> Result<(), Error> {
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if seen.contains(&real) {
+            return Ok(());
+        }
+        seen.push(real);
+    }
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: display(dir),
         source,
@@ -103,7 +111,7 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
         })?;
         let path = entry.path();
         if path.is_dir() {
-            collect_dir(&path, files)?;
+            collect_dir(&path, files, seen)?;
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")

@@ -23,6 +23,21 @@ pub(crate) enum Format {
     Github,
 }
 
+/// The most characters of a message or a quoted line that are printed: a 10 MB name must not
+/// print 20 MB of diagnostics.
+const MAX_SHOWN: usize = 400;
+
+/// `text`, cut to [`MAX_SHOWN`] characters with a note of how much was left out.
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_SHOWN) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => {
+            let rest = text[cut..].chars().count();
+            std::borrow::Cow::Owned(format!("{}... ({rest} more characters)", &text[..cut]))
+        }
+    }
+}
+
 /// Warnings of one code beyond this many are summarised in one line in the human format.
 const WARNINGS_SHOWN: usize = 3;
 
@@ -48,7 +63,7 @@ pub(crate) fn render(
                     column: d.location.map(|l| l.column),
                     code: d.code,
                     severity: d.severity,
-                    message: &d.message,
+                    message: &shorten(&d.message),
                     hint: d.hint.as_deref(),
                 };
                 // Serializing plain strings and numbers cannot fail.
@@ -136,7 +151,7 @@ impl<'a> Snippets<'a> {
             Severity::Warning => cs::Diagnostic::warning(),
         }
         .with_code(d.code.as_str())
-        .with_message(d.message.clone());
+        .with_message(shorten(&d.message));
         let mut labels = Vec::new();
         if let Some((id, at)) = d.location.and_then(|l| self.place(l)) {
             labels.push(Label::primary(id, at..at));
@@ -179,18 +194,27 @@ fn emit(
 }
 
 /// The text as quoted in diagnostics: control characters, which would garble a terminal, shown
-/// as U+FFFD (one column each), and carriage returns dropped.
+/// as U+FFFD (one column each), carriage returns dropped, and each line cut to [`MAX_SHOWN`]
+/// characters (a position past the cut points at the line's end).
 fn quotable(text: &str) -> String {
-    text.chars()
-        .filter(|c| *c != '\r')
-        .map(|c| {
-            if c.is_control() && c != '\t' && c != '\n' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    for line in text.split('\n') {
+        let clean = line
+            .chars()
+            .filter(|c| *c != '\r')
+            .take(MAX_SHOWN)
+            .map(|c| {
+                if c.is_control() && c != '\t' {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            });
+        out.extend(clean);
+        out.push('\n');
+    }
+    out.pop();
+    out
 }
 
 /// Byte offset of a 1-based line and (character) column, clamped to the line's end.
@@ -288,7 +312,7 @@ fn render_github(out: &mut String, d: &Diagnostic, sources: &Sources) {
             ),
         );
     }
-    let mut message = d.message.clone();
+    let mut message = shorten(&d.message).into_owned();
     if let Some(hint) = &d.hint {
         message.push_str(" (hint: ");
         message.push_str(hint);
@@ -348,6 +372,28 @@ mod tests {
         assert!(text.ends_with("2 errors, 1 warning\n"), "{text}");
         let painted = render(&diags, &sources, Format::Human, true);
         assert!(painted.contains('\u{1b}') && !text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn huge_values_print_a_bounded_diagnostic() {
+        let name = "x".repeat(10_000_000);
+        let mut sources = Sources::default();
+        let id = sources.add("big.yaml", format!("service: {name}\n"));
+        let mut diags = Diagnostics::default();
+        diags.push(Diagnostic::error(
+            Code::InvalidName,
+            Some(Location {
+                source: id,
+                line: 1,
+                column: 10,
+            }),
+            format!("invalid service name `{name}`"),
+        ));
+        for format in [Format::Human, Format::Json, Format::Github] {
+            let text = render(&diags, &sources, format, false);
+            assert!(text.len() < 2_000, "{format:?}: {} bytes", text.len());
+            assert!(text.contains("more characters)"), "{format:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,9 @@ use crate::model::{Service, Slo};
 /// Opens the generated region.
 pub(crate) const BEGIN: &str =
     "<!-- slocc:generated:begin (do not edit between these markers: `slocc compile` rewrites them) -->";
+/// What both markers start with after `<!-- `.
+const MARKER_STEM: &str = "slocc:generated";
+
 /// Closes the generated region.
 pub(crate) const END: &str = "<!-- slocc:generated:end -->";
 
@@ -79,6 +82,8 @@ pub(crate) fn markdown(text: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' => out.push(' '),
+            // Raw control characters (BEL, ESC) would ring or recolour an on-call terminal.
+            c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -292,7 +297,10 @@ impl Runbook {
 
     /// The generated region (without markers).
     pub(crate) fn region(&self, templates: &Templates) -> Result<String, Error> {
-        let mut text = templates.render(crate::emit::templates::RUNBOOK_GENERATED, &self.0)?;
+        let text = templates.render(crate::emit::templates::RUNBOOK_GENERATED, &self.0)?;
+        // A marker inside user text (a query that quotes one) would end the region early and
+        // leave the runbook unrefreshable: a space keeps it from reading as a marker.
+        let mut text = text.replace(MARKER_STEM, "slocc: generated");
         if !text.ends_with('\n') {
             text.push('\n');
         }
@@ -370,6 +378,10 @@ mod tests {
             r"a \*b\* \[c\](d) \| e \#1 \<x\>"
         );
         assert_eq!(markdown("two\nlines"), "two lines");
+        assert_eq!(
+            markdown("bell\u{7} esc\u{1b}[31m"),
+            "bell\u{fffd} esc\u{fffd}\\[31m"
+        );
         assert_eq!(fence("plain"), "```");
         assert_eq!(fence("has ```` four"), "`````");
     }

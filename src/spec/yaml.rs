@@ -163,7 +163,9 @@ fn parse_document(
 fn control_character(source: usize, text: &str) -> Option<Diagnostic> {
     for (index, line) in text.split('\n').enumerate() {
         let found = line.chars().enumerate().find(|(_, c)| {
-            (c.is_control() && !matches!(c, '\t' | '\r')) || *c == '\u{feff}' && index > 0
+            // U+0085 (NEL) is a YAML line break, not a forbidden character.
+            (c.is_control() && !matches!(c, '\t' | '\r' | '\u{85}'))
+                || *c == '\u{feff}' && index > 0
         });
         if let Some((column, c)) = found {
             return Some(
@@ -372,11 +374,19 @@ impl<'a> Fields<'a> {
     }
 
     fn wrong_type(&self, key: &str, node: &Node, expected: &str, diags: &mut Diagnostics) {
-        diags.push(Diagnostic::error(
-            Code::WrongType,
-            Some(location_of(node, self.location)),
-            format!("`{key}` in {} must be {expected}", self.context),
-        ));
+        let hint = match expected {
+            "a mapping" => format!("indent the fields of `{key}` under it, `name: value` per line"),
+            "a list" => format!("write one `- item` per line under `{key}:`"),
+            _ => format!("write one plain value, e.g. `{key}: value` (not a list or a mapping)"),
+        };
+        diags.push(
+            Diagnostic::error(
+                Code::WrongType,
+                Some(location_of(node, self.location)),
+                format!("`{key}` in {} must be {expected}", self.context),
+            )
+            .with_hint(hint),
+        );
     }
 
     /// A text (scalar) field.

@@ -290,3 +290,68 @@ fn a_file_that_is_not_utf8_is_an_error_at_its_byte_and_others_are_still_checked(
         "{headlines}"
     );
 }
+
+#[test]
+fn a_marker_quoted_in_a_query_does_not_break_the_runbook() {
+    let project = Project::new();
+    let spec = SPEC
+        .replace(
+            r#"code=~"5.."}"#,
+            r#"code=~"5..", note!="<!-- slocc:generated:end -->"}"#,
+        )
+        .replace(
+            "        total:",
+            "        breakdown_by: code\n        total:",
+        );
+    project.file("specs/api.yaml", &spec);
+    project.slocc(&["compile"]).expect_code(0);
+    let runbook = project.read("runbooks/api/availability.md");
+    assert_eq!(
+        runbook.matches("<!-- slocc:generated:end -->").count(),
+        1,
+        "{runbook}"
+    );
+    project.file("specs/api.yaml", &spec.replace("99.9", "99.5"));
+    let run = project.slocc(&["compile"]);
+    run.expect_code(0);
+    assert!(run.stderr.contains("1 refreshed"), "{}", run.stderr);
+}
+
+#[test]
+fn small_input_traps_are_errors_at_their_line() {
+    let project = Project::new();
+    project.file(
+        "specs/api.yaml",
+        &SPEC.replace("objective: 99.9", "objective: 99.9%%%"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    assert!(
+        run.headlines().contains(
+            "specs/api.yaml:5:16: error[wrong-type]: objective `99.9%%%` is not a number"
+        ),
+        "{}",
+        run.stderr
+    );
+    project.file(
+        "specs/api.yaml",
+        &SPEC.replace("objective: 99.9", "objective: [99.9]"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("hint: write one plain value"),
+        "{}",
+        run.stderr
+    );
+    // A symbolic-link loop in the specs directory: each file is read once.
+    project.file("specs/api.yaml", SPEC);
+    std::os::unix::fs::symlink(".", project.path().join("specs/loop")).unwrap();
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("checked 1 service (1 SLO) in 1 file"),
+        "{}",
+        run.stderr
+    );
+}

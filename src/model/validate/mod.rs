@@ -215,7 +215,8 @@ fn parse_duration(text: &Spanned<String>, what: &str, diags: &mut Diagnostics) -
 }
 
 fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<Decimal> {
-    let cleaned = text.value.trim().trim_end_matches('%').trim();
+    let trimmed = text.value.trim();
+    let cleaned = trimmed.strip_suffix('%').unwrap_or(trimmed).trim();
     let Ok(value) = Decimal::from_str_exact(cleaned) else {
         diags.push(
             Diagnostic::error(
