@@ -14,3 +14,6 @@ pub mod output;
 pub mod pipeline;
 mod report;
 mod spec;
+
+#[cfg(test)]
+mod fuzz;
