@@ -28,7 +28,7 @@ impl fmt::Display for Severity {
 }
 
 macro_rules! codes {
-    ($($variant:ident => $text:literal, $doc:literal;)*) => {
+    ($($variant:ident => $text:literal, $doc:literal, $hint:literal;)*) => {
         /// Stable diagnostic codes; each is documented in `docs/diagnostics.md`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub(crate) enum Code {
@@ -46,40 +46,48 @@ macro_rules! codes {
                     $(Code::$variant => $text,)*
                 }
             }
+
+            /// What to do about any diagnostic of this kind, when its call site has nothing
+            /// more precise to say: no diagnostic goes out without a hint.
+            pub(crate) fn default_hint(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $hint,)*
+                }
+            }
         }
     };
 }
 
 codes! {
-    YamlSyntax => "yaml-syntax", "The file is not well-formed YAML.";
-    EmptySpec => "empty-spec", "The file holds no document.";
-    TooLarge => "too-large", "A spec file larger or more deeply nested than slocc reads.";
-    UnknownApiVersion => "unknown-api-version", "`apiVersion` names a format slocc does not read.";
-    UnknownKey => "unknown-key", "A key that the format does not define (often a typo).";
-    WrongType => "wrong-type", "A value of the wrong YAML type (a list where a mapping belongs, text where a number belongs).";
-    MissingField => "missing-field", "A required field is absent.";
-    InvalidName => "invalid-name", "A service or SLO name that cannot be used in file names and label values.";
-    InvalidLabelName => "invalid-label-name", "A label or annotation name that Prometheus rejects.";
-    ReservedLabel => "reserved-label", "A label that slocc sets itself.";
-    InvalidAlertName => "invalid-alert-name", "An alert name that is not a valid Prometheus identifier.";
-    InvalidDuration => "invalid-duration", "A duration not in Prometheus syntax (`5m`, `1h30m`).";
-    ObjectiveOutOfRange => "objective-out-of-range", "An objective that is not strictly between 0 and 100 percent.";
-    WindowOutOfRange => "window-out-of-range", "An SLO window shorter than 1d or longer than 90d.";
-    InvalidPromql => "invalid-promql", "A query that PromQL cannot parse, or that does not return an instant vector.";
-    MissingWindowPlaceholder => "missing-window-placeholder", "A ratio or raw query without the `{{window}}` placeholder.";
-    SliKind => "sli-kind", "An SLI that does not name exactly one kind (ratio, latency or raw).";
-    GroupingMismatch => "grouping-mismatch", "The two queries of a ratio SLI aggregate by different labels.";
-    InvalidThreshold => "invalid-threshold", "A latency threshold that is not a plain positive duration.";
-    InvalidWindowPolicy => "invalid-window-policy", "A custom alert window that cannot work (short not shorter than long, duplicate tier, budget share out of range).";
-    UnsupportedFeature => "unsupported-feature", "A feature of an imported format (Sloth plugin, OpenSLO calendar window) that slocc cannot honour.";
-    DuplicateService => "duplicate-service", "Two spec files declare the same service.";
-    DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.";
-    DuplicateObject => "duplicate-object", "Two OpenSLO objects of one kind share a name.";
-    TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.";
-    TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.";
-    RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.";
-    RunbookStale => "runbook-stale", "Warning: a runbook's generated region is out of date with the spec.";
-    RunbookMarkers => "runbook-markers", "Warning: a runbook's generated-region markers were removed or damaged; it is left untouched.";
+    YamlSyntax => "yaml-syntax", "The file is not well-formed YAML.", "check the indentation and quoting around this line";
+    EmptySpec => "empty-spec", "The file holds no document.", "write a spec starting with `apiVersion: slocc/v1`, or delete the file";
+    TooLarge => "too-large", "A spec file larger or more deeply nested than slocc reads.", "split the specs into one file per service";
+    UnknownApiVersion => "unknown-api-version", "`apiVersion` names a format slocc does not read.", "slocc reads `slocc/v1`, Sloth, Pyrra and OpenSLO documents (docs/imports.md)";
+    UnknownKey => "unknown-key", "A key that the format does not define (often a typo).", "remove the key, or check its spelling against docs/spec.md";
+    WrongType => "wrong-type", "A value of the wrong YAML type (a list where a mapping belongs, text where a number belongs).", "check the value's YAML type against docs/spec.md";
+    MissingField => "missing-field", "A required field is absent.", "add the field; docs/spec.md lists every required one";
+    InvalidName => "invalid-name", "A service or SLO name that cannot be used in file names and label values.", "use letters, digits, `-`, `_` and `.`, starting with a letter or digit";
+    InvalidLabelName => "invalid-label-name", "A label or annotation name that Prometheus rejects.", "label names are letters, digits and `_`, not starting with a digit or `__`";
+    ReservedLabel => "reserved-label", "A label that slocc sets itself.", "slocc sets this label itself; choose another name";
+    InvalidAlertName => "invalid-alert-name", "An alert name that is not a valid Prometheus identifier.", "give the alert a name of letters and digits, e.g. `ApiAvailabilityBudgetBurn`";
+    InvalidDuration => "invalid-duration", "A duration not in Prometheus syntax (`5m`, `1h30m`).", "write a Prometheus duration, largest unit first: `5m`, `1h30m`, `28d`";
+    ObjectiveOutOfRange => "objective-out-of-range", "An objective that is not strictly between 0 and 100 percent.", "an objective is a percentage strictly between 0 and 100, e.g. `99.9`";
+    WindowOutOfRange => "window-out-of-range", "An SLO window shorter than 1d or longer than 90d.", "SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices";
+    InvalidPromql => "invalid-promql", "A query that PromQL cannot parse, or that does not return an instant vector.", "check the query with `promtool query instant` or in the Prometheus UI";
+    MissingWindowPlaceholder => "missing-window-placeholder", "A ratio or raw query without the `{{window}}` placeholder.", "write the range of each rate() as `[{{window}}]`";
+    SliKind => "sli-kind", "An SLI that does not name exactly one kind (ratio, latency or raw).", "use exactly one of `ratio`, `latency` or `raw`";
+    GroupingMismatch => "grouping-mismatch", "The two queries of a ratio SLI aggregate by different labels.", "aggregate both queries by the same labels";
+    InvalidThreshold => "invalid-threshold", "A latency threshold that is not a plain positive duration.", "write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms`";
+    InvalidWindowPolicy => "invalid-window-policy", "A custom alert window that cannot work (short not shorter than long, duplicate tier, budget share out of range).", "pair a long window with a short one of 1/12 its length, each once, e.g. 1h with 5m";
+    UnsupportedFeature => "unsupported-feature", "A feature of an imported format (Sloth plugin, OpenSLO calendar window) that slocc cannot honour.", "docs/imports.md says what slocc compiles of each format";
+    DuplicateService => "duplicate-service", "Two spec files declare the same service.", "each service is compiled to its own file: give it one spec, or rename one";
+    DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.", "SLO names must be unique within a service";
+    DuplicateObject => "duplicate-object", "Two OpenSLO objects of one kind share a name.", "OpenSLO objects of one kind need distinct `metadata.name`s";
+    TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.", "raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget";
+    TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.", "consider a looser objective or a minimum-traffic guard (docs/rules.md)";
+    RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.", "run `slocc compile` to scaffold it";
+    RunbookStale => "runbook-stale", "Warning: a runbook's generated region is out of date with the spec.", "run `slocc compile` to refresh it; text outside the markers is kept";
+    RunbookMarkers => "runbook-markers", "Warning: a runbook's generated-region markers were removed or damaged; it is left untouched.", "put the markers back, or move the file away to scaffold a new one";
 }
 
 impl fmt::Display for Code {
@@ -133,7 +141,7 @@ impl Diagnostic {
             severity: Severity::Error,
             code,
             message: message.into(),
-            hint: None,
+            hint: Some(code.default_hint().to_string()),
             location,
             labels: Vec::new(),
         }

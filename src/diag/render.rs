@@ -429,7 +429,7 @@ mod tests {
         assert!(text.contains("::error file=specs/api.yaml,line=3,col=5,title=slocc unknown-key::unknown key `nme` (hint: did you mean `name`?)\n"), "{text}");
         assert!(
             text.contains(
-                "::warning title=slocc tiny-budget::budget, with: 100%25 and%0Anewline\n"
+                "::warning title=slocc tiny-budget::budget, with: 100%25 and%0Anewline (hint: consider a looser objective or a minimum-traffic guard (docs/rules.md))\n"
             ),
             "{text}"
         );
