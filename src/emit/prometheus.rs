@@ -394,6 +394,14 @@ pub(crate) fn template_literal(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
+/// Prometheus expands templates in alert labels and annotations: user text must reach the
+/// alert as written, so each `{{` in it is printed literally.
+fn literal(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    map.iter()
+        .map(|(k, v)| (k.clone(), template_literal(v)))
+        .collect()
+}
+
 fn alert_rules(
     ids: &SloIds<'_>,
     cx: Context<'_>,
@@ -412,11 +420,11 @@ fn alert_rules(
                 long = series::error_ratio(tier.long),
                 short = series::error_ratio(tier.short),
             );
-            let mut labels = slo.alert_labels.clone();
+            let mut labels = literal(&slo.alert_labels);
             labels.insert("severity".into(), tier.severity.as_str().into());
             labels.insert("slo_long_window".into(), tier.long.to_string());
             labels.insert("slo_short_window".into(), tier.short.to_string());
-            labels.extend(tier.labels.clone());
+            labels.extend(literal(&tier.labels));
             data.set(&TierContext::new(tier, slo));
             let mut annotations = BTreeMap::from([
                 (
@@ -429,8 +437,8 @@ fn alert_rules(
                 ),
                 ("runbook_url".to_string(), runbook_url.clone()),
             ]);
-            annotations.extend(slo.alert_annotations.clone());
-            annotations.extend(tier.annotations.clone());
+            annotations.extend(literal(&slo.alert_annotations));
+            annotations.extend(literal(&tier.annotations));
             Ok(Rule::Alert {
                 alert: slo.alert_name.clone(),
                 expr,

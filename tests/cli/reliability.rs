@@ -355,3 +355,34 @@ fn small_input_traps_are_errors_at_their_line() {
         run.stderr
     );
 }
+
+/// User text in alert labels and annotations reaches the alert as written: Prometheus does not
+/// expand `{{ ... }}` in it, and a broken template cannot break the rule file.
+#[test]
+fn braces_in_alert_labels_and_annotations_reach_the_alert_literally() {
+    let project = Project::new();
+    let spec = format!(
+        "{SPEC}    alerting:\n      labels: {{note: '{{{{ nope }}}}'}}\n      annotations: {{how: 'see {{{{ $labels.job }}}}'}}\n"
+    );
+    project.file("specs/api.yaml", &spec);
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    crate::harness::promtool_ok(project.path(), &["check", "rules", "out/api.rules.yml"]);
+    project.file(
+        "test.yml",
+        r#"rule_files: [out/api.rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'http_requests_total{code="500"}'
+        values: '0+60x60'
+    promql_expr_test:
+      - expr: 'count(ALERTS{alertstate="firing", slo_long_window="1h", note="{{ nope }}"})'
+        eval_time: 30m
+        exp_samples:
+          - labels: '{}'
+            value: 1
+"#,
+    );
+    crate::harness::promtool_ok(project.path(), &["test", "rules", "test.yml"]);
+}
