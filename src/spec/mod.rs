@@ -101,6 +101,8 @@ pub(crate) struct AlertingSpec {
     pub(crate) ticket: TierSpec,
     /// Custom window policy replacing the default four tiers.
     pub(crate) windows: Option<Vec<WindowSpec>>,
+    /// Where `windows` is written, for problems with the list as a whole.
+    pub(crate) windows_at: Option<Location>,
 }
 
 /// Settings of one severity.
@@ -361,6 +363,7 @@ fn parse_alerting(
         annotations: fields.string_map("annotations", diags),
         page,
         ticket,
+        windows_at: windows.as_ref().map(|_| fields.key_location("windows")),
         windows,
     }
 }

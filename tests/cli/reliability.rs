@@ -344,6 +344,19 @@ fn small_input_traps_are_errors_at_their_line() {
         "{}",
         run.stderr
     );
+    project.file(
+        "specs/api.yaml",
+        &format!("{SPEC}    alerting:\n      windows: []\n"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    assert!(
+        run.headlines().contains(
+            "specs/api.yaml:11:7: error[invalid-window-policy]: `alerting.windows` is empty"
+        ),
+        "{}",
+        run.stderr
+    );
     // A symbolic-link loop in the specs directory: each file is read once.
     project.file("specs/api.yaml", SPEC);
     std::os::unix::fs::symlink(".", project.path().join("specs/loop")).unwrap();

@@ -113,7 +113,7 @@ pub(super) fn build_tiers(
     let ticket = tier_settings(&alerting.ticket, "ticket", diags);
     let policy = match &alerting.windows {
         None => default_policy(),
-        Some(entries) => custom_policy(entries, window, diags)?,
+        Some(entries) => custom_policy(entries, alerting.windows_at, window, diags)?,
     };
     let mut tiers = Vec::new();
     for entry in policy {
@@ -189,6 +189,7 @@ fn never_fires(
 
 fn custom_policy(
     entries: &[WindowSpec],
+    at: Option<Location>,
     window: Duration,
     diags: &mut Diagnostics,
 ) -> Option<Vec<PolicyEntry>> {
@@ -197,14 +198,10 @@ fn custom_policy(
     let mut seen = BTreeSet::new();
     if entries.is_empty() {
         diags.push(
-            Diagnostic::error(
-                Code::InvalidWindowPolicy,
-                None,
-                "`alerting.windows` is empty",
-            )
-            .with_hint(
-                "list at least one window pair, or drop `windows` to use the default policy",
-            ),
+            Diagnostic::error(Code::InvalidWindowPolicy, at, "`alerting.windows` is empty")
+                .with_hint(
+                    "list at least one window pair, or drop `windows` to use the default policy",
+                ),
         );
     }
     for entry in entries {

@@ -225,7 +225,7 @@ fn read_alerting(
         annotations: fields.string_map("annotations", diags),
         page,
         ticket,
-        windows: None,
+        ..AlertingSpec::default()
     }
 }
 
