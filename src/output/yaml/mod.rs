@@ -501,6 +501,36 @@ mod tests {
         }
     }
 
+    /// Property: any string, at any depth, reads back byte-identical through a YAML parser.
+    #[test]
+    fn arbitrary_strings_read_back_exactly_at_every_depth() {
+        const ALPHABET: &[char] = &[
+            'a', 'Z', '0', '9', ' ', ' ', '\n', '\n', '\t', '\r', ':', '#', '\'', '"', '{', '}',
+            '[', ']', '-', '?', '|', '>', '%', '@', '`', '!', '&', '*', ',', '\\', 'é', '✓',
+            '\u{85}', '\u{2028}', '\u{feff}', '\u{7}', '\u{0}', '.', '=', '~',
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) as usize) % n
+        };
+        for _ in 0..20_000 {
+            let len = next(12);
+            let text: String = (0..len).map(|_| ALPHABET[next(ALPHABET.len())]).collect();
+            let inner = BTreeMap::from([(
+                "labels".to_string(),
+                BTreeMap::from([(text.clone(), text.clone())]),
+            )]);
+            let value = BTreeMap::from([("groups".to_string(), vec![vec![inner]])]);
+            let yaml = to_string(&value).unwrap();
+            let back: BTreeMap<String, Vec<Vec<BTreeMap<String, BTreeMap<String, String>>>>> =
+                serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("{text:?} -> {yaml}: {e}"));
+            assert_eq!(back, value, "{text:?} wrote\n{yaml}");
+        }
+    }
+
     #[test]
     fn yaml_1_1_words_and_numbers_are_quoted() {
         for word in ["yes", "no", "on", "off", "y", "n", "0.999", "1", "null"] {

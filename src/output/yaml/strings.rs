@@ -18,7 +18,12 @@ pub(super) fn literal_block_ok(text: &str) -> bool {
     any & TAB_NEWLINE != 0
         && body.contains('\n')
         && !escapes
-        && !body.starts_with([' ', '\t'])
+        // The block's indentation is read from its first non-empty line, which therefore may
+        // not start with white space (and there must be one).
+        && body
+            .split('\n')
+            .find(|line| !line.is_empty())
+            .is_some_and(|line| !line.starts_with([' ', '\t']))
         && !body.ends_with('\n')
         && body.split('\n').all(|line| !line.ends_with([' ', '\t']))
 }
