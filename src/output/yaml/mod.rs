@@ -501,6 +501,9 @@ mod tests {
         }
     }
 
+    /// A rule file's shape: groups, rules, labels.
+    type Nested = BTreeMap<String, Vec<Vec<BTreeMap<String, BTreeMap<String, String>>>>>;
+
     /// Property: any string, at any depth, reads back byte-identical through a YAML parser.
     #[test]
     fn arbitrary_strings_read_back_exactly_at_every_depth() {
@@ -525,7 +528,7 @@ mod tests {
             )]);
             let value = BTreeMap::from([("groups".to_string(), vec![vec![inner]])]);
             let yaml = to_string(&value).unwrap();
-            let back: BTreeMap<String, Vec<Vec<BTreeMap<String, BTreeMap<String, String>>>>> =
+            let back: Nested =
                 serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("{text:?} -> {yaml}: {e}"));
             assert_eq!(back, value, "{text:?} wrote\n{yaml}");
         }
