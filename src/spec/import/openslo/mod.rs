@@ -292,12 +292,13 @@ fn single_objective<'a>(
 
 /// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).
 fn target_percent(target: Spanned<String>) -> Spanned<String> {
-    match Decimal::from_str_exact(target.value.trim()) {
-        Ok(ratio) => Spanned::new(
-            format_decimal(ratio * Decimal::ONE_HUNDRED),
-            target.location,
-        ),
-        Err(_) => target,
+    // Checked: a target of 1e28 is out of range (validation says so), not a panic.
+    match Decimal::from_str_exact(target.value.trim())
+        .ok()
+        .and_then(|ratio| ratio.checked_mul(Decimal::ONE_HUNDRED))
+    {
+        Some(percent) => Spanned::new(format_decimal(percent), target.location),
+        None => target,
     }
 }
 
@@ -616,6 +617,16 @@ spec:
             .unwrap()
             .value
             .contains("rate(http_requests_total["));
+    }
+
+    #[test]
+    fn a_huge_target_is_out_of_range_not_a_panic() {
+        let huge = OBJECTS.replace("target: 0.999", "target: 10000000000000000000000000000");
+        let (specs, _) = read_text(&huge);
+        let mut diags = crate::diag::Diagnostics::default();
+        let service = crate::model::validate::validate_service(&specs[0], "x.yaml", &mut diags);
+        assert!(service.is_none());
+        assert!(codes_and_lines(&diags).iter().any(|(c, _)| c == "objective-out-of-range"), "{diags:?}");
     }
 
     #[test]
