@@ -101,6 +101,35 @@ fn within_limits(query: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A window no real spec writes, put in place of `{{window}}` when a query is validated, so
+/// that [`reads_probe_window`] can tell where the placeholder landed.
+pub(crate) const PROBE_WINDOW: Duration = Duration::from_secs(7_777);
+
+/// Whether a query parsed with [`PROBE_WINDOW`] uses it as a range (a `[...]` after a selector
+/// or of a subquery), and not only as text inside a label value, where every alert window
+/// would read the same series.
+pub(crate) fn reads_probe_window(expr: &Expr) -> bool {
+    has_range(
+        expr,
+        std::time::Duration::from_millis(PROBE_WINDOW.as_millis()),
+    )
+}
+
+fn has_range(expr: &Expr, range: std::time::Duration) -> bool {
+    match expr {
+        Expr::MatrixSelector(m) => m.range == range,
+        Expr::Subquery(s) => s.range == range || has_range(&s.expr, range),
+        Expr::Aggregate(a) => {
+            has_range(&a.expr, range) || a.param.as_deref().is_some_and(|p| has_range(p, range))
+        }
+        Expr::Unary(u) => has_range(&u.expr, range),
+        Expr::Binary(b) => has_range(&b.lhs, range) || has_range(&b.rhs, range),
+        Expr::Paren(p) => has_range(&p.expr, range),
+        Expr::Call(c) => c.args.args.iter().any(|a| has_range(a, range)),
+        _ => false,
+    }
+}
+
 /// Parses a query and checks that it yields an instant vector, as an SLI query must.
 pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
     within_limits(query)?;
@@ -196,6 +225,17 @@ mod tests {
             r#"up{a="((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("}"#
         )
         .is_ok());
+    }
+
+    #[test]
+    fn the_placeholder_must_be_a_range() {
+        let reads = |template: &str| {
+            reads_probe_window(&parser::parse(&with_window(template, PROBE_WINDOW)).unwrap())
+        };
+        assert!(reads("sum(rate(x[{{window}}]))"));
+        assert!(reads("max_over_time(up[{{window}}:1m])"));
+        assert!(reads("sum(rate(a[5m])) / sum(rate(b[{{ window }}]))"));
+        assert!(!reads(r#"sum(rate(x{w="{{window}}"}[5m]))"#));
     }
 
     #[test]

@@ -357,6 +357,18 @@ fn small_input_traps_are_errors_at_their_line() {
         "{}",
         run.stderr
     );
+    let in_a_label = SPEC.replace(
+        r#"sum(rate(http_requests_total{code=~"5.."}[{{window}}]))"#,
+        r#"sum(rate(http_requests_total{code=~"5..", w="{{window}}"}[5m]))"#,
+    );
+    project.file("specs/api.yaml", &in_a_label);
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    assert!(
+        run.headlines().contains("error[missing-window-placeholder]: the errors query has `{{window}}` only inside a label value"),
+        "{}",
+        run.stderr
+    );
     // A symbolic-link loop in the specs directory: each file is read once.
     project.file("specs/api.yaml", SPEC);
     std::os::unix::fs::symlink(".", project.path().join("specs/loop")).unwrap();

@@ -19,8 +19,19 @@ fn validate_query(
         );
         return None;
     }
-    let query = with_window(&text.value, Duration::from_secs(300));
+    let query = with_window(&text.value, crate::model::promql::PROBE_WINDOW);
     match parse_instant_vector(&query) {
+        Ok(expr) if needs_placeholder && !crate::model::promql::reads_probe_window(&expr) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::MissingWindowPlaceholder,
+                    Some(text.location),
+                    format!("the {what} query has `{{{{window}}}}` only inside a label value, not as a range"),
+                )
+                .with_hint("put the placeholder in the range of each rate(), e.g. `rate(http_requests_total[{{window}}])`"),
+            );
+            None
+        }
         Ok(expr) => Some(grouping_of(&expr)),
         Err(message) => {
             diags.push(

@@ -626,7 +626,12 @@ spec:
         let mut diags = crate::diag::Diagnostics::default();
         let service = crate::model::validate::validate_service(&specs[0], "x.yaml", &mut diags);
         assert!(service.is_none());
-        assert!(codes_and_lines(&diags).iter().any(|(c, _)| c == "objective-out-of-range"), "{diags:?}");
+        assert!(
+            codes_and_lines(&diags)
+                .iter()
+                .any(|(c, _)| c == "objective-out-of-range"),
+            "{diags:?}"
+        );
     }
 
     #[test]
