@@ -135,7 +135,10 @@ fn parse_document(
     start: Location,
     diags: &mut Diagnostics,
 ) -> Option<Document> {
-    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    // Quoted scalars stay text: `name: ''` is an empty name, not an absent one.
+    let options = LoaderOptions::default()
+        .error_on_duplicate_keys(true)
+        .prevent_coercion(true);
     match marked_yaml::parse_yaml_with_options(source, chunk, options) {
         Ok(Node::Mapping(root)) => Some(Document {
             location: location_of(&Node::Mapping(root.clone()), start),
