@@ -1,5 +1,6 @@
 //! One run at a time per directory, and no temporary file left behind by a run that was killed.
 //!
+//! A commit that a killed run left half done (`journal`) is completed before anything else.
 //! The lock is the operating system's advisory lock on the directory itself (`flock` on Unix),
 //! so it needs no lock file and is released when the process ends, however it ends. Once a run
 //! holds the lock, every `.slocc-tmp-*` entry in the directory (at any depth) belongs to a run
@@ -26,6 +27,11 @@ pub(crate) fn lock(dir: &Path) -> Result<Lock, Error> {
             return Err(Error::Busy(crate::pipeline::display(&held)));
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(io(&held)(e)),
+    }
+    if held == dir {
+        // A commit a killed run left half done is finished first; its temporaries are the
+        // files it still had to rename, so they must not be cleaned away before.
+        super::journal::recover(dir)?;
     }
     remove_leftovers(&held, held != dir)?;
     Ok(Lock { _dir: file })

@@ -1,5 +1,6 @@
 //! Generated files held in memory, then written all-or-nothing and only inside the output directory.
 
+pub(crate) mod journal;
 pub(crate) mod lock;
 pub(crate) mod manifest;
 pub(crate) mod sink;
@@ -375,17 +376,27 @@ impl Stager {
                 std::fs::write(&temp, text).map_err(io(&temp))?;
                 self.state().renames.push((temp, target));
             }
-            for (temp, target) in &self.state().renames {
+            let (removals, edited) = self.unproduced();
+            let renames = std::mem::take(&mut self.state().renames);
+            journal::begin(&self.dir, &renames, &removals)?;
+            // From here on the journal completes the commit if the process dies.
+            self.committed = true;
+            for (temp, target) in &renames {
                 std::fs::rename(temp, target).map_err(io(target))?;
             }
+            for path in &removals {
+                let target = self.dir.join(path);
+                std::fs::remove_file(&target).map_err(io(&target))?;
+            }
+            journal::end(&self.dir)?;
+            let mut state = self.state();
+            state.written.removed = removals;
+            state.written.edited = edited;
         }
         self.committed = true;
         let mut state = std::mem::take(&mut *self.state());
         state.written.changed.sort();
         state.written.unchanged.sort();
-        if self.remove_stale && self.new_dir.is_none() {
-            self.remove_unproduced(&state.produced, &mut state.written)?;
-        }
         Ok(state.written)
     }
 
@@ -428,29 +439,24 @@ impl Stager {
         std::fs::remove_dir_all(staging).map_err(io(staging))
     }
 
-    /// Removes the old manifest's files this run did not produce; edited ones are kept and
-    /// reported.
-    fn remove_unproduced(&self, produced: &Manifest, written: &mut Written) -> Result<(), Error> {
-        let Some(old) = &self.manifest else {
-            return Ok(());
+    /// The old manifest's files this run did not produce, when they are to go: those still as
+    /// slocc wrote them (to remove) and those edited since (kept and reported).
+    fn unproduced(&self) -> (Vec<String>, Vec<String>) {
+        let (mut remove, mut edited) = (Vec::new(), Vec::new());
+        let Some(old) = self.manifest.as_ref().filter(|_| self.remove_stale) else {
+            return (remove, edited);
         };
-        for path in old.paths() {
-            if produced.contains(path) {
-                continue;
-            }
-            let target = self.dir.join(path);
-            let Ok(content) = std::fs::read(&target) else {
+        let state = self.state();
+        for path in old.paths().filter(|p| !state.produced.contains(p)) {
+            let Ok(content) = std::fs::read(self.dir.join(path)) else {
                 continue;
             };
             match old.claim(path, &content) {
-                Claim::Owned => {
-                    std::fs::remove_file(&target).map_err(io(&target))?;
-                    written.removed.push(path.to_string());
-                }
-                _ => written.edited.push(path.to_string()),
+                Claim::Owned => remove.push(path.to_string()),
+                _ => edited.push(path.to_string()),
             }
         }
-        Ok(())
+        (remove, edited)
     }
 }
 
@@ -682,6 +688,91 @@ mod tests {
                 "{:?}",
                 entries(root.path())
             );
+        }
+    }
+
+    fn tree(dir: &Path) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(at) = pending.pop() {
+            for entry in std::fs::read_dir(&at).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let name = path
+                        .strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    out.insert(name, std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    /// A run killed at any point of its commit: the next run finds the old set (killed
+    /// before the journal) or completes the new one, and no temporary file is left.
+    #[test]
+    fn a_kill_at_any_step_of_a_commit_leaves_the_old_or_the_new_set() {
+        let old: Vec<(&str, String)> = vec![
+            ("a.yml", generated("a1")),
+            ("b.yml", generated("b")),
+            ("c.yml", generated("c")),
+        ];
+        let new: Vec<(&str, String)> = vec![
+            ("a.yml", generated("a2")),
+            ("b.yml", generated("b")),
+            ("sub/d.yml", generated("d")),
+        ];
+        let expected = |set: &[(&str, String)], dir: &Path| {
+            let mut output = Output::default();
+            for (path, text) in set {
+                output.insert(*path, text.clone());
+            }
+            let reference = dir.join("reference");
+            write(&output, &reference).unwrap();
+            tree(&reference)
+        };
+        let scratch = tempfile::tempdir().unwrap();
+        let (old_tree, new_tree) = (
+            expected(&old, &scratch.path().join("old")),
+            expected(&new, &scratch.path().join("new")),
+        );
+        for step in 0..=6_usize {
+            let root = tempfile::tempdir().unwrap();
+            let dir = root.path().join("out");
+            let mut output = Output::default();
+            for (path, text) in &old {
+                output.insert(*path, text.clone());
+            }
+            write(&output, &dir).unwrap();
+            let stager = Stager::generated(&dir).unwrap();
+            for (path, text) in &new {
+                stager.put(path, text).unwrap();
+            }
+            let manifest = stager.next_manifest().unwrap();
+            let temp = dir.join(".slocc-tmp-1-manifest");
+            std::fs::write(&temp, manifest).unwrap();
+            stager
+                .state()
+                .renames
+                .push((temp, dir.join(manifest::FILE)));
+            let (removals, _) = stager.unproduced();
+            let renames = std::mem::take(&mut stager.state().renames);
+            if step > 0 {
+                journal::begin(&dir, &renames, &removals).unwrap();
+            }
+            for (temp, target) in renames.iter().take(step.saturating_sub(1)) {
+                std::fs::rename(temp, target).unwrap();
+            }
+            // Killed here: no Drop, no end of the journal.
+            std::mem::forget(stager);
+            drop(lock::lock(&dir).unwrap());
+            let after = tree(&dir);
+            let want = if step == 0 { &old_tree } else { &new_tree };
+            assert_eq!(&after, want, "killed at step {step}");
         }
     }
 }
