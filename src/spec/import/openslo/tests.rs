@@ -1,0 +1,76 @@
+//! Tests of the parent module.
+
+use crate::spec::import::{codes_and_lines, read_text};
+
+const OBJECTS: &str = "apiVersion: openslo/v1
+kind: SLI
+metadata: {name: ok-ratio}
+spec:
+  ratioMetric:
+    counter: true
+    good: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{code!~\"5..\"}'}}}
+    total: {metricSource: {type: Prometheus, spec: {query: http_requests_total}}}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: availability}
+spec:
+  service: api
+  indicatorRef: ok-ratio
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.999}]
+";
+
+#[test]
+fn references_resolve_and_counters_are_rated() {
+    let (specs, diags) = read_text(OBJECTS);
+    assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+    assert_eq!(specs.len(), 1);
+    let slo = &specs[0].slos[0];
+    assert_eq!(slo.objective.as_ref().unwrap().value, "99.9");
+    let Some(crate::spec::SliSpec::Ratio { good, total, .. }) = &slo.sli else {
+        panic!("{:?}", slo.sli)
+    };
+    assert_eq!(
+        good.as_ref().unwrap().value,
+        "sum(rate(http_requests_total{code!~\"5..\"}[{{window}}]))"
+    );
+    assert!(total
+        .as_ref()
+        .unwrap()
+        .value
+        .contains("rate(http_requests_total["));
+}
+
+#[test]
+fn a_huge_target_is_out_of_range_not_a_panic() {
+    let huge = OBJECTS.replace("target: 0.999", "target: 10000000000000000000000000000");
+    let (specs, _) = read_text(&huge);
+    let mut diags = crate::diag::Diagnostics::default();
+    let service = crate::model::validate::validate_service(&specs[0], "x.yaml", &mut diags);
+    assert!(service.is_none());
+    assert!(
+        codes_and_lines(&diags)
+            .iter()
+            .any(|(c, _)| c == "objective-out-of-range"),
+        "{diags:?}"
+    );
+}
+
+#[test]
+fn a_second_object_of_one_kind_and_name_points_at_the_first() {
+    let twice = format!(
+        "{}---\n{}",
+        &OBJECTS[..OBJECTS.find("---").unwrap()],
+        OBJECTS
+    );
+    let (_, diags) = read_text(&twice);
+    let sorted = diags.sorted();
+    let duplicate = sorted
+        .iter()
+        .find(|d| d.code.to_string() == "duplicate-object")
+        .expect("duplicate reported");
+    assert_eq!(duplicate.location.unwrap().line, 12);
+    assert_eq!(duplicate.labels[0].0.line, 3);
+}
