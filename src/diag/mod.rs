@@ -69,7 +69,7 @@ codes! {
     InvalidName => "invalid-name", "A service or SLO name that cannot be used in file names and label values.", "use letters, digits, `-`, `_` and `.`, starting with a letter or digit";
     InvalidLabelName => "invalid-label-name", "A label or annotation name that Prometheus rejects.", "label names are letters, digits and `_`, not starting with a digit or `__`";
     ReservedLabel => "reserved-label", "A label that slocc sets itself.", "slocc sets this label itself; choose another name";
-    InvalidAlertName => "invalid-alert-name", "An alert name that is not a valid Prometheus identifier.", "give the alert a name of letters and digits, e.g. `ApiAvailabilityBudgetBurn`";
+    InvalidAlertName => "invalid-alert-name", "An empty alert name.", "give the alert a name of letters and digits, e.g. `ApiAvailabilityBudgetBurn`";
     InvalidDuration => "invalid-duration", "A duration not in Prometheus syntax (`5m`, `1h30m`).", "write a Prometheus duration, largest unit first: `5m`, `1h30m`, `28d`";
     ObjectiveOutOfRange => "objective-out-of-range", "An objective that is not strictly between 0 and 100 percent.", "an objective is a percentage strictly between 0 and 100, e.g. `99.9`";
     WindowOutOfRange => "window-out-of-range", "An SLO window shorter than 1d or longer than 90d.", "SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices";
@@ -84,6 +84,7 @@ codes! {
     DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.", "SLO names must be unique within a service";
     DuplicateObject => "duplicate-object", "Two OpenSLO objects of one kind share a name.", "OpenSLO objects of one kind need distinct `metadata.name`s";
     TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.", "raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget";
+    UnusualAlertName => "unusual-alert-name", "Warning: an alert name that Prometheus accepts but that is not a plain identifier (hyphens, spaces).", "names like `CheckoutAvailabilityBudgetBurn` are easier to route and silence";
     TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.", "consider a looser objective or a minimum-traffic guard (docs/rules.md)";
     RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.", "run `slocc compile` to scaffold it";
     RunbookStale => "runbook-stale", "Warning: a runbook's generated region is out of date with the spec.", "run `slocc compile` to refresh it; text outside the markers is kept";

@@ -595,3 +595,44 @@ fn migration_examples_check_and_compile() {
         );
     }
 }
+
+/// Sloth specs as Sloth accepts them: no alert name when no tier alerts, hyphenated alert
+/// names (a warning, and promtool loads them), plugins refused at their line.
+#[test]
+fn sloth_specs_compile_as_sloth_accepts_them() {
+    let project = Project::new();
+    let base = "version: prometheus/v1\nservice: api\nslos:\n  - name: requests\n    objective: 99.9\n    sli:\n      events:\n        error_query: sum(rate(e[{{.window}}]))\n        total_query: sum(rate(t[{{.window}}]))\n";
+    project.file(
+        "specs/no-alerts.yaml",
+        &format!("{base}    alerting:\n      page_alert: {{disable: true}}\n      ticket_alert: {{disable: true}}\n"),
+    );
+    project.file(
+        "specs/hyphen.yaml",
+        &format!("{base}    alerting:\n      name: my-service-high-error-rate\n")
+            .replace("service: api", "service: web"),
+    );
+    let run = project.slocc(&["compile", "--no-runbooks"]);
+    run.expect_code(0);
+    assert!(
+        run.headlines()
+            .contains("specs/hyphen.yaml:11:13: warning[unusual-alert-name]"),
+        "{}",
+        run.stderr
+    );
+    assert!(project
+        .read("out/web.rules.yml")
+        .contains("alert: my-service-high-error-rate"));
+    promtool_ok(
+        project.path(),
+        &["check", "rules", "out/web.rules.yml", "out/api.rules.yml"],
+    );
+    project.file(
+        "specs/no-alerts.yaml",
+        &format!("slo_plugins: {{chain: []}}\n{base}    plugins: {{chain: []}}\n    alerting: {{name: A}}\n"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    let headlines = run.headlines();
+    assert!(headlines.contains("specs/no-alerts.yaml:1:1: error[unsupported-feature]: `slo_plugins` runs Sloth SLO plugins"), "{headlines}");
+    assert!(headlines.contains("specs/no-alerts.yaml:11:5: error[unsupported-feature]: `plugins` runs Sloth SLO plugins"), "{headlines}");
+}

@@ -36,20 +36,29 @@ pub(super) fn validate_alert_name(
     diags: &mut Diagnostics,
 ) -> Option<String> {
     match &alerting.name {
+        // Prometheus takes any non-empty text as an alert name (it becomes the `alertname`
+        // label's value); names outside the usual identifier form are warned about only.
+        Some(name) if name.value.trim().is_empty() => {
+            diags.push(Diagnostic::error(
+                Code::InvalidAlertName,
+                Some(name.location),
+                "the alert name is empty",
+            ));
+            None
+        }
         Some(name) => {
-            if is_valid_metric_name(&name.value) && !name.value.contains(':') {
-                Some(name.value.clone())
-            } else {
+            let usual = is_valid_metric_name(&name.value) && !name.value.contains(':');
+            if !usual {
                 diags.push(
-                    Diagnostic::error(
-                        Code::InvalidAlertName,
+                    Diagnostic::warning(
+                        Code::UnusualAlertName,
                         Some(name.location),
-                        format!("invalid alert name `{}`", name.value.escape_debug()),
+                        format!("alert name `{}` is not a plain identifier", name.value.escape_debug()),
                     )
-                    .with_hint("alert names match `[a-zA-Z_][a-zA-Z0-9_]*`, e.g. `CheckoutAvailabilityBudgetBurn`"),
+                    .with_hint("Prometheus accepts it; routes and silences are easier to write for names like `CheckoutAvailabilityBudgetBurn`"),
                 );
-                None
             }
+            Some(name.value.clone())
         }
         None => Some(format!(
             "{}{}BudgetBurn",

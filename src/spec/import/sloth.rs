@@ -49,7 +49,11 @@ pub(crate) const CRD_FORMAT: super::Format = super::Format {
 /// Reads a `version: prometheus/v1` document.
 fn read_file(doc: &Document, diags: &mut Diagnostics) -> ServiceSpec {
     let fields = Fields::new(&doc.root, doc.location, "the Sloth spec");
-    fields.deny_unknown(&["version", "service", "labels", "slos"], diags);
+    fields.deny_unknown(
+        &["version", "service", "labels", "slos", "slo_plugins"],
+        diags,
+    );
+    plugins(&fields, "slo_plugins", diags);
     read_service(&fields, doc.location, &FILE_KEYS, diags)
 }
 
@@ -59,8 +63,23 @@ fn read_crd(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec"], diags);
     let (spec, location) = fields.required_mapping("spec", diags)?;
     let spec_fields = Fields::new(spec, location, "the PrometheusServiceLevel spec");
-    spec_fields.deny_unknown(&["service", "labels", "slos"], diags);
+    spec_fields.deny_unknown(&["service", "labels", "slos", "sloPlugins"], diags);
+    plugins(&spec_fields, "sloPlugins", diags);
     Some(read_service(&spec_fields, location, &CRD_KEYS, diags))
+}
+
+/// Sloth's SLO plugins run Go code slocc cannot run: refused at the line they are written.
+fn plugins(fields: &Fields<'_>, key: &str, diags: &mut Diagnostics) {
+    if fields.node(key).is_some() {
+        diags.push(
+            Diagnostic::error(
+                Code::UnsupportedFeature,
+                Some(fields.key_location(key)),
+                format!("`{key}` runs Sloth SLO plugins, which slocc cannot run"),
+            )
+            .with_hint("remove the plugins; for what they did (a minimum-traffic guard, extra labels), see docs/imports.md"),
+        );
+    }
 }
 
 fn read_service(
@@ -108,9 +127,11 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
             "labels",
             "sli",
             "alerting",
+            "plugins",
         ],
         diags,
     );
+    plugins(&fields, "plugins", diags);
     let sli = fields
         .required_mapping("sli", diags)
         .and_then(|(m, loc)| read_sli(m, loc, &context, keys, diags));
@@ -183,6 +204,10 @@ fn read_sli(
     None
 }
 
+fn tier_enabled(tier: &TierSpec) -> bool {
+    !tier.disable.as_ref().is_some_and(|d| d.value)
+}
+
 fn read_alerting(
     map: &Mapping,
     location: Location,
@@ -219,8 +244,12 @@ fn read_alerting(
     let page = tier(keys.page_alert, diags);
     let ticket = tier(keys.ticket_alert, diags);
     AlertingSpec {
-        // Sloth requires the name; it is the alert name of every tier.
-        name: fields.required_string("name", diags),
+        // Sloth requires the name when a tier alerts; it is the alert name of every tier.
+        name: if tier_enabled(&page) || tier_enabled(&ticket) {
+            fields.required_string("name", diags)
+        } else {
+            fields.string("name", diags)
+        },
         labels: fields.string_map("labels", diags),
         annotations: fields.string_map("annotations", diags),
         page,
