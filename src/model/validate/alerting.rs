@@ -121,7 +121,7 @@ pub(super) fn build_tiers(
     let page = tier_settings(&alerting.page, "page", diags);
     let ticket = tier_settings(&alerting.ticket, "ticket", diags);
     let policy = match &alerting.windows {
-        None => default_policy(),
+        None => default_policy(window),
         Some(entries) => custom_policy(entries, alerting.windows_at, window, diags)?,
     };
     let mut tiers = Vec::new();
@@ -159,15 +159,51 @@ pub(super) fn build_tiers(
 }
 
 /// The workbook's four tiers.
-fn default_policy() -> Vec<PolicyEntry> {
+/// The window the workbook's tiers are used at unchanged; shorter SLO windows get them scaled.
+const FULL_SCALE: Duration = Duration::from_secs(28 * 86_400);
+/// Shortest windows of a scaled tier: a short window under 5m would read fewer samples than
+/// a 1-minute evaluation needs, and a long one must stay longer than its short one.
+const MIN_SHORT: u64 = 5 * 60;
+const MIN_LONG: u64 = 10 * 60;
+
+/// The workbook's four tiers, for an SLO window of `window`. From 28 days up they are used as
+/// the workbook gives them (factors 13.44/5.6/2.8/0.933 at 28d, 14.4/6/3/1 at 30d, 43.2/18/9/3
+/// at 90d: the same 2/5/10/10% of the budget spent when each fires). Shorter windows would
+/// give factors far under 1 (a 7d SLO would ticket at 0.23x, a burn that never empties its
+/// budget), so their alert windows are scaled down with the SLO window instead, keeping the
+/// 28-day factors: a 7d SLO pages at 13.44x over 15m/5m and 5.6x over 1h30m/8m, and tickets at
+/// 2.8x over 6h/30m and 0.933x over 18h/1h30m. Windows are whole minutes, at least 10m long and
+/// 5m short; where that minimum lengthens a window, the tier keeps its factor and fires at a
+/// larger share of the budget.
+fn default_policy(window: Duration) -> Vec<PolicyEntry> {
     DEFAULT_POLICY
         .iter()
-        .map(|(severity, pct, long, short)| PolicyEntry {
-            severity: *severity,
-            budget_percent: Decimal::from(*pct),
-            long: Duration::from_secs(*long),
-            short: Duration::from_secs(*short),
-            location: None,
+        .map(|(severity, pct, long, short)| {
+            if window >= FULL_SCALE {
+                return PolicyEntry {
+                    severity: *severity,
+                    budget_percent: Decimal::from(*pct),
+                    long: Duration::from_secs(*long),
+                    short: Duration::from_secs(*short),
+                    location: None,
+                };
+            }
+            let minutes = |secs: u64| (secs + 30) / 60 * 60;
+            let scaled = long * window.as_millis() / FULL_SCALE.as_millis();
+            let new_long = minutes(scaled).max(MIN_LONG);
+            let new_short = minutes(new_long / 12).max(MIN_SHORT);
+            // factor = pct x 28d / long, kept: pct' = factor x new_long / window.
+            let budget_percent = Decimal::from(*pct)
+                * Decimal::from(FULL_SCALE.as_millis() / 1_000)
+                * Decimal::from(new_long)
+                / (Decimal::from(*long) * Decimal::from(window.as_millis() / 1_000));
+            PolicyEntry {
+                severity: *severity,
+                budget_percent: budget_percent.normalize(),
+                long: Duration::from_secs(new_long),
+                short: Duration::from_secs(new_short),
+                location: None,
+            }
         })
         .collect()
 }
