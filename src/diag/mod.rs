@@ -85,6 +85,7 @@ codes! {
     DuplicateObject => "duplicate-object", "Two OpenSLO objects of one kind share a name.", "OpenSLO objects of one kind need distinct `metadata.name`s";
     TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.", "raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget";
     UnusualAlertName => "unusual-alert-name", "Warning: an alert name that Prometheus accepts but that is not a plain identifier (hyphens, spaces).", "names like `CheckoutAvailabilityBudgetBurn` are easier to route and silence";
+    SlowTier => "slow-tier", "Warning: a custom tier whose burn factor is under 1x, so it alerts on burns that would not empty the budget.", "raise `budget_percent` or shorten `long` so the factor (budget % x window / long) is at least 1";
     TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.", "consider a looser objective or a minimum-traffic guard (docs/rules.md)";
     RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.", "run `slocc compile` to scaffold it";
     RunbookStale => "runbook-stale", "Warning: a runbook's generated region is out of date with the spec.", "run `slocc compile` to refresh it; text outside the markers is kept";

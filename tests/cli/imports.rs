@@ -636,3 +636,65 @@ fn sloth_specs_compile_as_sloth_accepts_them() {
     assert!(headlines.contains("specs/no-alerts.yaml:1:1: error[unsupported-feature]: `slo_plugins` runs Sloth SLO plugins"), "{headlines}");
     assert!(headlines.contains("specs/no-alerts.yaml:11:5: error[unsupported-feature]: `plugins` runs Sloth SLO plugins"), "{headlines}");
 }
+
+/// OpenSLO as its tools write it: a file that is a YAML list of objects, a Service with only
+/// metadata, severities named `sev1`/`warning`; an unknown severity is an error at its line.
+#[test]
+fn openslo_list_files_services_without_spec_and_named_severities() {
+    let project = Project::new();
+    let list = r#"- apiVersion: openslo/v1
+  kind: Service
+  metadata: {name: api}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: availability}
+  spec:
+    service: api
+    indicator:
+      metadata: {name: ok}
+      spec:
+        ratioMetric:
+          counter: true
+          good: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{code!~"5.."}'}}}
+          total: {metricSource: {type: Prometheus, spec: {query: http_requests_total}}}
+    timeWindow: [{duration: 28d, isRolling: true}]
+    budgetingMethod: Occurrences
+    objectives: [{target: 0.999}]
+    alertPolicies:
+      - kind: AlertPolicy
+        metadata: {name: burn}
+        spec:
+          conditions:
+            - kind: AlertCondition
+              metadata: {name: fast}
+              spec:
+                severity: sev1
+                condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h}
+            - kind: AlertCondition
+              metadata: {name: slow}
+              spec:
+                severity: warning
+                condition: {kind: burnrate, op: gte, threshold: 1, lookbackWindow: 3d}
+"#;
+    project.file("specs/slo.yaml", list);
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    let rules = project.read("out/api.rules.yml");
+    assert!(
+        rules.contains("severity: page") && rules.contains("severity: ticket"),
+        "{rules}"
+    );
+    promtool_ok(project.path(), &["check", "rules", "out/api.rules.yml"]);
+    project.file(
+        "specs/slo.yaml",
+        &list.replace("severity: warning", "severity: sev9"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    assert!(
+        run.headlines().contains(
+            "specs/slo.yaml:32:27: error[invalid-window-policy]: unknown alert severity `sev9`"
+        ),
+        "{}",
+        run.stderr
+    );
+}

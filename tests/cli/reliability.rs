@@ -369,6 +369,17 @@ fn small_input_traps_are_errors_at_their_line() {
         "{}",
         run.stderr
     );
+    project.file(
+        "specs/api.yaml",
+        &format!("{SPEC}    alerting:\n      windows:\n        - {{long: 3d, short: 6h, budget_percent: 5, severity: ticket}}\n"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(0);
+    assert!(
+        run.headlines().contains("specs/api.yaml:12:12: warning[slow-tier]: the ticket tier 3d/6h fires at a burn of 0.5x, under 1x"),
+        "{}",
+        run.stderr
+    );
     // A symbolic-link loop in the specs directory: each file is read once.
     project.file("specs/api.yaml", SPEC);
     std::os::unix::fs::symlink(".", project.path().join("specs/loop")).unwrap();

@@ -135,6 +135,19 @@ pub(super) fn build_tiers(
         }
         let factor = burn_factor(entry.budget_percent, window, entry.long);
         let threshold = factor * budget;
+        if let Some(at) = entry.location.filter(|_| factor < Decimal::ONE) {
+            diags.push(Diagnostic::warning(
+                Code::SlowTier,
+                Some(at),
+                format!(
+                    "the {} tier {}/{} fires at a burn of {}x, under 1x: a burn that slow does not empty the budget within the SLO window",
+                    entry.severity.as_str(),
+                    entry.long,
+                    entry.short,
+                    crate::model::number::format_human(factor)
+                ),
+            ));
+        }
         if threshold >= Decimal::ONE {
             let location = entry
                 .location

@@ -128,38 +128,56 @@ fn split_documents(text: &str) -> Vec<(usize, String)> {
     chunks
 }
 
-/// Parses one document, which must be a mapping.
+/// Parses one YAML document: a mapping is one spec document; a list of mappings (the form
+/// OpenSLO's tools write) is one document per item.
 fn parse_document(
     source: usize,
     chunk: &str,
     start: Location,
     diags: &mut Diagnostics,
-) -> Option<Document> {
+) -> Vec<Document> {
     // Quoted scalars stay text: `name: ''` is an empty name, not an absent one.
     let options = LoaderOptions::default()
         .error_on_duplicate_keys(true)
         .prevent_coercion(true);
-    match marked_yaml::parse_yaml_with_options(source, chunk, options) {
-        Ok(Node::Mapping(root)) => Some(Document {
-            location: location_of(&Node::Mapping(root.clone()), start),
-            root,
-        }),
-        Ok(other) => {
-            diags.push(
+    let first = chunk
+        .lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
+    let options = if first.is_some_and(|l| l == "-" || l.starts_with("- ") || l.starts_with('[')) {
+        options.toplevel_sequence()
+    } else {
+        options
+    };
+    let node = match marked_yaml::parse_yaml_with_options(source, chunk, options) {
+        Ok(node) => node,
+        Err(error) => {
+            diags.push(load_error(error, source, start));
+            return Vec::new();
+        }
+    };
+    let items: Vec<Node> = match node {
+        Node::Sequence(seq) => seq.iter().cloned().collect(),
+        other => vec![other],
+    };
+    let mut documents = Vec::new();
+    for item in items {
+        match item {
+            Node::Mapping(root) => documents.push(Document {
+                location: location_of(&Node::Mapping(root.clone()), start),
+                root,
+            }),
+            other => diags.push(
                 Diagnostic::error(
                     Code::WrongType,
                     Some(location_of(&other, start)),
-                    "a spec document must be a mapping",
+                    "a spec document must be a mapping (or a list of mappings)",
                 )
                 .with_hint("start the document with `apiVersion: slocc/v1`"),
-            );
-            None
-        }
-        Err(error) => {
-            diags.push(load_error(error, source, start));
-            None
+            ),
         }
     }
+    documents
 }
 
 /// YAML allows no C0 control characters but tab, LF and CR (nor DEL); a binary file trips this.

@@ -212,10 +212,22 @@ fn read_condition(
         );
         return None;
     };
-    let page = matches!(
-        severity.value.to_ascii_lowercase().as_str(),
-        "page" | "critical" | "high"
-    );
+    let page = match severity.value.to_ascii_lowercase().as_str() {
+        "page" | "critical" | "high" | "sev1" | "sev-1" | "p0" | "p1" | "urgent" => true,
+        "ticket" | "warning" | "low" | "medium" | "info" | "sev2" | "sev-2" | "sev3" | "sev-3"
+        | "p2" | "p3" | "p4" => false,
+        other => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidWindowPolicy,
+                    Some(severity.location),
+                    format!("unknown alert severity `{other}`"),
+                )
+                .with_hint("slocc pages for `page`, `critical`, `high`, `sev1`, `p0`, `p1` and opens tickets for `ticket`, `warning`, `low`, `sev2`, `sev3`, `p2`-`p4`"),
+            );
+            return None;
+        }
+    };
     let entry = WindowSpec {
         long: Some(lookback.clone()),
         short: Some(Spanned::new(short.to_string(), lookback.location)),

@@ -221,9 +221,14 @@ fn index_document<'a>(
         );
         return;
     };
-    let (Some(name), Some((spec, spec_loc))) =
-        (metadata_name(&f, diags), f.required_mapping("spec", diags))
-    else {
+    let Some(name) = metadata_name(&f, diags) else {
+        return;
+    };
+    // A Service is fully described by its metadata; every other kind needs a `spec`.
+    if kind_name == "Service" && f.node("spec").is_none() {
+        return;
+    }
+    let Some((spec, spec_loc)) = f.required_mapping("spec", diags) else {
         return;
     };
     let alpha = is_v1alpha(doc);
