@@ -12,7 +12,7 @@ use crate::spec::yaml::{location_of, Document, Fields, Spanned};
 pub(crate) const API_VERSION: &str = "slocc/v1";
 
 pub(crate) type Text = Spanned<String>;
-type Pairs = Vec<(Text, Text)>;
+pub(crate) type Pairs = Vec<(Text, Text)>;
 
 /// One service as written.
 #[derive(Debug, Clone)]

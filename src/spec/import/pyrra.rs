@@ -23,7 +23,12 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
     let fields = Fields::new(&doc.root, doc.location, "the Pyrra ServiceLevelObjective");
     fields.deny_unknown(&["apiVersion", "kind", "metadata", "spec", "status"], diags);
     let (metadata, meta_loc) = fields.required_mapping("metadata", diags)?;
-    let name = Fields::new(metadata, meta_loc, "the metadata").required_string("name", diags)?;
+    let meta = Fields::new(metadata, meta_loc, "the metadata");
+    let name = meta.required_string("name", diags)?;
+    // Pyrra puts `pyrra.dev/`-prefixed object labels on its rules and alerts, and such
+    // annotations on its alerts, without the prefix; other Kubernetes labels are the object's.
+    let labels = pyrra_prefixed(meta.string_map("labels", diags));
+    let annotations = pyrra_prefixed(meta.string_map("annotations", diags));
     let (spec, spec_loc) = fields.required_mapping("spec", diags)?;
     let context = format!("the Pyrra SLO `{}`", name.value);
     let f = Fields::new(spec, spec_loc, &context);
@@ -35,13 +40,17 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
             "indicator",
             "alerting",
             "partial_response_strategy",
+            // Pyrra's trade of accuracy for cheaper rules; slocc's long windows always read
+            // its recorded 5m series, so there is nothing to trade.
+            "performanceOverAccuracy",
         ],
         diags,
     );
     let sli = f
         .required_mapping("indicator", diags)
         .and_then(|(m, loc)| read_indicator(m, loc, &context, diags));
-    let alerting = read_alerting(&f, &context, diags);
+    let mut alerting = read_alerting(&f, &context, diags);
+    alerting.annotations.extend(annotations);
     Some(ServiceSpec {
         // One Pyrra object is one SLO; it is also the service its rules are grouped under.
         service: Some(name.clone()),
@@ -54,13 +63,24 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
             description: f.string("description", diags),
             objective: f.required_string("target", diags),
             window: f.required_string("window", diags),
-            labels: Vec::new(),
+            labels,
             sli,
             alerting,
             location: spec_loc,
         }],
         location: doc.location,
     })
+}
+
+/// The entries whose key starts with `pyrra.dev/`, with the prefix removed.
+fn pyrra_prefixed(pairs: crate::spec::Pairs) -> crate::spec::Pairs {
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let name = k.value.strip_prefix("pyrra.dev/")?.to_string();
+            Some((Spanned::new(name, k.location), v))
+        })
+        .collect()
 }
 
 fn grouping(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
@@ -333,6 +353,32 @@ spec:
             total.as_ref().unwrap().value,
             "sum by (route) (rate(http_requests_total[{{window}}]))"
         );
+    }
+
+    #[test]
+    fn pyrra_prefixed_labels_and_annotations_carry_over() {
+        let text = slo("    ratio:\n      errors: {metric: e}\n      total: {metric: t}\n")
+            .replace(
+                "  labels: {pyrra.dev/team: core}",
+                "  labels: {pyrra.dev/team: core, app.kubernetes.io/name: x}\n  annotations: {pyrra.dev/runbook: 'https://r/x'}",
+            )
+            .replace("  window: 28d", "  window: 28d\n  performanceOverAccuracy: true");
+        let (specs, diags) = read_text(&text);
+        assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+        let slo = &specs[0].slos[0];
+        let labels: Vec<(&str, &str)> = slo
+            .labels
+            .iter()
+            .map(|(k, v)| (k.value.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(labels, [("team", "core")]);
+        let annotations: Vec<(&str, &str)> = slo
+            .alerting
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.value.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(annotations, [("runbook", "https://r/x")]);
     }
 
     #[test]
