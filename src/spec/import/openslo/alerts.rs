@@ -212,22 +212,7 @@ fn read_condition(
         );
         return None;
     };
-    let page = match severity.value.to_ascii_lowercase().as_str() {
-        "page" | "critical" | "high" | "sev1" | "sev-1" | "p0" | "p1" | "urgent" => true,
-        "ticket" | "warning" | "low" | "medium" | "info" | "sev2" | "sev-2" | "sev3" | "sev-3"
-        | "p2" | "p3" | "p4" => false,
-        other => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidWindowPolicy,
-                    Some(severity.location),
-                    format!("unknown alert severity `{other}`"),
-                )
-                .with_hint("slocc pages for `page`, `critical`, `high`, `sev1`, `p0`, `p1` and opens tickets for `ticket`, `warning`, `low`, `sev2`, `sev3`, `p2`-`p4`"),
-            );
-            return None;
-        }
-    };
+    let page = pages(&severity, diags)?;
     let entry = WindowSpec {
         long: Some(lookback.clone()),
         short: Some(Spanned::new(short.to_string(), lookback.location)),
@@ -242,6 +227,27 @@ fn read_condition(
         location: cl,
     };
     Some((entry, cf.string("alertAfter", diags), page))
+}
+
+/// Whether a condition's severity pages (or opens a ticket); an unknown name is an error at
+/// its line rather than a silent ticket.
+fn pages(severity: &Spanned<String>, diags: &mut Diagnostics) -> Option<bool> {
+    match severity.value.to_ascii_lowercase().as_str() {
+        "page" | "critical" | "high" | "sev1" | "sev-1" | "p0" | "p1" | "urgent" => Some(true),
+        "ticket" | "warning" | "low" | "medium" | "info" | "sev2" | "sev-2" | "sev3" | "sev-3"
+        | "p2" | "p3" | "p4" => Some(false),
+        other => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidWindowPolicy,
+                    Some(severity.location),
+                    format!("unknown alert severity `{other}`"),
+                )
+                .with_hint("slocc pages for `page`, `critical`, `high`, `sev1`, `p0`, `p1` and opens tickets for `ticket`, `warning`, `low`, `sev2`, `sev3`, `p2`-`p4`"),
+            );
+            None
+        }
+    }
 }
 
 /// A burn-rate condition's lookback window and threshold, each checked at its line: the kind
