@@ -3,8 +3,8 @@
 //! A commit that a killed run left half done (`journal`) is completed before anything else.
 //! The lock is the operating system's advisory lock on the directory itself (`flock` on Unix),
 //! so it needs no lock file and is released when the process ends, however it ends. Once a run
-//! holds the lock, every `.slocc-tmp-*` entry in the directory (at any depth) belongs to a run
-//! that died, and is removed.
+//! holds the lock, every `.slocc-tmp-*` entry where slocc writes (the directory and the two
+//! levels below it) belongs to a run that died, and is removed.
 
 use std::path::{Path, PathBuf};
 
