@@ -3,16 +3,6 @@
 
 use super::*;
 
-/// A list entry that must be a mapping but is not.
-fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::WrongType,
-        Some(location),
-        format!("{what} must be a mapping"),
-    )
-    .with_hint(format!("write {expected}"))
-}
-
 pub(super) type Policy = (
     Option<Vec<WindowSpec>>,
     Option<Spanned<String>>,

@@ -154,8 +154,8 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
         let Some(service) = f.required_string("service", diags) else {
             continue;
         };
-        let slo = if alpha {
-            read_slo_v1alpha(&f, &name, &context, diags)
+        let slos = if alpha {
+            vec![read_slo_v1alpha(&f, &name, &context, diags)]
         } else {
             read_slo(&f, &name, &context, &index, diags)
         };
@@ -171,7 +171,7 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
                 location: service.location,
             })
             .slos
-            .push(slo);
+            .extend(slos);
     }
     services.into_values().collect()
 }
@@ -334,16 +334,17 @@ fn prometheus_query(
     rate_of(&query, context, diags)
 }
 
+/// A v1 SLO: one SLO per objective (named `<slo>-<objective>` when there are several).
 fn read_slo(
     f: &Fields<'_>,
     name: &Spanned<String>,
     context: &str,
     index: &Index<'_>,
     diags: &mut Diagnostics,
-) -> SloSpec {
+) -> Vec<SloSpec> {
     let window = read_window(f, context, diags);
     check_budgeting(f, context, diags);
-    let objective = read_objective(f, context, diags);
+    let objectives = read_objectives(f, context, diags);
     let sli = read_indicator(f, context, index, diags);
     // A window that does not parse, or is zero, is reported by validation; alert policies are
     // read against a usable window only.
@@ -353,10 +354,10 @@ fn read_slo(
         .filter(|w| !w.is_zero())
         .and_then(|w| read_alert_policies(f, context, w, index, diags));
     let (windows, page_for, ticket_for) = windows.unwrap_or_default();
-    SloSpec {
+    let slo = SloSpec {
         name: Some(name.clone()),
         description: f.string("description", diags),
-        objective,
+        objective: None,
         window,
         labels: Vec::new(),
         sli,
@@ -373,7 +374,25 @@ fn read_slo(
             ..AlertingSpec::default()
         },
         location: f.location(),
+    };
+    if objectives.is_empty() {
+        // Reported already; the SLO still goes to validation for its other problems.
+        return vec![slo];
     }
+    objectives
+        .into_iter()
+        .map(|(suffix, objective)| {
+            let mut one = slo.clone();
+            if let Some(suffix) = suffix {
+                one.name = Some(Spanned::new(
+                    format!("{}-{suffix}", name.value),
+                    name.location,
+                ));
+            }
+            one.objective = Some(objective);
+            one
+        })
+        .collect()
 }
 
 fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
@@ -401,13 +420,79 @@ fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Option
     wf.required_string("duration", diags)
 }
 
-fn read_objective(
+/// Every objective of a v1 SLO: its target (as a percentage) and, when there are several, the
+/// suffix that names the SLO compiled for it (the objective's `displayName`, or its position).
+fn read_objectives(
     f: &Fields<'_>,
     context: &str,
     diags: &mut Diagnostics,
+) -> Vec<(Option<String>, Spanned<String>)> {
+    let Some((seq, loc)) = f.sequence("objectives", diags) else {
+        return Vec::new();
+    };
+    if seq.is_empty() {
+        diags.push(Diagnostic::error(
+            Code::MissingField,
+            Some(f.key_location("objectives")),
+            format!("{context} lists no objectives"),
+        ));
+        return Vec::new();
+    }
+    let several = seq.len() > 1;
+    let mut out = Vec::new();
+    for (i, node) in seq.iter().enumerate() {
+        let at = location_of(node, loc);
+        let Some(map) = node.as_mapping() else {
+            diags.push(not_a_mapping(
+                at,
+                "an objective",
+                "`target: 0.999` and its fields",
+            ));
+            continue;
+        };
+        let Some(target) = read_objective(&Fields::new(map, at, context), context, diags) else {
+            continue;
+        };
+        let suffix = several.then(|| {
+            map.get_scalar("displayName")
+                .map(|n| slug(n.as_str()))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| (i + 1).to_string())
+        });
+        out.push((suffix, target));
+    }
+    out
+}
+
+/// A list entry that must be a mapping but is not.
+fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::WrongType,
+        Some(location),
+        format!("{what} must be a mapping"),
+    )
+    .with_hint(format!("write {expected}"))
+}
+
+/// `99.9% of requests` -> `99-9-of-requests`: a name part made of letters, digits and `-`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// One objective's target; threshold, time-slice and composite objectives are reported.
+fn read_objective(
+    of: &Fields<'_>,
+    context: &str,
+    diags: &mut Diagnostics,
 ) -> Option<Spanned<String>> {
-    let (map, oloc) = single_objective(f, context, diags)?;
-    let of = Fields::new(map, oloc, context);
     of.deny_unknown(
         &[
             "displayName",
@@ -429,6 +514,16 @@ fn read_objective(
                 of.key_location(key),
                 format!("{context} sets `{key}`, a threshold or time-slice objective"),
                 "slocc compiles ratio objectives: give `target` only",
+            ));
+            return None;
+        }
+    }
+    for key in ["indicator", "indicatorRef", "compositeWeight"] {
+        if of.node(key).is_some() {
+            diags.push(unsupported(
+                of.key_location(key),
+                format!("{context} gives an objective its own `{key}` (a composite SLO)"),
+                "write one SLO per indicator, each with its own objectives",
             ));
             return None;
         }

@@ -74,3 +74,39 @@ fn a_second_object_of_one_kind_and_name_points_at_the_first() {
     assert_eq!(duplicate.location.unwrap().line, 12);
     assert_eq!(duplicate.labels[0].0.line, 3);
 }
+
+#[test]
+fn several_objectives_become_several_slos() {
+    let text = OBJECTS.replace(
+        "objectives: [{target: 0.999}]",
+        "objectives:\n    - {displayName: Three nines, target: 0.999}\n    - {target: 0.99}",
+    );
+    let (specs, diags) = read_text(&text);
+    assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+    let slos: Vec<(String, String)> = specs[0]
+        .slos
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_ref().unwrap().value.clone(),
+                s.objective.as_ref().unwrap().value.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        slos,
+        [
+            ("availability-three-nines".to_string(), "99.9".to_string()),
+            ("availability-2".to_string(), "99".to_string()),
+        ]
+    );
+    let composite = OBJECTS.replace(
+        "objectives: [{target: 0.999}]",
+        "objectives: [{target: 0.999, indicatorRef: other}]",
+    );
+    let (_, diags) = read_text(&composite);
+    assert_eq!(
+        codes_and_lines(&diags),
+        [("unsupported-feature".to_string(), 18)]
+    );
+}
