@@ -54,6 +54,27 @@ pub(super) fn read_alert_policies(
     Some((Some(policy.windows), policy.page_for, policy.ticket_for))
 }
 
+/// Reads an alert policy no SLO refers to, for its diagnostics.
+pub(super) fn check_policy(
+    policy: &Mapping,
+    location: Location,
+    window: Duration,
+    index: &Index<'_>,
+    diags: &mut Diagnostics,
+) {
+    PolicyReader::default().read(policy, location, window, index, diags);
+}
+
+/// Reads an alert condition no policy refers to, for its diagnostics.
+pub(super) fn check_condition(
+    condition: &Mapping,
+    location: Location,
+    window: Duration,
+    diags: &mut Diagnostics,
+) {
+    read_condition(condition, location, window, diags);
+}
+
 /// A list entry that is either a reference to an indexed object or the object inline.
 struct Entry<'s> {
     /// How messages name the entry.

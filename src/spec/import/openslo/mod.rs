@@ -36,10 +36,11 @@ struct Object<'a> {
     named_at: Location,
 }
 
-/// Objects by kind and name.
+/// Objects by kind and name, and which of them something referenced.
 #[derive(Default)]
 struct Index<'a> {
     objects: BTreeMap<(&'static str, String), Object<'a>>,
+    used: std::cell::RefCell<std::collections::BTreeSet<(&'static str, String)>>,
 }
 
 impl<'a> Index<'a> {
@@ -87,6 +88,7 @@ impl<'a> Index<'a> {
         diags: &mut Diagnostics,
     ) -> Option<&Object<'a>> {
         if let Some(o) = self.objects.get(&(kind, name.value.clone())) {
+            self.used.borrow_mut().insert((kind, name.value.clone()));
             return Some(o);
         }
         let known: Vec<&str> = self
@@ -173,7 +175,36 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
             .slos
             .extend(slos);
     }
+    check_unreferenced(&index, diags);
     services.into_values().collect()
+}
+
+/// Objects no SLO refers to are read all the same, as `oslo validate` does, so that a broken
+/// SLI or policy waiting for its first user is reported now.
+fn check_unreferenced(index: &Index<'_>, diags: &mut Diagnostics) {
+    let thirty_days = Duration::from_secs(30 * 86_400);
+    // Policies before conditions: a condition a policy refers to is read through the policy.
+    let order = ["SLI", "AlertPolicy", "AlertCondition"];
+    let mut objects: Vec<_> = index.objects.iter().collect();
+    objects.sort_by_key(|((kind, name), _)| (order.iter().position(|k| k == kind), name.clone()));
+    for ((kind, name), object) in objects {
+        if index.used.borrow().contains(&(*kind, name.clone())) {
+            continue;
+        }
+        let context = format!("the {kind} `{name}`");
+        match *kind {
+            "SLI" => {
+                read_sli_spec(object.spec, object.location, &context, diags);
+            }
+            "AlertPolicy" => {
+                alerts::check_policy(object.spec, object.location, thirty_days, index, diags)
+            }
+            "AlertCondition" => {
+                alerts::check_condition(object.spec, object.location, thirty_days, diags)
+            }
+            _ => {}
+        }
+    }
 }
 
 const SLO_KEYS: &[&str] = &[
@@ -603,18 +634,27 @@ fn read_indicator(
         inf.deny_unknown(&["metadata", "spec"], diags);
         inf.required_mapping("spec", diags)?
     };
-    let sli_context = format!("the SLI of {context}");
-    let sf = Fields::new(spec, loc, &sli_context);
+    read_sli_spec(spec, loc, &format!("the SLI of {context}"), diags)
+}
+
+/// An SLI object's `spec`: a ratio or raw metric.
+fn read_sli_spec(
+    spec: &Mapping,
+    loc: Location,
+    sli_context: &str,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let sf = Fields::new(spec, loc, sli_context);
     sf.deny_unknown(
         &["description", "thresholdMetric", "ratioMetric", "rawMetric"],
         diags,
     );
     if let Some((ratio, rloc)) = sf.mapping("ratioMetric", diags) {
-        return Some(read_ratio_metric(ratio, rloc, &sli_context, diags));
+        return Some(read_ratio_metric(ratio, rloc, sli_context, diags));
     }
     if let Some((raw, rloc)) = sf.mapping("rawMetric", diags) {
         // A raw metric is read as an error ratio, as slocc's `raw` SLI is.
-        let error_ratio = metric_query(raw, rloc, &sli_context, false, diags)?;
+        let error_ratio = metric_query(raw, rloc, sli_context, false, diags)?;
         return Some(SliSpec::Raw {
             error_ratio: Some(error_ratio),
         });

@@ -110,3 +110,33 @@ fn several_objectives_become_several_slos() {
         [("unsupported-feature".to_string(), 18)]
     );
 }
+
+#[test]
+fn objects_no_slo_refers_to_are_checked_too() {
+    let extra = "---
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: unused}
+spec:
+  ratioMetric:
+    good: {metricSource: {type: Datadog, spec: {query: x}}}
+    total: {metricSource: {type: Prometheus, spec: {query: y}}}
+---
+apiVersion: openslo/v1
+kind: AlertCondition
+metadata: {name: lonely}
+spec:
+  severity: page
+  condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1hour}
+";
+    let (_, diags) = read_text(&format!("{OBJECTS}{extra}"));
+    let found = codes_and_lines(&diags);
+    assert!(
+        found.contains(&("unsupported-feature".to_string(), 25)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("invalid-duration".to_string(), 33)),
+        "{found:?}"
+    );
+}
