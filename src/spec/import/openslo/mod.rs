@@ -12,9 +12,13 @@ use crate::spec::yaml::{location_of, Document, Fields, Mapping, Spanned};
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec};
 
 mod alerts;
+mod indicator;
+mod objectives;
 mod v1alpha;
 
 use alerts::read_alert_policies;
+use indicator::{prometheus_query, ratio_of_sides, read_indicator, read_sli_spec};
+use objectives::{read_objectives, single_objective, target_percent};
 use v1alpha::read_slo_v1alpha;
 
 /// The object kinds of OpenSLO v1.
@@ -304,67 +308,6 @@ fn check_budgeting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) {
     }
 }
 
-/// The one objective of an SLO (slocc compiles one per SLO), with its position.
-fn single_objective<'a>(
-    f: &Fields<'a>,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Option<(&'a Mapping, Location)> {
-    let (seq, loc) = f.sequence("objectives", diags)?;
-    if seq.len() != 1 {
-        diags.push(unsupported(
-            loc,
-            format!(
-                "{context} has {} objectives; slocc compiles one per SLO",
-                seq.len()
-            ),
-            "split the SLO into one SLO per objective",
-        ));
-        return None;
-    }
-    let node = seq.iter().next()?;
-    Some((node.as_mapping()?, location_of(node, loc)))
-}
-
-/// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).
-fn target_percent(target: Spanned<String>) -> Spanned<String> {
-    // Checked: a target of 1e28 is out of range (validation says so), not a panic.
-    match Decimal::from_str_exact(target.value.trim())
-        .ok()
-        .and_then(|ratio| ratio.checked_mul(Decimal::ONE_HUNDRED))
-    {
-        Some(percent) => Spanned::new(format_decimal(percent), target.location),
-        None => target,
-    }
-}
-
-/// A query from a metric source of `kind`, which must be Prometheus; rated when it counts.
-fn prometheus_query(
-    kind: Option<Spanned<String>>,
-    query: Spanned<String>,
-    counter: bool,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Option<Spanned<String>> {
-    if let Some(kind) = kind {
-        if !kind.value.eq_ignore_ascii_case("prometheus") {
-            diags.push(unsupported(
-                kind.location,
-                format!(
-                    "{context} reads from `{}`; slocc compiles Prometheus queries",
-                    kind.value
-                ),
-                "use a Prometheus-compatible metric source",
-            ));
-            return None;
-        }
-    }
-    if !counter || crate::model::promql::has_window_placeholder(&query.value) {
-        return Some(query);
-    }
-    rate_of(&query, context, diags)
-}
-
 /// A v1 SLO: one SLO per objective (named `<slo>-<objective>` when there are several).
 fn read_slo(
     f: &Fields<'_>,
@@ -451,50 +394,6 @@ fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Option
     wf.required_string("duration", diags)
 }
 
-/// Every objective of a v1 SLO: its target (as a percentage) and, when there are several, the
-/// suffix that names the SLO compiled for it (the objective's `displayName`, or its position).
-fn read_objectives(
-    f: &Fields<'_>,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Vec<(Option<String>, Spanned<String>)> {
-    let Some((seq, loc)) = f.sequence("objectives", diags) else {
-        return Vec::new();
-    };
-    if seq.is_empty() {
-        diags.push(Diagnostic::error(
-            Code::MissingField,
-            Some(f.key_location("objectives")),
-            format!("{context} lists no objectives"),
-        ));
-        return Vec::new();
-    }
-    let several = seq.len() > 1;
-    let mut out = Vec::new();
-    for (i, node) in seq.iter().enumerate() {
-        let at = location_of(node, loc);
-        let Some(map) = node.as_mapping() else {
-            diags.push(not_a_mapping(
-                at,
-                "an objective",
-                "`target: 0.999` and its fields",
-            ));
-            continue;
-        };
-        let Some(target) = read_objective(&Fields::new(map, at, context), context, diags) else {
-            continue;
-        };
-        let suffix = several.then(|| {
-            map.get_scalar("displayName")
-                .map(|n| slug(n.as_str()))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| (i + 1).to_string())
-        });
-        out.push((suffix, target));
-    }
-    out
-}
-
 /// A list entry that must be a mapping but is not.
 fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
     Diagnostic::error(
@@ -503,215 +402,6 @@ fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
         format!("{what} must be a mapping"),
     )
     .with_hint(format!("write {expected}"))
-}
-
-/// `99.9% of requests` -> `99-9-of-requests`: a name part made of letters, digits and `-`.
-fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
-
-/// One objective's target; threshold, time-slice and composite objectives are reported.
-fn read_objective(
-    of: &Fields<'_>,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Option<Spanned<String>> {
-    of.deny_unknown(
-        &[
-            "displayName",
-            "target",
-            "targetPercent",
-            "op",
-            "value",
-            "timeSliceTarget",
-            "timeSliceWindow",
-            "indicator",
-            "indicatorRef",
-            "compositeWeight",
-        ],
-        diags,
-    );
-    for key in ["op", "value", "timeSliceTarget", "timeSliceWindow"] {
-        if of.node(key).is_some() {
-            diags.push(unsupported(
-                of.key_location(key),
-                format!("{context} sets `{key}`, a threshold or time-slice objective"),
-                "slocc compiles ratio objectives: give `target` only",
-            ));
-            return None;
-        }
-    }
-    for key in ["indicator", "indicatorRef", "compositeWeight"] {
-        if of.node(key).is_some() {
-            diags.push(unsupported(
-                of.key_location(key),
-                format!("{context} gives an objective its own `{key}` (a composite SLO)"),
-                "write one SLO per indicator, each with its own objectives",
-            ));
-            return None;
-        }
-    }
-    if let Some(percent) = of.string("targetPercent", diags) {
-        return Some(percent);
-    }
-    of.required_string("target", diags).map(target_percent)
-}
-
-/// A metric source's Prometheus query, rate-wrapped when `counter` says it counts.
-fn metric_query(
-    m: &Mapping,
-    loc: Location,
-    context: &str,
-    counter: bool,
-    diags: &mut Diagnostics,
-) -> Option<Spanned<String>> {
-    let f = Fields::new(m, loc, context);
-    f.deny_unknown(&["metricSource"], diags);
-    let (source, sloc) = f.required_mapping("metricSource", diags)?;
-    let sf = Fields::new(source, sloc, context);
-    sf.deny_unknown(&["metricSourceRef", "type", "spec"], diags);
-    let kind = sf.string("type", diags);
-    let (spec, qloc) = sf.required_mapping("spec", diags)?;
-    let query = Fields::new(spec, qloc, context).required_string("query", diags)?;
-    prometheus_query(kind, query, counter, context, diags)
-}
-
-/// `sum(http_requests_total{...})` with `counter: true` becomes `sum(rate(http_requests_total{...}[{{window}}]))`.
-fn rate_of(
-    query: &Spanned<String>,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Option<Spanned<String>> {
-    use promql_parser::parser::{Expr, LabelModifier};
-    let wrap = |selector: &Expr| format!("rate({selector}[{{{{window}}}}])");
-    let text = match promql_parser::parser::parse(query.value.trim()) {
-        Ok(Expr::VectorSelector(v)) => format!("sum({})", wrap(&Expr::VectorSelector(v))),
-        Ok(Expr::Aggregate(agg))
-            if matches!(*agg.expr, Expr::VectorSelector(_)) && agg.param.is_none() =>
-        {
-            let grouping = match &agg.modifier {
-                None => String::new(),
-                Some(LabelModifier::Include(l)) => format!(" by ({}) ", l.labels.join(", ")),
-                Some(LabelModifier::Exclude(l)) => format!(" without ({}) ", l.labels.join(", ")),
-            };
-            format!("{}{grouping}({})", agg.op, wrap(&agg.expr))
-        }
-        _ => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidPromql,
-                    Some(query.location),
-                    format!("{context}: slocc cannot take the rate of `{}`", query.value.trim()),
-                )
-                .with_hint("give a counter selector (optionally inside one aggregation), or write the rate yourself with `[{{window}}]` and `counter: false`"),
-            );
-            return None;
-        }
-    };
-    Some(Spanned::new(text, query.location))
-}
-
-fn read_indicator(
-    f: &Fields<'_>,
-    context: &str,
-    index: &Index<'_>,
-    diags: &mut Diagnostics,
-) -> Option<SliSpec> {
-    let (spec, loc) = if let Some(reference) = f.string("indicatorRef", diags) {
-        let object = index.get("SLI", &reference, context, diags)?;
-        (object.spec, object.location)
-    } else {
-        let (inline, iloc) = f.required_mapping("indicator", diags)?;
-        let inf = Fields::new(inline, iloc, context);
-        inf.deny_unknown(&["metadata", "spec"], diags);
-        inf.required_mapping("spec", diags)?
-    };
-    read_sli_spec(spec, loc, &format!("the SLI of {context}"), diags)
-}
-
-/// An SLI object's `spec`: a ratio or raw metric.
-fn read_sli_spec(
-    spec: &Mapping,
-    loc: Location,
-    sli_context: &str,
-    diags: &mut Diagnostics,
-) -> Option<SliSpec> {
-    let sf = Fields::new(spec, loc, sli_context);
-    sf.deny_unknown(
-        &["description", "thresholdMetric", "ratioMetric", "rawMetric"],
-        diags,
-    );
-    if let Some((ratio, rloc)) = sf.mapping("ratioMetric", diags) {
-        return Some(read_ratio_metric(ratio, rloc, sli_context, diags));
-    }
-    if let Some((raw, rloc)) = sf.mapping("rawMetric", diags) {
-        // A raw metric is read as an error ratio, as slocc's `raw` SLI is.
-        let error_ratio = metric_query(raw, rloc, sli_context, false, diags)?;
-        return Some(SliSpec::Raw {
-            error_ratio: Some(error_ratio),
-        });
-    }
-    if sf.node("thresholdMetric").is_some() {
-        diags.push(unsupported(
-            sf.key_location("thresholdMetric"),
-            format!("{sli_context} is a threshold metric"),
-            "express it as a `ratioMetric` of good and total events",
-        ));
-        return None;
-    }
-    diags.push(Diagnostic::error(
-        Code::SliKind,
-        Some(loc),
-        format!("{sli_context} has no `ratioMetric` or `rawMetric`"),
-    ));
-    None
-}
-
-/// A v1 `ratioMetric`: good or bad events and the total, each a Prometheus query.
-fn read_ratio_metric(
-    ratio: &Mapping,
-    location: Location,
-    sli_context: &str,
-    diags: &mut Diagnostics,
-) -> SliSpec {
-    let rf = Fields::new(ratio, location, sli_context);
-    rf.deny_unknown(
-        &["counter", "good", "bad", "total", "rawType", "raw"],
-        diags,
-    );
-    let counter = rf.bool("counter", diags).is_some_and(|c| c.value);
-    let side = |key: &str, diags: &mut Diagnostics| {
-        rf.mapping(key, diags).and_then(|(m, l)| {
-            metric_query(m, l, &format!("`{key}` of {sli_context}"), counter, diags)
-        })
-    };
-    ratio_of_sides(side, location, diags)
-}
-
-/// An OpenSLO ratio (either version): its `good`, `bad` and `total` sides, each read by `side`.
-fn ratio_of_sides(
-    side: impl Fn(&str, &mut Diagnostics) -> Option<Spanned<String>>,
-    location: Location,
-    diags: &mut Diagnostics,
-) -> SliSpec {
-    let good = side("good", diags);
-    let bad = side("bad", diags);
-    let total = side("total", diags);
-    SliSpec::Ratio {
-        errors: bad,
-        good,
-        total,
-        breakdown_by: None,
-        location,
-    }
 }
 
 #[cfg(test)]

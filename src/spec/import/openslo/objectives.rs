@@ -1,0 +1,142 @@
+//! OpenSLO objectives: targets as percentages, one SLO per objective, composite, threshold
+//! and time-slice objectives refused at their line.
+
+use super::*;
+
+/// The one objective of an SLO (slocc compiles one per SLO), with its position.
+pub(super) fn single_objective<'a>(
+    f: &Fields<'a>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<(&'a Mapping, Location)> {
+    let (seq, loc) = f.sequence("objectives", diags)?;
+    if seq.len() != 1 {
+        diags.push(unsupported(
+            loc,
+            format!(
+                "{context} has {} objectives; slocc compiles one per SLO",
+                seq.len()
+            ),
+            "split the SLO into one SLO per objective",
+        ));
+        return None;
+    }
+    let node = seq.iter().next()?;
+    Some((node.as_mapping()?, location_of(node, loc)))
+}
+
+/// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).
+pub(super) fn target_percent(target: Spanned<String>) -> Spanned<String> {
+    // Checked: a target of 1e28 is out of range (validation says so), not a panic.
+    match Decimal::from_str_exact(target.value.trim())
+        .ok()
+        .and_then(|ratio| ratio.checked_mul(Decimal::ONE_HUNDRED))
+    {
+        Some(percent) => Spanned::new(format_decimal(percent), target.location),
+        None => target,
+    }
+}
+
+/// Every objective of a v1 SLO: its target (as a percentage) and, when there are several, the
+/// suffix that names the SLO compiled for it (the objective's `displayName`, or its position).
+pub(super) fn read_objectives(
+    f: &Fields<'_>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Vec<(Option<String>, Spanned<String>)> {
+    let Some((seq, loc)) = f.sequence("objectives", diags) else {
+        return Vec::new();
+    };
+    if seq.is_empty() {
+        diags.push(Diagnostic::error(
+            Code::MissingField,
+            Some(f.key_location("objectives")),
+            format!("{context} lists no objectives"),
+        ));
+        return Vec::new();
+    }
+    let several = seq.len() > 1;
+    let mut out = Vec::new();
+    for (i, node) in seq.iter().enumerate() {
+        let at = location_of(node, loc);
+        let Some(map) = node.as_mapping() else {
+            diags.push(not_a_mapping(
+                at,
+                "an objective",
+                "`target: 0.999` and its fields",
+            ));
+            continue;
+        };
+        let Some(target) = read_objective(&Fields::new(map, at, context), context, diags) else {
+            continue;
+        };
+        let suffix = several.then(|| {
+            map.get_scalar("displayName")
+                .map(|n| slug(n.as_str()))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| (i + 1).to_string())
+        });
+        out.push((suffix, target));
+    }
+    out
+}
+
+/// `99.9% of requests` -> `99-9-of-requests`: a name part made of letters, digits and `-`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// One objective's target; threshold, time-slice and composite objectives are reported.
+fn read_objective(
+    of: &Fields<'_>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    of.deny_unknown(
+        &[
+            "displayName",
+            "target",
+            "targetPercent",
+            "op",
+            "value",
+            "timeSliceTarget",
+            "timeSliceWindow",
+            "indicator",
+            "indicatorRef",
+            "compositeWeight",
+        ],
+        diags,
+    );
+    for key in ["op", "value", "timeSliceTarget", "timeSliceWindow"] {
+        if of.node(key).is_some() {
+            diags.push(unsupported(
+                of.key_location(key),
+                format!("{context} sets `{key}`, a threshold or time-slice objective"),
+                "slocc compiles ratio objectives: give `target` only",
+            ));
+            return None;
+        }
+    }
+    for key in ["indicator", "indicatorRef", "compositeWeight"] {
+        if of.node(key).is_some() {
+            diags.push(unsupported(
+                of.key_location(key),
+                format!("{context} gives an objective its own `{key}` (a composite SLO)"),
+                "write one SLO per indicator, each with its own objectives",
+            ));
+            return None;
+        }
+    }
+    if let Some(percent) = of.string("targetPercent", diags) {
+        return Some(percent);
+    }
+    of.required_string("target", diags).map(target_percent)
+}
