@@ -394,6 +394,17 @@ pub(crate) fn template_literal(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
+/// The low-traffic guard: bad events over the tier's long window, estimated from the recorded
+/// 5m rate of bad events (its average over the window times the window's seconds), at least
+/// `n`. At 10 requests an hour one failure is a 100x burn; with the guard, it is one event.
+fn min_events_guard(selector: &str, long: Duration, n: u64) -> String {
+    format!(
+        "\nand\n(avg_over_time({bad}{selector}[{long}]) * {secs}) >= {n}",
+        bad = series::BAD_RATE5M,
+        secs = long.as_millis() / 1_000,
+    )
+}
+
 /// Prometheus expands templates in alert labels and annotations: user text must reach the
 /// alert as written, so each `{{` in it is printed literally.
 fn literal(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
@@ -415,11 +426,14 @@ fn alert_rules(
         .iter()
         .map(|tier| {
             let threshold = format!("({} * {budget})", format_decimal(tier.factor));
-            let expr = format!(
+            let mut expr = format!(
                 "{long}{selector} > {threshold}\nand\n{short}{selector} > {threshold}",
                 long = series::error_ratio(tier.long),
                 short = series::error_ratio(tier.short),
             );
+            if let Some(n) = slo.min_events {
+                expr.push_str(&min_events_guard(selector, tier.long, n));
+            }
             let mut labels = literal(&slo.alert_labels);
             labels.insert("severity".into(), tier.severity.as_str().into());
             labels.insert("slo_long_window".into(), tier.long.to_string());

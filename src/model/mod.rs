@@ -62,6 +62,9 @@ pub(crate) struct Slo {
     pub(crate) grouping: Grouping,
     /// Label the dashboard breaks errors down by (ratio SLIs).
     pub(crate) breakdown_by: Option<String>,
+    /// Low-traffic guard: a tier fires only with at least this many bad events in its long
+    /// window (the workbook's remedy for services where one failure is a huge burn).
+    pub(crate) min_events: Option<u64>,
 }
 
 impl Slo {

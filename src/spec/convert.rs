@@ -65,6 +65,8 @@ struct Alerting {
     ticket: Tier,
     #[serde(skip_serializing_if = "Option::is_none")]
     windows: Option<Vec<BTreeMap<&'static str, String>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_events: Option<String>,
 }
 
 impl Alerting {
@@ -75,6 +77,7 @@ impl Alerting {
             && self.page.is_empty()
             && self.ticket.is_empty()
             && self.windows.is_none()
+            && self.min_events.is_none()
     }
 }
 
@@ -126,6 +129,7 @@ fn alerting(spec: &AlertingSpec) -> Alerting {
         annotations: map(&spec.annotations),
         page: tier(&spec.page),
         ticket: tier(&spec.ticket),
+        min_events: text(&spec.min_events),
         windows: spec.windows.as_ref().map(|windows| {
             windows
                 .iter()

@@ -103,6 +103,8 @@ pub(crate) struct AlertingSpec {
     pub(crate) windows: Option<Vec<WindowSpec>>,
     /// Where `windows` is written, for problems with the list as a whole.
     pub(crate) windows_at: Option<Location>,
+    /// Low-traffic guard: the fewest bad events in a tier's long window for it to fire.
+    pub(crate) min_events: Option<Text>,
 }
 
 /// Settings of one severity.
@@ -153,8 +155,15 @@ pub(crate) const SLO_KEYS: &[&str] = &[
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
-pub(crate) const ALERTING_KEYS: &[&str] =
-    &["name", "labels", "annotations", "page", "ticket", "windows"];
+pub(crate) const ALERTING_KEYS: &[&str] = &[
+    "name",
+    "labels",
+    "annotations",
+    "page",
+    "ticket",
+    "windows",
+    "min_events",
+];
 pub(crate) const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
 pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
 
@@ -332,7 +341,26 @@ fn parse_alerting(
     };
     let page = tier("page", diags);
     let ticket = tier("ticket", diags);
-    let windows = fields.sequence("windows", diags).map(|(seq, seq_loc)| {
+    let windows = parse_windows(&fields, context, diags);
+    AlertingSpec {
+        name: fields.string("name", diags),
+        labels: fields.string_map("labels", diags),
+        annotations: fields.string_map("annotations", diags),
+        page,
+        ticket,
+        windows_at: windows.as_ref().map(|_| fields.key_location("windows")),
+        min_events: fields.string("min_events", diags),
+        windows,
+    }
+}
+
+/// A custom window policy: one mapping per window pair.
+fn parse_windows(
+    fields: &Fields<'_>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<WindowSpec>> {
+    fields.sequence("windows", diags).map(|(seq, seq_loc)| {
         seq.iter()
             .filter_map(|node| {
                 let loc = location_of(node, seq_loc);
@@ -356,14 +384,5 @@ fn parse_alerting(
                 })
             })
             .collect()
-    });
-    AlertingSpec {
-        name: fields.string("name", diags),
-        labels: fields.string_map("labels", diags),
-        annotations: fields.string_map("annotations", diags),
-        page,
-        ticket,
-        windows_at: windows.as_ref().map(|_| fields.key_location("windows")),
-        windows,
-    }
+    })
 }

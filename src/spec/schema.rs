@@ -83,7 +83,8 @@ fn alerting() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "name": {"type": "string", "pattern": LABEL_PATTERN, "description": "Alert name; default <Service><Slo>BudgetBurn."},
+            "name": {"type": "string", "minLength": 1, "description": "Alert name; default <Service><Slo>BudgetBurn."},
+            "min_events": {"type": ["integer", "string"], "minimum": 1, "description": "Low-traffic guard: a tier fires only when at least this many bad events happened in its long window."},
             "labels": string_map("Labels on every alert of this SLO."),
             "annotations": string_map("Annotations on every alert of this SLO."),
             "page": tier("page"),

@@ -6,6 +6,7 @@ mod dashboards;
 mod habits;
 mod harness;
 mod imports;
+mod low_traffic;
 mod reliability;
 mod review;
 mod runbooks;

@@ -275,6 +275,7 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
         }) => validate_breakdown(label, diags),
         _ => None,
     };
+    let min_events = validate_min_events(spec, diags);
     let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
     let labels = check_labels(&spec.labels, "SLO label", diags, false);
@@ -303,6 +304,7 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
         tiers: tiers?,
         grouping,
         breakdown_by,
+        min_events,
     })
 }
 
@@ -324,6 +326,37 @@ fn validate_window(text: Option<&Text>, diags: &mut Diagnostics) -> Option<Durat
         .with_hint("SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices"),
     );
     None
+}
+
+/// `alerting.min_events`: a positive whole number, for an SLI that counts events.
+fn validate_min_events(spec: &SloSpec, diags: &mut Diagnostics) -> Option<u64> {
+    let text = spec.alerting.min_events.as_ref()?;
+    let Some(n) = text.value.trim().parse::<u64>().ok().filter(|n| *n > 0) else {
+        diags.push(
+            Diagnostic::error(
+                Code::WrongType,
+                Some(text.location),
+                format!(
+                    "`min_events` `{}` is not a positive whole number",
+                    text.value
+                ),
+            )
+            .with_hint("the fewest bad events a tier needs in its long window, e.g. `5`"),
+        );
+        return None;
+    };
+    if matches!(spec.sli, Some(SliSpec::Raw { .. })) {
+        diags.push(
+            Diagnostic::error(
+                Code::SliKind,
+                Some(text.location),
+                "`min_events` needs an SLI that counts events; a `raw` error ratio has none",
+            )
+            .with_hint("use a `ratio` or `latency` SLI, or drop `min_events`"),
+        );
+        return None;
+    }
+    Some(n)
 }
 
 /// The label a ratio SLI's errors are broken down by on the dashboard.
