@@ -402,24 +402,6 @@ pub(crate) fn emit(
     Ok(plans)
 }
 
-/// Whether two directories would take the same lock (the same directory, or, for ones that
-/// do not exist yet, the same nearest existing ancestor), so that a run does not lock itself out.
-fn same_dir(a: &Path, b: &Path) -> bool {
-    let resolve = |p: &Path| {
-        p.ancestors()
-            .find(|a| a.as_os_str().is_empty() || a.exists())
-            .and_then(|a| {
-                std::fs::canonicalize(if a.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    a
-                })
-                .ok()
-            })
-    };
-    resolve(a) == resolve(b)
-}
-
 /// A run's artifacts built in memory, for comparisons.
 pub(crate) struct Built {
     /// Rule files and dashboards.
@@ -551,11 +533,7 @@ pub fn compile(
     complete: bool,
 ) -> Result<Compiled, Error> {
     // One run at a time per directory; both locks are held until the outputs are committed.
-    let _out_lock = crate::output::lock::lock(out)?;
-    let _runbooks_lock = match runbooks {
-        Some(dir) if !same_dir(dir, out) => Some(crate::output::lock::lock(dir)?),
-        _ => None,
-    };
+    let _locks = crate::output::lock::lock_all(&[Some(out), runbooks])?;
     let sink = Disk::new(out, runbooks, complete)?;
     let plans = emit(services, cx, runbooks, complete, &sink)?;
     let mut compiled = Compiled::default();

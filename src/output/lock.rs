@@ -37,6 +37,22 @@ pub(crate) fn lock(dir: &Path) -> Result<Lock, Error> {
     Ok(Lock { _dir: file })
 }
 
+/// Locks every given directory once: two that would take the same lock (one directory, or
+/// new directories under the same existing ancestor) share it, so a run never locks itself out.
+pub(crate) fn lock_all(dirs: &[Option<&Path>]) -> Result<Vec<Lock>, Error> {
+    let mut held: Vec<PathBuf> = Vec::new();
+    let mut locks = Vec::new();
+    for dir in dirs.iter().flatten() {
+        let real = std::fs::canonicalize(nearest_existing(dir)).ok();
+        if real.as_ref().is_some_and(|r| held.contains(r)) {
+            continue;
+        }
+        locks.push(lock(dir)?);
+        held.extend(real);
+    }
+    Ok(locks)
+}
+
 fn nearest_existing(dir: &Path) -> PathBuf {
     let mut at = Some(dir);
     while let Some(p) = at {
@@ -87,6 +103,15 @@ fn remove_leftovers(dir: &Path, top_only: bool) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directories_that_share_a_lock_are_locked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("new/a"), dir.path().join("new/b"));
+        assert_eq!(lock_all(&[Some(&a), Some(&b), None]).unwrap().len(), 1);
+        std::fs::create_dir_all(&a).unwrap();
+        assert_eq!(lock_all(&[Some(&a), Some(&b)]).unwrap().len(), 2);
+    }
 
     #[test]
     fn a_second_run_is_refused_while_the_first_holds_the_lock() {
