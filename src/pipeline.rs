@@ -8,11 +8,12 @@ use rayon::prelude::*;
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, Sources};
 use crate::emit;
 use crate::emit::runbook::Update;
-use crate::model::validate::validate_service;
-use crate::model::Service;
+use crate::model::validate::{validate_service, validate_settings};
+use crate::model::{Service, Settings};
 use crate::output::sink::{Artifact, Disk, Memory, Owner, Sink};
 use crate::output::Output;
 use crate::spec::import::{self, FormatId, Reader};
+use crate::spec::settings::SettingsSpec;
 use crate::spec::yaml::Document;
 use crate::spec::ServiceSpec;
 
@@ -166,17 +167,17 @@ pub(crate) fn portable_name(shown: &str) -> String {
     }
 }
 
-/// What one file yields: its diagnostics, its specs and the services that validated, and the
-/// documents of formats that are read together once every file is in.
+/// What one file yields: its diagnostics, its specs and settings, and the documents of formats
+/// that are read together once every file is in.
 #[derive(Default)]
 struct FileResult {
     diagnostics: Diagnostics,
     specs: Vec<ServiceSpec>,
-    services: Vec<Service>,
+    settings: Vec<SettingsSpec>,
     together: Vec<(FormatId, Document)>,
 }
 
-fn check_file(id: usize, name: &str, text: &str) -> FileResult {
+fn read_file(id: usize, text: &str) -> FileResult {
     let mut result = FileResult::default();
     let diags = &mut result.diagnostics;
     for document in crate::spec::yaml::load_documents(id, text, diags) {
@@ -184,12 +185,8 @@ fn check_file(id: usize, name: &str, text: &str) -> FileResult {
             continue;
         };
         match import::FORMATS[format].reader {
-            Reader::Single(read) => {
-                if let Some(spec) = read(&document, diags) {
-                    result.services.extend(validate_service(&spec, name, diags));
-                    result.specs.push(spec);
-                }
-            }
+            Reader::Single(read) => result.specs.extend(read(&document, diags)),
+            Reader::Settings(read) => result.settings.extend(read(&document, diags)),
             Reader::Together(_) => result.together.push((format, document)),
         }
     }
@@ -246,7 +243,8 @@ fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::From
 }
 
 /// Validates specs already read (for example from a git revision), named as they should be
-/// shown in diagnostics and headers.
+/// shown in diagnostics and headers. Files are read in parallel, then the settings are
+/// validated (every service depends on them), then the services, in parallel again.
 pub(crate) fn check_sources(sources: Sources) -> Checked {
     let mut checked = Checked {
         sources,
@@ -257,13 +255,14 @@ pub(crate) fn check_sources(sources: Sources) -> Checked {
         .files()
         .par_iter()
         .enumerate()
-        .map(|(id, file)| check_file(id, &file.name, &file.text))
+        .map(|(id, file)| read_file(id, &file.text))
         .collect();
     let mut together: Vec<Vec<Document>> = import::FORMATS.iter().map(|_| Vec::new()).collect();
+    let mut settings = Vec::new();
     for result in results {
         checked.diagnostics.extend(result.diagnostics);
         checked.specs.extend(result.specs);
-        checked.services.extend(result.services);
+        settings.extend(result.settings);
         for (format, document) in result.together {
             together[format].push(document);
         }
@@ -272,17 +271,34 @@ pub(crate) fn check_sources(sources: Sources) -> Checked {
         if let (Reader::Together(read), false) =
             (import::FORMATS[format].reader, documents.is_empty())
         {
-            for spec in read(documents, &mut checked.diagnostics) {
-                let source = checked.sources.name(spec.location.source).to_string();
-                checked
-                    .services
-                    .extend(validate_service(&spec, &source, &mut checked.diagnostics));
-                checked.specs.push(spec);
-            }
+            checked
+                .specs
+                .extend(read(documents, &mut checked.diagnostics));
         }
     }
+    let settings = validate_settings(&settings, &mut checked.diagnostics);
+    validate_all(&mut checked, &settings);
     check_duplicate_services(&mut checked);
     checked
+}
+
+/// Validates every spec read, each on whichever core is free, merged in spec order.
+fn validate_all(checked: &mut Checked, settings: &Settings) {
+    let sources = &checked.sources;
+    let validated: Vec<(Diagnostics, Option<Service>)> = checked
+        .specs
+        .par_iter()
+        .map(|spec| {
+            let mut diags = Diagnostics::default();
+            let source = sources.name(spec.location.source);
+            let service = validate_service(spec, source, settings, &mut diags);
+            (diags, service)
+        })
+        .collect();
+    for (diags, service) in validated {
+        checked.diagnostics.extend(diags);
+        checked.services.extend(service);
+    }
 }
 
 /// Two files declaring one service would write one output file twice: report every repeat.
@@ -378,7 +394,8 @@ fn emit_service(
 }
 
 /// Emits every artifact of `services` into `sink`, each service on whichever core is free, so
-/// that a disk sink never holds all outputs in memory; the overview dashboard when `complete`
+/// that a disk sink never holds all outputs in memory; the overview dashboard and the
+/// Alertmanager configuration when `complete`
 /// (every service of the specs, not a selection). Returns the runbook plans in service order.
 pub(crate) fn emit(
     services: &[Service],
@@ -398,6 +415,9 @@ pub(crate) fn emit(
     if complete && !services.is_empty() {
         let overview = emit::grafana::overview_dashboard(services);
         sink.put(generated(OVERVIEW.into(), emit::grafana::render(&overview)))?;
+        for (path, content) in emit::alertmanager::render(services).into_iter().flatten() {
+            sink.put(generated(path.into(), content))?;
+        }
     }
     Ok(plans)
 }

@@ -79,6 +79,9 @@ codes! {
     GroupingMismatch => "grouping-mismatch", "The two queries of a ratio SLI aggregate by different labels.", "aggregate both queries by the same labels";
     InvalidThreshold => "invalid-threshold", "A latency threshold that is not a plain positive duration.", "write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms`";
     InvalidWindowPolicy => "invalid-window-policy", "A custom alert window that cannot work (short not shorter than long, duplicate tier, budget share out of range).", "pair a long window with a short one of 1/12 its length, each once, e.g. 1h with 5m";
+    InvalidSeverity => "invalid-severity", "A severity class that is unknown, named twice, or missing for a tier.", "the severity classes are listed under `severities` in the settings document (docs/settings.md)";
+    DuplicateSettings => "duplicate-settings", "A second settings document, or two alert-window policies for one SLO window.", "keep one `kind: Settings` document, and one policy per SLO window";
+    InvalidUrl => "invalid-url", "A base URL that is not an absolute `http://` or `https://` URL.", "write the whole URL, e.g. `https://grafana.example.com`";
     UnsupportedFeature => "unsupported-feature", "A feature of an imported format (Sloth plugin, OpenSLO calendar window) that slocc cannot honour.", "docs/imports.md says what slocc compiles of each format";
     DuplicateService => "duplicate-service", "Two spec files declare the same service.", "each service is compiled to its own file: give it one spec, or rename one";
     DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.", "SLO names must be unique within a service";

@@ -435,7 +435,7 @@ fn alert_rules(
                 expr.push_str(&min_events_guard(selector, tier.long, n));
             }
             let mut labels = literal(&slo.alert_labels);
-            labels.insert("severity".into(), tier.severity.as_str().into());
+            labels.insert("severity".into(), template_literal(&tier.class.name));
             labels.insert("slo_long_window".into(), tier.long.to_string());
             labels.insert("slo_short_window".into(), tier.short.to_string());
             labels.extend(literal(&tier.labels));
@@ -450,6 +450,10 @@ fn alert_rules(
                     cx.templates.render(DESCRIPTION_TEMPLATE, &data)?,
                 ),
                 ("runbook_url".to_string(), runbook_url.clone()),
+                (
+                    "response".to_string(),
+                    template_literal(&tier.class.response),
+                ),
             ]);
             annotations.extend(literal(&slo.alert_annotations));
             annotations.extend(literal(&tier.annotations));
@@ -465,11 +469,14 @@ fn alert_rules(
 }
 
 /// Where the runbook of an SLO lives: under the spec's base URL, or relative to the repository.
+/// The spec's `runbook_base_url` is where runbooks are served (`<base>/<service>/<slo>.md`);
+/// the settings' is where the repository's files are (`<base>/<runbooks dir>/...`).
 pub(crate) fn runbook_url(service: &Service, slo: &Slo, runbooks_dir: &str) -> String {
     let path = crate::emit::runbook::relative_path(service, slo);
-    match &service.runbook_base_url {
-        Some(base) => format!("{base}/{path}"),
-        None => format!("{runbooks_dir}/{path}"),
+    match (&service.runbook_base_url, &service.repository_url) {
+        (Some(base), _) => format!("{base}/{path}"),
+        (None, Some(repository)) => format!("{repository}/{runbooks_dir}/{path}"),
+        (None, None) => format!("{runbooks_dir}/{path}"),
     }
 }
 

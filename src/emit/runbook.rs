@@ -117,7 +117,7 @@ fn query(title: impl Into<String>, promql: String) -> Query {
 
 #[derive(Serialize)]
 struct TierRow {
-    severity: &'static str,
+    severity: String,
     long_window: String,
     short_window: String,
     factor: String,
@@ -125,7 +125,15 @@ struct TierRow {
     budget_spent_percent: String,
     full_outage_fires_in: String,
     exhausted_in: String,
-    response: &'static str,
+    response: String,
+}
+
+/// A severity class as the runbook names it (Markdown-escaped).
+#[derive(Serialize)]
+struct ClassRow {
+    name: String,
+    pages: bool,
+    response: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -148,8 +156,7 @@ struct Context {
     full_outage_budget: String,
     owner: Option<String>,
     escalation: Option<String>,
-    has_page: bool,
-    has_ticket: bool,
+    classes: Vec<ClassRow>,
     tiers: Vec<TierRow>,
     queries: Vec<Query>,
     dashboard_url: String,
@@ -168,11 +175,18 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
         full_outage_budget: humanize_secs(slo.full_outage_budget_secs()),
         owner: service.owner.as_deref().map(markdown),
         escalation: service.escalation.as_deref().map(markdown),
-        has_page: slo.tiers.iter().any(|t| t.severity.as_str() == "page"),
-        has_ticket: slo.tiers.iter().any(|t| t.severity.as_str() == "ticket"),
+        classes: slo
+            .classes()
+            .iter()
+            .map(|c| ClassRow {
+                name: markdown(&c.name),
+                pages: c.page,
+                response: markdown(&c.response),
+            })
+            .collect(),
         tiers: slo.tiers.iter().map(|t| tier_row(t, slo)).collect(),
         queries: queries(service, slo),
-        dashboard_url: format!("/d/{}", links.uid),
+        dashboard_url: links.url.clone(),
         panels: links.panels.get(&slo.name).cloned().unwrap_or_default(),
     }
 }
@@ -180,7 +194,7 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
 /// One row of the runbook's tier table, numbers rounded for people.
 fn tier_row(t: &crate::model::Tier, slo: &Slo) -> TierRow {
     TierRow {
-        severity: t.severity.as_str(),
+        severity: markdown(&t.class.name),
         long_window: t.long.to_string(),
         short_window: t.short.to_string(),
         factor: format_human(t.factor),
@@ -188,10 +202,7 @@ fn tier_row(t: &crate::model::Tier, slo: &Slo) -> TierRow {
         budget_spent_percent: format_human_f64(t.budget_spent_at_fire(slo.window) * 100.0),
         full_outage_fires_in: humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY)),
         exhausted_in: humanize_secs(t.exhaustion_secs(slo.window)),
-        response: match t.severity {
-            crate::model::Urgency::Page => "act now, day or night",
-            crate::model::Urgency::Ticket => "within working hours",
-        },
+        response: markdown(&t.class.response),
     }
 }
 
@@ -249,7 +260,8 @@ fn queries(service: &Service, slo: &Slo) -> Vec<Query> {
 
 /// A service dashboard's uid and each SLO's panel links, computed once per service.
 pub(crate) struct DashboardLinks {
-    uid: String,
+    /// The dashboard's URL: absolute with the settings' `grafana_url`, else `/d/<uid>`.
+    url: String,
     panels: std::collections::BTreeMap<String, Vec<PanelLink>>,
 }
 
@@ -258,6 +270,12 @@ impl DashboardLinks {
     pub(crate) fn new(service: &Service, dashboard: &grafana::Dashboard) -> Self {
         let mut panels: std::collections::BTreeMap<String, Vec<PanelLink>> = Default::default();
         let mut current: Option<&str> = None;
+        // Absolute when the settings say where Grafana is, so links work outside Grafana.
+        let base = link_target(&format!(
+            "{}/d/{}",
+            service.grafana_url.as_deref().unwrap_or(""),
+            dashboard.uid
+        ));
         for panel in &dashboard.panels {
             match panel {
                 grafana::Panel::Row(row) => {
@@ -271,17 +289,29 @@ impl DashboardLinks {
                     if let Some(slo) = current {
                         panels.entry(slo.to_string()).or_default().push(PanelLink {
                             title: markdown(&viz.title),
-                            url: format!("/d/{}?viewPanel={}", dashboard.uid, viz.id),
+                            url: format!("{base}?viewPanel={}", viz.id),
                         });
                     }
                 }
             }
         }
-        Self {
-            uid: dashboard.uid.clone(),
-            panels,
-        }
+        Self { url: base, panels }
     }
+}
+
+/// A URL as a Markdown link's target: the characters that would end or break `(...)` are
+/// percent-encoded.
+fn link_target(url: &str) -> String {
+    url.chars()
+        .map(|c| match c {
+            '(' => "%28".to_string(),
+            ')' => "%29".to_string(),
+            '<' => "%3C".to_string(),
+            '>' => "%3E".to_string(),
+            ' ' => "%20".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// One SLO's runbook content, converted once for both templates.

@@ -25,8 +25,13 @@ pub struct Service {
     pub(crate) owner: Option<String>,
     /// Escalation contact.
     pub(crate) escalation: Option<String>,
-    /// Base URL for runbook links.
+    /// Where the runbooks are served: links are `<base>/<service>/<slo>.md`.
     pub(crate) runbook_base_url: Option<String>,
+    /// Where the repository's files are served (the settings' `runbook_base_url`): links are
+    /// `<base>/<runbooks dir>/<service>/<slo>.md`.
+    pub(crate) repository_url: Option<String>,
+    /// Grafana's base URL, for absolute dashboard links (from the settings).
+    pub(crate) grafana_url: Option<String>,
     /// Labels on every series and alert.
     pub(crate) labels: BTreeMap<String, String>,
     /// SLOs in spec order.
@@ -81,6 +86,17 @@ impl Slo {
     /// Seconds of full outage the budget allows over the window (43m12s at 99.9% over 30d).
     pub(crate) fn full_outage_budget_secs(&self) -> f64 {
         to_f64(self.budget()) * self.window.as_secs_f64()
+    }
+
+    /// The severity classes of its tiers, each once, in tier order.
+    pub(crate) fn classes(&self) -> Vec<&SeverityClass> {
+        let mut classes: Vec<&SeverityClass> = Vec::new();
+        for tier in &self.tiers {
+            if !classes.iter().any(|c| c.name == tier.class.name) {
+                classes.push(&tier.class);
+            }
+        }
+        classes
     }
 
     /// Every window the alert tiers read, shortest first, without repeats.
@@ -158,11 +174,105 @@ impl Urgency {
     }
 }
 
+/// A severity class: what an alert's `severity` label says, how fast someone must respond,
+/// whether it wakes them, and where Alertmanager sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SeverityClass {
+    /// The `severity` label's value (`page`, `P1`, `sev2`).
+    pub(crate) name: String,
+    /// Expected response, in words ("within 1 hour").
+    pub(crate) response: String,
+    /// Whether it wakes someone (a page) or waits for working hours (a ticket).
+    pub(crate) page: bool,
+    /// Alertmanager receiver.
+    pub(crate) receiver: String,
+    /// How often Alertmanager repeats a notification while the alert fires.
+    pub(crate) repeat_interval: Duration,
+}
+
+impl SeverityClass {
+    /// The class a tier has when no settings say otherwise: `page` or `ticket`.
+    pub(crate) fn default_for(urgency: Urgency) -> Self {
+        let page = urgency == Urgency::Page;
+        Self {
+            name: urgency.as_str().to_string(),
+            response: default_response(page).to_string(),
+            page,
+            receiver: urgency.as_str().to_string(),
+            repeat_interval: default_repeat(page),
+        }
+    }
+}
+
+/// What a class promises when its settings do not say.
+pub(crate) fn default_response(page: bool) -> &'static str {
+    if page {
+        "now, day or night"
+    } else {
+        "within working hours"
+    }
+}
+
+/// How often a firing alert is notified again when the class does not say: hourly for pages,
+/// daily for tickets.
+pub(crate) fn default_repeat(page: bool) -> Duration {
+    Duration::from_secs(if page { 3_600 } else { 86_400 })
+}
+
+/// Settings shared by every spec of a run, validated (defaults when no settings document).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Settings {
+    /// Every class, in the order written.
+    pub(crate) classes: Vec<SeverityClass>,
+    /// Index of the class the page tiers get.
+    pub(crate) page: usize,
+    /// Index of the class the ticket tiers get.
+    pub(crate) ticket: usize,
+    /// Grafana's base URL, without a trailing `/`.
+    pub(crate) grafana_url: Option<String>,
+    /// Where the repository's files are served, without a trailing `/` (runbook links of
+    /// services that set no base of their own go to `<base>/<runbooks dir>/...`).
+    pub(crate) runbook_base_url: Option<String>,
+    /// Window of SLOs that do not say theirs.
+    pub(crate) default_window: Duration,
+    /// Alert-window policies by SLO window, for SLOs that list no windows of their own.
+    pub(crate) policies: BTreeMap<Duration, Vec<validate::PolicyEntry>>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            classes: vec![
+                SeverityClass::default_for(Urgency::Page),
+                SeverityClass::default_for(Urgency::Ticket),
+            ],
+            page: 0,
+            ticket: 1,
+            grafana_url: None,
+            runbook_base_url: None,
+            default_window: Duration::from_secs(30 * 86_400),
+            policies: BTreeMap::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The class a tier of `urgency` gets unless its SLO says otherwise.
+    pub(crate) fn class_for(&self, urgency: Urgency) -> &SeverityClass {
+        &self.classes[match urgency {
+            Urgency::Page => self.page,
+            Urgency::Ticket => self.ticket,
+        }]
+    }
+}
+
 /// One multi-window burn-rate tier.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Tier {
-    /// Page or ticket.
+    /// Page or ticket: which of the SLO's tier settings apply.
     pub(crate) severity: Urgency,
+    /// Its severity class (the `severity` label, response time, receiver).
+    pub(crate) class: SeverityClass,
     /// Long window: gives significance.
     pub(crate) long: Duration,
     /// Short window: makes the alert stop soon after recovery.
@@ -250,6 +360,7 @@ mod tests {
         let factor = burn_factor(Decimal::from(2), days(30), Duration::from_secs(3_600));
         let tier = Tier {
             severity: Urgency::Page,
+            class: SeverityClass::default_for(Urgency::Page),
             long: Duration::from_secs(3_600),
             short: Duration::from_secs(300),
             budget_percent: Decimal::from(2),

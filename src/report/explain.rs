@@ -50,8 +50,12 @@ pub(crate) struct SloReport {
 /// One tier in numbers.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct TierReport {
-    /// `page` or `ticket`.
+    /// Its severity class (`page`, `ticket`, or a class of the settings).
     pub(crate) severity: String,
+    /// Whether it pages.
+    pub(crate) pages: bool,
+    /// The response the class expects.
+    pub(crate) response: String,
     /// Long window.
     pub(crate) long_window: String,
     /// Short window.
@@ -169,7 +173,9 @@ pub(crate) fn explain(
         .tiers
         .iter()
         .map(|t| TierReport {
-            severity: t.severity.as_str().to_string(),
+            severity: t.class.name.clone(),
+            pages: t.class.page,
+            response: t.class.response.clone(),
             long_window: t.long.to_string(),
             short_window: t.short.to_string(),
             burn_factor: format_decimal(t.factor),
@@ -206,7 +212,7 @@ fn simulate_incident(slo: &Slo, spec: IncidentSpec) -> IncidentReport {
         .map(|tier| {
             let (fires, stops) = simulate(tier, spec);
             TierOutcome {
-                severity: tier.severity.as_str().to_string(),
+                severity: tier.class.name.clone(),
                 long_window: tier.long.to_string(),
                 fires_at_seconds: fires,
                 stops_at_seconds: stops,
@@ -280,6 +286,15 @@ fn render_tiers(out: &mut String, tiers: &[TierReport]) {
             humanize_secs(t.exhaustion_seconds)
         );
     }
+    let mut said: Vec<&str> = Vec::new();
+    for t in tiers {
+        if said.contains(&t.severity.as_str()) {
+            continue;
+        }
+        said.push(&t.severity);
+        let kind = if t.pages { "pages" } else { "does not page" };
+        let _ = writeln!(out, "  {} {kind}: respond {}", t.severity, t.response);
+    }
 }
 
 fn render_incident(out: &mut String, i: &IncidentReport) {
@@ -327,6 +342,7 @@ mod tests {
             crate::model::burn_factor(Decimal::from(pct), window, Duration::from_secs(long));
         Tier {
             severity: Urgency::Page,
+            class: crate::model::SeverityClass::default_for(Urgency::Page),
             long: Duration::from_secs(long),
             short: Duration::from_secs(short),
             budget_percent: Decimal::from(pct),

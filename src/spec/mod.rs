@@ -3,6 +3,7 @@
 pub(crate) mod convert;
 pub(crate) mod import;
 pub(crate) mod schema;
+pub(crate) mod settings;
 pub(crate) mod yaml;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
@@ -112,6 +113,8 @@ pub(crate) struct AlertingSpec {
 pub(crate) struct TierSpec {
     /// Turns the severity off.
     pub(crate) disable: Option<Spanned<bool>>,
+    /// The severity class of its alerts, over the settings' choice.
+    pub(crate) severity: Option<Text>,
     /// `for:` duration on its alerts.
     pub(crate) for_duration: Option<Text>,
     /// Extra labels.
@@ -164,13 +167,13 @@ pub(crate) const ALERTING_KEYS: &[&str] = &[
     "windows",
     "min_events",
 ];
-pub(crate) const TIER_KEYS: &[&str] = &["disable", "for", "labels", "annotations"];
+pub(crate) const TIER_KEYS: &[&str] = &["disable", "severity", "for", "labels", "annotations"];
 pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
 
 /// The native format.
 pub(crate) const FORMAT: import::Format = import::Format {
     describe: "`apiVersion: slocc/v1`",
-    detect: |h| h.api_version == Some(API_VERSION),
+    detect: |h| h.api_version == Some(API_VERSION) && h.kind != Some("Settings"),
     reader: import::Reader::Single(parse_service),
 };
 
@@ -334,6 +337,7 @@ fn parse_alerting(
         f.deny_unknown(TIER_KEYS, diags);
         TierSpec {
             disable: f.bool("disable", diags),
+            severity: f.string("severity", diags),
             for_duration: f.string("for", diags),
             labels: f.string_map("labels", diags),
             annotations: f.string_map("annotations", diags),
@@ -355,7 +359,7 @@ fn parse_alerting(
 }
 
 /// A custom window policy: one mapping per window pair.
-fn parse_windows(
+pub(crate) fn parse_windows(
     fields: &Fields<'_>,
     context: &str,
     diags: &mut Diagnostics,

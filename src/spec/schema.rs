@@ -30,6 +30,7 @@ fn tier(severity: &str) -> Value {
         "additionalProperties": false,
         "properties": {
             "disable": {"type": "boolean", "description": format!("Emit no {severity} alerts.")},
+            "severity": {"type": "string", "minLength": 1, "description": format!("Severity class of the {severity} alerts, over the settings' `tiers`.")},
             "for": duration("`for:` on the alerts."),
             "labels": string_map("Extra labels; `severity` here renames the severity."),
             "annotations": string_map("Extra annotations.")
@@ -101,7 +102,7 @@ fn alerting() -> Value {
                         "long": duration("Long window."),
                         "short": duration("Short window."),
                         "budget_percent": {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 100},
-                        "severity": {"enum": ["page", "ticket"]}
+                        "severity": {"type": "string", "minLength": 1, "description": "`page`, `ticket`, or a severity class of the settings."}
                     }
                 }
             }

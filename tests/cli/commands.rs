@@ -26,7 +26,11 @@ fn compile_without_arguments_reads_specs_and_writes_out() {
     let project = bundled();
     let run = project.slocc(&["compile"]);
     run.expect_code(0);
-    assert!(run.stderr.contains("into out: 9 written"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("into out: 11 written"),
+        "{}",
+        run.stderr
+    );
     for service in [
         "checkout-api",
         "order-consumer",
@@ -71,7 +75,7 @@ fn output_is_byte_identical_across_runs_and_path_spellings() {
     }
     let again = project.slocc(&["compile", "-o", "a"]);
     assert!(
-        again.stderr.contains("0 written, 9 unchanged"),
+        again.stderr.contains("0 written, 11 unchanged"),
         "{}",
         again.stderr
     );
@@ -323,7 +327,7 @@ fn compile_check_reports_stale_and_missing_outputs_without_writing() {
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("outputs are stale: 4 files differ")
+        run.stderr.contains("outputs are stale: 6 files differ")
             && run.stderr.contains("runbooks/api/availability.md"),
         "{}",
         run.stderr

@@ -299,7 +299,7 @@ fn cases() -> Vec<(String, String, &'static str)> {
         ("1h", "5m", "0", "page", "invalid-window-policy"),
         ("1h", "5m", "101", "page", "invalid-window-policy"),
         ("1h", "5m", "abc", "page", "invalid-window-policy"),
-        ("1h", "5m", "2", "urgent", "invalid-window-policy"),
+        ("1h", "5m", "2", "urgent", "invalid-severity"),
         ("abc", "5m", "2", "page", "invalid-duration"),
         ("1h", "5x", "2", "page", "invalid-duration"),
     ] {
@@ -381,9 +381,24 @@ fn cases() -> Vec<(String, String, &'static str)> {
         "unknown-api-version",
     );
     add(
-        "Sloth AlertWindows",
-        "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {}\n".to_string(),
-        "unknown-api-version",
+        "Sloth AlertWindows without windows",
+        "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {sloPeriod: 7d}\n".to_string(),
+        "missing-field",
+    );
+    add(
+        "Sloth AlertWindows with a bad period",
+        "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec:\n  sloPeriod: 7x\n  page:\n    quick: {errorBudgetPercent: 8, shortWindow: 5m, longWindow: 1h}\n    slow: {errorBudgetPercent: 12.5, shortWindow: 30m, longWindow: 6h}\n  ticket:\n    quick: {errorBudgetPercent: 20, shortWindow: 2h, longWindow: 1d}\n    slow: {errorBudgetPercent: 42, shortWindow: 6h, longWindow: 3d}\n".to_string(),
+        "invalid-duration",
+    );
+    add(
+        "settings with an unknown tier class",
+        "apiVersion: slocc/v1\nkind: Settings\nseverities:\n  - {name: P1, page: true}\ntiers: {page: P2}\n".to_string(),
+        "invalid-severity",
+    );
+    add(
+        "settings with a relative Grafana URL",
+        "apiVersion: slocc/v1\nkind: Settings\ngrafana_url: grafana.example.com\n".to_string(),
+        "invalid-url",
     );
     add(
         "unknown Sloth version",

@@ -105,7 +105,7 @@ impl Project {
 
 /// A tool the tests run, found on PATH. A missing tool fails the test loudly: the README's test
 /// command installs each from the Debian `package` named here.
-fn tool(name: &str, package: &str) -> PathBuf {
+pub(crate) fn tool(name: &str, package: &str) -> PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join(name))

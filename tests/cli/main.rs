@@ -1,5 +1,6 @@
 //! Integration tests: the real `slocc` binary, and its output run on promtool.
 
+mod alertmanager;
 pub(crate) mod commands;
 mod corpus;
 mod dashboards;

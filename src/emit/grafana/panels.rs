@@ -79,7 +79,10 @@ fn summary_band(layout: &mut Layout, service: &Service, slo: &Slo, s: &str) {
             ),
             stat(
                 "Firing alerts",
-                "Burn-rate alerts of this SLO firing now.",
+                &format!(
+                    "Burn-rate alerts of this SLO firing now. {}",
+                    crate::emit::classes_in_words(slo)
+                ),
                 format!("count(ALERTS{alert_sel})"),
                 alert_defaults,
             ),
@@ -108,7 +111,7 @@ fn trend_band(layout: &mut Layout, slo: &Slo, s: &str) {
                 defaults("percentunit", steps("red", &[(objective, "green")])),
             ),
             timeseries(
-                "Error budget remaining",
+                "Error budget over time",
                 "Share of the error budget left over the SLO window.",
                 vec![target(
                     "A",

@@ -82,96 +82,207 @@ fn camel_case(text: &str) -> String {
         .collect()
 }
 
+/// One tier's settings from `alerting.page` or `alerting.ticket`, with its class resolved.
+struct TierSettings {
+    disabled: bool,
+    for_duration: Option<Duration>,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    /// The class the SLO gives this tier (its own `severity`, or the settings').
+    class: SeverityClass,
+    /// A `severity` label in the tier's labels: the class renamed.
+    rename: Option<String>,
+}
+
 fn tier_settings(
     spec: &TierSpec,
-    what: &str,
+    urgency: Urgency,
+    settings: &Settings,
     diags: &mut Diagnostics,
-) -> (
-    bool,
-    Option<Duration>,
-    BTreeMap<String, String>,
-    BTreeMap<String, String>,
-) {
-    let disabled = spec.disable.as_ref().is_some_and(|d| d.value);
+) -> TierSettings {
+    let what = urgency.as_str();
     let for_duration = spec
         .for_duration
         .as_ref()
         .and_then(|f| parse_duration(f, &format!("`{what}.for`"), diags));
-    let labels = check_labels(&spec.labels, &format!("{what} label"), diags, true);
-    let annotations = check_annotations(&spec.annotations, diags);
-    (disabled, for_duration, labels, annotations)
+    let mut labels = check_labels(&spec.labels, &format!("{what} label"), diags, true);
+    let class = spec
+        .severity
+        .as_ref()
+        .and_then(|name| find_class(name, &settings.classes, diags))
+        .map_or_else(|| settings.class_for(urgency), |i| &settings.classes[i]);
+    TierSettings {
+        disabled: spec.disable.as_ref().is_some_and(|d| d.value),
+        for_duration,
+        rename: labels.remove("severity"),
+        labels,
+        annotations: check_annotations(&spec.annotations, diags),
+        class: class.clone(),
+    }
+}
+
+/// The index of the class `name` names; an unknown name is an error at its line.
+pub(super) fn find_class(
+    name: &Text,
+    classes: &[SeverityClass],
+    diags: &mut Diagnostics,
+) -> Option<usize> {
+    if let Some(i) = classes.iter().position(|c| c.name == name.value) {
+        return Some(i);
+    }
+    let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+    let hint = match crate::diag::did_you_mean(&name.value, &names) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!(
+            "the severity classes are {}",
+            crate::spec::yaml::quote_list(&names)
+        ),
+    };
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidSeverity,
+            Some(name.location),
+            format!("unknown severity class `{}`", name.value.escape_debug()),
+        )
+        .with_hint(hint),
+    );
+    None
 }
 
 /// One policy entry before factors are computed.
-struct PolicyEntry {
-    severity: Urgency,
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PolicyEntry {
+    class: EntryClass,
     budget_percent: Decimal,
     long: Duration,
     short: Duration,
     location: Option<Location>,
 }
 
+/// Whom a policy entry alerts: the SLO's page or ticket class, or a class named outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryClass {
+    Tier(Urgency),
+    Class(usize),
+}
+
+/// The numbers an SLO's tiers are computed from.
+pub(super) struct Budget {
+    pub(super) budget: Decimal,
+    pub(super) window: Duration,
+    pub(super) objective: Decimal,
+}
+
 pub(super) fn build_tiers(
     alerting: &AlertingSpec,
-    budget: Decimal,
-    window: Duration,
-    objective: Decimal,
+    numbers: &Budget,
+    settings: &Settings,
     diags: &mut Diagnostics,
 ) -> Option<Vec<Tier>> {
-    let page = tier_settings(&alerting.page, "page", diags);
-    let ticket = tier_settings(&alerting.ticket, "ticket", diags);
+    let page = tier_settings(&alerting.page, Urgency::Page, settings, diags);
+    let ticket = tier_settings(&alerting.ticket, Urgency::Ticket, settings, diags);
+    let window = numbers.window;
     let policy = match &alerting.windows {
-        None => default_policy(window),
-        Some(entries) => custom_policy(entries, alerting.windows_at, window, diags)?,
+        None => settings
+            .policies
+            .get(&window)
+            .cloned()
+            .unwrap_or_else(|| default_policy(window)),
+        Some(entries) => custom_policy(
+            entries,
+            alerting.windows_at,
+            window,
+            &settings.classes,
+            diags,
+        )?,
     };
     let mut tiers = Vec::new();
     for entry in policy {
-        let (disabled, for_duration, labels, annotations) = match entry.severity {
-            Urgency::Page => &page,
-            Urgency::Ticket => &ticket,
+        let (urgency, named) = match entry.class {
+            EntryClass::Tier(urgency) => (urgency, None),
+            EntryClass::Class(i) => {
+                let class = &settings.classes[i];
+                let urgency = if class.page {
+                    Urgency::Page
+                } else {
+                    Urgency::Ticket
+                };
+                (urgency, Some(class))
+            }
         };
-        if *disabled {
+        let own = if urgency == Urgency::Page {
+            &page
+        } else {
+            &ticket
+        };
+        if own.disabled {
             continue;
         }
-        let factor = burn_factor(entry.budget_percent, window, entry.long);
-        let threshold = factor * budget;
-        if let Some(at) = entry.location.filter(|_| factor < Decimal::ONE) {
-            diags.push(Diagnostic::warning(
-                Code::SlowTier,
-                Some(at),
-                format!(
-                    "the {} tier {}/{} fires at a burn of {}x, under 1x: a burn that slow does not empty the budget within the SLO window",
-                    entry.severity.as_str(),
-                    entry.long,
-                    entry.short,
-                    crate::model::number::format_human(factor)
-                ),
-            ));
+        let mut class = named.unwrap_or(&own.class).clone();
+        if let Some(name) = &own.rename {
+            class.name.clone_from(name);
         }
-        if threshold >= Decimal::ONE {
-            let location = entry
-                .location
-                .or_else(|| alerting.name.as_ref().map(|n| n.location));
-            diags.push(never_fires(&entry, factor, threshold, objective, location));
-            continue;
+        if let Some(tier) = tier_of(&entry, class, urgency, own, numbers, alerting, diags) {
+            tiers.push(tier);
         }
-        tiers.push(Tier {
-            severity: entry.severity,
-            long: entry.long,
-            short: entry.short,
-            budget_percent: entry.budget_percent,
-            factor,
-            threshold,
-            for_duration: *for_duration,
-            labels: labels.clone(),
-            annotations: annotations.clone(),
-        });
     }
     tiers.sort_by_key(|t| (t.severity, t.long, t.short));
     Some(tiers)
 }
 
-/// The workbook's four tiers.
+/// One entry's tier, or `None` (with a warning) when it can never fire; a tier under 1x warns.
+fn tier_of(
+    entry: &PolicyEntry,
+    class: SeverityClass,
+    urgency: Urgency,
+    own: &TierSettings,
+    numbers: &Budget,
+    alerting: &AlertingSpec,
+    diags: &mut Diagnostics,
+) -> Option<Tier> {
+    let factor = burn_factor(entry.budget_percent, numbers.window, entry.long);
+    let threshold = factor * numbers.budget;
+    if let Some(at) = entry.location.filter(|_| factor < Decimal::ONE) {
+        diags.push(Diagnostic::warning(
+            Code::SlowTier,
+            Some(at),
+            format!(
+                "the {} tier {}/{} fires at a burn of {}x, under 1x: a burn that slow does not empty the budget within the SLO window",
+                class.name,
+                entry.long,
+                entry.short,
+                crate::model::number::format_human(factor)
+            ),
+        ));
+    }
+    if threshold >= Decimal::ONE {
+        let location = entry
+            .location
+            .or_else(|| alerting.name.as_ref().map(|n| n.location));
+        diags.push(never_fires(
+            entry,
+            &class.name,
+            factor,
+            threshold,
+            numbers.objective,
+            location,
+        ));
+        return None;
+    }
+    Some(Tier {
+        severity: urgency,
+        class,
+        long: entry.long,
+        short: entry.short,
+        budget_percent: entry.budget_percent,
+        factor,
+        threshold,
+        for_duration: own.for_duration,
+        labels: own.labels.clone(),
+        annotations: own.annotations.clone(),
+    })
+}
+
 /// The window the workbook's tiers are used at unchanged; shorter SLO windows get them scaled.
 const FULL_SCALE: Duration = Duration::from_secs(28 * 86_400);
 /// Shortest windows of a scaled tier: a short window under 5m would read fewer samples than
@@ -194,7 +305,7 @@ fn default_policy(window: Duration) -> Vec<PolicyEntry> {
         .map(|(severity, pct, long, short)| {
             if window >= FULL_SCALE {
                 return PolicyEntry {
-                    severity: *severity,
+                    class: EntryClass::Tier(*severity),
                     budget_percent: Decimal::from(*pct),
                     long: Duration::from_secs(*long),
                     short: Duration::from_secs(*short),
@@ -211,7 +322,7 @@ fn default_policy(window: Duration) -> Vec<PolicyEntry> {
                 * Decimal::from(new_long)
                 / (Decimal::from(*long) * Decimal::from(window.as_millis() / 1_000));
             PolicyEntry {
-                severity: *severity,
+                class: EntryClass::Tier(*severity),
                 budget_percent: budget_percent.normalize(),
                 long: Duration::from_secs(new_long),
                 short: Duration::from_secs(new_short),
@@ -224,6 +335,7 @@ fn default_policy(window: Duration) -> Vec<PolicyEntry> {
 /// The warning for a tier whose threshold is at or above a 100% error ratio.
 fn never_fires(
     entry: &PolicyEntry,
+    class: &str,
     factor: Decimal,
     threshold: Decimal,
     objective: Decimal,
@@ -234,7 +346,7 @@ fn never_fires(
         location,
         format!(
             "the {} tier {}/{} (burn factor {}) needs an error ratio of {} at objective {}%, above 100%, so it can never fire; it is left out",
-            entry.severity.as_str(),
+            class,
             entry.long,
             entry.short,
             format_decimal(factor),
@@ -245,10 +357,11 @@ fn never_fires(
     .with_hint("raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget")
 }
 
-fn custom_policy(
+pub(super) fn custom_policy(
     entries: &[WindowSpec],
     at: Option<Location>,
     window: Duration,
+    classes: &[SeverityClass],
     diags: &mut Diagnostics,
 ) -> Option<Vec<PolicyEntry>> {
     let before = diags.counts().0;
@@ -263,7 +376,7 @@ fn custom_policy(
         );
     }
     for entry in entries {
-        let Some((long, short, severity, budget_percent)) = window_entry(entry, diags) else {
+        let Some((long, short, class, budget_percent)) = window_entry(entry, classes, diags) else {
             continue;
         };
         let problem = if short >= long {
@@ -291,7 +404,7 @@ fn custom_policy(
             continue;
         }
         out.push(PolicyEntry {
-            severity,
+            class,
             budget_percent,
             long,
             short,
@@ -305,8 +418,9 @@ fn custom_policy(
 /// severity, and the share of the budget in percent.
 fn window_entry(
     entry: &WindowSpec,
+    classes: &[SeverityClass],
     diags: &mut Diagnostics,
-) -> Option<(Duration, Duration, Urgency, Decimal)> {
+) -> Option<(Duration, Duration, EntryClass, Decimal)> {
     let long = entry
         .long
         .as_ref()
@@ -315,23 +429,13 @@ fn window_entry(
         .short
         .as_ref()
         .and_then(|t| parse_duration(t, "`short`", diags));
-    let severity = entry
+    let class = entry
         .severity
         .as_ref()
         .and_then(|s| match s.value.as_str() {
-            "page" => Some(Urgency::Page),
-            "ticket" => Some(Urgency::Ticket),
-            other => {
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidWindowPolicy,
-                        Some(s.location),
-                        format!("unknown severity `{other}`"),
-                    )
-                    .with_hint("severity is `page` or `ticket`"),
-                );
-                None
-            }
+            "page" => Some(EntryClass::Tier(Urgency::Page)),
+            "ticket" => Some(EntryClass::Tier(Urgency::Ticket)),
+            _ => find_class(s, classes, diags).map(EntryClass::Class),
         });
     let budget_percent = entry.budget_percent.as_ref().and_then(|b| {
         match Decimal::from_str(b.value.trim()) {
@@ -349,5 +453,5 @@ fn window_entry(
             }
         }
     });
-    Some((long?, short?, severity?, budget_percent?))
+    Some((long?, short?, class?, budget_percent?))
 }

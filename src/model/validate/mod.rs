@@ -13,15 +13,19 @@ use crate::model::promql::{
     parse_instant_vector, with_window,
 };
 use crate::model::{
-    burn_factor, EventQuery, Grouping, Service, Sli, Slo, Tier, Urgency, DEFAULT_POLICY,
+    burn_factor, EventQuery, Grouping, Service, Settings, SeverityClass, Sli, Slo, Tier, Urgency,
+    DEFAULT_POLICY,
 };
 use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, WindowSpec};
 
 mod alerting;
+mod settings;
 mod sli;
 
-use alerting::{build_tiers, check_budget, validate_alert_name};
+pub(crate) use alerting::PolicyEntry;
+use alerting::{build_tiers, check_budget, validate_alert_name, Budget};
+pub(crate) use settings::validate_settings;
 use sli::validate_sli;
 
 /// Labels slocc puts on series and alerts itself; specs may not set them.
@@ -35,14 +39,14 @@ pub(crate) const RESERVED_LABELS: &[&str] = &[
 /// The shortest and longest SLO windows accepted.
 const MIN_WINDOW: Duration = Duration::from_secs(86_400);
 const MAX_WINDOW: Duration = Duration::from_secs(90 * 86_400);
-const DEFAULT_WINDOW: Duration = Duration::from_secs(30 * 86_400);
 /// Longest name accepted for services and SLOs (file names stay portable).
 const MAX_NAME_LEN: usize = 100;
 
-/// Validates one service spec read from `source` (its display name).
+/// Validates one service spec read from `source` (its display name), under the run's settings.
 pub(crate) fn validate_service(
     spec: &ServiceSpec,
     source: &str,
+    settings: &Settings,
     diags: &mut Diagnostics,
 ) -> Option<Service> {
     let before = diags.counts().0;
@@ -65,7 +69,7 @@ pub(crate) fn validate_service(
     let slos: Vec<Slo> = spec
         .slos
         .iter()
-        .filter_map(|slo_spec| validate_slo(slo_spec, name.as_deref(), diags))
+        .filter_map(|slo_spec| validate_slo(slo_spec, name.as_deref(), settings, diags))
         .collect();
     let name = name?;
     if diags.counts().0 > before {
@@ -79,6 +83,8 @@ pub(crate) fn validate_service(
             .runbook_base_url
             .as_ref()
             .map(|s| s.value.trim_end_matches('/').to_string()),
+        repository_url: settings.runbook_base_url.clone(),
+        grafana_url: settings.grafana_url.clone(),
         labels,
         slos,
         source: crate::pipeline::portable_name(source),
@@ -258,14 +264,22 @@ fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<De
     None
 }
 
-fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) -> Option<Slo> {
+fn validate_slo(
+    spec: &SloSpec,
+    service: Option<&str>,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> Option<Slo> {
     let before = diags.counts().0;
     let name = spec.name.as_ref().and_then(|n| check_name(n, "SLO", diags));
     let objective_percent = spec
         .objective
         .as_ref()
         .and_then(|o| parse_objective(o, diags));
-    let window = validate_window(spec.window.as_ref(), diags);
+    let window = match &spec.window {
+        Some(text) => validate_window(text, diags),
+        None => Some(settings.default_window),
+    };
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
     let breakdown_by = match &spec.sli {
@@ -284,7 +298,12 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
         (Some(objective), Some(window)) => {
             let budget = Decimal::ONE - objective / Decimal::ONE_HUNDRED;
             check_budget(spec, budget, window, diags);
-            build_tiers(&spec.alerting, budget, window, objective, diags)
+            let numbers = Budget {
+                budget,
+                window,
+                objective,
+            };
+            build_tiers(&spec.alerting, &numbers, settings, diags)
         }
         _ => None,
     };
@@ -308,11 +327,8 @@ fn validate_slo(spec: &SloSpec, service: Option<&str>, diags: &mut Diagnostics) 
     })
 }
 
-/// The SLO window: 30d when not given, otherwise a duration within 1d..90d.
-fn validate_window(text: Option<&Text>, diags: &mut Diagnostics) -> Option<Duration> {
-    let Some(text) = text else {
-        return Some(DEFAULT_WINDOW);
-    };
+/// An SLO window: a duration within 1d..90d (`None`, reported, otherwise).
+fn validate_window(text: &Text, diags: &mut Diagnostics) -> Option<Duration> {
     let window = parse_duration(text, "window", diags)?;
     if (MIN_WINDOW..=MAX_WINDOW).contains(&window) {
         return Some(window);
@@ -388,7 +404,7 @@ mod tests {
         let mut diags = Diagnostics::default();
         let docs = load_documents(0, text, &mut diags);
         let spec = crate::spec::parse_service(&docs[0], &mut diags).unwrap();
-        let service = validate_service(&spec, "t.yaml", &mut diags);
+        let service = validate_service(&spec, "t.yaml", &Settings::default(), &mut diags);
         (service, diags)
     }
 
@@ -415,7 +431,7 @@ slos:
         let service = service.unwrap();
         let slo = &service.slos[0];
         assert_eq!(slo.alert_name, "CheckoutApiAvailabilityBudgetBurn");
-        assert_eq!(slo.window, DEFAULT_WINDOW);
+        assert_eq!(slo.window, Settings::default().default_window);
         assert_eq!(format_decimal(slo.budget()), "0.001");
         let factors: Vec<String> = slo.tiers.iter().map(|t| format_decimal(t.factor)).collect();
         assert_eq!(factors, ["14.4", "6", "3", "1"]);
@@ -539,7 +555,8 @@ slos:
         assert_eq!(slo.tiers.len(), 1);
         assert_eq!(format_decimal(slo.tiers[0].factor), "18");
         assert_eq!(slo.tiers[0].for_duration, Some(Duration::from_secs(120)));
-        assert_eq!(slo.tiers[0].labels["severity"], "critical");
+        assert_eq!(slo.tiers[0].class.name, "critical");
+        assert!(!slo.tiers[0].labels.contains_key("severity"));
     }
 
     #[test]
@@ -557,7 +574,7 @@ slos:
             [
                 "invalid-window-policy",
                 "invalid-window-policy",
-                "invalid-window-policy",
+                "invalid-severity",
                 "invalid-window-policy"
             ]
         );

@@ -346,6 +346,8 @@ pub(crate) fn compare(
         owner: None,
         escalation: None,
         runbook_base_url: None,
+        repository_url: None,
+        grafana_url: None,
         labels: BTreeMap::new(),
         slos: Vec::new(),
         source: String::new(),

@@ -7,8 +7,10 @@
 pub(crate) mod openslo;
 pub(crate) mod pyrra;
 pub(crate) mod sloth;
+pub(crate) mod sloth_windows;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::spec::settings::SettingsSpec;
 use crate::spec::yaml::{Document, Fields};
 use crate::spec::ServiceSpec;
 
@@ -30,6 +32,9 @@ pub(crate) enum Reader {
     Single(fn(&Document, &mut Diagnostics) -> Option<ServiceSpec>),
     /// Documents that refer to each other across files, read together once every file is in.
     Together(fn(&[Document], &mut Diagnostics) -> Vec<ServiceSpec>),
+    /// Settings shared by every spec (severity classes, alert-window policies), read before
+    /// any service is validated.
+    Settings(fn(&Document, &mut Diagnostics) -> Option<SettingsSpec>),
 }
 
 /// One input format.
@@ -45,8 +50,10 @@ pub(crate) struct Format {
 /// Every format slocc reads, in the order messages list them.
 pub(crate) const FORMATS: &[Format] = &[
     crate::spec::FORMAT,
+    crate::spec::settings::FORMAT,
     sloth::FILE_FORMAT,
     sloth::CRD_FORMAT,
+    sloth_windows::FORMAT,
     pyrra::FORMAT,
     openslo::FORMAT,
 ];
@@ -127,6 +134,7 @@ pub(crate) fn read_text(text: &str) -> (Vec<ServiceSpec>, Diagnostics) {
         match FORMATS[format].reader {
             Reader::Single(read) => specs.extend(read(&doc, &mut diags)),
             Reader::Together(_) => together[format].push(doc),
+            Reader::Settings(_) => {}
         }
     }
     for (format, docs) in together.iter().enumerate() {
@@ -135,6 +143,21 @@ pub(crate) fn read_text(text: &str) -> (Vec<ServiceSpec>, Diagnostics) {
         }
     }
     (specs, diags)
+}
+
+/// Reads the settings documents of `text` (one file), as the pipeline does.
+#[cfg(test)]
+pub(crate) fn read_settings_text(text: &str) -> (Vec<SettingsSpec>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut settings = Vec::new();
+    for doc in crate::spec::yaml::load_documents(0, text, &mut diags) {
+        if let Some(Reader::Settings(read)) =
+            classify(&doc, &mut diags).map(|format| FORMATS[format].reader)
+        {
+            settings.extend(read(&doc, &mut diags));
+        }
+    }
+    (settings, diags)
 }
 
 /// The codes and lines of `diags`, for assertions.
@@ -168,6 +191,8 @@ mod tests {
             ),
             (Some("openslo/v1"), None, Some("SLO")),
             (Some("openslo/v1alpha"), None, Some("Service")),
+            (Some("slocc/v1"), None, Some("Settings")),
+            (Some("sloth.slok.dev/v1"), None, Some("AlertWindows")),
         ];
         for (api_version, version, kind) in headers {
             let header = Header {
@@ -178,10 +203,5 @@ mod tests {
             let matching = FORMATS.iter().filter(|f| (f.detect)(&header)).count();
             assert_eq!(matching, 1, "{header:?}");
         }
-        assert!(!FORMATS.iter().any(|f| (f.detect)(&Header {
-            api_version: Some("sloth.slok.dev/v1"),
-            kind: Some("AlertWindows"),
-            ..Header::default()
-        })));
     }
 }

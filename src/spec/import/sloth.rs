@@ -236,9 +236,9 @@ fn read_alerting(
         f.deny_unknown(&["disable", "labels", "annotations"], diags);
         TierSpec {
             disable: f.bool("disable", diags),
-            for_duration: None,
             labels: f.string_map("labels", diags),
             annotations: f.string_map("annotations", diags),
+            ..TierSpec::default()
         }
     };
     let page = tier(keys.page_alert, diags);

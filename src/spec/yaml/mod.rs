@@ -3,7 +3,9 @@
 //! serde_yaml loses positions once a value has been read, so specs are loaded as marked nodes
 //! (marked-yaml) and read by hand; that is also what lets one pass report every problem.
 
-use marked_yaml::{types::MarkedScalarNode, LoaderOptions, Node};
+use marked_yaml::{types::MarkedScalarNode, LoaderOptions};
+
+pub(crate) use marked_yaml::Node;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
 
@@ -384,6 +386,15 @@ impl<'a> Fields<'a> {
             .keys()
             .find(|k| k.as_str() == key)
             .map_or(self.location, |k| scalar_location(k, self.location))
+    }
+
+    /// Reports `key` as missing unless it is there; whether it is.
+    pub(crate) fn require(&self, key: &str, diags: &mut Diagnostics) -> bool {
+        let present = self.node(key).is_some();
+        if !present {
+            self.missing(key, diags);
+        }
+        present
     }
 
     fn missing(&self, key: &str, diags: &mut Diagnostics) {

@@ -48,7 +48,12 @@ fn a_huge_target_is_out_of_range_not_a_panic() {
     let huge = OBJECTS.replace("target: 0.999", "target: 10000000000000000000000000000");
     let (specs, _) = read_text(&huge);
     let mut diags = crate::diag::Diagnostics::default();
-    let service = crate::model::validate::validate_service(&specs[0], "x.yaml", &mut diags);
+    let service = crate::model::validate::validate_service(
+        &specs[0],
+        "x.yaml",
+        &crate::model::Settings::default(),
+        &mut diags,
+    );
     assert!(service.is_none());
     assert!(
         codes_and_lines(&diags)

@@ -1,0 +1,332 @@
+//! Severity classes from a settings document, and the Alertmanager configuration they produce,
+//! proven with amtool and with a real Alertmanager on a loopback port.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::harness::{tool, Project};
+
+fn amtool() -> std::path::PathBuf {
+    tool("amtool", "prometheus-alertmanager")
+}
+
+/// One alert a rule can produce: its labels, with the SLO labels its series carry.
+fn alerts_of(rules: &str) -> Vec<BTreeMap<String, String>> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(rules).unwrap();
+    let selector = regex::Regex::new(r#"slo_service="([^"]+)", slo_name="([^"]+)""#).unwrap();
+    let mut out = Vec::new();
+    for group in doc["groups"].as_sequence().unwrap() {
+        for rule in group["rules"].as_sequence().unwrap() {
+            if rule.get("alert").is_none() {
+                continue;
+            }
+            let expr = rule["expr"].as_str().unwrap();
+            let ids = selector
+                .captures(expr)
+                .expect("alert reads an SLO's series");
+            let mut labels: BTreeMap<String, String> =
+                serde_yaml::from_value(rule["labels"].clone()).unwrap();
+            labels.insert("alertname".into(), rule["alert"].as_str().unwrap().into());
+            labels.insert("slo_service".into(), ids[1].into());
+            labels.insert("slo_name".into(), ids[2].into());
+            out.push(labels);
+        }
+    }
+    out
+}
+
+/// The receiver `amtool config routes test` sends `labels` to.
+fn route_of(config: &Path, labels: &BTreeMap<String, String>) -> String {
+    let mut args = vec![
+        "config".to_string(),
+        "routes".into(),
+        "test".into(),
+        format!("--config.file={}", config.display()),
+    ];
+    args.extend(labels.iter().map(|(k, v)| format!("{k}={v}")));
+    let output = Command::new(amtool()).args(&args).output().unwrap();
+    assert!(output.status.success(), "{:?}", output);
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+fn compiled_with_settings() -> Project {
+    let project = Project::new();
+    // examples/oncall/settings.yaml is the settings example of the on-call readiness issue.
+    project
+        .with_repo_yaml("specs", "specs")
+        .with_repo_yaml("examples/oncall", "specs");
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    project
+}
+
+#[test]
+fn settings_classes_reach_every_alert_and_route_to_their_receivers() {
+    let project = compiled_with_settings();
+    let config = project.path().join("out/alertmanager/alertmanager.yml");
+    let check = Command::new(amtool())
+        .args(["check-config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+    let mut seen = 0;
+    for file in [
+        "checkout-api",
+        "nightly-billing",
+        "order-consumer",
+        "reference-api",
+    ] {
+        let rules = project.read(&format!("out/{file}.rules.yml"));
+        for alert in alerts_of(&rules) {
+            let want = match alert["severity"].as_str() {
+                "P1" => "oncall-pager",
+                "P3" => "team-tickets",
+                other => panic!("severity {other} in {alert:?}"),
+            };
+            assert_eq!(route_of(&config, &alert), want, "{alert:?}");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 20, "{seen} alerts");
+    let rules = project.read("out/checkout-api.rules.yml");
+    assert!(rules.contains("response: within 1 hour"), "{rules}");
+    assert!(rules.contains("response: next business day"), "{rules}");
+    assert!(rules.contains(
+        "runbook_url: https://git.example.com/ops/slos/blob/main/runbooks/checkout-api/availability.md"
+    ), "{rules}");
+    project.slocc(&["compile"]).expect_code(0);
+    let runbook = project.read("runbooks/checkout-api/availability.md");
+    for expected in [
+        "- **P1** (pages): the budget is burning fast; respond within 1 hour.",
+        "- **P3**: a slower burn; respond next business day.",
+        "| P1 | 1h/5m | 14.4x |",
+        "Dashboard: [checkout-api](https://grafana.example.com/d/slocc-checkout-api)",
+    ] {
+        assert!(runbook.contains(expected), "{expected}\n{runbook}");
+    }
+    let explain = project.slocc(&[
+        "explain",
+        "--service",
+        "checkout-api",
+        "--slo",
+        "availability",
+    ]);
+    assert!(
+        explain.stdout.contains("P1 pages: respond within 1 hour"),
+        "{}",
+        explain.stdout
+    );
+}
+
+#[test]
+fn the_route_part_alone_merges_into_an_existing_configuration() {
+    let project = compiled_with_settings();
+    let part: serde_yaml::Value =
+        serde_yaml::from_str(&project.read("out/alertmanager/routes.yml")).unwrap();
+    let existing = format!(
+        "route:\n  receiver: default\n  routes:\n  - {}\ninhibit_rules: {}\nreceivers:\n- name: default\n- name: oncall-pager\n- name: team-tickets\n",
+        serde_json::to_string(&part["route"]).unwrap(),
+        serde_json::to_string(&part["inhibit_rules"]).unwrap()
+    );
+    project.file("merged.yml", &existing);
+    let merged = project.path().join("merged.yml");
+    let check = Command::new(amtool())
+        .args(["check-config", merged.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+    let page = BTreeMap::from([
+        ("severity".to_string(), "P1".to_string()),
+        ("slo_service".into(), "checkout-api".into()),
+        ("slo_name".into(), "availability".into()),
+    ]);
+    assert_eq!(route_of(&merged, &page), "oncall-pager");
+    let other = BTreeMap::from([("severity".to_string(), "P1".to_string())]);
+    assert_eq!(
+        route_of(&merged, &other),
+        "default",
+        "alerts not from slocc"
+    );
+}
+
+/// A webhook receiver: every notification's receiver name and alerts' labels, in order.
+fn webhook() -> (u16, mpsc::Receiver<serde_json::Value>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            if let Ok(value) = serde_json::from_slice(&body) {
+                let _ = tx.send(value);
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// The generated configuration with each receiver posting to the webhook, and a short wait.
+fn config_for_test(generated: &str, port: u16) -> String {
+    let mut config: serde_yaml::Value = serde_yaml::from_str(generated).unwrap();
+    for receiver in config["receivers"].as_sequence_mut().unwrap() {
+        let name = receiver["name"].as_str().unwrap().to_string();
+        receiver["webhook_configs"] = serde_yaml::from_str(&format!(
+            "[{{url: 'http://127.0.0.1:{port}/{name}', send_resolved: false}}]"
+        ))
+        .unwrap();
+    }
+    // Only the waits change: a test cannot sit through Alertmanager's 30-second group wait.
+    config["route"]["routes"][0]["group_wait"] = "1s".into();
+    serde_yaml::to_string(&config).unwrap()
+}
+
+struct Alertmanager {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_alertmanager(dir: &Path, config: &Path) -> Alertmanager {
+    let port = free_port();
+    let child = Command::new(tool("prometheus-alertmanager", "prometheus-alertmanager"))
+        .args([
+            format!("--config.file={}", config.display()),
+            format!("--storage.path={}", dir.join("am-data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--cluster.listen-address=".into(),
+            "--log.level=warn".into(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Alertmanager");
+    let am = Alertmanager { child, port };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http(am.port, "GET", "/-/ready", "").0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "Alertmanager did not become ready"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    am
+}
+
+/// A minimal HTTP/1.1 request on loopback: status and body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+fn alert(severity: &str, slo: &str, long: &str) -> serde_json::Value {
+    serde_json::json!({"labels": {
+        "alertname": "CheckoutApiBudgetBurn", "severity": severity,
+        "slo_service": "checkout-api", "slo_name": slo, "slo_long_window": long
+    }})
+}
+
+#[test]
+fn a_real_alertmanager_notifies_once_per_incident_and_routes_by_class() {
+    let project = compiled_with_settings();
+    let (hook, notifications) = webhook();
+    let generated = project.read("out/alertmanager/alertmanager.yml");
+    project.file("am.yml", &config_for_test(&generated, hook));
+    let am = start_alertmanager(project.path(), &project.path().join("am.yml"));
+    // One incident on availability: both page tiers and a ticket tier fire; latency only tickets.
+    let alerts = serde_json::json!([
+        alert("P1", "availability", "1h"),
+        alert("P1", "availability", "6h"),
+        alert("P3", "availability", "1d"),
+        alert("P3", "latency", "1d"),
+    ]);
+    let (status, body) = http(am.port, "POST", "/api/v2/alerts", &alerts.to_string());
+    assert_eq!(status, 200, "{body}");
+    let mut got: Vec<(String, String, String)> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while got.len() < 2 && Instant::now() < deadline {
+        if let Ok(n) = notifications.recv_timeout(Duration::from_millis(500)) {
+            for a in n["alerts"].as_array().unwrap() {
+                got.push((
+                    n["receiver"].as_str().unwrap().into(),
+                    a["labels"]["slo_name"].as_str().unwrap().into(),
+                    a["labels"]["slo_long_window"].as_str().unwrap().into(),
+                ));
+            }
+        }
+    }
+    // Anything more would have arrived with the first notifications of each group.
+    if let Ok(n) = notifications.recv_timeout(Duration::from_secs(3)) {
+        panic!("unexpected notification {n}");
+    }
+    got.sort();
+    let row = |r: &str, s: &str, l: &str| (r.to_string(), s.to_string(), l.to_string());
+    assert_eq!(
+        got,
+        [
+            row("oncall-pager", "availability", "1h"),
+            row("team-tickets", "latency", "1d")
+        ]
+    );
+    let (_, listed) = http(am.port, "GET", "/api/v2/alerts", "");
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let inhibited: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| !a["status"]["inhibitedBy"].as_array().unwrap().is_empty())
+        .map(|a| {
+            format!(
+                "{}/{}",
+                a["labels"]["severity"], a["labels"]["slo_long_window"]
+            )
+        })
+        .collect();
+    assert_eq!(inhibited.len(), 2, "{inhibited:?}");
+}
