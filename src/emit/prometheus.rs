@@ -278,7 +278,7 @@ fn raw_events(sli: &Sli, window: Duration) -> Option<(String, String)> {
 
 /// The `le` matcher for a threshold. Client libraries print whole-second boundaries as `1` or
 /// `1.0` (and Prometheus 3 rewrites the former to the latter), so whole seconds match both.
-fn le_matcher(threshold: Duration) -> String {
+pub(crate) fn le_matcher(threshold: Duration) -> String {
     let millis = threshold.as_millis();
     if millis.is_multiple_of(1_000) {
         let secs = millis / 1_000;

@@ -100,19 +100,45 @@ fn fence(code: &str) -> String {
     "`".repeat(longest.max(2) + 1)
 }
 
+/// One numbered step of a procedure: its title (Markdown) and, indented under it so that the
+/// list continues in CommonMark, a fenced code block (empty when the step has none).
 #[derive(Serialize)]
-struct Query {
+struct Item {
+    number: usize,
     title: String,
-    promql: String,
-    fence: String,
+    block: String,
 }
 
-fn query(title: impl Into<String>, promql: String) -> Query {
-    Query {
-        title: title.into(),
-        fence: fence(&promql),
-        promql,
-    }
+/// Numbers `steps` (title, optional `(language, code)`), each block indented to sit inside its
+/// list item.
+fn numbered(steps: Vec<(String, Option<(&str, String)>)>) -> Vec<Item> {
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, code))| {
+            let number = i + 1;
+            let pad = " ".repeat(number.to_string().len() + 2);
+            let block = code.map_or_else(String::new, |(lang, code)| {
+                let fence = fence(&code);
+                let mut block = format!("{pad}{fence}{lang}\n");
+                for line in code.lines() {
+                    if !line.is_empty() {
+                        block.push_str(&pad);
+                    }
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                block.push_str(&pad);
+                block.push_str(&fence);
+                block
+            });
+            Item {
+                number,
+                title,
+                block,
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -158,7 +184,8 @@ struct Context {
     escalation: Option<String>,
     classes: Vec<ClassRow>,
     tiers: Vec<TierRow>,
-    queries: Vec<Query>,
+    diagnose: Vec<Item>,
+    mitigate: Vec<Item>,
     dashboard_url: String,
     panels: Vec<PanelLink>,
 }
@@ -185,7 +212,8 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
             })
             .collect(),
         tiers: slo.tiers.iter().map(|t| tier_row(t, slo)).collect(),
-        queries: queries(service, slo),
+        diagnose: numbered(diagnosis(service, slo)),
+        mitigate: numbered(commands(&service.runbook.1)),
         dashboard_url: links.url.clone(),
         panels: links.panels.get(&slo.name).cloned().unwrap_or_default(),
     }
@@ -206,22 +234,36 @@ fn tier_row(t: &crate::model::Tier, slo: &Slo) -> TierRow {
     }
 }
 
-/// The diagnosis queries, over the SLO's recorded series.
-fn queries(service: &Service, slo: &Slo) -> Vec<Query> {
-    let sel = format!(
-        "{{{}}}",
-        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
-    );
+/// A query step.
+type Step = (String, Option<(&'static str, String)>);
+
+fn promql(title: impl Into<String>, query: String) -> Step {
+    (title.into(), Some(("promql", query)))
+}
+
+/// The spec's steps: titles escaped, commands fenced as shell.
+fn commands(steps: &[crate::model::Step]) -> Vec<Step> {
+    steps
+        .iter()
+        .map(|s| (markdown(&s.title), s.command.clone().map(|c| ("shell", c))))
+        .collect()
+}
+
+/// The diagnosis procedure: queries over the SLO's recorded series (and, for latency SLIs,
+/// its histogram), then the spec's own diagnosis steps.
+fn diagnosis(service: &Service, slo: &Slo) -> Vec<Step> {
+    let ids = [
+        ("slo_service", service.name.as_str()),
+        ("slo_name", &slo.name),
+    ];
+    let sel = format!("{{{}}}", matchers(&ids));
     let on = "on (slo_service, slo_name) group_left ()";
-    let mut queries = Vec::new();
-    for window in slo.alert_windows() {
-        queries.push(query(
-            format!("Error ratio over the last {window}"),
-            format!("{}{sel}", series::error_ratio(window)),
-        ));
-    }
+    let mut steps = vec![promql(
+        "Error ratio over every alert window, one row per window (compare with the thresholds above)",
+        format!("{{__name__=~\"slo:sli_error:ratio_rate.+\", {}}}", matchers(&ids)),
+    )];
     if let Some(window) = slo.tiers.iter().map(|t| t.long).min() {
-        queries.push(query(
+        steps.push(promql(
             format!("Burn rate over the last {window} (1 spends the budget exactly over the SLO window)"),
             format!(
                 "{}{sel} / {on} {}{sel}",
@@ -230,32 +272,80 @@ fn queries(service: &Service, slo: &Slo) -> Vec<Query> {
             ),
         ));
     }
-    if let Some(label) = &slo.breakdown_by {
-        if let Some(expr) = crate::emit::grafana::breakdown_query(slo, label) {
-            queries.push(query(
-                format!("Top error contributors by `{label}`"),
-                format!("topk(10, {expr})"),
-            ));
-        }
-    }
+    steps.extend(sli_steps(slo));
     let total = series::TOTAL_RATE5M;
-    queries.push(query(
-        "Traffic now against the same time yesterday",
-        format!("{total}{sel}\n/\n{total}{sel} offset 1d"),
-    ));
-    queries.push(query(
-        "Error budget left over the SLO window",
-        format!("{}{sel}", series::BUDGET_REMAINING),
-    ));
-    queries.push(query(
-        "Bad events the whole budget allows at the current traffic",
-        format!(
-            "{total}{sel}\n* {on} {budget}{sel}\n* {on} {window}{sel}",
-            budget = series::ERROR_BUDGET,
-            window = series::WINDOW_SECONDS,
+    steps.extend([
+        promql(
+            "Traffic now against the same time yesterday",
+            format!("{total}{sel}\n/\n{total}{sel} offset 1d"),
         ),
-    ));
-    queries
+        promql(
+            "What healthy looks like: average traffic over the last week, in events per second",
+            format!("avg_over_time({total}{sel}[1w])"),
+        ),
+        promql(
+            "What healthy looks like: the error ratio over the SLO window",
+            format!("{}{sel}", series::ERROR_RATIO_PERIOD),
+        ),
+        promql(
+            "Error budget left over the SLO window",
+            format!("{}{sel}", series::BUDGET_REMAINING),
+        ),
+        promql(
+            "Bad events the whole budget allows at the current traffic",
+            format!(
+                "{total}{sel}\n* {on} {budget}{sel}\n* {on} {window}{sel}",
+                budget = series::ERROR_BUDGET,
+                window = series::WINDOW_SECONDS,
+            ),
+        ),
+    ]);
+    steps.extend(commands(&service.runbook.0));
+    steps
+}
+
+/// Steps particular to the SLI: the top error contributors of a ratio SLI with a breakdown
+/// label; the slow share and p99 of a latency SLI.
+fn sli_steps(slo: &Slo) -> Vec<Step> {
+    match &slo.sli {
+        crate::model::Sli::Latency {
+            metric,
+            matchers,
+            threshold,
+        } => {
+            let sep = if matchers.is_empty() { "" } else { ", " };
+            let bucket =
+                |le: &str| format!("sum(rate({metric}_bucket{{{matchers}{sep}{le}}}[5m]))");
+            vec![
+                promql(
+                    format!("Share of requests slower than {threshold} over the last 5m"),
+                    format!(
+                        "1 - {} / {}",
+                        bucket(&crate::emit::prometheus::le_matcher(*threshold)),
+                        bucket("le=\"+Inf\"")
+                    ),
+                ),
+                promql(
+                    "p99 latency over the last 5m, in seconds",
+                    format!(
+                        "histogram_quantile(0.99, sum by (le) (rate({metric}_bucket{{{matchers}}}[5m])))"
+                    ),
+                ),
+            ]
+        }
+        _ => slo
+            .breakdown_by
+            .as_ref()
+            .and_then(|label| {
+                let expr = crate::emit::grafana::breakdown_query(slo, label)?;
+                Some(promql(
+                    format!("Top error contributors by `{label}`"),
+                    format!("topk(10, {expr})"),
+                ))
+            })
+            .into_iter()
+            .collect(),
+    }
 }
 
 /// A service dashboard's uid and each SLO's panel links, computed once per service.

@@ -34,10 +34,21 @@ pub struct Service {
     pub(crate) grafana_url: Option<String>,
     /// Labels on every series and alert.
     pub(crate) labels: BTreeMap<String, String>,
+    /// Steps every runbook of the service lists: (diagnosis, mitigation).
+    pub(crate) runbook: (Vec<Step>, Vec<Step>),
     /// SLOs in spec order.
     pub(crate) slos: Vec<Slo>,
     /// The spec file, as given on the command line.
     pub(crate) source: String,
+}
+
+/// One runbook step: what it does and, usually, the command that does it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Step {
+    /// What the step does.
+    pub(crate) title: String,
+    /// A shell command.
+    pub(crate) command: Option<String>,
 }
 
 /// A validated SLO.

@@ -28,10 +28,30 @@ pub(crate) struct ServiceSpec {
     pub(crate) runbook_base_url: Option<Text>,
     /// Labels added to every series and alert.
     pub(crate) labels: Pairs,
+    /// Steps the runbooks of every SLO list.
+    pub(crate) runbook: RunbookSpec,
     /// The SLOs.
     pub(crate) slos: Vec<SloSpec>,
     /// Where the document starts.
     pub(crate) location: Location,
+}
+
+/// A service's runbook steps as written.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunbookSpec {
+    /// Steps to find the cause.
+    pub(crate) diagnosis: Vec<StepSpec>,
+    /// Steps to stop the damage.
+    pub(crate) mitigation: Vec<StepSpec>,
+}
+
+/// One runbook step: what to do, and the command that does it.
+#[derive(Debug, Clone)]
+pub(crate) struct StepSpec {
+    /// What the step does.
+    pub(crate) title: Option<Text>,
+    /// A shell command.
+    pub(crate) command: Option<Text>,
 }
 
 /// One SLO as written.
@@ -145,8 +165,10 @@ pub(crate) const SERVICE_KEYS: &[&str] = &[
     "escalation",
     "runbook_base_url",
     "labels",
+    "runbook",
     "slos",
 ];
+pub(crate) const RUNBOOK_KEYS: &[&str] = &["diagnosis", "mitigation"];
 pub(crate) const SLO_KEYS: &[&str] = &[
     "name",
     "description",
@@ -212,9 +234,48 @@ pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<S
         escalation: fields.string("escalation", diags),
         runbook_base_url: fields.string("runbook_base_url", diags),
         labels: fields.string_map("labels", diags),
+        runbook: parse_runbook(&fields, diags),
         slos,
         location: doc.location,
     })
+}
+
+/// `runbook: {diagnosis: [{title, command}], mitigation: [...]}`.
+fn parse_runbook(fields: &Fields<'_>, diags: &mut Diagnostics) -> RunbookSpec {
+    let Some((map, at)) = fields.mapping("runbook", diags) else {
+        return RunbookSpec::default();
+    };
+    let runbook = Fields::new(map, at, "the runbook");
+    runbook.deny_unknown(RUNBOOK_KEYS, diags);
+    let steps = |key: &str, diags: &mut Diagnostics| -> Vec<StepSpec> {
+        let Some((seq, at)) = runbook.sequence(key, diags) else {
+            return Vec::new();
+        };
+        let context = format!("a `{key}` step");
+        seq.iter()
+            .filter_map(|node| {
+                let loc = location_of(node, at);
+                let Some(m) = node.as_mapping() else {
+                    diags.push(Diagnostic::error(
+                        Code::WrongType,
+                        Some(loc),
+                        format!("each `{key}` step must be a mapping with `title` and `command`"),
+                    ));
+                    return None;
+                };
+                let f = Fields::new(m, loc, &context);
+                f.deny_unknown(&["title", "command"], diags);
+                Some(StepSpec {
+                    title: f.required_string("title", diags),
+                    command: f.string("command", diags),
+                })
+            })
+            .collect()
+    };
+    RunbookSpec {
+        diagnosis: steps("diagnosis", diags),
+        mitigation: steps("mitigation", diags),
+    }
 }
 
 fn parse_slo(

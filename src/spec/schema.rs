@@ -79,6 +79,33 @@ fn sli() -> Value {
     })
 }
 
+fn runbook() -> Value {
+    let steps = |what: &str| {
+        json!({
+            "type": "array",
+            "description": what,
+            "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["title"],
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "description": "What the step does."},
+                    "command": {"type": "string", "description": "The shell command that does it."}
+                }
+            }
+        })
+    };
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "description": "Steps every runbook of the service lists, as numbered procedures.",
+        "properties": {
+            "diagnosis": steps("Steps to find the cause, after the generated queries."),
+            "mitigation": steps("Steps to stop the damage.")
+        }
+    })
+}
+
 fn alerting() -> Value {
     json!({
         "type": "object",
@@ -127,6 +154,7 @@ pub(crate) fn json_schema() -> Value {
             "escalation": {"type": "string", "description": "Who to escalate to."},
             "runbook_base_url": {"type": "string", "description": "Runbook links are <base>/<service>/<slo>.md."},
             "labels": string_map("Labels added to every generated series and alert."),
+            "runbook": runbook(),
             "slos": {
                 "type": "array",
                 "minItems": 1,
@@ -185,6 +213,10 @@ mod tests {
     fn schema_knows_exactly_the_keys_the_reader_knows() {
         let schema = json_schema();
         assert_eq!(keys(&schema), sorted(spec::SERVICE_KEYS));
+        assert_eq!(
+            keys(&schema["properties"]["runbook"]),
+            sorted(spec::RUNBOOK_KEYS)
+        );
         let slo = &schema["properties"]["slos"]["items"];
         assert_eq!(keys(slo), sorted(spec::SLO_KEYS));
         assert_eq!(keys(&slo["properties"]["sli"]), sorted(spec::SLI_KINDS));

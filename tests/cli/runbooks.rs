@@ -322,3 +322,87 @@ fn runbook_urls_follow_the_runbooks_directory_or_base_url() {
         .read("out/api.rules.yml")
         .contains("runbook_url: https://runbooks.example.com/slo/api/availability.md"));
 }
+
+/// Top-level lists: where an ordered one starts (`None` for bullets) and how many items.
+type Lists = Vec<(Option<u64>, usize)>;
+
+/// Headings, top-level lists and closed fenced code blocks of a CommonMark text.
+fn commonmark_outline(text: &str) -> (Vec<String>, Lists, usize) {
+    use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+    let (mut headings, mut lists, mut fences) = (Vec::new(), Vec::new(), 0);
+    let (mut in_heading, mut depth) = (false, 0usize);
+    for event in Parser::new(text) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                in_heading = true;
+                headings.push(String::new());
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Text(t) if in_heading => headings.last_mut().unwrap().push_str(&t),
+            Event::Start(Tag::List(start)) => {
+                depth += 1;
+                if depth == 1 {
+                    lists.push((start, 0));
+                }
+            }
+            Event::End(TagEnd::List(_)) => depth -= 1,
+            Event::Start(Tag::Item) if depth == 1 => {
+                if let Some(last) = lists.last_mut() {
+                    last.1 += 1;
+                }
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => fences += 1,
+            _ => {}
+        }
+    }
+    (headings, lists, fences)
+}
+
+#[test]
+fn every_bundled_runbook_is_a_commonmark_procedure_with_the_specs_commands() {
+    let project = Project::new();
+    project.with_repo_yaml("specs", "specs");
+    project.slocc(&["compile"]).expect_code(0);
+    let mut checked = 0;
+    for (service, slo, diagnose, mitigate) in [
+        ("checkout-api", "availability", 11, 3),
+        ("checkout-api", "latency", 12, 3),
+        ("nightly-billing", "run-success", 9, 1),
+        ("order-consumer", "processing", 9, 2),
+        ("reference-api", "availability", 10, 1),
+    ] {
+        let text = project.read(&format!("runbooks/{service}/{slo}.md"));
+        let (headings, lists, fences) = commonmark_outline(&text);
+        // Each procedure is one list numbered from 1 whose items hold their code blocks (an
+        // unindented fence would end the list and restart the numbering).
+        let ordered: Lists = lists.into_iter().filter(|l| l.0.is_some()).collect();
+        assert_eq!(
+            ordered,
+            [(Some(1), diagnose), (Some(1), mitigate)],
+            "{service}/{slo}\n{text}"
+        );
+        assert_eq!(
+            fences,
+            diagnose + mitigate,
+            "{service}/{slo}: every step has its block"
+        );
+        // Every fence closed: the headings after the procedures are still headings.
+        for heading in ["Diagnose", "Mitigate", "Mitigation", "Escalation"] {
+            assert!(
+                headings.iter().any(|h| h == heading),
+                "{heading} in {headings:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+    let text = project.read("runbooks/checkout-api/latency.md");
+    assert!(
+        text.contains("   kubectl -n shop rollout undo deployment/checkout-api\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("histogram_quantile(0.99, sum by (le)"),
+        "{text}"
+    );
+}

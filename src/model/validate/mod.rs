@@ -84,11 +84,28 @@ pub(crate) fn validate_service(
             .as_ref()
             .map(|s| s.value.trim_end_matches('/').to_string()),
         repository_url: settings.runbook_base_url.clone(),
+        runbook: (
+            steps(&spec.runbook.diagnosis),
+            steps(&spec.runbook.mitigation),
+        ),
         grafana_url: settings.grafana_url.clone(),
         labels,
         slos,
         source: crate::pipeline::portable_name(source),
     })
+}
+
+/// Runbook steps as written (the reader has required each title).
+fn steps(specs: &[crate::spec::StepSpec]) -> Vec<crate::model::Step> {
+    specs
+        .iter()
+        .filter_map(|s| {
+            Some(crate::model::Step {
+                title: s.title.as_ref()?.value.clone(),
+                command: s.command.as_ref().map(|c| c.value.clone()),
+            })
+        })
+        .collect()
 }
 
 /// SLO names are unique within a service: each repeat is reported with the first as a label.

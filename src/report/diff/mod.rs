@@ -349,6 +349,7 @@ pub(crate) fn compare(
         repository_url: None,
         grafana_url: None,
         labels: BTreeMap::new(),
+        runbook: (Vec::new(), Vec::new()),
         slos: Vec::new(),
         source: String::new(),
     };

@@ -58,6 +58,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
         escalation: None,
         runbook_base_url: None,
         labels: Vec::new(),
+        runbook: crate::spec::RunbookSpec::default(),
         slos: vec![SloSpec {
             name: Some(name),
             description: f.string("description", diags),

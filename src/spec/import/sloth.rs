@@ -108,6 +108,7 @@ fn read_service(
         escalation: None,
         runbook_base_url: None,
         labels: fields.string_map("labels", diags),
+        runbook: crate::spec::RunbookSpec::default(),
         slos,
         location,
     }

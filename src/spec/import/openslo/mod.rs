@@ -173,6 +173,7 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
                 escalation: None,
                 runbook_base_url: None,
                 labels: Vec::new(),
+                runbook: crate::spec::RunbookSpec::default(),
                 slos: Vec::new(),
                 location: service.location,
             })
