@@ -78,6 +78,7 @@ codes! {
     SliKind => "sli-kind", "An SLI that does not name exactly one kind (ratio, latency or raw).", "use exactly one of `ratio`, `latency` or `raw`";
     GroupingMismatch => "grouping-mismatch", "The two queries of a ratio SLI aggregate by different labels.", "aggregate both queries by the same labels";
     InvalidThreshold => "invalid-threshold", "A latency threshold that is not a plain positive duration.", "write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms`";
+    InvalidPercentile => "invalid-percentile", "A percentile shorthand that cannot be expanded: a key that is not `p` and a number in (0, 100), none listed, or `objective`/`threshold` given as well.", "write `percentiles: {p99: 500ms, p95: 300ms}` and no `objective` or `threshold`";
     InvalidWindowPolicy => "invalid-window-policy", "A custom alert window that cannot work (short not shorter than long, duplicate tier, budget share out of range).", "pair a long window with a short one of 1/12 its length, each once, e.g. 1h with 5m";
     InvalidSeverity => "invalid-severity", "A severity class that is unknown, named twice, or missing for a tier.", "the severity classes are listed under `severities` in the settings document (docs/settings.md)";
     DuplicateSettings => "duplicate-settings", "A second settings document, or two alert-window policies for one SLO window.", "keep one `kind: Settings` document, and one policy per SLO window";

@@ -2,6 +2,7 @@
 
 pub(crate) mod convert;
 pub(crate) mod import;
+mod percentiles;
 pub(crate) mod schema;
 pub(crate) mod settings;
 pub(crate) mod yaml;
@@ -180,6 +181,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
+pub(crate) const LATENCY_KEYS: &[&str] = &["metric", "selector", "threshold", "percentiles"];
 pub(crate) const ALERTING_KEYS: &[&str] = &[
     "name",
     "labels",
@@ -209,7 +211,7 @@ pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<S
             for node in seq.iter() {
                 let location = location_of(node, fields.location());
                 match node.as_mapping() {
-                    Some(map) => slos.push(parse_slo(map, location, diags)),
+                    Some(map) => slos.extend(parse_slo(map, location, diags)),
                     None => diags.push(Diagnostic::error(
                         Code::WrongType,
                         Some(location),
@@ -278,11 +280,12 @@ fn parse_runbook(fields: &Fields<'_>, diags: &mut Diagnostics) -> RunbookSpec {
     }
 }
 
+/// One SLO as written, or one per percentile with the percentile shorthand.
 fn parse_slo(
     map: &crate::spec::yaml::Mapping,
     location: Location,
     diags: &mut Diagnostics,
-) -> SloSpec {
+) -> Vec<SloSpec> {
     let name_hint = map
         .get_scalar("name")
         .map(|s| format!("the SLO `{}`", s.as_str()))
@@ -296,15 +299,32 @@ fn parse_slo(
         .mapping("alerting", diags)
         .map(|(m, loc)| parse_alerting(m, loc, &name_hint, diags))
         .unwrap_or_default();
-    SloSpec {
+    let shorthand = percentiles::written(map).is_some();
+    let slo = SloSpec {
         name: fields.required_string("name", diags),
         description: fields.string("description", diags),
-        objective: fields.required_string("objective", diags),
+        objective: if shorthand {
+            fields.string("objective", diags)
+        } else {
+            fields.required_string("objective", diags)
+        },
         window: fields.string("window", diags),
         labels: fields.string_map("labels", diags),
         sli,
         alerting,
         location,
+    };
+    let latency = map
+        .get_node("sli")
+        .and_then(|n| n.as_mapping())
+        .and_then(|m| m.get_node("latency"))
+        .and_then(|n| Some((n.as_mapping()?, location_of(n, location))));
+    match latency {
+        Some((latency, at)) if shorthand => {
+            let context = format!("the `latency` SLI of {name_hint}");
+            percentiles::expand(slo, &Fields::new(latency, at, &context), diags)
+        }
+        _ => vec![slo],
     }
 }
 
@@ -364,11 +384,15 @@ fn parse_sli_kind(kind: &str, f: &Fields<'_>, diags: &mut Diagnostics) -> SliSpe
             }
         }
         "latency" => {
-            f.deny_unknown(&["metric", "selector", "threshold"], diags);
+            f.deny_unknown(LATENCY_KEYS, diags);
             SliSpec::Latency {
                 metric: f.required_string("metric", diags),
                 selector: f.string("selector", diags),
-                threshold: f.required_string("threshold", diags),
+                threshold: if f.node("percentiles").is_some() {
+                    f.string("threshold", diags)
+                } else {
+                    f.required_string("threshold", diags)
+                },
             }
         }
         _ => {

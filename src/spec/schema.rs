@@ -60,11 +60,19 @@ fn sli() -> Value {
             "latency": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": ["metric", "threshold"],
+                "required": ["metric"],
+                "oneOf": [{"required": ["threshold"]}, {"required": ["percentiles"]}],
                 "properties": {
                     "metric": {"type": "string", "description": "Histogram base name; `_bucket` is appended."},
                     "selector": {"type": "string", "description": "Label matchers, e.g. {job=\"api\"}."},
-                    "threshold": duration("A histogram bucket boundary, e.g. 300ms.")
+                    "threshold": duration("A histogram bucket boundary, e.g. 300ms."),
+                    "percentiles": {
+                        "type": "object",
+                        "description": "Shorthand: one SLO per percentile, e.g. {p99: 500ms, p95: 300ms} is `<name>-p99` (objective 99, threshold 500ms) and `<name>-p95`; no `objective` or `threshold` then.",
+                        "minProperties": 1,
+                        "propertyNames": {"pattern": "^p[0-9]+(\\.[0-9]+)?$"},
+                        "additionalProperties": {"type": "string"}
+                    }
                 }
             },
             "raw": {
@@ -161,12 +169,12 @@ pub(crate) fn json_schema() -> Value {
                 "items": {
                     "type": "object",
                     "additionalProperties": false,
-                    "required": ["name", "objective", "sli"],
+                    "required": ["name", "sli"],
                     "properties": {
                         "name": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 100},
                         "description": {"type": "string"},
                         "objective": {
-                            "description": "Objective in percent, e.g. 99.9.",
+                            "description": "Objective in percent, e.g. 99.9; required unless the SLI uses `percentiles`.",
                             "type": ["number", "string"],
                             "exclusiveMinimum": 0,
                             "exclusiveMaximum": 100
@@ -223,6 +231,10 @@ mod tests {
         assert_eq!(
             keys(&slo["properties"]["sli"]["properties"]["ratio"]),
             sorted(spec::RATIO_KEYS)
+        );
+        assert_eq!(
+            keys(&slo["properties"]["sli"]["properties"]["latency"]),
+            sorted(spec::LATENCY_KEYS)
         );
         let alerting = &slo["properties"]["alerting"];
         assert_eq!(keys(alerting), sorted(spec::ALERTING_KEYS));

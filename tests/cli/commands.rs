@@ -431,3 +431,31 @@ fn compare_trees(checked_in: &std::path::Path, fresh: &std::path::Path) {
         );
     }
 }
+
+#[test]
+fn the_percentile_shorthand_compiles_to_one_latency_slo_per_percentile() {
+    let project = Project::new();
+    project.file(
+        "specs/api.yaml",
+        "apiVersion: slocc/v1\nservice: api\nslos:\n  - name: latency\n    sli:\n      latency:\n        metric: http_request_duration_seconds\n        selector: '{job=\"api\"}'\n        percentiles: {p99: 500ms, p95: 250ms}\n",
+    );
+    project.slocc(&["compile"]).expect_code(0);
+    promtool_ok(project.path(), &["check", "rules", "out/api.rules.yml"]);
+    let rules = project.read("out/api.rules.yml");
+    for want in [
+        r#"slo_name="latency-p99""#,
+        r#"slo_name="latency-p95""#,
+        r#"le="0.5""#,
+        r#"le="0.25""#,
+        "alert: ApiLatencyP99BudgetBurn",
+    ] {
+        assert!(rules.contains(want), "{want}\n{rules}");
+    }
+    let explain = project.slocc(&["explain", "--slo", "latency-p95"]);
+    assert!(
+        explain.stdout.contains("api/latency-p95: 95% over 30d"),
+        "{}",
+        explain.stdout
+    );
+    assert!(project.path().join("runbooks/api/latency-p99.md").is_file());
+}
