@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::config::{
-    CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
+    AuditConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
 };
 use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
@@ -63,6 +63,23 @@ struct RunbookArgs {
     templates: Option<PathBuf>,
 }
 
+/// `slocc audit`'s arguments.
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    /// Spec files or directories (default: `specs/`).
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    format: DiffFormat,
+    /// Exit 1 when any gap is found (for CI).
+    #[arg(long)]
+    strict: bool,
+    #[command(flatten)]
+    runbooks: RunbookArgs,
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Validate specs and report every problem with file:line:col, a code and a hint; also
@@ -84,6 +101,10 @@ enum Command {
     /// Validate specs and write one Prometheus rule file per service, Grafana dashboards and
     /// runbooks.
     Compile(Box<CompileArgs>),
+    /// Review on-call readiness per service and SLO: missing SLOs, paging tiers, runbooks
+    /// (missing, stale, still the scaffold), owners and escalation, relative links, dead tiers,
+    /// low-traffic risk. Exit 0, or 1 with `--strict` when any gap is found.
+    Audit(AuditArgs),
     /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
     Init {
         /// What to write.
@@ -395,6 +416,14 @@ fn command_config(command: Command) -> Config {
             templates: runbooks.templates,
             deny_warnings,
             select: select.into(),
+        }),
+        Command::Audit(args) => Config::Audit(AuditConfig {
+            paths: default_paths(args.paths),
+            format: format!("{:?}", args.format).to_lowercase(),
+            strict: args.strict,
+            runbooks: runbooks_dir(&args.runbooks),
+            templates: args.runbooks.templates,
+            select: args.select.into(),
         }),
         Command::Init {
             what: InitWhat::Templates,

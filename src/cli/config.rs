@@ -31,6 +31,8 @@ pub(crate) enum Config {
     Diff(DiffConfig),
     /// `slocc explain`.
     Explain(ExplainConfig),
+    /// `slocc audit`.
+    Audit(AuditConfig),
     /// `slocc completions SHELL`.
     Completions(clap_complete::Shell),
     /// `slocc man`.
@@ -119,6 +121,23 @@ pub(crate) struct DiffConfig {
     /// Markdown size limit.
     pub(crate) max_bytes: usize,
     /// Services and SLOs compared.
+    pub(crate) select: Selection,
+}
+
+/// `slocc audit`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AuditConfig {
+    /// Inputs.
+    pub(crate) paths: Vec<PathBuf>,
+    /// `human`, `markdown` or `json`.
+    pub(crate) format: String,
+    /// Gaps fail the run.
+    pub(crate) strict: bool,
+    /// Runbooks directory; `None`: runbooks are not looked at.
+    pub(crate) runbooks: Option<PathBuf>,
+    /// Template overrides (to recognise an unfilled scaffold).
+    pub(crate) templates: Option<PathBuf>,
+    /// Services and SLOs reviewed.
     pub(crate) select: Selection,
 }
 

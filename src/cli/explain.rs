@@ -51,7 +51,10 @@ pub(super) fn run(config: &ExplainConfig, mut io: Io<'_>) -> std::io::Result<i32
         .services
         .iter()
         .flat_map(|service| service.slos.iter().map(move |s| (service, s)))
-        .map(|(service, s)| crate::report::explain::explain(service, s, config.traffic, incident))
+        .map(|(service, s)| {
+            let traffic = config.traffic.or(s.expected_traffic);
+            crate::report::explain::explain(service, s, traffic, incident)
+        })
         .collect();
     let text = if config.json {
         serde_json::to_string_pretty(&reports).map_err(std::io::Error::other)? + "\n"

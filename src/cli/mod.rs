@@ -2,6 +2,7 @@
 //! against caller-supplied writers (the library never prints).
 
 mod args;
+mod audit;
 mod check;
 mod compile;
 mod config;
@@ -14,7 +15,7 @@ use std::io::Write;
 use clap::Parser;
 
 pub(crate) use config::{
-    CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
+    AuditConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
 };
 
 use crate::diag::{self, Format};
@@ -65,6 +66,7 @@ pub(crate) fn run(
     };
     match config {
         Config::Check(c) => check::run(c, io),
+        Config::Audit(c) => audit::run(c, io),
         Config::Compile(c) => compile::run(c, io),
         Config::Explain(c) => explain::run(c, io),
         Config::Convert { paths } => convert::run(paths, io),

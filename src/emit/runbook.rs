@@ -67,6 +67,14 @@ pub(crate) fn update(
     }
 }
 
+/// What people own in a runbook: the text before the begin marker and after the end marker
+/// (`None` when the markers are not one begin before one end).
+pub(crate) fn human_part(text: &str) -> Option<(&str, &str)> {
+    let start = text.find(BEGIN)?;
+    let end = text.find(END)?;
+    (start < end).then(|| (&text[..start], &text[end + END.len()..]))
+}
+
 /// Where an SLO's runbook lives, relative to the runbooks directory.
 pub(crate) fn relative_path(service: &Service, slo: &Slo) -> String {
     format!("{}/{}.md", service.name, slo.name)

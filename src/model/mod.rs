@@ -81,6 +81,10 @@ pub(crate) struct Slo {
     /// Low-traffic guard: a tier fires only with at least this many bad events in its long
     /// window (the workbook's remedy for services where one failure is a huge burn).
     pub(crate) min_events: Option<u64>,
+    /// Expected events per second, as the spec states it (for `audit` and `explain`).
+    pub(crate) expected_traffic: Option<f64>,
+    /// Tiers of the policy left out because they can never fire, described ("page 1h/5m").
+    pub(crate) dead_tiers: Vec<String>,
 }
 
 impl Slo {

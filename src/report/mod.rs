@@ -1,4 +1,5 @@
-//! Reports about specs rather than artifacts for an engine: `diff` and `explain`.
+//! Reports about specs rather than artifacts for an engine: `audit`, `diff` and `explain`.
 
+pub(crate) mod audit;
 pub(crate) mod diff;
 pub(crate) mod explain;

@@ -127,6 +127,8 @@ pub(crate) struct AlertingSpec {
     pub(crate) windows_at: Option<Location>,
     /// Low-traffic guard: the fewest bad events in a tier's long window for it to fire.
     pub(crate) min_events: Option<Text>,
+    /// Expected events per unit of time (`10/h`), for `audit` and `explain`.
+    pub(crate) expected_traffic: Option<Text>,
 }
 
 /// Settings of one severity.
@@ -190,6 +192,7 @@ pub(crate) const ALERTING_KEYS: &[&str] = &[
     "ticket",
     "windows",
     "min_events",
+    "expected_traffic",
 ];
 pub(crate) const TIER_KEYS: &[&str] = &["disable", "severity", "for", "labels", "annotations"];
 pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
@@ -439,6 +442,7 @@ fn parse_alerting(
         ticket,
         windows_at: windows.as_ref().map(|_| fields.key_location("windows")),
         min_events: fields.string("min_events", diags),
+        expected_traffic: fields.string("expected_traffic", diags),
         windows,
     }
 }

@@ -121,6 +121,7 @@ fn alerting() -> Value {
         "properties": {
             "name": {"type": "string", "minLength": 1, "description": "Alert name; default <Service><Slo>BudgetBurn."},
             "min_events": {"type": ["integer", "string"], "minimum": 1, "description": "Low-traffic guard: a tier fires only when at least this many bad events happened in its long window."},
+            "expected_traffic": {"type": "string", "pattern": "^[0-9.]+/[0-9]*[a-z]+$", "description": "Expected events per unit of time, e.g. 10/h: `audit` reports when one failure would page, and `explain` uses it."},
             "labels": string_map("Labels on every alert of this SLO."),
             "annotations": string_map("Annotations on every alert of this SLO."),
             "page": tier("page"),

@@ -9,6 +9,7 @@ fn spec(service: &str) -> String {
     format!(
         r#"apiVersion: slocc/v1
 service: {service}
+runbook_base_url: https://runbooks.example.com
 slos:
   - name: availability
     objective: 99.9

@@ -179,7 +179,12 @@ fn every_bundled_and_migration_spec_converts_to_a_spec_slocc_accepts() {
             let file = format!("native/{i}.yaml");
             project.file(&file, document);
         }
-        let check = project.slocc(&["check", "native", "--no-runbooks"]);
+        // Imported formats have no runbook base URL: the settings give one.
+        project.file(
+            "settings.yaml",
+            "apiVersion: slocc/v1\nkind: Settings\nrunbook_base_url: https://git.example.com/slos\n",
+        );
+        let check = project.slocc(&["check", "native", "settings.yaml", "--no-runbooks"]);
         check.expect_code(0);
         assert_eq!(
             check.stderr.matches("warning").count(),

@@ -1,6 +1,7 @@
 //! Integration tests: the real `slocc` binary, and its output run on promtool.
 
 mod alertmanager;
+mod audit;
 pub(crate) mod commands;
 mod corpus;
 mod dashboards;

@@ -173,12 +173,13 @@ pub(super) struct Budget {
     pub(super) objective: Decimal,
 }
 
+/// The SLO's tiers, and the tiers of its policy left out because they can never fire.
 pub(super) fn build_tiers(
     alerting: &AlertingSpec,
     numbers: &Budget,
     settings: &Settings,
     diags: &mut Diagnostics,
-) -> Option<Vec<Tier>> {
+) -> Option<(Vec<Tier>, Vec<String>)> {
     let page = tier_settings(&alerting.page, Urgency::Page, settings, diags);
     let ticket = tier_settings(&alerting.ticket, Urgency::Ticket, settings, diags);
     let window = numbers.window;
@@ -196,7 +197,7 @@ pub(super) fn build_tiers(
             diags,
         )?,
     };
-    let mut tiers = Vec::new();
+    let (mut tiers, mut dead) = (Vec::new(), Vec::new());
     for entry in policy {
         let (urgency, named) = match entry.class {
             EntryClass::Tier(urgency) => (urgency, None),
@@ -222,12 +223,14 @@ pub(super) fn build_tiers(
         if let Some(name) = &own.rename {
             class.name.clone_from(name);
         }
-        if let Some(tier) = tier_of(&entry, class, urgency, own, numbers, alerting, diags) {
-            tiers.push(tier);
+        let described = format!("{} {}/{}", class.name, entry.long, entry.short);
+        match tier_of(&entry, class, urgency, own, numbers, alerting, diags) {
+            Some(tier) => tiers.push(tier),
+            None => dead.push(described),
         }
     }
     tiers.sort_by_key(|t| (t.severity, t.long, t.short));
-    Some(tiers)
+    Some((tiers, dead))
 }
 
 /// One entry's tier, or `None` (with a warning) when it can never fire; a tier under 1x warns.

@@ -20,11 +20,13 @@ use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, WindowSpec};
 
 mod alerting;
+mod guard;
 mod settings;
 mod sli;
 
 pub(crate) use alerting::PolicyEntry;
 use alerting::{build_tiers, check_budget, validate_alert_name, Budget};
+use guard::{validate_min_events, validate_traffic};
 pub(crate) use settings::validate_settings;
 use sli::validate_sli;
 
@@ -75,6 +77,9 @@ pub(crate) fn validate_service(
     if diags.counts().0 > before {
         return None;
     }
+    if spec.runbook_base_url.is_none() && settings.runbook_base_url.is_none() {
+        relative_runbook_url(spec, &name, diags);
+    }
     Some(Service {
         name,
         owner: spec.owner.as_ref().map(|s| s.value.clone()),
@@ -93,6 +98,19 @@ pub(crate) fn validate_service(
         slos,
         source: crate::pipeline::portable_name(source),
     })
+}
+
+/// Alerts whose `runbook_url` is a relative path cannot be followed from a notification.
+fn relative_runbook_url(spec: &ServiceSpec, name: &str, diags: &mut Diagnostics) {
+    let at = spec.service.as_ref().map_or(spec.location, |s| s.location);
+    diags.push(
+        Diagnostic::warning(
+            Code::RelativeRunbookUrl,
+            Some(at),
+            format!("the alerts of `{name}` link their runbooks by a relative path, which does not open from a notification"),
+        )
+        .with_hint("set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)"),
+    );
 }
 
 /// Runbook steps as written (the reader has required each title).
@@ -307,26 +325,19 @@ fn validate_slo(
         _ => None,
     };
     let min_events = validate_min_events(spec, diags);
+    let expected_traffic = validate_traffic(spec, diags);
     let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
     let labels = check_labels(&spec.labels, "SLO label", diags, false);
     let alert_annotations = check_annotations(&spec.alerting.annotations, diags);
     let tiers = match (objective_percent, window) {
-        (Some(objective), Some(window)) => {
-            let budget = Decimal::ONE - objective / Decimal::ONE_HUNDRED;
-            check_budget(spec, budget, window, diags);
-            let numbers = Budget {
-                budget,
-                window,
-                objective,
-            };
-            build_tiers(&spec.alerting, &numbers, settings, diags)
-        }
+        (Some(objective), Some(window)) => slo_tiers(spec, objective, window, settings, diags),
         _ => None,
     };
     if diags.counts().0 > before {
         return None;
     }
+    let (tiers, dead_tiers) = tiers?;
     Some(Slo {
         name: name?,
         description: spec.description.as_ref().map(|d| d.value.clone()),
@@ -337,11 +348,31 @@ fn validate_slo(
         alert_name: alert_name?,
         alert_labels,
         alert_annotations,
-        tiers: tiers?,
+        tiers,
         grouping,
         breakdown_by,
         min_events,
+        expected_traffic,
+        dead_tiers,
     })
+}
+
+/// The tiers of an SLO with a valid objective and window (and those that can never fire).
+fn slo_tiers(
+    spec: &SloSpec,
+    objective: Decimal,
+    window: Duration,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Tier>, Vec<String>)> {
+    let budget = Decimal::ONE - objective / Decimal::ONE_HUNDRED;
+    check_budget(spec, budget, window, diags);
+    let numbers = Budget {
+        budget,
+        window,
+        objective,
+    };
+    build_tiers(&spec.alerting, &numbers, settings, diags)
 }
 
 /// An SLO window: a duration within 1d..90d (`None`, reported, otherwise).
@@ -359,37 +390,6 @@ fn validate_window(text: &Text, diags: &mut Diagnostics) -> Option<Duration> {
         .with_hint("SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices"),
     );
     None
-}
-
-/// `alerting.min_events`: a positive whole number, for an SLI that counts events.
-fn validate_min_events(spec: &SloSpec, diags: &mut Diagnostics) -> Option<u64> {
-    let text = spec.alerting.min_events.as_ref()?;
-    let Some(n) = text.value.trim().parse::<u64>().ok().filter(|n| *n > 0) else {
-        diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                Some(text.location),
-                format!(
-                    "`min_events` `{}` is not a positive whole number",
-                    text.value
-                ),
-            )
-            .with_hint("the fewest bad events a tier needs in its long window, e.g. `5`"),
-        );
-        return None;
-    };
-    if matches!(spec.sli, Some(SliSpec::Raw { .. })) {
-        diags.push(
-            Diagnostic::error(
-                Code::SliKind,
-                Some(text.location),
-                "`min_events` needs an SLI that counts events; a `raw` error ratio has none",
-            )
-            .with_hint("use a `ratio` or `latency` SLI, or drop `min_events`"),
-        );
-        return None;
-    }
-    Some(n)
 }
 
 /// The label a ratio SLI's errors are broken down by on the dashboard.
@@ -421,7 +421,12 @@ mod tests {
         let mut diags = Diagnostics::default();
         let docs = load_documents(0, text, &mut diags);
         let spec = crate::spec::parse_service(&docs[0], &mut diags).unwrap();
-        let service = validate_service(&spec, "t.yaml", &Settings::default(), &mut diags);
+        // A base URL, so that no test here sees the relative-runbook-url warning.
+        let settings = Settings {
+            runbook_base_url: Some("https://git.example.com/slos".into()),
+            ..Settings::default()
+        };
+        let service = validate_service(&spec, "t.yaml", &settings, &mut diags);
         (service, diags)
     }
 

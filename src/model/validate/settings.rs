@@ -248,7 +248,7 @@ mod tests {
         check_sources(sources)
     }
 
-    const SPEC: &str = "apiVersion: slocc/v1\nservice: api\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      raw: {error_ratio: 'sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))'}\n";
+    const SPEC: &str = "apiVersion: slocc/v1\nservice: api\nrunbook_base_url: https://r.example.com\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      raw: {error_ratio: 'sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))'}\n";
 
     /// `(class, long window, factor)` of every tier of the first SLO.
     fn tiers(checked: &Checked) -> Vec<(String, String, String)> {
@@ -295,7 +295,7 @@ mod tests {
         assert_eq!(
             codes_and_lines(&checked.diagnostics),
             [
-                ("invalid-severity".to_string(), 9),
+                ("invalid-severity".to_string(), 10),
                 ("invalid-severity".to_string(), 5),
                 ("invalid-duration".to_string(), 6),
                 ("invalid-severity".to_string(), 7),
@@ -324,7 +324,7 @@ mod tests {
     fn a_sloth_catalog_and_the_default_window_give_sloths_seven_day_alerts() {
         let sloth = "version: prometheus/v1\nservice: api\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      raw: {error_ratio_query: 'sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}]))'}\n    alerting: {name: ApiAvailability}\n";
         let catalog = "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec:\n  sloPeriod: 7d\n  page:\n    quick: {errorBudgetPercent: 8, shortWindow: 5m, longWindow: 1h}\n    slow: {errorBudgetPercent: 12.5, shortWindow: 30m, longWindow: 6h}\n  ticket:\n    quick: {errorBudgetPercent: 20, shortWindow: 2h, longWindow: 1d}\n    slow: {errorBudgetPercent: 42, shortWindow: 6h, longWindow: 3d}\n";
-        let settings = "apiVersion: slocc/v1\nkind: Settings\ndefault_window: 7d\n";
+        let settings = "apiVersion: slocc/v1\nkind: Settings\ndefault_window: 7d\nrunbook_base_url: https://git.example.com/slos\n";
         let checked = check(&[("a.yaml", sloth), ("w.yaml", catalog), ("s.yaml", settings)]);
         assert!(!checked.failed(), "{:?}", checked.diagnostics);
         assert_eq!(checked.services[0].slos[0].window.to_string(), "7d");

@@ -1,0 +1,264 @@
+//! `slocc audit`: the readiness review an on-call team does before a service goes live, per
+//! service and SLO: what is missing (an SLO, a paging tier, a runbook, an owner, an escalation
+//! path, absolute links) and what would make alerts useless (dead tiers, low traffic).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::emit::runbook::{Runbook, Update};
+use crate::emit::templates::Templates;
+use crate::model::number::format_human_f64;
+use crate::model::{Service, Sli, Slo};
+use crate::pipeline::{display, Error, RunbookPlan};
+
+/// One gap.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub(crate) struct Finding {
+    /// The service.
+    pub(crate) service: String,
+    /// The SLO, for gaps of one SLO.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) slo: Option<String>,
+    /// Stable kebab-case code.
+    pub(crate) code: &'static str,
+    /// What is missing, in words.
+    pub(crate) message: String,
+}
+
+fn finding(service: &Service, slo: Option<&Slo>, code: &'static str, message: String) -> Finding {
+    Finding {
+        service: service.name.clone(),
+        slo: slo.map(|s| s.name.clone()),
+        code,
+        message,
+    }
+}
+
+/// Whether the SLI reads request metrics: a service that serves requests wants a latency SLO.
+fn serves_requests(slo: &Slo) -> bool {
+    let text = match &slo.sli {
+        Sli::Ratio { total, .. } => total.as_str(),
+        Sli::Latency { .. } => return true,
+        Sli::Raw { error_ratio } => error_ratio.as_str(),
+    };
+    ["http_", "grpc_", "request"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+fn service_gaps(service: &Service) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut gap = |code, message: &str| out.push(finding(service, None, code, message.into()));
+    let latency = |s: &Slo| matches!(s.sli, Sli::Latency { .. });
+    if service.slos.iter().all(latency) {
+        gap(
+            "no-availability-slo",
+            "no availability SLO: every SLO measures latency, none counts failed events",
+        );
+    }
+    if !service.slos.iter().any(latency) && service.slos.iter().any(serves_requests) {
+        gap(
+            "no-latency-slo",
+            "serves requests but has no latency SLO: slow responses never alert",
+        );
+    }
+    if service.owner.is_none() {
+        gap(
+            "no-owner",
+            "no `owner`: nobody is named as responsible in alerts and runbooks",
+        );
+    }
+    if service.escalation.is_none() {
+        gap(
+            "no-escalation",
+            "no `escalation`: the runbook does not say whom the on-call engineer calls next",
+        );
+    }
+    if service.runbook_base_url.is_none() && service.repository_url.is_none() {
+        gap("relative-runbook-link", "`runbook_url` is a relative path, which does not open from a pager or chat notification: set `runbook_base_url` (spec or settings)");
+    }
+    if service.grafana_url.is_none() {
+        gap("relative-dashboard-link", "dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings");
+    }
+    out
+}
+
+fn slo_gaps(service: &Service, slo: &Slo) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if !slo.tiers.iter().any(|t| t.class.page) {
+        out.push(finding(
+            service,
+            Some(slo),
+            "no-paging-tier",
+            "no tier pages: a fast burn waits for working hours".into(),
+        ));
+    }
+    for dead in &slo.dead_tiers {
+        out.push(finding(
+            service,
+            Some(slo),
+            "dead-tier",
+            format!(
+                "the {dead} tier can never fire at objective {}% and was left out",
+                slo.objective_percent
+            ),
+        ));
+    }
+    if let Some(gap) = low_traffic(slo) {
+        out.push(finding(service, Some(slo), "low-traffic", gap));
+    }
+    out
+}
+
+/// Whether one bad event pages: at the expected traffic, one failure in the fastest paging
+/// tier's long window is an error ratio above its threshold, and no guard asks for more.
+fn low_traffic(slo: &Slo) -> Option<String> {
+    let rate = slo.expected_traffic?;
+    if slo.min_events.is_some_and(|n| n > 1) {
+        return None;
+    }
+    let tier = slo
+        .tiers
+        .iter()
+        .filter(|t| t.class.page)
+        .min_by_key(|t| t.long)?;
+    let events = rate * tier.long.as_secs_f64();
+    let one_failure = 1.0 / events.max(1.0);
+    let threshold = crate::model::number::to_f64(tier.threshold);
+    (one_failure > threshold).then(|| {
+        format!(
+            "at the expected traffic ({} events in {}), one failure is an error ratio of {}, above the {} {}/{} threshold {}: a single failed request pages; set `alerting.min_events`",
+            format_human_f64(events),
+            tier.long,
+            format_human_f64(one_failure),
+            tier.class.name,
+            tier.long,
+            tier.short,
+            format_human_f64(threshold),
+        )
+    })
+}
+
+/// The runbook gap of one SLO, from its plan: missing, stale, damaged, or still the scaffold.
+fn runbook_gap(
+    service: &Service,
+    slo: &Slo,
+    plan: &RunbookPlan,
+    dir: &Path,
+    templates: &Templates,
+) -> Result<Option<Finding>, Error> {
+    let shown = display(&dir.join(&plan.path));
+    let gap = |code, message: String| Ok(Some(finding(service, Some(slo), code, message)));
+    match &plan.update {
+        Update::Create(_) => gap(
+            "runbook-missing",
+            format!("no runbook at {shown}: run `slocc compile`"),
+        ),
+        Update::Refresh(_) => gap(
+            "runbook-stale",
+            format!("{shown} is out of date with the spec: run `slocc compile`"),
+        ),
+        Update::Markers(problem) => gap("runbook-markers", format!("{shown}: {problem}")),
+        Update::UpToDate => {
+            let text =
+                std::fs::read_to_string(dir.join(&plan.path)).map_err(|source| Error::Io {
+                    path: shown.clone(),
+                    source,
+                })?;
+            if is_scaffold(service, slo, &text, templates)? {
+                return gap("runbook-unfilled", format!("{shown} is still the scaffold: nobody has written its mitigation, escalation or notes"));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Whether the human part of `text` (outside the markers) is exactly what the scaffold wrote.
+fn is_scaffold(
+    service: &Service,
+    slo: &Slo,
+    text: &str,
+    templates: &Templates,
+) -> Result<bool, Error> {
+    let dashboard = crate::emit::grafana::service_dashboard(service);
+    let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
+    let runbook = Runbook::new(service, slo, &links);
+    let region = runbook.region(templates)?;
+    let marked = format!(
+        "{}\n{region}{}",
+        crate::emit::runbook::BEGIN,
+        crate::emit::runbook::END
+    );
+    let scaffold = runbook.scaffold(templates, &marked)?;
+    Ok(crate::emit::runbook::human_part(text) == crate::emit::runbook::human_part(&scaffold))
+}
+
+/// Every gap of `services`; with a runbooks directory, the runbook gaps of each SLO too
+/// (`plans` from [`crate::pipeline::plan_runbooks`], in service and SLO order).
+pub(crate) fn audit(
+    services: &[Service],
+    runbooks: Option<(&Path, &[RunbookPlan])>,
+    templates: &Templates,
+) -> Result<Vec<Finding>, Error> {
+    let mut plans = runbooks.map(|(dir, plans)| (dir, plans.iter()));
+    let mut out = Vec::new();
+    for service in services {
+        out.extend(service_gaps(service));
+        for slo in &service.slos {
+            out.extend(slo_gaps(service, slo));
+            if let Some((dir, plan)) = plans.as_mut().and_then(|(d, p)| Some((*d, p.next()?))) {
+                out.extend(runbook_gap(service, slo, plan, dir, templates)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// People's form: gaps grouped by service, then a count.
+pub(crate) fn render_human(findings: &[Finding], services: usize) -> String {
+    let mut out = String::new();
+    let mut current = None;
+    for f in findings {
+        if current != Some(&f.service) {
+            let _ = writeln!(out, "{}", f.service);
+            current = Some(&f.service);
+        }
+        let slo = f.slo.as_ref().map_or(String::new(), |s| format!("{s}: "));
+        let _ = writeln!(out, "  {slo}{}: {}", f.code, f.message);
+    }
+    let _ = writeln!(
+        out,
+        "{} gap{} in {services} service{}",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        if services == 1 { "" } else { "s" },
+    );
+    out
+}
+
+/// A Markdown table, for a pull-request comment or a wiki page.
+pub(crate) fn render_markdown(findings: &[Finding]) -> String {
+    let mut out = String::from("| Service | SLO | Gap | What is missing |\n|---|---|---|---|\n");
+    let cell = crate::emit::runbook::markdown;
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` | {} |",
+            cell(&f.service),
+            f.slo.as_deref().map_or(String::new(), cell),
+            f.code,
+            cell(&f.message)
+        );
+    }
+    out
+}
+
+/// One JSON object per line.
+pub(crate) fn render_json(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| serde_json::to_string(f).expect("findings are plain data") + "\n")
+        .collect()
+}

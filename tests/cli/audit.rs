@@ -1,0 +1,154 @@
+//! `slocc audit`: the readiness report on the bundled specs and on specs with each gap.
+
+use crate::harness::Project;
+
+fn bundled() -> Project {
+    let project = Project::new();
+    project.with_repo_yaml("specs", "specs");
+    project
+}
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn unfilled_runbooks_of_the_bundled_specs_are_listed_and_strict_fails() {
+    let project = bundled();
+    project.slocc(&["compile"]).expect_code(0);
+    let run = project.slocc(&["audit", "--format", "json"]);
+    run.expect_code(0);
+    let findings = json_lines(&run.stdout);
+    let unfilled: Vec<String> = findings
+        .iter()
+        .filter(|f| f["code"] == "runbook-unfilled")
+        .map(|f| {
+            format!(
+                "{}/{}",
+                f["service"].as_str().unwrap(),
+                f["slo"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(unfilled.len(), 7, "{unfilled:?}");
+    assert!(unfilled.contains(&"checkout-api/availability".to_string()));
+    for f in &findings {
+        assert!(f["service"].is_string() && f["code"].is_string(), "{f}");
+    }
+    // A batch job that only opens tickets, and a service without an escalation path.
+    let codes: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["service"].as_str().unwrap(), f["code"].as_str().unwrap()))
+        .collect();
+    assert!(
+        codes.contains(&("nightly-billing", "no-paging-tier")),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("nightly-billing", "no-escalation")),
+        "{codes:?}"
+    );
+    project.slocc(&["audit", "--strict"]).expect_code(1);
+
+    // Filling a runbook in (text outside the markers) takes it off the list.
+    let path = "runbooks/checkout-api/availability.md";
+    let filled = project.read(path).replace(
+        "Fill in what works for this service; keep the ones that apply.",
+        "Roll back first: deploys cause most incidents here.",
+    );
+    project.file(path, &filled);
+    let again = json_lines(&project.slocc(&["audit", "--format", "json"]).stdout);
+    let still = again
+        .iter()
+        .filter(|f| f["code"] == "runbook-unfilled")
+        .count();
+    assert_eq!(still, 6);
+    std::fs::remove_file(project.path().join(path)).unwrap();
+    let missing = project.slocc(&["audit"]);
+    assert!(
+        missing.stdout.contains(
+            "  availability: runbook-missing: no runbook at runbooks/checkout-api/availability.md"
+        ),
+        "{}",
+        missing.stdout
+    );
+}
+
+const SPEC: &str = "apiVersion: slocc/v1
+service: api
+slos:
+  - name: availability
+    objective: 90
+    sli:
+      ratio:
+        errors: sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))
+        total: sum(rate(http_requests_total[{{window}}]))
+    alerting:
+      expected_traffic: 10/h
+";
+
+#[test]
+fn every_gap_of_a_thin_spec_is_reported_with_a_stable_code() {
+    let project = Project::new();
+    project.file("specs/api.yaml", SPEC);
+    let run = project.slocc(&["audit", "--no-runbooks", "--format", "json"]);
+    run.expect_code(0);
+    let codes: Vec<String> = json_lines(&run.stdout)
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "no-latency-slo",
+            "no-owner",
+            "no-escalation",
+            "relative-runbook-link",
+            "relative-dashboard-link",
+            "dead-tier",
+        ]
+    );
+    // At 90% the 1h page tier (14.4x: a 144% error ratio) is dead, and the fastest page is the
+    // 6h tier (6x, threshold 0.6): at 10 requests an hour one failure in 60 is 0.0167, under
+    // it, so low traffic is no risk here (the next test has one).
+    let text = project.slocc(&["audit", "--no-runbooks"]).stdout;
+    assert!(
+        text.contains("dead-tier: the page 1h/5m tier can never fire at objective 90%"),
+        "{text}"
+    );
+}
+
+#[test]
+fn low_traffic_is_reported_unless_the_guard_is_set() {
+    let project = Project::new();
+    let spec = SPEC.replace("objective: 90", "objective: 99.9");
+    project.file("specs/api.yaml", &spec);
+    let run = project.slocc(&["audit", "--no-runbooks"]);
+    assert!(
+        run.stdout.contains("availability: low-traffic: at the expected traffic (10 events in 1h), one failure is an error ratio of 0.1, above the page 1h/5m threshold 0.0144"),
+        "{}",
+        run.stdout
+    );
+    project.file(
+        "specs/api.yaml",
+        &spec.replace(
+            "expected_traffic: 10/h",
+            "expected_traffic: 10/h\n      min_events: 3",
+        ),
+    );
+    let guarded = project.slocc(&["audit", "--no-runbooks"]);
+    assert!(
+        !guarded.stdout.contains("low-traffic"),
+        "{}",
+        guarded.stdout
+    );
+    let markdown = project.slocc(&["audit", "--no-runbooks", "--format", "markdown"]);
+    assert!(
+        markdown.stdout.starts_with("| Service | SLO | Gap | What is missing |\n|---|---|---|---|\n| api |  | `no-latency-slo` |"),
+        "{}",
+        markdown.stdout
+    );
+}
