@@ -34,6 +34,8 @@ pub struct Service {
     pub(crate) grafana_url: Option<String>,
     /// Labels on every series and alert.
     pub(crate) labels: BTreeMap<String, String>,
+    /// Alertmanager receivers of its alerts by severity class, over the classes' own.
+    pub(crate) receivers: BTreeMap<String, String>,
     /// Steps every runbook of the service lists: (diagnosis, mitigation).
     pub(crate) runbook: (Vec<Step>, Vec<Step>),
     /// SLOs in spec order.

@@ -31,6 +31,8 @@ pub(crate) struct ServiceSpec {
     pub(crate) labels: Pairs,
     /// Steps the runbooks of every SLO list.
     pub(crate) runbook: RunbookSpec,
+    /// Alertmanager receivers of this service's alerts, by severity class.
+    pub(crate) receivers: Pairs,
     /// The SLOs.
     pub(crate) slos: Vec<SloSpec>,
     /// Where the document starts.
@@ -169,6 +171,7 @@ pub(crate) const SERVICE_KEYS: &[&str] = &[
     "runbook_base_url",
     "labels",
     "runbook",
+    "receivers",
     "slos",
 ];
 pub(crate) const RUNBOOK_KEYS: &[&str] = &["diagnosis", "mitigation"];
@@ -240,6 +243,7 @@ pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<S
         runbook_base_url: fields.string("runbook_base_url", diags),
         labels: fields.string_map("labels", diags),
         runbook: parse_runbook(&fields, diags),
+        receivers: fields.string_map("receivers", diags),
         slos,
         location: doc.location,
     })

@@ -164,6 +164,7 @@ pub(crate) fn json_schema() -> Value {
             "runbook_base_url": {"type": "string", "description": "Runbook links are <base>/<service>/<slo>.md."},
             "labels": string_map("Labels added to every generated series and alert."),
             "runbook": runbook(),
+            "receivers": string_map("Alertmanager receivers of this service's alerts by severity class, e.g. {P1: payments-pager}, over the classes' own."),
             "slos": {
                 "type": "array",
                 "minItems": 1,

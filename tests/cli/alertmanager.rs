@@ -330,3 +330,42 @@ fn a_real_alertmanager_notifies_once_per_incident_and_routes_by_class() {
         .collect();
     assert_eq!(inhibited.len(), 2, "{inhibited:?}");
 }
+
+#[test]
+fn a_service_may_route_a_class_to_its_own_receiver() {
+    let project = Project::new();
+    project
+        .with_repo_yaml("specs", "specs")
+        .with_repo_yaml("examples/oncall", "specs");
+    let checkout = project.read("specs/checkout-api.yaml").replace(
+        "escalation: \"#payments-oncall\"\n",
+        "escalation: \"#payments-oncall\"\nreceivers: {P1: payments-pager}\n",
+    );
+    project.file("specs/checkout-api.yaml", &checkout);
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    let config = project.path().join("out/alertmanager/alertmanager.yml");
+    let check = Command::new(amtool())
+        .args(["check-config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+    let alert = |service: &str, severity: &str| {
+        BTreeMap::from([
+            ("severity".to_string(), severity.to_string()),
+            ("slo_service".into(), service.into()),
+            ("slo_name".into(), "availability".into()),
+        ])
+    };
+    assert_eq!(
+        route_of(&config, &alert("checkout-api", "P1")),
+        "payments-pager"
+    );
+    assert_eq!(
+        route_of(&config, &alert("checkout-api", "P3")),
+        "team-tickets"
+    );
+    assert_eq!(
+        route_of(&config, &alert("order-consumer", "P1")),
+        "oncall-pager"
+    );
+}

@@ -396,6 +396,11 @@ fn cases() -> Vec<(String, String, &'static str)> {
         "invalid-severity",
     );
     add(
+        "a receiver for an unknown class",
+        "apiVersion: slocc/v1\nservice: x\nreceivers: {P7: pager}\nslos:\n  - name: a\n    objective: 99\n    sli: {raw: {error_ratio: 'sum(rate(e[{{window}}]))'}}\n".to_string(),
+        "invalid-severity",
+    );
+    add(
         "settings with a relative Grafana URL",
         "apiVersion: slocc/v1\nkind: Settings\ngrafana_url: grafana.example.com\n".to_string(),
         "invalid-url",

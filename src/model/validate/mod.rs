@@ -68,6 +68,7 @@ pub(crate) fn validate_service(
         );
     }
     check_unique_slo_names(spec, diags);
+    let receivers = receivers(spec, settings, diags);
     let slos: Vec<Slo> = spec
         .slos
         .iter()
@@ -94,6 +95,7 @@ pub(crate) fn validate_service(
             steps(&spec.runbook.mitigation),
         ),
         grafana_url: settings.grafana_url.clone(),
+        receivers,
         labels,
         slos,
         source: crate::pipeline::portable_name(source),
@@ -111,6 +113,30 @@ fn relative_runbook_url(spec: &ServiceSpec, name: &str, diags: &mut Diagnostics)
         )
         .with_hint("set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)"),
     );
+}
+
+/// `receivers: {P1: payments-pager}`: each key a severity class of the settings.
+fn receivers(
+    spec: &ServiceSpec,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (class, receiver) in &spec.receivers {
+        if alerting::find_class(class, &settings.classes, diags).is_none() {
+            continue;
+        }
+        if receiver.value.trim().is_empty() {
+            diags.push(Diagnostic::error(
+                Code::InvalidSeverity,
+                Some(receiver.location),
+                format!("the receiver for `{}` is empty", class.value),
+            ));
+            continue;
+        }
+        out.insert(class.value.clone(), receiver.value.clone());
+    }
+    out
 }
 
 /// Runbook steps as written (the reader has required each title).

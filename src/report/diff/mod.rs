@@ -350,6 +350,7 @@ pub(crate) fn compare(
         grafana_url: None,
         labels: BTreeMap::new(),
         runbook: (Vec::new(), Vec::new()),
+        receivers: BTreeMap::new(),
         slos: Vec::new(),
         source: String::new(),
     };

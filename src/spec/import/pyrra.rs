@@ -59,6 +59,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
         runbook_base_url: None,
         labels: Vec::new(),
         runbook: crate::spec::RunbookSpec::default(),
+        receivers: Vec::new(),
         slos: vec![SloSpec {
             name: Some(name),
             description: f.string("description", diags),

@@ -109,6 +109,7 @@ fn read_service(
         runbook_base_url: None,
         labels: fields.string_map("labels", diags),
         runbook: crate::spec::RunbookSpec::default(),
+        receivers: Vec::new(),
         slos,
         location,
     }

@@ -174,6 +174,7 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
                 runbook_base_url: None,
                 labels: Vec::new(),
                 runbook: crate::spec::RunbookSpec::default(),
+                receivers: Vec::new(),
                 slos: Vec::new(),
                 location: service.location,
             })
