@@ -322,11 +322,19 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
             threshold,
         } => {
             let sep = if matchers.is_empty() { "" } else { ", " };
+            let (by, per) = match &slo.breakdown_by {
+                Some(label) => (format!("sum by ({label}) "), format!(", by `{label}`")),
+                None => ("sum".to_string(), String::new()),
+            };
             let bucket =
-                |le: &str| format!("sum(rate({metric}_bucket{{{matchers}{sep}{le}}}[5m]))");
+                |le: &str| format!("{by}(rate({metric}_bucket{{{matchers}{sep}{le}}}[5m]))");
+            let le = slo
+                .breakdown_by
+                .as_ref()
+                .map_or("le".to_string(), |l| format!("le, {l}"));
             vec![
                 promql(
-                    format!("Share of requests slower than {threshold} over the last 5m"),
+                    format!("Share of requests slower than {threshold} over the last 5m{per}"),
                     format!(
                         "1 - {} / {}",
                         bucket(&crate::emit::prometheus::le_matcher(*threshold)),
@@ -334,9 +342,9 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
                     ),
                 ),
                 promql(
-                    "p99 latency over the last 5m, in seconds",
+                    format!("p99 latency over the last 5m, in seconds{per}"),
                     format!(
-                        "histogram_quantile(0.99, sum by (le) (rate({metric}_bucket{{{matchers}}}[5m])))"
+                        "histogram_quantile(0.99, sum by ({le}) (rate({metric}_bucket{{{matchers}}}[5m])))"
                     ),
                 ),
             ]

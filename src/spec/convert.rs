@@ -180,13 +180,14 @@ fn sli(spec: &Option<SliSpec>) -> BTreeMap<&'static str, BTreeMap<&'static str, 
             metric,
             selector,
             threshold,
-            ..
+            breakdown_by,
         }) => BTreeMap::from([(
             "latency",
             entries(&[
                 ("metric", metric),
                 ("selector", selector),
                 ("threshold", threshold),
+                ("breakdown_by", breakdown_by),
             ]),
         )]),
         Some(SliSpec::Raw { error_ratio, .. }) => {

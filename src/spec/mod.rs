@@ -102,6 +102,8 @@ pub(crate) enum SliSpec {
         selector: Option<Text>,
         /// Threshold duration, matching a bucket boundary.
         threshold: Option<Text>,
+        /// Label the runbook breaks slow requests down by.
+        breakdown_by: Option<Text>,
     },
     /// A query that is already an error ratio.
     Raw {
@@ -186,7 +188,13 @@ pub(crate) const SLO_KEYS: &[&str] = &[
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
-pub(crate) const LATENCY_KEYS: &[&str] = &["metric", "selector", "threshold", "percentiles"];
+pub(crate) const LATENCY_KEYS: &[&str] = &[
+    "metric",
+    "selector",
+    "threshold",
+    "percentiles",
+    "breakdown_by",
+];
 pub(crate) const ALERTING_KEYS: &[&str] = &[
     "name",
     "labels",
@@ -400,6 +408,7 @@ fn parse_sli_kind(kind: &str, f: &Fields<'_>, diags: &mut Diagnostics) -> SliSpe
                 } else {
                     f.required_string("threshold", diags)
                 },
+                breakdown_by: f.string("breakdown_by", diags),
             }
         }
         _ => {

@@ -344,10 +344,16 @@ fn validate_slo(
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
     let breakdown_by = match &spec.sli {
-        Some(SliSpec::Ratio {
-            breakdown_by: Some(label),
-            ..
-        }) => validate_breakdown(label, diags),
+        Some(
+            SliSpec::Ratio {
+                breakdown_by: Some(label),
+                ..
+            }
+            | SliSpec::Latency {
+                breakdown_by: Some(label),
+                ..
+            },
+        ) => validate_breakdown(label, diags),
         _ => None,
     };
     let min_events = validate_min_events(spec, diags);

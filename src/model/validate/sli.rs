@@ -62,6 +62,7 @@ pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(S
             metric,
             selector,
             threshold,
+            ..
         } => validate_latency(metric, selector, threshold, diags),
         SliSpec::Raw { error_ratio, .. } => {
             let q = error_ratio.as_ref()?;
