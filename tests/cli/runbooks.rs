@@ -402,7 +402,7 @@ fn every_bundled_runbook_is_a_commonmark_procedure_with_the_specs_commands() {
         "{text}"
     );
     assert!(
-        text.contains("histogram_quantile(0.99, sum by (le)"),
+        text.contains("histogram_quantile(0.99, sum by (le, route)"),
         "{text}"
     );
 }
