@@ -291,12 +291,20 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
     let alerting_context = format!("the alerting of {context}");
     let af = Fields::new(m, loc, &alerting_context);
     af.deny_unknown(
-        &["disabled", "burnrates", "absent", "name", "absentName"],
+        &[
+            "disabled",
+            "burnrates",
+            "absent",
+            "name",
+            "absentName",
+            "severities",
+        ],
         diags,
     );
     if let Some(name) = af.string("name", diags) {
         alerting.name = Some(name);
     }
+    severities(&af, &mut alerting, diags);
     let disabled = af.bool("disabled", diags).is_some_and(|d| d.value);
     let burnrates = af.bool("burnrates", diags).is_none_or(|b| b.value);
     if disabled || !burnrates {
@@ -314,6 +322,49 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
         diags.push(absent_warning(af.key_location("absent")));
     }
     alerting
+}
+
+/// `alerting.severities` (the `severity` label of each burn-rate tier): the fast and medium
+/// tiers are slocc's page tiers, the slow and long-term ones its ticket tiers, each pair
+/// renamed together; a pair that differs cannot be expressed and is refused at its line.
+fn severities(af: &Fields<'_>, alerting: &mut AlertingSpec, diags: &mut Diagnostics) {
+    let Some((m, loc)) = af.mapping("severities", diags) else {
+        return;
+    };
+    let f = Fields::new(m, loc, "the Pyrra alert severities");
+    f.deny_unknown(
+        &[
+            "fastBurn",
+            "mediumBurn",
+            "slowBurn",
+            "longTermBurn",
+            "absent",
+        ],
+        diags,
+    );
+    for (tier, fast, slow) in [
+        (&mut alerting.page, "fastBurn", "mediumBurn"),
+        (&mut alerting.ticket, "slowBurn", "longTermBurn"),
+    ] {
+        let (a, b) = (f.string(fast, diags), f.string(slow, diags));
+        let value = match (a, b) {
+            (Some(a), Some(b)) if a.value != b.value => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnsupportedFeature,
+                        Some(b.location),
+                        format!("`{slow}: {}` differs from `{fast}: {}`; slocc gives both tiers of a pair one severity", b.value, a.value),
+                    )
+                    .with_hint(format!("give `{fast}` and `{slow}` the same severity, or write the SLO in slocc/v1 with custom `alerting.windows`")),
+                );
+                continue;
+            }
+            (Some(v), _) | (None, Some(v)) => v,
+            (None, None) => continue,
+        };
+        let key = Spanned::new("severity".to_string(), value.location);
+        tier.labels.push((key, value));
+    }
 }
 
 #[cfg(test)]
@@ -354,6 +405,26 @@ spec:
         assert_eq!(
             total.as_ref().unwrap().value,
             "sum by (route) (rate(http_requests_total[{{window}}]))"
+        );
+    }
+
+    #[test]
+    fn severities_rename_the_page_and_ticket_tiers() {
+        let text = slo("    ratio:\n      errors: {metric: e}\n      total: {metric: t}\n").replace(
+            "  alerting: {absent: false}",
+            "  alerting:\n    absent: false\n    severities: {fastBurn: high, mediumBurn: high, slowBurn: low}\n",
+        );
+        let (specs, diags) = read_text(&text);
+        assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+        let alerting = &specs[0].slos[0].alerting;
+        let severity = |labels: &crate::spec::Pairs| labels[0].1.value.clone();
+        assert_eq!(severity(&alerting.page.labels), "high");
+        assert_eq!(severity(&alerting.ticket.labels), "low");
+        let split = text.replace("mediumBurn: high", "mediumBurn: medium");
+        let (_, diags) = read_text(&split);
+        assert_eq!(
+            codes_and_lines(&diags),
+            [("unsupported-feature".to_string(), 15)]
         );
     }
 
