@@ -203,6 +203,10 @@ struct CompileArgs {
     /// Engine the rule files are for.
     #[arg(long, value_enum, default_value_t = Target::Prometheus)]
     target: Target,
+    /// Also emit a peer tool's series, labels and alert layout (its alerts replace slocc's), so
+    /// dashboards and routes built on that tool keep working; overrides the settings' `compat`.
+    #[arg(long, value_enum)]
+    compat: Option<crate::emit::compat::Compat>,
     /// prometheus-operator: namespace of the `PrometheusRule` objects.
     #[arg(long)]
     namespace: Option<String>,
@@ -379,6 +383,7 @@ fn compile_config(args: CompileArgs) -> Config {
             recordings: !args.disable_recordings,
             alerts: !args.disable_alerts,
         },
+        compat: args.compat,
         select: args.select.into(),
     }))
 }
@@ -502,6 +507,7 @@ mod tests {
                 target: TargetOptions::new(Target::Prometheus),
                 labels: BTreeMap::new(),
                 parts: RuleParts::default(),
+                compat: None,
                 select: Selection::default(),
             }))
         );

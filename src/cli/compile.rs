@@ -39,6 +39,7 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32
         runbooks_dir: &runbooks_shown,
         target: &config.target,
         parts: config.parts,
+        compat: config.compat,
     };
     if config.check {
         return check_mode(config, checked, cx, io);

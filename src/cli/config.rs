@@ -98,6 +98,8 @@ pub(crate) struct CompileConfig {
     pub(crate) labels: BTreeMap<String, String>,
     /// Which rules to write.
     pub(crate) parts: RuleParts,
+    /// A peer's series and alert layout, over the settings' choice.
+    pub(crate) compat: Option<crate::emit::compat::Compat>,
     /// Services and SLOs to compile.
     pub(crate) select: Selection,
 }

@@ -2,6 +2,7 @@
 //! runbooks) through the text templates.
 
 pub(crate) mod alertmanager;
+pub mod compat;
 pub(crate) mod grafana;
 pub mod prometheus;
 pub(crate) mod runbook;

@@ -158,6 +158,8 @@ pub struct Context<'a> {
     pub target: &'a crate::emit::targets::TargetOptions,
     /// Which rules to write.
     pub parts: RuleParts,
+    /// A peer's series and alert layout (`--compat`), over the settings' choice.
+    pub compat: Option<crate::emit::compat::Compat>,
 }
 
 /// Which kinds of rule the files hold (`--disable-alerts`, `--disable-recordings`).
@@ -192,7 +194,8 @@ pub(crate) fn rule_file(
         } else {
             Vec::new()
         };
-        if alerts {
+        let compat = cx.compat.or(service.compat);
+        if alerts && compat.is_none() {
             rules.extend(alert_rules(&ids, cx)?);
         }
         groups.push(RuleGroup {
@@ -209,6 +212,17 @@ pub(crate) fn rule_file(
                 Vec::new()
             },
         });
+        if let Some(compat) = compat {
+            let rules = crate::emit::compat::SloRules {
+                service,
+                slo,
+                selector: &ids.selector,
+                runbook_url: &runbook_url(service, slo, cx.runbooks_dir),
+                recordings,
+                alerts,
+            };
+            groups.extend(crate::emit::compat::groups(compat, &rules));
+        }
     }
     // A group with no rules is legal but noise for whoever reads the file.
     groups.retain(|g| !g.rules.is_empty());

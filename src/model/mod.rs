@@ -34,6 +34,8 @@ pub struct Service {
     pub(crate) grafana_url: Option<String>,
     /// Labels on every series and alert.
     pub(crate) labels: BTreeMap<String, String>,
+    /// A peer's series and alert layout to emit (the settings' `compat`).
+    pub(crate) compat: Option<crate::emit::compat::Compat>,
     /// Alertmanager receivers of its alerts by severity class, over the classes' own.
     pub(crate) receivers: BTreeMap<String, String>,
     /// Steps every runbook of the service lists: (diagnosis, mitigation).
@@ -252,6 +254,8 @@ pub(crate) struct Settings {
     pub(crate) runbook_base_url: Option<String>,
     /// Window of SLOs that do not say theirs.
     pub(crate) default_window: Duration,
+    /// A peer's series and alert layout for every service (`compat: sloth`).
+    pub(crate) compat: Option<crate::emit::compat::Compat>,
     /// Alert-window policies by SLO window, for SLOs that list no windows of their own.
     pub(crate) policies: BTreeMap<Duration, Vec<validate::PolicyEntry>>,
 }
@@ -268,6 +272,7 @@ impl Default for Settings {
             grafana_url: None,
             runbook_base_url: None,
             default_window: Duration::from_secs(30 * 86_400),
+            compat: None,
             policies: BTreeMap::new(),
         }
     }

@@ -19,6 +19,8 @@ pub(crate) struct SettingsSpec {
     pub(crate) runbook_base_url: Option<Text>,
     /// The window of SLOs that do not say theirs (Sloth's default SLO period).
     pub(crate) default_window: Option<Text>,
+    /// A peer's series and alert layout (`sloth`).
+    pub(crate) compat: Option<Text>,
     /// Alert-window policies for SLOs of a given window.
     pub(crate) policies: Vec<PolicySpec>,
     /// Whether this is a whole `Settings` document (only one may be given).
@@ -61,6 +63,7 @@ const SETTINGS_KEYS: &[&str] = &[
     "grafana_url",
     "runbook_base_url",
     "default_window",
+    "compat",
     "policies",
 ];
 const SEVERITY_KEYS: &[&str] = &["name", "response", "page", "receiver", "repeat_interval"];
@@ -100,6 +103,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<SettingsSpec> {
         grafana_url: fields.string("grafana_url", diags),
         runbook_base_url: fields.string("runbook_base_url", diags),
         default_window: fields.string("default_window", diags),
+        compat: fields.string("compat", diags),
         policies: read_policies(&fields, diags),
         is_document: true,
         location: doc.location,

@@ -401,6 +401,11 @@ fn cases() -> Vec<(String, String, &'static str)> {
         "invalid-severity",
     );
     add(
+        "settings with an unknown compat value",
+        "apiVersion: slocc/v1\nkind: Settings\ncompat: nagios\n".to_string(),
+        "unknown-key",
+    );
+    add(
         "settings with a relative Grafana URL",
         "apiVersion: slocc/v1\nkind: Settings\ngrafana_url: grafana.example.com\n".to_string(),
         "invalid-url",

@@ -3,6 +3,7 @@
 mod alertmanager;
 mod audit;
 pub(crate) mod commands;
+mod compat;
 mod corpus;
 mod dashboards;
 mod habits;

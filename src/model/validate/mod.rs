@@ -95,6 +95,7 @@ pub(crate) fn validate_service(
             steps(&spec.runbook.mitigation),
         ),
         grafana_url: settings.grafana_url.clone(),
+        compat: settings.compat,
         receivers,
         labels,
         slos,

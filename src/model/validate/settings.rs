@@ -46,6 +46,19 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
         .runbook_base_url
         .as_ref()
         .and_then(|u| base_url(u, diags));
+    if let Some(text) = &doc.compat {
+        settings.compat = crate::emit::compat::Compat::parse(&text.value);
+        if settings.compat.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownKey,
+                    Some(text.location),
+                    format!("unknown `compat` value `{}`", text.value.escape_debug()),
+                )
+                .with_hint("`compat: sloth` emits Sloth's series, labels and alert layout (docs/imports.md)"),
+            );
+        }
+    }
     if let Some(text) = &doc.default_window {
         if let Some(window) = validate_window(text, diags) {
             settings.default_window = window;

@@ -351,6 +351,7 @@ pub(crate) fn compare(
         labels: BTreeMap::new(),
         runbook: (Vec::new(), Vec::new()),
         receivers: BTreeMap::new(),
+        compat: None,
         slos: Vec::new(),
         source: String::new(),
     };

@@ -54,6 +54,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<SettingsSpec> {
         grafana_url: None,
         runbook_base_url: None,
         default_window: None,
+        compat: None,
         is_document: false,
         location: doc.location,
     })

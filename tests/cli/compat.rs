@@ -1,0 +1,180 @@
+//! `--compat sloth`: slocc's output carries Sloth's series, labels and alert layout, compared
+//! with a Sloth-generated file (tests/fixtures, written in Sloth's published format), and its
+//! alerts proven on promtool.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::harness::{promtool_ok, Project};
+
+type Labels = BTreeMap<String, String>;
+
+/// Labels slocc's Sloth-shaped alerts add to Sloth's (documented in docs/imports.md).
+const EXTRA_ALERT_LABELS: [&str; 2] = ["slo_service", "slo_name"];
+/// Annotations slocc's Sloth-shaped alerts add.
+const EXTRA_ANNOTATIONS: [&str; 2] = ["runbook_url", "response"];
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn labels(value: &serde_yaml::Value) -> Labels {
+    serde_yaml::from_value(value.clone()).unwrap_or_default()
+}
+
+/// Every Sloth-named rule: (group, kind and name, labels of the series or alert). A record
+/// whose rule sets only `sloth_window` (Sloth's period SLI) has the labels of the 5m series it
+/// is computed from; `sloth_version` names the generator and is left out.
+fn sloth_rules(text: &str) -> BTreeSet<(String, String, Labels)> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+    let mut out = BTreeSet::new();
+    for group in doc["groups"].as_sequence().unwrap() {
+        let name = group["name"].as_str().unwrap();
+        if !name.starts_with("sloth-slo-") {
+            continue;
+        }
+        let rules = group["rules"].as_sequence().unwrap();
+        let base = rules
+            .iter()
+            .find(|r| r["record"] == "slo:sli_error:ratio_rate5m")
+            .map(|r| labels(&r["labels"]));
+        for rule in rules {
+            let mut l = labels(&rule["labels"]);
+            if l.len() == 1 && l.contains_key("sloth_window") {
+                let window = l["sloth_window"].clone();
+                l = base.clone().unwrap();
+                l.insert("sloth_window".into(), window);
+            }
+            l.remove("sloth_version");
+            let kind = match (rule.get("record"), rule.get("alert")) {
+                (Some(r), _) => format!("record {}", r.as_str().unwrap()),
+                (_, Some(a)) => {
+                    let keys: Vec<String> = labels(&rule["annotations"])
+                        .into_keys()
+                        .filter(|k| !EXTRA_ANNOTATIONS.contains(&k.as_str()))
+                        .collect();
+                    format!("alert {} annotations {keys:?}", a.as_str().unwrap())
+                }
+                _ => unreachable!(),
+            };
+            for extra in EXTRA_ALERT_LABELS {
+                l.remove(extra);
+            }
+            out.insert((name.to_string(), kind, l));
+        }
+    }
+    out
+}
+
+/// (severity, window, factor) of every comparison in the alerts' expressions.
+fn thresholds(text: &str) -> BTreeSet<(String, String, String)> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+    let side =
+        regex::Regex::new(r"ratio_rate(\w+)(\{[^}]*\})? > \(([0-9.]+) \* ([0-9.]+)\)").unwrap();
+    let mut out = BTreeSet::new();
+    for group in doc["groups"].as_sequence().unwrap() {
+        for rule in group["rules"].as_sequence().unwrap() {
+            let Some(severity) = rule["labels"]["sloth_severity"].as_str() else {
+                continue;
+            };
+            for c in side.captures_iter(rule["expr"].as_str().unwrap()) {
+                let budget: f64 = c[4].parse().unwrap();
+                assert!((budget - 0.001).abs() < 1e-12, "{}", &c[0]);
+                out.insert((severity.to_string(), c[1].to_string(), c[3].to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn compiled() -> Project {
+    let project = Project::new();
+    project.file("specs/sloth.yaml", &fixture("sloth-getting-started.yaml"));
+    project
+        .slocc(&["compile", "--compat", "sloth", "--no-runbooks"])
+        .expect_code(0);
+    project
+}
+
+#[test]
+fn sloth_compat_output_has_sloths_series_labels_and_alerts() {
+    let project = compiled();
+    let ours = project.read("out/myservice.rules.yml");
+    promtool_ok(
+        project.path(),
+        &["check", "rules", "out/myservice.rules.yml"],
+    );
+    let theirs = fixture("sloth-getting-started.rules.yml");
+    let (a, b) = (sloth_rules(&theirs), sloth_rules(&ours));
+    assert_eq!(a.len(), 17, "8 SLI series, 7 metadata series, 2 alerts");
+    assert_eq!(
+        a.difference(&b).collect::<Vec<_>>(),
+        Vec::<&(String, String, Labels)>::new(),
+        "missing from slocc"
+    );
+    assert_eq!(
+        b.difference(&a).collect::<Vec<_>>(),
+        Vec::<&(String, String, Labels)>::new(),
+        "not in Sloth's output"
+    );
+    assert_eq!(thresholds(&theirs), thresholds(&ours));
+    assert_eq!(thresholds(&ours).len(), 8);
+    // slocc's own alerts are replaced (nothing pages twice); its recordings stay.
+    assert!(!ours.contains(
+        "alert: MyServiceHighErrorRate\n    expr: |-\n      slo:sli_error:ratio_rate1h{slo_service"
+    ));
+    assert_eq!(ours.matches("- alert: ").count(), 2, "{ours}");
+    assert!(ours.contains("name: slocc-myservice-requests-availability-period"));
+}
+
+/// A promtool scenario over the Sloth-shaped rules: clean history, then `phase`.
+fn scenario(project: &Project, name: &str, bad_per_minute: f64, checks: &str) {
+    let total = 1_000.0;
+    let good = total - bad_per_minute;
+    let warmup = 360;
+    let text = format!(
+        "rule_files: [out/myservice.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'http_requests_total{{job=\"myservice\",code=\"200\"}}'\n        values: '0+{total}x{warmup} {}+{good}x720'\n      - series: 'http_requests_total{{job=\"myservice\",code=\"500\"}}'\n        values: '0+0x{warmup} {bad_per_minute}+{bad_per_minute}x720'\n    promql_expr_test:\n{checks}",
+        total * warmup as f64 + good,
+    );
+    project.file(&format!("{name}.test.yml"), &text);
+    promtool_ok(
+        project.path(),
+        &["test", "rules", &format!("{name}.test.yml")],
+    );
+}
+
+fn firing(severity: &str, minute: u64, firing: bool) -> String {
+    let expr = format!(
+        "count(ALERTS{{alertname=\"MyServiceHighErrorRate\",sloth_severity=\"{severity}\",alertstate=\"firing\",slo_service=\"myservice\"}})"
+    );
+    let samples = if firing {
+        "\n          - labels: '{}'\n            value: 1"
+    } else {
+        " []"
+    };
+    format!("      - expr: '{expr}'\n        eval_time: {minute}m\n        exp_samples:{samples}\n")
+}
+
+#[test]
+fn sloth_shaped_alerts_fire_as_the_policy_says() {
+    let project = compiled();
+    // Full outage at minute 360: the 14.4x pair needs 0.0144 of the last hour bad (52 s), so the
+    // page fires within 3 minutes; the 3x ticket pair needs 4.3 minutes of it in the last day.
+    let checks = [
+        firing("page", 359, false),
+        firing("page", 363, true),
+        firing("ticket", 359, false),
+        firing("ticket", 370, true),
+    ]
+    .concat();
+    scenario(&project, "outage", 1_000.0, &checks);
+    // A steady 2x burn (0.2% errors): the 1x ticket pair fires (6h and 3d windows above 0.001
+    // once the burn dominates them); the 14.4x and 6x page pairs never do.
+    let checks = [firing("page", 1_080, false), firing("ticket", 1_080, true)].concat();
+    scenario(&project, "steady", 2.0, &checks);
+    // The Sloth-named SLI is slocc's own, under Sloth's labels.
+    let same = "      - expr: 'count(slo:sli_error:ratio_rate5m{sloth_id=\"myservice-requests-availability\"} - on () slo:sli_error:ratio_rate5m{slo_service=\"myservice\"} == 0)'\n        eval_time: 600m\n        exp_samples:\n          - labels: '{}'\n            value: 1\n";
+    scenario(&project, "same-sli", 2.0, same);
+}
