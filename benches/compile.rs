@@ -51,7 +51,6 @@ fn compile(specs: &Path, out: &Path) -> [Duration; 2] {
         runbooks_dir: "runbooks",
         target: &target,
         parts: Default::default(),
-        compat: None,
     };
     let runbooks = out.with_file_name(format!(
         "{}-runbooks",

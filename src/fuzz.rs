@@ -163,7 +163,6 @@ fn run_pipeline(files: &[Vec<u8>]) {
         runbooks_dir: "runbooks",
         target: &target,
         parts: Default::default(),
-        compat: None,
     };
     let _ = crate::pipeline::build(&checked.services, cx, None, true);
 }

@@ -196,6 +196,14 @@ fn read_file(id: usize, text: &str) -> FileResult {
 /// Reads and validates every spec under `paths`. Files are judged in parallel; results are
 /// merged in file order, so diagnostics and outputs never depend on scheduling.
 pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
+    check_with(paths, None)
+}
+
+/// [`check`], with a peer's output (`--compat`) for every service over the settings' choice.
+pub(crate) fn check_with(
+    paths: &[PathBuf],
+    compat: Option<crate::emit::compat::Compat>,
+) -> Result<Checked, Error> {
     let mut sources = Sources::default();
     let mut not_utf8 = Vec::new();
     for file in &spec_files(paths)? {
@@ -210,7 +218,7 @@ pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
             Err(e) => not_utf8.push((display(file), e)),
         }
     }
-    let mut checked = check_sources(sources);
+    let mut checked = check_sources_with(sources, compat);
     for (name, error) in not_utf8 {
         report_not_utf8(&mut checked, name, error);
     }
@@ -246,6 +254,11 @@ fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::From
 /// shown in diagnostics and headers. Files are read in parallel, then the settings are
 /// validated (every service depends on them), then the services, in parallel again.
 pub(crate) fn check_sources(sources: Sources) -> Checked {
+    check_sources_with(sources, None)
+}
+
+/// [`check_sources`] with a `--compat` choice over the settings'.
+fn check_sources_with(sources: Sources, compat: Option<crate::emit::compat::Compat>) -> Checked {
     let mut checked = Checked {
         sources,
         ..Checked::default()
@@ -276,7 +289,8 @@ pub(crate) fn check_sources(sources: Sources) -> Checked {
                 .extend(read(documents, &mut checked.diagnostics));
         }
     }
-    let settings = validate_settings(&settings, &mut checked.diagnostics);
+    let mut settings = validate_settings(&settings, &mut checked.diagnostics);
+    settings.compat = compat.or(settings.compat);
     validate_all(&mut checked, &settings);
     check_duplicate_services(&mut checked);
     checked

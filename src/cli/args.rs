@@ -388,6 +388,17 @@ fn compile_config(args: CompileArgs) -> Config {
     }))
 }
 
+fn audit_config(args: AuditArgs) -> Config {
+    Config::Audit(AuditConfig {
+        paths: default_paths(args.paths),
+        format: format!("{:?}", args.format).to_lowercase(),
+        strict: args.strict,
+        runbooks: runbooks_dir(&args.runbooks),
+        templates: args.runbooks.templates,
+        select: args.select.into(),
+    })
+}
+
 fn diff_sides(paths: Vec<PathBuf>, base: Option<String>) -> Result<DiffSides, String> {
     match (base, paths.len()) {
         (Some(rev), _) => Ok(DiffSides::Base(rev, default_paths(paths))),
@@ -422,14 +433,7 @@ fn command_config(command: Command) -> Config {
             deny_warnings,
             select: select.into(),
         }),
-        Command::Audit(args) => Config::Audit(AuditConfig {
-            paths: default_paths(args.paths),
-            format: format!("{:?}", args.format).to_lowercase(),
-            strict: args.strict,
-            runbooks: runbooks_dir(&args.runbooks),
-            templates: args.runbooks.templates,
-            select: args.select.into(),
-        }),
+        Command::Audit(args) => audit_config(args),
         Command::Init {
             what: InitWhat::Templates,
             dir,

@@ -6,7 +6,7 @@ use crate::pipeline;
 use crate::report::audit;
 
 pub(super) fn run(config: &AuditConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let checked = match super::check_selected(&config.paths, &config.select, &mut io)? {
+    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };

@@ -7,7 +7,7 @@ use crate::diag::Format;
 use crate::pipeline;
 
 pub(super) fn run(config: &CheckConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let mut checked = match super::check_selected(&config.paths, &config.select, &mut io)? {
+    let mut checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };

@@ -8,10 +8,11 @@ use crate::diag::Format;
 use crate::pipeline;
 
 pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let mut checked = match super::check_selected(&config.paths, &config.select, &mut io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let mut checked =
+        match super::check_selected(&config.paths, &config.select, config.compat, &mut io)? {
+            Ok(c) => c,
+            Err(code) => return Ok(code),
+        };
     if checked.failed() {
         io.report(&checked, config.format)?;
         writeln!(
@@ -39,7 +40,6 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32
         runbooks_dir: &runbooks_shown,
         target: &config.target,
         parts: config.parts,
-        compat: config.compat,
     };
     if config.check {
         return check_mode(config, checked, cx, io);

@@ -122,7 +122,6 @@ fn compare(
         runbooks_dir: pipeline::DEFAULT_RUNBOOKS,
         target: &target,
         parts: Default::default(),
-        compat: None,
     };
     let complete = config.select.is_all();
     let built = pipeline::build(old, cx, None, complete)

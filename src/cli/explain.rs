@@ -39,7 +39,7 @@ pub(super) fn run(config: &ExplainConfig, mut io: Io<'_>) -> std::io::Result<i32
     if config.traffic.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
         return io.usage_error(&"--traffic must be a positive number of events per second");
     }
-    let checked = match super::check_selected(&config.paths, &config.select, &mut io)? {
+    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };

@@ -144,9 +144,10 @@ fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
 fn check_selected(
     paths: &[std::path::PathBuf],
     select: &crate::model::select::Selection,
+    compat: Option<crate::emit::compat::Compat>,
     io: &mut Io<'_>,
 ) -> std::io::Result<Result<pipeline::Checked, i32>> {
-    let mut checked = match pipeline::check(paths) {
+    let mut checked = match pipeline::check_with(paths, compat) {
         Ok(c) => c,
         Err(e) => return io.usage_error(&e).map(Err),
     };

@@ -63,17 +63,20 @@ struct Config {
     receivers: Vec<Receiver>,
 }
 
-/// The classes the alerts of `services` carry, each once: paging classes first, then in the
-/// order they first appear.
-fn classes(services: &[Service]) -> Vec<&SeverityClass> {
-    let mut out: Vec<&SeverityClass> = Vec::new();
-    for class in services
-        .iter()
-        .flat_map(|s| &s.slos)
-        .flat_map(|s| s.classes())
-    {
-        if !out.iter().any(|c| c.name == class.name) {
-            out.push(class);
+/// The classes the alerts of `services` carry, each once (named as the alerts' `severity`
+/// label says, which `--compat pyrra` changes): paging classes first, then in the order they
+/// first appear.
+fn classes(services: &[Service]) -> Vec<SeverityClass> {
+    let mut out: Vec<SeverityClass> = Vec::new();
+    for service in services {
+        for class in service.slos.iter().flat_map(|s| s.classes()) {
+            let name = crate::emit::compat::severity(service.compat, class);
+            if !out.iter().any(|c| c.name == name) {
+                out.push(SeverityClass {
+                    name,
+                    ..class.clone()
+                });
+            }
         }
     }
     out.sort_by_key(|c| !c.page);
@@ -129,7 +132,7 @@ fn team_routes(services: &[Service], class: &SeverityClass) -> Vec<Route> {
 
 /// slocc's route: one child per class, to its receiver at its repeat interval (and, below it,
 /// the services that name their own receiver for the class).
-fn route(services: &[Service], classes: &[&SeverityClass]) -> Route {
+fn route(services: &[Service], classes: &[SeverityClass]) -> Route {
     Route {
         receiver: None,
         matchers: vec![matcher(SLO_LABELS[0], "=~", ".+")],
@@ -154,7 +157,7 @@ fn route(services: &[Service], classes: &[&SeverityClass]) -> Route {
 
 /// A page silences the tickets of its SLO; within a class, each tier silences the tiers of
 /// the same SLO with longer windows (one rule per pair of long windows that occur together).
-fn inhibit_rules(services: &[Service], classes: &[&SeverityClass]) -> Vec<Inhibit> {
+fn inhibit_rules(services: &[Service], classes: &[SeverityClass]) -> Vec<Inhibit> {
     let equal: Vec<String> = SLO_LABELS.iter().map(|l| l.to_string()).collect();
     let mut rules = Vec::new();
     let pages: Vec<&str> = classes

@@ -158,8 +158,6 @@ pub struct Context<'a> {
     pub target: &'a crate::emit::targets::TargetOptions,
     /// Which rules to write.
     pub parts: RuleParts,
-    /// A peer's series and alert layout (`--compat`), over the settings' choice.
-    pub compat: Option<crate::emit::compat::Compat>,
 }
 
 /// Which kinds of rule the files hold (`--disable-alerts`, `--disable-recordings`).
@@ -194,7 +192,7 @@ pub(crate) fn rule_file(
         } else {
             Vec::new()
         };
-        let compat = cx.compat.or(service.compat);
+        let compat = service.compat;
         if alerts && compat.is_none() {
             rules.extend(alert_rules(&ids, cx)?);
         }

@@ -130,6 +130,34 @@ fn has_range(expr: &Expr, range: std::time::Duration) -> bool {
     }
 }
 
+/// The first series selector of a query (`sum(rate(http_requests_total{job="api"}[5m]))`):
+/// its metric name and its `=` matchers, as a peer tool names and labels the SLO's series.
+pub(crate) fn first_selector(query: &str) -> Option<(String, Vec<(String, String)>)> {
+    fn find(expr: &Expr) -> Option<&parser::VectorSelector> {
+        match expr {
+            Expr::VectorSelector(v) => Some(v),
+            Expr::MatrixSelector(m) => Some(&m.vs),
+            Expr::Subquery(s) => find(&s.expr),
+            Expr::Aggregate(a) => find(&a.expr),
+            Expr::Unary(u) => find(&u.expr),
+            Expr::Binary(b) => find(&b.lhs).or_else(|| find(&b.rhs)),
+            Expr::Paren(p) => find(&p.expr),
+            Expr::Call(c) => c.args.args.iter().find_map(|a| find(a)),
+            _ => None,
+        }
+    }
+    let expr = parser::parse(&with_window(query, Duration::from_secs(300))).ok()?;
+    let selector = find(&expr)?;
+    let equal = selector
+        .matchers
+        .matchers
+        .iter()
+        .filter(|m| m.op == promql_parser::label::MatchOp::Equal && m.name != "__name__")
+        .map(|m| (m.name.clone(), m.value.clone()))
+        .collect();
+    Some((selector.name.clone()?, equal))
+}
+
 /// Parses a query and checks that it yields an instant vector, as an SLI query must.
 pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
     within_limits(query)?;

@@ -178,3 +178,138 @@ fn sloth_shaped_alerts_fire_as_the_policy_says() {
     let same = "      - expr: 'count(slo:sli_error:ratio_rate5m{sloth_id=\"myservice-requests-availability\"} - on () slo:sli_error:ratio_rate5m{slo_service=\"myservice\"} == 0)'\n        eval_time: 600m\n        exp_samples:\n          - labels: '{}'\n            value: 1\n";
     scenario(&project, "same-sli", 2.0, same);
 }
+
+/// Labels slocc's Pyrra-shaped alerts add to Pyrra's (documented in docs/imports.md).
+const PYRRA_EXTRA_LABELS: [&str; 3] = ["slo_service", "slo_name", "slo_long_window"];
+
+/// Every rule of the Pyrra-named group: kind and name, `for:`, labels, and the thresholds
+/// (window, factor x (1 - target)) an alert compares with.
+fn pyrra_rules(text: &str, group: &str) -> BTreeSet<(String, String, Labels, Vec<String>)> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+    let side = regex::Regex::new(r"burnrate(\w+)\{[^}]*\} > \((\d+) \* \(1-([0-9.]+)\)\)").unwrap();
+    let group = doc["groups"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == group)
+        .unwrap_or_else(|| panic!("no group {group}"));
+    let mut out = BTreeSet::new();
+    for rule in group["rules"].as_sequence().unwrap() {
+        let mut l = labels(&rule["labels"]);
+        for extra in PYRRA_EXTRA_LABELS {
+            l.remove(extra);
+        }
+        let (kind, sides) = match (rule.get("record"), rule.get("alert")) {
+            (Some(r), _) => (format!("record {}", r.as_str().unwrap()), Vec::new()),
+            (_, Some(a)) => {
+                let sides = side
+                    .captures_iter(rule["expr"].as_str().unwrap())
+                    .map(|c| format!("{} {} {}", &c[1], &c[2], &c[3]))
+                    .collect();
+                (format!("alert {}", a.as_str().unwrap()), sides)
+            }
+            _ => unreachable!(),
+        };
+        let for_ = rule["for"].as_str().unwrap_or("").to_string();
+        out.insert((format!("{kind} for {for_}"), String::new(), l, sides));
+    }
+    out
+}
+
+#[test]
+fn pyrra_compat_output_has_pyrras_series_windows_and_alerts() {
+    let project = Project::new();
+    project.file("specs/slo.yaml", &fixture("pyrra-http-errors.yaml"));
+    project
+        .slocc(&["compile", "--compat", "pyrra", "--no-runbooks"])
+        .expect_code(0);
+    promtool_ok(
+        project.path(),
+        &["check", "rules", "out/http-errors.rules.yml"],
+    );
+    let ours = project.read("out/http-errors.rules.yml");
+    let theirs = pyrra_rules(&fixture("pyrra-http-errors.rules.yml"), "http-errors");
+    let mine: BTreeSet<_> = pyrra_rules(&ours, "http-errors")
+        .into_iter()
+        .filter(|r| !r.0.starts_with("record pyrra_"))
+        .collect();
+    assert_eq!(theirs.len(), 11);
+    assert_eq!(
+        theirs.difference(&mine).collect::<Vec<_>>(),
+        Vec::<&(String, String, Labels, Vec<String>)>::new(),
+        "missing from slocc"
+    );
+    assert_eq!(
+        mine.difference(&theirs).collect::<Vec<_>>(),
+        Vec::<&(String, String, Labels, Vec<String>)>::new(),
+        "not in Pyrra's output"
+    );
+    // Pyrra's generic series are there too, and slocc's own alerts are not.
+    for name in [
+        "pyrra_objective",
+        "pyrra_window",
+        "pyrra_availability",
+        "pyrra_requests:rate5m",
+        "pyrra_errors:rate5m",
+    ] {
+        assert!(ours.contains(&format!("- record: {name}\n")), "{name}");
+    }
+    assert_eq!(ours.matches("- alert: ").count(), 4, "{ours}");
+}
+
+#[test]
+fn pyrra_shaped_alerts_fire_as_pyrra_would() {
+    let project = Project::new();
+    project.file("specs/slo.yaml", &fixture("pyrra-http-errors.yaml"));
+    project
+        .slocc(&["compile", "--compat", "pyrra", "--no-runbooks"])
+        .expect_code(0);
+    let alert = |severity: &str, long: &str, minute: u64, firing: bool| {
+        let expr = format!("count(ALERTS{{alertname=\"ErrorBudgetBurn\",slo=\"http-errors\",severity=\"{severity}\",long=\"{long}\",alertstate=\"firing\"}})");
+        let samples = if firing {
+            "\n          - labels: '{}'\n            value: 1"
+        } else {
+            " []"
+        };
+        format!(
+            "      - expr: '{expr}'\n        eval_time: {minute}m\n        exp_samples:{samples}\n"
+        )
+    };
+    let run = |name: &str, bad: f64, checks: String| {
+        let text = format!(
+            "rule_files: [out/http-errors.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'http_requests_total{{job=\"api\",code=\"200\"}}'\n        values: '0+1000x360 {}+{}x720'\n      - series: 'http_requests_total{{job=\"api\",code=\"500\"}}'\n        values: '0+0x360 {bad}+{bad}x720'\n    promql_expr_test:\n{checks}",
+            360_000.0 + 1_000.0 - bad,
+            1_000.0 - bad
+        );
+        project.file(&format!("{name}.test.yml"), &text);
+        promtool_ok(
+            project.path(),
+            &["test", "rules", &format!("{name}.test.yml")],
+        );
+    };
+    // Full outage at minute 360: the 14x pair (0.14 over 1h: 8.4 minutes) holds for its 2m
+    // `for:`, so the critical 1h alert fires by minute 360 + 9 + 2 and not before 360 + 8.
+    run(
+        "outage",
+        1_000.0,
+        [
+            alert("critical", "1h", 367, false),
+            alert("critical", "1h", 372, true),
+        ]
+        .concat(),
+    );
+    // A steady 1.8x burn (1.8% errors) after 6h clean: the 4d window (all 18h of data) reads
+    // 1.2% from minute 810 on, above the factor-1 threshold (1%), and the alert fires once its
+    // 3h `for:` has passed (minute 990); the 2x pair (2% over 2h and 1d) and the critical pairs
+    // stay quiet.
+    run(
+        "steady",
+        18.0,
+        [
+            alert("warning", "4d", 1_080, true),
+            alert("critical", "1h", 1_080, false),
+            alert("warning", "1d", 1_080, false),
+        ]
+        .concat(),
+    );
+}

@@ -3,6 +3,7 @@
 //! the switch. slocc's own recording rules stay (the compatibility series are derived from
 //! them); the peer-shaped alerts replace slocc's, so nothing pages twice.
 
+mod pyrra;
 mod sloth;
 
 use crate::emit::prometheus::RuleGroup;
@@ -15,6 +16,11 @@ pub enum Compat {
     /// `sloth_service`, `sloth_slo` and `sloth_window` labels, `sloth_slo_info`, and one page and
     /// one ticket alert per SLO (labelled `sloth_severity`) that OR their window pairs.
     Sloth,
+    /// Pyrra: `<metric>:burnrate<window>` series labelled `slo`, Pyrra's generic series
+    /// (`pyrra_objective`, `pyrra_availability`, ...), and one alert per window pair labelled
+    /// `severity` (`critical`/`warning`), `long`, `short` and `exhaustion`, with Pyrra's window
+    /// scaling and `for:`.
+    Pyrra,
 }
 
 impl Compat {
@@ -22,8 +28,19 @@ impl Compat {
     pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "sloth" => Some(Self::Sloth),
+            "pyrra" => Some(Self::Pyrra),
             _ => None,
         }
+    }
+}
+
+/// The `severity` label a class's alerts carry: Pyrra calls slocc's default `page` and `ticket`
+/// classes `critical` and `warning`; every other class keeps its name.
+pub(crate) fn severity(compat: Option<Compat>, class: &crate::model::SeverityClass) -> String {
+    match (compat, class.name.as_str(), class.page) {
+        (Some(Compat::Pyrra), "page", true) => "critical".into(),
+        (Some(Compat::Pyrra), "ticket", false) => "warning".into(),
+        (_, name, _) => name.to_string(),
     }
 }
 
@@ -45,5 +62,6 @@ pub(crate) struct SloRules<'a> {
 pub(crate) fn groups(compat: Compat, rules: &SloRules<'_>) -> Vec<RuleGroup> {
     match compat {
         Compat::Sloth => sloth::groups(rules),
+        Compat::Pyrra => pyrra::groups(rules),
     }
 }

@@ -27,16 +27,8 @@ pub(super) fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
     burn_band(layout, slo, &s);
 }
 
-/// SLI, budget left, time to exhaustion and firing alerts, as numbers.
-fn summary_band(layout: &mut Layout, service: &Service, slo: &Slo, s: &str) {
-    let on = ON;
-    let objective = to_f64(slo.objective());
-    let fastest = slo
-        .tiers
-        .iter()
-        .map(|t| t.long)
-        .min()
-        .unwrap_or(crate::model::duration::Duration::from_secs(3_600));
+/// The SLO's firing burn-rate alerts, with the classes they page or ticket in the description.
+fn firing_alerts(service: &Service, slo: &Slo) -> PanelSpec {
     let alert_sel = format!(
         "{{{}, alertstate=\"firing\"}}",
         matchers(&[
@@ -47,6 +39,27 @@ fn summary_band(layout: &mut Layout, service: &Service, slo: &Slo, s: &str) {
     );
     let mut alert_defaults = defaults("none", steps("green", &[(1.0, "red")]));
     alert_defaults.no_value = Some("0".into());
+    stat(
+        "Firing alerts",
+        &format!(
+            "Burn-rate alerts of this SLO firing now. {}",
+            crate::emit::classes_in_words(slo)
+        ),
+        format!("count(ALERTS{alert_sel})"),
+        alert_defaults,
+    )
+}
+
+/// SLI, budget left, time to exhaustion and firing alerts, as numbers.
+fn summary_band(layout: &mut Layout, service: &Service, slo: &Slo, s: &str) {
+    let on = ON;
+    let objective = to_f64(slo.objective());
+    let fastest = slo
+        .tiers
+        .iter()
+        .map(|t| t.long)
+        .min()
+        .unwrap_or(crate::model::duration::Duration::from_secs(3_600));
     layout.band(
         4,
         vec![
@@ -77,15 +90,7 @@ fn summary_band(layout: &mut Layout, service: &Service, slo: &Slo, s: &str) {
                 ),
                 defaults("s", steps("red", &[(86_400.0, "orange"), (7.0 * 86_400.0, "green")])),
             ),
-            stat(
-                "Firing alerts",
-                &format!(
-                    "Burn-rate alerts of this SLO firing now. {}",
-                    crate::emit::classes_in_words(slo)
-                ),
-                format!("count(ALERTS{alert_sel})"),
-                alert_defaults,
-            ),
+            firing_alerts(service, slo),
         ],
     );
 }

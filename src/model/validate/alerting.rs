@@ -152,18 +152,50 @@ pub(super) fn find_class(
 /// One policy entry before factors are computed.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PolicyEntry {
-    class: EntryClass,
-    budget_percent: Decimal,
-    long: Duration,
-    short: Duration,
-    location: Option<Location>,
+    pub(super) class: EntryClass,
+    pub(super) budget_percent: Decimal,
+    pub(super) long: Duration,
+    pub(super) short: Duration,
+    pub(super) location: Option<Location>,
+    /// The burn factor when the policy gives it outright (Pyrra's 14/7/2/1), so that it is
+    /// printed exactly rather than recomputed from a rounded share of the budget.
+    pub(super) factor: Option<Decimal>,
+    /// The policy's own `for:` (Pyrra's), unless the SLO sets one.
+    pub(super) for_duration: Option<Duration>,
 }
 
 /// Whom a policy entry alerts: the SLO's page or ticket class, or a class named outright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EntryClass {
+pub(super) enum EntryClass {
     Tier(Urgency),
     Class(usize),
+}
+
+/// The SLO's own windows, else the settings' policy for its window, else Pyrra's with
+/// `--compat pyrra`, else the default policy.
+fn policy(
+    alerting: &AlertingSpec,
+    window: Duration,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> Option<Vec<PolicyEntry>> {
+    Some(match &alerting.windows {
+        None => settings
+            .policies
+            .get(&window)
+            .cloned()
+            .unwrap_or_else(|| match settings.compat {
+                Some(crate::emit::compat::Compat::Pyrra) => super::peer_policy::pyrra(window),
+                _ => default_policy(window),
+            }),
+        Some(entries) => custom_policy(
+            entries,
+            alerting.windows_at,
+            window,
+            &settings.classes,
+            diags,
+        )?,
+    })
 }
 
 /// The numbers an SLO's tiers are computed from.
@@ -182,21 +214,7 @@ pub(super) fn build_tiers(
 ) -> Option<(Vec<Tier>, Vec<String>)> {
     let page = tier_settings(&alerting.page, Urgency::Page, settings, diags);
     let ticket = tier_settings(&alerting.ticket, Urgency::Ticket, settings, diags);
-    let window = numbers.window;
-    let policy = match &alerting.windows {
-        None => settings
-            .policies
-            .get(&window)
-            .cloned()
-            .unwrap_or_else(|| default_policy(window)),
-        Some(entries) => custom_policy(
-            entries,
-            alerting.windows_at,
-            window,
-            &settings.classes,
-            diags,
-        )?,
-    };
+    let policy = policy(alerting, numbers.window, settings, diags)?;
     let (mut tiers, mut dead) = (Vec::new(), Vec::new());
     for entry in policy {
         let (urgency, named) = match entry.class {
@@ -243,7 +261,9 @@ fn tier_of(
     alerting: &AlertingSpec,
     diags: &mut Diagnostics,
 ) -> Option<Tier> {
-    let factor = burn_factor(entry.budget_percent, numbers.window, entry.long);
+    let factor = entry
+        .factor
+        .unwrap_or_else(|| burn_factor(entry.budget_percent, numbers.window, entry.long));
     let threshold = factor * numbers.budget;
     if let Some(at) = entry.location.filter(|_| factor < Decimal::ONE) {
         diags.push(Diagnostic::warning(
@@ -280,7 +300,7 @@ fn tier_of(
         budget_percent: entry.budget_percent,
         factor,
         threshold,
-        for_duration: own.for_duration,
+        for_duration: own.for_duration.or(entry.for_duration),
         labels: own.labels.clone(),
         annotations: own.annotations.clone(),
     })
@@ -313,6 +333,8 @@ fn default_policy(window: Duration) -> Vec<PolicyEntry> {
                     long: Duration::from_secs(*long),
                     short: Duration::from_secs(*short),
                     location: None,
+                    factor: None,
+                    for_duration: None,
                 };
             }
             let minutes = |secs: u64| (secs + 30) / 60 * 60;
@@ -330,6 +352,8 @@ fn default_policy(window: Duration) -> Vec<PolicyEntry> {
                 long: Duration::from_secs(new_long),
                 short: Duration::from_secs(new_short),
                 location: None,
+                factor: None,
+                for_duration: None,
             }
         })
         .collect()
@@ -412,6 +436,8 @@ pub(super) fn custom_policy(
             long,
             short,
             location: Some(entry.location),
+            factor: None,
+            for_duration: None,
         });
     }
     (diags.counts().0 == before).then_some(out)

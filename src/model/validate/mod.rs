@@ -21,6 +21,7 @@ use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, W
 
 mod alerting;
 mod guard;
+mod peer_policy;
 mod settings;
 mod sli;
 
@@ -344,19 +345,7 @@ fn validate_slo(
     };
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
-    let breakdown_by = match &spec.sli {
-        Some(
-            SliSpec::Ratio {
-                breakdown_by: Some(label),
-                ..
-            }
-            | SliSpec::Latency {
-                breakdown_by: Some(label),
-                ..
-            },
-        ) => validate_breakdown(label, diags),
-        _ => None,
-    };
+    let breakdown_by = breakdown_label(spec).and_then(|l| validate_breakdown(l, diags));
     let min_events = validate_min_events(spec, diags);
     let expected_traffic = validate_traffic(spec, diags);
     let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
@@ -423,6 +412,16 @@ fn validate_window(text: &Text, diags: &mut Diagnostics) -> Option<Duration> {
         .with_hint("SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices"),
     );
     None
+}
+
+/// `breakdown_by` of a ratio or latency SLI, as written.
+fn breakdown_label(spec: &SloSpec) -> Option<&Text> {
+    match &spec.sli {
+        Some(SliSpec::Ratio { breakdown_by, .. } | SliSpec::Latency { breakdown_by, .. }) => {
+            breakdown_by.as_ref()
+        }
+        _ => None,
+    }
 }
 
 /// The label a ratio SLI's errors are broken down by on the dashboard.

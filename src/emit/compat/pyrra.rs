@@ -1,0 +1,216 @@
+//! Pyrra-shaped series and alerts, derived from slocc's own recorded series (see
+//! docs/imports.md for what matches Pyrra's output and what does not). The window policy itself
+//! (Pyrra's scaled windows, factors 14/7/2/1 and `for:`) is chosen at validation.
+
+use std::collections::BTreeMap;
+
+use super::SloRules;
+use crate::emit::prometheus::{series, template_literal, Rule, RuleGroup, SLI_INTERVAL};
+use crate::model::duration::Duration;
+use crate::model::number::format_decimal;
+use crate::model::promql::{first_selector, matchers};
+use crate::model::{Sli, Slo, Tier};
+
+/// A duration as Pyrra prints it (Prometheus's model format, weeks included): `4w`, `2d`, `1h30m`.
+fn pyrra_duration(d: Duration) -> String {
+    let mut rest = d.as_millis() / 1_000;
+    if rest == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, size) in [
+        ("y", 365 * 86_400),
+        ("w", 7 * 86_400),
+        ("d", 86_400),
+        ("h", 3_600),
+        ("m", 60),
+        ("s", 1),
+    ] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+/// The metric Pyrra names the SLO's series after (the total query's, without `_total` or
+/// `_count`), and the `=` matchers of that query, which Pyrra puts on series and alerts.
+fn metric_and_labels(slo: &Slo) -> (String, Vec<(String, String)>) {
+    let found = match &slo.sli {
+        Sli::Latency {
+            metric, matchers, ..
+        } => {
+            let labels = first_selector(&format!("x{{{matchers}}}")).map(|(_, l)| l);
+            Some((metric.clone(), labels.unwrap_or_default()))
+        }
+        Sli::Ratio { total, .. } => first_selector(total),
+        Sli::Raw { .. } => None,
+    };
+    let (name, labels) = found.unwrap_or_else(|| (slo.name.replace(['-', '.'], "_"), Vec::new()));
+    let name = name
+        .strip_suffix("_total")
+        .or_else(|| name.strip_suffix("_count"))
+        .unwrap_or(&name)
+        .to_string();
+    let grouped = match &slo.grouping {
+        crate::model::Grouping::By(by) => by.clone(),
+        crate::model::Grouping::Unknown => Vec::new(),
+    };
+    (
+        name,
+        labels
+            .into_iter()
+            .filter(|(k, _)| !grouped.contains(k))
+            .collect(),
+    )
+}
+
+/// What every series and alert of the SLO carries: `slo`, the spec's labels, the matchers'.
+fn common_labels(
+    r: &SloRules<'_>,
+    matcher_labels: &[(String, String)],
+) -> BTreeMap<String, String> {
+    let mut labels = r.service.labels.clone();
+    labels.extend(r.slo.labels.clone());
+    labels.extend(matcher_labels.iter().cloned());
+    labels.insert("slo".into(), r.slo.name.clone());
+    labels
+}
+
+fn record(record: String, expr: String, labels: &BTreeMap<String, String>) -> Rule {
+    Rule::Record {
+        record,
+        expr,
+        labels: labels.clone(),
+    }
+}
+
+/// `<metric>:burnrate<window>` (an error ratio, despite the name) for every alert window, and
+/// Pyrra's generic series.
+fn recordings(r: &SloRules<'_>, metric: &str, labels: &BTreeMap<String, String>) -> Vec<Rule> {
+    let own = |name: &str| format!("sum without (slo_service, slo_name) ({name}{})", r.selector);
+    let mut rules: Vec<Rule> = r
+        .slo
+        .alert_windows()
+        .into_iter()
+        .map(|w| {
+            record(
+                format!("{metric}:burnrate{}", pyrra_duration(w)),
+                own(&series::error_ratio(w)),
+                labels,
+            )
+        })
+        .collect();
+    rules.extend([
+        record(
+            "pyrra_objective".into(),
+            format!("vector({})", format_decimal(r.slo.objective())),
+            labels,
+        ),
+        record(
+            "pyrra_window".into(),
+            format!("vector({})", r.slo.window.as_millis() / 1_000),
+            labels,
+        ),
+        record(
+            "pyrra_availability".into(),
+            format!("1 - {}", own(series::ERROR_RATIO_PERIOD)),
+            labels,
+        ),
+    ]);
+    if !matches!(r.slo.sli, Sli::Raw { .. }) {
+        rules.push(record(
+            "pyrra_requests:rate5m".into(),
+            own(series::TOTAL_RATE5M),
+            labels,
+        ));
+        rules.push(record(
+            "pyrra_errors:rate5m".into(),
+            own(series::BAD_RATE5M),
+            labels,
+        ));
+    }
+    rules
+}
+
+fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, String>) -> Rule {
+    let sel = format!("{{{}}}", matchers(&[("slo", &r.slo.name)]));
+    let threshold = format!(
+        "({} * (1-{}))",
+        format_decimal(tier.factor),
+        format_decimal(r.slo.objective())
+    );
+    let side = |w: Duration| format!("{metric}:burnrate{}{sel} > {threshold}", pyrra_duration(w));
+    let mut expr = format!("{} and {}", side(tier.short), side(tier.long));
+    if let Some(n) = r.slo.min_events {
+        expr = format!(
+            "({expr}) and on () (sum(avg_over_time({}{}[{}])) * {}) >= {n}",
+            series::BAD_RATE5M,
+            r.selector,
+            tier.long,
+            tier.long.as_millis() / 1_000
+        );
+    }
+    let mut l: BTreeMap<String, String> = r
+        .slo
+        .alert_labels
+        .iter()
+        .chain(&tier.labels)
+        .map(|(k, v)| (k.clone(), template_literal(v)))
+        .collect();
+    l.extend(labels.iter().map(|(k, v)| (k.clone(), template_literal(v))));
+    l.insert("short".into(), pyrra_duration(tier.short));
+    l.insert("long".into(), pyrra_duration(tier.long));
+    let severity = super::severity(Some(super::Compat::Pyrra), &tier.class);
+    l.insert("severity".into(), template_literal(&severity));
+    let exhaustion = tier.exhaustion_secs(r.slo.window).round() as u64;
+    l.insert(
+        "exhaustion".into(),
+        pyrra_duration(Duration::from_secs(exhaustion)),
+    );
+    // slocc's SLO labels too, so the generated Alertmanager routes and inhibitions apply.
+    l.insert("slo_service".into(), r.service.name.clone());
+    l.insert("slo_name".into(), r.slo.name.clone());
+    l.insert("slo_long_window".into(), tier.long.to_string());
+    let mut annotations = BTreeMap::from([
+        ("runbook_url".to_string(), r.runbook_url.to_string()),
+        (
+            "response".to_string(),
+            template_literal(&tier.class.response),
+        ),
+    ]);
+    let spec = r.slo.alert_annotations.iter().chain(&tier.annotations);
+    annotations.extend(spec.map(|(k, v)| (k.clone(), template_literal(v))));
+    Rule::Alert {
+        alert: r.slo.alert_name.clone(),
+        expr,
+        for_duration: tier.for_duration.map(pyrra_duration),
+        labels: l,
+        annotations,
+    }
+}
+
+/// Pyrra's group for one SLO, named after it.
+pub(super) fn groups(r: &SloRules<'_>) -> Vec<RuleGroup> {
+    let (metric, matcher_labels) = metric_and_labels(r.slo);
+    let labels = common_labels(r, &matcher_labels);
+    let mut rules = Vec::new();
+    if r.recordings {
+        rules.extend(recordings(r, &metric, &labels));
+    }
+    if r.alerts {
+        rules.extend(r.slo.tiers.iter().map(|t| alert(r, t, &metric, &labels)));
+    }
+    // Pyrra names the group after the SLO (which is also the service of a Pyrra import).
+    let name = if r.service.name == r.slo.name {
+        r.slo.name.clone()
+    } else {
+        format!("{}-{}", r.service.name, r.slo.name)
+    };
+    vec![RuleGroup {
+        name,
+        interval: SLI_INTERVAL.to_string(),
+        rules,
+    }]
+}
