@@ -10,6 +10,7 @@ mod habits;
 mod harness;
 mod imports;
 mod low_traffic;
+mod migration;
 mod reliability;
 mod review;
 mod runbooks;

@@ -265,7 +265,12 @@ fn tier_of(
         .factor
         .unwrap_or_else(|| burn_factor(entry.budget_percent, numbers.window, entry.long));
     let threshold = factor * numbers.budget;
-    if let Some(at) = entry.location.filter(|_| factor < Decimal::ONE) {
+    // Rounded as rules print it: a factor given as 1 (an OpenSLO threshold) arrives as
+    // 0.99999... after the share-of-budget round trip.
+    if let Some(at) = entry
+        .location
+        .filter(|_| factor.round_dp(12) < Decimal::ONE)
+    {
         diags.push(Diagnostic::warning(
             Code::SlowTier,
             Some(at),
