@@ -16,6 +16,8 @@
 //! Zero traffic: a ratio divides by `clamp_min(total, 1e-300)`, so 0 events over 0 events is 0,
 //! not NaN; real rates are never that small, so no real ratio changes.
 
+mod timeslices;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -302,6 +304,9 @@ pub(crate) fn le_matcher(threshold: Duration) -> String {
 }
 
 fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
+    if let Some(slice) = ids.slo.budgeting.slice() {
+        return timeslices::sli_rules(ids, slice);
+    }
     let slo = ids.slo;
     let selector = &ids.selector;
     let base_ratio = series::error_ratio(BASE_WINDOW);
@@ -349,6 +354,9 @@ fn raw_ratio(slo: &Slo, window: Duration) -> String {
 /// Error ratio over a long window from recorded series: event-weighted for event SLIs, a time
 /// average for raw SLIs (which carry no event counts).
 fn long_window_ratio(ids: &SloIds<'_>, window: Duration) -> String {
+    if ids.slo.budgeting.slice().is_some() {
+        return timeslices::window_ratio(ids, window);
+    }
     let selector = &ids.selector;
     match &ids.slo.sli {
         Sli::Raw { .. } => ids.regroup(

@@ -89,6 +89,38 @@ pub(crate) struct Slo {
     pub(crate) expected_traffic: Option<f64>,
     /// Tiers of the policy left out because they can never fire, described ("page 1h/5m").
     pub(crate) dead_tiers: Vec<String>,
+    /// How the budget is counted.
+    pub(crate) budgeting: Budgeting,
+}
+
+/// How an SLO counts its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Budgeting {
+    /// Bad events over all events (the workbook's, and the default).
+    #[default]
+    Occurrences,
+    /// Bad slices over all slices: a slice is bad when its good ratio is under `target`.
+    Timeslices {
+        /// Slice length.
+        slice: Duration,
+        /// Good ratio a slice needs.
+        target: Decimal,
+    },
+    /// The average of the slices' error ratios.
+    RatioTimeslices {
+        /// Slice length.
+        slice: Duration,
+    },
+}
+
+impl Budgeting {
+    /// The slice length, for time-slice budgeting.
+    pub(crate) fn slice(&self) -> Option<Duration> {
+        match self {
+            Self::Occurrences => None,
+            Self::Timeslices { slice, .. } | Self::RatioTimeslices { slice } => Some(*slice),
+        }
+    }
 }
 
 impl Slo {

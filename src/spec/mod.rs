@@ -74,7 +74,24 @@ pub(crate) struct SloSpec {
     pub(crate) sli: Option<SliSpec>,
     /// Alerting settings.
     pub(crate) alerting: AlertingSpec,
+    /// Time-slice budgeting, when the SLO counts good slices rather than good events.
+    pub(crate) budgeting: Option<BudgetingSpec>,
     /// Where the SLO's mapping starts.
+    pub(crate) location: Location,
+}
+
+/// How the budget is counted, as written: `occurrences` (events), `timeslices` (share of good
+/// slices, a slice good when its good ratio meets `slice_target`) or `ratio_timeslices` (the
+/// average of the slices' good ratios).
+#[derive(Debug, Clone)]
+pub(crate) struct BudgetingSpec {
+    /// `occurrences`, `timeslices` or `ratio_timeslices`.
+    pub(crate) method: Option<Text>,
+    /// Slice length.
+    pub(crate) slice: Option<Text>,
+    /// Good ratio a slice needs to be good (timeslices).
+    pub(crate) slice_target: Option<Text>,
+    /// Where `budgeting` is written.
     pub(crate) location: Location,
 }
 
@@ -185,6 +202,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "labels",
     "sli",
     "alerting",
+    "budgeting",
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
@@ -327,6 +345,16 @@ fn parse_slo(
         labels: fields.string_map("labels", diags),
         sli,
         alerting,
+        budgeting: fields.mapping("budgeting", diags).map(|(m, at)| {
+            let f = Fields::new(m, at, "the budgeting");
+            f.deny_unknown(&["method", "slice", "slice_target"], diags);
+            BudgetingSpec {
+                method: f.required_string("method", diags),
+                slice: f.string("slice", diags),
+                slice_target: f.string("slice_target", diags),
+                location: at,
+            }
+        }),
         location,
     };
     let latency = map

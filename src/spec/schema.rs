@@ -88,6 +88,20 @@ fn sli() -> Value {
     })
 }
 
+fn budgeting() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["method"],
+        "description": "How the budget is counted: events (occurrences, the default) or time slices.",
+        "properties": {
+            "method": {"enum": ["occurrences", "timeslices", "ratio_timeslices"]},
+            "slice": duration("Slice length, 1m..1h."),
+            "slice_target": {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 1, "description": "timeslices: the good ratio a slice needs to be good, e.g. 0.95."}
+        }
+    })
+}
+
 fn runbook() -> Value {
     let steps = |what: &str| {
         json!({
@@ -185,7 +199,8 @@ pub(crate) fn json_schema() -> Value {
                         "window": duration("Rolling window, 1d..90d; default 30d."),
                         "labels": string_map("Labels on every series and alert of this SLO, over the service's labels."),
                         "sli": sli(),
-                        "alerting": alerting()
+                        "alerting": alerting(),
+                        "budgeting": budgeting()
                     }
                 }
             }

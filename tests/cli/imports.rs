@@ -497,7 +497,8 @@ fn openslo_problems_point_at_their_line() {
     let cases = [
         (slo.replace("indicatorRef: svc-success-ratio", "indicatorRef: svc-sucess-ratio"), "specs/slo.yaml:17:17: error[missing-field]: the OpenSLO SLO `availability` references the SLI `svc-sucess-ratio`, which no file defines", "did you mean `svc-success-ratio`?"),
         (slo.replace("      isRolling: true", "      isRolling: false"), "error[unsupported-feature]: the OpenSLO SLO `availability` uses a calendar window", "rolling"),
-        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"), "specs/slo.yaml:21:20: error[unsupported-feature]", "Occurrences"),
+        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"), "specs/slo.yaml:23:7: error[missing-field]: the OpenSLO SLO `availability` budgets by time slices, but this objective has no `timeSliceWindow`, `timeSliceTarget`", "timeSliceWindow"),
+        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Minutes"), "specs/slo.yaml:21:20: error[wrong-type]: the OpenSLO SLO `availability` has an unknown `budgetingMethod: Minutes`", "RatioTimeslices"),
         (slo.replace("- alertPolicyRef: fast-burn", "- alertPolicyRef: fast-brun"), "error[missing-field]: the OpenSLO SLO `availability` references the AlertPolicy `fast-brun`", "did you mean `fast-burn`?"),
         (slo.replace("kind: Service\n", "kind: Servise\n"), "specs/slo.yaml:2:7: error[unknown-api-version]: unknown OpenSLO kind `Servise`", "OpenSLO v1 kinds"),
     ];

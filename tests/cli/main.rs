@@ -16,4 +16,5 @@ mod review;
 mod runbooks;
 mod scenarios;
 mod targets;
+mod timeslices;
 mod workflow;

@@ -20,6 +20,7 @@ use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, WindowSpec};
 
 mod alerting;
+mod budgeting;
 mod guard;
 mod peer_policy;
 mod settings;
@@ -347,6 +348,7 @@ fn validate_slo(
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
     let breakdown_by = breakdown_label(spec).and_then(|l| validate_breakdown(l, diags));
     let min_events = validate_min_events(spec, diags);
+    let budgeting = budgeting::validate(spec, diags);
     let expected_traffic = validate_traffic(spec, diags);
     let alert_name = validate_alert_name(&spec.alerting, service, name.as_deref(), diags);
     let alert_labels = check_labels(&spec.alerting.labels, "alert label", diags, false);
@@ -376,6 +378,7 @@ fn validate_slo(
         min_events,
         expected_traffic,
         dead_tiers,
+        budgeting: budgeting?,
     })
 }
 

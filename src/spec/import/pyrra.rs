@@ -68,6 +68,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
             labels,
             sli,
             alerting,
+            budgeting: None,
             location: spec_loc,
         }],
         location: doc.location,

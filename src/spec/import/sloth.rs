@@ -150,6 +150,7 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
         labels: fields.string_map("labels", diags),
         sli,
         alerting,
+        budgeting: None,
         location,
     }
 }

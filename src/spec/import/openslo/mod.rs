@@ -9,7 +9,9 @@ use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
 use crate::model::duration::Duration;
 use crate::model::number::format_decimal;
 use crate::spec::yaml::{location_of, Document, Fields, Mapping, Spanned};
-use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec};
+use crate::spec::{
+    AlertingSpec, BudgetingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec,
+};
 
 mod alerts;
 mod indicator;
@@ -294,20 +296,33 @@ fn unsupported(location: Location, message: String, hint: &str) -> Diagnostic {
     Diagnostic::error(Code::UnsupportedFeature, Some(location), message).with_hint(hint)
 }
 
-/// Only `Occurrences` budgeting is honoured: burn-rate alerts are defined on event ratios.
-fn check_budgeting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) {
-    if let Some(method) = f.string("budgetingMethod", diags) {
-        if method.value != "Occurrences" {
-            diags.push(unsupported(
-                method.location,
-                format!(
-                    "{context} budgets by `{}`; slocc budgets by occurrences (events)",
-                    method.value
+/// The budgeting method as slocc spells it: `None` for `Occurrences` (the default), the
+/// method for `Timeslices` and `RatioTimeslices`; anything else is reported.
+fn check_budgeting(
+    f: &Fields<'_>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<String>> {
+    let method = f.string("budgetingMethod", diags)?;
+    let ours = match method.value.as_str() {
+        "Occurrences" => return None,
+        "Timeslices" => "timeslices",
+        "RatioTimeslices" => "ratio_timeslices",
+        other => {
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    Some(method.location),
+                    format!("{context} has an unknown `budgetingMethod: {other}`"),
+                )
+                .with_hint(
+                    "OpenSLO's methods are `Occurrences`, `Timeslices` and `RatioTimeslices`",
                 ),
-                "use `budgetingMethod: Occurrences`: burn-rate alerts are defined on event ratios",
-            ));
+            );
+            return None;
         }
-    }
+    };
+    Some(Spanned::new(ours.to_string(), method.location))
 }
 
 /// A v1 SLO: one SLO per objective (named `<slo>-<objective>` when there are several).
@@ -319,8 +334,8 @@ fn read_slo(
     diags: &mut Diagnostics,
 ) -> Vec<SloSpec> {
     let window = read_window(f, context, diags);
-    check_budgeting(f, context, diags);
-    let objectives = read_objectives(f, context, diags);
+    let method = check_budgeting(f, context, diags);
+    let objectives = read_objectives(f, context, method.as_ref(), diags);
     let sli = read_indicator(f, context, index, diags);
     // A window that does not parse, or is zero, is reported by validation; alert policies are
     // read against a usable window only.
@@ -349,6 +364,7 @@ fn read_slo(
             windows,
             ..AlertingSpec::default()
         },
+        budgeting: None,
         location: f.location(),
     };
     if objectives.is_empty() {
@@ -357,8 +373,9 @@ fn read_slo(
     }
     objectives
         .into_iter()
-        .map(|(suffix, objective)| {
+        .map(|(suffix, objective, budgeting)| {
             let mut one = slo.clone();
+            one.budgeting = budgeting;
             if let Some(suffix) = suffix {
                 one.name = Some(Spanned::new(
                     format!("{}-{suffix}", name.value),

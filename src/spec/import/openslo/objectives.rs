@@ -42,8 +42,9 @@ pub(super) fn target_percent(target: Spanned<String>) -> Spanned<String> {
 pub(super) fn read_objectives(
     f: &Fields<'_>,
     context: &str,
+    method: Option<&Spanned<String>>,
     diags: &mut Diagnostics,
-) -> Vec<(Option<String>, Spanned<String>)> {
+) -> Vec<(Option<String>, Spanned<String>, Option<BudgetingSpec>)> {
     let Some((seq, loc)) = f.sequence("objectives", diags) else {
         return Vec::new();
     };
@@ -67,18 +68,58 @@ pub(super) fn read_objectives(
             ));
             continue;
         };
-        let Some(target) = read_objective(&Fields::new(map, at, context), context, diags) else {
+        let of = Fields::new(map, at, context);
+        let Some(target) = read_objective(&of, context, method.is_some(), diags) else {
             continue;
         };
+        let budgeting = method.and_then(|m| time_slices(&of, m, context, diags));
         let suffix = several.then(|| {
             map.get_scalar("displayName")
                 .map(|n| slug(n.as_str()))
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| (i + 1).to_string())
         });
-        out.push((suffix, target));
+        out.push((suffix, target, budgeting));
     }
     out
+}
+
+/// An objective's time slices (`timeSliceWindow`, and `timeSliceTarget` for `Timeslices`), each
+/// missing one reported in OpenSLO's words.
+fn time_slices(
+    of: &Fields<'_>,
+    method: &Spanned<String>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<BudgetingSpec> {
+    let mut needed = vec!["timeSliceWindow"];
+    if method.value == "timeslices" {
+        needed.push("timeSliceTarget");
+    }
+    let missing: Vec<&str> = needed
+        .into_iter()
+        .filter(|k| of.node(k).is_none())
+        .collect();
+    if !missing.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                Code::MissingField,
+                Some(of.location()),
+                format!(
+                    "{context} budgets by time slices, but this objective has no {}",
+                    crate::spec::yaml::quote_list(&missing)
+                ),
+            )
+            .with_hint("give each objective `timeSliceWindow` (e.g. `1m`) and, for `Timeslices`, `timeSliceTarget` (e.g. `0.95`)"),
+        );
+        return None;
+    }
+    Some(BudgetingSpec {
+        method: Some(method.clone()),
+        slice: of.string("timeSliceWindow", diags),
+        slice_target: of.string("timeSliceTarget", diags),
+        location: of.location(),
+    })
 }
 
 /// `99.9% of requests` -> `99-9-of-requests`: a name part made of letters, digits and `-`.
@@ -94,10 +135,12 @@ fn slug(text: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-/// One objective's target; threshold, time-slice and composite objectives are reported.
+/// One objective's target; threshold and composite objectives, and time-slice fields without
+/// time-slice budgeting, are reported.
 fn read_objective(
     of: &Fields<'_>,
     context: &str,
+    slices: bool,
     diags: &mut Diagnostics,
 ) -> Option<Spanned<String>> {
     of.deny_unknown(
@@ -115,7 +158,12 @@ fn read_objective(
         ],
         diags,
     );
-    for key in ["op", "value", "timeSliceTarget", "timeSliceWindow"] {
+    let refused: &[&str] = if slices {
+        &["op", "value"]
+    } else {
+        &["op", "value", "timeSliceTarget", "timeSliceWindow"]
+    };
+    for key in refused.iter().copied() {
         if of.node(key).is_some() {
             diags.push(unsupported(
                 of.key_location(key),

@@ -145,3 +145,43 @@ spec:
         "{found:?}"
     );
 }
+
+#[test]
+fn time_slice_objectives_become_time_slice_budgeting() {
+    let text = OBJECTS
+        .replace(
+            "budgetingMethod: Occurrences",
+            "budgetingMethod: Timeslices",
+        )
+        .replace(
+            "objectives: [{target: 0.999}]",
+            "objectives: [{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}]",
+        );
+    let (specs, diags) = read_text(&text);
+    assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+    let mut diags = crate::diag::Diagnostics::default();
+    let settings = crate::model::Settings {
+        runbook_base_url: Some("https://r.example.com".into()),
+        ..crate::model::Settings::default()
+    };
+    let service =
+        crate::model::validate::validate_service(&specs[0], "x.yaml", &settings, &mut diags)
+            .unwrap();
+    assert_eq!(
+        service.slos[0].budgeting,
+        crate::model::Budgeting::Timeslices {
+            slice: crate::model::duration::Duration::from_secs(60),
+            target: rust_decimal::Decimal::new(95, 2),
+        }
+    );
+    // Time-slice fields under occurrence budgeting would be ignored: refused at their line.
+    let stray = OBJECTS.replace(
+        "objectives: [{target: 0.999}]",
+        "objectives:\n    - target: 0.999\n      timeSliceTarget: 0.95",
+    );
+    let (_, diags) = read_text(&stray);
+    assert_eq!(
+        codes_and_lines(&diags),
+        [("unsupported-feature".to_string(), 20)]
+    );
+}

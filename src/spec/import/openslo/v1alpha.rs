@@ -10,7 +10,13 @@ pub(super) fn read_slo_v1alpha(
     context: &str,
     diags: &mut Diagnostics,
 ) -> SloSpec {
-    check_budgeting(f, context, diags);
+    if let Some(method) = check_budgeting(f, context, diags) {
+        diags.push(unsupported(
+            method.location,
+            format!("{context} budgets by time slices, which slocc reads from openslo/v1 only"),
+            "write the SLO as `apiVersion: openslo/v1` with `timeSliceTarget` and `timeSliceWindow`",
+        ));
+    }
     let window = read_window_v1alpha(f, context, diags);
     let (mut objective, mut sli) = (None, None);
     if let Some((map, oloc)) = single_objective(f, context, diags) {
@@ -32,6 +38,7 @@ pub(super) fn read_slo_v1alpha(
         labels: Vec::new(),
         sli,
         alerting: AlertingSpec::default(),
+        budgeting: None,
         location: f.location(),
     }
 }

@@ -1,0 +1,55 @@
+//! Time-slice budgeting: each evaluation judges the slice that ends then (good or bad against
+//! the slice target, or its error ratio for `ratio_timeslices`), and every window's error ratio
+//! is the share of bad slices in it, so the burn-rate tiers work unchanged on slices.
+
+use rust_decimal::Decimal;
+
+use super::*;
+
+/// The verdict on the slice ending at each evaluation: 1 bad, 0 good (or, for
+/// `ratio_timeslices`, the slice's error ratio).
+pub(super) const SLICE_ERROR: &str = "slo:slice_error:ratio";
+
+/// The SLI group of a time-slice SLO: the traffic series dashboards read, the slice verdicts,
+/// and every alert window's share of bad slices.
+pub(super) fn sli_rules(ids: &SloIds<'_>, slice: Duration) -> Vec<Rule> {
+    let slo = ids.slo;
+    let mut rules = Vec::new();
+    if let Some((bad, total)) = raw_events(&slo.sli, BASE_WINDOW) {
+        rules.push(record(ids, series::BAD_RATE5M.into(), bad));
+        rules.push(record(ids, series::TOTAL_RATE5M.into(), total));
+    }
+    let slice_ratio = match raw_events(&slo.sli, slice) {
+        Some((bad, total)) => ratio(&bad, &total),
+        None => raw_ratio(slo, slice),
+    };
+    let verdict = match slo.budgeting {
+        // A slice with no traffic has an error ratio of 0, so it is good.
+        crate::model::Budgeting::Timeslices { target, .. } => format!(
+            "(\n{slice_ratio}\n) > bool {}",
+            format_decimal(Decimal::ONE - target)
+        ),
+        _ => slice_ratio,
+    };
+    rules.push(record(ids, SLICE_ERROR.into(), verdict));
+    let mut windows = slo.alert_windows();
+    windows.push(BASE_WINDOW);
+    windows.sort();
+    windows.dedup();
+    for window in windows {
+        rules.push(record(
+            ids,
+            series::error_ratio(window),
+            window_ratio(ids, window),
+        ));
+    }
+    rules
+}
+
+/// The share of bad slices over `window` (the average slice error ratio).
+pub(super) fn window_ratio(ids: &SloIds<'_>, window: Duration) -> String {
+    ids.regroup(
+        "avg",
+        format!("avg_over_time({SLICE_ERROR}{}[{window}])", ids.selector),
+    )
+}

@@ -1,0 +1,105 @@
+//! Validating `budgeting`: occurrences (events, the default) or time slices, a slice between
+//! one minute and one hour, and for `timeslices` the good ratio a slice needs.
+
+use super::*;
+use crate::model::Budgeting;
+
+/// The longest slice: alert windows are made of slices, and the fastest is an hour.
+const MAX_SLICE: Duration = Duration::from_secs(3_600);
+const MIN_SLICE: Duration = Duration::from_secs(60);
+
+/// The SLO's budgeting; `None` (reported) when it is wrong.
+pub(super) fn validate(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
+    let Some(b) = &spec.budgeting else {
+        return Some(Budgeting::Occurrences);
+    };
+    let method = b.method.as_ref()?;
+    let budgeting = match method.value.as_str() {
+        "occurrences" => Budgeting::Occurrences,
+        "ratio_timeslices" => Budgeting::RatioTimeslices {
+            slice: slice(b, diags)?,
+        },
+        "timeslices" => {
+            let slice = slice(b, diags);
+            let target = slice_target(b, diags);
+            Budgeting::Timeslices {
+                slice: slice?,
+                target: target?,
+            }
+        }
+        other => {
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    Some(method.location),
+                    format!("unknown budgeting method `{}`", other.escape_debug()),
+                )
+                .with_hint("the methods are `occurrences`, `timeslices` and `ratio_timeslices`"),
+            );
+            return None;
+        }
+    };
+    if let (Some(_), Some(n)) = (budgeting.slice(), &spec.alerting.min_events) {
+        diags.push(
+            Diagnostic::error(
+                Code::SliKind,
+                Some(n.location),
+                "`min_events` counts events, but this SLO counts time slices",
+            )
+            .with_hint("drop `min_events`: a slice is judged on its own ratio"),
+        );
+        return None;
+    }
+    Some(budgeting)
+}
+
+/// The slice length: 1m..1h.
+fn slice(b: &crate::spec::BudgetingSpec, diags: &mut Diagnostics) -> Option<Duration> {
+    let Some(text) = &b.slice else {
+        diags_missing(b.location, "slice", diags);
+        return None;
+    };
+    let slice = parse_duration(text, "`slice`", diags)?;
+    if (MIN_SLICE..=MAX_SLICE).contains(&slice) {
+        return Some(slice);
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidWindowPolicy,
+            Some(text.location),
+            format!("slice `{}` is outside 1m..1h", text.value),
+        )
+        .with_hint("a slice is the time one good-or-bad verdict covers, e.g. `1m` or `5m`"),
+    );
+    None
+}
+
+fn diags_missing(at: Location, key: &str, diags: &mut Diagnostics) {
+    diags.push(Diagnostic::error(
+        Code::MissingField,
+        Some(at),
+        format!("the budgeting is missing the required field `{key}`"),
+    ));
+}
+
+/// The good ratio a slice needs: a number in (0, 1].
+fn slice_target(b: &crate::spec::BudgetingSpec, diags: &mut Diagnostics) -> Option<Decimal> {
+    let Some(text) = &b.slice_target else {
+        diags_missing(b.location, "slice_target", diags);
+        return None;
+    };
+    match Decimal::from_str(text.value.trim()) {
+        Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE => Some(v.normalize()),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    Code::ObjectiveOutOfRange,
+                    Some(text.location),
+                    format!("`slice_target` `{}` is not a ratio in (0, 1]", text.value),
+                )
+                .with_hint("the good ratio a slice needs to count as good, e.g. `0.95`"),
+            );
+            None
+        }
+    }
+}
