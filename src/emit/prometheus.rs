@@ -286,7 +286,7 @@ fn raw_events(sli: &Sli, window: Duration) -> Option<(String, String)> {
             let good = bucket(&le_matcher(*threshold));
             Some((format!("clamp_min({total} - {good}, 0)"), total))
         }
-        Sli::Raw { .. } => None,
+        Sli::Raw { .. } | Sli::Threshold { .. } => None,
     }
 }
 

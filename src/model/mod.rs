@@ -193,6 +193,15 @@ pub(crate) enum Sli {
         /// The query.
         error_ratio: String,
     },
+    /// A value judged against a bound per time slice (time-slice budgeting only).
+    Threshold {
+        /// The query (`{{window}}`, if written, becomes the slice).
+        query: String,
+        /// The comparison that makes a value good: `<`, `<=`, `>` or `>=`.
+        good_op: &'static str,
+        /// The bound.
+        value: Decimal,
+    },
 }
 
 /// The numerator of a ratio SLI.

@@ -42,6 +42,7 @@ fn serves_requests(slo: &Slo) -> bool {
         Sli::Ratio { total, .. } => total.as_str(),
         Sli::Latency { .. } => return true,
         Sli::Raw { error_ratio } => error_ratio.as_str(),
+        Sli::Threshold { query, .. } => query.as_str(),
     };
     ["http_", "grpc_", "request"]
         .iter()

@@ -193,6 +193,10 @@ fn sli(spec: &Option<SliSpec>) -> BTreeMap<&'static str, BTreeMap<&'static str, 
         Some(SliSpec::Raw { error_ratio, .. }) => {
             BTreeMap::from([("raw", entries(&[("error_ratio", error_ratio)]))])
         }
+        Some(SliSpec::Threshold { query, op, value }) => BTreeMap::from([(
+            "threshold",
+            entries(&[("query", query), ("op", op), ("value", value)]),
+        )]),
         None => BTreeMap::new(),
     }
 }

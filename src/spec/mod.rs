@@ -127,6 +127,15 @@ pub(crate) enum SliSpec {
         /// The error-ratio query.
         error_ratio: Option<Text>,
     },
+    /// A value compared with a bound (a p95 latency under 300ms), judged per time slice.
+    Threshold {
+        /// The query.
+        query: Option<Text>,
+        /// `lt`, `lte`, `gt` or `gte`: how a good value compares with `value`.
+        op: Option<Text>,
+        /// The bound.
+        value: Option<Text>,
+    },
 }
 
 /// Alerting as written.
@@ -204,7 +213,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "alerting",
     "budgeting",
 ];
-pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw"];
+pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw", "threshold"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
 pub(crate) const LATENCY_KEYS: &[&str] = &[
     "metric",
@@ -399,7 +408,7 @@ fn parse_sli(
                     )
                 },
             )
-            .with_hint("use one of `ratio`, `latency` or `raw`"),
+            .with_hint("use one of `ratio`, `latency`, `raw` or `threshold`"),
         );
         return None;
     }
@@ -437,6 +446,14 @@ fn parse_sli_kind(kind: &str, f: &Fields<'_>, diags: &mut Diagnostics) -> SliSpe
                     f.required_string("threshold", diags)
                 },
                 breakdown_by: f.string("breakdown_by", diags),
+            }
+        }
+        "threshold" => {
+            f.deny_unknown(&["query", "op", "value"], diags);
+            SliSpec::Threshold {
+                query: f.required_string("query", diags),
+                op: f.required_string("op", diags),
+                value: f.required_string("value", diags),
             }
         }
         _ => {

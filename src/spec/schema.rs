@@ -83,6 +83,17 @@ fn sli() -> Value {
                 "properties": {
                     "error_ratio": query("An error-ratio query with [{{window}}].")
                 }
+            },
+            "threshold": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["query", "op", "value"],
+                "description": "A value judged against a bound per time slice (needs `budgeting` by time slices).",
+                "properties": {
+                    "query": query("A query returning the value, e.g. a p95 latency; [{{window}}] becomes the slice."),
+                    "op": {"enum": ["lt", "lte", "gt", "gte"], "description": "How a good value compares with `value`."},
+                    "value": {"type": ["number", "string"], "description": "The bound."}
+                }
             }
         }
     })

@@ -61,6 +61,11 @@ fn input() -> String {
         100,
         100,
     );
+    // A queue that stays shallow, then backs up.
+    let _ = write!(
+        out,
+        "      - series: 'queue_depth{{job=\"openslo-queue\"}}'\n        values: '10x{T0} 1000x{CHECK}'\n"
+    );
     // A probe that succeeds, then fails.
     let _ = write!(
         out,
@@ -112,9 +117,9 @@ fn every_peer_spec_compiles_and_its_alerts_fire_on_an_outage() {
         }
     }
     files.sort();
-    // Every format is there: 7 services, 12 SLOs, 10 of which alert.
+    // Every format is there: 7 services, 13 SLOs, 11 of which alert.
     assert_eq!(files.len(), 7, "{files:?}");
-    assert_eq!(counts.len(), 10, "{counts:?}");
+    assert_eq!(counts.len(), 11, "{counts:?}");
     let mut checks = String::from(
         "      - expr: 'count(ALERTS{alertstate=\"firing\"})'\n        eval_time: 359m\n        exp_samples: []\n",
     );

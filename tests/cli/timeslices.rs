@@ -107,3 +107,39 @@ fn ratio_timeslices_average_the_slices_error_ratios() {
         )],
     );
 }
+
+#[test]
+fn threshold_slis_judge_each_slice_by_its_value() {
+    // A p95-style threshold: the 95th percentile of the last minute's requests at most 300ms.
+    // Good requests take 100ms; from T0 every request takes over a second, so the p95 misses
+    // the bound in every slice: a 100x burn of slices at 99%, paging after 0.144 x 60 minutes.
+    let project = Project::new();
+    project.file(
+        "specs/svc.yaml",
+        "apiVersion: slocc/v1\nservice: svc\nrunbook_base_url: https://r.example.com\nslos:\n  - name: slices\n    objective: 99\n    window: 30d\n    budgeting: {method: timeslices, slice: 1m}\n    sli:\n      threshold:\n        query: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"svc\"}[{{window}}])))\n        op: lte\n        value: 0.3\n    alerting:\n      name: Slices\n",
+    );
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
+    let bucket = |le: &str, slow: u64| {
+        format!("      - series: 'http_request_duration_seconds_bucket{{job=\"svc\",le=\"{le}\"}}'\n        values: '0+1000x{T0} {}+{slow}x60'\n", 1_000 * T0 + slow)
+    };
+    let input = [
+        bucket("0.1", 0),
+        bucket("0.3", 0),
+        bucket("1", 0),
+        bucket("+Inf", 1_000),
+    ]
+    .concat();
+    let ttf: f64 = 0.144 * 60.0;
+    let checks = [
+        never("page", T0),
+        firing("page", T0 + ttf.floor() as u64 - 1, false),
+        firing("page", T0 + ttf.ceil() as u64 + 2, true),
+    ]
+    .concat();
+    let text = format!(
+        "rule_files: [out/svc.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{input}    promql_expr_test:\n{checks}"
+    );
+    project.file("threshold.test.yml", &text);
+    promtool_ok(project.path(), &["test", "rules", "threshold.test.yml"]);
+}

@@ -19,6 +19,19 @@ pub(super) fn sli_rules(ids: &SloIds<'_>, slice: Duration) -> Vec<Rule> {
         rules.push(record(ids, series::BAD_RATE5M.into(), bad));
         rules.push(record(ids, series::TOTAL_RATE5M.into(), total));
     }
+    if let crate::model::Sli::Threshold {
+        query,
+        good_op,
+        value,
+    } = &slo.sli
+    {
+        rules.push(record(
+            ids,
+            SLICE_ERROR.into(),
+            threshold_verdict(slo, query, good_op, *value, slice),
+        ));
+        return with_windows(ids, rules);
+    }
     let slice_ratio = match raw_events(&slo.sli, slice) {
         Some((bad, total)) => ratio(&bad, &total),
         None => raw_ratio(slo, slice),
@@ -32,7 +45,45 @@ pub(super) fn sli_rules(ids: &SloIds<'_>, slice: Duration) -> Vec<Rule> {
         _ => slice_ratio,
     };
     rules.push(record(ids, SLICE_ERROR.into(), verdict));
-    let mut windows = slo.alert_windows();
+    with_windows(ids, rules)
+}
+
+/// A threshold SLI's slice verdict: the share of the slice's evaluations that miss the bound
+/// (`ratio_timeslices`), or 1 when the share that meets it is under the slice target
+/// (`timeslices`; a target of 1, the default, makes any miss a bad slice).
+fn threshold_verdict(
+    slo: &crate::model::Slo,
+    query: &str,
+    good_op: &str,
+    value: Decimal,
+    slice: Duration,
+) -> String {
+    // Judged as "misses the bound" rather than "1 - meets it", so that an evaluation with no
+    // value (NaN: no traffic) is not a miss.
+    let miss_op = match good_op {
+        "<" => ">=",
+        "<=" => ">",
+        ">" => "<=",
+        _ => "<",
+    };
+    let miss = format!(
+        "({}) {miss_op} bool {}",
+        with_window(query, slice),
+        format_decimal(value)
+    );
+    let bad_share = format!("avg_over_time(({miss})[{slice}:])");
+    match slo.budgeting {
+        crate::model::Budgeting::Timeslices { target, .. } => format!(
+            "({bad_share}) > bool {}",
+            format_decimal(Decimal::ONE - target)
+        ),
+        _ => bad_share,
+    }
+}
+
+/// Every alert window's share of bad slices, after the slice rules.
+fn with_windows(ids: &SloIds<'_>, mut rules: Vec<Rule>) -> Vec<Rule> {
+    let mut windows = ids.slo.alert_windows();
     windows.push(BASE_WINDOW);
     windows.sort();
     windows.dedup();

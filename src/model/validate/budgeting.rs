@@ -10,6 +10,22 @@ const MIN_SLICE: Duration = Duration::from_secs(60);
 
 /// The SLO's budgeting; `None` (reported) when it is wrong.
 pub(super) fn validate(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
+    let budgeting = method(spec, diags)?;
+    if let (None, Some(SliSpec::Threshold { query, .. })) = (budgeting.slice(), &spec.sli) {
+        diags.push(
+            Diagnostic::error(
+                Code::SliKind,
+                query.as_ref().map_or(Some(spec.location), |q| Some(q.location)),
+                "a threshold SLI is judged per time slice, but this SLO counts events",
+            )
+            .with_hint("add `budgeting: {method: timeslices, slice: 1m}`: a slice is good when the value meets the bound"),
+        );
+        return None;
+    }
+    Some(budgeting)
+}
+
+fn method(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
     let Some(b) = &spec.budgeting else {
         return Some(Budgeting::Occurrences);
     };
@@ -21,7 +37,11 @@ pub(super) fn validate(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budget
         },
         "timeslices" => {
             let slice = slice(b, diags);
-            let target = slice_target(b, diags);
+            let target = match (&b.slice_target, &spec.sli) {
+                // A threshold is met or missed at each evaluation: by default every one counts.
+                (None, Some(SliSpec::Threshold { .. })) => Some(Decimal::ONE),
+                _ => slice_target(b, diags),
+            };
             Budgeting::Timeslices {
                 slice: slice?,
                 target: target?,

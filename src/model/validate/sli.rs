@@ -64,6 +64,7 @@ pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(S
             threshold,
             ..
         } => validate_latency(metric, selector, threshold, diags),
+        SliSpec::Threshold { query, op, value } => validate_threshold(query, op, value, diags),
         SliSpec::Raw { error_ratio, .. } => {
             let q = error_ratio.as_ref()?;
             let grouping = validate_query(q, "error_ratio", true, diags)?;
@@ -78,6 +79,62 @@ pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(S
 }
 
 type Query = Option<Text>;
+
+/// A threshold SLI: a query returning a value, a comparison, a bound.
+fn validate_threshold(
+    query: &Query,
+    op: &Query,
+    value: &Query,
+    diags: &mut Diagnostics,
+) -> Option<(Sli, Grouping)> {
+    let grouping = query
+        .as_ref()
+        .and_then(|q| validate_query(q, "threshold", false, diags));
+    let good_op = op.as_ref().and_then(|op| {
+        let found = match op.value.as_str() {
+            "lt" => Some("<"),
+            "lte" => Some("<="),
+            "gt" => Some(">"),
+            "gte" => Some(">="),
+            _ => None,
+        };
+        if found.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    Some(op.location),
+                    format!("unknown comparison `{}`", op.value.escape_debug()),
+                )
+                .with_hint(
+                    "`op` is `lt`, `lte`, `gt` or `gte`: how a good value compares with `value`",
+                ),
+            );
+        }
+        found
+    });
+    let bound = value.as_ref().and_then(|v| {
+        let parsed = Decimal::from_str(v.value.trim()).ok();
+        if parsed.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    Some(v.location),
+                    format!("`value` `{}` is not a number", v.value),
+                )
+                .with_hint("the bound a good value meets, e.g. `0.3` for 300ms in seconds"),
+            );
+        }
+        parsed
+    });
+    Some((
+        Sli::Threshold {
+            query: query.as_ref()?.value.clone(),
+            good_op: good_op?,
+            value: bound?.normalize(),
+        },
+        grouping?,
+    ))
+}
 
 fn validate_ratio(
     errors: &Query,

@@ -124,13 +124,14 @@ pub(super) fn read_sli_spec(
             error_ratio: Some(error_ratio),
         });
     }
-    if sf.node("thresholdMetric").is_some() {
-        diags.push(unsupported(
-            sf.key_location("thresholdMetric"),
-            format!("{sli_context} is a threshold metric"),
-            "express it as a `ratioMetric` of good and total events",
-        ));
-        return None;
+    if let Some((threshold, tloc)) = sf.mapping("thresholdMetric", diags) {
+        // Judged per time slice against each objective's `op` and `value`.
+        let query = metric_query(threshold, tloc, sli_context, false, diags)?;
+        return Some(SliSpec::Threshold {
+            query: Some(query),
+            op: None,
+            value: None,
+        });
     }
     diags.push(Diagnostic::error(
         Code::SliKind,

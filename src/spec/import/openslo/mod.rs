@@ -373,9 +373,18 @@ fn read_slo(
     }
     objectives
         .into_iter()
-        .map(|(suffix, objective, budgeting)| {
+        .map(|objective| {
+            let (suffix, budgeting) = (objective.suffix, objective.budgeting);
             let mut one = slo.clone();
             one.budgeting = budgeting;
+            bound(
+                &mut one,
+                objective.bound,
+                objective.location,
+                context,
+                diags,
+            );
+            let objective = objective.target;
             if let Some(suffix) = suffix {
                 one.name = Some(Spanned::new(
                     format!("{}-{suffix}", name.value),
@@ -386,6 +395,43 @@ fn read_slo(
             one
         })
         .collect()
+}
+
+/// A threshold SLI takes its bound (`op`, `value`) from the objective; a bound on any other SLI
+/// would be ignored, so it is refused.
+fn bound(
+    slo: &mut SloSpec,
+    (op, value): (Option<Spanned<String>>, Option<Spanned<String>>),
+    at: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) {
+    match &mut slo.sli {
+        Some(SliSpec::Threshold {
+            op: o, value: v, ..
+        }) => {
+            if op.is_none() || value.is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::MissingField,
+                        Some(at),
+                        format!("{context} reads a threshold metric, but this objective has no `op` and `value`"),
+                    )
+                    .with_hint("give the objective the bound a good value meets, e.g. `op: lte` and `value: 0.3`"),
+                );
+            }
+            (*o, *v) = (op, value);
+        }
+        _ => {
+            if let Some(found) = op.or(value) {
+                diags.push(unsupported(
+                    found.location,
+                    format!("{context} sets a threshold (`op`, `value`) on an indicator that is not a threshold metric"),
+                    "drop `op` and `value`, or use a `thresholdMetric` indicator",
+                ));
+            }
+        }
+    }
 }
 
 fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {

@@ -39,12 +39,26 @@ pub(super) fn target_percent(target: Spanned<String>) -> Spanned<String> {
 
 /// Every objective of a v1 SLO: its target (as a percentage) and, when there are several, the
 /// suffix that names the SLO compiled for it (the objective's `displayName`, or its position).
+/// One objective of a v1 SLO, as slocc compiles it.
+pub(super) struct Objective {
+    /// Name suffix of its SLO, when the SLO has several.
+    pub(super) suffix: Option<String>,
+    /// Target as a percentage.
+    pub(super) target: Spanned<String>,
+    /// Time-slice budgeting, when the SLO budgets by slices.
+    pub(super) budgeting: Option<BudgetingSpec>,
+    /// `op` and `value`: the bound of a threshold SLI.
+    pub(super) bound: (Option<Spanned<String>>, Option<Spanned<String>>),
+    /// Where the objective is written.
+    pub(super) location: Location,
+}
+
 pub(super) fn read_objectives(
     f: &Fields<'_>,
     context: &str,
     method: Option<&Spanned<String>>,
     diags: &mut Diagnostics,
-) -> Vec<(Option<String>, Spanned<String>, Option<BudgetingSpec>)> {
+) -> Vec<Objective> {
     let Some((seq, loc)) = f.sequence("objectives", diags) else {
         return Vec::new();
     };
@@ -79,7 +93,13 @@ pub(super) fn read_objectives(
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| (i + 1).to_string())
         });
-        out.push((suffix, target, budgeting));
+        out.push(Objective {
+            suffix,
+            target,
+            budgeting,
+            bound: (of.string("op", diags), of.string("value", diags)),
+            location: at,
+        });
     }
     out
 }
@@ -159,7 +179,7 @@ fn read_objective(
         diags,
     );
     let refused: &[&str] = if slices {
-        &["op", "value"]
+        &[]
     } else {
         &["op", "value", "timeSliceTarget", "timeSliceWindow"]
     };

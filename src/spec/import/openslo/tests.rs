@@ -185,3 +185,48 @@ fn time_slice_objectives_become_time_slice_budgeting() {
         [("unsupported-feature".to_string(), 20)]
     );
 }
+
+#[test]
+fn threshold_metrics_take_their_bound_from_the_objective() {
+    let threshold = "apiVersion: openslo/v1
+kind: SLO
+metadata: {name: p95}
+spec:
+  service: api
+  indicator:
+    metadata: {name: p95-latency}
+    spec:
+      thresholdMetric:
+        metricSource: {type: Prometheus, spec: {query: 'histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m])))'}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Timeslices
+  objectives:
+    - {op: lte, value: 0.3, target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}
+";
+    let (specs, diags) = read_text(threshold);
+    assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+    let Some(crate::spec::SliSpec::Threshold { op, value, .. }) = &specs[0].slos[0].sli else {
+        panic!("{:?}", specs[0].slos[0].sli)
+    };
+    assert_eq!(
+        (
+            op.as_ref().unwrap().value.as_str(),
+            value.as_ref().unwrap().value.as_str()
+        ),
+        ("lte", "0.3")
+    );
+    // No bound: reported at the objective. A bound on a ratio SLI: refused at its line.
+    let (_, diags) = read_text(&threshold.replace("op: lte, value: 0.3, ", ""));
+    assert_eq!(codes_and_lines(&diags), [("missing-field".to_string(), 14)]);
+    let ratio = OBJECTS
+        .replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
+        .replace(
+            "objectives: [{target: 0.999}]",
+            "objectives: [{op: lte, value: 1, target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}]",
+        );
+    let (_, diags) = read_text(&ratio);
+    assert_eq!(
+        codes_and_lines(&diags),
+        [("unsupported-feature".to_string(), 18)]
+    );
+}
