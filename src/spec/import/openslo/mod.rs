@@ -373,28 +373,36 @@ fn read_slo(
     }
     objectives
         .into_iter()
-        .map(|objective| {
-            let (suffix, budgeting) = (objective.suffix, objective.budgeting);
-            let mut one = slo.clone();
-            one.budgeting = budgeting;
-            bound(
-                &mut one,
-                objective.bound,
-                objective.location,
-                context,
-                diags,
-            );
-            let objective = objective.target;
-            if let Some(suffix) = suffix {
-                one.name = Some(Spanned::new(
-                    format!("{}-{suffix}", name.value),
-                    name.location,
-                ));
-            }
-            one.objective = Some(objective);
-            one
-        })
+        .map(|objective| for_objective(&slo, name, objective, context, diags))
         .collect()
+}
+
+/// The SLO compiled for one objective: its target, slices and bound, named after it when the
+/// SLO has several.
+fn for_objective(
+    slo: &SloSpec,
+    name: &Spanned<String>,
+    objective: objectives::Objective,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> SloSpec {
+    let mut one = slo.clone();
+    one.budgeting = objective.budgeting;
+    bound(
+        &mut one,
+        objective.bound,
+        objective.location,
+        context,
+        diags,
+    );
+    if let Some(suffix) = objective.suffix {
+        one.name = Some(Spanned::new(
+            format!("{}-{suffix}", name.value),
+            name.location,
+        ));
+    }
+    one.objective = Some(objective.target);
+    one
 }
 
 /// A threshold SLI takes its bound (`op`, `value`) from the objective; a bound on any other SLI
