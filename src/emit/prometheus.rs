@@ -16,6 +16,7 @@
 //! Zero traffic: a ratio divides by `clamp_min(total, 1e-300)`, so 0 events over 0 events is 0,
 //! not NaN; real rates are never that small, so no real ratio changes.
 
+mod calendar;
 mod timeslices;
 
 use std::collections::BTreeMap;
@@ -379,12 +380,15 @@ fn period_rules(ids: &SloIds<'_>) -> Vec<Rule> {
     let slo = ids.slo;
     let selector = &ids.selector;
     let budget = format_decimal(slo.budget());
-    vec![
-        record(
+    let mut rules = match &slo.calendar {
+        Some(calendar) => calendar::rules(ids, calendar),
+        None => vec![record(
             ids,
             series::ERROR_RATIO_PERIOD.into(),
             long_window_ratio(ids, slo.window),
-        ),
+        )],
+    };
+    rules.extend([
         record(
             ids,
             series::BUDGET_REMAINING.into(),
@@ -405,7 +409,8 @@ fn period_rules(ids: &SloIds<'_>) -> Vec<Rule> {
             series::WINDOW_SECONDS.into(),
             format!("vector({})", slo.window.as_millis() / 1_000),
         ),
-    ]
+    ]);
+    rules
 }
 
 /// Text from a spec placed inside an annotation, which Prometheus expands as a Go template:

@@ -91,6 +91,31 @@ pub(crate) struct Slo {
     pub(crate) dead_tiers: Vec<String>,
     /// How the budget is counted.
     pub(crate) budgeting: Budgeting,
+    /// The calendar period the budget resets at, for a calendar window.
+    pub(crate) calendar: Option<Calendar>,
+}
+
+/// A calendar window: the budget resets when the period turns over, in a fixed UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Calendar {
+    /// Week, month or quarter.
+    pub(crate) period: CalendarPeriod,
+    /// Seconds east of UTC.
+    pub(crate) offset_secs: i32,
+    /// Weeks: days after Monday they start (0 Monday .. 6 Sunday). Quarters: months after
+    /// January, April, July and October they start (0..2).
+    pub(crate) shift: u32,
+}
+
+/// The length of a calendar window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CalendarPeriod {
+    /// Seven days.
+    Week,
+    /// A calendar month.
+    Month,
+    /// Three calendar months.
+    Quarter,
 }
 
 /// How an SLO counts its budget.

@@ -76,7 +76,22 @@ pub(crate) struct SloSpec {
     pub(crate) alerting: AlertingSpec,
     /// Time-slice budgeting, when the SLO counts good slices rather than good events.
     pub(crate) budgeting: Option<BudgetingSpec>,
+    /// A calendar-aligned window instead of a rolling one.
+    pub(crate) calendar: Option<CalendarSpec>,
     /// Where the SLO's mapping starts.
+    pub(crate) location: Location,
+}
+
+/// A calendar window as written: `week`, `month` or `quarter`, in a fixed UTC offset.
+#[derive(Debug, Clone)]
+pub(crate) struct CalendarSpec {
+    /// `week`, `month` or `quarter`.
+    pub(crate) period: Option<Text>,
+    /// `UTC` or an offset such as `+02:00`.
+    pub(crate) time_zone: Option<Text>,
+    /// Weeks only: the day they start (`monday` unless given).
+    pub(crate) week_start: Option<Text>,
+    /// Where `calendar` is written.
     pub(crate) location: Location,
 }
 
@@ -212,6 +227,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "sli",
     "alerting",
     "budgeting",
+    "calendar",
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw", "threshold"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
@@ -354,16 +370,8 @@ fn parse_slo(
         labels: fields.string_map("labels", diags),
         sli,
         alerting,
-        budgeting: fields.mapping("budgeting", diags).map(|(m, at)| {
-            let f = Fields::new(m, at, "the budgeting");
-            f.deny_unknown(&["method", "slice", "slice_target"], diags);
-            BudgetingSpec {
-                method: f.required_string("method", diags),
-                slice: f.string("slice", diags),
-                slice_target: f.string("slice_target", diags),
-                location: at,
-            }
-        }),
+        budgeting: parse_budgeting(&fields, diags),
+        calendar: parse_calendar(&fields, diags),
         location,
     };
     let latency = map
@@ -378,6 +386,30 @@ fn parse_slo(
         }
         _ => vec![slo],
     }
+}
+
+fn parse_budgeting(fields: &Fields<'_>, diags: &mut Diagnostics) -> Option<BudgetingSpec> {
+    let (m, at) = fields.mapping("budgeting", diags)?;
+    let f = Fields::new(m, at, "the budgeting");
+    f.deny_unknown(&["method", "slice", "slice_target"], diags);
+    Some(BudgetingSpec {
+        method: f.required_string("method", diags),
+        slice: f.string("slice", diags),
+        slice_target: f.string("slice_target", diags),
+        location: at,
+    })
+}
+
+fn parse_calendar(fields: &Fields<'_>, diags: &mut Diagnostics) -> Option<CalendarSpec> {
+    let (m, at) = fields.mapping("calendar", diags)?;
+    let f = Fields::new(m, at, "the calendar window");
+    f.deny_unknown(&["period", "time_zone", "week_start"], diags);
+    Some(CalendarSpec {
+        period: f.required_string("period", diags),
+        time_zone: f.string("time_zone", diags),
+        week_start: f.string("week_start", diags),
+        location: at,
+    })
 }
 
 fn parse_sli(

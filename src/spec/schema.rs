@@ -99,6 +99,20 @@ fn sli() -> Value {
     })
 }
 
+fn calendar() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["period"],
+        "description": "A calendar window instead of a rolling `window`: the budget resets when the period turns over.",
+        "properties": {
+            "period": {"enum": ["week", "month", "quarter"]},
+            "time_zone": {"type": "string", "description": "`UTC` (default) or a fixed offset such as `+02:00`."},
+            "week_start": {"type": "string", "description": "Weeks: the day they start, `monday` (default) .. `sunday`."}
+        }
+    })
+}
+
 fn budgeting() -> Value {
     json!({
         "type": "object",
@@ -211,7 +225,8 @@ pub(crate) fn json_schema() -> Value {
                         "labels": string_map("Labels on every series and alert of this SLO, over the service's labels."),
                         "sli": sli(),
                         "alerting": alerting(),
-                        "budgeting": budgeting()
+                        "budgeting": budgeting(),
+                        "calendar": calendar()
                     }
                 }
             }

@@ -472,7 +472,7 @@ fn cases() -> Vec<(String, String, &'static str)> {
         "unknown-api-version",
     );
     add("OpenSLO missing reference", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 30d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "missing-field");
-    add("OpenSLO calendar window", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unsupported-feature");
+    add("OpenSLO calendar window", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: America/New_York}}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unsupported-feature");
     cases
 }
 

@@ -496,7 +496,8 @@ fn openslo_problems_point_at_their_line() {
     let slo = include_str!("fixtures/openslo/slo.yaml");
     let cases = [
         (slo.replace("indicatorRef: svc-success-ratio", "indicatorRef: svc-sucess-ratio"), "specs/slo.yaml:17:17: error[missing-field]: the OpenSLO SLO `availability` references the SLI `svc-sucess-ratio`, which no file defines", "did you mean `svc-success-ratio`?"),
-        (slo.replace("      isRolling: true", "      isRolling: false"), "error[unsupported-feature]: the OpenSLO SLO `availability` uses a calendar window", "rolling"),
+        (slo.replace("      isRolling: true", "      isRolling: false"), "specs/slo.yaml:19:17: error[unsupported-feature]: the OpenSLO SLO `availability` has a calendar window of `30d`", "`1w`, `1M` and `1Q`"),
+        (slo.replace("duration: 30d", "duration: 1M"), "error[unsupported-feature]: the OpenSLO SLO `availability` has a rolling `1M` window, which has no fixed length", "calendar"),
         (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"), "specs/slo.yaml:23:7: error[missing-field]: the OpenSLO SLO `availability` budgets by time slices, but this objective has no `timeSliceWindow`, `timeSliceTarget`", "timeSliceWindow"),
         (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Minutes"), "specs/slo.yaml:21:20: error[wrong-type]: the OpenSLO SLO `availability` has an unknown `budgetingMethod: Minutes`", "RatioTimeslices"),
         (slo.replace("- alertPolicyRef: fast-burn", "- alertPolicyRef: fast-brun"), "error[missing-field]: the OpenSLO SLO `availability` references the AlertPolicy `fast-brun`", "did you mean `fast-burn`?"),

@@ -2,6 +2,7 @@
 
 mod alertmanager;
 mod audit;
+mod calendar;
 pub(crate) mod commands;
 mod compat;
 mod corpus;

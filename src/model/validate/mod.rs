@@ -21,6 +21,7 @@ use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, W
 
 mod alerting;
 mod budgeting;
+mod calendar;
 mod guard;
 mod peer_policy;
 mod settings;
@@ -340,9 +341,11 @@ fn validate_slo(
         .objective
         .as_ref()
         .and_then(|o| parse_objective(o, diags));
-    let window = match &spec.window {
-        Some(text) => validate_window(text, diags),
-        None => Some(settings.default_window),
+    let calendar = calendar::validate(spec, diags);
+    let window = match (&calendar, &spec.window) {
+        (Some(Some((_, nominal))), _) => Some(*nominal),
+        (_, Some(text)) => validate_window(text, diags),
+        (_, None) => Some(settings.default_window),
     };
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
@@ -379,6 +382,7 @@ fn validate_slo(
         expected_traffic,
         dead_tiers,
         budgeting: budgeting?,
+        calendar: calendar?.map(|(c, _)| c),
     })
 }
 

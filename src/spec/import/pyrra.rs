@@ -69,6 +69,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
             sli,
             alerting,
             budgeting: None,
+            calendar: None,
             location: spec_loc,
         }],
         location: doc.location,

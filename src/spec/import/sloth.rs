@@ -151,6 +151,7 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
         sli,
         alerting,
         budgeting: None,
+        calendar: None,
         location,
     }
 }

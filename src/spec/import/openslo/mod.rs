@@ -14,6 +14,7 @@ use crate::spec::{
 };
 
 mod alerts;
+mod calendar;
 mod indicator;
 mod objectives;
 mod v1alpha;
@@ -333,17 +334,17 @@ fn read_slo(
     index: &Index<'_>,
     diags: &mut Diagnostics,
 ) -> Vec<SloSpec> {
-    let window = read_window(f, context, diags);
+    let WindowRead {
+        window,
+        calendar,
+        nominal,
+    } = read_window(f, context, diags);
     let method = check_budgeting(f, context, diags);
     let objectives = read_objectives(f, context, method.as_ref(), diags);
     let sli = read_indicator(f, context, index, diags);
     // A window that does not parse, or is zero, is reported by validation; alert policies are
     // read against a usable window only.
-    let windows = window
-        .as_ref()
-        .and_then(|w| Duration::parse(&w.value).ok())
-        .filter(|w| !w.is_zero())
-        .and_then(|w| read_alert_policies(f, context, w, index, diags));
+    let windows = nominal.and_then(|w| read_alert_policies(f, context, w, index, diags));
     let (windows, page_for, ticket_for) = windows.unwrap_or_default();
     let slo = SloSpec {
         name: Some(name.clone()),
@@ -365,6 +366,7 @@ fn read_slo(
             ..AlertingSpec::default()
         },
         budgeting: None,
+        calendar,
         location: f.location(),
     };
     if objectives.is_empty() {
@@ -442,29 +444,65 @@ fn bound(
     }
 }
 
-fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
-    let (seq, loc) = f.sequence("timeWindow", diags)?;
-    let first = seq.iter().next()?;
+/// The SLO's time window: a rolling duration, or a calendar period (with its nominal length,
+/// which alert policies are read against).
+fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> WindowRead {
+    let Some((seq, loc)) = f.sequence("timeWindow", diags) else {
+        return WindowRead::default();
+    };
+    let Some(first) = seq.iter().next() else {
+        return WindowRead::default();
+    };
     let wloc = location_of(first, loc);
-    let map = first.as_mapping()?;
+    let Some(map) = first.as_mapping() else {
+        return WindowRead::default();
+    };
     let wf = Fields::new(map, wloc, context);
     wf.deny_unknown(&["duration", "isRolling", "calendar"], diags);
-    if wf.node("calendar").is_some() || wf.bool("isRolling", diags).is_some_and(|r| !r.value) {
-        diags.push(unsupported(
-            wloc,
-            format!("{context} uses a calendar window; slocc computes rolling windows"),
-            "use `isRolling: true` with a `duration` such as `28d`",
-        ));
-        return None;
-    }
     if seq.len() > 1 {
         diags.push(unsupported(
             wloc,
             format!("{context} lists several time windows"),
-            "keep one rolling window per SLO",
+            "keep one window per SLO",
         ));
     }
-    wf.required_string("duration", diags)
+    let duration = wf.required_string("duration", diags);
+    let rolling =
+        wf.bool("isRolling", diags).is_none_or(|r| r.value) && wf.node("calendar").is_none();
+    let Some(duration) = duration else {
+        return WindowRead::default();
+    };
+    if rolling {
+        return rolling_window(duration, context, diags);
+    }
+    calendar::read(&wf, duration, context, diags)
+}
+
+/// What a time window gives the SLO.
+#[derive(Default)]
+struct WindowRead {
+    window: Option<Spanned<String>>,
+    calendar: Option<crate::spec::CalendarSpec>,
+    nominal: Option<Duration>,
+}
+
+/// A rolling window; OpenSLO's `M`, `Q` and `Y` have no fixed length, so they are refused.
+fn rolling_window(duration: Spanned<String>, context: &str, diags: &mut Diagnostics) -> WindowRead {
+    if duration.value.trim().ends_with(['M', 'Q', 'Y']) {
+        diags.push(unsupported(
+            duration.location,
+            format!("{context} has a rolling `{}` window, which has no fixed length", duration.value),
+            "use a rolling duration such as `30d`, or `isRolling: false` with a calendar for a calendar month or quarter",
+        ));
+        return WindowRead::default();
+    }
+    WindowRead {
+        nominal: Duration::parse(&duration.value)
+            .ok()
+            .filter(|w| !w.is_zero()),
+        window: Some(duration),
+        calendar: None,
+    }
 }
 
 /// A list entry that must be a mapping but is not.

@@ -230,3 +230,36 @@ spec:
         [("unsupported-feature".to_string(), 18)]
     );
 }
+
+#[test]
+fn calendar_windows_take_their_period_and_week_start() {
+    let weekly = OBJECTS.replace(
+        "timeWindow: [{duration: 30d, isRolling: true}]",
+        "timeWindow: [{duration: 1w, isRolling: false, calendar: {startTime: '2024-01-07 00:00:00', timeZone: '+01:00'}}]",
+    );
+    let (specs, diags) = read_text(&weekly);
+    assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
+    let calendar = specs[0].slos[0].calendar.as_ref().unwrap();
+    let text = |t: &Option<crate::spec::Text>| t.as_ref().unwrap().value.clone();
+    // 2024-01-07 is a Sunday.
+    assert_eq!(
+        (
+            text(&calendar.period),
+            text(&calendar.time_zone),
+            text(&calendar.week_start)
+        ),
+        (
+            "week".to_string(),
+            "+01:00".to_string(),
+            "sunday".to_string()
+        )
+    );
+    let mid_month = weekly
+        .replace("duration: 1w", "duration: 1M")
+        .replace("2024-01-07", "2024-01-15");
+    let (_, diags) = read_text(&mid_month);
+    assert_eq!(
+        codes_and_lines(&diags),
+        [("unsupported-feature".to_string(), 16)]
+    );
+}

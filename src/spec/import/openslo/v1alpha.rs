@@ -39,6 +39,7 @@ pub(super) fn read_slo_v1alpha(
         sli,
         alerting: AlertingSpec::default(),
         budgeting: None,
+        calendar: None,
         location: f.location(),
     }
 }

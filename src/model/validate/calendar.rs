@@ -1,0 +1,137 @@
+//! Validating calendar windows: a week, month or quarter in a fixed UTC offset, whose nominal
+//! length (7d, 30d, 90d) sizes the burn-rate tiers, and whose budget resets at each boundary.
+
+use super::*;
+use crate::model::{Calendar, CalendarPeriod};
+
+/// The calendar window and its nominal length; `Some(None)` for a rolling window, `None` when
+/// reported.
+pub(super) fn validate(
+    spec: &SloSpec,
+    diags: &mut Diagnostics,
+) -> Option<Option<(Calendar, Duration)>> {
+    let Some(c) = &spec.calendar else {
+        return Some(None);
+    };
+    let before = diags.counts().0;
+    if let Some(window) = &spec.window {
+        diags.push(
+            Diagnostic::error(
+                Code::WindowOutOfRange,
+                Some(window.location),
+                "`window` and `calendar` both given",
+            )
+            .with_hint("a calendar window's length is its period: remove `window`"),
+        );
+    }
+    let raw = matches!(
+        spec.sli,
+        Some(SliSpec::Raw { .. } | SliSpec::Threshold { .. })
+    );
+    if raw || spec.budgeting.is_some() {
+        diags.push(
+            Diagnostic::error(
+                Code::UnsupportedFeature,
+                Some(c.location),
+                "a calendar window needs an SLI that counts events, budgeted by occurrences",
+            )
+            .with_hint("use a rolling `window` for raw, threshold and time-slice SLOs"),
+        );
+    }
+    let (period, nominal) = period_of(c, diags)?;
+    let offset_secs = c
+        .time_zone
+        .as_ref()
+        .map_or(Some(0), |tz| utc_offset(tz, diags));
+    let shift = c
+        .week_start
+        .as_ref()
+        .map_or(Some(0), |d| week_start(d, period, diags));
+    let calendar = Calendar {
+        period,
+        offset_secs: offset_secs?,
+        shift: shift?,
+    };
+    (diags.counts().0 == before).then_some(Some((calendar, Duration::from_secs(nominal * 86_400))))
+}
+
+/// The period and its nominal length in days.
+fn period_of(
+    c: &crate::spec::CalendarSpec,
+    diags: &mut Diagnostics,
+) -> Option<(CalendarPeriod, u64)> {
+    Some(match c.period.as_ref().map(|p| p.value.as_str()) {
+        Some("week") => (CalendarPeriod::Week, 7),
+        Some("month") => (CalendarPeriod::Month, 30),
+        Some("quarter") => (CalendarPeriod::Quarter, 90),
+        Some(other) => {
+            let at = c.period.as_ref().map(|p| p.location);
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    at,
+                    format!("unknown calendar period `{}`", other.escape_debug()),
+                )
+                .with_hint("the periods are `week`, `month` and `quarter`"),
+            );
+            return None;
+        }
+        None => return None,
+    })
+}
+
+/// `UTC` (or `GMT`, `Etc/UTC`, `Z`) or `+HH:MM` / `-HH:MM`, in seconds east of UTC.
+pub(crate) fn offset_of(text: &str) -> Option<i32> {
+    if matches!(text, "UTC" | "GMT" | "Etc/UTC" | "Etc/GMT" | "Z") {
+        return Some(0);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    (h.abs() <= 14 && (0..60).contains(&m) && h.to_string().len() <= 2)
+        .then_some(sign * (h * 3_600 + m * 60))
+}
+
+fn utc_offset(tz: &Text, diags: &mut Diagnostics) -> Option<i32> {
+    let found = offset_of(tz.value.trim());
+    if found.is_none() {
+        diags.push(
+            Diagnostic::error(Code::UnsupportedFeature, Some(tz.location), format!("time zone `{}` is not a fixed UTC offset", tz.value.escape_debug()))
+                .with_hint("give `UTC` or an offset such as `+02:00`: PromQL has no time-zone database, so daylight-saving zones cannot be followed (docs/decisions.md)"),
+        );
+    }
+    found
+}
+
+fn week_start(day: &Text, period: CalendarPeriod, diags: &mut Diagnostics) -> Option<u32> {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let found = DAYS
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(day.value.trim()));
+    if found.is_none() || period != CalendarPeriod::Week {
+        diags.push(
+            Diagnostic::error(
+                Code::WrongType,
+                Some(day.location),
+                format!(
+                    "`week_start: {}` is not a weekday of a weekly calendar",
+                    day.value
+                ),
+            )
+            .with_hint("`week_start` is `monday` .. `sunday`, for `period: week` only"),
+        );
+    }
+    found.map(|d| d as u32)
+}

@@ -1,0 +1,92 @@
+//! Calendar windows proven on promtool: the budget counts the events since the period began and
+//! resets when it turns over; the period boundaries fall where the calendar (and the time
+//! zone's offset) put them. Expected values are computed here from the scenario's traffic.
+
+use crate::harness::{promtool_ok, Project};
+
+fn spec(calendar: &str) -> String {
+    format!(
+        "apiVersion: slocc/v1\nservice: svc\nrunbook_base_url: https://r.example.com\nslos:\n  - name: cal\n    objective: 99.9\n    calendar: {calendar}\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{{job=\"svc\", code=\"500\"}}[{{{{window}}}}]))\n        total: sum(rate(http_requests_total{{job=\"svc\"}}[{{{{window}}}}]))\n"
+    )
+}
+
+fn value(expr: &str, minute: u64, expected: f64) -> String {
+    format!("      - expr: 'round({expr}, 0.01)'\n        eval_time: {minute}m\n        exp_samples:\n          - labels: '{{}}'\n            value: {expected}\n")
+}
+
+/// The `slo:calendar_period:id` expression the rules record.
+fn period_expr(rules: &str) -> String {
+    let doc: serde_yaml::Value = serde_yaml::from_str(rules).unwrap();
+    for group in doc["groups"].as_sequence().unwrap() {
+        for rule in group["rules"].as_sequence().unwrap() {
+            if rule["record"] == "slo:calendar_period:id" {
+                return rule["expr"].as_str().unwrap().to_string();
+            }
+        }
+    }
+    panic!("no period id in\n{rules}")
+}
+
+#[test]
+fn a_weekly_budget_resets_on_monday() {
+    // Promtool's clock starts on Thursday 1970-01-01 00:00 UTC; the first Monday is minute
+    // 5760. 1% of 1000 requests a minute fail for the first two days, then none.
+    let project = Project::new();
+    project.file("specs/svc.yaml", &spec("{period: week}"));
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
+    let (bad_minutes, end) = (2_880_u64, 6_480_u64);
+    let good = format!(
+        "0+990x{bad_minutes} {}+1000x{}",
+        990 * (bad_minutes + 1) + 10,
+        end - bad_minutes - 1
+    );
+    let bad = format!(
+        "0+10x{bad_minutes} {}+0x{}",
+        10 * bad_minutes,
+        end - bad_minutes - 1
+    );
+    let remaining = "sum(slo:period_error_budget_remaining:ratio{slo_service=\"svc\"})";
+    // Before Monday: 28800 bad of 5 700 000 events at minute 5700: 1 - 0.0050526 / 0.001.
+    let before: f64 = 1.0 - (10.0 * bad_minutes as f64) / (1_000.0 * 5_700.0) / 0.001;
+    let checks = [
+        value(remaining, 5_700, (before * 100.0).round() / 100.0),
+        value(remaining, end, 1.0),
+    ]
+    .concat();
+    let text = format!(
+        "rule_files: [out/svc.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'http_requests_total{{job=\"svc\",code=\"200\"}}'\n        values: '{good}'\n      - series: 'http_requests_total{{job=\"svc\",code=\"500\"}}'\n        values: '{bad}'\n    promql_expr_test:\n{checks}"
+    );
+    project.file("week.test.yml", &text);
+    promtool_ok(project.path(), &["test", "rules", "week.test.yml"]);
+}
+
+#[test]
+fn month_and_quarter_boundaries_follow_the_calendar_and_the_offset() {
+    // February 1970 starts at hour 744 UTC, or hour 742 at +02:00; April at hour 2160 (Jan 31
+    // + Feb 28 + Mar 31 days). Period numbers: months since year 0, quarters since year 0.
+    let cases: [(&str, u64, i64); 8] = [
+        ("{period: month}", 743, 1_970 * 12),
+        ("{period: month}", 744, 1_970 * 12 + 1),
+        ("{period: month, time_zone: '+02:00'}", 741, 1_970 * 12),
+        ("{period: month, time_zone: '+02:00'}", 742, 1_970 * 12 + 1),
+        ("{period: quarter}", 2_159, 1_970 * 4),
+        ("{period: quarter}", 2_160, 1_970 * 4 + 1),
+        // Weeks from the first Sunday, 1970-01-04 (hour 72).
+        ("{period: week, week_start: sunday}", 71, -1),
+        ("{period: week, week_start: sunday}", 72, 0),
+    ];
+    for (calendar, hour, id) in cases {
+        let project = Project::new();
+        project.file("specs/svc.yaml", &spec(calendar));
+        project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+        let expr = period_expr(&project.read("out/svc.rules.yml"));
+        project.file("empty.rules.yml", "groups: []\n");
+        let text = format!(
+            "rule_files: [empty.rules.yml]\nevaluation_interval: 1h\ntests:\n  - interval: 1h\n    input_series: []\n    promql_expr_test:\n      - expr: '{}'\n        eval_time: {hour}h\n        exp_samples:\n          - labels: '{{}}'\n            value: {id}\n",
+            expr.replace('\n', " ").replace('\'', "''")
+        );
+        project.file("ids.test.yml", &text);
+        promtool_ok(project.path(), &["test", "rules", "ids.test.yml"]);
+    }
+}
