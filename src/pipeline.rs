@@ -291,6 +291,7 @@ fn check_sources_with(sources: Sources, compat: Option<crate::emit::compat::Comp
     }
     let mut settings = validate_settings(&settings, &mut checked.diagnostics);
     settings.compat = compat.or(settings.compat);
+    settings.compat_forced = compat.is_some();
     validate_all(&mut checked, &settings);
     check_duplicate_services(&mut checked);
     checked

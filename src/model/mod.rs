@@ -322,6 +322,9 @@ pub(crate) struct Settings {
     pub(crate) default_window: Duration,
     /// A peer's series and alert layout for every service (`compat: sloth`).
     pub(crate) compat: Option<crate::emit::compat::Compat>,
+    /// Whether `compat` comes from the command line, which a spec's own `compat` does not
+    /// override.
+    pub(crate) compat_forced: bool,
     /// Alert-window policies by SLO window, for SLOs that list no windows of their own.
     pub(crate) policies: BTreeMap<Duration, Vec<validate::PolicyEntry>>,
 }
@@ -339,6 +342,7 @@ impl Default for Settings {
             runbook_base_url: None,
             default_window: Duration::from_secs(30 * 86_400),
             compat: None,
+            compat_forced: false,
             policies: BTreeMap::new(),
         }
     }

@@ -33,6 +33,8 @@ pub(crate) struct ServiceSpec {
     pub(crate) runbook: RunbookSpec,
     /// Alertmanager receivers of this service's alerts, by severity class.
     pub(crate) receivers: Pairs,
+    /// A peer's series and alert layout for this service (`sloth`, `pyrra`), over the settings'.
+    pub(crate) compat: Option<Text>,
     /// The SLOs.
     pub(crate) slos: Vec<SloSpec>,
     /// Where the document starts.
@@ -215,6 +217,7 @@ pub(crate) const SERVICE_KEYS: &[&str] = &[
     "labels",
     "runbook",
     "receivers",
+    "compat",
     "slos",
 ];
 pub(crate) const RUNBOOK_KEYS: &[&str] = &["diagnosis", "mitigation"];
@@ -295,6 +298,7 @@ pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<S
         labels: fields.string_map("labels", diags),
         runbook: parse_runbook(&fields, diags),
         receivers: fields.string_map("receivers", diags),
+        compat: fields.string("compat", diags),
         slos,
         location: doc.location,
     })

@@ -204,6 +204,7 @@ pub(crate) fn json_schema() -> Value {
             "runbook_base_url": {"type": "string", "description": "Runbook links are <base>/<service>/<slo>.md."},
             "labels": string_map("Labels added to every generated series and alert."),
             "runbook": runbook(),
+            "compat": {"enum": ["sloth", "pyrra"], "description": "Also emit that tool's series, labels and alert layout for this service (docs/imports.md)."},
             "receivers": string_map("Alertmanager receivers of this service's alerts by severity class, e.g. {P1: payments-pager}, over the classes' own."),
             "slos": {
                 "type": "array",

@@ -313,3 +313,34 @@ fn pyrra_shaped_alerts_fire_as_pyrra_would() {
         .concat(),
     );
 }
+
+#[test]
+fn a_spec_may_ask_for_compat_output_and_the_command_line_overrides_it() {
+    let project = Project::new();
+    let spec = "apiVersion: slocc/v1\nservice: api\nrunbook_base_url: https://r.example.com\ncompat: sloth\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{job=\"api\", code=\"500\"}[{{window}}]))\n        total: sum(rate(http_requests_total{job=\"api\"}[{{window}}]))\n";
+    project.file("specs/api.yaml", spec);
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    assert!(project
+        .read("out/api.rules.yml")
+        .contains("name: sloth-slo-alerts-api-availability"));
+    project
+        .slocc(&["compile", "--no-runbooks", "--compat", "pyrra"])
+        .expect_code(0);
+    let rules = project.read("out/api.rules.yml");
+    assert!(
+        !rules.contains("sloth-slo-") && rules.contains("http_requests:burnrate1h"),
+        "{rules}"
+    );
+    project.file(
+        "specs/api.yaml",
+        &spec.replace("compat: sloth", "compat: nagios"),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    assert!(
+        run.headlines()
+            .contains("specs/api.yaml:4:9: error[unknown-key]: unknown `compat` value `nagios`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -55,6 +55,17 @@ pub(crate) fn validate_service(
     diags: &mut Diagnostics,
 ) -> Option<Service> {
     let before = diags.counts().0;
+    let own;
+    let settings = match service_compat(spec, settings, diags) {
+        Some(compat) => {
+            own = Settings {
+                compat: Some(compat),
+                ..settings.clone()
+            };
+            &own
+        }
+        None => settings,
+    };
     let name = spec
         .service
         .as_ref()
@@ -141,6 +152,29 @@ fn receivers(
         out.insert(class.value.clone(), receiver.value.clone());
     }
     out
+}
+
+/// A spec's own `compat` (unless the command line chose one for every service).
+fn service_compat(
+    spec: &ServiceSpec,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> Option<crate::emit::compat::Compat> {
+    let text = spec.compat.as_ref().filter(|_| !settings.compat_forced)?;
+    let compat = crate::emit::compat::Compat::parse(&text.value);
+    if compat.is_none() {
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownKey,
+                Some(text.location),
+                format!("unknown `compat` value `{}`", text.value.escape_debug()),
+            )
+            .with_hint(
+                "`sloth` or `pyrra`: that tool's series, labels and alert layout (docs/imports.md)",
+            ),
+        );
+    }
+    compat
 }
 
 /// Runbook steps as written (the reader has required each title).

@@ -55,7 +55,7 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
                     Some(text.location),
                     format!("unknown `compat` value `{}`", text.value.escape_debug()),
                 )
-                .with_hint("`compat: sloth` emits Sloth's series, labels and alert layout (docs/imports.md)"),
+                .with_hint("`sloth` or `pyrra`: that tool's series, labels and alert layout (docs/imports.md)"),
             );
         }
     }

@@ -60,6 +60,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
         labels: Vec::new(),
         runbook: crate::spec::RunbookSpec::default(),
         receivers: Vec::new(),
+        compat: None,
         slos: vec![SloSpec {
             name: Some(name),
             description: f.string("description", diags),

@@ -110,6 +110,7 @@ fn read_service(
         labels: fields.string_map("labels", diags),
         runbook: crate::spec::RunbookSpec::default(),
         receivers: Vec::new(),
+        compat: None,
         slos,
         location,
     }

@@ -178,6 +178,7 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
                 labels: Vec::new(),
                 runbook: crate::spec::RunbookSpec::default(),
                 receivers: Vec::new(),
+                compat: None,
                 slos: Vec::new(),
                 location: service.location,
             })
