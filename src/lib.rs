@@ -9,6 +9,7 @@
 pub mod cli;
 mod diag;
 pub mod emit;
+mod live;
 pub mod model;
 pub mod output;
 pub mod pipeline;

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use super::config::{
     AuditConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
+    StatusConfig,
 };
 use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
@@ -63,6 +64,33 @@ struct RunbookArgs {
     templates: Option<PathBuf>,
 }
 
+/// `slocc status`'s arguments.
+#[derive(Debug, clap::Args)]
+struct StatusArgs {
+    /// Spec files or directories (default: `specs/`).
+    paths: Vec<PathBuf>,
+    /// The Prometheus API to ask (a path prefix is kept, for Thanos or Mimir); default: the
+    /// SLOCC_PROMETHEUS_URL environment variable. Credentials come from SLOCC_PROMETHEUS_TOKEN
+    /// (bearer) or SLOCC_PROMETHEUS_USER and SLOCC_PROMETHEUS_PASSWORD (basic), never from flags.
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    format: DiffFormat,
+    /// Exit 1 when any selected SLO's budget is exhausted (or under `--min-budget`), for a
+    /// deploy pipeline's error-budget policy.
+    #[arg(long)]
+    gate: bool,
+    /// With `--gate`: the smallest share of the budget that must be left, e.g. `0.1`.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    min_budget: f64,
+    /// How long to wait for each answer.
+    #[arg(long, default_value = "30s")]
+    timeout: String,
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
 /// `slocc audit`'s arguments.
 #[derive(Debug, clap::Args)]
 struct AuditArgs {
@@ -105,6 +133,10 @@ enum Command {
     /// (missing, stale, still the scaffold), owners and escalation, relative links, dead tiers,
     /// low-traffic risk. Exit 0, or 1 with `--strict` when any gap is found.
     Audit(AuditArgs),
+    /// Each SLO's budget now, from a running Prometheus: SLI over the window, budget left (and
+    /// in time of full outage), burn rate over each alert window, firing alerts, time to
+    /// exhaustion. `--gate` exits 1 when a budget is exhausted, for deploy pipelines.
+    Status(StatusArgs),
     /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
     Init {
         /// What to write.
@@ -388,6 +420,18 @@ fn compile_config(args: CompileArgs) -> Config {
     }))
 }
 
+fn status_config(args: StatusArgs) -> Config {
+    Config::Status(StatusConfig {
+        paths: default_paths(args.paths),
+        prometheus: args.prometheus,
+        format: format!("{:?}", args.format).to_lowercase(),
+        gate: args.gate,
+        min_budget: args.min_budget,
+        timeout: args.timeout,
+        select: args.select.into(),
+    })
+}
+
 fn audit_config(args: AuditArgs) -> Config {
     Config::Audit(AuditConfig {
         paths: default_paths(args.paths),
@@ -434,6 +478,7 @@ fn command_config(command: Command) -> Config {
             select: select.into(),
         }),
         Command::Audit(args) => audit_config(args),
+        Command::Status(args) => status_config(args),
         Command::Init {
             what: InitWhat::Templates,
             dir,

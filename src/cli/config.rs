@@ -33,6 +33,8 @@ pub(crate) enum Config {
     Explain(ExplainConfig),
     /// `slocc audit`.
     Audit(AuditConfig),
+    /// `slocc status`.
+    Status(StatusConfig),
     /// `slocc completions SHELL`.
     Completions(clap_complete::Shell),
     /// `slocc man`.
@@ -123,6 +125,25 @@ pub(crate) struct DiffConfig {
     /// Markdown size limit.
     pub(crate) max_bytes: usize,
     /// Services and SLOs compared.
+    pub(crate) select: Selection,
+}
+
+/// `slocc status`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StatusConfig {
+    /// Inputs.
+    pub(crate) paths: Vec<PathBuf>,
+    /// The Prometheus API (else the environment's).
+    pub(crate) prometheus: Option<String>,
+    /// `human`, `markdown` or `json`.
+    pub(crate) format: String,
+    /// Exhausted budgets fail the run.
+    pub(crate) gate: bool,
+    /// The smallest share of the budget that passes the gate.
+    pub(crate) min_budget: f64,
+    /// Per-answer timeout, as written.
+    pub(crate) timeout: String,
+    /// Services and SLOs asked about.
     pub(crate) select: Selection,
 }
 

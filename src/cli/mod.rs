@@ -9,6 +9,7 @@ mod config;
 mod convert;
 mod diff;
 mod explain;
+mod status;
 
 use std::io::Write;
 
@@ -16,6 +17,7 @@ use clap::Parser;
 
 pub(crate) use config::{
     AuditConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
+    StatusConfig,
 };
 
 use crate::diag::{self, Format};
@@ -67,6 +69,7 @@ pub(crate) fn run(
     match config {
         Config::Check(c) => check::run(c, io),
         Config::Audit(c) => audit::run(c, io),
+        Config::Status(c) => status::run(c, io),
         Config::Compile(c) => compile::run(c, io),
         Config::Explain(c) => explain::run(c, io),
         Config::Convert { paths } => convert::run(paths, io),

@@ -344,6 +344,16 @@ fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
     rules
 }
 
+/// The SLO's error ratio over `window` straight from its SLI queries (what `slocc status` reads
+/// before the recorded series exist); `None` for a threshold SLI, which has no ratio.
+pub(crate) fn sli_error_ratio(slo: &Slo, window: Duration) -> Option<String> {
+    match &slo.sli {
+        Sli::Threshold { .. } => None,
+        Sli::Raw { .. } => Some(raw_ratio(slo, window)),
+        sli => raw_events(sli, window).map(|(bad, total)| ratio(&bad, &total)),
+    }
+}
+
 /// A raw SLI's own ratio; NaN (its zero-traffic answer) is dropped rather than recorded.
 fn raw_ratio(slo: &Slo, window: Duration) -> String {
     let Sli::Raw { error_ratio } = &slo.sli else {

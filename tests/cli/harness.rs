@@ -90,8 +90,14 @@ impl Project {
 
     /// Runs `slocc` with `args` in the project directory.
     pub(crate) fn slocc(&self, args: &[&str]) -> Run {
+        self.slocc_env(args, &[])
+    }
+
+    /// Runs `slocc` with `args` and extra environment variables.
+    pub(crate) fn slocc_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_slocc"))
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(self.path())
             .output()
             .expect("run slocc");

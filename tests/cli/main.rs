@@ -10,6 +10,7 @@ mod dashboards;
 mod habits;
 mod harness;
 mod imports;
+mod live;
 mod low_traffic;
 mod migration;
 mod reliability;

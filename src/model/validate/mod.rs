@@ -55,17 +55,7 @@ pub(crate) fn validate_service(
     diags: &mut Diagnostics,
 ) -> Option<Service> {
     let before = diags.counts().0;
-    let own;
-    let settings = match service_compat(spec, settings, diags) {
-        Some(compat) => {
-            own = Settings {
-                compat: Some(compat),
-                ..settings.clone()
-            };
-            &own
-        }
-        None => settings,
-    };
+    let settings = &with_service_compat(spec, settings, diags);
     let name = spec
         .service
         .as_ref()
@@ -152,6 +142,21 @@ fn receivers(
         out.insert(class.value.clone(), receiver.value.clone());
     }
     out
+}
+
+/// The settings a service is validated under: the run's, with the spec's own `compat`.
+fn with_service_compat<'a>(
+    spec: &ServiceSpec,
+    settings: &'a Settings,
+    diags: &mut Diagnostics,
+) -> std::borrow::Cow<'a, Settings> {
+    match service_compat(spec, settings, diags) {
+        Some(compat) => std::borrow::Cow::Owned(Settings {
+            compat: Some(compat),
+            ..settings.clone()
+        }),
+        None => std::borrow::Cow::Borrowed(settings),
+    }
 }
 
 /// A spec's own `compat` (unless the command line chose one for every service).

@@ -1,0 +1,220 @@
+//! A small Prometheus HTTP API client: instant queries, bearer or basic auth from the
+//! environment (never printed), TLS, a timeout, and errors that say which of "unreachable",
+//! "not Prometheus" and "the query failed" happened, with credentials kept out of them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use base64::Engine as _;
+
+/// Environment variables the client reads.
+pub(crate) const URL_ENV: &str = "SLOCC_PROMETHEUS_URL";
+const TOKEN_ENV: &str = "SLOCC_PROMETHEUS_TOKEN";
+const USER_ENV: &str = "SLOCC_PROMETHEUS_USER";
+const PASSWORD_ENV: &str = "SLOCC_PROMETHEUS_PASSWORD";
+
+/// Why talking to Prometheus failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    /// No URL given.
+    #[error("no Prometheus to ask: give `--prometheus URL` or set {URL_ENV}")]
+    NoUrl,
+    /// The URL is not an http(s) URL.
+    #[error("`{0}` is not an http:// or https:// URL")]
+    BadUrl(String),
+    /// Nothing answered.
+    #[error("cannot reach Prometheus at {url}: {reason}")]
+    Unreachable {
+        /// The URL, without credentials.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// Something answered, but not the Prometheus API.
+    #[error("{url} did not answer as the Prometheus API (HTTP {status}): {snippet}")]
+    NotPrometheus {
+        /// The URL, without credentials.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The start of the answer.
+        snippet: String,
+    },
+    /// Prometheus refused the query.
+    #[error("Prometheus refused the query `{query}`: {message}")]
+    Query {
+        /// The query.
+        query: String,
+        /// Prometheus's error.
+        message: String,
+    },
+}
+
+/// One series of an instant-vector answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Sample {
+    /// Its labels.
+    pub(crate) labels: BTreeMap<String, String>,
+    /// Its value.
+    pub(crate) value: f64,
+}
+
+/// A Prometheus API at a base URL (a path prefix is kept: `https://mimir/prometheus`).
+pub(crate) struct Prometheus {
+    base: String,
+    shown: String,
+    authorization: Option<String>,
+    agent: ureq::Agent,
+}
+
+/// The URL as messages show it: without a `user:password@`.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+impl Prometheus {
+    /// The client for `url` (or `SLOCC_PROMETHEUS_URL`), with credentials from the
+    /// environment: a bearer token, or a user and password for basic auth.
+    pub(crate) fn from_env(url: Option<&str>, timeout: Duration) -> Result<Self, Error> {
+        let url = match url {
+            Some(u) => u.to_string(),
+            None => std::env::var(URL_ENV).map_err(|_| Error::NoUrl)?,
+        };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Error::BadUrl(redact(&url)));
+        }
+        let authorization = match (std::env::var(TOKEN_ENV), std::env::var(USER_ENV)) {
+            (Ok(token), _) => Some(format!("Bearer {token}")),
+            (_, Ok(user)) => {
+                let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                Some(format!("Basic {encoded}"))
+            }
+            _ => None,
+        };
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let base = url.trim_end_matches('/').to_string();
+        Ok(Self {
+            shown: redact(&base),
+            base,
+            authorization,
+            agent,
+        })
+    }
+
+    /// An instant query at the server's current time.
+    pub(crate) fn query(&self, query: &str) -> Result<Vec<Sample>, Error> {
+        let mut request = self
+            .agent
+            .get(format!("{}/api/v1/query", self.base))
+            .query("query", query);
+        if let Some(auth) = &self.authorization {
+            request = request.header("Authorization", auth);
+        }
+        let mut response = request.call().map_err(|e| Error::Unreachable {
+            url: self.shown.clone(),
+            reason: describe(&e),
+        })?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| Error::Unreachable {
+                url: self.shown.clone(),
+                reason: describe(&e),
+            })?;
+        self.parse(query, status, &body)
+    }
+
+    fn parse(&self, query: &str, status: u16, body: &str) -> Result<Vec<Sample>, Error> {
+        let not_prometheus = || Error::NotPrometheus {
+            url: self.shown.clone(),
+            status,
+            snippet: body.chars().take(80).collect::<String>().replace('\n', " "),
+        };
+        let answer: Answer = serde_json::from_str(body).map_err(|_| not_prometheus())?;
+        match (answer.status.as_str(), answer.data, answer.error) {
+            ("success", Some(data), _) if data.result_type == "vector" => {
+                Ok(data.result.into_iter().filter_map(Entry::sample).collect())
+            }
+            ("error", _, Some(message)) => Err(Error::Query {
+                query: query.to_string(),
+                message,
+            }),
+            _ => Err(not_prometheus()),
+        }
+    }
+}
+
+/// A transport error in words, without the URL (which may carry credentials).
+fn describe(error: &ureq::Error) -> String {
+    match error {
+        ureq::Error::Timeout(_) => "timed out".into(),
+        ureq::Error::Io(e) => e.to_string(),
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::ConnectionFailed => "connection failed".into(),
+        other => {
+            let text = other.to_string();
+            // Keep only the reason: ureq's texts name the URL.
+            text.rsplit(": ")
+                .next()
+                .unwrap_or("request failed")
+                .to_string()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Answer {
+    status: String,
+    data: Option<Data>,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Data {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    result: Vec<Entry>,
+}
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    metric: BTreeMap<String, String>,
+    value: (f64, String),
+}
+
+impl Entry {
+    fn sample(self) -> Option<Sample> {
+        let value = self.value.1.parse::<f64>().ok()?;
+        Some(Sample {
+            labels: self.metric,
+            value,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_reach_messages() {
+        assert_eq!(
+            redact("https://user:s3cret@prom.example.com/prefix"),
+            "https://prom.example.com/prefix"
+        );
+        assert_eq!(redact("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
+    }
+}

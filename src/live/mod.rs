@@ -1,0 +1,5 @@
+//! Live SLOs: reading a running Prometheus (or Thanos Querier, or Mimir's Prometheus API) for
+//! what the specs promise: budget left, burn rates, firing alerts.
+
+pub(crate) mod client;
+pub(crate) mod status;

@@ -1,0 +1,240 @@
+//! `slocc status`: each SLO's budget now, from the series slocc's rules record, or from the
+//! SLI queries of the spec while those series do not exist yet (a fresh deployment).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::emit::prometheus::{series, sli_error_ratio};
+use crate::live::client::{Error, Prometheus, Sample};
+use crate::model::duration::{humanize_secs, Duration};
+use crate::model::number::{format_human_f64, to_f64};
+use crate::model::promql::matchers;
+use crate::model::{Service, Slo};
+
+/// Where the figures came from.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Source {
+    /// slocc's recorded series.
+    Recorded,
+    /// The SLI queries of the spec (no recorded series yet).
+    SliQueries,
+    /// Neither answered: no data yet.
+    NoData,
+}
+
+/// Burn rate over one alert window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct Burn {
+    /// The window.
+    pub(crate) window: String,
+    /// Error ratio over it divided by the budget (1 spends the budget exactly over the SLO window).
+    pub(crate) burn_rate: f64,
+}
+
+/// One SLO's status.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct SloStatus {
+    pub(crate) service: String,
+    pub(crate) slo: String,
+    pub(crate) objective_percent: String,
+    pub(crate) window: String,
+    pub(crate) source: Source,
+    /// Share of good events over the window.
+    pub(crate) sli: Option<f64>,
+    /// Share of the budget left (negative when overspent).
+    pub(crate) budget_remaining: Option<f64>,
+    /// Seconds of full outage the budget still allows.
+    pub(crate) full_outage_left_seconds: Option<f64>,
+    /// Burn rate over each alert window, shortest first.
+    pub(crate) burn_rates: Vec<Burn>,
+    /// Seconds until the budget is gone at the burn rate over the fastest tier's long window.
+    pub(crate) exhausted_in_seconds: Option<f64>,
+    /// Severities of the SLO's alerts firing now.
+    pub(crate) firing: Vec<String>,
+}
+
+/// The first value of an answer (the worst group's, for grouped SLIs: the caller aggregates).
+fn first(samples: &[Sample]) -> Option<f64> {
+    samples.first().map(|s| s.value).filter(|v| v.is_finite())
+}
+
+/// Where the ratios came from, the error ratio over the SLO window, and over each alert window.
+type Ratios = (Source, Option<f64>, Vec<(Duration, Option<f64>)>);
+
+/// Error ratio over the window and over each alert window, from recorded series, else from the
+/// SLI queries.
+fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Error> {
+    let sel = format!(
+        "{{{}}}",
+        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+    );
+    let windows = slo.alert_windows();
+    let period = first(&prom.query(&format!("max({}{sel})", series::ERROR_RATIO_PERIOD))?);
+    if period.is_some() {
+        let mut burns = Vec::new();
+        for w in &windows {
+            burns.push((
+                *w,
+                first(&prom.query(&format!("max({}{sel})", series::error_ratio(*w)))?),
+            ));
+        }
+        return Ok((Source::Recorded, period, burns));
+    }
+    let ask = |w: Duration| -> Result<Option<f64>, Error> {
+        match sli_error_ratio(slo, w) {
+            Some(q) => Ok(first(&prom.query(&format!("max({q})"))?)),
+            None => Ok(None),
+        }
+    };
+    let period = ask(slo.window)?;
+    let mut burns = Vec::new();
+    for w in &windows {
+        burns.push((*w, ask(*w)?));
+    }
+    let source = if period.is_some() {
+        Source::SliQueries
+    } else {
+        Source::NoData
+    };
+    Ok((source, period, burns))
+}
+
+/// The severities of the SLO's alerts firing now.
+fn firing(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Vec<String>, Error> {
+    let alerts = format!(
+        "ALERTS{{{}, alertstate=\"firing\"}}",
+        matchers(&[
+            ("alertname", &slo.alert_name),
+            ("slo_service", &service.name),
+            ("slo_name", &slo.name)
+        ])
+    );
+    let mut firing: Vec<String> = prom
+        .query(&alerts)?
+        .into_iter()
+        .filter_map(|s| s.labels.get("severity").cloned())
+        .collect();
+    firing.sort();
+    firing.dedup();
+    Ok(firing)
+}
+
+/// The status of one SLO.
+pub(crate) fn slo_status(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+) -> Result<SloStatus, Error> {
+    let budget = to_f64(slo.budget());
+    let window_secs = slo.window.as_secs_f64();
+    let (source, period, burns) = ratios(prom, service, slo)?;
+    let remaining = period.map(|r| 1.0 - r / budget);
+    let burn_rates: Vec<Burn> = burns
+        .iter()
+        .filter_map(|(w, r)| {
+            r.map(|r| Burn {
+                window: w.to_string(),
+                burn_rate: r / budget,
+            })
+        })
+        .collect();
+    // The burn over the fastest tier's long window: the shortest windows are too noisy to
+    // project from.
+    let fastest = slo
+        .tiers
+        .iter()
+        .map(|t| t.long.to_string())
+        .min_by_key(|w| Duration::parse(w).ok());
+    let current = burn_rates
+        .iter()
+        .find(|b| Some(&b.window) == fastest.as_ref())
+        .or(burn_rates.first());
+    let exhausted_in_seconds = match (remaining, current) {
+        (Some(left), Some(b)) if b.burn_rate > 0.0 => {
+            Some(left.max(0.0) * window_secs / b.burn_rate)
+        }
+        _ => None,
+    };
+    let firing = firing(prom, service, slo)?;
+    Ok(SloStatus {
+        service: service.name.clone(),
+        slo: slo.name.clone(),
+        objective_percent: crate::model::number::format_decimal(slo.objective_percent),
+        window: slo.window.to_string(),
+        source,
+        sli: period.map(|r| 1.0 - r),
+        budget_remaining: remaining,
+        full_outage_left_seconds: remaining.map(|left| left.max(0.0) * budget * window_secs),
+        burn_rates,
+        exhausted_in_seconds,
+        firing,
+    })
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0)))
+}
+
+fn duration(value: Option<f64>) -> String {
+    value.map_or("-".into(), humanize_secs)
+}
+
+/// A table for people.
+pub(crate) fn render_human(statuses: &[SloStatus]) -> String {
+    let mut out = String::new();
+    for s in statuses {
+        let burns: Vec<String> = s
+            .burn_rates
+            .iter()
+            .map(|b| format!("{} {}x", b.window, format_human_f64(b.burn_rate)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}/{}: {}% over {}: SLI {}, budget left {} ({} of full outage), exhausted in {} at the current burn{}",
+            s.service,
+            s.slo,
+            s.objective_percent,
+            s.window,
+            percent(s.sli),
+            percent(s.budget_remaining),
+            duration(s.full_outage_left_seconds),
+            duration(s.exhausted_in_seconds),
+            match s.source {
+                Source::Recorded => "",
+                Source::SliQueries => " (from the SLI queries: no recorded series yet)",
+                Source::NoData => " (no data yet: neither the recorded series nor the SLI queries return anything)",
+            }
+        );
+        if !burns.is_empty() {
+            let _ = writeln!(out, "  burn rates: {}", burns.join(", "));
+        }
+        if !s.firing.is_empty() {
+            let _ = writeln!(out, "  firing: {}", s.firing.join(", "));
+        }
+    }
+    out
+}
+
+/// A Markdown table.
+pub(crate) fn render_markdown(statuses: &[SloStatus]) -> String {
+    let mut out = String::from("| SLO | Objective | SLI | Budget left | Full outage left | Exhausted in | Firing |\n|---|---|---|---|---|---|---|\n");
+    let cell = crate::emit::runbook::markdown;
+    for s in statuses {
+        let _ = writeln!(
+            out,
+            "| {}/{} | {}% over {} | {} | {} | {} | {} | {} |",
+            cell(&s.service),
+            cell(&s.slo),
+            s.objective_percent,
+            s.window,
+            percent(s.sli),
+            percent(s.budget_remaining),
+            duration(s.full_outage_left_seconds),
+            duration(s.exhausted_in_seconds),
+            cell(&s.firing.join(", "))
+        );
+    }
+    out
+}
