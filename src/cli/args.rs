@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::config::{
-    AuditConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
-    StatusConfig,
+    AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
+    ExplainConfig, StatusConfig,
 };
 use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
@@ -91,6 +91,30 @@ struct StatusArgs {
     select: SelectArgs,
 }
 
+/// `slocc backtest`'s arguments.
+#[derive(Debug, clap::Args)]
+struct BacktestArgs {
+    /// Spec files or directories (default: `specs/`).
+    paths: Vec<PathBuf>,
+    /// The Prometheus API to ask (default: SLOCC_PROMETHEUS_URL; credentials as for `status`).
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// How much history to replay, back from now.
+    #[arg(long, default_value = "30d")]
+    since: String,
+    /// Also replay the policy of the specs at this git revision, to compare.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+    /// How long to wait for each answer.
+    #[arg(long, default_value = "60s")]
+    timeout: String,
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
 /// `slocc audit`'s arguments.
 #[derive(Debug, clap::Args)]
 struct AuditArgs {
@@ -137,6 +161,10 @@ enum Command {
     /// in time of full outage), burn rate over each alert window, firing alerts, time to
     /// exhaustion. `--gate` exits 1 when a budget is exhausted, for deploy pipelines.
     Status(StatusArgs),
+    /// Replay the alert policy of the specs on disk against the history in Prometheus: how
+    /// often each tier would have fired, when, for how long, the budget spent, and whether
+    /// every fast burn was paged. `--base REV` replays the policy at a git revision too.
+    Backtest(BacktestArgs),
     /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
     Init {
         /// What to write.
@@ -420,6 +448,18 @@ fn compile_config(args: CompileArgs) -> Config {
     }))
 }
 
+fn backtest_config(args: BacktestArgs) -> Config {
+    Config::Backtest(BacktestConfig {
+        paths: default_paths(args.paths),
+        prometheus: args.prometheus,
+        since: args.since,
+        base: args.base,
+        json: args.format == ReportFormat::Json,
+        timeout: args.timeout,
+        select: args.select.into(),
+    })
+}
+
 fn status_config(args: StatusArgs) -> Config {
     Config::Status(StatusConfig {
         paths: default_paths(args.paths),
@@ -479,6 +519,7 @@ fn command_config(command: Command) -> Config {
         }),
         Command::Audit(args) => audit_config(args),
         Command::Status(args) => status_config(args),
+        Command::Backtest(args) => backtest_config(args),
         Command::Init {
             what: InitWhat::Templates,
             dir,

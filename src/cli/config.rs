@@ -35,6 +35,8 @@ pub(crate) enum Config {
     Audit(AuditConfig),
     /// `slocc status`.
     Status(StatusConfig),
+    /// `slocc backtest`.
+    Backtest(BacktestConfig),
     /// `slocc completions SHELL`.
     Completions(clap_complete::Shell),
     /// `slocc man`.
@@ -125,6 +127,25 @@ pub(crate) struct DiffConfig {
     /// Markdown size limit.
     pub(crate) max_bytes: usize,
     /// Services and SLOs compared.
+    pub(crate) select: Selection,
+}
+
+/// `slocc backtest`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BacktestConfig {
+    /// Inputs.
+    pub(crate) paths: Vec<PathBuf>,
+    /// The Prometheus API (else the environment's).
+    pub(crate) prometheus: Option<String>,
+    /// History to replay, as written.
+    pub(crate) since: String,
+    /// A git revision whose policy is replayed too.
+    pub(crate) base: Option<String>,
+    /// JSON instead of text.
+    pub(crate) json: bool,
+    /// Per-answer timeout, as written.
+    pub(crate) timeout: String,
+    /// Services and SLOs replayed.
     pub(crate) select: Selection,
 }
 

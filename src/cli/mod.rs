@@ -3,6 +3,7 @@
 
 mod args;
 mod audit;
+mod backtest;
 mod check;
 mod compile;
 mod config;
@@ -16,8 +17,8 @@ use std::io::Write;
 use clap::Parser;
 
 pub(crate) use config::{
-    AuditConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides, ExplainConfig,
-    StatusConfig,
+    AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
+    ExplainConfig, StatusConfig,
 };
 
 use crate::diag::{self, Format};
@@ -70,6 +71,7 @@ pub(crate) fn run(
         Config::Check(c) => check::run(c, io),
         Config::Audit(c) => audit::run(c, io),
         Config::Status(c) => status::run(c, io),
+        Config::Backtest(c) => backtest::run(c, io),
         Config::Compile(c) => compile::run(c, io),
         Config::Explain(c) => explain::run(c, io),
         Config::Convert { paths } => convert::run(paths, io),

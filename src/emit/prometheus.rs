@@ -354,6 +354,11 @@ pub(crate) fn sli_error_ratio(slo: &Slo, window: Duration) -> Option<String> {
     }
 }
 
+/// Bad events per second over `window` from the SLI queries, for SLIs that count events.
+pub(crate) fn sli_bad_rate(slo: &Slo, window: Duration) -> Option<String> {
+    raw_events(&slo.sli, window).map(|(bad, _)| bad)
+}
+
 /// A raw SLI's own ratio; NaN (its zero-traffic answer) is dropped rather than recorded.
 fn raw_ratio(slo: &Slo, window: Duration) -> String {
     let Sli::Raw { error_ratio } = &slo.sli else {

@@ -65,7 +65,21 @@ pub(crate) struct Prometheus {
     shown: String,
     authorization: Option<String>,
     agent: ureq::Agent,
+    /// Queries sent and samples received, for reports of what a run cost.
+    cost: std::cell::Cell<(u64, u64)>,
 }
+
+/// One series of a range answer: its labels and its (timestamp, value) points.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Series {
+    /// Its labels.
+    pub(crate) labels: BTreeMap<String, String>,
+    /// Points, oldest first, seconds since the epoch.
+    pub(crate) points: Vec<(i64, f64)>,
+}
+
+/// The most points Prometheus returns per series of a range query.
+pub(crate) const MAX_POINTS: i64 = 11_000;
 
 /// The URL as messages show it: without a `user:password@`.
 fn redact(url: &str) -> String {
@@ -110,15 +124,70 @@ impl Prometheus {
             base,
             authorization,
             agent,
+            cost: std::cell::Cell::new((0, 0)),
         })
+    }
+
+    /// Queries sent and samples received so far.
+    pub(crate) fn cost(&self) -> (u64, u64) {
+        self.cost.get()
+    }
+
+    fn count(&self, samples: usize) {
+        let (q, s) = self.cost.get();
+        self.cost.set((q + 1, s + samples as u64));
     }
 
     /// An instant query at the server's current time.
     pub(crate) fn query(&self, query: &str) -> Result<Vec<Sample>, Error> {
-        let mut request = self
-            .agent
-            .get(format!("{}/api/v1/query", self.base))
-            .query("query", query);
+        self.query_at(query, None)
+    }
+
+    /// An instant query at `time` (seconds since the epoch), or now.
+    pub(crate) fn query_at(&self, query: &str, time: Option<i64>) -> Result<Vec<Sample>, Error> {
+        let mut params = vec![("query", query.to_string())];
+        params.extend(time.map(|t| ("time", t.to_string())));
+        let body = self.get("query", &params)?;
+        let data = self.data(query, &body, "vector")?;
+        let samples: Vec<Sample> = serde_json::from_value::<Vec<Entry>>(data)
+            .map_err(|_| self.foreign(body.0, &body.1))?
+            .into_iter()
+            .filter_map(Entry::sample)
+            .collect();
+        self.count(samples.len());
+        Ok(samples)
+    }
+
+    /// A range query from `start` to `end` every `step` seconds (the caller keeps it under
+    /// [`MAX_POINTS`] points).
+    pub(crate) fn query_range(
+        &self,
+        query: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> Result<Vec<Series>, Error> {
+        let params = [
+            ("query", query.to_string()),
+            ("start", start.to_string()),
+            ("end", end.to_string()),
+            ("step", step.to_string()),
+        ];
+        let body = self.get("query_range", &params)?;
+        let data = self.data(query, &body, "matrix")?;
+        let ranges: Vec<RangeEntry> =
+            serde_json::from_value(data).map_err(|_| self.foreign(body.0, &body.1))?;
+        let series: Vec<Series> = ranges.into_iter().map(RangeEntry::series).collect();
+        self.count(series.iter().map(|s| s.points.len()).sum());
+        Ok(series)
+    }
+
+    /// GETs `api/v1/<endpoint>`: the HTTP status and the body.
+    fn get(&self, endpoint: &str, params: &[(&str, String)]) -> Result<(u16, String), Error> {
+        let mut request = self.agent.get(format!("{}/api/v1/{endpoint}", self.base));
+        for (k, v) in params {
+            request = request.query(*k, v);
+        }
         if let Some(auth) = &self.authorization {
             request = request.header("Authorization", auth);
         }
@@ -134,25 +203,32 @@ impl Prometheus {
                 url: self.shown.clone(),
                 reason: describe(&e),
             })?;
-        self.parse(query, status, &body)
+        Ok((status, body))
     }
 
-    fn parse(&self, query: &str, status: u16, body: &str) -> Result<Vec<Sample>, Error> {
-        let not_prometheus = || Error::NotPrometheus {
+    fn foreign(&self, status: u16, body: &str) -> Error {
+        Error::NotPrometheus {
             url: self.shown.clone(),
             status,
             snippet: body.chars().take(80).collect::<String>().replace('\n', " "),
-        };
-        let answer: Answer = serde_json::from_str(body).map_err(|_| not_prometheus())?;
+        }
+    }
+
+    /// The `data.result` of an answer of `result_type`, or the error it is.
+    fn data(
+        &self,
+        query: &str,
+        (status, body): &(u16, String),
+        result_type: &str,
+    ) -> Result<serde_json::Value, Error> {
+        let answer: Answer = serde_json::from_str(body).map_err(|_| self.foreign(*status, body))?;
         match (answer.status.as_str(), answer.data, answer.error) {
-            ("success", Some(data), _) if data.result_type == "vector" => {
-                Ok(data.result.into_iter().filter_map(Entry::sample).collect())
-            }
+            ("success", Some(data), _) if data.result_type == result_type => Ok(data.result),
             ("error", _, Some(message)) => Err(Error::Query {
                 query: query.to_string(),
                 message,
             }),
-            _ => Err(not_prometheus()),
+            _ => Err(self.foreign(*status, body)),
         }
     }
 }
@@ -186,7 +262,26 @@ struct Answer {
 struct Data {
     #[serde(rename = "resultType")]
     result_type: String,
-    result: Vec<Entry>,
+    result: serde_json::Value,
+}
+
+#[derive(serde::Deserialize)]
+struct RangeEntry {
+    metric: BTreeMap<String, String>,
+    values: Vec<(f64, String)>,
+}
+
+impl RangeEntry {
+    fn series(self) -> Series {
+        Series {
+            labels: self.metric,
+            points: self
+                .values
+                .into_iter()
+                .filter_map(|(t, v)| Some((t as i64, v.parse::<f64>().ok()?)))
+                .collect(),
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]

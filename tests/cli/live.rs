@@ -385,3 +385,108 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
         run.stderr
     );
 }
+
+fn git(project: &Project, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(project.path())
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() {
+    let project = Project::new();
+    // At the base revision the burn SLO pages at 1.8x over 1h/5m (0.25% of the budget in an
+    // hour); the working tree uses the default policy.
+    let custom = SPEC.replace(
+        "  - name: recorded",
+        "    alerting:\n      windows:\n        - {long: 1h, short: 5m, budget_percent: 0.25, severity: page}\n  - name: recorded",
+    );
+    project.file("specs/live.yaml", &custom);
+    git(&project, &["init", "-q"]);
+    git(&project, &["add", "specs"]);
+    git(&project, &["commit", "-q", "-m", "base"]);
+    project.file("specs/live.yaml", SPEC);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60
+        * 60;
+    let (_server, url) = prometheus(&project, now);
+    let run = project.slocc(&[
+        "backtest",
+        "--prometheus",
+        &url,
+        "--since",
+        "2d",
+        "--format",
+        "json",
+    ]);
+    run.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let slos = &report["sides"][0]["slos"];
+    // The 10-minute outage a day ago: the 14.4x tier (0.144 of the last hour bad: 8.64 minutes
+    // in) fires once, the slower tiers never (6x would need 21.6 bad minutes in 6 hours).
+    let outage = &slos[0];
+    let outage_start = (now - HISTORY * 60 + 1_440 * 60) as i64;
+    let episodes = |i: usize| outage["tiers"][i]["episodes"].as_array().unwrap().clone();
+    assert_eq!(episodes(0).len(), 1, "{outage}");
+    let start = episodes(0)[0]["start"].as_i64().unwrap() - outage_start;
+    assert!(
+        (8 * 60..=11 * 60).contains(&start),
+        "fired {start}s after the outage began"
+    );
+    // It fired for part of the outage: some, but less than the whole outage's 6000 bad events
+    // of a 30-day budget of 0.01 x 600 x 43200 (2.3%).
+    let spent = episodes(0)[0]["budget_spent"].as_f64().unwrap();
+    assert!(spent > 0.0 && spent < 6_000.0 / 259_200.0, "{spent}");
+    for i in 1..4 {
+        assert!(episodes(i).is_empty(), "tier {i}: {outage}");
+    }
+    let fast = &outage["fast_burns"];
+    assert_eq!(fast.as_array().unwrap().len(), 1, "{outage}");
+    let paged_after = fast[0]["paged_after"].as_i64().unwrap();
+    assert!((6 * 60..=11 * 60).contains(&paged_after), "{paged_after}");
+    // The 12-hour 2x burn is under every default tier.
+    let burn = &slos[1];
+    for tier in burn["tiers"].as_array().unwrap() {
+        assert!(tier["episodes"].as_array().unwrap().is_empty(), "{burn}");
+    }
+    assert!(report["queries"].as_u64().unwrap() > 10 && report["samples"].as_u64().unwrap() > 0);
+
+    // Against the base revision: its 1.8x tier would have paged once for the 2x burn.
+    let compared = project.slocc(&[
+        "backtest",
+        "--prometheus",
+        &url,
+        "--since",
+        "2d",
+        "--base",
+        "HEAD",
+        "--slo",
+        "burn",
+    ]);
+    compared.expect_code(0);
+    let text = &compared.stdout;
+    let (base, tree) = text.split_once("== policy in the working tree").unwrap();
+    assert!(
+        base.starts_with("== policy at HEAD\nlive/burn\n  page 1h/5m: 1 episode (3.5/week); "),
+        "{text}"
+    );
+    assert!(
+        !base.contains("live/outage"),
+        "--slo selects on both sides: {text}"
+    );
+    assert!(tree.contains("  page 1h/5m: 0 episodes (0/week)"), "{text}");
+    assert!(
+        text.contains("replayed the last 2d at a 1m step: "),
+        "{text}"
+    );
+}

@@ -1,0 +1,128 @@
+//! `slocc backtest`: the policy on disk (and at `--base REV`) replayed on real history.
+
+use std::fmt::Write as _;
+
+use super::{BacktestConfig, Io, EXIT_INVALID, EXIT_OK};
+use crate::diag::Format;
+use crate::live::backtest::{self, SloRun, Span};
+use crate::live::client::Prometheus;
+use crate::model::Service;
+use crate::pipeline;
+
+pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> std::io::Result<i32> {
+    let parse = |text: &str, what: &str| match crate::model::duration::Duration::parse(text) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!("{what} `{text}` is not a duration such as `30d`")),
+    };
+    let (since, timeout) = match (
+        parse(&config.since, "--since"),
+        parse(&config.timeout, "--timeout"),
+    ) {
+        (Ok(s), Ok(t)) => (s, std::time::Duration::from_millis(t.as_millis())),
+        (Err(e), _) | (_, Err(e)) => return io.usage_error(&e),
+    };
+    let prom = match Prometheus::from_env(config.prometheus.as_deref(), timeout) {
+        Ok(p) => p,
+        Err(e) => return io.usage_error(&e),
+    };
+    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    io.report(&checked, Format::Human)?;
+    if checked.failed() {
+        return Ok(EXIT_INVALID);
+    }
+    let base = match &config.base {
+        Some(rev) => match base_services(rev, config) {
+            Ok(services) => Some(services),
+            Err(e) => return io.usage_error(&e),
+        },
+        None => None,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let span = Span {
+        start: now - (since.as_millis() / 1_000) as i64,
+        end: now,
+    };
+    let mut sides = Vec::new();
+    for (label, services) in [("base", base.as_ref()), ("specs", Some(&checked.services))] {
+        let Some(services) = services else { continue };
+        match replay_all(&prom, services, span) {
+            Ok(runs) => sides.push((label, runs)),
+            Err(e) => return io.usage_error(&e),
+        }
+    }
+    let (queries, samples) = prom.cost();
+    let text = if config.json {
+        let value = serde_json::json!({"sides": sides.iter().map(|(l, r)| serde_json::json!({"side": l, "slos": r})).collect::<Vec<_>>(), "queries": queries, "samples": samples});
+        serde_json::to_string_pretty(&value).map_err(std::io::Error::other)? + "\n"
+    } else {
+        render(config, &sides, queries, samples)
+    };
+    io.stdout.write_all(text.as_bytes())?;
+    Ok(EXIT_OK)
+}
+
+/// The selected services of the specs at `rev`; specs that do not validate there are an error.
+fn base_services(rev: &str, config: &BacktestConfig) -> Result<Vec<Service>, String> {
+    let sources =
+        crate::report::diff::sources_at_revision(rev, &config.paths).map_err(|e| e.to_string())?;
+    let checked = pipeline::check_sources(sources);
+    if checked.failed() {
+        return Err(format!(
+            "the specs at `{rev}` have errors: run `slocc check` on that revision"
+        ));
+    }
+    if config.select.is_all() {
+        return Ok(checked.services);
+    }
+    config
+        .select
+        .apply(&checked.services)
+        .map_err(|e| e.to_string())
+}
+
+fn replay_all(
+    prom: &Prometheus,
+    services: &[Service],
+    span: Span,
+) -> Result<Vec<SloRun>, crate::live::client::Error> {
+    let mut runs = Vec::new();
+    for service in services {
+        for slo in &service.slos {
+            runs.push(backtest::replay(prom, service, slo, span)?);
+        }
+    }
+    Ok(runs)
+}
+
+fn render(
+    config: &BacktestConfig,
+    sides: &[(&str, Vec<SloRun>)],
+    queries: u64,
+    samples: u64,
+) -> String {
+    let mut out = String::new();
+    for (label, runs) in sides {
+        if sides.len() > 1 {
+            let title = if *label == "base" {
+                format!("policy at {}", config.base.as_deref().unwrap_or(""))
+            } else {
+                "policy in the working tree".to_string()
+            };
+            let _ = writeln!(out, "== {title}");
+        }
+        for run in runs {
+            backtest::render_slo(&mut out, run);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "replayed the last {} at a 1m step: {queries} queries, {samples} samples",
+        config.since
+    );
+    out
+}

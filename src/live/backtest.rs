@@ -1,0 +1,273 @@
+//! `slocc backtest`: the alert policy of the specs on disk (deployed or not) replayed against
+//! the real history in Prometheus: each tier's condition (both windows over the threshold, and
+//! the low-traffic guard) evaluated from the SLI queries every minute, as the rules evaluate,
+//! `for:` applied; the episodes it would have fired, and whether fast burns were paged.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::emit::prometheus::{sli_bad_rate, sli_error_ratio};
+use crate::live::client::{Error, Prometheus, MAX_POINTS};
+use crate::model::duration::{humanize_secs, Duration};
+use crate::model::number::{format_decimal, format_human_f64, to_f64};
+use crate::model::{Service, Slo, Tier};
+
+/// The rules' evaluation interval, in seconds.
+const STEP: i64 = 60;
+
+/// The time range replayed: `[start, end]`, seconds since the epoch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+}
+
+/// One firing of a tier.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct Episode {
+    /// When it started firing (seconds since the epoch) and when it stopped.
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+    /// Share of the SLO's budget spent from one evaluation before its condition first held
+    /// until it stopped (at the error ratio over that span, as a share of the window's budget).
+    pub(crate) budget_spent: Option<f64>,
+}
+
+/// What one tier would have done.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct TierRun {
+    pub(crate) severity: String,
+    pub(crate) windows: String,
+    pub(crate) episodes: Vec<Episode>,
+    /// Notifications (episodes) per week of history.
+    pub(crate) per_week: f64,
+}
+
+/// A period of fast burn and whether (and how soon) a page fired for it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct FastBurn {
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+    /// Seconds from its start to the first page, if one fired.
+    pub(crate) paged_after: Option<i64>,
+}
+
+/// One SLO's replay.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct SloRun {
+    pub(crate) service: String,
+    pub(crate) slo: String,
+    pub(crate) tiers: Vec<TierRun>,
+    pub(crate) fast_burns: Vec<FastBurn>,
+    /// Why the SLO could not be replayed, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) skipped: Option<String>,
+}
+
+/// The timestamps (every STEP) at which `query` returns anything, over `span`, in range
+/// queries of at most MAX_POINTS points each.
+fn true_steps(prom: &Prometheus, query: &str, span: Span) -> Result<Vec<i64>, Error> {
+    let mut out = Vec::new();
+    let mut from = span.start;
+    while from <= span.end {
+        let to = (from + (MAX_POINTS - 1) * STEP).min(span.end);
+        for series in prom.query_range(query, from, to, STEP)? {
+            out.extend(series.points.iter().map(|(t, _)| *t));
+        }
+        from = to + STEP;
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// Runs of consecutive steps, as (first, last).
+fn runs(steps: &[i64]) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for &t in steps {
+        match out.last_mut() {
+            Some(run) if t - run.1 <= STEP => run.1 = t,
+            _ => out.push((t, t)),
+        }
+    }
+    out
+}
+
+/// A tier's condition, as its rule states it, over the SLI queries.
+fn condition(slo: &Slo, tier: &Tier) -> Option<String> {
+    let threshold = format_decimal(tier.threshold);
+    let long = sli_error_ratio(slo, tier.long)?;
+    let short = sli_error_ratio(slo, tier.short)?;
+    let mut q = format!("(max({long}) > {threshold}) and (max({short}) > {threshold})");
+    if let (Some(n), Some(bad)) = (slo.min_events, sli_bad_rate(slo, tier.long)) {
+        let secs = tier.long.as_millis() / 1_000;
+        let _ = write!(q, " and on () (sum({bad}) * {secs} >= {n})");
+    }
+    Some(q)
+}
+
+/// The episodes of a tier: runs of its condition, firing once they held for `for:`, each
+/// with the share of the budget spent while it fired.
+fn tier_run(
+    prom: &Prometheus,
+    slo: &Slo,
+    tier: &Tier,
+    span: Span,
+) -> Result<Option<TierRun>, Error> {
+    let Some(query) = condition(slo, tier) else {
+        return Ok(None);
+    };
+    let hold = tier
+        .for_duration
+        .map_or(0, |d| (d.as_millis() / 1_000) as i64);
+    let mut episodes = Vec::new();
+    for (first, last) in runs(&true_steps(prom, &query, span)?) {
+        let start = first + hold;
+        if start > last {
+            continue;
+        }
+        let end = last + STEP;
+        // From one evaluation before the condition first held (the burn that set it off)
+        // until the alert stopped.
+        let length = Duration::from_secs((end - first + STEP) as u64);
+        let spent = match sli_error_ratio(slo, length) {
+            Some(q) => prom
+                .query_at(&format!("max({q})"), Some(end))?
+                .first()
+                .map(|s| {
+                    s.value * length.as_secs_f64()
+                        / (to_f64(slo.budget()) * slo.window.as_secs_f64())
+                }),
+            None => None,
+        };
+        episodes.push(Episode {
+            start,
+            end,
+            budget_spent: spent.filter(|v| v.is_finite()),
+        });
+    }
+    let weeks = ((span.end - span.start) as f64 / (7.0 * 86_400.0)).max(1.0 / 7.0);
+    Ok(Some(TierRun {
+        severity: tier.class.name.clone(),
+        windows: format!("{}/{}", tier.long, tier.short),
+        per_week: episodes.len() as f64 / weeks,
+        episodes,
+    }))
+}
+
+/// Periods when the 5-minute error ratio was above the fastest page's threshold, and when the
+/// first page episode started for each.
+fn fast_burns(
+    prom: &Prometheus,
+    slo: &Slo,
+    tiers: &[TierRun],
+    span: Span,
+) -> Result<Vec<FastBurn>, Error> {
+    let Some(fastest) = slo
+        .tiers
+        .iter()
+        .filter(|t| t.class.page)
+        .min_by_key(|t| t.long)
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(ratio) = sli_error_ratio(slo, Duration::from_secs(300)) else {
+        return Ok(Vec::new());
+    };
+    let query = format!("max({ratio}) > {}", format_decimal(fastest.threshold));
+    let pages: Vec<&Episode> = slo
+        .tiers
+        .iter()
+        .zip(tiers)
+        .filter(|(t, _)| t.class.page)
+        .flat_map(|(_, run)| &run.episodes)
+        .collect();
+    let reach = (fastest.long.as_millis() / 1_000) as i64;
+    Ok(runs(&true_steps(prom, &query, span)?)
+        .into_iter()
+        .map(|(start, last)| FastBurn {
+            start,
+            end: last + STEP,
+            paged_after: pages
+                .iter()
+                .filter(|e| e.end > start && e.start <= last + reach)
+                .map(|e| (e.start - start).max(0))
+                .min(),
+        })
+        .collect())
+}
+
+/// Replays one SLO.
+pub(crate) fn replay(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+    span: Span,
+) -> Result<SloRun, Error> {
+    let mut run = SloRun {
+        service: service.name.clone(),
+        slo: slo.name.clone(),
+        tiers: Vec::new(),
+        fast_burns: Vec::new(),
+        skipped: None,
+    };
+    if slo.budgeting.slice().is_some() {
+        run.skipped = Some("time-slice SLOs are replayed from their recorded slice series, which a backtest cannot assume".into());
+        return Ok(run);
+    }
+    for tier in &slo.tiers {
+        run.tiers.extend(tier_run(prom, slo, tier, span)?);
+    }
+    run.fast_burns = fast_burns(prom, slo, &run.tiers, span)?;
+    Ok(run)
+}
+
+/// A UTC time for people: `2026-11-22 14:09`.
+pub(crate) fn when(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map_or_else(|| t.to_string(), |d| d.format("%Y-%m-%d %H:%M").to_string())
+}
+
+/// One SLO's replay in words.
+pub(crate) fn render_slo(out: &mut String, run: &SloRun) {
+    let _ = writeln!(out, "{}/{}", run.service, run.slo);
+    if let Some(why) = &run.skipped {
+        let _ = writeln!(out, "  not replayed: {why}");
+        return;
+    }
+    for t in &run.tiers {
+        let _ = write!(
+            out,
+            "  {} {}: {} episode{} ({}/week)",
+            t.severity,
+            t.windows,
+            t.episodes.len(),
+            if t.episodes.len() == 1 { "" } else { "s" },
+            format_human_f64(t.per_week)
+        );
+        for e in &t.episodes {
+            let spent = e.budget_spent.map_or(String::new(), |s| {
+                format!(", {}% of the budget", format_human_f64(s * 100.0))
+            });
+            let _ = write!(
+                out,
+                "; {} for {}{spent}",
+                when(e.start),
+                humanize_secs((e.end - e.start) as f64)
+            );
+        }
+        out.push('\n');
+    }
+    for b in &run.fast_burns {
+        let outcome = b.paged_after.map_or("no page".to_string(), |s| {
+            format!("paged after {}", humanize_secs(s as f64))
+        });
+        let _ = writeln!(
+            out,
+            "  fast burn {} for {}: {outcome}",
+            when(b.start),
+            humanize_secs((b.end - b.start) as f64)
+        );
+    }
+}
