@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use super::config::{
     AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
-    ExplainConfig, StatusConfig,
+    ExplainConfig, ReportConfig, StatusConfig,
 };
 use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
@@ -115,6 +115,28 @@ struct BacktestArgs {
     select: SelectArgs,
 }
 
+/// `slocc report`'s arguments.
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Spec files or directories (default: `specs/`).
+    paths: Vec<PathBuf>,
+    /// The HTML file to write.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Add live status and burn-down charts from this Prometheus (default: none; credentials as
+    /// for `status`).
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// With `--prometheus`: add a backtest of this much history.
+    #[arg(long, value_name = "DURATION", requires = "prometheus")]
+    backtest: Option<String>,
+    /// How long to wait for each answer.
+    #[arg(long, default_value = "60s")]
+    timeout: String,
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
 /// `slocc audit`'s arguments.
 #[derive(Debug, clap::Args)]
 struct AuditArgs {
@@ -165,6 +187,10 @@ enum Command {
     /// often each tier would have fired, when, for how long, the budget spent, and whether
     /// every fast burn was paged. `--base REV` replays the policy at a git revision too.
     Backtest(BacktestArgs),
+    /// Write one self-contained HTML page (no scripts, nothing fetched when opened): the SLO
+    /// table, each SLO's tiers and a chart; with `--prometheus`, live budgets and burn-down
+    /// charts; with `--backtest`, the replay.
+    Report(ReportArgs),
     /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
     Init {
         /// What to write.
@@ -448,6 +474,17 @@ fn compile_config(args: CompileArgs) -> Config {
     }))
 }
 
+fn report_config(args: ReportArgs) -> Config {
+    Config::Report(ReportConfig {
+        paths: default_paths(args.paths),
+        output: args.output,
+        prometheus: args.prometheus,
+        backtest: args.backtest,
+        timeout: args.timeout,
+        select: args.select.into(),
+    })
+}
+
 fn backtest_config(args: BacktestArgs) -> Config {
     Config::Backtest(BacktestConfig {
         paths: default_paths(args.paths),
@@ -520,6 +557,7 @@ fn command_config(command: Command) -> Config {
         Command::Audit(args) => audit_config(args),
         Command::Status(args) => status_config(args),
         Command::Backtest(args) => backtest_config(args),
+        Command::Report(args) => report_config(args),
         Command::Init {
             what: InitWhat::Templates,
             dir,

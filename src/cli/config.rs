@@ -37,6 +37,8 @@ pub(crate) enum Config {
     Status(StatusConfig),
     /// `slocc backtest`.
     Backtest(BacktestConfig),
+    /// `slocc report`.
+    Report(ReportConfig),
     /// `slocc completions SHELL`.
     Completions(clap_complete::Shell),
     /// `slocc man`.
@@ -127,6 +129,23 @@ pub(crate) struct DiffConfig {
     /// Markdown size limit.
     pub(crate) max_bytes: usize,
     /// Services and SLOs compared.
+    pub(crate) select: Selection,
+}
+
+/// `slocc report`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReportConfig {
+    /// Inputs.
+    pub(crate) paths: Vec<PathBuf>,
+    /// The HTML file.
+    pub(crate) output: PathBuf,
+    /// The Prometheus API, for live figures.
+    pub(crate) prometheus: Option<String>,
+    /// History to backtest, as written.
+    pub(crate) backtest: Option<String>,
+    /// Per-answer timeout, as written.
+    pub(crate) timeout: String,
+    /// Services and SLOs shown.
     pub(crate) select: Selection,
 }
 

@@ -10,6 +10,7 @@ mod config;
 mod convert;
 mod diff;
 mod explain;
+mod report;
 mod status;
 
 use std::io::Write;
@@ -18,7 +19,7 @@ use clap::Parser;
 
 pub(crate) use config::{
     AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
-    ExplainConfig, StatusConfig,
+    ExplainConfig, ReportConfig, StatusConfig,
 };
 
 use crate::diag::{self, Format};
@@ -72,6 +73,7 @@ pub(crate) fn run(
         Config::Audit(c) => audit::run(c, io),
         Config::Status(c) => status::run(c, io),
         Config::Backtest(c) => backtest::run(c, io),
+        Config::Report(c) => report::run(c, io),
         Config::Compile(c) => compile::run(c, io),
         Config::Explain(c) => explain::run(c, io),
         Config::Convert { paths } => convert::run(paths, io),

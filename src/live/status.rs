@@ -238,3 +238,68 @@ pub(crate) fn render_markdown(statuses: &[SloStatus]) -> String {
     }
     out
 }
+
+/// Budget left over the last SLO window, 120 points: from the recorded series when they exist,
+/// else from the SLI queries.
+pub(crate) fn burn_down(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+    now: i64,
+) -> Result<Vec<(f64, f64)>, Error> {
+    let window = (slo.window.as_millis() / 1_000) as i64;
+    let step = (window / 120).max(60);
+    let sel = format!(
+        "{{{}}}",
+        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+    );
+    let budget = crate::model::number::format_decimal(slo.budget());
+    let recorded = format!("min({}{sel})", series::BUDGET_REMAINING);
+    let mut found = prom.query_range(&recorded, now - window, now, step)?;
+    if found.is_empty() {
+        if let Some(q) = sli_error_ratio(slo, slo.window) {
+            found =
+                prom.query_range(&format!("1 - max({q}) / {budget}"), now - window, now, step)?;
+        }
+    }
+    Ok(found.into_iter().next().map_or_else(Vec::new, |s| {
+        s.points
+            .into_iter()
+            .map(|(t, v)| (t as f64, v))
+            .filter(|(_, v)| v.is_finite())
+            .collect()
+    }))
+}
+
+/// The burn rate over the fastest tier's long window, for the last week, 168 points: from the
+/// recorded series when they exist, else from the SLI queries.
+pub(crate) fn burn_history(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+    now: i64,
+) -> Result<Vec<(f64, f64)>, Error> {
+    let Some(long) = slo.tiers.iter().map(|t| t.long).min() else {
+        return Ok(Vec::new());
+    };
+    let (span, step) = (7 * 86_400, 3_600);
+    let sel = format!(
+        "{{{}}}",
+        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+    );
+    let budget = crate::model::number::format_decimal(slo.budget());
+    let recorded = format!("max({}{sel}) / {budget}", series::error_ratio(long));
+    let mut found = prom.query_range(&recorded, now - span, now, step)?;
+    if found.is_empty() {
+        if let Some(q) = sli_error_ratio(slo, long) {
+            found = prom.query_range(&format!("max({q}) / {budget}"), now - span, now, step)?;
+        }
+    }
+    Ok(found.into_iter().next().map_or_else(Vec::new, |s| {
+        s.points
+            .into_iter()
+            .map(|(t, v)| (t as f64, v))
+            .filter(|(_, v)| v.is_finite())
+            .collect()
+    }))
+}

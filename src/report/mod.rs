@@ -3,3 +3,4 @@
 pub(crate) mod audit;
 pub(crate) mod diff;
 pub(crate) mod explain;
+pub(crate) mod html;

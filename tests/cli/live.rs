@@ -14,7 +14,7 @@ const PER_MINUTE: u64 = 600;
 /// Minutes of history.
 const HISTORY: u64 = 2 * 1_440;
 
-const SPEC: &str = "apiVersion: slocc/v1
+pub(crate) const SPEC: &str = "apiVersion: slocc/v1
 service: live
 runbook_base_url: https://r.example.com
 slos:
@@ -89,7 +89,7 @@ fn openmetrics(now: u64) -> String {
     out
 }
 
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -107,7 +107,7 @@ fn free_port() -> u16 {
 }
 
 /// Prometheus on a loopback port over a TSDB backfilled with `openmetrics(now)`.
-fn prometheus(project: &Project, now: u64) -> (Server, String) {
+pub(crate) fn prometheus(project: &Project, now: u64) -> (Server, String) {
     project.file("history.om", &openmetrics(now));
     project.file("prometheus.yml", "global: {}\n");
     let tsdb = project.path().join("tsdb");

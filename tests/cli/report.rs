@@ -1,0 +1,142 @@
+//! `slocc report`: a self-contained HTML page, opened in headless Chromium: rendered,
+//! screenshotted, one chart per SLO, nothing fetched, user text escaped.
+
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::harness::{tool, Project};
+
+/// Chromium headless as the machine allows it (no sandbox as root, no background traffic).
+fn chromium(project: &Project, args: &[&str]) -> std::process::Output {
+    let profile = project.path().join("chromium-profile");
+    Command::new(tool("chromium", "chromium"))
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("run chromium")
+}
+
+/// Renders `report.html`: its DOM after layout, and a screenshot's size in bytes.
+fn open(project: &Project) -> (String, u64) {
+    let url = format!("file://{}", project.path().join("report.html").display());
+    let dom = chromium(project, &["--dump-dom", &url]);
+    assert!(dom.status.success(), "{dom:?}");
+    let png = project.path().join("report.png");
+    let shot = chromium(
+        project,
+        &[
+            "--window-size=1280,2000",
+            &format!("--screenshot={}", png.display()),
+            &url,
+        ],
+    );
+    assert!(shot.status.success(), "{shot:?}");
+    (
+        String::from_utf8_lossy(&dom.stdout).into_owned(),
+        std::fs::metadata(png).unwrap().len(),
+    )
+}
+
+/// Nothing in the page makes the browser fetch: no scripts, stylesheets, frames or images, no
+/// element with a `src`, no CSS `url()` or `@import`. (User text is escaped, so `<` only
+/// starts real tags.)
+fn self_contained(html: &str) {
+    for needle in [
+        "<script", "<link", "<iframe", "<img", "<object", "<embed", "url(", "@import",
+    ] {
+        assert!(!html.contains(needle), "{needle} in the report");
+    }
+    let src = regex::Regex::new(r"<[a-zA-Z][^<>]*\ssrc\s*=").unwrap();
+    assert!(!src.is_match(html), "an element with src in the report");
+}
+
+#[test]
+fn the_report_from_the_specs_alone_renders_one_chart_per_slo_and_escapes_user_text() {
+    let project = Project::new();
+    project.with_repo_yaml("specs", "specs");
+    let hostile = "apiVersion: slocc/v1\nservice: hostile\nrunbook_base_url: https://r.example.com\nslos:\n  - name: availability\n    description: \"<script>alert('x')</script> & <img src=x onerror=alert(1)>\"\n    objective: 99.9\n    sli:\n      raw: {error_ratio: 'sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))'}\n";
+    project.file("specs/hostile.yaml", hostile);
+    let run = project.slocc(&["report", "-o", "report.html"]);
+    run.expect_code(0);
+    assert_eq!(run.stderr, "wrote report.html (8 SLOs)\n");
+    let html = project.read("report.html");
+    self_contained(&html);
+    assert!(html.contains(
+        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"
+    ));
+    let (dom, png) = open(&project);
+    assert_eq!(dom.matches("<svg").count(), 8, "one chart per SLO");
+    assert!(
+        dom.contains("checkout-api / availability") && dom.contains("43m 12s"),
+        "{dom}"
+    );
+    assert!(
+        png > 30_000,
+        "the screenshot is {png} bytes: nothing rendered?"
+    );
+    // Deterministic without Prometheus: the same page twice.
+    project
+        .slocc(&["report", "-o", "again.html"])
+        .expect_code(0);
+    assert_eq!(html, project.read("again.html"));
+}
+
+#[test]
+fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest() {
+    let project = Project::new();
+    project.file("specs/live.yaml", crate::live::SPEC);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60
+        * 60;
+    let (_server, url) = crate::live::prometheus(&project, now);
+    let run = project.slocc(&[
+        "report",
+        "-o",
+        "report.html",
+        "--prometheus",
+        &url,
+        "--backtest",
+        "2d",
+    ]);
+    run.expect_code(0);
+    let html = project.read("report.html");
+    self_contained(&html);
+    // Burn-down charts for the SLOs with history (the recorded one has a week of burn rates
+    // but no budget series to draw, so it keeps the chart the specs alone give).
+    assert_eq!(
+        html.matches("error budget left (%) over the window</figcaption>")
+            .count(),
+        2
+    );
+    assert!(
+        html.contains("<td class=\"ok\">50% left</td>"),
+        "the recorded SLO"
+    );
+    assert_eq!(
+        html.matches("burn rate over the last week</figcaption>")
+            .count(),
+        3
+    );
+    // The backtest: the outage SLO's 14.4x tier fired once.
+    assert!(html.contains("<tr><td>page 1h/5m</td><td>1</td>"), "{html}");
+    let (dom, png) = open(&project);
+    assert_eq!(
+        dom.matches("<svg").count(),
+        6,
+        "burn-down and burn-rate charts per SLO"
+    );
+    assert!(png > 20_000);
+}
