@@ -89,6 +89,16 @@ fn the_report_from_the_specs_alone_renders_one_chart_per_slo_and_escapes_user_te
         .slocc(&["report", "-o", "again.html"])
         .expect_code(0);
     assert_eq!(html, project.read("again.html"));
+    // The checked-in example is the bundled specs' report.
+    std::fs::remove_file(project.path().join("specs/hostile.yaml")).unwrap();
+    project
+        .slocc(&["report", "-o", "bundled.html"])
+        .expect_code(0);
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/report.html");
+    assert!(
+        std::fs::read_to_string(example).unwrap() == project.read("bundled.html"),
+        "examples/report.html is stale: run `cargo run -- report -o examples/report.html`"
+    );
 }
 
 #[test]
