@@ -36,7 +36,22 @@ slos:
       ratio:
         errors: sum(rate(http_requests_total{job=\"recorded\", code=\"500\"}[{{window}}]))
         total: sum(rate(http_requests_total{job=\"recorded\"}[{{window}}]))
+  - name: quiet
+    objective: 99
+    sli:
+      ratio:
+        errors: sum(rate(http_requests_total{job=\"quiet\", code=\"500\"}[{{window}}]))
+        total: sum(rate(http_requests_total{job=\"quiet\"}[{{window}}]))
 ";
+
+/// Requests per minute of a job at minute `m`: the `quiet` job has had none for six hours.
+fn traffic(job: &str, m: u64) -> u64 {
+    if job == "quiet" && m > HISTORY - 360 {
+        0
+    } else {
+        PER_MINUTE
+    }
+}
 
 /// Bad requests per minute of a job at minute `m` (0 = oldest): a 10-minute full outage a day
 /// ago; a 2% error ratio (a 2x burn at 99%) for the last 12 hours.
@@ -52,12 +67,16 @@ fn bad(job: &str, m: u64) -> u64 {
 fn openmetrics(now: u64) -> String {
     let start = now - HISTORY * 60;
     let mut out = String::from("# TYPE http_requests counter\n");
-    for job in ["outage", "burn"] {
+    for job in ["outage", "burn", "quiet"] {
         for code in ["200", "500"] {
             let mut count = 0;
             for m in 0..=HISTORY {
                 let b = bad(job, m);
-                count += if code == "500" { b } else { PER_MINUTE - b };
+                count += if code == "500" {
+                    b
+                } else {
+                    traffic(job, m) - b
+                };
                 let _ = writeln!(
                     out,
                     "http_requests_total{{job=\"{job}\",code=\"{code}\"}} {count} {}",
@@ -220,6 +239,13 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus() {
         "exhaustion",
     );
     assert_eq!(burn["firing"], serde_json::json!(["page"]));
+    // Six hours without traffic: the whole budget left, every burn rate 0 (not NaN).
+    let quiet = &statuses[3];
+    close(&quiet["budget_remaining"], 1.0, "quiet budget");
+    assert_eq!(quiet["burn_rates"].as_array().unwrap().len(), 7, "{quiet}");
+    for b in quiet["burn_rates"].as_array().unwrap() {
+        close(&b["burn_rate"], 0.0, "quiet burn");
+    }
     // Recorded series win over the SLI queries.
     assert_eq!(recorded["source"], "recorded");
     close(&recorded["budget_remaining"], 0.5, "recorded budget");
@@ -458,6 +484,15 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
     let burn = &slos[1];
     for tier in burn["tiers"].as_array().unwrap() {
         assert!(tier["episodes"].as_array().unwrap().is_empty(), "{burn}");
+    }
+    // Six quiet hours fire nothing.
+    let quiet = &slos[3];
+    assert!(
+        quiet["fast_burns"].as_array().unwrap().is_empty(),
+        "{quiet}"
+    );
+    for tier in quiet["tiers"].as_array().unwrap() {
+        assert!(tier["episodes"].as_array().unwrap().is_empty(), "{quiet}");
     }
     assert!(report["queries"].as_u64().unwrap() > 10 && report["samples"].as_u64().unwrap() > 0);
 

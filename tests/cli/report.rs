@@ -129,7 +129,7 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest() {
     assert_eq!(
         html.matches("error budget left (%) over the window</figcaption>")
             .count(),
-        2
+        3
     );
     assert!(
         html.contains("<td class=\"ok\">50% left</td>"),
@@ -138,14 +138,14 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest() {
     assert_eq!(
         html.matches("burn rate over the last week</figcaption>")
             .count(),
-        3
+        4
     );
     // The backtest: the outage SLO's 14.4x tier fired once.
     assert!(html.contains("<tr><td>page 1h/5m</td><td>1</td>"), "{html}");
     let (dom, png) = open(&project);
     assert_eq!(
         dom.matches("<svg").count(),
-        6,
+        8,
         "burn-down and burn-rate charts per SLO"
     );
     assert!(png > 20_000);
