@@ -44,6 +44,41 @@ pub(crate) struct TierRun {
     pub(crate) per_week: f64,
 }
 
+/// The merged episodes of one severity class.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct SeverityRun {
+    pub(crate) severity: String,
+    /// (start, end) of each merged episode.
+    pub(crate) episodes: Vec<(i64, i64)>,
+}
+
+/// Each class's episodes, overlapping or touching ones merged.
+fn by_severity(tiers: &[TierRun]) -> Vec<SeverityRun> {
+    let mut out: Vec<SeverityRun> = Vec::new();
+    for t in tiers {
+        let spans = t.episodes.iter().map(|e| (e.start, e.end));
+        match out.iter_mut().find(|s| s.severity == t.severity) {
+            Some(s) => s.episodes.extend(spans),
+            None => out.push(SeverityRun {
+                severity: t.severity.clone(),
+                episodes: spans.collect(),
+            }),
+        }
+    }
+    for s in &mut out {
+        s.episodes.sort_unstable();
+        let mut merged: Vec<(i64, i64)> = Vec::new();
+        for (start, end) in s.episodes.drain(..) {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        s.episodes = merged;
+    }
+    out
+}
+
 /// A period of fast burn and whether (and how soon) a page fired for it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct FastBurn {
@@ -59,6 +94,9 @@ pub(crate) struct SloRun {
     pub(crate) service: String,
     pub(crate) slo: String,
     pub(crate) tiers: Vec<TierRun>,
+    /// Per severity class, the tiers' episodes merged where they overlap: what on-call sees
+    /// (Alertmanager groups an SLO's alerts of one class into one notification).
+    pub(crate) severities: Vec<SeverityRun>,
     pub(crate) fast_burns: Vec<FastBurn>,
     /// Why the SLO could not be replayed, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,6 +247,7 @@ pub(crate) fn replay(
         service: service.name.clone(),
         slo: slo.name.clone(),
         tiers: Vec::new(),
+        severities: Vec::new(),
         fast_burns: Vec::new(),
         skipped: None,
     };
@@ -220,6 +259,7 @@ pub(crate) fn replay(
         run.tiers.extend(tier_run(prom, slo, tier, span)?);
     }
     run.fast_burns = fast_burns(prom, slo, &run.tiers, span)?;
+    run.severities = by_severity(&run.tiers);
     Ok(run)
 }
 
@@ -258,6 +298,22 @@ pub(crate) fn render_slo(out: &mut String, run: &SloRun) {
             );
         }
         out.push('\n');
+    }
+    for s in &run.severities {
+        let list: Vec<String> = s
+            .episodes
+            .iter()
+            .map(|(a, b)| format!("{} for {}", when(*a), humanize_secs((b - a) as f64)))
+            .collect();
+        let n = s.episodes.len();
+        let _ = writeln!(
+            out,
+            "  {} (all tiers): {n} episode{}{}{}",
+            s.severity,
+            if n == 1 { "" } else { "s" },
+            if n == 0 { "" } else { "; " },
+            list.join("; ")
+        );
     }
     for b in &run.fast_burns {
         let outcome = b.paged_after.map_or("no page".to_string(), |s| {

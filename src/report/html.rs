@@ -272,7 +272,7 @@ fn backtest_table(out: &mut String, run: &SloRun) {
 
 /// The whole page.
 pub(crate) fn render(sections: &[Section<'_>]) -> String {
-    let mut out = format!("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>SLO report</title><style>{STYLE}</style></head><body><h1>SLO report</h1>");
+    let mut out = format!("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><link rel=\"icon\" href=\"data:,\"><title>SLO report</title><style>{STYLE}</style></head><body><h1>SLO report</h1>");
     out.push_str("<table><tr><th>SLO</th><th>Objective</th><th>Window</th><th>Budget (full outage)</th><th>Status</th></tr>");
     for s in sections {
         out.push_str(&summary_row(s));

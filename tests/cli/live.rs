@@ -10,66 +10,73 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::harness::{tool, Project};
 
 /// Requests per minute of every service.
-const PER_MINUTE: u64 = 600;
-/// Minutes of history.
-const HISTORY: u64 = 2 * 1_440;
+const PER_MINUTE: f64 = 600.0;
+/// Minutes of history: three days.
+const HISTORY: u64 = 3 * 1_440;
 
-pub(crate) const SPEC: &str = "apiVersion: slocc/v1
-service: live
-runbook_base_url: https://r.example.com
-slos:
-  - name: outage
-    objective: 99
-    sli:
-      ratio:
-        errors: sum(rate(http_requests_total{job=\"outage\", code=\"500\"}[{{window}}]))
-        total: sum(rate(http_requests_total{job=\"outage\"}[{{window}}]))
-  - name: burn
-    objective: 99
-    sli:
-      ratio:
-        errors: sum(rate(http_requests_total{job=\"burn\", code=\"500\"}[{{window}}]))
-        total: sum(rate(http_requests_total{job=\"burn\"}[{{window}}]))
-  - name: recorded
-    objective: 99
-    sli:
-      ratio:
-        errors: sum(rate(http_requests_total{job=\"recorded\", code=\"500\"}[{{window}}]))
-        total: sum(rate(http_requests_total{job=\"recorded\"}[{{window}}]))
-  - name: quiet
-    objective: 99
-    sli:
-      ratio:
-        errors: sum(rate(http_requests_total{job=\"quiet\", code=\"500\"}[{{window}}]))
-        total: sum(rate(http_requests_total{job=\"quiet\"}[{{window}}]))
-";
+/// The SLOs: (name, objective). Each reads the `job` of its name.
+const SLOS: [(&str, &str); 6] = [
+    ("quarter", "99.9"),
+    ("spent", "99.9"),
+    ("outage", "99.9"),
+    ("burn", "99.9"),
+    ("recorded", "99"),
+    ("quiet", "99"),
+];
 
-/// Requests per minute of a job at minute `m`: the `quiet` job has had none for six hours.
-fn traffic(job: &str, m: u64) -> u64 {
+/// The spec of the six SLOs.
+pub(crate) fn spec() -> String {
+    let mut out = String::from(
+        "apiVersion: slocc/v1\nservice: live\nrunbook_base_url: https://r.example.com\nslos:\n",
+    );
+    for (name, objective) in SLOS {
+        let _ = write!(
+            out,
+            "  - name: {name}\n    objective: {objective}\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{{job=\"{name}\", code=\"500\"}}[{{{{window}}}}]))\n        total: sum(rate(http_requests_total{{job=\"{name}\"}}[{{{{window}}}}]))\n"
+        );
+    }
+    out
+}
+
+/// Events every 99.9% SLO's window holds: three days at PER_MINUTE.
+const TOTAL: f64 = PER_MINUTE * HISTORY as f64;
+
+/// Requests per minute of a job at minute `m`: `quiet` has had none for six hours.
+fn traffic(job: &str, m: u64) -> f64 {
     if job == "quiet" && m > HISTORY - 360 {
-        0
+        0.0
     } else {
         PER_MINUTE
     }
 }
 
-/// Bad requests per minute of a job at minute `m` (0 = oldest): a 10-minute full outage a day
-/// ago; a 2% error ratio (a 2x burn at 99%) for the last 12 hours.
-fn bad(job: &str, m: u64) -> u64 {
-    match job {
-        "outage" if (1_440..1_450).contains(&m) => PER_MINUTE,
-        "burn" if m >= HISTORY - 720 => PER_MINUTE / 50,
-        _ => 0,
+/// Bad requests per minute of a job at minute `m` (0 = oldest):
+/// - `quarter`: 648 failures two days ago, 25% of a 99.9% budget of 2592 (1.08 minutes down);
+/// - `spent`: the same, then a further 1962 a day later: 2610 in all, the budget and a little;
+/// - `outage`: a 10-minute full outage a day ago;
+/// - `burn`: 0.2% errors (a 2x burn at 99.9%) for the first 12 hours.
+fn bad(job: &str, m: u64) -> f64 {
+    match (job, m) {
+        ("quarter" | "spent", 1_440) => PER_MINUTE,
+        ("quarter" | "spent", 1_441) => 48.0,
+        ("spent", 2_160..=2_162) => PER_MINUTE,
+        ("spent", 2_163) => 162.0,
+        ("outage", 2_880..=2_889) => PER_MINUTE,
+        ("burn", 0..=719) => PER_MINUTE * 0.002,
+        _ => 0.0,
     }
 }
+
+/// Minutes from the start of history to the `outage` job's outage.
+const OUTAGE_MINUTE: u64 = 2_880;
 
 /// OpenMetrics text of the counters, and recorded series for the `recorded` SLO.
 fn openmetrics(now: u64) -> String {
     let start = now - HISTORY * 60;
     let mut out = String::from("# TYPE http_requests counter\n");
-    for job in ["outage", "burn", "quiet"] {
+    for job in ["quarter", "spent", "outage", "burn", "quiet"] {
         for code in ["200", "500"] {
-            let mut count = 0;
+            let mut count = 0.0;
             for m in 0..=HISTORY {
                 let b = bad(job, m);
                 count += if code == "500" {
@@ -193,7 +200,7 @@ fn close(actual: &serde_json::Value, expected: f64, what: &str) {
 #[test]
 fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus() {
     let project = Project::new();
-    project.file("specs/live.yaml", SPEC);
+    project.file("specs/live.yaml", &spec());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -202,51 +209,47 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus() {
         * 60;
     let (_server, url) = prometheus(&project, now);
     let statuses = status_json(&project, &url);
-    let [outage, burn, recorded] = [0, 1, 2].map(|i| statuses[i].clone());
-    // A 10-minute full outage in two days of traffic: 6000 bad of 1 728 000.
-    let total = (HISTORY * PER_MINUTE) as f64;
-    let outage_ratio = (10 * PER_MINUTE) as f64 / total;
-    assert_eq!(outage["source"], "sli_queries");
-    close(&outage["sli"], 1.0 - outage_ratio, "outage SLI");
+    let s = |i: usize| statuses[i].clone();
+    // Exactly 25% of a 99.9%/30d budget spent: 75% left (within one percentage point).
+    let quarter = s(0);
+    assert_eq!(quarter["source"], "sli_queries");
+    close(
+        &quarter["budget_remaining"],
+        1.0 - 648.0 / TOTAL / 0.001,
+        "quarter",
+    );
+    close(&quarter["budget_remaining"], 0.75, "quarter");
+    close(&quarter["sli"], 1.0 - 648.0 / TOTAL, "quarter SLI");
+    close(
+        &quarter["full_outage_left_seconds"],
+        0.75 * 0.001 * 30.0 * 86_400.0,
+        "quarter time left",
+    );
+    // The further outage spent the rest (and a little more): 0% (within one point), not above.
+    let spent = s(1)["budget_remaining"].as_f64().unwrap();
+    assert!((-0.01..=0.0).contains(&spent), "{spent}");
+    // A 10-minute full outage: 6000 bad of TOTAL; nothing in the last hour.
+    let outage = s(2);
     close(
         &outage["budget_remaining"],
-        1.0 - outage_ratio / 0.01,
+        1.0 - 6_000.0 / TOTAL / 0.001,
         "outage budget",
-    );
-    close(
-        &outage["full_outage_left_seconds"],
-        (1.0 - outage_ratio / 0.01) * 0.01 * 30.0 * 86_400.0,
-        "outage time left",
     );
     close(
         &outage["burn_rates"][0]["burn_rate"],
         0.0,
-        "no errors in the last hour",
+        "no errors in the last 5m",
     );
-    // 2% errors for 12 hours: 2x burn now; half the budget spent over the two days.
-    let burn_ratio = (720 * PER_MINUTE / 50) as f64 / total;
+    // 0.2% errors for 12 hours, two and a half days ago.
+    let burn = s(3);
     close(
         &burn["budget_remaining"],
-        1.0 - burn_ratio / 0.01,
+        1.0 - 0.002 * 720.0 * PER_MINUTE / TOTAL / 0.001,
         "burn budget",
     );
-    for b in burn["burn_rates"].as_array().unwrap().iter().take(2) {
-        close(&b["burn_rate"], 2.0, "burn rate");
-    }
-    close(
-        &burn["exhausted_in_seconds"],
-        (1.0 - burn_ratio / 0.01) * 30.0 * 86_400.0 / 2.0,
-        "exhaustion",
-    );
     assert_eq!(burn["firing"], serde_json::json!(["page"]));
-    // Six hours without traffic: the whole budget left, every burn rate 0 (not NaN).
-    let quiet = &statuses[3];
-    close(&quiet["budget_remaining"], 1.0, "quiet budget");
-    assert_eq!(quiet["burn_rates"].as_array().unwrap().len(), 7, "{quiet}");
-    for b in quiet["burn_rates"].as_array().unwrap() {
-        close(&b["burn_rate"], 0.0, "quiet burn");
-    }
     // Recorded series win over the SLI queries.
+    let recorded = s(4);
     assert_eq!(recorded["source"], "recorded");
     close(&recorded["budget_remaining"], 0.5, "recorded budget");
     close(
@@ -254,6 +257,18 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus() {
         3.0,
         "recorded 1h burn",
     );
+    close(
+        &recorded["exhausted_in_seconds"],
+        0.5 * 30.0 * 86_400.0 / 3.0,
+        "recorded exhaustion",
+    );
+    // Six hours without traffic: the whole budget left, every burn rate 0 (not NaN).
+    let quiet = s(5);
+    close(&quiet["budget_remaining"], 1.0, "quiet budget");
+    assert_eq!(quiet["burn_rates"].as_array().unwrap().len(), 7, "{quiet}");
+    for b in quiet["burn_rates"].as_array().unwrap() {
+        close(&b["burn_rate"], 0.0, "quiet burn");
+    }
 
     let human = project.slocc(&["status", "--prometheus", &url]);
     for line in [
@@ -269,25 +284,25 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus() {
         "{}",
         markdown.stdout
     );
-    // The deploy gate: all budgets left pass; a minimum of 80% stops the deploy.
-    project
-        .slocc(&["status", "--prometheus", &url, "--gate"])
-        .expect_code(0);
-    let gated = project.slocc(&[
-        "status",
-        "--prometheus",
-        &url,
-        "--gate",
-        "--min-budget",
-        "0.8",
-    ]);
-    gated.expect_code(1);
-    assert!(
-        gated
-            .stderr
-            .contains("error: error budget under 80% for live/outage, live/burn, live/recorded"),
-        "{}",
-        gated.stderr
+    // The deploy gate: 75% left passes; the spent budget stops the deploy, as does a minimum
+    // of 80%.
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["status", "--prometheus", &url, "--gate"];
+        args.extend(extra);
+        project.slocc(&args)
+    };
+    gate(&["--slo", "quarter"]).expect_code(0);
+    let stopped = gate(&["--slo", "spent"]);
+    stopped.expect_code(1);
+    assert_eq!(
+        stopped.stderr,
+        "error: error budget exhausted for live/spent\n"
+    );
+    let under = gate(&["--slo", "quarter", "--min-budget", "0.8"]);
+    under.expect_code(1);
+    assert_eq!(
+        under.stderr,
+        "error: error budget under 80% for live/quarter\n"
     );
 }
 
@@ -315,7 +330,7 @@ const EMPTY: &str = r#"{"status":"success","data":{"resultType":"vector","result
 #[test]
 fn credentials_go_on_the_wire_and_nowhere_else() {
     let project = Project::new();
-    project.file("specs/live.yaml", SPEC);
+    project.file("specs/live.yaml", &spec());
     let (port, requests) = stand_in("200 OK", EMPTY);
     let url = format!("http://127.0.0.1:{port}/prometheus");
     let run = project.slocc_env(
@@ -359,7 +374,7 @@ fn credentials_go_on_the_wire_and_nowhere_else() {
 #[test]
 fn unreachable_foreign_and_failing_servers_are_clear_errors() {
     let project = Project::new();
-    project.file("specs/live.yaml", SPEC);
+    project.file("specs/live.yaml", &spec());
     let port = free_port();
     let run = project.slocc(&[
         "status",
@@ -400,7 +415,7 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
         &format!("http://127.0.0.1:{port}"),
     ]);
     run.expect_code(2);
-    assert!(run.stderr.contains("Prometheus refused the query `max(slo:sli_error:ratio_period{slo_service=\"live\", slo_name=\"outage\"})`: parse error at char 3"), "{}", run.stderr);
+    assert!(run.stderr.contains("Prometheus refused the query `max(slo:sli_error:ratio_period{slo_service=\"live\", slo_name=\"quarter\"})`: parse error at char 3"), "{}", run.stderr);
 
     let run = project.slocc(&["status"]);
     run.expect_code(2);
@@ -430,7 +445,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
     let project = Project::new();
     // At the base revision the burn SLO pages at 1.8x over 1h/5m (0.25% of the budget in an
     // hour); the working tree uses the default policy.
-    let custom = SPEC.replace(
+    let custom = spec().replace(
         "  - name: recorded",
         "    alerting:\n      windows:\n        - {long: 1h, short: 5m, budget_percent: 0.25, severity: page}\n  - name: recorded",
     );
@@ -438,7 +453,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
     git(&project, &["init", "-q"]);
     git(&project, &["add", "specs"]);
     git(&project, &["commit", "-q", "-m", "base"]);
-    project.file("specs/live.yaml", SPEC);
+    project.file("specs/live.yaml", &spec());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -451,42 +466,47 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
         "--prometheus",
         &url,
         "--since",
-        "2d",
+        "3d",
         "--format",
         "json",
     ]);
     run.expect_code(0);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let slos = &report["sides"][0]["slos"];
-    // The 10-minute outage a day ago: the 14.4x tier (0.144 of the last hour bad: 8.64 minutes
-    // in) fires once, the slower tiers never (6x would need 21.6 bad minutes in 6 hours).
-    let outage = &slos[0];
-    let outage_start = (now - HISTORY * 60 + 1_440 * 60) as i64;
-    let episodes = |i: usize| outage["tiers"][i]["episodes"].as_array().unwrap().clone();
-    assert_eq!(episodes(0).len(), 1, "{outage}");
-    let start = episodes(0)[0]["start"].as_i64().unwrap() - outage_start;
+    let severity = |slo: &serde_json::Value, class: &str| -> Vec<(i64, i64)> {
+        let found = slo["severities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["severity"] == class);
+        found.map_or_else(Vec::new, |s| {
+            serde_json::from_value(s["episodes"].clone()).unwrap()
+        })
+    };
+    // The 10-minute outage: one page episode (the 14.4x and 6x tiers overlap), starting within
+    // two evaluation intervals (the 14.4x tier needs 0.0144 of an hour: 52 seconds).
+    let outage = &slos[2];
+    let outage_start = (now - HISTORY * 60 + OUTAGE_MINUTE * 60) as i64;
+    let pages = severity(outage, "page");
+    assert_eq!(pages.len(), 1, "{outage}");
     assert!(
-        (8 * 60..=11 * 60).contains(&start),
-        "fired {start}s after the outage began"
+        (0..=120).contains(&(pages[0].0 - outage_start)),
+        "paged {}s after the outage began",
+        pages[0].0 - outage_start
     );
-    // It fired for part of the outage: some, but less than the whole outage's 6000 bad events
-    // of a 30-day budget of 0.01 x 600 x 43200 (2.3%).
-    let spent = episodes(0)[0]["budget_spent"].as_f64().unwrap();
-    assert!(spent > 0.0 && spent < 6_000.0 / 259_200.0, "{spent}");
-    for i in 1..4 {
-        assert!(episodes(i).is_empty(), "tier {i}: {outage}");
-    }
-    let fast = &outage["fast_burns"];
-    assert_eq!(fast.as_array().unwrap().len(), 1, "{outage}");
-    let paged_after = fast[0]["paged_after"].as_i64().unwrap();
-    assert!((6 * 60..=11 * 60).contains(&paged_after), "{paged_after}");
-    // The 12-hour 2x burn is under every default tier.
-    let burn = &slos[1];
-    for tier in burn["tiers"].as_array().unwrap() {
-        assert!(tier["episodes"].as_array().unwrap().is_empty(), "{burn}");
-    }
+    let fast = outage["fast_burns"].as_array().unwrap();
+    assert_eq!(fast.len(), 1, "{outage}");
+    assert!(fast[0]["paged_after"].as_i64().unwrap() <= 120, "{outage}");
+    let spent = outage["tiers"][0]["episodes"][0]["budget_spent"]
+        .as_f64()
+        .unwrap();
+    assert!(spent > 0.0 && spent <= 6_000.0 / (0.001 * TOTAL), "{spent}");
+    // The 2x burn: ticket episodes only.
+    let burn = &slos[3];
+    assert!(severity(burn, "page").is_empty(), "{burn}");
+    assert!(!severity(burn, "ticket").is_empty(), "{burn}");
     // Six quiet hours fire nothing.
-    let quiet = &slos[3];
+    let quiet = &slos[5];
     assert!(
         quiet["fast_burns"].as_array().unwrap().is_empty(),
         "{quiet}"
@@ -502,7 +522,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
         "--prometheus",
         &url,
         "--since",
-        "2d",
+        "3d",
         "--base",
         "HEAD",
         "--slo",
@@ -512,7 +532,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
     let text = &compared.stdout;
     let (base, tree) = text.split_once("== policy in the working tree").unwrap();
     assert!(
-        base.starts_with("== policy at HEAD\nlive/burn\n  page 1h/5m: 1 episode (3.5/week); "),
+        base.starts_with("== policy at HEAD\nlive/burn\n  page 1h/5m: 1 episode (2.333/week); "),
         "{text}"
     );
     assert!(
@@ -521,7 +541,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
     );
     assert!(tree.contains("  page 1h/5m: 0 episodes (0/week)"), "{text}");
     assert!(
-        text.contains("replayed the last 2d at a 1m step: "),
+        text.contains("replayed the last 3d at a 1m step: "),
         "{text}"
     );
 }
