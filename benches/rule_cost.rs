@@ -1,0 +1,404 @@
+//! Rule-evaluation cost on a real Prometheus: slocc's rules against rules shaped as Sloth
+//! generates them (its published output format), over the same synthetic history.
+//!
+//! `cargo bench --bench rule_cost -- [--services N] [--series S] [--minutes M] [--keep]`
+//!
+//! It writes N services (one availability SLO each, whose SLI reads S series: S/2 instances
+//! by two status codes), compiles slocc's rules, writes the Sloth-shaped ones, backfills a
+//! TSDB per side (`promtool tsdb create-blocks-from openmetrics`): three days of raw counters
+//! at 1m, which every raw-window rule reads, and 31 days of the 5m series each side's period
+//! rule reads, at the 1m density a recording rule leaves), then starts three Prometheus
+//! servers on loopback ports (slocc's rules, Sloth's, none, all scraping themselves), waits M
+//! minutes, and prints rule-evaluation time, CPU for rules (over the no-rules server), resident
+//! memory, NaN series, and the most expensive rules. Needs `prometheus` and `promtool`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+struct Options {
+    services: usize,
+    series: usize,
+    minutes: u64,
+    keep: bool,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        services: 20,
+        series: 20,
+        minutes: 5,
+        keep: false,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = || {
+            args.get(i + 1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .expect("a number after the flag")
+        };
+        match args[i].as_str() {
+            "--services" => o.services = value() as usize,
+            "--series" => o.series = (value() as usize).max(2),
+            "--minutes" => o.minutes = value().max(1),
+            "--keep" => {
+                o.keep = true;
+                i -= 1;
+            }
+            // `cargo bench` passes `--bench`.
+            _ => {
+                i -= 1;
+            }
+        }
+        i += 2;
+    }
+    o
+}
+
+fn specs(dir: &Path, o: &Options) {
+    std::fs::create_dir_all(dir).unwrap();
+    for s in 0..o.services {
+        let text = format!(
+            "apiVersion: slocc/v1\nservice: svc-{s:03}\nrunbook_base_url: https://r.example.com\nslos:\n  - name: availability\n    objective: 99.9\n    window: 30d\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{{job=\"svc-{s:03}\", code=~\"5..\"}}[{{{{window}}}}]))\n        total: sum(rate(http_requests_total{{job=\"svc-{s:03}\"}}[{{{{window}}}}]))\n    alerting:\n      name: Svc{s:03}Availability\n"
+        );
+        std::fs::write(dir.join(format!("svc-{s:03}.yaml")), text).unwrap();
+    }
+}
+
+/// Sloth's rules for one service, in its published layout: raw-query SLIs for every window,
+/// the period SLI averaged from the 5m ratio, metadata, and an OR-layout page and ticket alert.
+fn sloth_rules(s: usize) -> String {
+    let id = format!("svc-{s:03}-availability");
+    let sel =
+        format!("{{sloth_id=\"{id}\", sloth_service=\"svc-{s:03}\", sloth_slo=\"availability\"}}");
+    let labels = format!("      labels:\n        sloth_id: {id}\n        sloth_service: svc-{s:03}\n        sloth_slo: availability\n");
+    let mut out = format!("- name: sloth-slo-sli-recordings-{id}\n  rules:\n");
+    for w in ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] {
+        let _ = write!(
+            out,
+            "    - record: slo:sli_error:ratio_rate{w}\n      expr: |\n        (sum(rate(http_requests_total{{job=\"svc-{s:03}\",code=~\"5..\"}}[{w}])))\n        /\n        (sum(rate(http_requests_total{{job=\"svc-{s:03}\"}}[{w}])))\n{labels}        sloth_window: {w}\n"
+        );
+    }
+    let _ = write!(
+        out,
+        "    - record: slo:sli_error:ratio_rate30d\n      expr: |\n        sum_over_time(slo:sli_error:ratio_rate5m{sel}[30d])\n        / ignoring (sloth_window)\n        count_over_time(slo:sli_error:ratio_rate5m{sel}[30d])\n      labels:\n        sloth_window: 30d\n- name: sloth-slo-meta-recordings-{id}\n  rules:\n"
+    );
+    let on = "on(sloth_id, sloth_slo, sloth_service) group_left";
+    for (record, expr) in [
+        ("slo:objective:ratio", "vector(0.999)".to_string()),
+        ("slo:error_budget:ratio", "vector(1-0.999)".to_string()),
+        ("slo:time_period:days", "vector(30)".to_string()),
+        (
+            "slo:current_burn_rate:ratio",
+            format!("slo:sli_error:ratio_rate5m{sel} / {on} slo:error_budget:ratio{sel}"),
+        ),
+        (
+            "slo:period_burn_rate:ratio",
+            format!("slo:sli_error:ratio_rate30d{sel} / {on} slo:error_budget:ratio{sel}"),
+        ),
+        (
+            "slo:period_error_budget_remaining:ratio",
+            format!("1 - slo:period_burn_rate:ratio{sel}"),
+        ),
+        ("sloth_slo_info", "vector(1)".to_string()),
+    ] {
+        let _ = write!(
+            out,
+            "    - record: {record}\n      expr: '{expr}'\n{labels}"
+        );
+    }
+    let _ = write!(out, "- name: sloth-slo-alerts-{id}\n  rules:\n");
+    for (severity, pairs) in [
+        ("page", [("5m", "1h", "14.4"), ("30m", "6h", "6")]),
+        ("ticket", [("2h", "1d", "3"), ("6h", "3d", "1")]),
+    ] {
+        let expr: Vec<String> = pairs
+            .iter()
+            .map(|(short, long, k)| format!("(slo:sli_error:ratio_rate{short}{sel} > ({k} * 0.001) and ignoring (sloth_window) slo:sli_error:ratio_rate{long}{sel} > ({k} * 0.001))"))
+            .collect();
+        let _ = write!(out, "    - alert: Svc{s:03}Availability\n      expr: '{}'\n      labels:\n        sloth_severity: {severity}\n", expr.join(" or ignoring (sloth_window) "));
+    }
+    out
+}
+
+/// History as OpenMetrics: the raw counters for the last three days at 1m, and `recorded` (a
+/// function of service and minute-in-history giving the series lines) for 31 days at 1m.
+fn history(path: &Path, o: &Options, now: u64, recorded: &dyn Fn(usize, u64, &mut String)) {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let raw_minutes = 3 * 1_440 + 60;
+    writeln!(file, "# TYPE http_requests counter").unwrap();
+    let mut line = String::new();
+    for s in 0..o.services {
+        for i in 0..o.series / 2 {
+            for (code, per_minute) in [("200", 997.0), ("500", 3.0)] {
+                for m in 0..=raw_minutes {
+                    line.clear();
+                    let t = now - (raw_minutes - m) * 60;
+                    let _ = writeln!(line, "http_requests_total{{job=\"svc-{s:03}\",instance=\"i{i}\",code=\"{code}\"}} {} {t}", per_minute * m as f64);
+                    file.write_all(line.as_bytes()).unwrap();
+                }
+            }
+        }
+    }
+    for s in 0..o.services {
+        for m in 0..=31 * 1_440 {
+            line.clear();
+            recorded(s, now - (31 * 1_440 - m) * 60, &mut line);
+            file.write_all(line.as_bytes()).unwrap();
+        }
+    }
+    writeln!(file, "# EOF").unwrap();
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("run a tool (is Prometheus installed?)");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    name: &'static str,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(dir: &Path, name: &'static str, rules: &[PathBuf]) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let rule_files: Vec<String> = rules.iter().map(|p| format!("'{}'", p.display())).collect();
+    let config = dir.join(format!("{name}.yml"));
+    std::fs::write(
+        &config,
+        format!("global: {{scrape_interval: 15s, evaluation_interval: 1m}}\nrule_files: [{}]\nscrape_configs:\n  - job_name: self\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n", rule_files.join(", ")),
+    )
+    .unwrap();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join(format!("tsdb-{name}")).display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--storage.tsdb.retention.time=60d")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start prometheus");
+    Server { child, port, name }
+}
+
+/// An instant query's first value.
+fn value(port: u16, query: &str) -> f64 {
+    let body = http(port, &format!("/api/v1/query?query={}", encode(query)));
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    json["data"]["result"][0]["value"][1]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn encode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn http(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    // HTTP/1.0, so the answer is not chunked.
+    let _ = write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n");
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
+}
+
+/// The rules that took longest at their last evaluation: (seconds, group/rule).
+fn top_rules(port: u16, n: usize) -> Vec<(f64, String)> {
+    let json: serde_json::Value =
+        serde_json::from_str(&http(port, "/api/v1/rules")).unwrap_or_default();
+    let mut out = Vec::new();
+    for g in json["data"]["groups"].as_array().into_iter().flatten() {
+        for r in g["rules"].as_array().into_iter().flatten() {
+            let name = r["name"].as_str().unwrap_or("").to_string();
+            out.push((
+                r["evaluationTime"].as_f64().unwrap_or(0.0),
+                format!("{} {name}", g["name"].as_str().unwrap_or("")),
+            ));
+        }
+    }
+    out.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // The same rule of every service: keep the most expensive instance of each rule name.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|(_, n)| seen.insert(n.rsplit(' ').next().unwrap_or("").to_string()));
+    out.truncate(n);
+    out
+}
+
+fn rule_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "yml"))
+        .map(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap()
+                .matches("- record:")
+                .count()
+                + std::fs::read_to_string(e.path())
+                    .unwrap()
+                    .matches("- alert:")
+                    .count()
+        })
+        .sum()
+}
+
+fn main() {
+    let o = options();
+    let dir = std::env::temp_dir().join(format!("slocc-rule-cost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60
+        * 60;
+    eprintln!(
+        "rule cost: {} services x {} series, {} minutes, in {}",
+        o.services,
+        o.series,
+        o.minutes,
+        dir.display()
+    );
+    specs(&dir.join("specs"), &o);
+    run(Command::new(env!("CARGO_BIN_EXE_slocc"))
+        .args(["compile", "specs", "-o", "slocc-rules", "--no-runbooks"])
+        .current_dir(&dir));
+    let sloth_dir = dir.join("sloth-rules");
+    std::fs::create_dir_all(&sloth_dir).unwrap();
+    let mut sloth = String::from("groups:\n");
+    (0..o.services).for_each(|s| sloth.push_str(&sloth_rules(s)));
+    std::fs::write(sloth_dir.join("sloth.yml"), sloth).unwrap();
+    let build = Instant::now();
+    history(&dir.join("slocc.om"), &o, now, &|s, t, line| {
+        let l = format!("slo_service=\"svc-{s:03}\",slo_name=\"availability\"");
+        let _ = writeln!(
+            line,
+            "slo:sli_bad:rate5m{{{l}}} {} {t}\nslo:sli_total:rate5m{{{l}}} {} {t}",
+            3.0 / 60.0 * (o.series / 2) as f64,
+            1_000.0 / 60.0 * (o.series / 2) as f64
+        );
+    });
+    history(&dir.join("sloth.om"), &o, now, &|s, t, line| {
+        let _ = writeln!(line, "slo:sli_error:ratio_rate5m{{sloth_id=\"svc-{s:03}-availability\",sloth_service=\"svc-{s:03}\",sloth_slo=\"availability\",sloth_window=\"5m\"}} 0.003 {t}");
+    });
+    for side in ["slocc", "sloth"] {
+        // Day-long blocks: 2-hour ones (the default) make the backfill several times slower.
+        run(Command::new("promtool")
+            .args([
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                "--max-block-duration=24h",
+            ])
+            .arg(dir.join(format!("{side}.om")))
+            .arg(dir.join(format!("tsdb-{side}"))));
+        let _ = std::fs::remove_file(dir.join(format!("{side}.om")));
+    }
+    eprintln!("history written and backfilled in {:.0?}", build.elapsed());
+    let slocc_rules: Vec<PathBuf> = std::fs::read_dir(dir.join("slocc-rules"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .collect();
+    let servers = [
+        start(&dir, "slocc", &slocc_rules),
+        start(&dir, "sloth", &[sloth_dir.join("sloth.yml")]),
+        start(&dir, "none", &[]),
+    ];
+    let deadline = Instant::now() + Duration::from_secs(o.minutes * 60 + 90);
+    eprintln!(
+        "measuring for {} minutes (plus 90s to settle)...",
+        o.minutes
+    );
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_secs(10));
+    }
+    report(
+        &o,
+        &servers,
+        &[
+            rule_count(&dir.join("slocc-rules")),
+            rule_count(&sloth_dir),
+            0,
+        ],
+    );
+    drop(servers);
+    if !o.keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+fn report(o: &Options, servers: &[Server; 3], rules: &[usize; 3]) {
+    let window = format!("{}m", o.minutes);
+    let cpu = |port: u16| {
+        value(
+            port,
+            &format!("rate(process_cpu_seconds_total{{job=\"self\"}}[{window}]) * 60"),
+        )
+    };
+    let baseline = cpu(servers[2].port);
+    println!(
+        "| {} services x {} series | slocc | Sloth-shaped | slocc / Sloth |",
+        o.services, o.series
+    );
+    println!("|---|---|---|---|");
+    let rows: Vec<(&str, [f64; 2])> = vec![
+        ("rules per SLO", [rules[0] as f64 / o.services as f64, rules[1] as f64 / o.services as f64]),
+        (
+            "rule evaluation time per minute (s)",
+            [0, 1].map(|i| value(servers[i].port, &format!("rate(prometheus_rule_group_duration_seconds_sum[{window}]) * 60"))),
+        ),
+        (
+            "slowest group, last evaluation (s)",
+            [0, 1].map(|i| value(servers[i].port, "max(prometheus_rule_group_last_duration_seconds)")),
+        ),
+        ("Prometheus CPU for rules per minute (s)", [0, 1].map(|i| cpu(servers[i].port) - baseline)),
+        ("resident memory (MiB)", [0, 1].map(|i| value(servers[i].port, &format!("max_over_time(process_resident_memory_bytes{{job=\"self\"}}[{window}])")) / 1_048_576.0)),
+        ("NaN series recorded", [0, 1].map(|i| value(servers[i].port, "(count({__name__=~\"slo:.+\"}) - count({__name__=~\"slo:.+\"} >= -Inf)) or vector(0)"))),
+    ];
+    for (name, [a, b]) in rows {
+        println!("| {name} | {a:.3} | {b:.3} | {:.2} |", a / b);
+    }
+    for server in &servers[..2] {
+        println!("\nmost expensive rules, {} (last evaluation):", server.name);
+        for (secs, rule) in top_rules(server.port, 5) {
+            println!("  {:.4}s  {rule}", secs);
+        }
+    }
+}
