@@ -6,8 +6,9 @@
 //! It writes N services (one availability SLO each, whose SLI reads S series: S/2 instances
 //! by two status codes), compiles slocc's rules, writes the Sloth-shaped ones, backfills a
 //! TSDB per side (`promtool tsdb create-blocks-from openmetrics`): three days of raw counters
-//! at 1m, which every raw-window rule reads, and 31 days of the 5m series each side's period
-//! rule reads, at the 1m density a recording rule leaves), then starts three Prometheus
+//! at 1m, which every raw-window rule reads, and 31 days of the recorded series each side's
+//! long windows and period rule read, at the density their recording rules leave (5m rates
+//! every minute; slocc's hourly sums every hour), then starts three Prometheus
 //! servers on loopback ports (slocc's rules, Sloth's, none, all scraping themselves), waits M
 //! minutes, and prints rule-evaluation time, CPU for rules (over the no-rules server), resident
 //! memory, NaN series, and the most expensive rules. Needs `prometheus` and `promtool`.
@@ -307,12 +308,23 @@ fn main() {
     let build = Instant::now();
     history(&dir.join("slocc.om"), &o, now, &|s, t, line| {
         let l = format!("slo_service=\"svc-{s:03}\",slo_name=\"availability\"");
+        let (bad, total) = (
+            3.0 / 60.0 * (o.series / 2) as f64,
+            1_000.0 / 60.0 * (o.series / 2) as f64,
+        );
         let _ = writeln!(
             line,
-            "slo:sli_bad:rate5m{{{l}}} {} {t}\nslo:sli_total:rate5m{{{l}}} {} {t}",
-            3.0 / 60.0 * (o.series / 2) as f64,
-            1_000.0 / 60.0 * (o.series / 2) as f64
+            "slo:sli_bad:rate5m{{{l}}} {bad} {t}\nslo:sli_total:rate5m{{{l}}} {total} {t}"
         );
+        // The hourly sums the period rule reads, one an hour as the hourly group leaves them.
+        if t % 3_600 == 0 {
+            let _ = writeln!(
+                line,
+                "slo:sli_bad:increase1h{{{l}}} {} {t}\nslo:sli_total:increase1h{{{l}}} {} {t}",
+                bad * 3_600.0,
+                total * 3_600.0
+            );
+        }
     });
     history(&dir.join("sloth.om"), &o, now, &|s, t, line| {
         let _ = writeln!(line, "slo:sli_error:ratio_rate5m{{sloth_id=\"svc-{s:03}-availability\",sloth_service=\"svc-{s:03}\",sloth_slo=\"availability\",sloth_window=\"5m\"}} 0.003 {t}");

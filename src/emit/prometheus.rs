@@ -8,15 +8,17 @@
 //!   weight is its traffic) and reads one series instead of every raw one;
 //! - one alert per tier: both windows above `factor x budget`.
 //!
-//! And a second group, every 5m, for what changes slowly: the error ratio and budget left over
-//! the whole SLO window (from the recorded 5m rates, never a 30d `rate()` over raw series) and
-//! the metadata series that let dashboards read objective, budget and window instead of
+//! A group evaluated hourly records each hour's bad and total events (`hourly.rs`); a group
+//! every 5m, for what changes slowly, records the error ratio and budget left over the whole SLO
+//! window from those hourly sums (720 samples for 30 days, never a 30d `rate()` over raw series)
+//! and the metadata series that let dashboards read objective, budget and window instead of
 //! hard-coding them.
 //!
 //! Zero traffic: a ratio divides by `clamp_min(total, 1e-300)`, so 0 events over 0 events is 0,
 //! not NaN; real rates are never that small, so no real ratio changes.
 
 mod calendar;
+mod hourly;
 mod timeslices;
 
 use std::collections::BTreeMap;
@@ -204,6 +206,17 @@ pub(crate) fn rule_file(
             interval: SLI_INTERVAL.to_string(),
             rules,
         });
+        if slo.calendar.is_none() {
+            groups.push(RuleGroup {
+                name: format!("slocc-{}-{}-hourly", service.name, slo.name),
+                interval: hourly::HOURLY.to_string(),
+                rules: if recordings {
+                    hourly::rules(&ids)
+                } else {
+                    Vec::new()
+                },
+            });
+        }
         groups.push(RuleGroup {
             name: format!("slocc-{}-{}-period", service.name, slo.name),
             interval: PERIOD_INTERVAL.to_string(),
@@ -400,7 +413,7 @@ fn period_rules(ids: &SloIds<'_>) -> Vec<Rule> {
         None => vec![record(
             ids,
             series::ERROR_RATIO_PERIOD.into(),
-            long_window_ratio(ids, slo.window),
+            hourly::period_ratio(ids),
         )],
     };
     rules.extend([
