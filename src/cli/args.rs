@@ -64,6 +64,27 @@ struct RunbookArgs {
     templates: Option<PathBuf>,
 }
 
+/// `slocc explain`'s arguments.
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// Spec files or directories (default: `specs/`).
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Simulate an incident with this error ratio (0 < R <= 1), e.g. 0.05 for 5% errors.
+    #[arg(long, value_name = "R")]
+    error_ratio: Option<f64>,
+    /// How long the simulated incident lasts (Prometheus duration); default: without end.
+    #[arg(long, value_name = "DURATION", requires = "error_ratio")]
+    duration: Option<String>,
+    /// Traffic in events per second, to express the budget as a number of bad events.
+    #[arg(long, value_name = "EVENTS_PER_SECOND")]
+    traffic: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+}
+
 /// `slocc status`'s arguments.
 #[derive(Debug, clap::Args)]
 struct StatusArgs {
@@ -230,24 +251,7 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Explain SLOs in numbers: budget, burn tiers, and what a simulated incident would fire.
-    Explain {
-        /// Spec files or directories (default: `specs/`).
-        paths: Vec<PathBuf>,
-        #[command(flatten)]
-        select: SelectArgs,
-        /// Simulate an incident with this error ratio (0 < R <= 1), e.g. 0.05 for 5% errors.
-        #[arg(long, value_name = "R")]
-        error_ratio: Option<f64>,
-        /// How long the simulated incident lasts (Prometheus duration); default: without end.
-        #[arg(long, value_name = "DURATION", requires = "error_ratio")]
-        duration: Option<String>,
-        /// Traffic in events per second, to express the budget as a number of bad events.
-        #[arg(long, value_name = "EVENTS_PER_SECOND")]
-        traffic: Option<f64>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-        format: ReportFormat,
-    },
+    Explain(ExplainArgs),
     /// Print a shell completion script, e.g. `slocc completions bash > /etc/bash_completion.d/slocc`.
     Completions {
         /// The shell.
@@ -474,6 +478,17 @@ fn compile_config(args: CompileArgs) -> Config {
     }))
 }
 
+fn explain_config(args: ExplainArgs) -> Config {
+    Config::Explain(ExplainConfig {
+        paths: default_paths(args.paths),
+        select: args.select.into(),
+        error_ratio: args.error_ratio,
+        duration: args.duration,
+        traffic: args.traffic,
+        json: args.format == ReportFormat::Json,
+    })
+}
+
 fn report_config(args: ReportArgs) -> Config {
     Config::Report(ReportConfig {
         paths: default_paths(args.paths),
@@ -580,21 +595,7 @@ fn command_config(command: Command) -> Config {
             }),
             Err(message) => Config::Usage(message),
         },
-        Command::Explain {
-            paths,
-            select,
-            error_ratio,
-            duration,
-            traffic,
-            format,
-        } => Config::Explain(ExplainConfig {
-            paths: default_paths(paths),
-            select: select.into(),
-            error_ratio,
-            duration,
-            traffic,
-            json: format == ReportFormat::Json,
-        }),
+        Command::Explain(args) => explain_config(args),
         Command::Completions { shell } => Config::Completions(shell),
         Command::Man => Config::Man,
     }

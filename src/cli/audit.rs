@@ -1,19 +1,14 @@
 //! `slocc audit`: the on-call readiness review.
 
 use super::{AuditConfig, Io, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
 use crate::pipeline;
 use crate::report::audit;
 
 pub(super) fn run(config: &AuditConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
+    let checked = match super::checked_specs(&config.paths, &config.select, &mut io)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    io.report(&checked, Format::Human)?;
-    if checked.failed() {
-        return Ok(EXIT_INVALID);
-    }
     let templates =
         match crate::emit::templates::Templates::with_overrides(config.templates.as_deref()) {
             Ok(t) => t,

@@ -2,37 +2,28 @@
 
 use std::fmt::Write as _;
 
-use super::{BacktestConfig, Io, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
+use super::{BacktestConfig, Io, EXIT_OK};
 use crate::live::backtest::{self, SloRun, Span};
 use crate::live::client::Prometheus;
 use crate::model::Service;
 use crate::pipeline;
 
 pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let parse = |text: &str, what: &str| match crate::model::duration::Duration::parse(text) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(format!("{what} `{text}` is not a duration such as `30d`")),
-    };
     let (since, timeout) = match (
-        parse(&config.since, "--since"),
-        parse(&config.timeout, "--timeout"),
+        super::positive_duration(&config.since, "--since"),
+        super::positive_duration(&config.timeout, "--timeout"),
     ) {
-        (Ok(s), Ok(t)) => (s, std::time::Duration::from_millis(t.as_millis())),
+        (Ok(s), Ok(t)) => (s, t),
         (Err(e), _) | (_, Err(e)) => return io.usage_error(&e),
     };
     let prom = match Prometheus::from_env(config.prometheus.as_deref(), timeout) {
         Ok(p) => p,
         Err(e) => return io.usage_error(&e),
     };
-    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
+    let checked = match super::checked_specs(&config.paths, &config.select, &mut io)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    io.report(&checked, Format::Human)?;
-    if checked.failed() {
-        return Ok(EXIT_INVALID);
-    }
     let base = match &config.base {
         Some(rev) => match base_services(rev, config) {
             Ok(services) => Some(services),
@@ -44,7 +35,7 @@ pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> std::io::Result<i3
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let span = Span {
-        start: now - (since.as_millis() / 1_000) as i64,
+        start: now - since.as_secs() as i64,
         end: now,
     };
     let mut sides = Vec::new();

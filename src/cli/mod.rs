@@ -167,6 +167,34 @@ fn check_selected(
     Ok(Ok(checked))
 }
 
+/// Specs read, selected and reported for a command that only reads them: the checked specs, or
+/// the exit code when they cannot be used.
+fn checked_specs(
+    paths: &[std::path::PathBuf],
+    select: &crate::model::select::Selection,
+    io: &mut Io<'_>,
+) -> std::io::Result<Result<pipeline::Checked, i32>> {
+    let checked = match check_selected(paths, select, None, io)? {
+        Ok(c) => c,
+        Err(code) => return Ok(Err(code)),
+    };
+    io.report(&checked, Format::Human)?;
+    if checked.failed() {
+        return Ok(Err(EXIT_INVALID));
+    }
+    Ok(Ok(checked))
+}
+
+/// A duration flag that must be longer than zero (`--timeout 30s`, `--since 30d`).
+fn positive_duration(text: &str, flag: &str) -> Result<std::time::Duration, String> {
+    match crate::model::duration::Duration::parse(text) {
+        Ok(d) if !d.is_zero() => Ok(std::time::Duration::from_millis(d.as_millis())),
+        _ => Err(format!(
+            "{flag} `{text}` is not a duration such as `30s` or `30d`"
+        )),
+    }
+}
+
 fn slo_count(checked: &pipeline::Checked) -> usize {
     checked.services.iter().map(|s| s.slos.len()).sum()
 }

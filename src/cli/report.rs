@@ -1,28 +1,19 @@
 //! `slocc report`: the self-contained HTML report, written atomically.
 
-use super::{Io, ReportConfig, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
+use super::{Io, ReportConfig, EXIT_OK};
 use crate::live::client::Prometheus;
 use crate::live::{backtest, status};
-use crate::model::duration::Duration;
 use crate::report::html::{render, Section};
 
-fn duration(text: &str, what: &str) -> Result<Duration, String> {
-    match Duration::parse(text) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(format!("{what} `{text}` is not a duration such as `30d`")),
-    }
-}
-
 pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let timeout = match duration(&config.timeout, "--timeout") {
-        Ok(t) => std::time::Duration::from_millis(t.as_millis()),
+    let timeout = match super::positive_duration(&config.timeout, "--timeout") {
+        Ok(t) => t,
         Err(e) => return io.usage_error(&e),
     };
     let since = match config
         .backtest
         .as_deref()
-        .map(|b| duration(b, "--backtest"))
+        .map(|b| super::positive_duration(b, "--backtest"))
         .transpose()
     {
         Ok(s) => s,
@@ -37,14 +28,10 @@ pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> std::io::Result<i32>
         Ok(p) => p,
         Err(e) => return io.usage_error(&e),
     };
-    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
+    let checked = match super::checked_specs(&config.paths, &config.select, &mut io)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    io.report(&checked, Format::Human)?;
-    if checked.failed() {
-        return Ok(EXIT_INVALID);
-    }
     let sections = match sections(&checked.services, prom.as_ref(), since) {
         Ok(s) => s,
         Err(e) => return io.usage_error(&e),
@@ -69,7 +56,7 @@ pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> std::io::Result<i32>
 fn sections<'a>(
     services: &'a [crate::model::Service],
     prom: Option<&Prometheus>,
-    since: Option<Duration>,
+    since: Option<std::time::Duration>,
 ) -> Result<Vec<Section<'a>>, crate::live::client::Error> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -91,7 +78,7 @@ fn sections<'a>(
                 section.burn_rates = status::burn_history(prom, service, slo, now)?;
                 if let Some(s) = since {
                     let span = backtest::Span {
-                        start: now - (s.as_millis() / 1_000) as i64,
+                        start: now - s.as_secs() as i64,
                         end: now,
                     };
                     section.backtest = Some(backtest::replay(prom, service, slo, span)?);

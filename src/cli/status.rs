@@ -1,32 +1,22 @@
 //! `slocc status`: live budgets from a running Prometheus, and the deploy gate.
 
 use super::{Io, StatusConfig, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
 use crate::live::client::Prometheus;
 use crate::live::status;
 
 pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let timeout = match crate::model::duration::Duration::parse(&config.timeout) {
-        Ok(t) if !t.is_zero() => std::time::Duration::from_millis(t.as_millis()),
-        _ => {
-            return io.usage_error(&format!(
-                "--timeout `{}` is not a duration such as `30s`",
-                config.timeout
-            ))
-        }
+    let timeout = match super::positive_duration(&config.timeout, "--timeout") {
+        Ok(t) => t,
+        Err(e) => return io.usage_error(&e),
     };
     let prom = match Prometheus::from_env(config.prometheus.as_deref(), timeout) {
         Ok(p) => p,
         Err(e) => return io.usage_error(&e),
     };
-    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
+    let checked = match super::checked_specs(&config.paths, &config.select, &mut io)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    io.report(&checked, Format::Human)?;
-    if checked.failed() {
-        return Ok(EXIT_INVALID);
-    }
     let mut statuses = Vec::new();
     for service in &checked.services {
         for slo in &service.slos {

@@ -66,10 +66,7 @@ type Ratios = (Source, Option<f64>, Vec<(Duration, Option<f64>)>);
 /// Error ratio over the window and over each alert window, from recorded series, else from the
 /// SLI queries.
 fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Error> {
-    let sel = format!(
-        "{{{}}}",
-        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
-    );
+    let sel = selector(service, slo);
     let windows = slo.alert_windows();
     let period = first(&prom.query(&format!("max({}{sel})", series::ERROR_RATIO_PERIOD))?);
     if period.is_some() {
@@ -239,27 +236,18 @@ pub(crate) fn render_markdown(statuses: &[SloStatus]) -> String {
     out
 }
 
-/// Budget left over the last SLO window, 120 points: from the recorded series when they exist,
-/// else from the SLI queries.
-pub(crate) fn burn_down(
+/// One series over `[now - span, now]` every `step`: `recorded` if it answers, else `fallback`
+/// (built from the SLI queries), as (seconds since the epoch, value).
+fn range(
     prom: &Prometheus,
-    service: &Service,
-    slo: &Slo,
-    now: i64,
+    recorded: &str,
+    fallback: Option<String>,
+    (now, span, step): (i64, i64, i64),
 ) -> Result<Vec<(f64, f64)>, Error> {
-    let window = (slo.window.as_millis() / 1_000) as i64;
-    let step = (window / 120).max(60);
-    let sel = format!(
-        "{{{}}}",
-        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
-    );
-    let budget = crate::model::number::format_decimal(slo.budget());
-    let recorded = format!("min({}{sel})", series::BUDGET_REMAINING);
-    let mut found = prom.query_range(&recorded, now - window, now, step)?;
+    let mut found = prom.query_range(recorded, now - span, now, step)?;
     if found.is_empty() {
-        if let Some(q) = sli_error_ratio(slo, slo.window) {
-            found =
-                prom.query_range(&format!("1 - max({q}) / {budget}"), now - window, now, step)?;
+        if let Some(q) = fallback {
+            found = prom.query_range(&q, now - span, now, step)?;
         }
     }
     Ok(found.into_iter().next().map_or_else(Vec::new, |s| {
@@ -269,6 +257,37 @@ pub(crate) fn burn_down(
             .filter(|(_, v)| v.is_finite())
             .collect()
     }))
+}
+
+fn selector(service: &Service, slo: &Slo) -> String {
+    format!(
+        "{{{}}}",
+        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
+    )
+}
+
+/// Budget left over the last SLO window, 120 points: from the recorded series when they exist,
+/// else from the SLI queries.
+pub(crate) fn burn_down(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+    now: i64,
+) -> Result<Vec<(f64, f64)>, Error> {
+    let window = (slo.window.as_millis() / 1_000) as i64;
+    let budget = crate::model::number::format_decimal(slo.budget());
+    let recorded = format!(
+        "min({}{})",
+        series::BUDGET_REMAINING,
+        selector(service, slo)
+    );
+    let fallback = sli_error_ratio(slo, slo.window).map(|q| format!("1 - max({q}) / {budget}"));
+    range(
+        prom,
+        &recorded,
+        fallback,
+        (now, window, (window / 120).max(60)),
+    )
 }
 
 /// The burn rate over the fastest tier's long window, for the last week, 168 points: from the
@@ -282,24 +301,12 @@ pub(crate) fn burn_history(
     let Some(long) = slo.tiers.iter().map(|t| t.long).min() else {
         return Ok(Vec::new());
     };
-    let (span, step) = (7 * 86_400, 3_600);
-    let sel = format!(
-        "{{{}}}",
-        matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
-    );
     let budget = crate::model::number::format_decimal(slo.budget());
-    let recorded = format!("max({}{sel}) / {budget}", series::error_ratio(long));
-    let mut found = prom.query_range(&recorded, now - span, now, step)?;
-    if found.is_empty() {
-        if let Some(q) = sli_error_ratio(slo, long) {
-            found = prom.query_range(&format!("max({q}) / {budget}"), now - span, now, step)?;
-        }
-    }
-    Ok(found.into_iter().next().map_or_else(Vec::new, |s| {
-        s.points
-            .into_iter()
-            .map(|(t, v)| (t as f64, v))
-            .filter(|(_, v)| v.is_finite())
-            .collect()
-    }))
+    let recorded = format!(
+        "max({}{}) / {budget}",
+        series::error_ratio(long),
+        selector(service, slo)
+    );
+    let fallback = sli_error_ratio(slo, long).map(|q| format!("max({q}) / {budget}"));
+    range(prom, &recorded, fallback, (now, 7 * 86_400, 3_600))
 }

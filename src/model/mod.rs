@@ -107,6 +107,17 @@ pub(crate) struct Calendar {
     pub(crate) shift: u32,
 }
 
+/// The days of the week as specs name them, Monday first (a week's `shift`).
+pub(crate) const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 /// The length of a calendar window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CalendarPeriod {

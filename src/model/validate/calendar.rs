@@ -108,16 +108,7 @@ fn utc_offset(tz: &Text, diags: &mut Diagnostics) -> Option<i32> {
 }
 
 fn week_start(day: &Text, period: CalendarPeriod, diags: &mut Diagnostics) -> Option<u32> {
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
-    let found = DAYS
+    let found = crate::model::WEEKDAYS
         .iter()
         .position(|d| d.eq_ignore_ascii_case(day.value.trim()));
     if found.is_none() || period != CalendarPeriod::Week {
