@@ -274,14 +274,21 @@ fn ratio(bad: &str, total: &str) -> String {
 
 /// Bad and total events per second over `window`, straight from the SLI's metrics.
 fn raw_events(sli: &Sli, window: Duration) -> Option<(String, String)> {
+    raw_events_or(sli, window, None)
+}
+
+/// [`raw_events`], with `zero` (when given) as the expression that stands for "no bad event"
+/// instead of the total query times 0, which would read the total's raw series a second time.
+fn raw_events_or(sli: &Sli, window: Duration, zero: Option<&str>) -> Option<(String, String)> {
     match sli {
         Sli::Ratio { events, total } => {
             let total = with_window(total, window);
+            let zero = zero.map_or_else(|| format!("({total} * 0)"), str::to_string);
             let bad = match events {
                 // Without a single bad event the errors query returns nothing; count that as 0.
-                EventQuery::Errors(q) => format!("{} or ({total} * 0)", with_window(q, window)),
+                EventQuery::Errors(q) => format!("{} or {zero}", with_window(q, window)),
                 EventQuery::Good(q) => format!(
-                    "clamp_min({total} - ({} or ({total} * 0)), 0)",
+                    "clamp_min({total} - ({} or {zero}), 0)",
                     with_window(q, window)
                 ),
             };
@@ -302,6 +309,26 @@ fn raw_events(sli: &Sli, window: Duration) -> Option<(String, String)> {
         }
         Sli::Raw { .. } | Sli::Threshold { .. } => None,
     }
+}
+
+/// "No bad event" for a window over 5m: the recorded 5m total, shaped as the SLI's queries
+/// (aggregated by the same labels) and times 0. Reading one recorded series instead of the
+/// total's raw series again saves a third of what a window costs; `None` when the queries'
+/// shape is unknown.
+fn recorded_zero(ids: &SloIds<'_>) -> Option<String> {
+    let Grouping::By(by) = &ids.slo.grouping else {
+        return None;
+    };
+    let by = if by.is_empty() {
+        String::new()
+    } else {
+        format!(" by ({}) ", by.join(", "))
+    };
+    Some(format!(
+        "(sum{by}({}{}) * 0)",
+        series::TOTAL_RATE5M,
+        ids.selector
+    ))
 }
 
 /// The `le` matcher for a threshold. Client libraries print whole-second boundaries as `1` or
@@ -345,7 +372,7 @@ fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
             continue;
         }
         let expr = if window < RECORDED_FROM {
-            match raw_events(&slo.sli, window) {
+            match raw_events_or(&slo.sli, window, recorded_zero(ids).as_deref()) {
                 Some((bad, total)) => ratio(&bad, &total),
                 None => raw_ratio(slo, window),
             }

@@ -411,6 +411,35 @@ fn prove(case: Case) {
         );
     }));
 
+    // A healthy service that has never failed has no error series at all: every window (read
+    // from the raw series, the recorded ones, or the zero they fall back to) reads 0.
+    if matches!(case.kind, Kind::Ratio) {
+        let healthy = phase(STEADY_MIN, 0.0);
+        let file = scenario(&project, &case, "no-error-series", &[healthy], |c| {
+            c.never("page", STEADY_MIN);
+            c.never("ticket", STEADY_MIN);
+            c.never_nan(&names, STEADY_MIN);
+            let mut windows: Vec<f64> = tiers.iter().flat_map(|t| [t.3, t.4]).collect();
+            windows.sort_by(f64::total_cmp);
+            windows.dedup();
+            for minutes in windows {
+                let series = format!(
+                    r#"sum(slo:sli_error:ratio_rate{}{{slo_service="svc"}})"#,
+                    duration(minutes)
+                );
+                c.value(&series, STEADY_MIN, 0.0);
+            }
+        });
+        let text = project.read(&file);
+        let errors = text
+            .find(r#"      - series: 'http_requests_total{job="svc",code="500"}'"#)
+            .expect("the scenario writes an error series");
+        let end = errors + text[errors..].find("\n        values:").unwrap();
+        let end = end + 1 + text[end + 1..].find('\n').unwrap() + 1;
+        project.file(&file, &format!("{}{}", &text[..errors], &text[end..]));
+        files.push(file);
+    }
+
     // Labels with quotes, backslashes and YAML-1.1 words reach the alert exactly as written.
     files.push(scenario(&project, &case, "labels", &[phase(t0, 0.0), phase(30, 1.0)], |c| {
         let expr = format!(
