@@ -18,6 +18,7 @@
 //! not NaN; real rates are never that small, so no real ratio changes.
 
 mod calendar;
+mod daily;
 mod hourly;
 mod timeslices;
 
@@ -368,6 +369,7 @@ fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
         }
         None => rules.push(record(ids, base_ratio.clone(), raw_ratio(slo, BASE_WINDOW))),
     }
+    rules.extend(daily::rules(ids));
     for window in slo.alert_windows() {
         if window == BASE_WINDOW {
             continue;
@@ -413,6 +415,9 @@ fn raw_ratio(slo: &Slo, window: Duration) -> String {
 fn long_window_ratio(ids: &SloIds<'_>, window: Duration) -> String {
     if ids.slo.budgeting.slice().is_some() {
         return timeslices::window_ratio(ids, window);
+    }
+    if let Some(ratio) = daily::window_ratio(ids, window) {
+        return ratio;
     }
     let selector = &ids.selector;
     match &ids.slo.sli {

@@ -11,6 +11,7 @@ mod habits;
 mod harness;
 mod imports;
 pub(crate) mod live;
+mod long_windows;
 mod low_traffic;
 mod migration;
 mod reliability;

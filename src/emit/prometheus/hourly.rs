@@ -18,7 +18,7 @@ const RATIO_1H: &str = "slo:sli_error:ratio_avg1h";
 pub(super) const HOURLY: Duration = Duration::from_secs(3_600);
 
 /// Whether the SLO counts events (bad and total rates are recorded).
-fn counts_events(ids: &SloIds<'_>) -> bool {
+pub(super) fn counts_events(ids: &SloIds<'_>) -> bool {
     ids.slo.budgeting.slice().is_none()
         && !matches!(ids.slo.sli, Sli::Raw { .. } | Sli::Threshold { .. })
 }
