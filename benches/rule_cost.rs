@@ -1,17 +1,23 @@
 //! Rule-evaluation cost on a real Prometheus: slocc's rules against rules shaped as Sloth
 //! generates them (its published output format), over the same synthetic history.
 //!
-//! `cargo bench --bench rule_cost -- [--services N] [--series S] [--minutes M] [--keep]`
+//! `cargo bench --bench rule_cost -- [--services N] [--series S] [--minutes M] [--keep]
+//! [--before PATH]`
 //!
 //! It writes N services (one availability SLO each, whose SLI reads S series: S/2 instances
 //! by two status codes), compiles slocc's rules, writes the Sloth-shaped ones, backfills a
 //! TSDB per side (`promtool tsdb create-blocks-from openmetrics`): three days of raw counters
 //! at 1m, which every raw-window rule reads, and 31 days of the recorded series each side's
 //! long windows and period rule read, at the density their recording rules leave (5m rates
-//! every minute; slocc's hourly sums every hour), then starts three Prometheus
-//! servers on loopback ports (slocc's rules, Sloth's, none, all scraping themselves), waits M
-//! minutes, and prints rule-evaluation time, CPU for rules (over the no-rules server), resident
-//! memory, NaN series, and the most expensive rules. Needs `prometheus` and `promtool`.
+//! every minute; slocc's day sums every minute for three days and hourly sums every hour),
+//! then starts three Prometheus
+//! servers on loopback ports (slocc's rules, Sloth's, none, all scraping themselves), plus,
+//! with `--before PATH`, a fourth running the rules an earlier slocc binary compiles from the
+//! same specs over a copy of slocc's history. It lets them settle for 90 s, waits M minutes and
+//! prints rule-evaluation time, CPU for rules (over the no-rules server), resident memory and Go
+//! heap, NaN series; then it samples every rule's evaluation time every 10 s for two minutes
+//! (the rules API's answers cost CPU, so not while CPU is measured) and prints the most
+//! expensive rules. Needs `prometheus` and `promtool`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,6 +29,8 @@ struct Options {
     series: usize,
     minutes: u64,
     keep: bool,
+    /// An earlier slocc binary whose rules run on a fourth server, for a before/after figure.
+    before: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -31,6 +39,7 @@ fn options() -> Options {
         series: 20,
         minutes: 5,
         keep: false,
+        before: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -47,6 +56,10 @@ fn options() -> Options {
             "--keep" => {
                 o.keep = true;
                 i -= 1;
+            }
+            "--before" => {
+                let bin = args.get(i + 1).expect("a slocc binary after --before");
+                o.before = Some(std::fs::canonicalize(bin).expect("the --before binary exists"));
             }
             // `cargo bench` passes `--bench`.
             _ => {
@@ -197,6 +210,12 @@ fn start(dir: &Path, name: &'static str, rules: &[PathBuf]) -> Server {
         ))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg("--storage.tsdb.retention.time=60d")
+        // The backfilled day-long blocks stay as they are: merging 31 days of them into larger
+        // blocks takes minutes of CPU after startup, in proportion to how much history each
+        // side stores, and would be counted as the rules' cost. A long-running server did that
+        // work long ago.
+        .arg("--storage.tsdb.min-block-duration=2h")
+        .arg("--storage.tsdb.max-block-duration=2h")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -239,42 +258,31 @@ fn http(port: u16, path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The rules that took longest at their last evaluation: (seconds, group/rule).
-fn top_rules(port: u16, n: usize) -> Vec<(f64, String)> {
+/// Adds each rule's last evaluation time per minute (scaled by its group's interval), summed
+/// over the services (rules of one name), to `totals`; sampled every few seconds, it averages
+/// out the pauses one evaluation can catch.
+fn sample_rules(port: u16, totals: &mut std::collections::BTreeMap<String, f64>) {
     let json: serde_json::Value =
         serde_json::from_str(&http(port, "/api/v1/rules")).unwrap_or_default();
-    let mut out = Vec::new();
     for g in json["data"]["groups"].as_array().into_iter().flatten() {
+        let per_minute = 60.0 / g["interval"].as_f64().unwrap_or(60.0);
         for r in g["rules"].as_array().into_iter().flatten() {
-            let name = r["name"].as_str().unwrap_or("").to_string();
-            out.push((
-                r["evaluationTime"].as_f64().unwrap_or(0.0),
-                format!("{} {name}", g["name"].as_str().unwrap_or("")),
-            ));
+            let name = match r["type"].as_str() {
+                Some("alerting") => "alerts".to_string(),
+                _ => r["name"].as_str().unwrap_or("").to_string(),
+            };
+            *totals.entry(name).or_default() +=
+                r["evaluationTime"].as_f64().unwrap_or(0.0) * per_minute;
         }
     }
-    out.sort_by(|a, b| b.0.total_cmp(&a.0));
-    // The same rule of every service: keep the most expensive instance of each rule name.
-    let mut seen = std::collections::BTreeSet::new();
-    out.retain(|(_, n)| seen.insert(n.rsplit(' ').next().unwrap_or("").to_string()));
-    out.truncate(n);
-    out
 }
 
 fn rule_count(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "yml"))
-        .map(|e| {
-            std::fs::read_to_string(e.path())
-                .unwrap()
-                .matches("- record:")
-                .count()
-                + std::fs::read_to_string(e.path())
-                    .unwrap()
-                    .matches("- alert:")
-                    .count()
+    yml_files(dir)
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            text.matches("- record:").count() + text.matches("- alert:").count()
         })
         .sum()
 }
@@ -283,12 +291,6 @@ fn main() {
     let o = options();
     let dir = std::env::temp_dir().join(format!("slocc-rule-cost-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 60
-        * 60;
     eprintln!(
         "rule cost: {} services x {} series, {} minutes, in {}",
         o.services,
@@ -296,17 +298,104 @@ fn main() {
         o.minutes,
         dir.display()
     );
-    specs(&dir.join("specs"), &o);
-    run(Command::new(env!("CARGO_BIN_EXE_slocc"))
-        .args(["compile", "specs", "-o", "slocc-rules", "--no-runbooks"])
-        .current_dir(&dir));
+    let sides = prepare(&dir, &o);
+    let servers: Vec<Server> = sides
+        .iter()
+        .map(|(name, files, _)| start(&dir, name, files))
+        .collect();
+    eprintln!(
+        "measuring for {} minutes (plus 90s to settle)...",
+        o.minutes
+    );
+    std::thread::sleep(Duration::from_secs(90));
+    // Nothing but the servers' own scrapes runs while CPU is measured: the per-rule breakdown
+    // polls the rules API, whose answers (every rule with its annotations) cost CPU too, so it
+    // comes after.
+    std::thread::sleep(Duration::from_secs(o.minutes * 60));
+    let rules: Vec<usize> = sides.iter().map(|s| s.2).collect();
+    report(&o, &servers, &rules);
+    let mut per_rule = vec![std::collections::BTreeMap::new(); servers.len()];
+    for _ in 0..BREAKDOWN_SAMPLES {
+        std::thread::sleep(Duration::from_secs(10));
+        for (server, totals) in servers.iter().zip(&mut per_rule) {
+            sample_rules(server.port, totals);
+        }
+    }
+    breakdown(&servers[..servers.len() - 1], &per_rule);
+    drop(servers);
+    if !o.keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Writes the specs, every side's rules and history; returns each server's name, rule files
+/// and rule count, the no-rules server last.
+fn prepare(dir: &Path, o: &Options) -> Vec<(&'static str, Vec<PathBuf>, usize)> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60
+        * 60;
+    specs(&dir.join("specs"), o);
+    let mut slocc_sides = vec![("slocc", PathBuf::from(env!("CARGO_BIN_EXE_slocc")))];
+    if let Some(before) = &o.before {
+        slocc_sides.push(("before", before.clone()));
+    }
+    for (name, bin) in &slocc_sides {
+        run(Command::new(bin)
+            .args([
+                "compile",
+                "specs",
+                "-o",
+                &format!("{name}-rules"),
+                "--no-runbooks",
+            ])
+            .current_dir(dir));
+    }
     let sloth_dir = dir.join("sloth-rules");
     std::fs::create_dir_all(&sloth_dir).unwrap();
     let mut sloth = String::from("groups:\n");
     (0..o.services).for_each(|s| sloth.push_str(&sloth_rules(s)));
     std::fs::write(sloth_dir.join("sloth.yml"), sloth).unwrap();
     let build = Instant::now();
-    history(&dir.join("slocc.om"), &o, now, &|s, t, line| {
+    backfill(dir, o, now);
+    if o.before.is_some() {
+        run(Command::new("cp")
+            .arg("-r")
+            .arg(dir.join("tsdb-slocc"))
+            .arg(dir.join("tsdb-before")));
+    }
+    eprintln!("history written and backfilled in {:.0?}", build.elapsed());
+    let mut sides: Vec<_> = slocc_sides
+        .iter()
+        .map(|(name, _)| {
+            let rules = dir.join(format!("{name}-rules"));
+            (*name, yml_files(&rules), rule_count(&rules))
+        })
+        .collect();
+    sides.push((
+        "sloth",
+        vec![sloth_dir.join("sloth.yml")],
+        rule_count(&sloth_dir),
+    ));
+    sides.push(("none", Vec::new(), 0));
+    sides
+}
+
+fn yml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The history each side's rules read, backfilled into `tsdb-slocc` and `tsdb-sloth`.
+fn backfill(dir: &Path, o: &Options, now: u64) {
+    history(&dir.join("slocc.om"), o, now, &|s, t, line| {
         let l = format!("slo_service=\"svc-{s:03}\",slo_name=\"availability\"");
         let (bad, total) = (
             3.0 / 60.0 * (o.series / 2) as f64,
@@ -316,6 +405,15 @@ fn main() {
             line,
             "slo:sli_bad:rate5m{{{l}}} {bad} {t}\nslo:sli_total:rate5m{{{l}}} {total} {t}"
         );
+        // The day sums the whole-day windows read (today, 1d and 2d ago), for the last 3 days.
+        if t + 3 * 86_400 + 3_600 >= now {
+            let _ = writeln!(
+                line,
+                "slo:sli_bad:sum1d{{{l}}} {} {t}\nslo:sli_total:sum1d{{{l}}} {} {t}",
+                bad * 1_440.0,
+                total * 1_440.0
+            );
+        }
         // The hourly sums the period rule reads, one an hour as the hourly group leaves them.
         if t % 3_600 == 0 {
             let _ = writeln!(
@@ -326,7 +424,7 @@ fn main() {
             );
         }
     });
-    history(&dir.join("sloth.om"), &o, now, &|s, t, line| {
+    history(&dir.join("sloth.om"), o, now, &|s, t, line| {
         let _ = writeln!(line, "slo:sli_error:ratio_rate5m{{sloth_id=\"svc-{s:03}-availability\",sloth_service=\"svc-{s:03}\",sloth_slo=\"availability\",sloth_window=\"5m\"}} 0.003 {t}");
     });
     for side in ["slocc", "sloth"] {
@@ -342,75 +440,97 @@ fn main() {
             .arg(dir.join(format!("tsdb-{side}"))));
         let _ = std::fs::remove_file(dir.join(format!("{side}.om")));
     }
-    eprintln!("history written and backfilled in {:.0?}", build.elapsed());
-    let slocc_rules: Vec<PathBuf> = std::fs::read_dir(dir.join("slocc-rules"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
-        .collect();
-    let servers = [
-        start(&dir, "slocc", &slocc_rules),
-        start(&dir, "sloth", &[sloth_dir.join("sloth.yml")]),
-        start(&dir, "none", &[]),
-    ];
-    let deadline = Instant::now() + Duration::from_secs(o.minutes * 60 + 90);
-    eprintln!(
-        "measuring for {} minutes (plus 90s to settle)...",
-        o.minutes
-    );
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_secs(10));
-    }
-    report(
-        &o,
-        &servers,
-        &[
-            rule_count(&dir.join("slocc-rules")),
-            rule_count(&sloth_dir),
-            0,
-        ],
-    );
-    drop(servers);
-    if !o.keep {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }
 
-fn report(o: &Options, servers: &[Server; 3], rules: &[usize; 3]) {
+/// Samples of every rule's evaluation time, 10 s apart, after the measured window.
+const BREAKDOWN_SAMPLES: usize = 12;
+
+fn report(o: &Options, servers: &[Server], rules: &[usize]) {
     let window = format!("{}m", o.minutes);
+    let (measured, none) = servers.split_at(servers.len() - 1);
     let cpu = |port: u16| {
         value(
             port,
             &format!("rate(process_cpu_seconds_total{{job=\"self\"}}[{window}]) * 60"),
         )
     };
-    let baseline = cpu(servers[2].port);
+    let baseline = cpu(none[0].port);
+    let names: Vec<&str> = measured.iter().map(|s| s.name).collect();
+    let ratios: Vec<(usize, usize)> = ratio_columns(&names);
+    let ratio_names: Vec<String> = ratios
+        .iter()
+        .map(|&(a, b)| format!("{} / {}", names[a], names[b]))
+        .collect();
     println!(
-        "| {} services x {} series | slocc | Sloth-shaped | slocc / Sloth |",
-        o.services, o.series
+        "| {} services x {} series | {} | {} |",
+        o.services,
+        o.series,
+        names.join(" | "),
+        ratio_names.join(" | ")
     );
-    println!("|---|---|---|---|");
-    let rows: Vec<(&str, [f64; 2])> = vec![
-        ("rules per SLO", [rules[0] as f64 / o.services as f64, rules[1] as f64 / o.services as f64]),
-        (
-            "rule evaluation time per minute (s)",
-            [0, 1].map(|i| value(servers[i].port, &format!("rate(prometheus_rule_group_duration_seconds_sum[{window}]) * 60"))),
-        ),
-        (
-            "slowest group, last evaluation (s)",
-            [0, 1].map(|i| value(servers[i].port, "max(prometheus_rule_group_last_duration_seconds)")),
-        ),
-        ("Prometheus CPU for rules per minute (s)", [0, 1].map(|i| cpu(servers[i].port) - baseline)),
-        ("resident memory (MiB)", [0, 1].map(|i| value(servers[i].port, &format!("max_over_time(process_resident_memory_bytes{{job=\"self\"}}[{window}])")) / 1_048_576.0)),
-        ("NaN series recorded", [0, 1].map(|i| value(servers[i].port, "(count({__name__=~\"slo:.+\"}) - count({__name__=~\"slo:.+\"} >= -Inf)) or vector(0)"))),
+    println!("|---|{}", "---|".repeat(names.len() + ratios.len()));
+    let memory = |agg: &str, metric: &str| {
+        let q = format!("{agg}_over_time({metric}{{job=\"self\"}}[{window}])");
+        measured
+            .iter()
+            .map(|s| value(s.port, &q) / 1_048_576.0)
+            .collect::<Vec<_>>()
+    };
+    let each = |q: &str| {
+        measured
+            .iter()
+            .map(|s| value(s.port, q))
+            .collect::<Vec<_>>()
+    };
+    let rows: Vec<(&str, Vec<f64>)> = vec![
+        ("rules per SLO", rules[..measured.len()].iter().map(|&r| r as f64 / o.services as f64).collect()),
+        ("rule evaluation time per minute (s)", each(&format!("rate(prometheus_rule_group_duration_seconds_sum[{window}]) * 60"))),
+        ("Prometheus CPU for rules per minute (s)", measured.iter().map(|s| cpu(s.port) - baseline).collect()),
+        ("resident memory, average (MiB)", memory("avg", "process_resident_memory_bytes")),
+        ("resident memory, peak (MiB)", memory("max", "process_resident_memory_bytes")),
+        ("Go heap in use, average (MiB)", memory("avg", "go_memstats_heap_inuse_bytes")),
+        ("TSDB compactions during the run", each(&format!("increase(prometheus_tsdb_compactions_total[{window}])"))),
+        ("NaN series recorded", each("(count({__name__=~\"slo:.+\"}) - count({__name__=~\"slo:.+\"} >= -Inf)) or vector(0)")),
     ];
-    for (name, [a, b]) in rows {
-        println!("| {name} | {a:.3} | {b:.3} | {:.2} |", a / b);
+    for (name, values) in rows {
+        let cells: Vec<String> = values.iter().map(|v| format!("{v:.3}")).collect();
+        let ratio_cells: Vec<String> = ratios
+            .iter()
+            .map(|&(a, b)| format!("{:.2}", values[a] / values[b]))
+            .collect();
+        println!(
+            "| {name} | {} | {} |",
+            cells.join(" | "),
+            ratio_cells.join(" | ")
+        );
     }
-    for server in &servers[..2] {
-        println!("\nmost expensive rules, {} (last evaluation):", server.name);
-        for (secs, rule) in top_rules(server.port, 5) {
-            println!("  {:.4}s  {rule}", secs);
+    println!("\n(the no-rules server used {baseline:.3} s of CPU per minute)");
+}
+
+fn breakdown(servers: &[Server], per_rule: &[std::collections::BTreeMap<String, f64>]) {
+    for (server, totals) in servers.iter().zip(per_rule) {
+        println!(
+            "\nmost expensive rules, {} (ms per minute, all services, average of {BREAKDOWN_SAMPLES} samples):",
+            server.name
+        );
+        let mut ranked: Vec<(&String, &f64)> = totals.iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(a.1));
+        for (rule, total) in ranked.into_iter().take(8) {
+            println!(
+                "  {:8.2}  {rule}",
+                total * 1_000.0 / BREAKDOWN_SAMPLES as f64
+            );
         }
     }
+}
+
+/// Which columns to divide: slocc by Sloth, and slocc by the earlier binary when there is one.
+fn ratio_columns(names: &[&str]) -> Vec<(usize, usize)> {
+    let at = |n: &str| names.iter().position(|x| *x == n);
+    let slocc = at("slocc").unwrap();
+    [at("sloth"), at("before")]
+        .into_iter()
+        .flatten()
+        .map(|other| (slocc, other))
+        .collect()
 }
