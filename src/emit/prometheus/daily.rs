@@ -4,7 +4,7 @@
 //! each SLO's bad and total events of the last day once a minute, and a window of `n` days adds
 //! that sum now and `n - 1` days ago, `n` samples per series. The days tile the window exactly:
 //! each day's range holds exactly the 1,440 one-minute samples between its two ends (see
-//! [`DAY_RANGE`]), so no sample counts twice; a day the rules had not run yet (the first days
+//! [`day_range`]), so no sample counts twice; a day the rules had not run yet (the first days
 //! after the SLO was added) counts as no events, as a `sum_over_time` over missing samples
 //! would.
 
@@ -14,11 +14,15 @@ use super::*;
 const BAD_1D: &str = "slo:sli_bad:sum1d";
 /// All events of the last day, in the same unit.
 const TOTAL_1D: &str = "slo:sli_total:sum1d";
-/// A day less half an evaluation: with samples one minute apart, the range holds 1,440 of them
-/// whether the engine closes ranges at both ends (Prometheus 2) or opens them at the start
-/// (Prometheus 3), so days offset by a whole day never share a sample.
-const DAY_RANGE: &str = "23h59m30s";
 const DAY_SECS: u64 = 86_400;
+
+/// A day less half an evaluation interval (`23h59m30s`): with samples one interval apart, the
+/// range holds a day's worth of them (1,440) whether the engine closes ranges at both ends
+/// (Prometheus 2) or opens them at the start (Prometheus 3), so days offset by a whole day never
+/// share a sample.
+fn day_range() -> Duration {
+    Duration::from_millis(DAY_SECS * 1_000 - SLI_INTERVAL.as_millis() / 2)
+}
 
 /// How many days `window` tiles, when the SLO counts events and the window is whole days.
 fn days(ids: &SloIds<'_>, window: Duration) -> Option<u64> {
@@ -37,8 +41,8 @@ pub(super) fn rules(ids: &SloIds<'_>) -> Vec<Rule> {
     {
         return Vec::new();
     }
-    let sel = &ids.selector;
-    let sum = |name: &str| ids.regroup("sum", format!("sum_over_time({name}{sel}[{DAY_RANGE}])"));
+    let (sel, range) = (&ids.selector, day_range());
+    let sum = |name: &str| ids.regroup("sum", format!("sum_over_time({name}{sel}[{range}])"));
     vec![
         record(ids, BAD_1D.into(), sum(series::BAD_RATE5M)),
         record(ids, TOTAL_1D.into(), sum(series::TOTAL_RATE5M)),
