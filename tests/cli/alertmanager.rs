@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{tool, Project};
+use crate::harness::{free_port, tool, Project};
 
 fn amtool() -> std::path::PathBuf {
     tool("amtool", "prometheus-alertmanager")
@@ -68,11 +68,7 @@ fn compiled_with_settings() -> Project {
 fn settings_classes_reach_every_alert_and_route_to_their_receivers() {
     let project = compiled_with_settings();
     let config = project.path().join("out/alertmanager/alertmanager.yml");
-    let check = Command::new(amtool())
-        .args(["check-config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(check.status.success(), "{check:?}");
+    check_config(&config);
     let mut seen = 0;
     for file in [
         "checkout-api",
@@ -134,11 +130,7 @@ fn the_route_part_alone_merges_into_an_existing_configuration() {
     );
     project.file("merged.yml", &existing);
     let merged = project.path().join("merged.yml");
-    let check = Command::new(amtool())
-        .args(["check-config", merged.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(check.status.success(), "{check:?}");
+    check_config(&merged);
     let page = BTreeMap::from([
         ("severity".to_string(), "P1".to_string()),
         ("slo_service".into(), "checkout-api".into()),
@@ -208,14 +200,6 @@ impl Drop for Alertmanager {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start_alertmanager(dir: &Path, config: &Path) -> Alertmanager {
@@ -344,11 +328,7 @@ fn a_service_may_route_a_class_to_its_own_receiver() {
     project.file("specs/checkout-api.yaml", &checkout);
     project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
     let config = project.path().join("out/alertmanager/alertmanager.yml");
-    let check = Command::new(amtool())
-        .args(["check-config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(check.status.success(), "{check:?}");
+    check_config(&config);
     let alert = |service: &str, severity: &str| {
         BTreeMap::from([
             ("severity".to_string(), severity.to_string()),
@@ -368,4 +348,13 @@ fn a_service_may_route_a_class_to_its_own_receiver() {
         route_of(&config, &alert("order-consumer", "P1")),
         "oncall-pager"
     );
+}
+
+/// `amtool check-config` accepts the configuration at `path`.
+fn check_config(path: &Path) {
+    let check = Command::new(amtool())
+        .args(["check-config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
 }

@@ -163,3 +163,22 @@ pub(crate) fn promtool_ok(dir: &Path, args: &[&str]) -> String {
     assert!(output.status.success(), "promtool {args:?} failed:\n{text}");
     text
 }
+
+/// A loopback port nothing listens on (for servers the tests start).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Now, in Unix seconds, rounded down to the minute (the step of the backfilled histories).
+pub(crate) fn now_minute() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60
+        * 60
+}

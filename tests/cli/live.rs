@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use crate::harness::{tool, Project};
+use crate::harness::{free_port, now_minute, tool, Project};
 
 /// Requests per minute of every service.
 const PER_MINUTE: f64 = 600.0;
@@ -124,14 +124,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Prometheus on a loopback port over a TSDB backfilled with `openmetrics(now)`.
 pub(crate) fn prometheus(project: &Project, now: u64) -> (Server, String) {
     project.file("history.om", &openmetrics(now));
@@ -201,12 +193,7 @@ fn close(actual: &serde_json::Value, expected: f64, what: &str) {
 fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus() {
     let project = Project::new();
     project.file("specs/live.yaml", &spec());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 60
-        * 60;
+    let now = now_minute();
     let (_server, url) = prometheus(&project, now);
     let statuses = status_json(&project, &url);
     let s = |i: usize| statuses[i].clone();
@@ -454,12 +441,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
     git(&project, &["add", "specs"]);
     git(&project, &["commit", "-q", "-m", "base"]);
     project.file("specs/live.yaml", &spec());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 60
-        * 60;
+    let now = now_minute();
     let (_server, url) = prometheus(&project, now);
     let run = project.slocc(&[
         "backtest",

@@ -2,9 +2,8 @@
 //! screenshotted, one chart per SLO, nothing fetched, user text escaped.
 
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::harness::{tool, Project};
+use crate::harness::{now_minute, tool, Project};
 
 /// Chromium headless as the machine allows it (no sandbox as root, no background traffic).
 fn chromium(project: &Project, args: &[&str]) -> std::process::Output {
@@ -148,12 +147,7 @@ fn the_report_from_the_specs_alone_renders_one_chart_per_slo_and_escapes_user_te
 fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest() {
     let project = Project::new();
     project.file("specs/live.yaml", &crate::live::spec());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 60
-        * 60;
+    let now = now_minute();
     let (_server, url) = crate::live::prometheus(&project, now);
     let run = project.slocc(&[
         "report",
