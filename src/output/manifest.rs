@@ -10,6 +10,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::{contained, read_record, Error};
+
 /// The manifest's file name inside the output directory.
 pub(crate) const FILE: &str = ".slocc-manifest";
 
@@ -35,21 +37,31 @@ pub(crate) enum Claim {
 
 impl Manifest {
     /// Reads `dir`'s manifest; an absent one is an empty manifest. Lines that are not
-    /// `HASH  PATH` are ignored: they prove nothing, so they own nothing.
-    pub(crate) fn read(dir: &Path) -> std::io::Result<Self> {
-        let text = match std::fs::read_to_string(dir.join(FILE)) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(e),
+    /// `HASH  PATH` are ignored: they prove nothing, so they own nothing. A well-formed line
+    /// whose path is not a plain path inside `dir` (absolute, `..`, through a symbolic link,
+    /// slocc's own bookkeeping) is an error naming the line: the manifest can arrive in a pull
+    /// request, and what it lists is what slocc may replace or delete.
+    pub(crate) fn read(dir: &Path) -> Result<Self, Error> {
+        let at = dir.join(FILE);
+        let Some(text) = read_record(&at)? else {
+            return Ok(Self::default());
         };
-        let files = text
-            .lines()
-            .filter_map(|line| {
-                let (hash, path) = line.split_once("  ")?;
-                let hex = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
-                hex.then(|| (path.to_string(), hash.to_ascii_lowercase()))
-            })
-            .collect();
+        let mut files = BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let Some((hash, path)) = line.split_once("  ") else {
+                continue;
+            };
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue;
+            }
+            contained(dir, path).map_err(|why| Error::Untrusted {
+                file: crate::pipeline::display(&at),
+                line: i + 1,
+                path: path.escape_debug().to_string(),
+                why,
+            })?;
+            files.insert(path.to_string(), hash.to_ascii_lowercase());
+        }
         Ok(Self {
             files,
             present: true,

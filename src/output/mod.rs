@@ -9,7 +9,7 @@ pub(crate) mod yaml;
 use manifest::{Claim, Manifest};
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Why outputs could not be written. Earlier outputs are left as they were.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,21 @@ pub enum Error {
     /// A file slocc did not write is where an output must go.
     #[error("refusing to overwrite `{0}`: slocc did not write it (it is not in the output directory's `.slocc-manifest`); move it away or choose another output directory")]
     NotGenerated(String),
+    /// A line of the manifest or the journal names a path slocc would never have written there.
+    #[error("`{file}` line {line}: `{path}` {why}; slocc changed nothing. The file is slocc's own record and names only plain paths inside its directory: restore it from version control (`git checkout -- {file}`) or delete the line")]
+    Untrusted {
+        /// The manifest or journal.
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// The path as written there.
+        path: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A journal that slocc did not write, or that is not whole.
+    #[error("`{0}` is not a whole journal of this slocc (it lacks the header or the end line, or its checksum does not match), so nothing was replayed or changed. If no slocc run was killed while writing here, delete it (`rm {0}`) and run again; if one was, compile again with the same slocc that was killed")]
+    ForeignJournal(String),
     /// A file slocc wrote was edited since, and this run would change it.
     #[error("refusing to overwrite `{0}`: it was edited after slocc wrote it; put the change in the spec (or a template), delete the file, and run again")]
     Edited(String),
@@ -93,18 +108,61 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Checks that `relative` is a plain relative path: no root, no `..`, no `.` tricks.
+/// Checks that `relative` is a plain relative path slocc could have written: not empty, no root,
+/// no `.` or `..`, no empty part, no control character or backslash, and no part named like
+/// slocc's own bookkeeping (`.slocc-*`: the manifest, the journal, temporaries).
 fn safe_relative(relative: &str) -> Result<PathBuf, Error> {
-    let path = PathBuf::from(relative);
+    plain_relative(relative)
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::UnsafePath(relative.to_string()))
+}
+
+/// `relative` if it is a plain path as [`safe_relative`] defines it.
+fn plain_relative(relative: &str) -> Option<&str> {
     let plain = !relative.is_empty()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::Normal(part) if !part.to_string_lossy().starts_with(".slocc-tmp")));
-    if plain {
-        Ok(path)
-    } else {
-        Err(Error::UnsafePath(relative.to_string()))
+        && !relative.starts_with('/')
+        && !relative.chars().any(|c| c.is_control() || c == '\\')
+        && relative
+            .split('/')
+            .all(|part| !matches!(part, "" | "." | "..") && !part.starts_with(".slocc-"));
+    plain.then_some(relative)
+}
+
+/// The text of one of slocc's own records in an output directory (the manifest, the journal),
+/// or `None` when there is none. A record that is a symbolic link is refused: what it would
+/// point at is outside slocc's reach.
+fn read_record(path: &Path) -> Result<Option<String>, Error> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::Symlink(crate::pipeline::display(path)));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
     }
+    std::fs::read_to_string(path).map(Some).map_err(io(path))
+}
+
+/// Where `relative` (read from a file inside `dir`, so untrusted) is, once it is known to be a
+/// plain path whose every existing part below `dir` is a real file or directory, not a
+/// symbolic link: what is found there is then inside `dir`, whatever the link would say.
+fn contained(dir: &Path, relative: &str) -> Result<PathBuf, String> {
+    let relative = plain_relative(relative)
+        .ok_or_else(|| "is not a plain relative path inside the directory".to_string())?;
+    let mut at = dir.to_path_buf();
+    for part in relative.split('/') {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(format!(
+                    "goes through `{}`, a symbolic link",
+                    crate::pipeline::display(&at)
+                ));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(at)
 }
 
 impl Output {
@@ -124,7 +182,9 @@ impl Output {
     pub(crate) fn stale(&self, dir: &Path, complete: bool) -> Result<Vec<Stale>, Error> {
         let mut out = Vec::new();
         for (relative, content) in &self.files {
-            let path = dir.join(safe_relative(relative)?);
+            safe_relative(relative)?;
+            let path = contained(dir, relative)
+                .map_err(|_| Error::Symlink(crate::pipeline::display(&dir.join(relative))))?;
             let on_disk = std::fs::read_to_string(&path).ok();
             if on_disk.as_deref() != Some(content.as_str()) {
                 out.push(Stale {
@@ -135,7 +195,7 @@ impl Output {
             }
         }
         let listed = if complete {
-            Manifest::read(dir).map_err(io(dir))?
+            Manifest::read(dir)?
         } else {
             Manifest::default()
         };
@@ -235,7 +295,7 @@ impl Stager {
         let manifest = match (generated_only, &new_dir) {
             (false, _) => None,
             (true, Some(_)) => Some(Manifest::default()),
-            (true, None) => Some(Manifest::read(dir).map_err(io(dir))?),
+            (true, None) => Some(Manifest::read(dir)?),
         };
         Ok(Self {
             dir: dir.to_path_buf(),

@@ -292,3 +292,224 @@ fn a_kill_at_any_step_of_a_commit_leaves_the_old_or_the_new_set() {
         assert_eq!(&after, want, "killed at step {step}");
     }
 }
+
+/// Every file under `dir` with its content (bytes), for proving nothing outside changed.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let kind = entry.file_type().unwrap();
+            let name = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_symlink() {
+                out.insert(
+                    name,
+                    std::fs::read_link(&path)
+                        .unwrap()
+                        .into_os_string()
+                        .into_encoded_bytes(),
+                );
+            } else {
+                out.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A repository with a victim file beside `out/`, a directory outside it and a symbolic link
+/// inside `out/` that leads there: what a pull request can arrange.
+fn hostile_repository() -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("repo/out");
+    let mut first = Output::default();
+    first.insert("a.rules.yml", generated("a"));
+    write(&first, &out).unwrap();
+    std::fs::write(root.path().join("repo/victim.txt"), "victim").unwrap();
+    std::fs::create_dir(root.path().join("outside")).unwrap();
+    std::fs::write(root.path().join("outside/x.json"), "outside").unwrap();
+    std::os::unix::fs::symlink(root.path().join("outside"), out.join("link")).unwrap();
+    (root, out)
+}
+
+fn sha(text: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_manifest_line_that_leaves_the_directory_is_refused_and_changes_nothing() {
+    for (path, hash_of) in [
+        ("../victim.txt", &b"victim"[..]),
+        ("link/x.json", b"outside"),
+        ("/etc/hostname", b""),
+        ("./a.rules.yml", b""),
+        (".slocc-journal", b""),
+    ] {
+        let (root, out) = hostile_repository();
+        let manifest = out.join(manifest::FILE);
+        let mut text = std::fs::read_to_string(&manifest).unwrap();
+        text.push_str(&format!("{}  {path}\n", sha(hash_of)));
+        std::fs::write(&manifest, &text).unwrap();
+        let before = snapshot(root.path());
+        let err = write(&Output::default(), &out).unwrap_err();
+        assert!(
+            matches!(&err, Error::Untrusted { line: 2, path: p, .. } if p == path),
+            "{path}: {err}"
+        );
+        assert!(err.to_string().contains("slocc changed nothing"), "{err}");
+        assert_eq!(snapshot(root.path()), before, "{path}");
+        let mut check = Output::default();
+        check.insert("a.rules.yml", generated("a"));
+        assert!(check.stale(&out, true).is_err(), "{path}");
+    }
+}
+
+/// Writes `body` as a journal with a valid header and checksum: what someone who read this
+/// code could commit.
+fn forge_journal(out: &Path, body: &str) {
+    let text = format!("slocc-journal 1\n{body}");
+    std::fs::write(
+        out.join(journal::FILE),
+        format!("{text}end\t{}\n", sha(text.as_bytes())),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_journal_that_leaves_the_directory_is_refused_and_changes_nothing() {
+    for body in [
+        "remove\t../victim.txt\n",
+        "remove\tlink/x.json\n",
+        "rename\t../victim.txt\tstolen.txt\n",
+        "rename\t.slocc-tmp-1-a\tlink/x.json\n",
+        "rename\tlink/.slocc-tmp-1-x\tx.json\n",
+        "rename\t.slocc-tmp-1-a\t../victim.txt\n",
+        "remove\ta.rules.yml\nremove\t/etc/hostname\n",
+    ] {
+        let (root, out) = hostile_repository();
+        std::fs::write(out.join(".slocc-tmp-1-a"), "planted").unwrap();
+        std::fs::write(root.path().join("outside/.slocc-tmp-1-x"), "planted").unwrap();
+        forge_journal(&out, body);
+        let before = snapshot(root.path());
+        let err = lock::lock(&out).unwrap_err();
+        assert!(matches!(err, Error::Untrusted { .. }), "{body:?}: {err}");
+        assert_eq!(snapshot(root.path()), before, "{body:?}");
+    }
+}
+
+#[test]
+fn a_torn_or_foreign_journal_is_refused_never_replayed_in_part() {
+    let (root, out) = hostile_repository();
+    let dir = &out;
+    std::fs::write(dir.join(".slocc-tmp-1-b.yml"), generated("b")).unwrap();
+    let whole = "rename\t.slocc-tmp-1-b.yml\tb.yml\nremove\ta.rules.yml\n";
+    forge_journal(dir, whole);
+    let text = std::fs::read_to_string(dir.join(journal::FILE)).unwrap();
+    // Cut at every byte, and the old unsigned format: none is carried out.
+    let old_format = "rename\t.slocc-tmp-1-b.yml\tb.yml\n".to_string();
+    for torn in (0..text.len() - 1)
+        .map(|n| text[..n].to_string())
+        .chain([old_format])
+    {
+        std::fs::write(dir.join(journal::FILE), &torn).unwrap();
+        let before = snapshot(root.path());
+        let err = lock::lock(dir).unwrap_err();
+        assert!(matches!(err, Error::ForeignJournal(_)), "{torn:?}: {err}");
+        assert_eq!(snapshot(root.path()), before, "{torn:?}");
+    }
+    // The whole journal is carried out.
+    std::fs::write(dir.join(journal::FILE), &text).unwrap();
+    drop(lock::lock(dir).unwrap());
+    assert_eq!(entries(dir), [manifest::FILE, "b.yml", "link"]);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Path parts a hostile manifest or journal would try: escapes, links, bookkeeping names.
+    fn part() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("..".to_string()),
+            Just(".".to_string()),
+            Just(String::new()),
+            Just("link".to_string()),
+            Just("victim.txt".to_string()),
+            Just("a.rules.yml".to_string()),
+            Just(".slocc-tmp-1-a".to_string()),
+            Just(".slocc-manifest".to_string()),
+            Just("x.json".to_string()),
+            "[a-z./\\\\]{1,6}",
+        ]
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        (any::<bool>(), prop::collection::vec(part(), 1..5)).prop_map(|(absolute, parts)| {
+            format!("{}{}", if absolute { "/" } else { "" }, parts.join("/"))
+        })
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            path().prop_map(|p| format!("remove\t{p}\n")),
+            (path(), path()).prop_map(|(a, b)| format!("rename\t{a}\t{b}\n")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever a manifest lists, a compile and a `--check` comparison touch nothing
+        /// outside the output directory.
+        #[test]
+        fn no_manifest_reaches_outside(paths in prop::collection::vec(path(), 1..6)) {
+            let (root, out) = hostile_repository();
+            let mut text = std::fs::read_to_string(out.join(manifest::FILE)).unwrap();
+            for (i, p) in paths.iter().enumerate() {
+                let content: &[u8] = [&b"victim"[..], b"outside", b"planted"][i % 3];
+                text.push_str(&format!("{}  {p}\n", sha(content)));
+            }
+            std::fs::write(out.join(manifest::FILE), text).unwrap();
+            let outside = |root: &Path| {
+                let mut all = snapshot(root);
+                all.retain(|name, _| !name.starts_with("repo/out/") || name == "repo/out/link");
+                all
+            };
+            let before = outside(root.path());
+            let mut next = Output::default();
+            next.insert("b.rules.yml", generated("b"));
+            let _ = next.stale(&out, true);
+            let _ = write(&next, &out);
+            prop_assert_eq!(outside(root.path()), before);
+        }
+
+        /// Whatever a journal says, checksum and all, replaying it touches nothing outside.
+        #[test]
+        fn no_journal_reaches_outside(lines in prop::collection::vec(line(), 1..6)) {
+            let (root, out) = hostile_repository();
+            std::fs::write(out.join(".slocc-tmp-1-a"), "planted").unwrap();
+            std::fs::write(root.path().join("outside/.slocc-tmp-1-a"), "planted").unwrap();
+            forge_journal(&out, &lines.concat());
+            let outside = |root: &Path| {
+                let mut all = snapshot(root);
+                all.retain(|name, _| !name.starts_with("repo/out/") || name == "repo/out/link");
+                all
+            };
+            let before = outside(root.path());
+            let _ = lock::lock(&out);
+            prop_assert_eq!(outside(root.path()), before);
+        }
+    }
+}
