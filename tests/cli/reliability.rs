@@ -422,3 +422,130 @@ tests:
     );
     crate::harness::promtool_ok(project.path(), &["test", "rules", "test.yml"]);
 }
+
+/// Every file under `dir` (relative path and content), leaving out temporaries a killed run
+/// may leave for the next run to remove.
+fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let name = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if name.rsplit('/').next().unwrap().starts_with(".slocc-tmp-") {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                out.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The output and runbooks directories of `root`, as one tree.
+fn outputs(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut all = std::collections::BTreeMap::new();
+    for dir in ["out", "runbooks"] {
+        for (name, content) in files_under(&root.join(dir)) {
+            all.insert(format!("{dir}/{name}"), content);
+        }
+    }
+    all
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(to);
+    for (name, content) in files_under(from) {
+        let path = to.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+}
+
+/// A compile of 1,000 services killed (SIGKILL) at moments spread over its whole run, the
+/// journal's write included: right after the kill, a directory without a journal holds exactly
+/// the old or the new set; then the old specs (after every other kill) or the new ones compile,
+/// to exactly what a clean run writes.
+#[test]
+fn a_compile_of_1000_services_killed_at_any_moment_recovers() {
+    const SERVICES: usize = 1_000;
+    let project = Project::new();
+    let write_specs = |objective: &str| {
+        for i in 0..SERVICES {
+            let spec = SPEC
+                .replace("service: api", &format!("service: s{i:04}"))
+                .replace("99.9", objective);
+            project.file(&format!("specs/s{i:04}.yaml"), &spec);
+        }
+    };
+    let root = project.path();
+    // Everything is compiled into `work`, since generated files name their runbooks' paths.
+    let compile = || {
+        project
+            .slocc(&["compile", "-o", "work/out", "--runbooks", "work/runbooks"])
+            .expect_code(0);
+        outputs(&root.join("work"))
+    };
+    write_specs("99.9");
+    let old = compile();
+    copy_tree(&root.join("work"), &root.join("ref-old"));
+    std::fs::remove_dir_all(root.join("work")).unwrap();
+    write_specs("99.5");
+    let new = compile();
+    assert_ne!(old, new);
+    // How long one compile from the old set to the new one takes.
+    copy_tree(&root.join("ref-old"), &root.join("work"));
+    let started = std::time::Instant::now();
+    compile();
+    let whole = started.elapsed();
+    let kills = 12;
+    for k in 0..kills {
+        copy_tree(&root.join("ref-old"), &root.join("work"));
+        write_specs("99.5");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slocc"))
+            .args(["compile", "-o", "work/out", "--runbooks", "work/runbooks"])
+            .current_dir(root)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread over the run, denser towards its end where the commit happens.
+        let at = whole.mul_f64(0.3 + 0.75 * f64::from(k) / f64::from(kills));
+        std::thread::sleep(at);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let journal = ["out", "runbooks"]
+            .iter()
+            .any(|d| root.join("work").join(d).join(".slocc-journal").exists());
+        let seen = outputs(&root.join("work"));
+        assert!(
+            journal || seen == old || seen == new,
+            "kill {k} at {at:?}: neither the old nor the new set, and no journal to finish it"
+        );
+        // The old and the new specs each compile afterwards (every other kill), to exactly
+        // what a clean run writes.
+        let objective = if k % 2 == 0 { "99.9" } else { "99.5" };
+        write_specs(objective);
+        let want = if objective == "99.9" { &old } else { &new };
+        let got = compile();
+        let differ: Vec<_> = want
+            .keys()
+            .chain(got.keys())
+            .filter(|name| got.get(*name) != want.get(*name))
+            .take(3)
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "kill {k} at {at:?}, then {objective}: {differ:?}"
+        );
+    }
+}
