@@ -80,12 +80,16 @@ pub(crate) fn relative_path(service: &Service, slo: &Slo) -> String {
     format!("{}/{}.md", service.name, slo.name)
 }
 
-/// Escapes text for Markdown prose (and table cells).
+/// Escapes text for Markdown prose (and table cells): inline syntax is backslash-escaped, line
+/// breaks become spaces, control characters a replacement mark, and the text is trimmed so that
+/// what starts it cannot open a block (an indented code block, a list, a heading, a rule)
+/// where it lands at the start of a line or a list item.
 pub(crate) fn markdown(text: &str) -> String {
+    let text = text.trim_matches(|c: char| c.is_whitespace());
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '{' | '}' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '{' | '}' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -95,17 +99,70 @@ pub(crate) fn markdown(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    escape_block_start(out)
+}
+
+/// Escapes what would open a block at the start of `text`: a list marker (`-`, `+`, `1.`,
+/// `1)`), a setext underline or rule (`=`, `-`).
+fn escape_block_start(text: String) -> String {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    match text.as_bytes().get(digits) {
+        Some(b'-' | b'+' | b'=') if digits == 0 => format!("\\{text}"),
+        Some(b'.' | b')') if digits > 0 => {
+            format!("{}\\{}", &text[..digits], &text[digits..])
+        }
+        _ => text,
+    }
+}
+
+/// `text` as an inline code span: a backtick fence longer than any run inside, a space of
+/// padding where the text starts or ends with a backtick, line breaks as spaces and control
+/// characters as a replacement mark, so that nothing in it leaves the span.
+pub(crate) fn code_span(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    let fence = "`".repeat(longest_backtick_run(&flat) + 1);
+    let pad = if flat.starts_with('`') || flat.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{flat}{pad}{fence}")
+}
+
+/// A command as a code block holds it: line endings made `\n` (a lone CR ends a line in
+/// CommonMark, and would leave the block's indentation behind), control characters other than
+/// tabs replaced, so the block shows what runs.
+fn code_text(code: &str) -> String {
+    code.replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\r' => '\n',
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for b in text.bytes() {
+        run = if b == b'`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
 }
 
 /// A fence longer than any backtick run in `code`, so the block cannot be closed early.
 fn fence(code: &str) -> String {
-    let (mut longest, mut run) = (0, 0);
-    for b in code.bytes() {
-        run = if b == b'`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    "`".repeat(longest.max(2) + 1)
+    "`".repeat(longest_backtick_run(code).max(2) + 1)
 }
 
 /// One numbered step of a procedure: its title (Markdown) and, indented under it so that the
@@ -127,6 +184,7 @@ fn numbered(steps: Vec<(String, Option<(&str, String)>)>) -> Vec<Item> {
             let number = i + 1;
             let pad = " ".repeat(number.to_string().len() + 2);
             let block = code.map_or_else(String::new, |(lang, code)| {
+                let code = code_text(&code);
                 let fence = fence(&code);
                 let mut block = format!("{pad}{fence}{lang}\n");
                 for line in code.lines() {
@@ -202,7 +260,7 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
     Context {
         service: service.name.clone(),
         slo: slo.name.clone(),
-        alert_name: slo.alert_name.clone(),
+        alert_name: code_span(&slo.alert_name),
         description: slo.description.as_deref().map(markdown),
         objective_percent: format_decimal(slo.objective_percent),
         window: slo.window.to_string(),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::emit::prometheus::{RuleFile, RuleGroup};
+use crate::emit::prometheus::{template_literal, Rule, RuleFile, RuleGroup};
 use crate::model::Service;
 
 /// Which engine the rule files are for; the command line's `--target` values, with their help.
@@ -138,7 +138,11 @@ pub(crate) fn wrap(file: RuleFile, service: &Service, options: &TargetOptions) -
                     .groups
                     .into_iter()
                     .map(|group| ExtendedGroup {
-                        group,
+                        group: if thanos {
+                            group
+                        } else {
+                            literal_record_labels(group)
+                        },
                         // A query missing part of its data must not silently hide an incident.
                         partial_response_strategy: thanos.then_some("abort"),
                         kind: (!thanos).then_some("prometheus"),
@@ -147,6 +151,19 @@ pub(crate) fn wrap(file: RuleFile, service: &Service, options: &TargetOptions) -
             })
         }
     }
+}
+
+/// vmalert expands Go templates in recording rules' labels too (Prometheus only in alerts'),
+/// so user text there gets the same literal `{{` as alert labels.
+fn literal_record_labels(mut group: RuleGroup) -> RuleGroup {
+    for rule in &mut group.rules {
+        if let Rule::Record { labels, .. } = rule {
+            for value in labels.values_mut() {
+                *value = template_literal(value);
+            }
+        }
+    }
+    group
 }
 
 fn to_yaml<T: Serialize>(value: &T) -> String {

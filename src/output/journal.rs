@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::{contained, io, read_record, Error};
+use super::{contained, io, read_record, Error, Refused};
 
 /// The journal's file name inside the directory.
 pub(super) const FILE: &str = ".slocc-journal";
@@ -137,15 +137,9 @@ pub(super) fn end(dir: &Path) -> Result<(), Error> {
 /// A step's paths, checked: where it renames from and to, or what it removes. The manifest is
 /// the one bookkeeping file a step may name, as the target of a rename.
 fn check(dir: &Path, journal: &Path, line: usize, step: &Step) -> Result<Checked, Error> {
-    let untrusted = |path: &str, why: String| Error::Untrusted {
-        file: crate::pipeline::display(journal),
-        line,
-        path: path.escape_debug().to_string(),
-        why,
-    };
     let (temp, target) = match step {
         Step::Remove(target) => {
-            let at = contained(dir, target).map_err(|why| untrusted(target, why))?;
+            let at = contained(dir, target).map_err(|why| why.error(journal, line, target))?;
             return Ok(Checked::Remove(at));
         }
         Step::Rename { temp, target } => (temp, target),
@@ -153,7 +147,7 @@ fn check(dir: &Path, journal: &Path, line: usize, step: &Step) -> Result<Checked
     let at = if target == super::manifest::FILE {
         dir.join(target)
     } else {
-        contained(dir, target).map_err(|why| untrusted(target, why))?
+        contained(dir, target).map_err(|why| why.error(journal, line, target))?
     };
     let (parent, name) = match temp.rsplit_once('/') {
         Some((parent, name)) => (Some(parent), name),
@@ -163,8 +157,7 @@ fn check(dir: &Path, journal: &Path, line: usize, step: &Step) -> Result<Checked
     let from = at.with_file_name(name);
     let regular = std::fs::symlink_metadata(&from).map_or(true, |m| m.file_type().is_file());
     if !beside || !name.starts_with(".slocc-tmp-") || !regular {
-        let why = "is not a temporary slocc writes beside its target".to_string();
-        return Err(untrusted(temp, why));
+        return Err(Refused::NotPlain.error(journal, line, temp));
     }
     Ok(Checked::Rename {
         temp: from,

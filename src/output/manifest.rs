@@ -54,12 +54,7 @@ impl Manifest {
             if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
                 continue;
             }
-            contained(dir, path).map_err(|why| Error::Untrusted {
-                file: crate::pipeline::display(&at),
-                line: i + 1,
-                path: path.escape_debug().to_string(),
-                why,
-            })?;
+            contained(dir, path).map_err(|refused| refused.error(&at, i + 1, path))?;
             files.insert(path.to_string(), hash.to_ascii_lowercase());
         }
         Ok(Self {

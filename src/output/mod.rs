@@ -40,7 +40,7 @@ pub enum Error {
     #[error("refusing to overwrite `{0}`: slocc did not write it (it is not in the output directory's `.slocc-manifest`); move it away or choose another output directory")]
     NotGenerated(String),
     /// A line of the manifest or the journal names a path slocc would never have written there.
-    #[error("`{file}` line {line}: `{path}` {why}; slocc changed nothing. The file is slocc's own record and names only plain paths inside its directory: restore it from version control (`git checkout -- {file}`) or delete the line")]
+    #[error("`{file}` line {line}: `{path}` is not a plain relative path inside the directory, so slocc changed nothing. The file is slocc's own record and names only such paths: restore it from version control (`git checkout -- {file}`) or delete the line")]
     Untrusted {
         /// The manifest or journal.
         file: String,
@@ -48,8 +48,6 @@ pub enum Error {
         line: usize,
         /// The path as written there.
         path: String,
-        /// What is wrong with it.
-        why: String,
     },
     /// A journal that slocc did not write, or that is not whole.
     #[error("`{0}` is not a whole journal of this slocc (it lacks the header or the end line, or its checksum does not match), so nothing was replayed or changed. If no slocc run was killed while writing here, delete it (`rm {0}`) and run again; if one was, compile again with the same slocc that was killed")]
@@ -136,28 +134,53 @@ fn read_record(path: &Path) -> Result<Option<String>, Error> {
         Ok(meta) if meta.file_type().is_symlink() => {
             return Err(Error::Symlink(crate::pipeline::display(path)));
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // No record, or no directory to hold one (a file where it should be is reported
+        // when the directory is staged).
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
         _ => {}
     }
     std::fs::read_to_string(path).map(Some).map_err(io(path))
 }
 
+/// Why a path read from slocc's own records is not used.
+enum Refused {
+    /// Not a plain relative path: the record was not written by slocc.
+    NotPlain,
+    /// A part of it is a symbolic link (the record may be fine; the directory is not).
+    Link(PathBuf),
+}
+
+impl Refused {
+    /// The error for `path`, found at `line` of the record `file`.
+    fn error(self, file: &Path, line: usize, path: &str) -> Error {
+        match self {
+            Self::Link(at) => Error::Symlink(crate::pipeline::display(&at)),
+            Self::NotPlain => Error::Untrusted {
+                file: crate::pipeline::display(file),
+                line,
+                path: path.escape_debug().to_string(),
+            },
+        }
+    }
+}
+
 /// Where `relative` (read from a file inside `dir`, so untrusted) is, once it is known to be a
 /// plain path whose every existing part below `dir` is a real file or directory, not a
 /// symbolic link: what is found there is then inside `dir`, whatever the link would say.
-fn contained(dir: &Path, relative: &str) -> Result<PathBuf, String> {
-    let relative = plain_relative(relative)
-        .ok_or_else(|| "is not a plain relative path inside the directory".to_string())?;
+fn contained(dir: &Path, relative: &str) -> Result<PathBuf, Refused> {
+    let relative = plain_relative(relative).ok_or(Refused::NotPlain)?;
     let mut at = dir.to_path_buf();
     for part in relative.split('/') {
         at.push(part);
         match std::fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(format!(
-                    "goes through `{}`, a symbolic link",
-                    crate::pipeline::display(&at)
-                ));
-            }
+            Ok(meta) if meta.file_type().is_symlink() => return Err(Refused::Link(at)),
             Ok(_) => {}
             Err(_) => break,
         }

@@ -351,7 +351,7 @@ fn a_service_may_route_a_class_to_its_own_receiver() {
 }
 
 /// `amtool check-config` accepts the configuration at `path`.
-fn check_config(path: &Path) {
+pub(crate) fn check_config(path: &Path) {
     let check = Command::new(amtool())
         .args(["check-config", path.to_str().unwrap()])
         .output()

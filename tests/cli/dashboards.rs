@@ -43,7 +43,7 @@ const TSC: &str = "tests/grafana/node_modules/typescript/bin/tsc";
 
 /// Type-checks each `(name, JSON)` as Grafana's `Dashboard` with the TypeScript compiler; returns
 /// the compiler's complaints (empty when every dashboard is valid).
-fn grafana_type_errors(dashboards: &[(String, String)]) -> String {
+pub(crate) fn grafana_type_errors(dashboards: &[(String, String)]) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let tsc = root.join(TSC);
     assert!(

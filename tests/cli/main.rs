@@ -1,12 +1,13 @@
 //! Integration tests: the real `slocc` binary, and its output run on promtool.
 
-mod alertmanager;
+pub(crate) mod alertmanager;
 mod audit;
 mod calendar;
 pub(crate) mod commands;
 mod compat;
 mod corpus;
-mod dashboards;
+pub(crate) mod dashboards;
+mod generated;
 mod habits;
 mod harness;
 mod imports;
@@ -19,6 +20,6 @@ mod report;
 mod review;
 mod runbooks;
 mod scenarios;
-mod targets;
+pub(crate) mod targets;
 mod timeslices;
 mod workflow;

@@ -406,3 +406,67 @@ fn every_bundled_runbook_is_a_commonmark_procedure_with_the_specs_commands() {
         "{text}"
     );
 }
+
+/// Every piece of a CommonMark text that a renderer would turn into HTML of its own (raw HTML
+/// blocks and inline HTML), and the text of every inline code span.
+fn html_and_code_spans(text: &str) -> (Vec<String>, Vec<String>) {
+    use pulldown_cmark::{Event, Parser};
+    let (mut html, mut spans) = (Vec::new(), Vec::new());
+    for event in Parser::new(text) {
+        match event {
+            Event::Html(h) | Event::InlineHtml(h) => html.push(h.to_string()),
+            Event::Code(c) => spans.push(c.to_string()),
+            _ => {}
+        }
+    }
+    (html, spans)
+}
+
+/// User text cannot add structure to a runbook: an alert name with a line break, a heading and
+/// a script, or with backticks around an image tag, stays one code span; step titles with
+/// leading spaces or list markers stay one numbered step each; a bare CR in a command stays
+/// inside its code block.
+#[test]
+fn user_text_cannot_add_structure_or_html_to_a_runbook() {
+    let project = Project::new();
+    for (i, name) in [
+        "Burn\n# Owned\n<script>alert(1)</script>",
+        "Burn`<img src=x onerror=alert(1)>`",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let spec = format!(
+            "{SPEC}    alerting:\n      name: {name:?}\nrunbook:\n  diagnosis:\n    - title: \"      indented title\"\n      command: \"echo one\\recho <b>two</b>\"\n    - title: \"- a list marker\"\n    - title: \"2. a number\"\n      command: \"true\"\n"
+        );
+        project.file("specs/api.yaml", &spec);
+        project.slocc(&["compile"]).expect_code(0);
+        let text = project.read(RUNBOOK);
+        let (html, spans) = html_and_code_spans(&text);
+        // The two markers are slocc's own comments; nothing else is HTML.
+        assert_eq!(html.len(), 2, "case {i}: HTML {html:?}\n{text}");
+        assert!(html.iter().all(|h| h.starts_with("<!-- slocc:generated:")));
+        let flat = name.replace('\n', " ");
+        assert!(spans.contains(&flat), "case {i}: {spans:?}");
+        let (headings, lists, fences) = commonmark_outline(&text);
+        assert!(
+            !headings.iter().any(|h| h.contains("Owned")),
+            "{headings:?}"
+        );
+        // The diagnosis procedure: the generated steps, then the spec's three, one item each.
+        let diagnose = lists.iter().find(|l| l.0 == Some(1)).unwrap().1;
+        assert_eq!(diagnose, 11, "case {i}\n{text}");
+        assert_eq!(
+            fences, 10,
+            "case {i}: 8 query blocks and 2 command blocks\n{text}"
+        );
+        assert!(
+            text.contains("   echo one\n   echo <b>two</b>\n"),
+            "case {i}\n{text}"
+        );
+        assert!(text.contains("\n9. indented title:\n"), "case {i}\n{text}");
+        assert!(text.contains(r"\- a list marker"), "case {i}\n{text}");
+        assert!(text.contains(r"2\. a number"), "case {i}\n{text}");
+        std::fs::remove_dir_all(project.path().join("runbooks")).unwrap();
+    }
+}

@@ -27,7 +27,7 @@ fn compile(project: &Project, target: &str, extra: &[&str]) -> Vec<(String, serd
 }
 
 /// Writes `groups` (engine-only group fields removed) as a plain rule file and checks it.
-fn promtool_check_groups(
+pub(crate) fn promtool_check_groups(
     project: &Project,
     name: &str,
     groups: &serde_yaml::Value,

@@ -72,6 +72,10 @@ pub(crate) fn validate_service(
         );
     }
     check_unique_slo_names(spec, diags);
+    let runbook_base_url = spec
+        .runbook_base_url
+        .as_ref()
+        .and_then(|u| http_url(u, diags));
     let receivers = receivers(spec, settings, diags);
     let slos: Vec<Slo> = spec
         .slos
@@ -89,10 +93,7 @@ pub(crate) fn validate_service(
         name,
         owner: spec.owner.as_ref().map(|s| s.value.clone()),
         escalation: spec.escalation.as_ref().map(|s| s.value.clone()),
-        runbook_base_url: spec
-            .runbook_base_url
-            .as_ref()
-            .map(|s| s.value.trim_end_matches('/').to_string()),
+        runbook_base_url,
         repository_url: settings.runbook_base_url.clone(),
         runbook: (
             steps(&spec.runbook.diagnosis),
@@ -105,6 +106,34 @@ pub(crate) fn validate_service(
         slos,
         source: crate::pipeline::portable_name(source),
     })
+}
+
+/// A base URL from a spec or the settings: absolute `http` or `https` with a host and no
+/// white space, as every link slocc writes (alerts' `runbook_url`, runbooks, dashboards) is
+/// followed from a notification or a browser; `javascript:`, `data:` and the like never are.
+/// The one check for every URL a user writes; the value comes back without a trailing `/`.
+fn http_url(text: &Text, diags: &mut Diagnostics) -> Option<String> {
+    let value = text.value.trim();
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    let host_ok = rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r.chars().any(|c| c.is_whitespace() || c.is_control())
+    });
+    if host_ok {
+        return Some(value.trim_end_matches('/').to_string());
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidUrl,
+            Some(text.location),
+            format!("`{}` is not an absolute http(s) URL", value.escape_debug()),
+        )
+        .with_hint("write the whole URL, e.g. `https://grafana.example.com`"),
+    );
+    None
 }
 
 /// Alerts whose `runbook_url` is a relative path cannot be followed from a notification.

@@ -41,11 +41,11 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
     let (page, ticket) = tier_classes(doc, &settings.classes, diags);
     settings.page = page;
     settings.ticket = ticket;
-    settings.grafana_url = doc.grafana_url.as_ref().and_then(|u| base_url(u, diags));
+    settings.grafana_url = doc.grafana_url.as_ref().and_then(|u| http_url(u, diags));
     settings.runbook_base_url = doc
         .runbook_base_url
         .as_ref()
-        .and_then(|u| base_url(u, diags));
+        .and_then(|u| http_url(u, diags));
     if let Some(text) = &doc.compat {
         settings.compat = crate::emit::compat::Compat::parse(&text.value);
         if settings.compat.is_none() {
@@ -193,26 +193,6 @@ fn fallback_class(
         )),
     );
     0
-}
-
-/// An absolute http(s) URL, without its trailing `/`.
-fn base_url(text: &Text, diags: &mut Diagnostics) -> Option<String> {
-    let value = text.value.trim();
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    if rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace)) {
-        return Some(value.trim_end_matches('/').to_string());
-    }
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidUrl,
-            Some(text.location),
-            format!("`{}` is not an absolute http(s) URL", value.escape_debug()),
-        )
-        .with_hint("write the whole URL, e.g. `https://grafana.example.com`"),
-    );
-    None
 }
 
 fn validate_policy(
