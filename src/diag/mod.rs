@@ -72,6 +72,7 @@ codes! {
     InvalidAlertName => "invalid-alert-name", "An empty alert name.", "give the alert a name of letters and digits, e.g. `ApiAvailabilityBudgetBurn`";
     InvalidDuration => "invalid-duration", "A duration not in Prometheus syntax (`5m`, `1h30m`).", "write a Prometheus duration, largest unit first: `5m`, `1h30m`, `28d`";
     ObjectiveOutOfRange => "objective-out-of-range", "An objective that is not strictly between 0 and 100 percent.", "an objective is a percentage strictly between 0 and 100, e.g. `99.9`";
+    TooPrecise => "too-precise", "A number with more significant digits than slocc keeps exactly (28), beyond trailing zeros.", "round it to the digits you mean, e.g. `99.95`";
     WindowOutOfRange => "window-out-of-range", "An SLO window shorter than 1d or longer than 90d.", "SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices";
     InvalidPromql => "invalid-promql", "A query that PromQL cannot parse, or that does not return an instant vector.", "check the query with `promtool query instant` or in the Prometheus UI";
     MissingWindowPlaceholder => "missing-window-placeholder", "A ratio or raw query without the `{{window}}` placeholder.", "write the range of each rate() as `[{{window}}]`";

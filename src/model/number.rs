@@ -15,6 +15,54 @@ pub(crate) fn format_decimal(value: Decimal) -> String {
     rounded.to_string()
 }
 
+/// Why a text is not taken as an exact decimal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotExact {
+    /// Not a decimal number at all.
+    NotANumber,
+    /// A number with more digits than an exact decimal keeps (28 significant, 28 after the
+    /// point), not all of them trailing zeros: rounding it would change what the user wrote.
+    TooPrecise,
+}
+
+/// The most significant digits an exact decimal keeps.
+pub(crate) const EXACT_DIGITS: usize = 28;
+
+/// Parses `text` as an exact decimal. Digits past what a decimal keeps are accepted when they
+/// are trailing zeros (`99.900000000000000000000000000000` is 99.9) and refused by name when
+/// they are not, never rounded without a word.
+pub(crate) fn parse_exact(text: &str) -> Result<Decimal, NotExact> {
+    let text = text.trim();
+    if let Ok(value) = Decimal::from_str_exact(text) {
+        return Ok(value);
+    }
+    let shortened = match text.split_once('.') {
+        Some((whole, fraction)) => {
+            let fraction = fraction.trim_end_matches('0');
+            if fraction.is_empty() {
+                whole.to_string()
+            } else {
+                format!("{whole}.{fraction}")
+            }
+        }
+        None => text.to_string(),
+    };
+    if let Ok(value) = Decimal::from_str_exact(&shortened) {
+        return Ok(value);
+    }
+    let is_decimal = {
+        let unsigned = shortened.trim_start_matches(['-', '+']);
+        !unsigned.is_empty()
+            && unsigned.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && unsigned.matches('.').count() <= 1
+            && unsigned.chars().any(|c| c.is_ascii_digit())
+    };
+    if !is_decimal {
+        return Err(NotExact::NotANumber);
+    }
+    Err(NotExact::TooPrecise)
+}
+
 /// Significant digits of numbers printed for people (diff, explain, runbooks).
 const HUMAN_DIGITS: u32 = 4;
 
@@ -65,6 +113,26 @@ pub(crate) fn to_f64(value: Decimal) -> f64 {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn exact_parsing_keeps_trailing_zeros_and_names_lost_digits() {
+        assert_eq!(parse_exact("99.9"), Ok(d("99.9")));
+        assert_eq!(
+            parse_exact("99.900000000000000000000000000000000"),
+            Ok(d("99.9"))
+        );
+        assert_eq!(
+            parse_exact("99.90000000000000000000000000001"),
+            Err(NotExact::TooPrecise)
+        );
+        assert_eq!(
+            parse_exact("0.0000000000000000000000000000001"),
+            Err(NotExact::TooPrecise)
+        );
+        for bad in ["abc", "99.9.9", "", "-", "1e3", "99,9"] {
+            assert_eq!(parse_exact(bad), Err(NotExact::NotANumber), "{bad}");
+        }
+    }
 
     fn d(text: &str) -> Decimal {
         Decimal::from_str(text).unwrap()

@@ -365,13 +365,19 @@ fn a_manifest_line_that_leaves_the_directory_is_refused_and_changes_nothing() {
         let before = snapshot(root.path());
         let err = write(&Output::default(), &out).unwrap_err();
         if path.starts_with("link/") {
-            assert!(matches!(&err, Error::Symlink(at) if at.ends_with("out/link")), "{err}");
+            assert!(
+                matches!(&err, Error::Symlink(at) if at.ends_with("out/link")),
+                "{err}"
+            );
         } else {
             assert!(
                 matches!(&err, Error::Untrusted { line: 2, path: p, .. } if p == path),
                 "{path}: {err}"
             );
-            assert!(err.to_string().contains("so slocc changed nothing"), "{err}");
+            assert!(
+                err.to_string().contains("so slocc changed nothing"),
+                "{err}"
+            );
         }
         assert_eq!(snapshot(root.path()), before, "{path}");
         let mut check = Output::default();

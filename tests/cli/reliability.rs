@@ -549,3 +549,77 @@ fn a_compile_of_1000_services_killed_at_any_moment_recovers() {
         );
     }
 }
+
+/// No reader drops a part of a spec without a word: an OpenSLO objective or time window that is
+/// not a mapping, or an empty window list, is an error at its line (`check` and `convert`
+/// alike), and a number longer than slocc keeps exactly is refused by name, not called "not a
+/// number", while trailing zeros past that are fine.
+#[test]
+fn nothing_is_dropped_silently_and_long_numbers_are_named() {
+    let project = Project::new();
+    let v1alpha = include_str!("fixtures/openslo/v1alpha.yaml");
+    let objectives = &v1alpha[v1alpha.find("  objectives:").unwrap()..];
+    for (from, to, headline) in [
+        (
+            "    - displayName: Good requests\n      target: 0.999\n",
+            "    - 0.999\n    - displayName: Good requests\n      target: 0.999\n",
+            "specs/slo.yaml:23:5: error[unsupported-feature]: the OpenSLO SLO `availability` has 2 objectives; slocc compiles one per SLO",
+        ),
+        (
+            objectives,
+            "  objectives:\n    - 0.999\n",
+            "specs/slo.yaml:23:7: error[wrong-type]: an objective must be a mapping",
+        ),
+        (
+            "    - unit: Day\n      count: 28\n      isRolling: true\n",
+            "    - 28d\n",
+            "specs/slo.yaml:18:7: error[wrong-type]: a time window must be a mapping",
+        ),
+        (
+            "  timeWindows:\n    - unit: Day\n      count: 28\n      isRolling: true\n",
+            "  timeWindows: []\n",
+            "specs/slo.yaml:17:16: error[missing-field]: the time window list is empty",
+        ),
+    ] {
+        assert!(v1alpha.contains(from), "{from}");
+        project.file("specs/slo.yaml", &v1alpha.replace(from, to));
+        for command in ["check", "convert"] {
+            let args: &[&str] = if command == "check" {
+                &["check", "--no-runbooks"]
+            } else {
+                &["convert", "specs/slo.yaml"]
+            };
+            let run = project.slocc(args);
+            run.expect_code(1);
+            let errors: Vec<String> = run
+                .headlines()
+                .lines()
+                .filter(|l| l.contains(": error["))
+                .map(str::to_string)
+                .collect();
+            assert_eq!(errors, [headline], "{command}: {}", run.stderr);
+        }
+    }
+    std::fs::remove_file(project.path().join("specs/slo.yaml")).unwrap();
+    project.file(
+        "specs/api.yaml",
+        &SPEC.replace(
+            "objective: 99.9",
+            "objective: 99.90000000000000000000000000001",
+        ),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    assert_eq!(
+        run.headlines(),
+        "specs/api.yaml:5:16: error[too-precise]: objective `99.90000000000000000000000000001` has more digits than slocc keeps exactly (28 significant, 28 after the point) and would have to be rounded\n"
+    );
+    project.file(
+        "specs/api.yaml",
+        &SPEC.replace(
+            "objective: 99.9",
+            "objective: 99.900000000000000000000000000000",
+        ),
+    );
+    project.slocc(&["check", "--no-runbooks"]).expect_code(0);
+}

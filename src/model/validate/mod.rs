@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 use crate::model::duration::{humanize_secs, Duration};
-use crate::model::number::format_decimal;
+use crate::model::number::{format_decimal, parse_exact, NotExact, EXACT_DIGITS};
 use crate::model::promql::{
     grouping_of, has_window_placeholder, is_valid_label_name, is_valid_metric_name,
     parse_instant_vector, with_window,
@@ -353,19 +353,39 @@ fn parse_duration(text: &Spanned<String>, what: &str, diags: &mut Diagnostics) -
     }
 }
 
+/// A number written with more significant digits than slocc keeps exactly.
+pub(super) fn too_precise(text: &Spanned<String>, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::TooPrecise,
+        Some(text.location),
+        format!(
+            "{what} `{}` has more digits than slocc keeps exactly ({EXACT_DIGITS} significant, {EXACT_DIGITS} after the point) and would have to be rounded",
+            text.value.trim()
+        ),
+    )
+    .with_hint("round it to the digits you mean (`99.9`, `99.95`): Prometheus itself keeps about 15")
+}
+
 fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<Decimal> {
     let trimmed = text.value.trim();
     let cleaned = trimmed.strip_suffix('%').unwrap_or(trimmed).trim();
-    let Ok(value) = Decimal::from_str_exact(cleaned) else {
-        diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                Some(text.location),
-                format!("objective `{}` is not a number", text.value),
-            )
-            .with_hint("write the objective as a percentage, e.g. `99.9`"),
-        );
-        return None;
+    let value = match parse_exact(cleaned) {
+        Ok(value) => value,
+        Err(NotExact::NotANumber) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    Some(text.location),
+                    format!("objective `{}` is not a number", text.value),
+                )
+                .with_hint("write the objective as a percentage, e.g. `99.9`"),
+            );
+            return None;
+        }
+        Err(NotExact::TooPrecise) => {
+            diags.push(too_precise(text, "objective"));
+            return None;
+        }
     };
     let (message, hint) = if value <= Decimal::ZERO || value >= Decimal::ONE_HUNDRED {
         (

@@ -112,9 +112,13 @@ fn validate_threshold(
         }
         found
     });
-    let bound = value.as_ref().and_then(|v| {
-        let parsed = Decimal::from_str(v.value.trim()).ok();
-        if parsed.is_none() {
+    let bound = value.as_ref().and_then(|v| match parse_exact(&v.value) {
+        Ok(parsed) => Some(parsed),
+        Err(NotExact::TooPrecise) => {
+            diags.push(super::too_precise(v, "`value`"));
+            None
+        }
+        Err(NotExact::NotANumber) => {
             diags.push(
                 Diagnostic::error(
                     Code::WrongType,
@@ -123,8 +127,8 @@ fn validate_threshold(
                 )
                 .with_hint("the bound a good value meets, e.g. `0.3` for 300ms in seconds"),
             );
+            None
         }
-        parsed
     });
     Some((
         Sli::Threshold {

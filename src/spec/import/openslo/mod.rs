@@ -451,11 +451,8 @@ fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Window
     let Some((seq, loc)) = f.sequence("timeWindow", diags) else {
         return WindowRead::default();
     };
-    let Some(first) = seq.iter().next() else {
-        return WindowRead::default();
-    };
-    let wloc = location_of(first, loc);
-    let Some(map) = first.as_mapping() else {
+    let Some((map, wloc)) = first_window(seq, loc, "`duration: 28d` and `isRolling: true`", diags)
+    else {
         return WindowRead::default();
     };
     let wf = Fields::new(map, wloc, context);
@@ -507,6 +504,33 @@ fn rolling_window(duration: Spanned<String>, context: &str, diags: &mut Diagnost
 }
 
 /// A list entry that must be a mapping but is not.
+/// The first entry of a `timeWindow(s)` list as a mapping; an empty list or an entry that is
+/// not a mapping is reported (the SLO would otherwise get the default window without a word).
+fn first_window<'a>(
+    seq: &'a crate::spec::yaml::Sequence,
+    at: Location,
+    expected: &str,
+    diags: &mut Diagnostics,
+) -> Option<(&'a Mapping, Location)> {
+    let Some(first) = seq.iter().next() else {
+        diags.push(
+            Diagnostic::error(
+                Code::MissingField,
+                Some(at),
+                "the time window list is empty",
+            )
+            .with_hint(format!("write one window: {expected}")),
+        );
+        return None;
+    };
+    let wloc = location_of(first, at);
+    let Some(map) = first.as_mapping() else {
+        diags.push(not_a_mapping(wloc, "a time window", expected));
+        return None;
+    };
+    Some((map, wloc))
+}
+
 fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
     Diagnostic::error(
         Code::WrongType,

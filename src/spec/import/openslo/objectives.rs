@@ -22,7 +22,16 @@ pub(super) fn single_objective<'a>(
         return None;
     }
     let node = seq.iter().next()?;
-    Some((node.as_mapping()?, location_of(node, loc)))
+    let at = location_of(node, loc);
+    let Some(map) = node.as_mapping() else {
+        diags.push(super::not_a_mapping(
+            at,
+            "an objective",
+            "`target: 0.999` and its fields",
+        ));
+        return None;
+    };
+    Some((map, at))
 }
 
 /// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).

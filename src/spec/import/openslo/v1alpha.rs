@@ -52,9 +52,8 @@ fn read_window_v1alpha(
     diags: &mut Diagnostics,
 ) -> Option<Spanned<String>> {
     let (seq, loc) = f.sequence("timeWindows", diags)?;
-    let node = seq.iter().next()?;
-    let wloc = location_of(node, loc);
-    let wf = Fields::new(node.as_mapping()?, wloc, context);
+    let (map, wloc) = super::first_window(seq, loc, "`unit: Day`, `count: 28`", diags)?;
+    let wf = Fields::new(map, wloc, context);
     wf.deny_unknown(&["unit", "count", "isRolling", "calendar"], diags);
     if wf.node("calendar").is_some() || wf.bool("isRolling", diags).is_some_and(|r| !r.value) {
         diags.push(unsupported(
