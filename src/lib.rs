@@ -4,7 +4,8 @@
 //! positions, `model` validates them into services, `emit` turns services into artifacts,
 //! `output` writes artifacts to one sink; `pipeline` runs the stages, `report` compares and
 //! explains, `cli` is the command line, and `diag` carries diagnostics through all of them.
-//! The binary and the benchmark are the only users of what is `pub` here.
+//! The binary, the benchmark and the fuzz targets (`fuzzing`) are the only users of what is
+//! `pub` here.
 
 pub mod cli;
 mod diag;
@@ -16,5 +17,5 @@ pub mod pipeline;
 mod report;
 mod spec;
 
-#[cfg(test)]
-mod fuzz;
+#[doc(hidden)]
+pub mod fuzzing;

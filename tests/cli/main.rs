@@ -7,6 +7,7 @@ pub(crate) mod commands;
 mod compat;
 mod corpus;
 pub(crate) mod dashboards;
+mod fuzzing;
 mod generated;
 mod habits;
 mod harness;
