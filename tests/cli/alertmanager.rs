@@ -9,10 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{free_port, tool, Project};
+use crate::harness::{built_tool, free_port, tool, Project};
 
+/// The current amtool (v0.35.0, built by `scripts/tools`).
 fn amtool() -> std::path::PathBuf {
-    tool("amtool", "prometheus-alertmanager")
+    built_tool("amtool")
 }
 
 /// One alert a rule can produce: its labels, with the SLO labels its series carry.
@@ -204,7 +205,8 @@ impl Drop for Alertmanager {
 
 fn start_alertmanager(dir: &Path, config: &Path) -> Alertmanager {
     let port = free_port();
-    let child = Command::new(tool("prometheus-alertmanager", "prometheus-alertmanager"))
+    // The newest Alertmanager that builds by module name (v0.31.1, `scripts/tools`).
+    let child = Command::new(built_tool("alertmanager"))
         .args([
             format!("--config.file={}", config.display()),
             format!("--storage.path={}", dir.join("am-data").display()),
@@ -350,11 +352,14 @@ fn a_service_may_route_a_class_to_its_own_receiver() {
     );
 }
 
-/// `amtool check-config` accepts the configuration at `path`.
+/// `amtool check-config` accepts the configuration at `path`, on Debian's Alertmanager 0.25
+/// and on the current release: users run both.
 pub(crate) fn check_config(path: &Path) {
-    let check = Command::new(amtool())
-        .args(["check-config", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(check.status.success(), "{check:?}");
+    for amtool in [tool("amtool", "prometheus-alertmanager"), amtool()] {
+        let check = Command::new(&amtool)
+            .args(["check-config", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}: {check:?}", amtool.display());
+    }
 }

@@ -125,9 +125,61 @@ pub(crate) fn tool(name: &str, package: &str) -> PathBuf {
     })
 }
 
-/// The promtool binary (Debian package `prometheus`).
-pub(crate) fn promtool() -> PathBuf {
-    tool("promtool", "prometheus")
+/// A binary that `scripts/tools` builds by Go module name at a pinned version into `.tools/bin`
+/// (or the directory `SLOCC_TOOLS_BIN` names). A missing one fails the test loudly.
+pub(crate) fn built_tool(name: &str) -> PathBuf {
+    let dir = std::env::var_os("SLOCC_TOOLS_BIN").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin"),
+        PathBuf::from,
+    );
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is not built: these tests prove the generated files on the engines users run. \
+         Run `scripts/tools` (it builds the pinned Prometheus 3, Alertmanager, Sloth and oslo \
+         with Go), or `scripts/test`, which does.",
+        path.display()
+    );
+    path
+}
+
+/// A Prometheus generation the rules are proven on: users run both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Engine {
+    /// Debian 12's Prometheus 2.42 (`apt-get install prometheus`).
+    V2,
+    /// Prometheus 3, built by `scripts/tools` from `github.com/prometheus/prometheus` (module
+    /// v0.316.0 is Prometheus 3.16.0).
+    V3,
+}
+
+impl Engine {
+    /// Both generations, oldest first.
+    pub(crate) const BOTH: [Engine; 2] = [Engine::V2, Engine::V3];
+
+    /// How failures and reports name it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::V2 => "Prometheus 2.42 (Debian)",
+            Self::V3 => "Prometheus 3.16 (scripts/tools)",
+        }
+    }
+
+    /// Its promtool.
+    pub(crate) fn promtool(self) -> PathBuf {
+        match self {
+            Self::V2 => tool("promtool", "prometheus"),
+            Self::V3 => built_tool("promtool"),
+        }
+    }
+
+    /// Its server.
+    pub(crate) fn prometheus(self) -> PathBuf {
+        match self {
+            Self::V2 => tool("prometheus", "prometheus"),
+            Self::V3 => built_tool("prometheus"),
+        }
+    }
 }
 
 /// Checks a vmalert rule file as vmalert loads it (`-dryRun`); panics with its output unless
@@ -147,21 +199,32 @@ pub(crate) fn vmalert_ok(dir: &Path, file: &str) {
     );
 }
 
-/// Runs `promtool <args>` in `dir`; panics with its output unless it succeeds.
+/// Runs `promtool <args>` in `dir` with each Prometheus generation's promtool; panics with the
+/// engine's name and its output unless both succeed. Returns what the last one printed, which
+/// names the engine each ran on.
 #[track_caller]
 pub(crate) fn promtool_ok(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new(promtool())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run promtool");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "promtool {args:?} failed:\n{text}");
-    text
+    let mut report = String::new();
+    for engine in Engine::BOTH {
+        let output = Command::new(engine.promtool())
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run promtool");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.status.success(),
+            "promtool {args:?} failed on {}:\n{text}",
+            engine.name()
+        );
+        println!("promtool {} passed on {}", args.join(" "), engine.name());
+        report = format!("{report}[{}] {text}", engine.name());
+    }
+    report
 }
 
 /// A loopback port nothing listens on (for servers the tests start).

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{free_port, now_minute, tool, Project};
+use crate::harness::{free_port, now_minute, Engine, Project};
 
 /// Requests per minute of every service.
 const PER_MINUTE: f64 = 600.0;
@@ -124,12 +124,13 @@ impl Drop for Server {
     }
 }
 
-/// Prometheus on a loopback port over a TSDB backfilled with `openmetrics(now)`.
-pub(crate) fn prometheus(project: &Project, now: u64) -> (Server, String) {
+/// Prometheus of `engine`'s generation on a loopback port, over a TSDB its own promtool
+/// backfilled with `openmetrics(now)`.
+pub(crate) fn prometheus(project: &Project, now: u64, engine: Engine) -> (Server, String) {
     project.file("history.om", &openmetrics(now));
     project.file("prometheus.yml", "global: {}\n");
     let tsdb = project.path().join("tsdb");
-    let backfill = Command::new(tool("promtool", "prometheus"))
+    let backfill = Command::new(engine.promtool())
         .args(["tsdb", "create-blocks-from", "openmetrics", "history.om"])
         .arg(&tsdb)
         .current_dir(project.path())
@@ -137,7 +138,7 @@ pub(crate) fn prometheus(project: &Project, now: u64) -> (Server, String) {
         .unwrap();
     assert!(backfill.status.success(), "{backfill:?}");
     let port = free_port();
-    let child = Command::new(tool("prometheus", "prometheus"))
+    let child = Command::new(engine.prometheus())
         .arg("--config.file=prometheus.yml")
         .arg(format!("--storage.tsdb.path={}", tsdb.display()))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
@@ -151,7 +152,11 @@ pub(crate) fn prometheus(project: &Project, now: u64) -> (Server, String) {
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     while fake_get(port, "/-/ready") != Some(200) {
-        assert!(Instant::now() < deadline, "Prometheus did not become ready");
+        assert!(
+            Instant::now() < deadline,
+            "{} did not become ready",
+            engine.name()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     (server, url)
@@ -190,11 +195,20 @@ fn close(actual: &serde_json::Value, expected: f64, what: &str) {
 }
 
 #[test]
-fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus() {
+fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus_on_prometheus_2() {
+    status_reports_budgets_burns_and_alerts_from_a_real_prometheus(Engine::V2);
+}
+
+#[test]
+fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus_on_prometheus_3() {
+    status_reports_budgets_burns_and_alerts_from_a_real_prometheus(Engine::V3);
+}
+
+fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine) {
     let project = Project::new();
     project.file("specs/live.yaml", &spec());
     let now = now_minute();
-    let (_server, url) = prometheus(&project, now);
+    let (_server, url) = prometheus(&project, now, engine);
     let statuses = status_json(&project, &url);
     let s = |i: usize| statuses[i].clone();
     // Exactly 25% of a 99.9%/30d budget spent: 75% left (within one percentage point).
@@ -428,7 +442,16 @@ fn git(project: &Project, args: &[&str]) {
 }
 
 #[test]
-fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() {
+fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision_on_prometheus_2() {
+    backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(Engine::V2);
+}
+
+#[test]
+fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision_on_prometheus_3() {
+    backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(Engine::V3);
+}
+
+fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(engine: Engine) {
     let project = Project::new();
     // At the base revision the burn SLO pages at 1.8x over 1h/5m (0.25% of the budget in an
     // hour); the working tree uses the default policy.
@@ -442,7 +465,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision() 
     git(&project, &["commit", "-q", "-m", "base"]);
     project.file("specs/live.yaml", &spec());
     let now = now_minute();
-    let (_server, url) = prometheus(&project, now);
+    let (_server, url) = prometheus(&project, now, engine);
     let run = project.slocc(&[
         "backtest",
         "--prometheus",

@@ -25,12 +25,14 @@ const COUNTERS: [(&str, &str); 8] = [
     ("openslo-errors", ""),
 ];
 
-/// `count` samples: before the outage the counter grows by `good`, after it by `bad`.
+/// Samples every 30 seconds (the OpenSLO time-slice SLO judges 1-minute slices, which need
+/// two scrapes each on Prometheus 3's left-open windows): before the outage the counter grows
+/// by `good` a minute, after it by `bad`.
 fn series(selector: &str, good: u64, bad: u64) -> String {
-    let before = good * T0;
+    let (good, bad, steps, after) = (good / 2, bad / 2, 2 * T0, 2 * CHECK);
     format!(
-        "      - series: '{selector}'\n        values: '0+{good}x{T0} {}+{bad}x{CHECK}'\n",
-        before + bad
+        "      - series: '{selector}'\n        values: '0+{good}x{steps} {}+{bad}x{after}'\n",
+        good * steps + bad
     )
 }
 
@@ -64,12 +66,16 @@ fn input() -> String {
     // A queue that stays shallow, then backs up.
     let _ = write!(
         out,
-        "      - series: 'queue_depth{{job=\"openslo-queue\"}}'\n        values: '10x{T0} 1000x{CHECK}'\n"
+        "      - series: 'queue_depth{{job=\"openslo-queue\"}}'\n        values: '10x{} 1000x{}'\n",
+        2 * T0,
+        2 * CHECK
     );
     // A probe that succeeds, then fails.
     let _ = write!(
         out,
-        "      - series: 'probe_success{{job=\"pyrra-probe\"}}'\n        values: '1x{T0} 0x{CHECK}'\n"
+        "      - series: 'probe_success{{job=\"pyrra-probe\"}}'\n        values: '1x{} 0x{}'\n",
+        2 * T0,
+        2 * CHECK
     );
     out
 }
@@ -135,7 +141,7 @@ fn every_peer_spec_compiles_and_its_alerts_fire_on_an_outage() {
         );
     }
     let test = format!(
-        "rule_files: [{}]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{}    promql_expr_test:\n{checks}",
+        "rule_files: [{}]\nevaluation_interval: 1m\ntests:\n  - interval: 30s\n    input_series:\n{}    promql_expr_test:\n{checks}",
         files.join(", "),
         input()
     );

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::harness::{now_minute, tool, Project};
+use crate::harness::{now_minute, tool, Engine, Project};
 
 /// Chromium headless as the machine allows it (no sandbox as root, no background traffic).
 fn chromium(project: &Project, args: &[&str]) -> std::process::Output {
@@ -144,11 +144,20 @@ fn the_report_from_the_specs_alone_renders_one_chart_per_slo_and_escapes_user_te
 }
 
 #[test]
-fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest() {
+fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest_on_prometheus_2() {
+    the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(Engine::V2);
+}
+
+#[test]
+fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest_on_prometheus_3() {
+    the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(Engine::V3);
+}
+
+fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(engine: Engine) {
     let project = Project::new();
     project.file("specs/live.yaml", &crate::live::spec());
     let now = now_minute();
-    let (_server, url) = crate::live::prometheus(&project, now);
+    let (_server, url) = crate::live::prometheus(&project, now, engine);
     let run = project.slocc(&[
         "report",
         "-o",

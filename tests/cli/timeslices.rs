@@ -14,12 +14,18 @@ fn spec(budgeting: &str) -> String {
     )
 }
 
-/// `error_per_mille` of 1000 requests a minute fail from minute T0 on, for `minutes`.
+/// Seconds between samples: a slice must hold at least two scrapes for a rate, and Prometheus
+/// 3's windows are left-open, so a 1m slice over a 1m scrape would hold one sample.
+const SCRAPE: &str = "30s";
+
+/// `error_per_mille` of 1000 requests a minute fail from minute T0 on, for `minutes`; a
+/// sample every 30 seconds.
 fn input(error_per_mille: u64, minutes: u64) -> String {
-    let good = 1_000 - error_per_mille;
+    let (good, bad) = ((1_000 - error_per_mille) / 2, error_per_mille / 2);
+    let (steps, after) = (2 * T0, 2 * minutes);
     format!(
-        "      - series: 'http_requests_total{{job=\"svc\",code=\"200\"}}'\n        values: '0+1000x{T0} {}+{good}x{minutes}'\n      - series: 'http_requests_total{{job=\"svc\",code=\"500\"}}'\n        values: '0+0x{T0} {error_per_mille}+{error_per_mille}x{minutes}'\n",
-        1_000 * T0 + good
+        "      - series: 'http_requests_total{{job=\"svc\",code=\"200\"}}'\n        values: '0+500x{steps} {}+{good}x{after}'\n      - series: 'http_requests_total{{job=\"svc\",code=\"500\"}}'\n        values: '0+0x{steps} {bad}+{bad}x{after}'\n",
+        500 * steps + good
     )
 }
 
@@ -43,7 +49,7 @@ fn prove(budgeting: &str, scenarios: &[(&str, u64, u64, String)]) {
     promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
     for (name, per_mille, minutes, checks) in scenarios {
         let text = format!(
-            "rule_files: [out/svc.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{}    promql_expr_test:\n{checks}",
+            "rule_files: [out/svc.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: {SCRAPE}\n    input_series:\n{}    promql_expr_test:\n{checks}",
             input(*per_mille, *minutes)
         );
         project.file(&format!("{name}.test.yml"), &text);
@@ -121,7 +127,8 @@ fn threshold_slis_judge_each_slice_by_its_value() {
     project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
     promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
     let bucket = |le: &str, slow: u64| {
-        format!("      - series: 'http_request_duration_seconds_bucket{{job=\"svc\",le=\"{le}\"}}'\n        values: '0+1000x{T0} {}+{slow}x60'\n", 1_000 * T0 + slow)
+        let (steps, slow) = (2 * T0, slow / 2);
+        format!("      - series: 'http_request_duration_seconds_bucket{{job=\"svc\",le=\"{le}\"}}'\n        values: '0+500x{steps} {}+{slow}x120'\n", 500 * steps + slow)
     };
     let input = [
         bucket("0.1", 0),
@@ -138,7 +145,7 @@ fn threshold_slis_judge_each_slice_by_its_value() {
     ]
     .concat();
     let text = format!(
-        "rule_files: [out/svc.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{input}    promql_expr_test:\n{checks}"
+        "rule_files: [out/svc.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: {SCRAPE}\n    input_series:\n{input}    promql_expr_test:\n{checks}"
     );
     project.file("threshold.test.yml", &text);
     promtool_ok(project.path(), &["test", "rules", "threshold.test.yml"]);
