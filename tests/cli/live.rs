@@ -127,7 +127,17 @@ impl Drop for Server {
 /// Prometheus of `engine`'s generation on a loopback port, over a TSDB its own promtool
 /// backfilled with `openmetrics(now)`.
 pub(crate) fn prometheus(project: &Project, now: u64, engine: Engine) -> (Server, String) {
-    project.file("history.om", &openmetrics(now));
+    prometheus_over(project, &openmetrics(now), engine)
+}
+
+/// Prometheus of `engine`'s generation on a loopback port, over a TSDB its own promtool
+/// backfilled with `history` (OpenMetrics text), as each generation ingests it.
+pub(crate) fn prometheus_over(
+    project: &Project,
+    history: &str,
+    engine: Engine,
+) -> (Server, String) {
+    project.file("history.om", history);
     project.file("prometheus.yml", "global: {}\n");
     let tsdb = project.path().join("tsdb");
     let backfill = Command::new(engine.promtool())

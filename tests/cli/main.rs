@@ -7,6 +7,7 @@ pub(crate) mod commands;
 mod compat;
 mod corpus;
 pub(crate) mod dashboards;
+mod engines;
 mod fuzzing;
 mod generated;
 mod habits;
