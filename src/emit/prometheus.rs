@@ -128,6 +128,11 @@ impl<'a> SloIds<'a> {
         labels.extend(slo.labels.clone());
         labels.insert("slo_service".into(), service.name.clone());
         labels.insert("slo_name".into(), slo.name.clone());
+        if service.compat == Some(crate::emit::compat::Compat::Sloth) {
+            // Sloth's ids on slocc's own series, so that a series name both tools record is
+            // recorded once, and Sloth users' selectors match it.
+            labels.extend(crate::emit::compat::sloth_ids(service, slo));
+        }
         Self {
             service,
             slo,
@@ -262,10 +267,16 @@ pub(crate) fn header(service: &Service) -> String {
 }
 
 fn record(ids: &SloIds<'_>, name: String, expr: String) -> Rule {
+    let mut labels = ids.labels.clone();
+    if let Some(window) = name.strip_prefix("slo:sli_error:ratio_rate") {
+        if ids.service.compat == Some(crate::emit::compat::Compat::Sloth) {
+            labels.insert("sloth_window".into(), window.to_string());
+        }
+    }
     Rule::Record {
         record: name,
         expr,
-        labels: ids.labels.clone(),
+        labels,
     }
 }
 

@@ -6,6 +6,8 @@
 mod pyrra;
 mod sloth;
 
+pub(crate) use sloth::sloth_ids;
+
 use crate::emit::prometheus::RuleGroup;
 use crate::model::{Service, Slo};
 

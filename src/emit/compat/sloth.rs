@@ -10,7 +10,7 @@ use crate::emit::prometheus::{
 use crate::model::duration::Duration;
 use crate::model::number::format_decimal;
 use crate::model::promql::matchers;
-use crate::model::{Grouping, Tier, Urgency};
+use crate::model::{Grouping, Service, Slo, Tier, Urgency};
 
 /// The ids Sloth gives an SLO's series.
 struct Ids {
@@ -21,20 +21,25 @@ struct Ids {
     id: String,
 }
 
+/// Sloth's identifying labels of an SLO's series: `sloth_id`, `sloth_service`, `sloth_slo`.
+pub(crate) fn sloth_ids(service: &Service, slo: &Slo) -> [(String, String); 3] {
+    [
+        ("sloth_id".into(), format!("{}-{}", service.name, slo.name)),
+        ("sloth_service".into(), service.name.clone()),
+        ("sloth_slo".into(), slo.name.clone()),
+    ]
+}
+
 fn ids(r: &SloRules<'_>) -> Ids {
-    let id = format!("{}-{}", r.service.name, r.slo.name);
+    let own = sloth_ids(r.service, r.slo);
     let mut labels = r.service.labels.clone();
     labels.extend(r.slo.labels.clone());
-    let own = [
-        ("sloth_id", id.as_str()),
-        ("sloth_service", r.service.name.as_str()),
-        ("sloth_slo", r.slo.name.as_str()),
-    ];
-    labels.extend(own.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    labels.extend(own.iter().cloned());
+    let pairs: Vec<(&str, &str)> = own.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     Ids {
-        selector: format!("{{{}}}", matchers(&own)),
+        selector: format!("{{{}}}", matchers(&pairs)),
         labels,
-        id,
+        id: own[0].1.clone(),
     }
 }
 
@@ -46,33 +51,52 @@ fn record(record: String, expr: String, labels: BTreeMap<String, String>) -> Rul
     }
 }
 
-/// `slo:sli_error:ratio_rate<window>` for every alert window and the SLO window, each a copy
-/// of slocc's series of that window under Sloth's labels.
-fn sli_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
-    let mut windows: Vec<(Duration, String)> = r
-        .slo
-        .alert_windows()
-        .into_iter()
-        .map(|w| (w, series::error_ratio(w)))
-        .collect();
-    if !windows.iter().any(|(w, _)| *w == r.slo.window) {
-        windows.push((r.slo.window, series::ERROR_RATIO_PERIOD.to_string()));
+/// A duration as Sloth names windows: Prometheus's own duration format, largest units first,
+/// years and weeks only when they divide the whole duration (28d is `4w`, 7d `1w`, 30d and 90d
+/// stay `30d` and `90d`).
+fn sloth_duration(window: Duration) -> String {
+    const UNITS: [(&str, u64, bool); 7] = [
+        ("y", 365 * 86_400_000, true),
+        ("w", 7 * 86_400_000, true),
+        ("d", 86_400_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1_000, false),
+        ("ms", 1, false),
+    ];
+    let mut left = window.as_millis();
+    let mut out = String::new();
+    for (unit, size, exact) in UNITS {
+        if left >= size && (!exact || left.is_multiple_of(size)) {
+            out.push_str(&format!("{}{unit}", left / size));
+            left %= size;
+        }
     }
-    windows
-        .into_iter()
-        .map(|(window, source)| {
-            let mut labels = ids.labels.clone();
-            labels.insert("sloth_window".into(), window.to_string());
-            record(
-                series::error_ratio(window),
-                format!(
-                    "sum without (slo_service, slo_name) ({source}{})",
-                    r.selector
-                ),
-                labels,
-            )
-        })
-        .collect()
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
+/// `slo:sli_error:ratio_rate<window>` for the SLO window, named as Sloth names it: slocc
+/// records every alert window under Sloth's name already, with Sloth's labels, and calls the
+/// SLO window's series `ratio_period`.
+fn sli_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
+    let window = sloth_duration(r.slo.window);
+    if r.slo.alert_windows().contains(&r.slo.window) && window == r.slo.window.to_string() {
+        return Vec::new();
+    }
+    let mut labels = ids.labels.clone();
+    labels.insert("sloth_window".into(), window.clone());
+    vec![record(
+        format!("slo:sli_error:ratio_rate{window}"),
+        format!(
+            "sum without (slo_service, slo_name, sloth_window) ({}{})",
+            series::ERROR_RATIO_PERIOD,
+            r.selector
+        ),
+        labels,
+    )]
 }
 
 /// Sloth's metadata series.
@@ -84,21 +108,17 @@ fn meta_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
     let mut info = ids.labels.clone();
     info.extend([
         ("sloth_mode".to_string(), "cli-gen-prom".to_string()),
+        (
+            "sloth_objective".to_string(),
+            format_decimal(r.slo.objective_percent),
+        ),
         ("sloth_spec".to_string(), "prometheus/v1".to_string()),
         ("sloth_version".to_string(), "slocc".to_string()),
     ]);
     let l = || ids.labels.clone();
+    // `slo:objective:ratio`, `slo:error_budget:ratio` and
+    // `slo:period_error_budget_remaining:ratio` are slocc's own series, with Sloth's labels.
     vec![
-        record(
-            "slo:objective:ratio".into(),
-            format!("vector({})", format_decimal(r.slo.objective())),
-            l(),
-        ),
-        record(
-            budget.into(),
-            format!("vector({})", format_decimal(r.slo.budget())),
-            l(),
-        ),
         record(
             "slo:time_period:days".into(),
             format!("vector({days})"),
@@ -115,14 +135,9 @@ fn meta_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
         record(
             "slo:period_burn_rate:ratio".into(),
             format!(
-                "{}{sel}\n/ {on}\n{budget}{sel}",
-                series::error_ratio(r.slo.window)
+                "slo:sli_error:ratio_rate{}{sel}\n/ {on}\n{budget}{sel}",
+                sloth_duration(r.slo.window)
             ),
-            l(),
-        ),
-        record(
-            "slo:period_error_budget_remaining:ratio".into(),
-            format!("1 - slo:period_burn_rate:ratio{sel}"),
             l(),
         ),
         record("sloth_slo_info".into(), "vector(1)".into(), info),
@@ -246,4 +261,24 @@ pub(super) fn groups(r: &SloRules<'_>) -> Vec<RuleGroup> {
         out.push(group("alerts", SLI_INTERVAL, alert_rules(r, &ids)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_named_in_prometheus_duration_format() {
+        for (secs, name) in [
+            (28 * 86_400, "4w"),
+            (7 * 86_400, "1w"),
+            (30 * 86_400, "30d"),
+            (90 * 86_400, "90d"),
+            (14 * 86_400, "2w"),
+            (300, "5m"),
+            (5_400, "1h30m"),
+        ] {
+            assert_eq!(sloth_duration(Duration::from_secs(secs)), name);
+        }
+    }
 }
