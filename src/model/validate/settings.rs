@@ -105,7 +105,9 @@ fn validate_classes(
         }
         classes.extend(class_of(spec, &name.value, diags));
     }
-    (diags.counts().0 == before).then_some(classes)
+    // A list whose every entry was unusable (reported where it was read) keeps the defaults:
+    // no run goes on with no class at all.
+    (diags.counts().0 == before && !classes.is_empty()).then_some(classes)
 }
 
 fn class_of(spec: &SeveritySpec, name: &str, diags: &mut Diagnostics) -> Option<SeverityClass> {
