@@ -17,6 +17,7 @@ pub(crate) mod live;
 mod long_windows;
 mod low_traffic;
 mod migration;
+mod oslo;
 mod reliability;
 mod report;
 mod review;
