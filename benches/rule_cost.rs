@@ -1,11 +1,12 @@
-//! Rule-evaluation cost on a real Prometheus: slocc's rules against rules shaped as Sloth
-//! generates them (its published output format), over the same synthetic history.
+//! Rule-evaluation cost on a real Prometheus: slocc's rules against the rules the real Sloth
+//! (`sloth generate`, v0.16.0 from `scripts/tools`) writes for the same SLOs, over the same
+//! synthetic history.
 //!
 //! `cargo bench --bench rule_cost -- [--services N] [--series S] [--minutes M] [--keep]
-//! [--before PATH]`
+//! [--before PATH] [--engine 2|3]`
 //!
 //! It writes N services (one availability SLO each, whose SLI reads S series: S/2 instances
-//! by two status codes), compiles slocc's rules, writes the Sloth-shaped ones, backfills a
+//! by two status codes), compiles slocc's rules, runs Sloth on the same SLOs, backfills a
 //! TSDB per side (`promtool tsdb create-blocks-from openmetrics`): three days of raw counters
 //! at 1m, which every raw-window rule reads, and 31 days of the recorded series each side's
 //! long windows and period rule read, at the density their recording rules leave (5m rates
@@ -17,7 +18,8 @@
 //! prints rule-evaluation time, CPU for rules (over the no-rules server), resident memory and Go
 //! heap, NaN series; then it samples every rule's evaluation time every 10 s for two minutes
 //! (the rules API's answers cost CPU, so not while CPU is measured) and prints the most
-//! expensive rules. Needs `prometheus` and `promtool`.
+//! expensive rules. `--engine 2` (the default) runs Debian's Prometheus 2.42 (`prometheus` and
+//! `promtool` on PATH), `--engine 3` the Prometheus 3 that `scripts/tools` builds.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,16 @@ struct Options {
     keep: bool,
     /// An earlier slocc binary whose rules run on a fourth server, for a before/after figure.
     before: Option<PathBuf>,
+    /// `prometheus` and `promtool` of the Prometheus generation measured.
+    prometheus: PathBuf,
+    promtool: PathBuf,
+}
+
+/// A binary `scripts/tools` builds into `.tools/bin`.
+fn built(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin").join(name);
+    assert!(path.is_file(), "{} is missing: run scripts/tools", path.display());
+    path
 }
 
 fn options() -> Options {
@@ -40,6 +52,8 @@ fn options() -> Options {
         minutes: 5,
         keep: false,
         before: None,
+        prometheus: PathBuf::from("prometheus"),
+        promtool: PathBuf::from("promtool"),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -61,6 +75,11 @@ fn options() -> Options {
                 let bin = args.get(i + 1).expect("a slocc binary after --before");
                 o.before = Some(std::fs::canonicalize(bin).expect("the --before binary exists"));
             }
+            "--engine" if value() == 3 => {
+                o.prometheus = built("prometheus");
+                o.promtool = built("promtool");
+            }
+            "--engine" => {}
             // `cargo bench` passes `--bench`.
             _ => {
                 i -= 1;
@@ -81,60 +100,11 @@ fn specs(dir: &Path, o: &Options) {
     }
 }
 
-/// Sloth's rules for one service, in its published layout: raw-query SLIs for every window,
-/// the period SLI averaged from the 5m ratio, metadata, and an OR-layout page and ticket alert.
-fn sloth_rules(s: usize) -> String {
-    let id = format!("svc-{s:03}-availability");
-    let sel =
-        format!("{{sloth_id=\"{id}\", sloth_service=\"svc-{s:03}\", sloth_slo=\"availability\"}}");
-    let labels = format!("      labels:\n        sloth_id: {id}\n        sloth_service: svc-{s:03}\n        sloth_slo: availability\n");
-    let mut out = format!("- name: sloth-slo-sli-recordings-{id}\n  rules:\n");
-    for w in ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] {
-        let _ = write!(
-            out,
-            "    - record: slo:sli_error:ratio_rate{w}\n      expr: |\n        (sum(rate(http_requests_total{{job=\"svc-{s:03}\",code=~\"5..\"}}[{w}])))\n        /\n        (sum(rate(http_requests_total{{job=\"svc-{s:03}\"}}[{w}])))\n{labels}        sloth_window: {w}\n"
-        );
-    }
-    let _ = write!(
-        out,
-        "    - record: slo:sli_error:ratio_rate30d\n      expr: |\n        sum_over_time(slo:sli_error:ratio_rate5m{sel}[30d])\n        / ignoring (sloth_window)\n        count_over_time(slo:sli_error:ratio_rate5m{sel}[30d])\n      labels:\n        sloth_window: 30d\n- name: sloth-slo-meta-recordings-{id}\n  rules:\n"
-    );
-    let on = "on(sloth_id, sloth_slo, sloth_service) group_left";
-    for (record, expr) in [
-        ("slo:objective:ratio", "vector(0.999)".to_string()),
-        ("slo:error_budget:ratio", "vector(1-0.999)".to_string()),
-        ("slo:time_period:days", "vector(30)".to_string()),
-        (
-            "slo:current_burn_rate:ratio",
-            format!("slo:sli_error:ratio_rate5m{sel} / {on} slo:error_budget:ratio{sel}"),
-        ),
-        (
-            "slo:period_burn_rate:ratio",
-            format!("slo:sli_error:ratio_rate30d{sel} / {on} slo:error_budget:ratio{sel}"),
-        ),
-        (
-            "slo:period_error_budget_remaining:ratio",
-            format!("1 - slo:period_burn_rate:ratio{sel}"),
-        ),
-        ("sloth_slo_info", "vector(1)".to_string()),
-    ] {
-        let _ = write!(
-            out,
-            "    - record: {record}\n      expr: '{expr}'\n{labels}"
-        );
-    }
-    let _ = write!(out, "- name: sloth-slo-alerts-{id}\n  rules:\n");
-    for (severity, pairs) in [
-        ("page", [("5m", "1h", "14.4"), ("30m", "6h", "6")]),
-        ("ticket", [("2h", "1d", "3"), ("6h", "3d", "1")]),
-    ] {
-        let expr: Vec<String> = pairs
-            .iter()
-            .map(|(short, long, k)| format!("(slo:sli_error:ratio_rate{short}{sel} > ({k} * 0.001) and ignoring (sloth_window) slo:sli_error:ratio_rate{long}{sel} > ({k} * 0.001))"))
-            .collect();
-        let _ = write!(out, "    - alert: Svc{s:03}Availability\n      expr: '{}'\n      labels:\n        sloth_severity: {severity}\n", expr.join(" or ignoring (sloth_window) "));
-    }
-    out
+/// The same SLO as slocc's spec of service `s`, as a Sloth `prometheus/v1` document.
+fn sloth_spec(s: usize) -> String {
+    format!(
+        "version: \"prometheus/v1\"\nservice: \"svc-{s:03}\"\nslos:\n  - name: \"availability\"\n    objective: 99.9\n    sli:\n      events:\n        error_query: sum(rate(http_requests_total{{job=\"svc-{s:03}\",code=~\"5..\"}}[{{{{.window}}}}]))\n        total_query: sum(rate(http_requests_total{{job=\"svc-{s:03}\"}}[{{{{.window}}}}]))\n    alerting:\n      name: Svc{s:03}Availability\n      page_alert:\n        labels: {{severity: page}}\n      ticket_alert:\n        labels: {{severity: ticket}}\n"
+    )
 }
 
 /// History as OpenMetrics: the raw counters for the last three days at 1m, and `recorded` (a
@@ -189,7 +159,7 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &Path, name: &'static str, rules: &[PathBuf]) -> Server {
+fn start(dir: &Path, o: &Options, name: &'static str, rules: &[PathBuf]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -202,7 +172,7 @@ fn start(dir: &Path, name: &'static str, rules: &[PathBuf]) -> Server {
         format!("global: {{scrape_interval: 15s, evaluation_interval: 1m}}\nrule_files: [{}]\nscrape_configs:\n  - job_name: self\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n", rule_files.join(", ")),
     )
     .unwrap();
-    let child = Command::new("prometheus")
+    let child = Command::new(&o.prometheus)
         .arg(format!("--config.file={}", config.display()))
         .arg(format!(
             "--storage.tsdb.path={}",
@@ -301,7 +271,7 @@ fn main() {
     let sides = prepare(&dir, &o);
     let servers: Vec<Server> = sides
         .iter()
-        .map(|(name, files, _)| start(&dir, name, files))
+        .map(|(name, files, _)| start(&dir, &o, name, files))
         .collect();
     eprintln!(
         "measuring for {} minutes (plus 90s to settle)...",
@@ -355,9 +325,11 @@ fn prepare(dir: &Path, o: &Options) -> Vec<(&'static str, Vec<PathBuf>, usize)> 
     }
     let sloth_dir = dir.join("sloth-rules");
     std::fs::create_dir_all(&sloth_dir).unwrap();
-    let mut sloth = String::from("groups:\n");
-    (0..o.services).for_each(|s| sloth.push_str(&sloth_rules(s)));
-    std::fs::write(sloth_dir.join("sloth.yml"), sloth).unwrap();
+    let specs: Vec<String> = (0..o.services).map(sloth_spec).collect();
+    std::fs::write(dir.join("sloth-specs.yaml"), specs.join("---\n")).unwrap();
+    run(Command::new(built("sloth"))
+        .args(["generate", "-i", "sloth-specs.yaml", "-o", "sloth-rules/sloth.yml"])
+        .current_dir(dir));
     let build = Instant::now();
     backfill(dir, o, now);
     if o.before.is_some() {
@@ -429,7 +401,7 @@ fn backfill(dir: &Path, o: &Options, now: u64) {
     });
     for side in ["slocc", "sloth"] {
         // Day-long blocks: 2-hour ones (the default) make the backfill several times slower.
-        run(Command::new("promtool")
+        run(Command::new(&o.promtool)
             .args([
                 "tsdb",
                 "create-blocks-from",
