@@ -40,8 +40,14 @@ struct Options {
 
 /// A binary `scripts/tools` builds into `.tools/bin`.
 fn built(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin").join(name);
-    assert!(path.is_file(), "{} is missing: run scripts/tools", path.display());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".tools/bin")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/tools",
+        path.display()
+    );
     path
 }
 
@@ -328,7 +334,13 @@ fn prepare(dir: &Path, o: &Options) -> Vec<(&'static str, Vec<PathBuf>, usize)> 
     let specs: Vec<String> = (0..o.services).map(sloth_spec).collect();
     std::fs::write(dir.join("sloth-specs.yaml"), specs.join("---\n")).unwrap();
     run(Command::new(built("sloth"))
-        .args(["generate", "-i", "sloth-specs.yaml", "-o", "sloth-rules/sloth.yml"])
+        .args([
+            "generate",
+            "-i",
+            "sloth-specs.yaml",
+            "-o",
+            "sloth-rules/sloth.yml",
+        ])
         .current_dir(dir));
     let build = Instant::now();
     backfill(dir, o, now);

@@ -525,3 +525,88 @@ fn a_spec_may_ask_for_compat_output_and_the_command_line_overrides_it() {
         run.stderr
     );
 }
+
+/// `sloth validate` and `slocc check` agree on which Sloth specs are valid, one mistake at a
+/// time, but for two documented decisions: Sloth ignores keys it does not know, so a typo (or
+/// the camelCase `pageAlert` of its Kubernetes resource in a plain spec) silently drops that
+/// part; slocc refuses it at its line (`unknown-key`, with the key it meant).
+#[test]
+fn sloth_validate_and_slocc_check_agree_but_for_unknown_keys() {
+    let base = fixture("sloth-getting-started.yaml");
+    let with = |from: &str, to: &str| {
+        assert!(base.contains(from), "{from}");
+        base.replacen(from, to, 1)
+    };
+    let cases = [
+        ("valid", base.clone(), true, true),
+        (
+            "objective over 100",
+            with("objective: 99.9", "objective: 100.5"),
+            false,
+            false,
+        ),
+        (
+            "no service",
+            with("service: \"myservice\"\n", ""),
+            false,
+            false,
+        ),
+        (
+            "no window placeholder",
+            base.replace("[{{.window}}]", "[5m]"),
+            false,
+            false,
+        ),
+        (
+            "bad PromQL",
+            with(
+                "job=\"myservice\"}[{{.window}}]))\n    alerting",
+                "job=\"myservice\"[{{.window}}]))\n    alerting",
+            ),
+            false,
+            false,
+        ),
+        (
+            "no alert name",
+            with("      name: MyServiceHighErrorRate\n", ""),
+            false,
+            false,
+        ),
+        (
+            "SLO name with a space",
+            with(
+                "name: \"requests-availability\"",
+                "name: \"requests availability\"",
+            ),
+            false,
+            false,
+        ),
+        (
+            "unknown key",
+            with(
+                "    objective: 99.9",
+                "    objective: 99.9\n    colour: blue",
+            ),
+            true,
+            false,
+        ),
+        (
+            "camelCase pageAlert",
+            with("page_alert:", "pageAlert:"),
+            true,
+            false,
+        ),
+    ];
+    for (what, spec, sloth_ok, slocc_ok) in cases {
+        let project = Project::new();
+        project.file("specs/sloth.yaml", &spec);
+        let sloth = Command::new(built_tool("sloth"))
+            .args(["validate", "-i", "specs/sloth.yaml"])
+            .current_dir(project.path())
+            .output()
+            .expect("run sloth");
+        assert_eq!(sloth.status.success(), sloth_ok, "{what}: {sloth:?}");
+        let run = project.slocc(&["check", "--no-runbooks"]);
+        assert_eq!(run.code == 0, slocc_ok, "{what}: {}", run.stderr);
+    }
+}
