@@ -91,6 +91,7 @@ codes! {
     TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.", "raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget";
     UnusualAlertName => "unusual-alert-name", "Warning: an alert name that Prometheus accepts but that is not a plain identifier (hyphens, spaces).", "names like `CheckoutAvailabilityBudgetBurn` are easier to route and silence";
     SlowTier => "slow-tier", "Warning: a custom tier whose burn factor is under 1x, so it alerts on burns that would not empty the budget.", "raise `budget_percent` or shorten `long` so the factor (budget % x window / long) is at least 1";
+    QuotedName => "quoted-name", "Warning: an SLI names a metric or label in UTF-8 (quoted, `{\"http.server.requests\"}`), which Prometheus 3 reads and Prometheus 2 cannot load.", "on Prometheus 2, use the name with underscores its exporters expose";
     TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.", "consider a looser objective or a minimum-traffic guard (docs/rules.md)";
     RelativeRunbookUrl => "relative-runbook-url", "Warning: a service's alerts link their runbooks by a relative path (no `runbook_base_url` in the spec or the settings).", "set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)";
     RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.", "run `slocc compile` to scaffold it";

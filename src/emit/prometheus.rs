@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::model::duration::Duration;
 use crate::model::number::format_decimal;
-use crate::model::promql::{escape_string, matchers, with_window};
+use crate::model::promql::{escape_string, matchers, selector, with_window};
 use crate::model::{EventQuery, Grouping, Service, Sli, Slo, Tier};
 
 /// Windows from this length up are computed from the recorded 5m rates.
@@ -313,7 +313,8 @@ fn raw_events_or(sli: &Sli, window: Duration, zero: Option<&str>) -> Option<(Str
         } => {
             let bucket = |le: &str| {
                 let sep = if matchers.is_empty() { "" } else { ", " };
-                format!("sum(rate({metric}_bucket{{{matchers}{sep}{le}}}[{window}]))")
+                let bucket = selector(&format!("{metric}_bucket"), &format!("{matchers}{sep}{le}"));
+                format!("sum(rate({bucket}[{window}]))")
             };
             let total = bucket("le=\"+Inf\"");
             let good = bucket(&le_matcher(*threshold));

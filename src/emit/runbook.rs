@@ -384,8 +384,11 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
                 Some(label) => (format!("sum by ({label}) "), format!(", by `{label}`")),
                 None => ("sum".to_string(), String::new()),
             };
-            let bucket =
-                |le: &str| format!("{by}(rate({metric}_bucket{{{matchers}{sep}{le}}}[5m]))");
+            let name = format!("{metric}_bucket");
+            let bucket = |le: &str| {
+                let series = crate::model::promql::selector(&name, &format!("{matchers}{sep}{le}"));
+                format!("{by}(rate({series}[5m]))")
+            };
             let le = slo
                 .breakdown_by
                 .as_ref()
@@ -402,7 +405,8 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
                 promql(
                     format!("p99 latency over the last 5m, in seconds{per}"),
                     format!(
-                        "histogram_quantile(0.99, sum by ({le}) (rate({metric}_bucket{{{matchers}}}[5m])))"
+                        "histogram_quantile(0.99, sum by ({le}) (rate({}[5m])))",
+                        crate::model::promql::selector(&name, matchers)
                     ),
                 ),
             ]

@@ -221,6 +221,70 @@ pub(crate) fn is_valid_label_name(name: &str) -> bool {
         && !name.starts_with("__")
 }
 
+/// A selector of the series named `name` with `matchers` (text inside the braces, may be
+/// empty): `name{matchers}` for a classic name, `{"name", matchers}` for a UTF-8 one
+/// (`http.server.request.duration_seconds_bucket`), which only Prometheus 3 reads.
+pub(crate) fn selector(name: &str, matchers: &str) -> String {
+    if is_valid_metric_name(name) {
+        format!("{name}{{{matchers}}}")
+    } else if matchers.is_empty() {
+        format!("{{\"{}\"}}", escape_string(name))
+    } else {
+        format!("{{\"{}\", {matchers}}}", escape_string(name))
+    }
+}
+
+/// Whether `name` may name a metric on Prometheus 3 (any UTF-8 text without control
+/// characters); [`is_valid_metric_name`] says whether Prometheus 2 can read it too.
+pub(crate) fn is_utf8_metric_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(char::is_control)
+}
+
+/// Whether `expr` names a metric or label that only Prometheus 3 reads (UTF-8 names, written
+/// quoted: `{"http.server.requests", "service.name"="api"}`).
+pub(crate) fn needs_prometheus_3(expr: &Expr) -> bool {
+    let mut found = false;
+    let mut visit = |e: &Expr| {
+        let selector = match e {
+            Expr::VectorSelector(v) => Some(v),
+            Expr::MatrixSelector(m) => Some(&m.vs),
+            _ => None,
+        };
+        if let Some(v) = selector {
+            found |= v.name.as_deref().is_some_and(|n| !is_valid_metric_name(n))
+                || v.matchers.matchers.iter().any(|m| {
+                    (m.name == "__name__" && !is_valid_metric_name(&m.value))
+                        || (m.name != "__name__" && !is_valid_label_name(&m.name))
+                });
+        }
+    };
+    walk(expr, &mut visit);
+    found
+}
+
+/// Calls `visit` on `expr` and every expression inside it.
+fn walk(expr: &Expr, visit: &mut impl FnMut(&Expr)) {
+    visit(expr);
+    match expr {
+        Expr::Aggregate(a) => {
+            walk(&a.expr, visit);
+            if let Some(p) = &a.param {
+                walk(p, visit);
+            }
+        }
+        Expr::Unary(u) => walk(&u.expr, visit),
+        Expr::Binary(b) => {
+            walk(&b.lhs, visit);
+            walk(&b.rhs, visit);
+        }
+        Expr::Paren(p) => walk(&p.expr, visit),
+        Expr::Subquery(s) => walk(&s.expr, visit),
+        Expr::Call(c) => c.args.args.iter().for_each(|a| walk(a, visit)),
+        Expr::MatrixSelector(m) => visit(&Expr::VectorSelector(m.vs.clone())),
+        _ => {}
+    }
+}
+
 /// Whether `name` is a valid Prometheus metric name.
 pub(crate) fn is_valid_metric_name(name: &str) -> bool {
     let mut chars = name.chars();

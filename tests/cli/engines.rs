@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::harness::{now_minute, Engine, Project};
+use crate::harness::{now_minute, promtool_on, Engine, Project};
 
 /// A latency SLO of 99% under 1 second, on a classic histogram.
 const SPEC: &str = "apiVersion: slocc/v1\nservice: lat\nrunbook_base_url: https://r.example.com\nslos:\n  - name: latency\n    objective: 99\n    sli:\n      latency:\n        metric: req_seconds\n        selector: '{job=\"lat\"}'\n        threshold: 1s\n";
@@ -66,4 +66,94 @@ fn a_latency_threshold_selects_its_bucket_before_and_after_le_normalisation() {
             run.stdout
         );
     }
+}
+
+/// OpenTelemetry-style names, which Prometheus 3 reads when quoted.
+const OTEL: &str = "apiVersion: slocc/v1\nservice: otel\nrunbook_base_url: https://r.example.com\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate({\"http.server.request.duration_seconds_count\", \"service.name\"=\"api\", \"http.response.status_code\"=~\"5..\"}[{{window}}]))\n        total: sum(rate({\"http.server.request.duration_seconds_count\", \"service.name\"=\"api\"}[{{window}}]))\n  - name: latency\n    objective: 99\n    sli:\n      latency:\n        metric: http.server.request.duration_seconds\n        selector: '{\"service.name\"=\"api\"}'\n        threshold: 300ms\n";
+
+/// A promtool 3 scenario over the otel rules: six clean hours, then every request fails and
+/// takes over a second. 1,000 requests a minute. After k minutes (at 360 + k) k of the hour's
+/// 60 minutes are bad; the 1h/5m page fires once k/60 exceeds 14.4 x the budget, by the next
+/// evaluation: availability (budget 0.001) at k = 1, latency (0.01) at k = 9.
+fn otel_scenario() -> String {
+    let series = |name: &str, labels: &str, before: u64, after: u64| {
+        format!(
+            "      - series: '{{\"{name}\", \"service.name\"=\"api\"{labels}}}'\n        values: '0+{before}x360 {}+{after}x60'\n",
+            before * 360 + after
+        )
+    };
+    let count = "http.server.request.duration_seconds_count";
+    let bucket = "http.server.request.duration_seconds_bucket";
+    let input = [
+        series(count, ", \"http.response.status_code\"=\"200\"", 1_000, 0),
+        series(count, ", \"http.response.status_code\"=\"500\"", 0, 1_000),
+        series(bucket, ", le=\"0.3\"", 1_000, 0),
+        series(bucket, ", le=\"+Inf\"", 1_000, 1_000),
+    ]
+    .concat();
+    let firing = |slo: &str, minute: u64, on: bool| {
+        let samples = if on {
+            "\n          - labels: '{}'\n            value: 1"
+        } else {
+            " []"
+        };
+        format!("      - expr: 'count(ALERTS{{slo_name=\"{slo}\",slo_long_window=\"1h\",alertstate=\"firing\"}})'\n        eval_time: {minute}m\n        exp_samples:{samples}\n")
+    };
+    let first_bad = |budget: f64| (1..).find(|k| *k as f64 / 60.0 > 14.4 * budget).unwrap();
+    let checks = [("availability", 0.001), ("latency", 0.01)]
+        .iter()
+        .map(|(slo, budget)| {
+            let k = first_bad(*budget);
+            firing(slo, 360 + k - 1, false) + &firing(slo, 360 + k + 1, true)
+        })
+        .collect::<String>();
+    format!("rule_files: [out/otel.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{input}    promql_expr_test:\n{checks}")
+}
+
+/// UTF-8 metric and label names (OpenTelemetry's `http.server.request.duration_seconds`,
+/// `service.name`) are accepted with a warning that only Prometheus 3 reads them, emitted
+/// quoted, loaded by promtool 3 and refused by promtool 2 (so the warning is true), and on
+/// promtool 3 a full outage pages both SLOs within two evaluations. The same rules with the
+/// name left unquoted, as a careless emitter would write it, do not load on 3.
+#[test]
+fn utf8_names_compile_quoted_and_alert_on_prometheus_3() {
+    let project = Project::new();
+    project.file("specs/otel.yaml", OTEL);
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.headlines(),
+        "specs/otel.yaml:9:17: warning[quoted-name]: the errors query uses a UTF-8 metric or label name, which only Prometheus 3 reads\n\
+         specs/otel.yaml:10:16: warning[quoted-name]: the total query uses a UTF-8 metric or label name, which only Prometheus 3 reads\n\
+         specs/otel.yaml:15:17: warning[quoted-name]: the latency metric uses a UTF-8 metric or label name, which only Prometheus 3 reads\n"
+    );
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    let rules = project.read("out/otel.rules.yml");
+    assert!(
+        rules.contains(
+            r#"{"http.server.request.duration_seconds_bucket", "service.name"="api", le="0.3"}"#
+        ),
+        "{rules}"
+    );
+    let check = ["check", "rules", "out/otel.rules.yml"];
+    let (v3, said) = promtool_on(Engine::V3, project.path(), &check);
+    assert!(v3, "{said}");
+    let (v2, said) = promtool_on(Engine::V2, project.path(), &check);
+    assert!(!v2 && said.contains("parse error"), "{said}");
+    project.file("otel.test.yml", &otel_scenario());
+    let (ok, said) = promtool_on(
+        Engine::V3,
+        project.path(),
+        &["test", "rules", "otel.test.yml"],
+    );
+    assert!(ok, "{said}");
+    project.file(
+        "out/otel.rules.yml",
+        &rules.replace(
+            r#"{"http.server.request.duration_seconds_bucket", "#,
+            "http.server.request.duration_seconds_bucket{",
+        ),
+    );
+    let (ok, said) = promtool_on(Engine::V3, project.path(), &check);
+    assert!(!ok, "{said}");
 }

@@ -227,6 +227,22 @@ pub(crate) fn promtool_ok(dir: &Path, args: &[&str]) -> String {
     report
 }
 
+/// Runs `promtool <args>` in `dir` with one generation's promtool: whether it succeeded, and
+/// what it printed.
+pub(crate) fn promtool_on(engine: Engine, dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(engine.promtool())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run promtool");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
 /// A loopback port nothing listens on (for servers the tests start).
 pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

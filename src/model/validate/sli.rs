@@ -32,7 +32,12 @@ fn validate_query(
             );
             None
         }
-        Ok(expr) => Some(grouping_of(&expr)),
+        Ok(expr) => {
+            if crate::model::promql::needs_prometheus_3(&expr) {
+                diags.push(prometheus_3_only(text, &format!("the {what} query")));
+            }
+            Some(grouping_of(&expr))
+        }
         Err(message) => {
             diags.push(
                 Diagnostic::error(
@@ -193,6 +198,16 @@ fn validate_ratio(
     Some((Sli::Ratio { events, total }, grouping))
 }
 
+/// A UTF-8 metric or label name: Prometheus 3 reads it, Prometheus 2 cannot load the rules.
+fn prometheus_3_only(at: &Spanned<String>, what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::QuotedName,
+        Some(at.location),
+        format!("{what} uses a UTF-8 metric or label name, which only Prometheus 3 reads"),
+    )
+    .with_hint("Prometheus 3 loads these rules; on Prometheus 2 use the name with underscores that its exporters expose (e.g. `http_server_request_duration_seconds`)")
+}
+
 fn validate_latency(
     metric: &Query,
     selector: &Query,
@@ -202,7 +217,9 @@ fn validate_latency(
     let metric = metric.as_ref()?;
     let base = metric.value.trim().trim_end_matches("_bucket").to_string();
     let mut ok = true;
-    if !is_valid_metric_name(&base) {
+    if crate::model::promql::is_utf8_metric_name(&base) && !is_valid_metric_name(&base) {
+        diags.push(prometheus_3_only(metric, "the latency metric"));
+    } else if !is_valid_metric_name(&base) {
         diags.push(
             Diagnostic::error(
                 Code::InvalidPromql,
@@ -267,7 +284,15 @@ fn latency_matchers(
         .trim_end_matches('}')
         .trim()
         .to_string();
-    let problem = match parse_instant_vector(&format!("{base}_bucket{{{inner}}}")) {
+    let bucket = crate::model::promql::selector(&format!("{base}_bucket"), &inner);
+    let parsed = parse_instant_vector(&bucket);
+    // A UTF-8 metric is reported once, at the metric; a UTF-8 label of a classic one here.
+    if let Ok(expr) = &parsed {
+        if crate::model::promql::needs_prometheus_3(expr) && is_valid_metric_name(base) {
+            diags.push(prometheus_3_only(selector, "the latency selector"));
+        }
+    }
+    let problem = match parsed {
         Err(message) => Some((
             format!("the latency selector is not valid PromQL: {message}"),
             "write label matchers as in a selector: `{job=\"api\", route!=\"/health\"}`",
