@@ -310,6 +310,21 @@ fn raw_events_or(sli: &Sli, window: Duration, zero: Option<&str>) -> Option<(Str
             metric,
             matchers,
             threshold,
+            native: true,
+        } => {
+            // The histogram of the window, summed, once per side: its count is every event,
+            // its fraction at or under the threshold (interpolated inside a bucket) the good.
+            let sum = format!("sum(rate({}[{window}]))", selector(metric, matchers));
+            let seconds = crate::model::number::format_f64(threshold.as_secs_f64(), 3);
+            let total = format!("histogram_count({sum})");
+            let good = format!("histogram_fraction(0, {seconds}, {sum}) * {total}");
+            Some((format!("clamp_min({total} - {good}, 0)"), total))
+        }
+        Sli::Latency {
+            metric,
+            matchers,
+            threshold,
+            native: false,
         } => {
             let bucket = |le: &str| {
                 let sep = if matchers.is_empty() { "" } else { ", " };

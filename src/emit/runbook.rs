@@ -370,6 +370,34 @@ fn diagnosis(service: &Service, slo: &Slo) -> Vec<Step> {
     steps
 }
 
+/// The slow share and p99 of a native-histogram latency SLI.
+fn native_latency_steps(
+    slo: &Slo,
+    metric: &str,
+    matchers: &str,
+    threshold: crate::model::duration::Duration,
+) -> Vec<Step> {
+    let (by, per) = match &slo.breakdown_by {
+        Some(label) => (format!("sum by ({label}) "), format!(", by `{label}`")),
+        None => ("sum".to_string(), String::new()),
+    };
+    let sum = format!(
+        "{by}(rate({}[5m]))",
+        crate::model::promql::selector(metric, matchers)
+    );
+    let seconds = crate::model::number::format_f64(threshold.as_secs_f64(), 3);
+    vec![
+        promql(
+            format!("Share of requests slower than {threshold} over the last 5m{per}"),
+            format!("1 - histogram_fraction(0, {seconds}, {sum})"),
+        ),
+        promql(
+            format!("p99 latency over the last 5m, in seconds{per}"),
+            format!("histogram_quantile(0.99, {sum})"),
+        ),
+    ]
+}
+
 /// Steps particular to the SLI: the top error contributors of a ratio SLI with a breakdown
 /// label; the slow share and p99 of a latency SLI.
 fn sli_steps(slo: &Slo) -> Vec<Step> {
@@ -378,6 +406,13 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
             metric,
             matchers,
             threshold,
+            native: true,
+        } => native_latency_steps(slo, metric, matchers, *threshold),
+        crate::model::Sli::Latency {
+            metric,
+            matchers,
+            threshold,
+            native: false,
         } => {
             let sep = if matchers.is_empty() { "" } else { ", " };
             let (by, per) = match &slo.breakdown_by {

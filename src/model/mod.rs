@@ -221,8 +221,10 @@ pub(crate) enum Sli {
         metric: String,
         /// Matchers inside the braces, without `le` (may be empty).
         matchers: String,
-        /// Threshold; a bucket boundary.
+        /// Threshold; a bucket boundary of a classic histogram.
         threshold: Duration,
+        /// A native histogram (`histogram_fraction` under the threshold), not `_bucket` series.
+        native: bool,
     },
     /// An error-ratio query with the window placeholder.
     Raw {

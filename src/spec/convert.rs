@@ -33,7 +33,7 @@ struct Slo {
     window: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     labels: BTreeMap<String, String>,
-    sli: BTreeMap<&'static str, BTreeMap<&'static str, String>>,
+    sli: BTreeMap<&'static str, BTreeMap<&'static str, Field>>,
     #[serde(skip_serializing_if = "Alerting::is_empty")]
     alerting: Alerting,
 }
@@ -150,16 +150,29 @@ fn alerting(spec: &AlertingSpec) -> Alerting {
 }
 
 /// SLI fields, with Sloth's `{{.window}}` (and spaced spellings) written the native way.
-fn entries(pairs: &[(&'static str, &Option<Spanned<String>>)]) -> BTreeMap<&'static str, String> {
+/// A field of an SLI as written back: text, or a flag (`native: true`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+enum Field {
+    Text(String),
+    Flag(bool),
+}
+
+fn entries(pairs: &[(&'static str, &Option<Spanned<String>>)]) -> BTreeMap<&'static str, Field> {
     pairs
         .iter()
         .filter_map(|(k, v)| {
-            text(v).map(|v| (*k, crate::model::promql::normalize_placeholders(&v)))
+            text(v).map(|v| {
+                (
+                    *k,
+                    Field::Text(crate::model::promql::normalize_placeholders(&v)),
+                )
+            })
         })
         .collect()
 }
 
-fn sli(spec: &Option<SliSpec>) -> BTreeMap<&'static str, BTreeMap<&'static str, String>> {
+fn sli(spec: &Option<SliSpec>) -> BTreeMap<&'static str, BTreeMap<&'static str, Field>> {
     match spec {
         Some(SliSpec::Ratio {
             errors,
@@ -181,15 +194,19 @@ fn sli(spec: &Option<SliSpec>) -> BTreeMap<&'static str, BTreeMap<&'static str, 
             selector,
             threshold,
             breakdown_by,
-        }) => BTreeMap::from([(
-            "latency",
-            entries(&[
+            native,
+        }) => {
+            let mut fields = entries(&[
                 ("metric", metric),
                 ("selector", selector),
                 ("threshold", threshold),
                 ("breakdown_by", breakdown_by),
-            ]),
-        )]),
+            ]);
+            if native.as_ref().is_some_and(|n| n.value) {
+                fields.insert("native", Field::Flag(true));
+            }
+            BTreeMap::from([("latency", fields)])
+        }
         Some(SliSpec::Raw { error_ratio, .. }) => {
             BTreeMap::from([("raw", entries(&[("error_ratio", error_ratio)]))])
         }

@@ -138,6 +138,9 @@ pub(crate) enum SliSpec {
         threshold: Option<Text>,
         /// Label the runbook breaks slow requests down by.
         breakdown_by: Option<Text>,
+        /// `true`: a native histogram (no `_bucket` series, no `le`), read with
+        /// `histogram_fraction` and `histogram_count`.
+        native: Option<crate::spec::yaml::Spanned<bool>>,
     },
     /// A query that is already an error ratio.
     Raw {
@@ -240,6 +243,7 @@ pub(crate) const LATENCY_KEYS: &[&str] = &[
     "threshold",
     "percentiles",
     "breakdown_by",
+    "native",
 ];
 pub(crate) const ALERTING_KEYS: &[&str] = &[
     "name",
@@ -482,6 +486,7 @@ fn parse_sli_kind(kind: &str, f: &Fields<'_>, diags: &mut Diagnostics) -> SliSpe
                     f.required_string("threshold", diags)
                 },
                 breakdown_by: f.string("breakdown_by", diags),
+                native: f.bool("native", diags),
             }
         }
         "threshold" => {

@@ -67,6 +67,7 @@ fn sli() -> Value {
                     "selector": {"type": "string", "description": "Label matchers, e.g. {job=\"api\"}."},
                     "threshold": duration("A histogram bucket boundary, e.g. 300ms."),
                     "breakdown_by": {"type": "string", "pattern": LABEL_PATTERN, "description": "Label the runbook breaks slow requests and p99 down by, e.g. route."},
+                    "native": {"type": "boolean", "description": "A native histogram: `metric` is read whole with histogram_fraction and histogram_count (no `_bucket`, no `le`); the threshold need not be a bucket boundary."},
                     "percentiles": {
                         "type": "object",
                         "description": "Shorthand: one SLO per percentile, e.g. {p99: 500ms, p95: 300ms} is `<name>-p99` (objective 99, threshold 500ms) and `<name>-p95`; no `objective` or `threshold` then.",

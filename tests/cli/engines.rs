@@ -157,3 +157,84 @@ fn utf8_names_compile_quoted_and_alert_on_prometheus_3() {
     let (ok, said) = promtool_on(Engine::V3, project.path(), &check);
     assert!(!ok, "{said}");
 }
+
+/// A native histogram as promtool 3's test notation writes it (schema 0: bucket `i` holds
+/// observations in (2^(i-1), 2^i]; offset -2 starts at (0.125, 0.25]), with `fast` requests of
+/// 0.2 s and `slow` ones of 1.5 s.
+fn native(fast: u64, slow: u64) -> String {
+    format!(
+        "{{{{schema:0 sum:{} count:{} offset:-2 buckets:[{fast} 0 0 {slow}]}}}}",
+        fast * 2 / 10 + slow * 15 / 10,
+        fast + slow
+    )
+}
+
+/// Six clean hours of 1,000 requests a minute, all fast; then all slow.
+fn native_input(series: &str) -> String {
+    let (before, after) = (native(1_000, 0), native(0, 1_000));
+    let at_360 = native(360_000, 0);
+    let first_slow = native(360_000, 1_000);
+    format!(
+        "      - series: '{series}'\n        values: '{}+{before}x360 {first_slow}+{after}x60'\n",
+        native(0, 0)
+    )
+    .replace(
+        &format!("{}+{before}x360", native(0, 0)),
+        &format!("{}+{before}x359 {at_360}", native(0, 0)),
+    )
+}
+
+/// Latency SLIs on native histograms (the native spec's `native: true`, and Pyrra's
+/// `latencyNative`) compile, load on promtool 3 and page a slow-down when the workbook says:
+/// after k slow minutes of a 99% SLO, k/60 > 14.4 x 0.01 first at k = 9, fired by the next
+/// evaluation; never before. (Prometheus 2.42's promtool cannot write native-histogram input.)
+#[test]
+fn native_histogram_latency_slis_page_at_the_computed_minute_on_prometheus_3() {
+    let project = Project::new();
+    project.file(
+        "specs/native.yaml",
+        "apiVersion: slocc/v1\nservice: native\nrunbook_base_url: https://r.example.com\nslos:\n  - name: latency\n    objective: 99\n    sli:\n      latency:\n        metric: rpc_duration_seconds\n        selector: '{job=\"native\"}'\n        threshold: 1s\n        native: true\n",
+    );
+    project.file(
+        "specs/pyrra.yaml",
+        "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: pyrra-native\nspec:\n  target: '99'\n  window: 30d\n  indicator:\n    latencyNative:\n      latency: 1s\n      total:\n        metric: rpc_duration_seconds{job=\"pyrra\"}\n",
+    );
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    let rules = project.read("out/native.rules.yml");
+    assert!(
+        rules.contains(
+            r#"histogram_fraction(0, 1, sum(rate(rpc_duration_seconds{job="native"}[1h])))"#
+        ),
+        "{rules}"
+    );
+    for file in ["out/native.rules.yml", "out/pyrra-native.rules.yml"] {
+        let (ok, said) = promtool_on(Engine::V3, project.path(), &["check", "rules", file]);
+        assert!(ok, "{said}");
+    }
+    let k = (1..).find(|k| *k as f64 / 60.0 > 14.4 * 0.01).unwrap();
+    assert_eq!(k, 9);
+    let firing = |service: &str, minute: u64, on: bool| {
+        let samples = if on {
+            "\n          - labels: '{}'\n            value: 1"
+        } else {
+            " []"
+        };
+        format!("      - expr: 'count(ALERTS{{slo_service=\"{service}\",alertstate=\"firing\",slo_long_window=\"1h\"}} or ALERTS{{slo_service=\"{service}\",alertstate=\"firing\",long=\"1h\"}})'\n        eval_time: {minute}m\n        exp_samples:{samples}\n")
+    };
+    let checks: String = ["native", "pyrra-native"]
+        .iter()
+        .map(|s| firing(s, 360 + k - 1, false) + &firing(s, 360 + k + 1, true))
+        .collect();
+    let input = native_input("rpc_duration_seconds{job=\"native\"}")
+        + &native_input("rpc_duration_seconds{job=\"pyrra\"}");
+    project.file(
+        "native.test.yml",
+        &format!("rule_files: [out/native.rules.yml, out/pyrra-native.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{input}    promql_expr_test:\n{checks}"),
+    );
+    let (ok, said) = promtool_on(
+        Engine::V3,
+        project.path(),
+        &["test", "rules", "native.test.yml"],
+    );
+    assert!(ok, "{said}");
+}

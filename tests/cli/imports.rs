@@ -361,15 +361,16 @@ fn pyrra_latency_metric_that_is_not_a_bucket_is_rejected_at_its_line() {
     );
     assert!(!project.path().join("out").exists());
 
-    let native = PYRRA.replace(
+    // Two indicators in one SLO: refused at the second, never one of them silently.
+    let two = PYRRA.replace(
         "    ratio:\n",
-        "    latencyNative:\n      latency: 1s\n    ratio:\n",
+        "    latencyNative:\n      latency: 1s\n      total: {metric: rpc_seconds}\n    ratio:\n",
     );
-    project.file("specs/latency.yaml", &native);
+    project.file("specs/latency.yaml", &two);
     let run = project.slocc(&["compile"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("error[unsupported-feature]"),
+        run.headlines().contains("error[sli-kind]: the indicator of the Pyrra SLO `svc` names two indicators, `ratio` and `latencyNative`"),
         "{}",
         run.stderr
     );

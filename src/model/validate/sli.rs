@@ -67,8 +67,12 @@ pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(S
             metric,
             selector,
             threshold,
+            native,
             ..
-        } => validate_latency(metric, selector, threshold, diags),
+        } => {
+            let native = native.as_ref().is_some_and(|n| n.value);
+            validate_latency(metric, selector, threshold, native, diags)
+        }
         SliSpec::Threshold { query, op, value } => validate_threshold(query, op, value, diags),
         SliSpec::Raw { error_ratio, .. } => {
             let q = error_ratio.as_ref()?;
@@ -212,6 +216,7 @@ fn validate_latency(
     metric: &Query,
     selector: &Query,
     threshold: &Query,
+    native: bool,
     diags: &mut Diagnostics,
 ) -> Option<(Sli, Grouping)> {
     let metric = metric.as_ref()?;
@@ -265,6 +270,7 @@ fn validate_latency(
         metric: base,
         matchers,
         threshold: parsed?,
+        native,
     };
     Some((sli, Grouping::By(Vec::new())))
 }

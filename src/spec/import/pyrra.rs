@@ -144,14 +144,22 @@ fn read_indicator(
     let indicator_context = format!("the indicator of {context}");
     let f = Fields::new(map, location, &indicator_context);
     f.deny_unknown(&["ratio", "latency", "latencyNative", "bool_gauge"], diags);
-    if f.node("latencyNative").is_some() {
+    let written: Vec<&str> = INDICATORS
+        .iter()
+        .map(|(key, _)| *key)
+        .filter(|key| f.node(key).is_some())
+        .collect();
+    if let [_, second, ..] = written.as_slice() {
         diags.push(
             Diagnostic::error(
-                Code::UnsupportedFeature,
-                Some(f.key_location("latencyNative")),
-                format!("{indicator_context} uses a native-histogram latency indicator, which slocc does not compile yet"),
+                Code::SliKind,
+                Some(f.key_location(second)),
+                format!(
+                    "{indicator_context} names two indicators, `{}` and `{second}`",
+                    written[0]
+                ),
             )
-            .with_hint("use a classic histogram `latency` indicator (`_bucket` with `le`, and `_count`)"),
+            .with_hint("keep one indicator per SLO"),
         );
         return None;
     }
@@ -175,9 +183,10 @@ fn read_indicator(
 type ReadIndicator = fn(&Mapping, Location, &str, &mut Diagnostics) -> Option<SliSpec>;
 
 /// Pyrra's indicator kinds slocc compiles, by key.
-const INDICATORS: [(&str, ReadIndicator); 3] = [
+const INDICATORS: [(&str, ReadIndicator); 4] = [
     ("ratio", ratio_indicator),
     ("latency", latency_indicator),
+    ("latencyNative", native_latency_indicator),
     ("bool_gauge", bool_gauge_indicator),
 ];
 
@@ -219,6 +228,52 @@ fn latency_indicator(
         errors: None,
         good: success.map(|s| query("rate", &s, &by)),
         total: total.map(|t| query("rate", &t, &by)),
+        breakdown_by: None,
+        location: loc,
+    })
+}
+
+/// `latencyNative: {latency: 200ms, total: {metric: <native histogram>}, grouping}`: the
+/// events of the window are the histogram's count, the good ones its fraction at or under
+/// `latency` (interpolated inside a bucket, as Pyrra reads it), both per grouping.
+fn native_latency_indicator(
+    m: &Mapping,
+    loc: Location,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Option<SliSpec> {
+    let nf = Fields::new(m, loc, context);
+    nf.deny_unknown(&["latency", "total", "grouping"], diags);
+    let by = grouping(&nf, diags);
+    let total = metric(&nf, "total", context, diags);
+    let latency = nf.required_string("latency", diags)?;
+    let seconds = match crate::model::duration::Duration::parse(latency.value.trim()) {
+        Ok(d) if !d.is_zero() => crate::model::number::format_f64(d.as_secs_f64(), 3),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidThreshold,
+                    Some(latency.location),
+                    format!(
+                        "`latency` `{}` is not a positive duration",
+                        latency.value.trim()
+                    ),
+                )
+                .with_hint("write the latency bound as a duration, e.g. `200ms`"),
+            );
+            return None;
+        }
+    };
+    let total = query("rate", &total?, &by);
+    let count = format!("histogram_count({})", total.value);
+    let good = format!(
+        "histogram_fraction(0, {seconds}, {}) * {count}",
+        total.value
+    );
+    Some(SliSpec::Ratio {
+        errors: None,
+        good: Some(Spanned::new(good, total.location)),
+        total: Some(Spanned::new(count, total.location)),
         breakdown_by: None,
         location: loc,
     })
