@@ -23,6 +23,8 @@ pub(crate) enum NotExact {
     /// A number with more digits than an exact decimal keeps (28 significant, 28 after the
     /// point), not all of them trailing zeros: rounding it would change what the user wrote.
     TooPrecise,
+    /// A number whose whole part alone has more digits than an exact decimal keeps.
+    TooLarge,
 }
 
 /// The most significant digits an exact decimal keeps.
@@ -59,6 +61,10 @@ pub(crate) fn parse_exact(text: &str) -> Result<Decimal, NotExact> {
     };
     if !is_decimal {
         return Err(NotExact::NotANumber);
+    }
+    let whole = shortened.split('.').next().unwrap_or("");
+    if whole.trim_start_matches(['-', '+', '0']).len() > EXACT_DIGITS {
+        return Err(NotExact::TooLarge);
     }
     Err(NotExact::TooPrecise)
 }
@@ -128,6 +134,10 @@ mod tests {
         assert_eq!(
             parse_exact("0.0000000000000000000000000000001"),
             Err(NotExact::TooPrecise)
+        );
+        assert_eq!(
+            parse_exact("100000000000000000000000000000"),
+            Err(NotExact::TooLarge)
         );
         for bad in ["abc", "99.9.9", "", "-", "1e3", "99,9"] {
             assert_eq!(parse_exact(bad), Err(NotExact::NotANumber), "{bad}");

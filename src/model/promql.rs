@@ -234,10 +234,17 @@ pub(crate) fn selector(name: &str, matchers: &str) -> String {
     }
 }
 
-/// Whether `name` may name a metric on Prometheus 3 (any UTF-8 text without control
-/// characters); [`is_valid_metric_name`] says whether Prometheus 2 can read it too.
+/// Whether `name` is a UTF-8 metric name slocc takes as written (OpenTelemetry's
+/// `http.server.request.duration_seconds`): Prometheus 3 reads any UTF-8 name, but one that
+/// starts with a digit or holds white space, a quote or a brace is far likelier a typo than a
+/// metric, so it is refused. [`is_valid_metric_name`] says whether Prometheus 2 reads it too.
 pub(crate) fn is_utf8_metric_name(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(char::is_control)
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '{' | '}' | '\\'))
 }
 
 /// Whether `expr` names a metric or label that only Prometheus 3 reads (UTF-8 names, written

@@ -386,6 +386,8 @@ fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<De
             diags.push(too_precise(text, "objective"));
             return None;
         }
+        // Far above 100: reported as out of range below, like any other.
+        Err(NotExact::TooLarge) => Decimal::MAX,
     };
     let (message, hint) = if value <= Decimal::ZERO || value >= Decimal::ONE_HUNDRED {
         (

@@ -123,7 +123,7 @@ fn validate_threshold(
     });
     let bound = value.as_ref().and_then(|v| match parse_exact(&v.value) {
         Ok(parsed) => Some(parsed),
-        Err(NotExact::TooPrecise) => {
+        Err(NotExact::TooPrecise | NotExact::TooLarge) => {
             diags.push(super::too_precise(v, "`value`"));
             None
         }
