@@ -6,9 +6,8 @@
 //! compared with a file in Pyrra's published output format.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
-use crate::harness::{built_tool, promtool_ok, Project};
+use crate::harness::{built_tool, promtool_ok, run_tool, Project};
 
 type Labels = BTreeMap<String, String>;
 
@@ -30,17 +29,8 @@ fn labels(value: &serde_yaml::Value) -> Labels {
 
 /// Runs the real Sloth in the project; panics with its output unless it succeeds.
 fn sloth(project: &Project, args: &[&str]) -> String {
-    let output = Command::new(built_tool("sloth"))
-        .args(args)
-        .current_dir(project.path())
-        .output()
-        .expect("run sloth");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "sloth {args:?} failed:\n{text}");
+    let (ok, text) = run_tool(&built_tool("sloth"), args, project.path());
+    assert!(ok, "sloth {args:?} failed:\n{text}");
     text
 }
 
@@ -600,12 +590,9 @@ fn sloth_validate_and_slocc_check_agree_but_for_unknown_keys() {
     for (what, spec, sloth_ok, slocc_ok) in cases {
         let project = Project::new();
         project.file("specs/sloth.yaml", &spec);
-        let sloth = Command::new(built_tool("sloth"))
-            .args(["validate", "-i", "specs/sloth.yaml"])
-            .current_dir(project.path())
-            .output()
-            .expect("run sloth");
-        assert_eq!(sloth.status.success(), sloth_ok, "{what}: {sloth:?}");
+        let args = ["validate", "-i", "specs/sloth.yaml"];
+        let (ok, said) = run_tool(&built_tool("sloth"), &args, project.path());
+        assert_eq!(ok, sloth_ok, "{what}: {said}");
         let run = project.slocc(&["check", "--no-runbooks"]);
         assert_eq!(run.code == 0, slocc_ok, "{what}: {}", run.stderr);
     }

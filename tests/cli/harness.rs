@@ -199,48 +199,40 @@ pub(crate) fn vmalert_ok(dir: &Path, file: &str) {
     );
 }
 
-/// Runs `promtool <args>` in `dir` with each Prometheus generation's promtool; panics with the
-/// engine's name and its output unless both succeed. Returns what the last one printed, which
-/// names the engine each ran on.
-#[track_caller]
-pub(crate) fn promtool_ok(dir: &Path, args: &[&str]) -> String {
-    let mut report = String::new();
-    for engine in Engine::BOTH {
-        let output = Command::new(engine.promtool())
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("run promtool");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(
-            output.status.success(),
-            "promtool {args:?} failed on {}:\n{text}",
-            engine.name()
-        );
-        println!("promtool {} passed on {}", args.join(" "), engine.name());
-        report = format!("{report}[{}] {text}", engine.name());
-    }
-    report
-}
-
-/// Runs `promtool <args>` in `dir` with one generation's promtool: whether it succeeded, and
-/// what it printed.
-pub(crate) fn promtool_on(engine: Engine, dir: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(engine.promtool())
+/// Runs `program <args>` in `dir`: whether it succeeded, and what it printed (stdout, then
+/// stderr).
+pub(crate) fn run_tool(program: &Path, args: &[&str], dir: &Path) -> (bool, String) {
+    let output = Command::new(program)
         .args(args)
         .current_dir(dir)
         .output()
-        .expect("run promtool");
+        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status.success(), text)
+}
+
+/// Runs `promtool <args>` in `dir` with one generation's promtool.
+pub(crate) fn promtool_on(engine: Engine, dir: &Path, args: &[&str]) -> (bool, String) {
+    run_tool(&engine.promtool(), args, dir)
+}
+
+/// Runs `promtool <args>` in `dir` with each Prometheus generation's promtool; panics with the
+/// engine's name and its output unless both succeed. Returns what they printed, each behind
+/// the engine it ran on.
+#[track_caller]
+pub(crate) fn promtool_ok(dir: &Path, args: &[&str]) -> String {
+    let mut report = String::new();
+    for engine in Engine::BOTH {
+        let (ok, text) = promtool_on(engine, dir, args);
+        assert!(ok, "promtool {args:?} failed on {}:\n{text}", engine.name());
+        println!("promtool {} passed on {}", args.join(" "), engine.name());
+        report = format!("{report}[{}] {text}", engine.name());
+    }
+    report
 }
 
 /// A loopback port nothing listens on (for servers the tests start).

@@ -3,9 +3,7 @@
 //! time), `oslo validate` and `slocc check` give the verdicts in the table, and every
 //! disagreement is a documented decision (docs/imports.md).
 
-use std::process::Command;
-
-use crate::harness::{built_tool, Project};
+use crate::harness::{built_tool, run_tool, Project};
 
 /// A Service, and an SLO with an inline ratio SLI, objective and alert policy (with its
 /// condition and notification target): valid for both.
@@ -185,27 +183,14 @@ fn corpus() -> Vec<(&'static str, String, bool, bool)> {
     ]
 }
 
-fn oslo_accepts(project: &Project, file: &str) -> (bool, String) {
-    let output = Command::new(built_tool("oslo"))
-        .args(["validate", "-f", file])
-        .current_dir(project.path())
-        .output()
-        .expect("run oslo");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
 #[test]
 fn oslo_and_slocc_agree_on_openslo_validity_but_for_documented_decisions() {
     let mut disagreements = 0;
     for (what, text, oslo_ok, slocc_ok) in corpus() {
         let project = Project::new();
         project.file("specs/openslo.yaml", &text);
-        let (oslo, said) = oslo_accepts(&project, "specs/openslo.yaml");
+        let args = ["validate", "-f", "specs/openslo.yaml"];
+        let (oslo, said) = run_tool(&built_tool("oslo"), &args, project.path());
         assert_eq!(oslo, oslo_ok, "{what}: oslo said\n{said}");
         let run = project.slocc(&["check", "--no-runbooks"]);
         assert_eq!(
