@@ -32,7 +32,15 @@ use crate::model::promql::{escape_string, matchers, selector, with_window};
 use crate::model::{EventQuery, Grouping, Service, Sli, Slo, Tier};
 
 /// Windows from this length up are computed from the recorded 5m rates.
-pub(crate) const RECORDED_FROM: Duration = Duration::from_secs(86_400);
+const RECORDED_FROM: Duration = Duration::from_secs(86_400);
+
+/// Whether `service` computes `window` from its recorded 5m rates (day sums, averages) rather
+/// than from the SLI queries: windows of a day and more, which a raw `[1d]` rate makes the
+/// costliest rules. Not under `--compat sloth`: Sloth's users' alerts read raw windows, and
+/// Sloth's own detection times are what that output promises (docs/imports.md).
+pub(crate) fn recorded_window(service: &Service, window: Duration) -> bool {
+    window >= RECORDED_FROM && service.compat != Some(crate::emit::compat::Compat::Sloth)
+}
 /// The base window every SLO records.
 pub(crate) const BASE_WINDOW: Duration = Duration::from_secs(300);
 /// Evaluation interval of the SLI and alert group.
@@ -401,7 +409,7 @@ fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
         if window == BASE_WINDOW {
             continue;
         }
-        let expr = if window < RECORDED_FROM {
+        let expr = if !recorded_window(ids.service, window) {
             match raw_events_or(&slo.sli, window, recorded_zero(ids).as_deref()) {
                 Some((bad, total)) => ratio(&bad, &total),
                 None => raw_ratio(slo, window),

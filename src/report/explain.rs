@@ -114,8 +114,12 @@ fn window_ratio(ratio: f64, end: f64, window: f64, t: f64) -> f64 {
 /// windows under a day read the raw rate (the share of the window inside the incident), longer
 /// ones average the recorded 5m ratio samples, as `sum_over_time` of the recorded rates does.
 /// Returns when the tier starts and stops firing, in seconds from the incident's start.
-fn simulate(tier: &Tier, incident: IncidentSpec) -> (Option<f64>, Option<f64>) {
-    use crate::emit::prometheus::{BASE_WINDOW, RECORDED_FROM, SLI_INTERVAL};
+fn simulate(
+    tier: &Tier,
+    incident: IncidentSpec,
+    recorded: &dyn Fn(Duration) -> bool,
+) -> (Option<f64>, Option<f64>) {
+    use crate::emit::prometheus::{BASE_WINDOW, SLI_INTERVAL};
     let step = SLI_INTERVAL.as_secs_f64();
     let base = BASE_WINDOW.as_secs_f64();
     let threshold = to_f64(tier.threshold);
@@ -133,7 +137,7 @@ fn simulate(tier: &Tier, incident: IncidentSpec) -> (Option<f64>, Option<f64>) {
         .map(|k| window_ratio(incident.error_ratio, end, base, k as f64 * step))
         .collect();
     let ratio = |window: Duration, k: usize| -> f64 {
-        if window < RECORDED_FROM {
+        if !recorded(window) {
             window_ratio(
                 incident.error_ratio,
                 end,
@@ -185,7 +189,8 @@ pub(crate) fn explain(
             exhaustion_seconds: t.exhaustion_secs(slo.window),
         })
         .collect();
-    let incident = incident.map(|spec| simulate_incident(slo, spec));
+    let recorded = |w: Duration| crate::emit::prometheus::recorded_window(service, w);
+    let incident = incident.map(|spec| simulate_incident(slo, spec, &recorded));
     SloReport {
         service: service.name.clone(),
         slo: slo.name.clone(),
@@ -201,7 +206,11 @@ pub(crate) fn explain(
 }
 
 /// What the SLO's tiers do during an incident: when each fires and stops, and the budget spent.
-fn simulate_incident(slo: &Slo, spec: IncidentSpec) -> IncidentReport {
+fn simulate_incident(
+    slo: &Slo,
+    spec: IncidentSpec,
+    recorded: &dyn Fn(Duration) -> bool,
+) -> IncidentReport {
     let budget = to_f64(slo.budget());
     let budget_secs = budget * slo.window.as_secs_f64();
     let spent = |t: f64| spec.error_ratio * t / budget_secs;
@@ -210,7 +219,7 @@ fn simulate_incident(slo: &Slo, spec: IncidentSpec) -> IncidentReport {
         .tiers
         .iter()
         .map(|tier| {
-            let (fires, stops) = simulate(tier, spec);
+            let (fires, stops) = simulate(tier, spec, recorded);
             TierOutcome {
                 severity: tier.class.name.clone(),
                 long_window: tier.long.to_string(),
@@ -363,6 +372,7 @@ mod tests {
                 error_ratio: 1.0,
                 duration: None,
             },
+            &|w| w >= Duration::from_secs(86_400),
         );
         // 0.0144 x 3600 s = 51.84 s: the first evaluation after it.
         assert_eq!(fires, Some(60.0));
@@ -378,6 +388,7 @@ mod tests {
                 error_ratio: 1.0,
                 duration: Some(Duration::from_secs(600)),
             },
+            &|w| w >= Duration::from_secs(86_400),
         );
         assert_eq!(fires, Some(60.0));
         // The 5m window drops under 1.44% once fewer than 4.32 s of outage remain in it: at
@@ -394,6 +405,7 @@ mod tests {
                 error_ratio: 0.01,
                 duration: None,
             },
+            &|w| w >= Duration::from_secs(86_400),
         );
         assert_eq!(fires, None);
     }

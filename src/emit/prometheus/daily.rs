@@ -27,8 +27,10 @@ fn day_range() -> Duration {
 /// How many days `window` tiles, when the SLO counts events and the window is whole days.
 fn days(ids: &SloIds<'_>, window: Duration) -> Option<u64> {
     let secs = window.as_millis() / 1_000;
-    (hourly::counts_events(ids) && secs >= DAY_SECS && secs.is_multiple_of(DAY_SECS))
-        .then_some(secs / DAY_SECS)
+    (hourly::counts_events(ids)
+        && recorded_window(ids.service, window)
+        && secs.is_multiple_of(DAY_SECS))
+    .then_some(secs / DAY_SECS)
 }
 
 /// The one-day sums, recorded before the windows that read them; none when no window tiles.
