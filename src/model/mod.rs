@@ -89,6 +89,9 @@ pub(crate) struct Slo {
     pub(crate) expected_traffic: Option<f64>,
     /// Tiers of the policy left out because they can never fire, described ("page 1h/5m").
     pub(crate) dead_tiers: Vec<String>,
+    /// Every window of the SLO's alert policy, sorted, disabled and dead tiers' included: the
+    /// windows Sloth records for every SLO, which `--compat sloth` records too.
+    pub(crate) policy_windows: Vec<Duration>,
     /// How the budget is counted.
     pub(crate) budgeting: Budgeting,
     /// The calendar period the budget resets at, for a calendar window.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::SloRules;
 use crate::emit::prometheus::{
-    series, template_literal, Rule, RuleGroup, PERIOD_INTERVAL, SLI_INTERVAL,
+    series, template_literal, Rule, RuleGroup, BASE_WINDOW, PERIOD_INTERVAL, SLI_INTERVAL,
 };
 use crate::model::duration::Duration;
 use crate::model::number::format_decimal;
@@ -78,25 +78,44 @@ fn sloth_duration(window: Duration) -> String {
     out
 }
 
-/// `slo:sli_error:ratio_rate<window>` for the SLO window, named as Sloth names it: slocc
-/// records every alert window under Sloth's name already, with Sloth's labels, and calls the
-/// SLO window's series `ratio_period`.
+/// The `slo:sli_error:ratio_rate<window>` series slocc does not record itself: the SLO window,
+/// named as Sloth names it (slocc calls it `ratio_period`), and the windows of tiers that do
+/// not alert (disabled or dead), which Sloth records for every SLO, from the SLI queries.
 fn sli_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
+    let recorded = r.slo.alert_windows();
+    let labelled = |window: &str| {
+        let mut labels = ids.labels.clone();
+        labels.insert("sloth_window".into(), window.to_string());
+        labels
+    };
+    let mut rules: Vec<Rule> = r
+        .slo
+        .policy_windows
+        .iter()
+        .filter(|w| !recorded.contains(w) && **w != BASE_WINDOW)
+        .filter_map(|w| {
+            let expr = crate::emit::prometheus::sli_error_ratio(r.slo, *w)?;
+            let name = sloth_duration(*w);
+            Some(record(
+                format!("slo:sli_error:ratio_rate{name}"),
+                expr,
+                labelled(&name),
+            ))
+        })
+        .collect();
     let window = sloth_duration(r.slo.window);
-    if r.slo.alert_windows().contains(&r.slo.window) && window == r.slo.window.to_string() {
-        return Vec::new();
+    if !recorded.contains(&r.slo.window) || window != r.slo.window.to_string() {
+        rules.push(record(
+            format!("slo:sli_error:ratio_rate{window}"),
+            format!(
+                "sum without (slo_service, slo_name, sloth_window) ({}{})",
+                series::ERROR_RATIO_PERIOD,
+                r.selector
+            ),
+            labelled(&window),
+        ));
     }
-    let mut labels = ids.labels.clone();
-    labels.insert("sloth_window".into(), window.clone());
-    vec![record(
-        format!("slo:sli_error:ratio_rate{window}"),
-        format!(
-            "sum without (slo_service, slo_name, sloth_window) ({}{})",
-            series::ERROR_RATIO_PERIOD,
-            r.selector
-        ),
-        labels,
-    )]
+    rules
 }
 
 /// Sloth's metadata series.

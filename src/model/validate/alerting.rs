@@ -211,10 +211,13 @@ pub(super) fn build_tiers(
     numbers: &Budget,
     settings: &Settings,
     diags: &mut Diagnostics,
-) -> Option<(Vec<Tier>, Vec<String>)> {
+) -> Option<Tiers> {
     let page = tier_settings(&alerting.page, Urgency::Page, settings, diags);
     let ticket = tier_settings(&alerting.ticket, Urgency::Ticket, settings, diags);
     let policy = policy(alerting, numbers.window, settings, diags)?;
+    let mut windows: Vec<Duration> = policy.iter().flat_map(|e| [e.long, e.short]).collect();
+    windows.sort();
+    windows.dedup();
     let (mut tiers, mut dead) = (Vec::new(), Vec::new());
     for entry in policy {
         let (urgency, named) = match entry.class {
@@ -248,7 +251,19 @@ pub(super) fn build_tiers(
         }
     }
     tiers.sort_by_key(|t| (t.severity, t.long, t.short));
-    Some((tiers, dead))
+    Some(Tiers {
+        tiers,
+        dead,
+        windows,
+    })
+}
+
+/// An SLO's tiers: those that alert, those of the policy that never can (described), and every
+/// window of the policy.
+pub(super) struct Tiers {
+    pub(super) tiers: Vec<Tier>,
+    pub(super) dead: Vec<String>,
+    pub(super) windows: Vec<Duration>,
 }
 
 /// One entry's tier, or `None` (with a warning) when it can never fire; a tier under 1x warns.

@@ -454,7 +454,11 @@ fn validate_slo(
     if diags.counts().0 > before {
         return None;
     }
-    let (tiers, dead_tiers) = tiers?;
+    let alerting::Tiers {
+        tiers,
+        dead: dead_tiers,
+        windows: policy_windows,
+    } = tiers?;
     Some(Slo {
         name: name?,
         description: spec.description.as_ref().map(|d| d.value.clone()),
@@ -471,6 +475,7 @@ fn validate_slo(
         min_events,
         expected_traffic,
         dead_tiers,
+        policy_windows,
         budgeting: budgeting?,
         calendar: calendar?.map(|(c, _)| c),
     })
@@ -483,7 +488,7 @@ fn slo_tiers(
     window: Duration,
     settings: &Settings,
     diags: &mut Diagnostics,
-) -> Option<(Vec<Tier>, Vec<String>)> {
+) -> Option<alerting::Tiers> {
     let budget = Decimal::ONE - objective / Decimal::ONE_HUNDRED;
     check_budget(spec, budget, window, diags);
     let numbers = Budget {
