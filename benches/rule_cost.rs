@@ -331,17 +331,17 @@ fn prepare(dir: &Path, o: &Options) -> Vec<(&'static str, Vec<PathBuf>, usize)> 
     }
     let sloth_dir = dir.join("sloth-rules");
     std::fs::create_dir_all(&sloth_dir).unwrap();
-    let specs: Vec<String> = (0..o.services).map(sloth_spec).collect();
-    std::fs::write(dir.join("sloth-specs.yaml"), specs.join("---\n")).unwrap();
-    run(Command::new(built("sloth"))
-        .args([
-            "generate",
-            "-i",
-            "sloth-specs.yaml",
-            "-o",
-            "sloth-rules/sloth.yml",
-        ])
-        .current_dir(dir));
+    // One file per service: given several documents, Sloth writes several YAML documents into
+    // one file, and Prometheus reads only the first document of a rule file.
+    std::fs::create_dir_all(dir.join("sloth-specs")).unwrap();
+    for s in 0..o.services {
+        let spec = format!("sloth-specs/svc-{s:03}.yaml");
+        std::fs::write(dir.join(&spec), sloth_spec(s)).unwrap();
+        let out = format!("sloth-rules/svc-{s:03}.yml");
+        run(Command::new(built("sloth"))
+            .args(["generate", "-i", &spec, "-o", &out])
+            .current_dir(dir));
+    }
     let build = Instant::now();
     backfill(dir, o, now);
     if o.before.is_some() {
@@ -358,11 +358,7 @@ fn prepare(dir: &Path, o: &Options) -> Vec<(&'static str, Vec<PathBuf>, usize)> 
             (*name, yml_files(&rules), rule_count(&rules))
         })
         .collect();
-    sides.push((
-        "sloth",
-        vec![sloth_dir.join("sloth.yml")],
-        rule_count(&sloth_dir),
-    ));
+    sides.push(("sloth", yml_files(&sloth_dir), rule_count(&sloth_dir)));
     sides.push(("none", Vec::new(), 0));
     sides
 }
