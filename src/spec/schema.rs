@@ -38,6 +38,7 @@ fn tier(severity: &str) -> Value {
     })
 }
 
+// long: one JSON literal of the four SLI kinds, which reads as the schema it writes.
 fn sli() -> Value {
     json!({
         "type": "object",

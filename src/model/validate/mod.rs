@@ -454,11 +454,7 @@ fn validate_slo(
     if diags.counts().0 > before {
         return None;
     }
-    let alerting::Tiers {
-        tiers,
-        dead: dead_tiers,
-        windows: policy_windows,
-    } = tiers?;
+    let tiers = tiers?;
     Some(Slo {
         name: name?,
         description: spec.description.as_ref().map(|d| d.value.clone()),
@@ -469,13 +465,13 @@ fn validate_slo(
         alert_name: alert_name?,
         alert_labels,
         alert_annotations,
-        tiers,
+        tiers: tiers.tiers,
         grouping,
         breakdown_by,
         min_events,
         expected_traffic,
-        dead_tiers,
-        policy_windows,
+        dead_tiers: tiers.dead,
+        policy_windows: tiers.windows,
         budgeting: budgeting?,
         calendar: calendar?.map(|(c, _)| c),
     })

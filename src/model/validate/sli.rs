@@ -212,6 +212,30 @@ fn prometheus_3_only(at: &Spanned<String>, what: &str) -> Diagnostic {
     .with_hint("Prometheus 3 loads these rules; on Prometheus 2 use the name with underscores that its exporters expose (e.g. `http_server_request_duration_seconds`)")
 }
 
+/// Whether a latency SLI's histogram name can be read: a classic name, or a UTF-8 one that
+/// only Prometheus 3 reads (a warning); anything else is an error.
+fn latency_metric_ok(metric: &Spanned<String>, base: &str, diags: &mut Diagnostics) -> bool {
+    if is_valid_metric_name(base) {
+        return true;
+    }
+    if crate::model::promql::is_utf8_metric_name(base) {
+        diags.push(prometheus_3_only(metric, "the latency metric"));
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidPromql,
+            Some(metric.location),
+            format!(
+                "`{}` is not a valid metric name",
+                metric.value.escape_debug()
+            ),
+        )
+        .with_hint("give the histogram's base name, e.g. `http_request_duration_seconds`"),
+    );
+    false
+}
+
 fn validate_latency(
     metric: &Query,
     selector: &Query,
@@ -221,23 +245,7 @@ fn validate_latency(
 ) -> Option<(Sli, Grouping)> {
     let metric = metric.as_ref()?;
     let base = metric.value.trim().trim_end_matches("_bucket").to_string();
-    let mut ok = true;
-    if crate::model::promql::is_utf8_metric_name(&base) && !is_valid_metric_name(&base) {
-        diags.push(prometheus_3_only(metric, "the latency metric"));
-    } else if !is_valid_metric_name(&base) {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidPromql,
-                Some(metric.location),
-                format!(
-                    "`{}` is not a valid metric name",
-                    metric.value.escape_debug()
-                ),
-            )
-            .with_hint("give the histogram's base name, e.g. `http_request_duration_seconds`"),
-        );
-        ok = false;
-    }
+    let mut ok = latency_metric_ok(metric, &base, diags);
     let matchers = match selector {
         None => String::new(),
         Some(sel) => latency_matchers(&base, sel, diags).unwrap_or_else(|| {
