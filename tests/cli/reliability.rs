@@ -623,3 +623,36 @@ fn nothing_is_dropped_silently_and_long_numbers_are_named() {
     );
     project.slocc(&["check", "--no-runbooks"]).expect_code(0);
 }
+
+/// A spec's `runbook_base_url` lands in every alert's `runbook_url`: only an absolute http(s)
+/// URL is accepted, by the same check as the settings' links.
+#[test]
+fn a_specs_runbook_base_url_must_be_http() {
+    let project = Project::new();
+    for (url, ok) in [
+        ("javascript:alert(1)", false),
+        ("data:text/html,x", false),
+        ("runbooks", false),
+        ("https:///nohost", false),
+        ("https://runbooks.example.com/slo", true),
+    ] {
+        project.file(
+            "specs/api.yaml",
+            &SPEC.replace(
+                "service: api\n",
+                &format!("service: api\nrunbook_base_url: '{url}'\n"),
+            ),
+        );
+        let run = project.slocc(&["check", "--no-runbooks"]);
+        if ok {
+            run.expect_code(0);
+        } else {
+            run.expect_code(1);
+            assert_eq!(
+                run.headlines(),
+                format!("specs/api.yaml:3:19: error[invalid-url]: `{url}` is not an absolute http(s) URL\n"),
+                "{url}"
+            );
+        }
+    }
+}
