@@ -9,6 +9,7 @@ mod sloth;
 pub(crate) use sloth::sloth_ids;
 
 use crate::emit::prometheus::RuleGroup;
+use crate::model::duration::Duration;
 use crate::model::{Service, Slo};
 
 /// Which peer's output to reproduce; the command line's `--compat` values.
@@ -65,5 +66,52 @@ pub(crate) fn groups(compat: Compat, rules: &SloRules<'_>) -> Vec<RuleGroup> {
     match compat {
         Compat::Sloth => sloth::groups(rules),
         Compat::Pyrra => pyrra::groups(rules),
+    }
+}
+
+/// A duration in Prometheus's own format, as Sloth and Pyrra name their windows: largest units
+/// first, years and weeks only when they divide the whole duration (28d is `4w`, 7d `1w`, 30d
+/// and 90d stay `30d` and `90d`).
+fn prometheus_duration(window: Duration) -> String {
+    const UNITS: [(&str, u64, bool); 7] = [
+        ("y", 365 * 86_400_000, true),
+        ("w", 7 * 86_400_000, true),
+        ("d", 86_400_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1_000, false),
+        ("ms", 1, false),
+    ];
+    let mut left = window.as_millis();
+    let mut out = String::new();
+    for (unit, size, exact) in UNITS {
+        if left >= size && (!exact || left.is_multiple_of(size)) {
+            out.push_str(&format!("{}{unit}", left / size));
+            left %= size;
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_named_in_prometheus_duration_format() {
+        for (secs, name) in [
+            (28 * 86_400, "4w"),
+            (7 * 86_400, "1w"),
+            (30 * 86_400, "30d"),
+            (90 * 86_400, "90d"),
+            (14 * 86_400, "2w"),
+            (300, "5m"),
+            (5_400, "1h30m"),
+        ] {
+            assert_eq!(prometheus_duration(Duration::from_secs(secs)), name);
+        }
     }
 }

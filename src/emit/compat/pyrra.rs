@@ -4,35 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use super::SloRules;
+use super::{prometheus_duration, SloRules};
 use crate::emit::prometheus::{series, template_literal, Rule, RuleGroup, SLI_INTERVAL};
 use crate::model::duration::Duration;
 use crate::model::number::format_decimal;
 use crate::model::promql::{first_selector, matchers};
 use crate::model::{Sli, Slo, Tier};
-
-/// A duration as Pyrra prints it (Prometheus's model format, weeks included): `4w`, `2d`, `1h30m`.
-fn pyrra_duration(d: Duration) -> String {
-    let mut rest = d.as_millis() / 1_000;
-    if rest == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, size) in [
-        ("y", 365 * 86_400),
-        ("w", 7 * 86_400),
-        ("d", 86_400),
-        ("h", 3_600),
-        ("m", 60),
-        ("s", 1),
-    ] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out
-}
 
 /// The metric Pyrra names the SLO's series after (the total query's, without `_total` or
 /// `_count`), and the `=` matchers of that query, which Pyrra puts on series and alerts.
@@ -96,7 +73,7 @@ fn recordings(r: &SloRules<'_>, metric: &str, labels: &BTreeMap<String, String>)
         .into_iter()
         .map(|w| {
             record(
-                format!("{metric}:burnrate{}", pyrra_duration(w)),
+                format!("{metric}:burnrate{}", prometheus_duration(w)),
                 own(&series::error_ratio(w)),
                 labels,
             )
@@ -141,7 +118,12 @@ fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, 
         format_decimal(tier.factor),
         format_decimal(r.slo.objective())
     );
-    let side = |w: Duration| format!("{metric}:burnrate{}{sel} > {threshold}", pyrra_duration(w));
+    let side = |w: Duration| {
+        format!(
+            "{metric}:burnrate{}{sel} > {threshold}",
+            prometheus_duration(w)
+        )
+    };
     let mut expr = format!("{} and {}", side(tier.short), side(tier.long));
     if let Some(n) = r.slo.min_events {
         expr = format!(
@@ -160,14 +142,14 @@ fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, 
         .map(|(k, v)| (k.clone(), template_literal(v)))
         .collect();
     l.extend(labels.iter().map(|(k, v)| (k.clone(), template_literal(v))));
-    l.insert("short".into(), pyrra_duration(tier.short));
-    l.insert("long".into(), pyrra_duration(tier.long));
+    l.insert("short".into(), prometheus_duration(tier.short));
+    l.insert("long".into(), prometheus_duration(tier.long));
     let severity = super::severity(Some(super::Compat::Pyrra), &tier.class);
     l.insert("severity".into(), template_literal(&severity));
     let exhaustion = tier.exhaustion_secs(r.slo.window).round() as u64;
     l.insert(
         "exhaustion".into(),
-        pyrra_duration(Duration::from_secs(exhaustion)),
+        prometheus_duration(Duration::from_secs(exhaustion)),
     );
     // slocc's SLO labels too, so the generated Alertmanager routes and inhibitions apply.
     l.insert("slo_service".into(), r.service.name.clone());
@@ -185,7 +167,7 @@ fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, 
     Rule::Alert {
         alert: r.slo.alert_name.clone(),
         expr,
-        for_duration: tier.for_duration.map(pyrra_duration),
+        for_duration: tier.for_duration.map(prometheus_duration),
         labels: l,
         annotations,
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::SloRules;
+use super::{prometheus_duration, SloRules};
 use crate::emit::prometheus::{
     series, template_literal, Rule, RuleGroup, BASE_WINDOW, PERIOD_INTERVAL, SLI_INTERVAL,
 };
@@ -51,33 +51,6 @@ fn record(record: String, expr: String, labels: BTreeMap<String, String>) -> Rul
     }
 }
 
-/// A duration as Sloth names windows: Prometheus's own duration format, largest units first,
-/// years and weeks only when they divide the whole duration (28d is `4w`, 7d `1w`, 30d and 90d
-/// stay `30d` and `90d`).
-fn sloth_duration(window: Duration) -> String {
-    const UNITS: [(&str, u64, bool); 7] = [
-        ("y", 365 * 86_400_000, true),
-        ("w", 7 * 86_400_000, true),
-        ("d", 86_400_000, false),
-        ("h", 3_600_000, false),
-        ("m", 60_000, false),
-        ("s", 1_000, false),
-        ("ms", 1, false),
-    ];
-    let mut left = window.as_millis();
-    let mut out = String::new();
-    for (unit, size, exact) in UNITS {
-        if left >= size && (!exact || left.is_multiple_of(size)) {
-            out.push_str(&format!("{}{unit}", left / size));
-            left %= size;
-        }
-    }
-    if out.is_empty() {
-        out.push_str("0s");
-    }
-    out
-}
-
 /// The `slo:sli_error:ratio_rate<window>` series slocc does not record itself: the SLO window,
 /// named as Sloth names it (slocc calls it `ratio_period`), and the windows of tiers that do
 /// not alert (disabled or dead), which Sloth records for every SLO, from the SLI queries.
@@ -95,7 +68,7 @@ fn sli_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
         .filter(|w| !recorded.contains(w) && **w != BASE_WINDOW)
         .filter_map(|w| {
             let expr = crate::emit::prometheus::sli_error_ratio(r.slo, *w)?;
-            let name = sloth_duration(*w);
+            let name = prometheus_duration(*w);
             Some(record(
                 format!("slo:sli_error:ratio_rate{name}"),
                 expr,
@@ -103,7 +76,7 @@ fn sli_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
             ))
         })
         .collect();
-    let window = sloth_duration(r.slo.window);
+    let window = prometheus_duration(r.slo.window);
     if !recorded.contains(&r.slo.window) || window != r.slo.window.to_string() {
         rules.push(record(
             format!("slo:sli_error:ratio_rate{window}"),
@@ -155,7 +128,7 @@ fn meta_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
             "slo:period_burn_rate:ratio".into(),
             format!(
                 "slo:sli_error:ratio_rate{}{sel}\n/ {on}\n{budget}{sel}",
-                sloth_duration(r.slo.window)
+                prometheus_duration(r.slo.window)
             ),
             l(),
         ),
@@ -280,24 +253,4 @@ pub(super) fn groups(r: &SloRules<'_>) -> Vec<RuleGroup> {
         out.push(group("alerts", SLI_INTERVAL, alert_rules(r, &ids)));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windows_are_named_in_prometheus_duration_format() {
-        for (secs, name) in [
-            (28 * 86_400, "4w"),
-            (7 * 86_400, "1w"),
-            (30 * 86_400, "30d"),
-            (90 * 86_400, "90d"),
-            (14 * 86_400, "2w"),
-            (300, "5m"),
-            (5_400, "1h30m"),
-        ] {
-            assert_eq!(sloth_duration(Duration::from_secs(secs)), name);
-        }
-    }
 }

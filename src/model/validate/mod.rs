@@ -353,6 +353,16 @@ fn parse_duration(text: &Spanned<String>, what: &str, diags: &mut Diagnostics) -
     }
 }
 
+/// A number that is not one.
+pub(super) fn not_a_number(text: &Spanned<String>, what: &str, hint: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::WrongType,
+        Some(text.location),
+        format!("{what} `{}` is not a number", text.value),
+    )
+    .with_hint(hint)
+}
+
 /// A number written with more significant digits than slocc keeps exactly.
 pub(super) fn too_precise(text: &Spanned<String>, what: &str) -> Diagnostic {
     Diagnostic::error(
@@ -372,14 +382,8 @@ fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<De
     let value = match parse_exact(cleaned) {
         Ok(value) => value,
         Err(NotExact::NotANumber) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::WrongType,
-                    Some(text.location),
-                    format!("objective `{}` is not a number", text.value),
-                )
-                .with_hint("write the objective as a percentage, e.g. `99.9`"),
-            );
+            let hint = "write the objective as a percentage, e.g. `99.9`";
+            diags.push(not_a_number(text, "objective", hint));
             return None;
         }
         Err(NotExact::TooPrecise) => {

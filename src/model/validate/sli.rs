@@ -128,14 +128,8 @@ fn validate_threshold(
             None
         }
         Err(NotExact::NotANumber) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::WrongType,
-                    Some(v.location),
-                    format!("`value` `{}` is not a number", v.value),
-                )
-                .with_hint("the bound a good value meets, e.g. `0.3` for 300ms in seconds"),
-            );
+            let hint = "the bound a good value meets, e.g. `0.3` for 300ms in seconds";
+            diags.push(super::not_a_number(v, "`value`", hint));
             None
         }
     });
