@@ -99,7 +99,7 @@ pub fn compile(data: &[u8]) {
     for (i, file) in text.split("\n#%%\n").enumerate() {
         sources.add(format!("f{i}.yaml"), file.to_string());
     }
-    let checked = crate::pipeline::check_sources(sources);
+    let checked = crate::model::check::check_sources(sources);
     let _ = crate::diag::render(
         &checked.diagnostics,
         &checked.sources,

@@ -16,6 +16,7 @@ pub mod output;
 pub mod pipeline;
 mod report;
 mod spec;
+mod vocab;
 
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,21 +1,17 @@
 //! The pipeline: find spec files, read them, validate every service, and build the outputs in memory.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Location, Sources};
+use crate::diag::{Code, Diagnostic, Location, Sources};
 use crate::emit;
 use crate::emit::runbook::Update;
-use crate::model::validate::{validate_service, validate_settings};
-use crate::model::{Service, Settings};
+use crate::model::check::{check_sources_with, Checked};
+use crate::model::{Compat, Service};
 use crate::output::sink::{Artifact, Disk, Memory, Owner, Sink};
 use crate::output::Output;
-use crate::spec::import::{self, FormatId, Reader};
-use crate::spec::settings::SettingsSpec;
-use crate::spec::yaml::Document;
-use crate::spec::ServiceSpec;
+use crate::vocab::path::display;
 
 /// Errors that stop a run before any spec is judged (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -40,28 +36,6 @@ pub enum Error {
     /// Writing outputs failed; earlier outputs are intact.
     #[error(transparent)]
     Output(#[from] crate::output::Error),
-}
-
-/// Everything read and judged in one run: the value every command starts from, so that nothing
-/// is read or parsed twice.
-#[derive(Debug, Default)]
-pub struct Checked {
-    /// The files read.
-    pub(crate) sources: Sources,
-    /// Every diagnostic.
-    pub(crate) diagnostics: Diagnostics,
-    /// Every spec read, in the native spec stage with its positions, in file order (documents
-    /// of formats read together, such as OpenSLO, after the others).
-    pub(crate) specs: Vec<ServiceSpec>,
-    /// Services that validated (all of them when there are no errors).
-    pub services: Vec<Service>,
-}
-
-impl Checked {
-    /// Whether the run found errors.
-    pub fn failed(&self) -> bool {
-        self.diagnostics.has_errors()
-    }
 }
 
 /// The default input when no paths are given.
@@ -123,76 +97,6 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) ->
     Ok(())
 }
 
-/// A path as shown in diagnostics and messages: relative to the working directory when it is
-/// inside it, `/`-separated, without `.` parts, so output never depends on how a path was
-/// spelled; a path outside the working directory is shown whole, so two files of one name
-/// stay apart.
-pub(crate) fn display(path: &Path) -> String {
-    let (relative, root) = if path.is_absolute() {
-        match std::env::current_dir()
-            .ok()
-            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        {
-            Some(inside) => (inside, ""),
-            None => (path.to_path_buf(), "/"),
-        }
-    } else {
-        (path.to_path_buf(), "")
-    };
-    let parts: Vec<String> = relative
-        .components()
-        .filter_map(|c| match c {
-            std::path::Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
-            std::path::Component::ParentDir => Some("..".to_string()),
-            _ => None,
-        })
-        .collect();
-    if parts.is_empty() {
-        if root.is_empty() {
-            ".".into()
-        } else {
-            root.into()
-        }
-    } else {
-        format!("{root}{}", parts.join("/"))
-    }
-}
-
-/// A spec's name as generated files record it: [`display`]'s, but only the file name for a
-/// file outside the working directory, so that no generated file holds an absolute path.
-pub(crate) fn portable_name(shown: &str) -> String {
-    match shown.strip_prefix('/') {
-        Some(whole) => whole.rsplit('/').next().unwrap_or(whole).to_string(),
-        None => shown.to_string(),
-    }
-}
-
-/// What one file yields: its diagnostics, its specs and settings, and the documents of formats
-/// that are read together once every file is in.
-#[derive(Default)]
-struct FileResult {
-    diagnostics: Diagnostics,
-    specs: Vec<ServiceSpec>,
-    settings: Vec<SettingsSpec>,
-    together: Vec<(FormatId, Document)>,
-}
-
-fn read_file(id: usize, text: &str) -> FileResult {
-    let mut result = FileResult::default();
-    let diags = &mut result.diagnostics;
-    for document in crate::spec::yaml::load_documents(id, text, diags) {
-        let Some(format) = import::classify(&document, diags) else {
-            continue;
-        };
-        match import::FORMATS[format].reader {
-            Reader::Single(read) => result.specs.extend(read(&document, diags)),
-            Reader::Settings(read) => result.settings.extend(read(&document, diags)),
-            Reader::Together(_) => result.together.push((format, document)),
-        }
-    }
-    result
-}
-
 /// Reads and validates every spec under `paths`. Files are judged in parallel; results are
 /// merged in file order, so diagnostics and outputs never depend on scheduling.
 pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
@@ -200,10 +104,7 @@ pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
 }
 
 /// [`check`], with a peer's output (`--compat`) for every service over the settings' choice.
-pub(crate) fn check_with(
-    paths: &[PathBuf],
-    compat: Option<crate::emit::compat::Compat>,
-) -> Result<Checked, Error> {
+pub(crate) fn check_with(paths: &[PathBuf], compat: Option<Compat>) -> Result<Checked, Error> {
     let mut sources = Sources::default();
     let mut not_utf8 = Vec::new();
     for file in &spec_files(paths)? {
@@ -248,117 +149,6 @@ fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::From
         )
         .with_hint("specs are UTF-8 YAML; convert the file, or move it out of the specs directory"),
     );
-}
-
-/// Validates specs already read (for example from a git revision), named as they should be
-/// shown in diagnostics and headers. Files are read in parallel, then the settings are
-/// validated (every service depends on them), then the services, in parallel again.
-pub(crate) fn check_sources(sources: Sources) -> Checked {
-    check_sources_with(sources, None)
-}
-
-/// [`check_sources`] with a `--compat` choice over the settings'.
-fn check_sources_with(sources: Sources, compat: Option<crate::emit::compat::Compat>) -> Checked {
-    let mut checked = Checked {
-        sources,
-        ..Checked::default()
-    };
-    let results: Vec<FileResult> = checked
-        .sources
-        .files()
-        .par_iter()
-        .enumerate()
-        .map(|(id, file)| read_file(id, &file.text))
-        .collect();
-    let mut together: Vec<Vec<Document>> = import::FORMATS.iter().map(|_| Vec::new()).collect();
-    let mut settings = Vec::new();
-    for result in results {
-        checked.diagnostics.extend(result.diagnostics);
-        checked.specs.extend(result.specs);
-        settings.extend(result.settings);
-        for (format, document) in result.together {
-            together[format].push(document);
-        }
-    }
-    for (format, documents) in together.iter().enumerate() {
-        if let (Reader::Together(read), false) =
-            (import::FORMATS[format].reader, documents.is_empty())
-        {
-            checked
-                .specs
-                .extend(read(documents, &mut checked.diagnostics));
-        }
-    }
-    let mut settings = validate_settings(&settings, &mut checked.diagnostics);
-    settings.compat = compat.or(settings.compat);
-    settings.compat_forced = compat.is_some();
-    validate_all(&mut checked, &settings);
-    check_duplicate_services(&mut checked);
-    checked
-}
-
-/// Validates every spec read, each on whichever core is free, merged in spec order.
-fn validate_all(checked: &mut Checked, settings: &Settings) {
-    let sources = &checked.sources;
-    let validated: Vec<(Diagnostics, Option<Service>)> = checked
-        .specs
-        .par_iter()
-        .map(|spec| {
-            let mut diags = Diagnostics::default();
-            let source = sources.name(spec.location.source);
-            let service = validate_service(spec, source, settings, &mut diags);
-            (diags, service)
-        })
-        .collect();
-    for (diags, service) in validated {
-        checked.diagnostics.extend(diags);
-        checked.services.extend(service);
-    }
-}
-
-/// Two files declaring one service would write one output file twice: report every repeat.
-fn check_duplicate_services(checked: &mut Checked) {
-    let seen: Vec<(String, Location)> = checked
-        .specs
-        .iter()
-        .filter_map(|s| s.service.as_ref())
-        .map(|n| (n.value.clone(), n.location))
-        .collect();
-    let mut first: BTreeMap<&str, Location> = BTreeMap::new();
-    for (name, location) in &seen {
-        match first.get(name.as_str()) {
-            Some(original) => {
-                let file = checked
-                    .sources
-                    .get(original.source)
-                    .map_or(String::new(), |f| f.name.clone());
-                checked.diagnostics.push(
-                    Diagnostic::error(
-                        Code::DuplicateService,
-                        Some(*location),
-                        format!(
-                            "the service `{name}` is already declared in {file}:{}",
-                            original.line
-                        ),
-                    )
-                    .with_hint(
-                        "each service is compiled to its own file: give it one spec, or rename one",
-                    )
-                    .with_label(*original, "first declared here"),
-                );
-            }
-            None => {
-                first.insert(name, *location);
-            }
-        }
-    }
-    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for (name, _) in &seen {
-        *count.entry(name).or_default() += 1;
-    }
-    checked
-        .services
-        .retain(|s| count.get(s.name.as_str()).is_none_or(|n| *n == 1));
 }
 
 /// The dashboard every service shares.

@@ -296,7 +296,7 @@ struct CompileArgs {
     /// Also emit a peer tool's series, labels and alert layout (its alerts replace slocc's), so
     /// dashboards and routes built on that tool keep working; overrides the settings' `compat`.
     #[arg(long, value_enum)]
-    compat: Option<crate::emit::compat::Compat>,
+    compat: Option<crate::model::Compat>,
     /// prometheus-operator: namespace of the `PrometheusRule` objects.
     #[arg(long)]
     namespace: Option<String>,
@@ -317,7 +317,7 @@ fn parse_label(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
-    if !crate::model::promql::is_valid_label_name(name) {
+    if !crate::vocab::promql::is_valid_label_name(name) {
         return Err(format!("`{name}` is not a valid label name"));
     }
     Ok((name.to_string(), value.to_string()))

@@ -6,7 +6,6 @@ use super::{BacktestConfig, Io, EXIT_OK};
 use crate::live::backtest::{self, SloRun, Span};
 use crate::live::client::Prometheus;
 use crate::model::Service;
-use crate::pipeline;
 
 pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> std::io::Result<i32> {
     let (since, timeout) = match (
@@ -61,7 +60,7 @@ pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> std::io::Result<i3
 fn base_services(rev: &str, config: &BacktestConfig) -> Result<Vec<Service>, String> {
     let sources =
         crate::report::diff::sources_at_revision(rev, &config.paths).map_err(|e| e.to_string())?;
-    let checked = pipeline::check_sources(sources);
+    let checked = crate::model::check::check_sources(sources);
     if checked.failed() {
         return Err(format!(
             "the specs at `{rev}` have errors: run `slocc check` on that revision"

@@ -52,7 +52,7 @@ pub(super) fn run(config: &CheckConfig, mut io: Io<'_>) -> std::io::Result<i32> 
 }
 
 /// Spec files read (runbooks added for diagnostics are not counted).
-fn spec_file_count(checked: &pipeline::Checked) -> usize {
+fn spec_file_count(checked: &crate::model::check::Checked) -> usize {
     checked
         .sources
         .files()
@@ -64,7 +64,7 @@ fn spec_file_count(checked: &pipeline::Checked) -> usize {
 /// Turns runbook states into warnings. Broken markers always; missing and stale regions only
 /// when nothing will fix them in this run (`check`, `compile --check`).
 pub(super) fn runbook_diagnostics(
-    checked: &mut pipeline::Checked,
+    checked: &mut crate::model::check::Checked,
     plans: &[pipeline::RunbookPlan],
     dir: &Path,
     report_missing_and_stale: bool,
@@ -73,8 +73,8 @@ pub(super) fn runbook_diagnostics(
     use crate::emit::runbook::Update;
     for plan in plans {
         let path = dir.join(&plan.path);
-        let shown = pipeline::display(&path);
-        let at_line = |checked: &mut pipeline::Checked, line: usize| {
+        let shown = crate::vocab::path::display(&path);
+        let at_line = |checked: &mut crate::model::check::Checked, line: usize| {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             let source = checked.sources.add(shown.clone(), text);
             Some(Location {

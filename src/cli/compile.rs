@@ -29,7 +29,7 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32
             Ok(t) => t,
             Err(e) => return io.usage_error(&e),
         };
-    let runbooks_shown = pipeline::display(
+    let runbooks_shown = crate::vocab::path::display(
         config
             .runbooks
             .as_deref()
@@ -65,7 +65,7 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32
 
 fn summary(
     config: &CompileConfig,
-    checked: &pipeline::Checked,
+    checked: &crate::model::check::Checked,
     compiled: &pipeline::Compiled,
     runbooks_shown: &str,
     stderr: &mut dyn Write,
@@ -78,7 +78,7 @@ fn summary(
         plural(checked.services.len()),
         slo_count(checked),
         plural(slo_count(checked)),
-        pipeline::display(&config.out),
+        crate::vocab::path::display(&config.out),
         written.changed.len(),
         written.unchanged.len(),
         written.removed.len(),
@@ -109,7 +109,7 @@ fn summary(
 /// stdout.
 fn check_mode(
     config: &CompileConfig,
-    mut checked: pipeline::Checked,
+    mut checked: crate::model::check::Checked,
     cx: crate::emit::prometheus::Context<'_>,
     mut io: Io<'_>,
 ) -> std::io::Result<i32> {
@@ -153,9 +153,9 @@ fn report_stale(
     stale: &[StaleFile],
     io: Io<'_>,
 ) -> std::io::Result<i32> {
-    let dir = pipeline::display(out);
+    let dir = crate::vocab::path::display(out);
     for (path, on_disk, generated) in stale {
-        let shown = pipeline::display(path);
+        let shown = crate::vocab::path::display(path);
         let diff = crate::output::unified_diff(
             on_disk.as_deref().unwrap_or(""),
             generated.as_deref().unwrap_or(""),
@@ -168,7 +168,10 @@ fn report_stale(
         writeln!(io.stderr, "{dir} is up to date ({generated} files)")?;
         return Ok(EXIT_OK);
     }
-    let names: Vec<String> = stale.iter().map(|(p, _, _)| pipeline::display(p)).collect();
+    let names: Vec<String> = stale
+        .iter()
+        .map(|(p, _, _)| crate::vocab::path::display(p))
+        .collect();
     writeln!(
         io.stderr,
         "outputs are stale: {} file{} differ{} from the specs ({}); run `slocc compile` and commit the result",

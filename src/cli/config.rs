@@ -105,7 +105,7 @@ pub(crate) struct CompileConfig {
     /// Which rules to write.
     pub(crate) parts: RuleParts,
     /// A peer's series and alert layout, over the settings' choice.
-    pub(crate) compat: Option<crate::emit::compat::Compat>,
+    pub(crate) compat: Option<crate::model::Compat>,
     /// Services and SLOs to compile.
     pub(crate) select: Selection,
 }

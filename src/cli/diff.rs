@@ -22,7 +22,8 @@ pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> std::io::Result<i32> {
             pipeline::check(std::slice::from_ref(b)),
         ),
         DiffSides::Base(rev, paths) => (
-            crate::report::diff::sources_at_revision(rev, paths).map(pipeline::check_sources),
+            crate::report::diff::sources_at_revision(rev, paths)
+                .map(crate::model::check::check_sources),
             pipeline::check(paths),
         ),
     };
@@ -45,9 +46,9 @@ pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> std::io::Result<i32> {
 /// Checks one side of a diff; invalid specs there are an error of the comparison (exit 2).
 fn side(
     label: &str,
-    checked: Result<pipeline::Checked, pipeline::Error>,
+    checked: Result<crate::model::check::Checked, pipeline::Error>,
     io: &mut Io<'_>,
-) -> std::io::Result<Result<pipeline::Checked, i32>> {
+) -> std::io::Result<Result<crate::model::check::Checked, i32>> {
     let checked = match checked {
         Ok(c) => c,
         Err(e) => return io.usage_error(&format!("{label}: {e}")).map(Err),
@@ -88,7 +89,7 @@ fn rooted(
         return (old, new);
     };
     let strip = |services: &mut Vec<Service>, root: &PathBuf| {
-        let prefix = format!("{}/", pipeline::display(root));
+        let prefix = format!("{}/", crate::vocab::path::display(root));
         for s in services {
             if let Some(rest) = s.source.strip_prefix(&prefix) {
                 s.source = rest.to_string();
@@ -100,7 +101,7 @@ fn rooted(
     // Two single files: compare as if the old one were at the new one's path.
     if a.is_file() && b.is_file() {
         for s in &mut old {
-            s.source = pipeline::display(b);
+            s.source = crate::vocab::path::display(b);
         }
     }
     (old, new)

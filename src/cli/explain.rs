@@ -18,7 +18,7 @@ fn incident(
     let duration = match config
         .duration
         .as_deref()
-        .map(crate::model::duration::Duration::parse)
+        .map(crate::vocab::duration::Duration::parse)
     {
         None => None,
         Some(Ok(d)) if !d.is_zero() => Some(d),

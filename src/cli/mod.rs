@@ -106,7 +106,11 @@ struct Io<'a> {
 
 impl Io<'_> {
     /// Diagnostics go to stderr for people, to stdout for machines (JSON and GitHub formats).
-    fn report(&mut self, checked: &pipeline::Checked, format: Format) -> std::io::Result<()> {
+    fn report(
+        &mut self,
+        checked: &crate::model::check::Checked,
+        format: Format,
+    ) -> std::io::Result<()> {
         let color = format == Format::Human && self.colors.stderr;
         let text = diag::render(&checked.diagnostics, &checked.sources, format, color);
         match format {
@@ -132,7 +136,7 @@ fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
             writeln!(
                 io.stderr,
                 "edit them and pass `--templates {}` to `slocc compile` and `slocc check`",
-                pipeline::display(dir)
+                crate::vocab::path::display(dir)
             )?;
             Ok(EXIT_OK)
         }
@@ -140,7 +144,7 @@ fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
             io.stderr,
             &format!(
                 "cannot write templates to `{}`: {e}",
-                pipeline::display(dir)
+                crate::vocab::path::display(dir)
             ),
         ),
     }
@@ -151,9 +155,9 @@ fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
 fn check_selected(
     paths: &[std::path::PathBuf],
     select: &crate::model::select::Selection,
-    compat: Option<crate::emit::compat::Compat>,
+    compat: Option<crate::model::Compat>,
     io: &mut Io<'_>,
-) -> std::io::Result<Result<pipeline::Checked, i32>> {
+) -> std::io::Result<Result<crate::model::check::Checked, i32>> {
     let mut checked = match pipeline::check_with(paths, compat) {
         Ok(c) => c,
         Err(e) => return io.usage_error(&e).map(Err),
@@ -173,7 +177,7 @@ fn checked_specs(
     paths: &[std::path::PathBuf],
     select: &crate::model::select::Selection,
     io: &mut Io<'_>,
-) -> std::io::Result<Result<pipeline::Checked, i32>> {
+) -> std::io::Result<Result<crate::model::check::Checked, i32>> {
     let checked = match check_selected(paths, select, None, io)? {
         Ok(c) => c,
         Err(code) => return Ok(Err(code)),
@@ -187,7 +191,7 @@ fn checked_specs(
 
 /// A duration flag that must be longer than zero (`--timeout 30s`, `--since 30d`).
 fn positive_duration(text: &str, flag: &str) -> Result<std::time::Duration, String> {
-    match crate::model::duration::Duration::parse(text) {
+    match crate::vocab::duration::Duration::parse(text) {
         Ok(d) if !d.is_zero() => Ok(std::time::Duration::from_millis(d.as_millis())),
         _ => Err(format!(
             "{flag} `{text}` is not a duration such as `30s` or `30d`"
@@ -195,7 +199,7 @@ fn positive_duration(text: &str, flag: &str) -> Result<std::time::Duration, Stri
     }
 }
 
-fn slo_count(checked: &pipeline::Checked) -> usize {
+fn slo_count(checked: &crate::model::check::Checked) -> usize {
     checked.services.iter().map(|s| s.slos.len()).sum()
 }
 

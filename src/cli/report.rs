@@ -40,13 +40,13 @@ pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> std::io::Result<i32>
     if let Err(e) = write_atomically(&config.output, &html) {
         return io.usage_error(&format!(
             "cannot write `{}`: {e}",
-            crate::pipeline::display(&config.output)
+            crate::vocab::path::display(&config.output)
         ));
     }
     writeln!(
         io.stderr,
         "wrote {} ({} SLOs)",
-        crate::pipeline::display(&config.output),
+        crate::vocab::path::display(&config.output),
         sections.len()
     )?;
     Ok(EXIT_OK)

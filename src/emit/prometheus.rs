@@ -26,10 +26,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::duration::Duration;
-use crate::model::number::format_decimal;
-use crate::model::promql::{escape_string, matchers, selector, with_window};
-use crate::model::{EventQuery, Grouping, Service, Sli, Slo, Tier};
+use crate::model::{EventQuery, Service, Sli, Slo, Tier};
+use crate::vocab::duration::Duration;
+use crate::vocab::number::format_decimal;
+use crate::vocab::promql::Grouping;
+use crate::vocab::promql::{escape_string, matchers, selector, with_window};
 
 /// Windows from this length up are computed from the recorded 5m rates.
 const RECORDED_FROM: Duration = Duration::from_secs(86_400);
@@ -39,7 +40,7 @@ const RECORDED_FROM: Duration = Duration::from_secs(86_400);
 /// costliest rules. Not under `--compat sloth`: Sloth's users' alerts read raw windows, and
 /// Sloth's own detection times are what that output promises (docs/imports.md).
 pub(crate) fn recorded_window(service: &Service, window: Duration) -> bool {
-    window >= RECORDED_FROM && service.compat != Some(crate::emit::compat::Compat::Sloth)
+    window >= RECORDED_FROM && service.compat != Some(crate::model::Compat::Sloth)
 }
 /// The base window every SLO records.
 pub(crate) const BASE_WINDOW: Duration = Duration::from_secs(300);
@@ -68,7 +69,7 @@ pub(crate) mod series {
     pub(crate) const WINDOW_SECONDS: &str = "slo:window:seconds";
 
     /// Error ratio over `window`.
-    pub(crate) fn error_ratio(window: crate::model::duration::Duration) -> String {
+    pub(crate) fn error_ratio(window: crate::vocab::duration::Duration) -> String {
         format!("slo:sli_error:ratio_rate{window}")
     }
 }
@@ -136,7 +137,7 @@ impl<'a> SloIds<'a> {
         labels.extend(slo.labels.clone());
         labels.insert("slo_service".into(), service.name.clone());
         labels.insert("slo_name".into(), slo.name.clone());
-        if service.compat == Some(crate::emit::compat::Compat::Sloth) {
+        if service.compat == Some(crate::model::Compat::Sloth) {
             // Sloth's ids on slocc's own series, so that a series name both tools record is
             // recorded once, and Sloth users' selectors match it.
             labels.extend(crate::emit::compat::sloth_ids(service, slo));
@@ -277,7 +278,7 @@ pub(crate) fn header(service: &Service) -> String {
 fn record(ids: &SloIds<'_>, name: String, expr: String) -> Rule {
     let mut labels = ids.labels.clone();
     if let Some(window) = name.strip_prefix("slo:sli_error:ratio_rate") {
-        if ids.service.compat == Some(crate::emit::compat::Compat::Sloth) {
+        if ids.service.compat == Some(crate::model::Compat::Sloth) {
             labels.insert("sloth_window".into(), window.to_string());
         }
     }
@@ -323,7 +324,7 @@ fn raw_events_or(sli: &Sli, window: Duration, zero: Option<&str>) -> Option<(Str
             // The histogram of the window, summed, once per side: its count is every event,
             // its fraction at or under the threshold (interpolated inside a bucket) the good.
             let sum = format!("sum(rate({}[{window}]))", selector(metric, matchers));
-            let seconds = crate::model::number::format_f64(threshold.as_secs_f64(), 3);
+            let seconds = crate::vocab::number::format_f64(threshold.as_secs_f64(), 3);
             let total = format!("histogram_count({sum})");
             let good = format!("histogram_fraction(0, {seconds}, {sum}) * {total}");
             Some((format!("clamp_min({total} - {good}, 0)"), total))
@@ -374,7 +375,7 @@ pub(crate) fn le_matcher(threshold: Duration) -> String {
         let secs = millis / 1_000;
         format!("le=~\"{secs}(\\\\.0)?\"")
     } else {
-        let secs = crate::model::number::format_f64(threshold.as_secs_f64(), 3);
+        let secs = crate::vocab::number::format_f64(threshold.as_secs_f64(), 3);
         format!("le=\"{}\"", escape_string(&secs))
     }
 }
@@ -650,11 +651,11 @@ impl TierContext {
             threshold: format_decimal(tier.threshold),
             long_window: tier.long.to_string(),
             short_window: tier.short.to_string(),
-            budget_spent_percent: crate::model::number::format_f64(
+            budget_spent_percent: crate::vocab::number::format_f64(
                 tier.budget_spent_at_fire(slo.window) * 100.0,
                 2,
             ),
-            exhaustion: crate::model::duration::humanize_secs(tier.exhaustion_secs(slo.window)),
+            exhaustion: crate::vocab::duration::humanize_secs(tier.exhaustion_secs(slo.window)),
         }
     }
 }

@@ -6,10 +6,10 @@ use serde::Serialize;
 use crate::emit::grafana;
 use crate::emit::prometheus::series;
 use crate::emit::templates::{Error, Templates};
-use crate::model::duration::humanize_secs;
-use crate::model::number::{format_decimal, format_human, format_human_f64};
-use crate::model::promql::matchers;
 use crate::model::{Service, Slo};
+use crate::vocab::duration::humanize_secs;
+use crate::vocab::number::{format_decimal, format_human, format_human_f64};
+use crate::vocab::promql::matchers;
 
 /// Opens the generated region.
 pub(crate) const BEGIN: &str =
@@ -375,7 +375,7 @@ fn native_latency_steps(
     slo: &Slo,
     metric: &str,
     matchers: &str,
-    threshold: crate::model::duration::Duration,
+    threshold: crate::vocab::duration::Duration,
 ) -> Vec<Step> {
     let (by, per) = match &slo.breakdown_by {
         Some(label) => (format!("sum by ({label}) "), format!(", by `{label}`")),
@@ -383,9 +383,9 @@ fn native_latency_steps(
     };
     let sum = format!(
         "{by}(rate({}[5m]))",
-        crate::model::promql::selector(metric, matchers)
+        crate::vocab::promql::selector(metric, matchers)
     );
-    let seconds = crate::model::number::format_f64(threshold.as_secs_f64(), 3);
+    let seconds = crate::vocab::number::format_f64(threshold.as_secs_f64(), 3);
     vec![
         promql(
             format!("Share of requests slower than {threshold} over the last 5m{per}"),
@@ -421,7 +421,7 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
             };
             let name = format!("{metric}_bucket");
             let bucket = |le: &str| {
-                let series = crate::model::promql::selector(&name, &format!("{matchers}{sep}{le}"));
+                let series = crate::vocab::promql::selector(&name, &format!("{matchers}{sep}{le}"));
                 format!("{by}(rate({series}[5m]))")
             };
             let le = slo
@@ -441,7 +441,7 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
                     format!("p99 latency over the last 5m, in seconds{per}"),
                     format!(
                         "histogram_quantile(0.99, sum by ({le}) (rate({}[5m])))",
-                        crate::model::promql::selector(&name, matchers)
+                        crate::vocab::promql::selector(&name, matchers)
                     ),
                 ),
             ]

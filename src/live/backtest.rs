@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::emit::prometheus::{sli_bad_rate, sli_error_ratio};
 use crate::live::client::{Error, Prometheus, MAX_POINTS};
-use crate::model::duration::{humanize_secs, Duration};
-use crate::model::number::{format_decimal, format_human_f64, to_f64};
 use crate::model::{Service, Slo, Tier};
+use crate::vocab::duration::{humanize_secs, Duration};
+use crate::vocab::number::{format_decimal, format_human_f64, to_f64};
 
 /// The rules' evaluation interval, in seconds.
 const STEP: i64 = 60;

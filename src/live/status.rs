@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use crate::emit::prometheus::{series, sli_error_ratio};
 use crate::live::client::{Error, Prometheus, Sample};
-use crate::model::duration::{humanize_secs, Duration};
-use crate::model::number::{format_human_f64, to_f64};
-use crate::model::promql::matchers;
 use crate::model::{Service, Slo};
+use crate::vocab::duration::{humanize_secs, Duration};
+use crate::vocab::number::{format_human_f64, to_f64};
+use crate::vocab::promql::matchers;
 
 /// Where the figures came from.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -158,7 +158,7 @@ pub(crate) fn slo_status(
     Ok(SloStatus {
         service: service.name.clone(),
         slo: slo.name.clone(),
-        objective_percent: crate::model::number::format_decimal(slo.objective_percent),
+        objective_percent: crate::vocab::number::format_decimal(slo.objective_percent),
         window: slo.window.to_string(),
         source,
         sli: period.map(|r| 1.0 - r),
@@ -275,7 +275,7 @@ pub(crate) fn burn_down(
     now: i64,
 ) -> Result<Vec<(f64, f64)>, Error> {
     let window = (slo.window.as_millis() / 1_000) as i64;
-    let budget = crate::model::number::format_decimal(slo.budget());
+    let budget = crate::vocab::number::format_decimal(slo.budget());
     let recorded = format!(
         "min({}{})",
         series::BUDGET_REMAINING,
@@ -301,7 +301,7 @@ pub(crate) fn burn_history(
     let Some(long) = slo.tiers.iter().map(|t| t.long).min() else {
         return Ok(Vec::new());
     };
-    let budget = crate::model::number::format_decimal(slo.budget());
+    let budget = crate::vocab::number::format_decimal(slo.budget());
     let recorded = format!(
         "max({}{}) / {budget}",
         series::error_ratio(long),

@@ -1,8 +1,6 @@
 //! Validated model: exact objectives, budgets, windows and burn-rate tiers; the only input emitters see.
 
-pub(crate) mod duration;
-pub(crate) mod number;
-pub(crate) mod promql;
+pub(crate) mod check;
 pub(crate) mod select;
 pub(crate) mod validate;
 
@@ -10,11 +8,34 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::model::duration::Duration;
-use crate::model::number::to_f64;
+use crate::vocab::duration::Duration;
+use crate::vocab::number::to_f64;
+use crate::vocab::promql::Grouping;
 
-/// The placeholder that SLI queries carry where the range goes.
-pub(crate) const WINDOW_PLACEHOLDER: &str = "{{window}}";
+/// Which peer's output to reproduce; the command line's `--compat` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Compat {
+    /// Sloth: `slo:sli_error:ratio_rate<window>` and metadata series with `sloth_id`,
+    /// `sloth_service`, `sloth_slo` and `sloth_window` labels, `sloth_slo_info`, and one page and
+    /// one ticket alert per SLO (labelled `sloth_severity`) that OR their window pairs.
+    Sloth,
+    /// Pyrra: `<metric>:burnrate<window>` series labelled `slo`, Pyrra's generic series
+    /// (`pyrra_objective`, `pyrra_availability`, ...), and one alert per window pair labelled
+    /// `severity` (`critical`/`warning`), `long`, `short` and `exhaustion`, with Pyrra's window
+    /// scaling and `for:`.
+    Pyrra,
+}
+
+impl Compat {
+    /// The value as written in settings and on the command line.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "sloth" => Some(Self::Sloth),
+            "pyrra" => Some(Self::Pyrra),
+            _ => None,
+        }
+    }
+}
 
 /// A validated service.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +56,7 @@ pub struct Service {
     /// Labels on every series and alert.
     pub(crate) labels: BTreeMap<String, String>,
     /// A peer's series and alert layout to emit (the settings' `compat`).
-    pub(crate) compat: Option<crate::emit::compat::Compat>,
+    pub(crate) compat: Option<crate::model::Compat>,
     /// Alertmanager receivers of its alerts by severity class, over the classes' own.
     pub(crate) receivers: BTreeMap<String, String>,
     /// Steps every runbook of the service lists: (diagnosis, mitigation).
@@ -109,17 +130,6 @@ pub(crate) struct Calendar {
     /// January, April, July and October they start (0..2).
     pub(crate) shift: u32,
 }
-
-/// The days of the week as specs name them, Monday first (a week's `shift`).
-pub(crate) const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
 
 /// The length of a calendar window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,15 +207,6 @@ impl Slo {
         windows.dedup();
         windows
     }
-}
-
-/// How the SLI's series are grouped, so long-window sums can re-aggregate across label changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Grouping {
-    /// The queries aggregate `by` exactly these labels (empty: to a single series).
-    By(Vec<String>),
-    /// Not a plain `by` aggregation; long windows keep whatever labels the queries return.
-    Unknown,
 }
 
 /// A validated SLI.
@@ -337,7 +338,7 @@ pub(crate) struct Settings {
     /// Window of SLOs that do not say theirs.
     pub(crate) default_window: Duration,
     /// A peer's series and alert layout for every service (`compat: sloth`).
-    pub(crate) compat: Option<crate::emit::compat::Compat>,
+    pub(crate) compat: Option<crate::model::Compat>,
     /// Whether `compat` comes from the command line, which a spec's own `compat` does not
     /// override.
     pub(crate) compat_forced: bool,
@@ -436,7 +437,7 @@ pub(crate) fn burn_factor(budget_percent: Decimal, window: Duration, long: Durat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::number::format_decimal;
+    use crate::vocab::number::format_decimal;
 
     fn days(n: u64) -> Duration {
         Duration::from_secs(n * 86_400)

@@ -101,7 +101,7 @@ pub(crate) fn add_labels(
 
 /// Checks a `--label` name: a valid Prometheus label name that slocc does not set itself.
 pub(crate) fn check_label_name(name: &str) -> Result<(), String> {
-    if !crate::model::promql::is_valid_label_name(name) {
+    if !crate::vocab::promql::is_valid_label_name(name) {
         return Err(format!("`{name}` is not a valid label name"));
     }
     if crate::model::validate::RESERVED_LABELS.contains(&name) || name == "severity" {
@@ -119,7 +119,7 @@ mod tests {
         let mut sources = crate::diag::Sources::default();
         sources.add("a.yaml", text);
         sources.add("b.yaml", text.replace("service: api", "service: web"));
-        let checked = crate::pipeline::check_sources(sources);
+        let checked = crate::model::check::check_sources(sources);
         assert!(!checked.failed(), "{:?}", checked.diagnostics);
         checked.services
     }

@@ -173,7 +173,7 @@ pub(crate) fn recover(dir: &Path) -> Result<(), Error> {
     let Some(text) = read_record(&path)? else {
         return Ok(());
     };
-    let foreign = || Error::ForeignJournal(crate::pipeline::display(&path));
+    let foreign = || Error::ForeignJournal(crate::vocab::path::display(&path));
     let steps = parse(&text)
         .ok_or_else(foreign)?
         .iter()

@@ -24,7 +24,7 @@ pub(crate) fn lock(dir: &Path) -> Result<Lock, Error> {
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(Error::Busy(crate::pipeline::display(&held)));
+            return Err(Error::Busy(crate::vocab::path::display(&held)));
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(io(&held)(e)),
     }

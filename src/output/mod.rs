@@ -101,7 +101,7 @@ pub(crate) struct Written {
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
-        path: crate::pipeline::display(path),
+        path: crate::vocab::path::display(path),
         source,
     }
 }
@@ -132,7 +132,7 @@ fn plain_relative(relative: &str) -> Option<&str> {
 fn read_record(path: &Path) -> Result<Option<String>, Error> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(Error::Symlink(crate::pipeline::display(path)));
+            return Err(Error::Symlink(crate::vocab::path::display(path)));
         }
         // No record, or no directory to hold one (a file where it should be is reported
         // when the directory is staged).
@@ -161,9 +161,9 @@ impl Refused {
     /// The error for `path`, found at `line` of the record `file`.
     fn error(self, file: &Path, line: usize, path: &str) -> Error {
         match self {
-            Self::Link(at) => Error::Symlink(crate::pipeline::display(&at)),
+            Self::Link(at) => Error::Symlink(crate::vocab::path::display(&at)),
             Self::NotPlain => Error::Untrusted {
-                file: crate::pipeline::display(file),
+                file: crate::vocab::path::display(file),
                 line,
                 path: path.escape_debug().to_string(),
             },
@@ -207,7 +207,7 @@ impl Output {
         for (relative, content) in &self.files {
             safe_relative(relative)?;
             let path = contained(dir, relative)
-                .map_err(|_| Error::Symlink(crate::pipeline::display(&dir.join(relative))))?;
+                .map_err(|_| Error::Symlink(crate::vocab::path::display(&dir.join(relative))))?;
             let on_disk = std::fs::read_to_string(&path).ok();
             if on_disk.as_deref() != Some(content.as_str()) {
                 out.push(Stale {
@@ -291,7 +291,7 @@ impl Stager {
 
     fn new(dir: &Path, generated_only: bool, remove_stale: bool) -> Result<Self, Error> {
         if dir.exists() && !dir.is_dir() {
-            return Err(Error::NotADirectory(crate::pipeline::display(dir)));
+            return Err(Error::NotADirectory(crate::vocab::path::display(dir)));
         }
         let new_dir = if dir.exists() {
             None
@@ -362,7 +362,7 @@ impl Stager {
             }
             match std::fs::symlink_metadata(&at) {
                 Ok(meta) if meta.file_type().is_symlink() => {
-                    return Err(Error::Symlink(crate::pipeline::display(&at)));
+                    return Err(Error::Symlink(crate::vocab::path::display(&at)));
                 }
                 Ok(_) => {}
                 Err(_) => return Ok(()),
@@ -428,14 +428,14 @@ impl Stager {
         let first_line = |text: &[u8]| text.split(|b| *b == b'\n').next().map(<[u8]>::to_vec);
         match manifest.claim(relative, existing) {
             Claim::Owned => Ok(()),
-            Claim::Edited => Err(Error::Edited(crate::pipeline::display(target))),
+            Claim::Edited => Err(Error::Edited(crate::vocab::path::display(target))),
             Claim::Unlisted
                 if !manifest.present()
                     && first_line(existing) == first_line(content.as_bytes()) =>
             {
                 Ok(())
             }
-            Claim::Unlisted => Err(Error::NotGenerated(crate::pipeline::display(target))),
+            Claim::Unlisted => Err(Error::NotGenerated(crate::vocab::path::display(target))),
         }
     }
 

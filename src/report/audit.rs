@@ -9,9 +9,10 @@ use serde::Serialize;
 
 use crate::emit::runbook::{Runbook, Update};
 use crate::emit::templates::Templates;
-use crate::model::number::format_human_f64;
 use crate::model::{Service, Sli, Slo};
-use crate::pipeline::{display, Error, RunbookPlan};
+use crate::pipeline::{Error, RunbookPlan};
+use crate::vocab::number::format_human_f64;
+use crate::vocab::path::display;
 
 /// One gap.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -127,7 +128,7 @@ fn low_traffic(slo: &Slo) -> Option<String> {
         .min_by_key(|t| t.long)?;
     let events = rate * tier.long.as_secs_f64();
     let one_failure = 1.0 / events.max(1.0);
-    let threshold = crate::model::number::to_f64(tier.threshold);
+    let threshold = crate::vocab::number::to_f64(tier.threshold);
     (one_failure > threshold).then(|| {
         format!(
             "at the expected traffic ({} events in {}), one failure is an error ratio of {}, above the {} {}/{} threshold {}: a single failed request pages; set `alerting.min_events`",

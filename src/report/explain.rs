@@ -4,11 +4,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::model::duration::{humanize_secs, Duration};
-use crate::model::number::{
+use crate::model::{Service, Slo, Tier};
+use crate::vocab::duration::{humanize_secs, Duration};
+use crate::vocab::number::{
     format_decimal, format_f64, format_human_f64, format_human_text, to_f64,
 };
-use crate::model::{Service, Slo, Tier};
 
 /// A steady incident to simulate: `error_ratio` from time 0 for `duration` (or forever).
 #[derive(Debug, Clone, Copy, PartialEq)]

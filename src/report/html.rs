@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use crate::live::backtest::{when, SloRun};
 use crate::live::status::SloStatus;
-use crate::model::duration::humanize_secs;
-use crate::model::number::{format_decimal, format_human, format_human_f64, to_f64};
 use crate::model::{Service, Slo};
+use crate::vocab::duration::humanize_secs;
+use crate::vocab::number::{format_decimal, format_human, format_human_f64, to_f64};
 
 /// Text made safe for HTML content and attribute values.
 pub(crate) fn escape(text: &str) -> String {

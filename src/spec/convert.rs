@@ -165,7 +165,7 @@ fn entries(pairs: &[(&'static str, &Option<Spanned<String>>)]) -> BTreeMap<&'sta
             text(v).map(|v| {
                 (
                     *k,
-                    Field::Text(crate::model::promql::normalize_placeholders(&v)),
+                    Field::Text(crate::vocab::promql::normalize_placeholders(&v)),
                 )
             })
         })
@@ -246,7 +246,7 @@ pub(crate) fn to_native(spec: &ServiceSpec) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::import::read_text;
+    use crate::spec::read::read_text;
 
     #[test]
     fn native_text_uses_the_native_keys_and_placeholder() {

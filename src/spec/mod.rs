@@ -3,6 +3,7 @@
 pub(crate) mod convert;
 pub(crate) mod import;
 mod percentiles;
+pub(crate) mod read;
 pub(crate) mod schema;
 pub(crate) mod settings;
 pub(crate) mod yaml;

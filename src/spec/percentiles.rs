@@ -103,7 +103,8 @@ fn one(
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::import::{codes_and_lines, read_text};
+    use crate::spec::import::codes_and_lines;
+    use crate::spec::read::read_text;
 
     const SPEC: &str = "apiVersion: slocc/v1\nservice: api\nslos:\n  - name: latency\n    sli:\n      latency:\n        metric: http_request_duration_seconds\n        selector: '{job=\"api\"}'\n        percentiles: {p99: 500ms, p95: 300ms, p99.9: 1s}\n";
 

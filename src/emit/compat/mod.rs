@@ -9,33 +9,8 @@ mod sloth;
 pub(crate) use sloth::sloth_ids;
 
 use crate::emit::prometheus::RuleGroup;
-use crate::model::duration::Duration;
-use crate::model::{Service, Slo};
-
-/// Which peer's output to reproduce; the command line's `--compat` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Compat {
-    /// Sloth: `slo:sli_error:ratio_rate<window>` and metadata series with `sloth_id`,
-    /// `sloth_service`, `sloth_slo` and `sloth_window` labels, `sloth_slo_info`, and one page and
-    /// one ticket alert per SLO (labelled `sloth_severity`) that OR their window pairs.
-    Sloth,
-    /// Pyrra: `<metric>:burnrate<window>` series labelled `slo`, Pyrra's generic series
-    /// (`pyrra_objective`, `pyrra_availability`, ...), and one alert per window pair labelled
-    /// `severity` (`critical`/`warning`), `long`, `short` and `exhaustion`, with Pyrra's window
-    /// scaling and `for:`.
-    Pyrra,
-}
-
-impl Compat {
-    /// The value as written in settings and on the command line.
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        match text {
-            "sloth" => Some(Self::Sloth),
-            "pyrra" => Some(Self::Pyrra),
-            _ => None,
-        }
-    }
-}
+use crate::model::{Compat, Service, Slo};
+use crate::vocab::duration::Duration;
 
 /// The `severity` label a class's alerts carry: Pyrra calls slocc's default `page` and `ticket`
 /// classes `critical` and `warning`; every other class keeps its name.

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use super::{prometheus_duration, SloRules};
 use crate::emit::prometheus::{series, template_literal, Rule, RuleGroup, SLI_INTERVAL};
-use crate::model::duration::Duration;
-use crate::model::number::format_decimal;
-use crate::model::promql::{first_selector, matchers};
 use crate::model::{Sli, Slo, Tier};
+use crate::vocab::duration::Duration;
+use crate::vocab::number::format_decimal;
+use crate::vocab::promql::{first_selector, matchers};
 
 /// The metric Pyrra names the SLO's series after (the total query's, without `_total` or
 /// `_count`), and the `=` matchers of that query, which Pyrra puts on series and alerts.
@@ -31,8 +31,8 @@ fn metric_and_labels(slo: &Slo) -> (String, Vec<(String, String)>) {
         .unwrap_or(&name)
         .to_string();
     let grouped = match &slo.grouping {
-        crate::model::Grouping::By(by) => by.clone(),
-        crate::model::Grouping::Unknown => Vec::new(),
+        crate::vocab::promql::Grouping::By(by) => by.clone(),
+        crate::vocab::promql::Grouping::Unknown => Vec::new(),
     };
     (
         name,

@@ -7,10 +7,11 @@ use super::{prometheus_duration, SloRules};
 use crate::emit::prometheus::{
     series, template_literal, Rule, RuleGroup, BASE_WINDOW, PERIOD_INTERVAL, SLI_INTERVAL,
 };
-use crate::model::duration::Duration;
-use crate::model::number::format_decimal;
-use crate::model::promql::matchers;
-use crate::model::{Grouping, Service, Slo, Tier, Urgency};
+use crate::model::{Service, Slo, Tier, Urgency};
+use crate::vocab::duration::Duration;
+use crate::vocab::number::format_decimal;
+use crate::vocab::promql::matchers;
+use crate::vocab::promql::Grouping;
 
 /// The ids Sloth gives an SLO's series.
 struct Ids {

@@ -7,9 +7,9 @@
 use serde::Serialize;
 
 use crate::emit::prometheus::series;
-use crate::model::number::to_f64;
-use crate::model::promql::{escape_string, matchers};
 use crate::model::{EventQuery, Service, Sli, Slo};
+use crate::vocab::number::to_f64;
+use crate::vocab::promql::{escape_string, matchers};
 
 mod panels;
 
@@ -476,9 +476,9 @@ pub(crate) fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
         return None;
     };
     let inner = |template: &str| -> Option<String> {
-        let query = crate::model::promql::with_window(
+        let query = crate::vocab::promql::with_window(
             template,
-            crate::model::duration::Duration::from_secs(300),
+            crate::vocab::duration::Duration::from_secs(300),
         );
         let expr = promql_parser::parser::parse(&query).ok()?;
         Some(match expr {

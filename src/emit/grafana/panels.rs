@@ -18,7 +18,7 @@ pub(super) fn slo_panels(layout: &mut Layout, service: &Service, slo: &Slo) {
     layout.row(format!(
         "{}: {}% over {}",
         slo.name,
-        crate::model::number::format_decimal(slo.objective_percent),
+        crate::vocab::number::format_decimal(slo.objective_percent),
         slo.window
     ));
     let s = sel(service, slo);
@@ -59,7 +59,7 @@ fn summary_band(layout: &mut Layout, service: &Service, slo: &Slo, s: &str) {
         .iter()
         .map(|t| t.long)
         .min()
-        .unwrap_or(crate::model::duration::Duration::from_secs(3_600));
+        .unwrap_or(crate::vocab::duration::Duration::from_secs(3_600));
     layout.band(
         4,
         vec![

@@ -82,7 +82,7 @@ mod tests {
         );
         let mut sources = crate::diag::Sources::default();
         sources.add("s.yaml", text);
-        let checked = crate::pipeline::check_sources(sources);
+        let checked = crate::model::check::check_sources(sources);
         assert!(!checked.failed(), "{:?}", checked.diagnostics);
         checked.services.into_iter().next().unwrap()
     }

@@ -81,7 +81,7 @@ impl Templates {
         for (name, builtin) in BUILTIN {
             let (shown, source) = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
                 Some(path) => {
-                    let shown = crate::pipeline::display(&path);
+                    let shown = crate::vocab::path::display(&path);
                     let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
                         name: shown.clone(),
                         message: e.to_string(),
@@ -150,14 +150,14 @@ impl Templates {
         for (name, source) in BUILTIN {
             let path = dir.join(name);
             if path.exists() {
-                kept.push(crate::pipeline::display(&path));
+                kept.push(crate::vocab::path::display(&path));
                 continue;
             }
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;
             }
             std::fs::write(&path, source)?;
-            written.push(crate::pipeline::display(&path));
+            written.push(crate::vocab::path::display(&path));
         }
         Ok((written, kept))
     }

@@ -9,7 +9,7 @@ pub(super) fn check_budget(
     window: Duration,
     diags: &mut Diagnostics,
 ) {
-    let outage_secs = crate::model::number::to_f64(budget) * window.as_secs_f64();
+    let outage_secs = crate::vocab::number::to_f64(budget) * window.as_secs_f64();
     if outage_secs < 60.0 {
         let location = spec
             .objective
@@ -185,7 +185,7 @@ fn policy(
             .get(&window)
             .cloned()
             .unwrap_or_else(|| match settings.compat {
-                Some(crate::emit::compat::Compat::Pyrra) => super::peer_policy::pyrra(window),
+                Some(crate::model::Compat::Pyrra) => super::peer_policy::pyrra(window),
                 _ => default_policy(window),
             }),
         Some(entries) => custom_policy(
@@ -294,7 +294,7 @@ fn tier_of(
                 class.name,
                 entry.long,
                 entry.short,
-                crate::model::number::format_human(factor)
+                crate::vocab::number::format_human(factor)
             ),
         ));
     }

@@ -108,7 +108,7 @@ fn utc_offset(tz: &Text, diags: &mut Diagnostics) -> Option<i32> {
 }
 
 fn week_start(day: &Text, period: CalendarPeriod, diags: &mut Diagnostics) -> Option<u32> {
-    let found = crate::model::WEEKDAYS
+    let found = crate::vocab::duration::WEEKDAYS
         .iter()
         .position(|d| d.eq_ignore_ascii_case(day.value.trim()));
     if found.is_none() || period != CalendarPeriod::Week {

@@ -70,7 +70,7 @@ mod tests {
     use super::*;
 
     fn traffic(text: &str) -> Option<f64> {
-        let mut spec = crate::spec::import::read_text(
+        let mut spec = crate::spec::read::read_text(
             "apiVersion: slocc/v1\nservice: a\nslos:\n  - name: b\n    objective: 99\n    sli: {raw: {error_ratio: 'x'}}\n",
         )
         .0[0]

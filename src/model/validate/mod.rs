@@ -6,18 +6,19 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
-use crate::model::duration::{humanize_secs, Duration};
-use crate::model::number::{format_decimal, parse_exact, NotExact, EXACT_DIGITS};
-use crate::model::promql::{
-    grouping_of, has_window_placeholder, is_valid_label_name, is_valid_metric_name,
-    parse_instant_vector, with_window,
-};
 use crate::model::{
-    burn_factor, EventQuery, Grouping, Service, Settings, SeverityClass, Sli, Slo, Tier, Urgency,
+    burn_factor, EventQuery, Service, Settings, SeverityClass, Sli, Slo, Tier, Urgency,
     DEFAULT_POLICY,
 };
 use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, WindowSpec};
+use crate::vocab::duration::{humanize_secs, Duration};
+use crate::vocab::number::{format_decimal, parse_exact, NotExact, EXACT_DIGITS};
+use crate::vocab::promql::Grouping;
+use crate::vocab::promql::{
+    grouping_of, has_window_placeholder, is_valid_label_name, is_valid_metric_name,
+    parse_instant_vector, with_window,
+};
 
 mod alerting;
 mod budgeting;
@@ -104,7 +105,7 @@ pub(crate) fn validate_service(
         receivers,
         labels,
         slos,
-        source: crate::pipeline::portable_name(source),
+        source: crate::vocab::path::portable_name(source),
     })
 }
 
@@ -193,9 +194,9 @@ fn service_compat(
     spec: &ServiceSpec,
     settings: &Settings,
     diags: &mut Diagnostics,
-) -> Option<crate::emit::compat::Compat> {
+) -> Option<crate::model::Compat> {
     let text = spec.compat.as_ref().filter(|_| !settings.compat_forced)?;
-    let compat = crate::emit::compat::Compat::parse(&text.value);
+    let compat = crate::model::Compat::parse(&text.value);
     if compat.is_none() {
         diags.push(
             Diagnostic::error(

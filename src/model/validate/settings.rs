@@ -47,7 +47,7 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
         .as_ref()
         .and_then(|u| http_url(u, diags));
     if let Some(text) = &doc.compat {
-        settings.compat = crate::emit::compat::Compat::parse(&text.value);
+        settings.compat = crate::model::Compat::parse(&text.value);
         if settings.compat.is_none() {
             diags.push(
                 Diagnostic::error(
@@ -231,9 +231,9 @@ fn validate_policy(
 #[cfg(test)]
 mod tests {
     use crate::diag::Sources;
-    use crate::model::number::format_decimal;
-    use crate::pipeline::{check_sources, Checked};
+    use crate::model::check::{check_sources, Checked};
     use crate::spec::import::codes_and_lines;
+    use crate::vocab::number::format_decimal;
 
     fn check(files: &[(&str, &str)]) -> Checked {
         let mut sources = Sources::default();

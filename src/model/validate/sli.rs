@@ -1,6 +1,7 @@
 //! Validating SLIs: ratio, latency and raw queries parsed, grouped and checked at their line.
 
 use super::*;
+use crate::vocab::promql::Grouping;
 
 fn validate_query(
     text: &Spanned<String>,
@@ -19,9 +20,9 @@ fn validate_query(
         );
         return None;
     }
-    let query = with_window(&text.value, crate::model::promql::PROBE_WINDOW);
+    let query = with_window(&text.value, crate::vocab::promql::PROBE_WINDOW);
     match parse_instant_vector(&query) {
-        Ok(expr) if needs_placeholder && !crate::model::promql::reads_probe_window(&expr) => {
+        Ok(expr) if needs_placeholder && !crate::vocab::promql::reads_probe_window(&expr) => {
             diags.push(
                 Diagnostic::error(
                     Code::MissingWindowPlaceholder,
@@ -33,7 +34,7 @@ fn validate_query(
             None
         }
         Ok(expr) => {
-            if crate::model::promql::needs_prometheus_3(&expr) {
+            if crate::vocab::promql::needs_prometheus_3(&expr) {
                 diags.push(prometheus_3_only(text, &format!("the {what} query")));
             }
             Some(grouping_of(&expr))
@@ -212,7 +213,7 @@ fn latency_metric_ok(metric: &Spanned<String>, base: &str, diags: &mut Diagnosti
     if is_valid_metric_name(base) {
         return true;
     }
-    if crate::model::promql::is_utf8_metric_name(base) {
+    if crate::vocab::promql::is_utf8_metric_name(base) {
         diags.push(prometheus_3_only(metric, "the latency metric"));
         return true;
     }
@@ -292,11 +293,11 @@ fn latency_matchers(
         .trim_end_matches('}')
         .trim()
         .to_string();
-    let bucket = crate::model::promql::selector(&format!("{base}_bucket"), &inner);
+    let bucket = crate::vocab::promql::selector(&format!("{base}_bucket"), &inner);
     let parsed = parse_instant_vector(&bucket);
     // A UTF-8 metric is reported once, at the metric; a UTF-8 label of a classic one here.
     if let Ok(expr) = &parsed {
-        if crate::model::promql::needs_prometheus_3(expr) && is_valid_metric_name(base) {
+        if crate::vocab::promql::needs_prometheus_3(expr) && is_valid_metric_name(base) {
             diags.push(prometheus_3_only(selector, "the latency selector"));
         }
     }

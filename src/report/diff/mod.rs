@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::model::duration::humanize_secs;
-use crate::model::number::{format_decimal, format_human, format_human_f64, to_f64};
 use crate::model::{Service, Slo, Tier};
 use crate::output::{unified_diff, Output};
+use crate::vocab::duration::humanize_secs;
+use crate::vocab::number::{format_decimal, format_human, format_human_f64, to_f64};
 
 mod render;
 
@@ -237,7 +237,7 @@ fn tier_changes(old: &Slo, new: &Slo) -> Vec<Detail> {
                 out.push(tier_numbers_change(key, (t, old), (n, new)));
             }
             Some(n) if t.for_duration != n.for_duration => {
-                let show = |d: Option<crate::model::duration::Duration>| {
+                let show = |d: Option<crate::vocab::duration::Duration>| {
                     d.map_or("none".into(), |d| d.to_string())
                 };
                 out.push(detail(
@@ -508,7 +508,10 @@ pub(crate) fn sources_at_revision(
     ])
     .map_err(|_| Error::Git(format!("unknown git revision `{rev}`")))?;
     let mut args = vec!["ls-tree", "-r", "--name-only", rev, "--"];
-    let shown: Vec<String> = paths.iter().map(|p| crate::pipeline::display(p)).collect();
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| crate::vocab::path::display(p))
+        .collect();
     args.extend(shown.iter().map(String::as_str));
     let mut files: Vec<String> = git(&args)?
         .lines()

@@ -8,7 +8,7 @@ fn services(objective: &str, window: &str) -> Vec<Service> {
         );
     let mut sources = crate::diag::Sources::default();
     sources.add("api.yaml", text);
-    let checked = crate::pipeline::check_sources(sources);
+    let checked = crate::model::check::check_sources(sources);
     assert!(!checked.failed(), "{:?}", checked.diagnostics);
     checked.services
 }

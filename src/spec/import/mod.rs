@@ -121,45 +121,6 @@ pub(crate) fn classify(doc: &Document, diags: &mut Diagnostics) -> Option<Format
     None
 }
 
-/// Reads every document of `text` (one file) through the registry, as the pipeline does.
-#[cfg(test)]
-pub(crate) fn read_text(text: &str) -> (Vec<ServiceSpec>, Diagnostics) {
-    let mut diags = Diagnostics::default();
-    let mut specs = Vec::new();
-    let mut together: Vec<Vec<Document>> = FORMATS.iter().map(|_| Vec::new()).collect();
-    for doc in crate::spec::yaml::load_documents(0, text, &mut diags) {
-        let Some(format) = classify(&doc, &mut diags) else {
-            continue;
-        };
-        match FORMATS[format].reader {
-            Reader::Single(read) => specs.extend(read(&doc, &mut diags)),
-            Reader::Together(_) => together[format].push(doc),
-            Reader::Settings(_) => {}
-        }
-    }
-    for (format, docs) in together.iter().enumerate() {
-        if let Reader::Together(read) = FORMATS[format].reader {
-            specs.extend(read(docs, &mut diags));
-        }
-    }
-    (specs, diags)
-}
-
-/// Reads the settings documents of `text` (one file), as the pipeline does.
-#[cfg(test)]
-pub(crate) fn read_settings_text(text: &str) -> (Vec<SettingsSpec>, Diagnostics) {
-    let mut diags = Diagnostics::default();
-    let mut settings = Vec::new();
-    for doc in crate::spec::yaml::load_documents(0, text, &mut diags) {
-        if let Some(Reader::Settings(read)) =
-            classify(&doc, &mut diags).map(|format| FORMATS[format].reader)
-        {
-            settings.extend(read(&doc, &mut diags));
-        }
-    }
-    (settings, diags)
-}
-
 /// The codes and lines of `diags`, for assertions.
 #[cfg(test)]
 pub(crate) fn codes_and_lines(diags: &Diagnostics) -> Vec<(String, usize)> {

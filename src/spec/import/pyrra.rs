@@ -247,8 +247,8 @@ fn native_latency_indicator(
     let by = grouping(&nf, diags);
     let total = metric(&nf, "total", context, diags);
     let latency = nf.required_string("latency", diags)?;
-    let seconds = match crate::model::duration::Duration::parse(latency.value.trim()) {
-        Ok(d) if !d.is_zero() => crate::model::number::format_f64(d.as_secs_f64(), 3),
+    let seconds = match crate::vocab::duration::Duration::parse(latency.value.trim()) {
+        Ok(d) if !d.is_zero() => crate::vocab::number::format_f64(d.as_secs_f64(), 3),
         _ => {
             diags.push(
                 Diagnostic::error(
@@ -427,7 +427,8 @@ fn severities(af: &Fields<'_>, alerting: &mut AlertingSpec, diags: &mut Diagnost
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::import::{codes_and_lines, read_text};
+    use crate::spec::import::codes_and_lines;
+    use crate::spec::read::read_text;
     use crate::spec::SliSpec;
 
     fn slo(indicator: &str) -> String {

@@ -265,7 +265,8 @@ fn read_alerting(
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::import::{codes_and_lines, read_text};
+    use crate::spec::import::codes_and_lines;
+    use crate::spec::read::read_text;
     use crate::spec::SliSpec;
 
     const SPEC: &str = "version: prometheus/v1

@@ -62,7 +62,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<SettingsSpec> {
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::import::read_settings_text;
+    use crate::spec::read::read_settings_text;
 
     #[test]
     fn a_seven_day_catalog_becomes_a_policy_for_seven_day_slos() {

@@ -80,6 +80,6 @@ fn aligned_start(
         ));
         return None;
     }
-    let day = crate::model::WEEKDAYS[time.weekday().num_days_from_monday() as usize];
+    let day = crate::vocab::duration::WEEKDAYS[time.weekday().num_days_from_monday() as usize];
     Some((period == "week").then(|| Spanned::new(day.to_string(), start.location)))
 }

@@ -24,7 +24,7 @@ pub(super) fn prometheus_query(
             return None;
         }
     }
-    if !counter || crate::model::promql::has_window_placeholder(&query.value) {
+    if !counter || crate::vocab::promql::has_window_placeholder(&query.value) {
         return Some(query);
     }
     rate_of(&query, context, diags)

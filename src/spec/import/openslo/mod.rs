@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
-use crate::model::duration::Duration;
-use crate::model::number::format_decimal;
 use crate::spec::yaml::{location_of, Document, Fields, Mapping, Spanned};
 use crate::spec::{
     AlertingSpec, BudgetingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec,
 };
+use crate::vocab::duration::Duration;
+use crate::vocab::number::format_decimal;
 
 mod alerts;
 mod calendar;
@@ -541,4 +541,4 @@ fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,8 +1,10 @@
 //! Tests of the parent module.
 
-use crate::spec::import::{codes_and_lines, read_text};
+use crate::spec::import::codes_and_lines;
+use crate::spec::read::read_text;
 
-const OBJECTS: &str = "apiVersion: openslo/v1
+/// An SLI and an SLO that refers to it; the model's tests validate it too.
+pub(crate) const OBJECTS: &str = "apiVersion: openslo/v1
 kind: SLI
 metadata: {name: ok-ratio}
 spec:
@@ -41,26 +43,6 @@ fn references_resolve_and_counters_are_rated() {
         .unwrap()
         .value
         .contains("rate(http_requests_total["));
-}
-
-#[test]
-fn a_huge_target_is_out_of_range_not_a_panic() {
-    let huge = OBJECTS.replace("target: 0.999", "target: 10000000000000000000000000000");
-    let (specs, _) = read_text(&huge);
-    let mut diags = crate::diag::Diagnostics::default();
-    let service = crate::model::validate::validate_service(
-        &specs[0],
-        "x.yaml",
-        &crate::model::Settings::default(),
-        &mut diags,
-    );
-    assert!(service.is_none());
-    assert!(
-        codes_and_lines(&diags)
-            .iter()
-            .any(|(c, _)| c == "objective-out-of-range"),
-        "{diags:?}"
-    );
 }
 
 #[test]
@@ -159,20 +141,13 @@ fn time_slice_objectives_become_time_slice_budgeting() {
         );
     let (specs, diags) = read_text(&text);
     assert!(codes_and_lines(&diags).is_empty(), "{diags:?}");
-    let mut diags = crate::diag::Diagnostics::default();
-    let settings = crate::model::Settings {
-        runbook_base_url: Some("https://r.example.com".into()),
-        ..crate::model::Settings::default()
-    };
-    let service =
-        crate::model::validate::validate_service(&specs[0], "x.yaml", &settings, &mut diags)
-            .unwrap();
     assert_eq!(
-        service.slos[0].budgeting,
-        crate::model::Budgeting::Timeslices {
-            slice: crate::model::duration::Duration::from_secs(60),
-            target: rust_decimal::Decimal::new(95, 2),
-        }
+        specs[0].slos[0]
+            .budgeting
+            .as_ref()
+            .and_then(|b| b.method.as_ref())
+            .map(|m| m.value.as_str()),
+        Some("timeslices")
     );
     // Time-slice fields under occurrence budgeting would be ignored: refused at their line.
     let stray = OBJECTS.replace(

@@ -2,8 +2,19 @@
 
 use promql_parser::parser::{self, value::ValueType, Expr, LabelModifier};
 
-use crate::model::duration::Duration;
-use crate::model::{Grouping, WINDOW_PLACEHOLDER};
+use crate::vocab::duration::Duration;
+
+/// The placeholder that SLI queries carry where the range goes.
+pub(crate) const WINDOW_PLACEHOLDER: &str = "{{window}}";
+
+/// How the SLI's series are grouped, so long-window sums can re-aggregate across label changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Grouping {
+    /// The queries aggregate `by` exactly these labels (empty: to a single series).
+    By(Vec<String>),
+    /// Not a plain `by` aggregation; long windows keep whatever labels the queries return.
+    Unknown,
+}
 
 /// One window placeholder as people write it: `{{window}}`, Sloth's `{{.window}}`, and either
 /// with spaces inside the braces (`{{ window }}`); returns what follows it.

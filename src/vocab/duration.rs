@@ -11,6 +11,17 @@ use nom::{
     IResult, Parser,
 };
 
+/// The days of the week as specs name them, Monday first (a week's `shift`).
+pub(crate) const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 /// A non-negative duration with millisecond precision, the resolution PromQL uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub(crate) struct Duration {
@@ -145,10 +156,10 @@ pub(crate) fn humanize_secs(secs: f64) -> String {
         return "never".to_string();
     }
     if secs < 1.0 {
-        return format!("{}s", crate::model::number::format_f64(secs, 2));
+        return format!("{}s", crate::vocab::number::format_f64(secs, 2));
     }
     if secs < 60.0 {
-        return format!("{}s", crate::model::number::format_f64(secs, 1));
+        return format!("{}s", crate::vocab::number::format_f64(secs, 1));
     }
     let total = secs.round() as u64;
     let parts = [
