@@ -46,17 +46,12 @@ fn compile(specs: &Path, out: &Path) -> [Duration; 2] {
     let start = Instant::now();
     let templates = slocc::emit::templates::Templates::builtin().unwrap();
     let target = slocc::emit::targets::TargetOptions::new(slocc::emit::targets::Target::Prometheus);
-    let cx = slocc::emit::prometheus::Context {
-        templates: &templates,
-        runbooks_dir: "runbooks",
-        target: &target,
-        parts: Default::default(),
-    };
     let runbooks = out.with_file_name(format!(
         "{}-runbooks",
         out.file_name().unwrap().to_string_lossy()
     ));
-    slocc::pipeline::compile(&checked.services, cx, out, Some(&runbooks), true).unwrap();
+    let cx = slocc::emit::Context::new(templates, target).with_runbooks(Some(&runbooks));
+    slocc::pipeline::compile(&checked.services, &cx, out, true).unwrap();
     [read_check, start.elapsed()]
 }
 

@@ -109,15 +109,10 @@ pub fn compile(data: &[u8]) {
     if checked.failed() {
         return;
     }
-    let templates = crate::emit::templates::Templates::builtin().expect("built-in templates");
     for target in <crate::emit::targets::Target as clap::ValueEnum>::value_variants() {
+        let templates = crate::emit::templates::Templates::builtin().expect("built-in templates");
         let options = crate::emit::targets::TargetOptions::new(*target);
-        let cx = crate::emit::prometheus::Context {
-            templates: &templates,
-            runbooks_dir: "runbooks",
-            target: &options,
-            parts: Default::default(),
-        };
-        let _ = crate::pipeline::build(&checked.services, cx, None, true);
+        let cx = crate::emit::Context::new(templates, options);
+        let _ = crate::pipeline::build(&checked.services, &cx, true);
     }
 }

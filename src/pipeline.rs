@@ -6,10 +6,10 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Location, Sources};
 use crate::emit;
-use crate::emit::runbook::Update;
+use crate::emit::runbook::{RunbookPlan, Update};
 use crate::model::check::{check_sources_with, Checked};
 use crate::model::{Compat, Service};
-use crate::output::sink::{Artifact, Disk, Memory, Owner, Sink};
+use crate::output::sink::{Disk, Memory, Sink};
 use crate::output::Output;
 use crate::vocab::path::display;
 
@@ -30,9 +30,9 @@ pub enum Error {
     /// Reading specs from git failed (unknown revision, not a repository).
     #[error("{0}")]
     Git(String),
-    /// A template failed to parse or render.
+    /// A template failed to parse, or an emitter failed.
     #[error(transparent)]
-    Template(#[from] crate::emit::templates::Error),
+    Emit(#[from] crate::emit::Error),
     /// Writing outputs failed; earlier outputs are intact.
     #[error(transparent)]
     Output(#[from] crate::output::Error),
@@ -40,8 +40,6 @@ pub enum Error {
 
 /// The default input when no paths are given.
 pub(crate) const DEFAULT_SPECS: &str = "specs";
-/// The default runbooks directory, also what relative `runbook_url`s point into without one.
-pub(crate) const DEFAULT_RUNBOOKS: &str = "runbooks";
 
 /// Lists spec files under `paths` (files as given, directories recursively), sorted, no repeats.
 pub(crate) fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
@@ -151,77 +149,46 @@ fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::From
     );
 }
 
-/// The dashboard every service shares.
-const OVERVIEW: &str = "dashboards/overview.json";
-
-fn generated(path: String, content: String) -> Artifact {
-    Artifact {
-        path,
-        content,
-        owner: Owner::Generated,
-    }
-}
-
-/// Puts one service's artifacts into `sink`: its rule file and dashboard, then, with a runbooks
-/// directory, each SLO's runbook as it should be on disk (human text kept). Returns the runbook
-/// plans, whose texts are in the sink by then.
+/// Puts one service's artifacts into `sink`, kind by kind ([`emit::EMITTERS`]); returns its
+/// runbook plans, whose texts are in the sink by then.
 fn emit_service(
     service: &Service,
-    cx: emit::prometheus::Context<'_>,
-    runbooks: Option<&Path>,
+    cx: &emit::Context,
     sink: &dyn Sink,
-) -> Result<Vec<RunbookPlan>, Error> {
-    let dashboard = emit::grafana::service_dashboard(service);
-    let rules = emit::prometheus::render(service, cx)?;
-    sink.put(generated(format!("{}.rules.yml", service.name), rules))?;
-    sink.put(generated(
-        format!("dashboards/services/{}.json", service.name),
-        emit::grafana::render(&dashboard),
-    ))?;
-    let Some(dir) = runbooks else {
-        return Ok(Vec::new());
-    };
-    let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
-    drop(dashboard);
-    let mut plans = Vec::new();
-    for slo in &service.slos {
-        let mut plan = plan_runbook(service, slo, &links, cx.templates, dir)?;
-        if let Update::Create(text) | Update::Refresh(text) = &mut plan.update {
-            sink.put(Artifact {
-                path: plan.path.clone(),
-                content: std::mem::take(text),
-                owner: Owner::Region,
-            })?;
+) -> Result<Vec<RunbookPlan>, emit::Error> {
+    let mut out = emit::Emission::new(sink);
+    for emitter in emit::EMITTERS {
+        if let emit::Emitter::Service(put) = emitter {
+            put(service, cx, &mut out)?;
         }
-        plans.push(plan);
     }
-    Ok(plans)
+    Ok(out.plans)
 }
 
 /// Emits every artifact of `services` into `sink`, each service on whichever core is free, so
-/// that a disk sink never holds all outputs in memory; the overview dashboard and the
-/// Alertmanager configuration when `complete`
-/// (every service of the specs, not a selection). Returns the runbook plans in service order.
+/// that a disk sink never holds all outputs in memory; the run-wide kinds (the overview
+/// dashboard, the Alertmanager configuration) when `complete` (every service of the specs, not
+/// a selection). Returns the runbook plans in service order.
 pub(crate) fn emit(
     services: &[Service],
-    cx: emit::prometheus::Context<'_>,
-    runbooks: Option<&Path>,
+    cx: &emit::Context,
     complete: bool,
     sink: &dyn Sink,
 ) -> Result<Vec<RunbookPlan>, Error> {
-    let per_service: Vec<Result<Vec<RunbookPlan>, Error>> = services
+    let per_service: Vec<Result<Vec<RunbookPlan>, emit::Error>> = services
         .par_iter()
-        .map(|service| emit_service(service, cx, runbooks, sink))
+        .map(|service| emit_service(service, cx, sink))
         .collect();
     let mut plans = Vec::new();
     for service_plans in per_service {
         plans.extend(service_plans?);
     }
     if complete && !services.is_empty() {
-        let overview = emit::grafana::overview_dashboard(services);
-        sink.put(generated(OVERVIEW.into(), emit::grafana::render(&overview)))?;
-        for (path, content) in emit::alertmanager::render(services).into_iter().flatten() {
-            sink.put(generated(path.into(), content))?;
+        let mut out = emit::Emission::new(sink);
+        for emitter in emit::EMITTERS {
+            if let emit::Emitter::Run(put) = emitter {
+                put(services, cx, &mut out)?;
+            }
         }
     }
     Ok(plans)
@@ -240,61 +207,17 @@ pub(crate) struct Built {
 /// Emits into memory (`diff`, `compile --check`): the same path as [`compile`], another sink.
 pub(crate) fn build(
     services: &[Service],
-    cx: emit::prometheus::Context<'_>,
-    runbooks: Option<&Path>,
+    cx: &emit::Context,
     complete: bool,
 ) -> Result<Built, Error> {
     let sink = Memory::default();
-    let plans = emit(services, cx, runbooks, complete, &sink)?;
+    let plans = emit(services, cx, complete, &sink)?;
     let (generated, runbooks) = sink.into_outputs();
     Ok(Built {
         generated,
         runbooks,
         plans,
     })
-}
-
-/// One runbook and what to do with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RunbookPlan {
-    /// Path relative to the runbooks directory.
-    pub(crate) path: String,
-    /// Create, refresh, nothing, or leave alone because of broken markers.
-    pub(crate) update: crate::emit::runbook::Update,
-}
-
-/// Works out one runbook's update by reading what is on disk; writes nothing.
-fn plan_runbook(
-    service: &Service,
-    slo: &crate::model::Slo,
-    links: &crate::emit::runbook::DashboardLinks,
-    templates: &crate::emit::templates::Templates,
-    dir: &Path,
-) -> Result<RunbookPlan, Error> {
-    let path = crate::emit::runbook::relative_path(service, slo);
-    let existing = match std::fs::read_to_string(dir.join(&path)) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(Error::Io {
-                path: display(&dir.join(&path)),
-                source,
-            })
-        }
-    };
-    let runbook = crate::emit::runbook::Runbook::new(service, slo, links);
-    let region = runbook.region(templates)?;
-    let mut scaffold_error = None;
-    let update = crate::emit::runbook::update(existing.as_deref(), &region, |marked| {
-        runbook.scaffold(templates, marked).unwrap_or_else(|e| {
-            scaffold_error = Some(e);
-            String::new()
-        })
-    });
-    match scaffold_error {
-        Some(e) => Err(e.into()),
-        None => Ok(RunbookPlan { path, update }),
-    }
 }
 
 fn runbooks_dir_usable(dir: &Path) -> Result<(), Error> {
@@ -315,15 +238,7 @@ pub(crate) fn plan_runbooks(
     runbooks_dir_usable(dir)?;
     let per_service: Vec<_> = services
         .par_iter()
-        .map(|service| {
-            let dashboard = emit::grafana::service_dashboard(service);
-            let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
-            service
-                .slos
-                .iter()
-                .map(|slo| plan_runbook(service, slo, &links, templates, dir))
-                .collect::<Result<Vec<_>, Error>>()
-        })
+        .map(|service| emit::runbook::plan_service(service, templates, dir))
         .collect();
     let mut plans = Vec::new();
     for service_plans in per_service {
@@ -352,15 +267,15 @@ pub struct Compiled {
 /// leaves other files alone.
 pub fn compile(
     services: &[Service],
-    cx: emit::prometheus::Context<'_>,
+    cx: &emit::Context,
     out: &Path,
-    runbooks: Option<&Path>,
     complete: bool,
 ) -> Result<Compiled, Error> {
+    let runbooks = cx.runbooks.as_deref();
     // One run at a time per directory; both locks are held until the outputs are committed.
     let _locks = crate::output::lock::lock_all(&[Some(out), runbooks])?;
     let sink = Disk::new(out, runbooks, complete)?;
-    let plans = emit(services, cx, runbooks, complete, &sink)?;
+    let plans = emit(services, cx, complete, &sink)?;
     let mut compiled = Compiled::default();
     for plan in plans {
         match plan.update {

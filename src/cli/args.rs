@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use super::config::Format;
 use super::config::{
     AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
     ExplainConfig, ReportConfig, StatusConfig,
 };
-use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
 use crate::emit::targets::{Target, TargetOptions};
 use crate::model::select::Selection;
@@ -383,6 +383,25 @@ impl From<FormatArg> for Format {
     }
 }
 
+impl From<DiffFormat> for Format {
+    fn from(value: DiffFormat) -> Self {
+        match value {
+            DiffFormat::Human => Format::Human,
+            DiffFormat::Markdown => Format::Markdown,
+            DiffFormat::Json => Format::Json,
+        }
+    }
+}
+
+impl From<ReportFormat> for Format {
+    fn from(value: ReportFormat) -> Self {
+        match value {
+            ReportFormat::Human => Format::Human,
+            ReportFormat::Json => Format::Json,
+        }
+    }
+}
+
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
         vec![PathBuf::from(DEFAULT_SPECS)]
@@ -485,7 +504,7 @@ fn explain_config(args: ExplainArgs) -> Config {
         error_ratio: args.error_ratio,
         duration: args.duration,
         traffic: args.traffic,
-        json: args.format == ReportFormat::Json,
+        format: args.format.into(),
     })
 }
 
@@ -506,7 +525,7 @@ fn backtest_config(args: BacktestArgs) -> Config {
         prometheus: args.prometheus,
         since: args.since,
         base: args.base,
-        json: args.format == ReportFormat::Json,
+        format: args.format.into(),
         timeout: args.timeout,
         select: args.select.into(),
     })
@@ -516,7 +535,7 @@ fn status_config(args: StatusArgs) -> Config {
     Config::Status(StatusConfig {
         paths: default_paths(args.paths),
         prometheus: args.prometheus,
-        format: format!("{:?}", args.format).to_lowercase(),
+        format: args.format.into(),
         gate: args.gate,
         min_budget: args.min_budget,
         timeout: args.timeout,
@@ -527,7 +546,7 @@ fn status_config(args: StatusArgs) -> Config {
 fn audit_config(args: AuditArgs) -> Config {
     Config::Audit(AuditConfig {
         paths: default_paths(args.paths),
-        format: format!("{:?}", args.format).to_lowercase(),
+        format: args.format.into(),
         strict: args.strict,
         runbooks: runbooks_dir(&args.runbooks),
         templates: args.runbooks.templates,
@@ -589,7 +608,7 @@ fn command_config(command: Command) -> Config {
         } => match diff_sides(paths, base) {
             Ok(sides) => Config::Diff(DiffConfig {
                 sides,
-                format: format!("{format:?}").to_lowercase(),
+                format: format.into(),
                 max_bytes,
                 select: select.into(),
             }),

@@ -2,32 +2,18 @@
 
 use std::fmt::Write as _;
 
-use super::{BacktestConfig, Io, EXIT_OK};
+use super::{BacktestConfig, Format, Io, Outcome, EXIT_OK};
 use crate::live::backtest::{self, SloRun, Span};
 use crate::live::client::Prometheus;
 use crate::model::Service;
 
-pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let (since, timeout) = match (
-        super::positive_duration(&config.since, "--since"),
-        super::positive_duration(&config.timeout, "--timeout"),
-    ) {
-        (Ok(s), Ok(t)) => (s, t),
-        (Err(e), _) | (_, Err(e)) => return io.usage_error(&e),
-    };
-    let prom = match Prometheus::from_env(config.prometheus.as_deref(), timeout) {
-        Ok(p) => p,
-        Err(e) => return io.usage_error(&e),
-    };
-    let checked = match super::checked_specs(&config.paths, &config.select, &mut io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> Outcome {
+    let since = super::positive_duration(&config.since, "--since")?;
+    let timeout = super::positive_duration(&config.timeout, "--timeout")?;
+    let prom = Prometheus::from_env(config.prometheus.as_deref(), timeout)?;
+    let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let base = match &config.base {
-        Some(rev) => match base_services(rev, config) {
-            Ok(services) => Some(services),
-            Err(e) => return io.usage_error(&e),
-        },
+        Some(rev) => Some(base_services(rev, config)?),
         None => None,
     };
     let now = std::time::SystemTime::now()
@@ -40,13 +26,10 @@ pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> std::io::Result<i3
     let mut sides = Vec::new();
     for (label, services) in [("base", base.as_ref()), ("specs", Some(&checked.services))] {
         let Some(services) = services else { continue };
-        match replay_all(&prom, services, span) {
-            Ok(runs) => sides.push((label, runs)),
-            Err(e) => return io.usage_error(&e),
-        }
+        sides.push((label, replay_all(&prom, services, span)?));
     }
     let (queries, samples) = prom.cost();
-    let text = if config.json {
+    let text = if config.format == Format::Json {
         let value = serde_json::json!({"sides": sides.iter().map(|(l, r)| serde_json::json!({"side": l, "slos": r})).collect::<Vec<_>>(), "queries": queries, "samples": samples});
         serde_json::to_string_pretty(&value).map_err(std::io::Error::other)? + "\n"
     } else {

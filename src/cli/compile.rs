@@ -3,16 +3,12 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{plural, slo_count, CompileConfig, Io, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
+use super::Format;
+use super::{plural, slo_count, CompileConfig, Error, Io, Outcome, EXIT_INVALID, EXIT_OK};
 use crate::pipeline;
 
-pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let mut checked =
-        match super::check_selected(&config.paths, &config.select, config.compat, &mut io)? {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
+pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> Outcome {
+    let mut checked = super::check_selected(&config.paths, &config.select, config.compat)?;
     if checked.failed() {
         io.report(&checked, config.format)?;
         writeln!(
@@ -21,46 +17,40 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> std::io::Result<i32
         )?;
         return Ok(EXIT_INVALID);
     }
-    if let Err(e) = crate::model::select::add_labels(&mut checked.services, &config.labels) {
-        return io.usage_error(&e);
-    }
-    let templates =
-        match crate::emit::templates::Templates::with_overrides(config.templates.as_deref()) {
-            Ok(t) => t,
-            Err(e) => return io.usage_error(&e),
-        };
-    let runbooks_shown = crate::vocab::path::display(
-        config
-            .runbooks
-            .as_deref()
-            .unwrap_or(Path::new(pipeline::DEFAULT_RUNBOOKS)),
-    );
-    let cx = crate::emit::prometheus::Context {
-        templates: &templates,
-        runbooks_dir: &runbooks_shown,
-        target: &config.target,
-        parts: config.parts,
-    };
+    crate::model::select::add_labels(&mut checked.services, &config.labels)?;
+    let templates = crate::emit::templates::Templates::with_overrides(config.templates.as_deref())?;
+    let cx = crate::emit::Context::new(templates, config.target.clone())
+        .with_parts(config.parts)
+        .with_runbooks(config.runbooks.as_deref());
     if config.check {
-        return check_mode(config, checked, cx, io);
+        return check_mode(config, checked, &cx, io);
     }
     let complete = config.select.is_all();
     let runbooks = config.runbooks.as_deref();
-    let compiled = match pipeline::compile(&checked.services, cx, &config.out, runbooks, complete) {
-        Ok(c) => c,
-        Err(e) => {
-            io.report(&checked, config.format)?;
-            return io.usage_error(&e);
-        }
-    };
+    let compiled = pipeline::compile(&checked.services, &cx, &config.out, complete);
+    let compiled = reported_first(compiled, &checked, config, &mut io)?;
     if let Some(dir) = runbooks {
-        super::check::runbook_diagnostics(&mut checked, &compiled.runbooks_broken, dir, false);
+        super::runbooks::diagnostics(&mut checked, &compiled.runbooks_broken, dir, false);
     }
     io.report(&checked, config.format)?;
     if config.format == Format::Human {
-        summary(config, &checked, &compiled, &runbooks_shown, io.stderr)?;
+        summary(config, &checked, &compiled, &cx.runbooks_shown, io.stderr)?;
     }
     Ok(EXIT_OK)
+}
+
+/// `result`, with the run's warnings printed before its error, so that a failed write does not
+/// hide them.
+fn reported_first<T>(
+    result: Result<T, pipeline::Error>,
+    checked: &crate::model::check::Checked,
+    config: &CompileConfig,
+    io: &mut Io<'_>,
+) -> Result<T, Error> {
+    if result.is_err() {
+        io.report(checked, config.format)?;
+    }
+    Ok(result?)
 }
 
 fn summary(
@@ -110,30 +100,24 @@ fn summary(
 fn check_mode(
     config: &CompileConfig,
     mut checked: crate::model::check::Checked,
-    cx: crate::emit::prometheus::Context<'_>,
+    cx: &crate::emit::Context,
     mut io: Io<'_>,
-) -> std::io::Result<i32> {
+) -> Outcome {
     let complete = config.select.is_all();
     let runbooks = config.runbooks.as_deref();
-    let built = match pipeline::build(&checked.services, cx, runbooks, complete) {
-        Ok(built) => built,
-        Err(e) => {
-            io.report(&checked, config.format)?;
-            return io.usage_error(&e);
-        }
-    };
+    let built = pipeline::build(&checked.services, cx, complete);
+    let built = reported_first(built, &checked, config, &mut io)?;
     if let Some(dir) = runbooks {
         // Missing and stale runbooks are counted as stale files below, not warned about.
-        super::check::runbook_diagnostics(&mut checked, &built.plans, dir, false);
+        super::runbooks::diagnostics(&mut checked, &built.plans, dir, false);
     }
     io.report(&checked, config.format)?;
-    let mut stale: Vec<StaleFile> = match built.generated.stale(&config.out, complete) {
-        Ok(s) => s
-            .into_iter()
-            .map(|s| (config.out.join(&s.path), s.on_disk, s.generated))
-            .collect(),
-        Err(e) => return io.usage_error(&e),
-    };
+    let mut stale: Vec<StaleFile> = built
+        .generated
+        .stale(&config.out, complete)?
+        .into_iter()
+        .map(|s| (config.out.join(&s.path), s.on_disk, s.generated))
+        .collect();
     if let Some(dir) = runbooks {
         // Every runbook `compile` would write differs from what is on disk (or is missing).
         for (relative, content) in built.runbooks.files() {
@@ -147,12 +131,7 @@ fn check_mode(
 
 type StaleFile = (std::path::PathBuf, Option<String>, Option<String>);
 
-fn report_stale(
-    out: &Path,
-    generated: usize,
-    stale: &[StaleFile],
-    io: Io<'_>,
-) -> std::io::Result<i32> {
+fn report_stale(out: &Path, generated: usize, stale: &[StaleFile], io: Io<'_>) -> Outcome {
     let dir = crate::vocab::path::display(out);
     for (path, on_disk, generated) in stale {
         let shown = crate::vocab::path::display(path);

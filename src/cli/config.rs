@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::diag::Format;
 use crate::emit::prometheus::RuleParts;
 use crate::emit::targets::TargetOptions;
 use crate::model::select::Selection;
@@ -66,12 +65,38 @@ impl Colors {
     }
 }
 
+/// How a command prints its result: one enum for every command; each command's `--format`
+/// accepts the values it can write (`src/cli/args.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Readable; diagnostics with the source line and a caret.
+    Human,
+    /// A pull-request comment or a Markdown report.
+    Markdown,
+    /// JSON for machines.
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+impl Format {
+    /// How diagnostics are rendered in this format: for machines in JSON and GitHub's, for
+    /// people otherwise (a Markdown result is read by people too).
+    pub(crate) fn diagnostics(self) -> crate::diag::Format {
+        match self {
+            Self::Human | Self::Markdown => crate::diag::Format::Human,
+            Self::Json => crate::diag::Format::Json,
+            Self::Github => crate::diag::Format::Github,
+        }
+    }
+}
+
 /// `slocc check`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CheckConfig {
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
-    /// Diagnostics format.
+    /// How diagnostics are printed.
     pub(crate) format: Format,
     /// Runbooks directory; `None`: runbooks are not looked at.
     pub(crate) runbooks: Option<PathBuf>,
@@ -92,7 +117,7 @@ pub(crate) struct CompileConfig {
     pub(crate) out: PathBuf,
     /// Compare instead of writing.
     pub(crate) check: bool,
-    /// Diagnostics format.
+    /// How diagnostics are printed.
     pub(crate) format: Format,
     /// Runbooks directory; `None`: no runbooks.
     pub(crate) runbooks: Option<PathBuf>,
@@ -124,8 +149,8 @@ pub(crate) enum DiffSides {
 pub(crate) struct DiffConfig {
     /// What to compare.
     pub(crate) sides: DiffSides,
-    /// `human`, `markdown` or `json`.
-    pub(crate) format: String,
+    /// How the result is printed.
+    pub(crate) format: Format,
     /// Markdown size limit.
     pub(crate) max_bytes: usize,
     /// Services and SLOs compared.
@@ -160,8 +185,8 @@ pub(crate) struct BacktestConfig {
     pub(crate) since: String,
     /// A git revision whose policy is replayed too.
     pub(crate) base: Option<String>,
-    /// JSON instead of text.
-    pub(crate) json: bool,
+    /// How the result is printed.
+    pub(crate) format: Format,
     /// Per-answer timeout, as written.
     pub(crate) timeout: String,
     /// Services and SLOs replayed.
@@ -175,8 +200,8 @@ pub(crate) struct StatusConfig {
     pub(crate) paths: Vec<PathBuf>,
     /// The Prometheus API (else the environment's).
     pub(crate) prometheus: Option<String>,
-    /// `human`, `markdown` or `json`.
-    pub(crate) format: String,
+    /// How the result is printed.
+    pub(crate) format: Format,
     /// Exhausted budgets fail the run.
     pub(crate) gate: bool,
     /// The smallest share of the budget that passes the gate.
@@ -192,8 +217,8 @@ pub(crate) struct StatusConfig {
 pub(crate) struct AuditConfig {
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
-    /// `human`, `markdown` or `json`.
-    pub(crate) format: String,
+    /// How the result is printed.
+    pub(crate) format: Format,
     /// Gaps fail the run.
     pub(crate) strict: bool,
     /// Runbooks directory; `None`: runbooks are not looked at.
@@ -217,6 +242,6 @@ pub(crate) struct ExplainConfig {
     pub(crate) duration: Option<String>,
     /// Events per second.
     pub(crate) traffic: Option<f64>,
-    /// JSON instead of tables.
-    pub(crate) json: bool,
+    /// How the result is printed.
+    pub(crate) format: Format,
 }

@@ -2,14 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::{Io, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
+use super::Format;
+use super::{Io, Outcome, EXIT_INVALID, EXIT_OK};
 
-pub(super) fn run(paths: &[PathBuf], mut io: Io<'_>) -> std::io::Result<i32> {
-    let checked = match crate::pipeline::check(paths) {
-        Ok(c) => c,
-        Err(e) => return io.usage_error(&e),
-    };
+pub(super) fn run(paths: &[PathBuf], mut io: Io<'_>) -> Outcome {
+    let checked = crate::pipeline::check(paths)?;
     io.report(&checked, Format::Human)?;
     if checked.failed() {
         return Ok(EXIT_INVALID);

@@ -2,19 +2,17 @@
 
 use std::path::PathBuf;
 
-use super::{DiffConfig, DiffSides, Io, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
+use super::{DiffConfig, DiffSides, Error, Format, Io, Outcome, EXIT_INVALID, EXIT_OK};
 use crate::model::Service;
 use crate::pipeline;
 
 /// The smallest `--max-bytes`: room for the summary and the closing lines.
 const MIN_MARKDOWN_BYTES: usize = 2_000;
 
-pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> std::io::Result<i32> {
+pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> Outcome {
     if config.max_bytes < MIN_MARKDOWN_BYTES {
-        return io.usage_error(&format!(
-            "`--max-bytes` must be at least {MIN_MARKDOWN_BYTES}"
-        ));
+        let message = format!("`--max-bytes` must be at least {MIN_MARKDOWN_BYTES}");
+        return Err(Error::Usage(message));
     }
     let (old, new) = match &config.sides {
         DiffSides::Paths(a, b) => (
@@ -27,18 +25,9 @@ pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> std::io::Result<i32> {
             pipeline::check(paths),
         ),
     };
-    let old = match side("the old side", old, &mut io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let new = match side("the new side", new, &mut io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let (old_services, new_services) = match selected(config, &old.services, &new.services) {
-        Ok(both) => both,
-        Err(e) => return io.usage_error(&e),
-    };
+    let old = side("the old side", old, &mut io)?;
+    let new = side("the new side", new, &mut io)?;
+    let (old_services, new_services) = selected(config, &old.services, &new.services)?;
     let (old_services, new_services) = rooted(&config.sides, old_services, new_services);
     compare(config, &old_services, &new_services, io)
 }
@@ -48,18 +37,14 @@ fn side(
     label: &str,
     checked: Result<crate::model::check::Checked, pipeline::Error>,
     io: &mut Io<'_>,
-) -> std::io::Result<Result<crate::model::check::Checked, i32>> {
-    let checked = match checked {
-        Ok(c) => c,
-        Err(e) => return io.usage_error(&format!("{label}: {e}")).map(Err),
-    };
+) -> Result<crate::model::check::Checked, Error> {
+    let checked = checked.map_err(|e| Error::Usage(format!("{label}: {e}")))?;
     if checked.failed() {
         io.report(&checked, Format::Human)?;
-        return io
-            .usage_error(&format!("{label} has invalid specs; fix them to compare"))
-            .map(Err);
+        let message = format!("{label} has invalid specs; fix them to compare");
+        return Err(Error::Usage(message));
     }
-    Ok(Ok(checked))
+    Ok(checked)
 }
 
 /// Both sides narrowed to the selection; a name must exist on at least one side (an SLO being
@@ -107,35 +92,22 @@ fn rooted(
     (old, new)
 }
 
-fn compare(
-    config: &DiffConfig,
-    old: &[Service],
-    new: &[Service],
-    io: Io<'_>,
-) -> std::io::Result<i32> {
-    let templates = match crate::emit::templates::Templates::builtin() {
-        Ok(t) => t,
-        Err(e) => return super::usage_error(io.stderr, &e),
-    };
+fn compare(config: &DiffConfig, old: &[Service], new: &[Service], io: Io<'_>) -> Outcome {
+    let templates = crate::emit::templates::Templates::builtin()?;
     let target = crate::emit::targets::TargetOptions::new(crate::emit::targets::Target::Prometheus);
-    let cx = crate::emit::prometheus::Context {
-        templates: &templates,
-        runbooks_dir: pipeline::DEFAULT_RUNBOOKS,
-        target: &target,
-        parts: Default::default(),
-    };
+    let cx = crate::emit::Context::new(templates, target);
     let complete = config.select.is_all();
-    let built = pipeline::build(old, cx, None, complete)
-        .and_then(|o| pipeline::build(new, cx, None, complete).map(|n| (o, n)));
-    let (old_files, new_files) = match built {
-        Ok((o, n)) => (o.generated, n.generated),
-        Err(e) => return super::usage_error(io.stderr, &e),
-    };
+    let old_files = pipeline::build(old, &cx, complete)?.generated;
+    let new_files = pipeline::build(new, &cx, complete)?.generated;
     let report = crate::report::diff::compare(old, new, &old_files, &new_files);
-    let text = match config.format.as_str() {
-        "markdown" => crate::report::diff::render_markdown(&report, config.max_bytes),
-        "json" => serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n",
-        _ => crate::report::diff::render_human(&report, io.colors.stdout),
+    let text = match config.format {
+        Format::Markdown => crate::report::diff::render_markdown(&report, config.max_bytes),
+        Format::Json => {
+            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
+        }
+        Format::Human | Format::Github => {
+            crate::report::diff::render_human(&report, io.colors.stdout)
+        }
     };
     io.stdout.write_all(text.as_bytes())?;
     Ok(if report.has_changes() {

@@ -1,7 +1,6 @@
 //! `slocc explain`: budgets, tiers and a simulated incident, in numbers.
 
-use super::{ExplainConfig, Io, EXIT_INVALID, EXIT_OK};
-use crate::diag::Format;
+use super::{Error, ExplainConfig, Format, Io, Outcome, EXIT_INVALID, EXIT_OK};
 
 /// The simulated incident, or a usage error's text.
 fn incident(
@@ -31,18 +30,13 @@ fn incident(
     }))
 }
 
-pub(super) fn run(config: &ExplainConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let incident = match incident(config) {
-        Ok(i) => i,
-        Err(e) => return io.usage_error(&e),
-    };
+pub(super) fn run(config: &ExplainConfig, mut io: Io<'_>) -> Outcome {
+    let incident = incident(config)?;
     if config.traffic.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
-        return io.usage_error(&"--traffic must be a positive number of events per second");
+        let message = "--traffic must be a positive number of events per second";
+        return Err(Error::Usage(message.into()));
     }
-    let checked = match super::check_selected(&config.paths, &config.select, None, &mut io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let checked = super::check_selected(&config.paths, &config.select, None)?;
     io.report(&checked, Format::Human)?;
     if checked.failed() {
         return Ok(EXIT_INVALID);
@@ -56,7 +50,7 @@ pub(super) fn run(config: &ExplainConfig, mut io: Io<'_>) -> std::io::Result<i32
             crate::report::explain::explain(service, s, traffic, incident)
         })
         .collect();
-    let text = if config.json {
+    let text = if config.format == Format::Json {
         serde_json::to_string_pretty(&reports).map_err(std::io::Error::other)? + "\n"
     } else {
         crate::report::explain::render_human(&reports)

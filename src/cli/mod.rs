@@ -9,8 +9,10 @@ mod compile;
 mod config;
 mod convert;
 mod diff;
+mod error;
 mod explain;
 mod report;
+mod runbooks;
 mod status;
 
 use std::io::Write;
@@ -19,11 +21,16 @@ use clap::Parser;
 
 pub(crate) use config::{
     AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
-    ExplainConfig, ReportConfig, StatusConfig,
+    ExplainConfig, Format, ReportConfig, StatusConfig,
 };
 
-use crate::diag::{self, Format};
+use crate::diag;
 use crate::pipeline;
+
+use error::Error;
+
+/// What a command returns: its exit code, or why it stopped early.
+type Outcome = Result<i32, Error>;
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -56,7 +63,7 @@ where
     }
 }
 
-/// Runs a parsed command.
+/// Runs a parsed command; the one place an [`Error`] becomes a message and an exit code.
 pub(crate) fn run(
     config: &Config,
     colors: Colors,
@@ -65,9 +72,20 @@ pub(crate) fn run(
 ) -> std::io::Result<i32> {
     let io = Io {
         stdout,
-        stderr,
+        stderr: &mut *stderr,
         colors,
     };
+    match dispatch(config, io) {
+        Ok(code) | Err(Error::Exit(code)) => Ok(code),
+        Err(Error::Usage(message)) => {
+            writeln!(stderr, "error: {message}")?;
+            Ok(EXIT_USAGE)
+        }
+        Err(Error::Write(e)) => Err(e),
+    }
+}
+
+fn dispatch(config: &Config, io: Io<'_>) -> Outcome {
     match config {
         Config::Check(c) => check::run(c, io),
         Config::Audit(c) => audit::run(c, io),
@@ -93,7 +111,7 @@ pub(crate) fn run(
             clap_mangen::Man::new(args::command()).render(io.stdout)?;
             Ok(EXIT_OK)
         }
-        Config::Usage(message) => usage_error(io.stderr, message),
+        Config::Usage(message) => Err(Error::Usage(message.clone())),
     }
 }
 
@@ -111,82 +129,59 @@ impl Io<'_> {
         checked: &crate::model::check::Checked,
         format: Format,
     ) -> std::io::Result<()> {
-        let color = format == Format::Human && self.colors.stderr;
+        let format = format.diagnostics();
+        let color = format == diag::Format::Human && self.colors.stderr;
         let text = diag::render(&checked.diagnostics, &checked.sources, format, color);
         match format {
-            Format::Human => self.stderr.write_all(text.as_bytes()),
-            Format::Json | Format::Github => self.stdout.write_all(text.as_bytes()),
+            diag::Format::Human => self.stderr.write_all(text.as_bytes()),
+            diag::Format::Json | diag::Format::Github => self.stdout.write_all(text.as_bytes()),
         }
-    }
-
-    fn usage_error(&mut self, error: &dyn std::fmt::Display) -> std::io::Result<i32> {
-        usage_error(self.stderr, error)
     }
 }
 
-fn init_templates(dir: &std::path::Path, io: Io<'_>) -> std::io::Result<i32> {
-    match crate::emit::templates::Templates::init(dir) {
-        Ok((written, kept)) => {
-            for path in &written {
-                writeln!(io.stderr, "wrote {path}")?;
-            }
-            for path in &kept {
-                writeln!(io.stderr, "kept {path} (already exists)")?;
-            }
-            writeln!(
-                io.stderr,
-                "edit them and pass `--templates {}` to `slocc compile` and `slocc check`",
-                crate::vocab::path::display(dir)
-            )?;
-            Ok(EXIT_OK)
-        }
-        Err(e) => usage_error(
-            io.stderr,
-            &format!(
-                "cannot write templates to `{}`: {e}",
-                crate::vocab::path::display(dir)
-            ),
-        ),
+fn init_templates(dir: &std::path::Path, io: Io<'_>) -> Outcome {
+    let shown = crate::vocab::path::display(dir);
+    let (written, kept) = crate::emit::templates::Templates::init(dir)
+        .map_err(|e| Error::Usage(format!("cannot write templates to `{shown}`: {e}")))?;
+    for path in &written {
+        writeln!(io.stderr, "wrote {path}")?;
     }
+    for path in &kept {
+        writeln!(io.stderr, "kept {path} (already exists)")?;
+    }
+    writeln!(
+        io.stderr,
+        "edit them and pass `--templates {shown}` to `slocc compile` and `slocc check`"
+    )?;
+    Ok(EXIT_OK)
 }
 
-/// Reads and validates `paths`, then narrows to the selection; `Err` is the exit code of a
-/// usage error already reported.
+/// Reads and validates `paths`, then narrows to the selection.
 fn check_selected(
     paths: &[std::path::PathBuf],
     select: &crate::model::select::Selection,
     compat: Option<crate::model::Compat>,
-    io: &mut Io<'_>,
-) -> std::io::Result<Result<crate::model::check::Checked, i32>> {
-    let mut checked = match pipeline::check_with(paths, compat) {
-        Ok(c) => c,
-        Err(e) => return io.usage_error(&e).map(Err),
-    };
+) -> Result<crate::model::check::Checked, Error> {
+    let mut checked = pipeline::check_with(paths, compat)?;
     if !checked.failed() && !select.is_all() {
-        match select.apply(&checked.services) {
-            Ok(services) => checked.services = services,
-            Err(e) => return io.usage_error(&e).map(Err),
-        }
+        checked.services = select.apply(&checked.services)?;
     }
-    Ok(Ok(checked))
+    Ok(checked)
 }
 
-/// Specs read, selected and reported for a command that only reads them: the checked specs, or
-/// the exit code when they cannot be used.
+/// Specs read, selected and reported for a command that only reads them; stops with exit 1
+/// when they have errors.
 fn checked_specs(
     paths: &[std::path::PathBuf],
     select: &crate::model::select::Selection,
     io: &mut Io<'_>,
-) -> std::io::Result<Result<crate::model::check::Checked, i32>> {
-    let checked = match check_selected(paths, select, None, io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(Err(code)),
-    };
+) -> Result<crate::model::check::Checked, Error> {
+    let checked = check_selected(paths, select, None)?;
     io.report(&checked, Format::Human)?;
     if checked.failed() {
-        return Ok(Err(EXIT_INVALID));
+        return Err(Error::Exit(EXIT_INVALID));
     }
-    Ok(Ok(checked))
+    Ok(checked)
 }
 
 /// A duration flag that must be longer than zero (`--timeout 30s`, `--since 30d`).
@@ -209,11 +204,6 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-fn usage_error(stderr: &mut dyn Write, error: &dyn std::fmt::Display) -> std::io::Result<i32> {
-    writeln!(stderr, "error: {error}")?;
-    Ok(EXIT_USAGE)
 }
 
 #[cfg(test)]

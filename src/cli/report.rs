@@ -1,48 +1,29 @@
 //! `slocc report`: the self-contained HTML report, written atomically.
 
-use super::{Io, ReportConfig, EXIT_OK};
+use super::{Error, Io, Outcome, ReportConfig, EXIT_OK};
 use crate::live::client::Prometheus;
 use crate::live::{backtest, status};
 use crate::report::html::{render, Section};
 
-pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let timeout = match super::positive_duration(&config.timeout, "--timeout") {
-        Ok(t) => t,
-        Err(e) => return io.usage_error(&e),
-    };
-    let since = match config
+pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> Outcome {
+    let timeout = super::positive_duration(&config.timeout, "--timeout")?;
+    let since = config
         .backtest
         .as_deref()
         .map(|b| super::positive_duration(b, "--backtest"))
-        .transpose()
-    {
-        Ok(s) => s,
-        Err(e) => return io.usage_error(&e),
-    };
-    let prom = match config
+        .transpose()?;
+    let prom = config
         .prometheus
         .as_deref()
         .map(|u| Prometheus::from_env(Some(u), timeout))
-        .transpose()
-    {
-        Ok(p) => p,
-        Err(e) => return io.usage_error(&e),
-    };
-    let checked = match super::checked_specs(&config.paths, &config.select, &mut io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let sections = match sections(&checked.services, prom.as_ref(), since) {
-        Ok(s) => s,
-        Err(e) => return io.usage_error(&e),
-    };
+        .transpose()?;
+    let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
+    let sections = sections(&checked.services, prom.as_ref(), since)?;
     let html = render(&sections);
-    if let Err(e) = write_atomically(&config.output, &html) {
-        return io.usage_error(&format!(
-            "cannot write `{}`: {e}",
-            crate::vocab::path::display(&config.output)
-        ));
-    }
+    write_atomically(&config.output, &html).map_err(|e| {
+        let shown = crate::vocab::path::display(&config.output);
+        Error::Usage(format!("cannot write `{shown}`: {e}"))
+    })?;
     writeln!(
         io.stderr,
         "wrote {} ({} SLOs)",

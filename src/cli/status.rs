@@ -1,35 +1,25 @@
 //! `slocc status`: live budgets from a running Prometheus, and the deploy gate.
 
-use super::{Io, StatusConfig, EXIT_INVALID, EXIT_OK};
+use super::{Format, Io, Outcome, StatusConfig, EXIT_INVALID, EXIT_OK};
 use crate::live::client::Prometheus;
 use crate::live::status;
 
-pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> std::io::Result<i32> {
-    let timeout = match super::positive_duration(&config.timeout, "--timeout") {
-        Ok(t) => t,
-        Err(e) => return io.usage_error(&e),
-    };
-    let prom = match Prometheus::from_env(config.prometheus.as_deref(), timeout) {
-        Ok(p) => p,
-        Err(e) => return io.usage_error(&e),
-    };
-    let checked = match super::checked_specs(&config.paths, &config.select, &mut io)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> Outcome {
+    let timeout = super::positive_duration(&config.timeout, "--timeout")?;
+    let prom = Prometheus::from_env(config.prometheus.as_deref(), timeout)?;
+    let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let mut statuses = Vec::new();
     for service in &checked.services {
         for slo in &service.slos {
-            match status::slo_status(&prom, service, slo) {
-                Ok(s) => statuses.push(s),
-                Err(e) => return io.usage_error(&e),
-            }
+            statuses.push(status::slo_status(&prom, service, slo)?);
         }
     }
-    let text = match config.format.as_str() {
-        "json" => serde_json::to_string_pretty(&statuses).map_err(std::io::Error::other)? + "\n",
-        "markdown" => status::render_markdown(&statuses),
-        _ => status::render_human(&statuses),
+    let text = match config.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&statuses).map_err(std::io::Error::other)? + "\n"
+        }
+        Format::Markdown => status::render_markdown(&statuses),
+        Format::Human | Format::Github => status::render_human(&statuses),
     };
     io.stdout.write_all(text.as_bytes())?;
     if !config.gate {
@@ -39,7 +29,7 @@ pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> std::io::Result<i32>
 }
 
 /// The error-budget policy: every selected SLO must have more than `--min-budget` left.
-fn gate(config: &StatusConfig, statuses: &[status::SloStatus], io: Io<'_>) -> std::io::Result<i32> {
+fn gate(config: &StatusConfig, statuses: &[status::SloStatus], io: Io<'_>) -> Outcome {
     let failing: Vec<String> = statuses
         .iter()
         .filter(|s| {

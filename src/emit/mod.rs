@@ -1,13 +1,143 @@
 //! Emitters: turn the validated model into artifacts (rule files for each engine, dashboards,
-//! runbooks) through the text templates.
+//! runbooks, the Alertmanager configuration) through the text templates.
+//!
+//! The seam is [`EMITTERS`]: each artifact kind is one module and one line there, either per
+//! service or from every service of a complete run. The pipeline loops over the registry; every
+//! command that builds outputs (compile, `compile --check`, diff) gets a new kind.
+
+use std::path::{Path, PathBuf};
+
+use crate::model::Service;
+use crate::output::sink::{Artifact, Owner, Sink};
 
 pub(crate) mod alertmanager;
-pub mod compat;
+pub(crate) mod compat;
 pub(crate) mod grafana;
+pub(crate) mod links;
 pub mod prometheus;
 pub(crate) mod runbook;
 pub mod targets;
 pub mod templates;
+
+/// Every artifact kind, in the order a service's files are put into the sink.
+pub(crate) const EMITTERS: [Emitter; 5] = [
+    Emitter::Service(prometheus::emit),
+    Emitter::Service(grafana::emit_service),
+    Emitter::Service(runbook::emit),
+    Emitter::Run(grafana::emit_overview),
+    Emitter::Run(alertmanager::emit),
+];
+
+/// One artifact kind: how it puts its files into an [`Emission`].
+#[derive(Clone, Copy)]
+pub(crate) enum Emitter {
+    /// Files of one service (its rule file, dashboard, runbooks); services run in parallel.
+    Service(fn(&Service, &Context, &mut Emission<'_>) -> Result<(), Error>),
+    /// Files from every service of a complete run, not a selection (the overview dashboard,
+    /// the Alertmanager configuration).
+    Run(fn(&[Service], &Context, &mut Emission<'_>) -> Result<(), Error>),
+}
+
+/// The default runbooks directory, also what relative `runbook_url`s point into without one.
+pub(crate) const DEFAULT_RUNBOOKS: &str = "runbooks";
+
+/// What every emitter of a run shares, built once per run.
+pub struct Context {
+    /// Templates for alert texts and runbooks (built in, or overridden by `--templates`).
+    pub(crate) templates: templates::Templates,
+    /// The engine the rule files are for.
+    pub(crate) target: targets::TargetOptions,
+    /// Which rules to write.
+    pub(crate) parts: prometheus::RuleParts,
+    /// The runbooks directory runbooks are planned against; `None`: no runbooks are written.
+    pub(crate) runbooks: Option<PathBuf>,
+    /// The runbooks directory as relative `runbook_url`s show it.
+    pub(crate) runbooks_shown: String,
+}
+
+impl Context {
+    /// A run for `target` with `templates`: every rule, no runbooks written, relative
+    /// `runbook_url`s into `runbooks/`.
+    pub fn new(templates: templates::Templates, target: targets::TargetOptions) -> Self {
+        Self {
+            templates,
+            target,
+            parts: prometheus::RuleParts::default(),
+            runbooks: None,
+            runbooks_shown: DEFAULT_RUNBOOKS.into(),
+        }
+    }
+
+    /// Runbooks written into `dir` (and relative `runbook_url`s pointing there).
+    pub fn with_runbooks(mut self, dir: Option<&Path>) -> Self {
+        self.runbooks_shown =
+            crate::vocab::path::display(dir.unwrap_or(Path::new(DEFAULT_RUNBOOKS)));
+        self.runbooks = dir.map(Path::to_path_buf);
+        self
+    }
+
+    /// Only the rules `parts` asks for (`--disable-alerts`, `--disable-recordings`).
+    pub fn with_parts(mut self, parts: prometheus::RuleParts) -> Self {
+        self.parts = parts;
+        self
+    }
+}
+
+/// Why an emitter stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A template failed to render.
+    #[error(transparent)]
+    Template(#[from] templates::Error),
+    /// The sink refused an artifact.
+    #[error(transparent)]
+    Output(#[from] crate::output::Error),
+    /// A file an emitter reads (an existing runbook) could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path as shown.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Where emitters put their files: the run's sink, and what happened to each runbook.
+pub(crate) struct Emission<'s> {
+    sink: &'s dyn Sink,
+    /// The runbook plans of the files put so far, in order.
+    pub(crate) plans: Vec<runbook::RunbookPlan>,
+}
+
+impl<'s> Emission<'s> {
+    /// An emission into `sink`.
+    pub(crate) fn new(sink: &'s dyn Sink) -> Self {
+        Self {
+            sink,
+            plans: Vec::new(),
+        }
+    }
+
+    /// A file slocc owns whole.
+    pub(crate) fn generated(&self, path: String, content: String) -> Result<(), Error> {
+        let owner = Owner::Generated;
+        Ok(self.sink.put(Artifact {
+            path,
+            content,
+            owner,
+        })?)
+    }
+
+    /// A file people own but for slocc's marked region, already merged with what is on disk.
+    pub(crate) fn region(&self, path: String, content: String) -> Result<(), Error> {
+        let owner = Owner::Region;
+        Ok(self.sink.put(Artifact {
+            path,
+            content,
+            owner,
+        })?)
+    }
+}
 
 /// The severity classes an SLO's alerts carry and the response each expects, in words:
 /// "P1 (pages): within 1 hour; P3: next business day." (empty without tiers).

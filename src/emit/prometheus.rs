@@ -167,19 +167,6 @@ impl<'a> SloIds<'a> {
     }
 }
 
-/// What rule emission needs beyond the model: the text templates and where runbooks live.
-#[derive(Clone, Copy)]
-pub struct Context<'a> {
-    /// Templates for the alert summary and description.
-    pub templates: &'a crate::emit::templates::Templates,
-    /// The runbooks directory as shown in relative `runbook_url`s.
-    pub runbooks_dir: &'a str,
-    /// The engine the files are for.
-    pub target: &'a crate::emit::targets::TargetOptions,
-    /// Which rules to write.
-    pub parts: RuleParts,
-}
-
 /// Which kinds of rule the files hold (`--disable-alerts`, `--disable-recordings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleParts {
@@ -201,7 +188,7 @@ impl Default for RuleParts {
 /// Builds the rule file of a service.
 pub(crate) fn rule_file(
     service: &Service,
-    cx: Context<'_>,
+    cx: &crate::emit::Context,
 ) -> Result<RuleFile, crate::emit::templates::Error> {
     let mut groups = Vec::new();
     let (recordings, alerts) = (cx.parts.recordings, cx.parts.alerts);
@@ -246,7 +233,7 @@ pub(crate) fn rule_file(
                 service,
                 slo,
                 selector: &ids.selector,
-                runbook_url: &runbook_url(service, slo, cx.runbooks_dir),
+                runbook_url: &runbook_url(service, slo, &cx.runbooks_shown),
                 recordings,
                 alerts,
             };
@@ -261,10 +248,19 @@ pub(crate) fn rule_file(
 /// Renders the rule file as YAML with its do-not-edit header.
 pub(crate) fn render(
     service: &Service,
-    cx: Context<'_>,
+    cx: &crate::emit::Context,
 ) -> Result<String, crate::emit::templates::Error> {
-    let body = crate::emit::targets::wrap(rule_file(service, cx)?, service, cx.target);
+    let body = crate::emit::targets::wrap(rule_file(service, cx)?, service, &cx.target);
     Ok(format!("{}{body}", header(service)))
+}
+
+/// The rule file, as an artifact kind.
+pub(crate) fn emit(
+    service: &Service,
+    cx: &crate::emit::Context,
+    out: &mut crate::emit::Emission<'_>,
+) -> Result<(), crate::emit::Error> {
+    out.generated(format!("{}.rules.yml", service.name), render(service, cx)?)
 }
 
 /// The header every generated rule file starts with.
@@ -537,12 +533,12 @@ fn literal(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 
 fn alert_rules(
     ids: &SloIds<'_>,
-    cx: Context<'_>,
+    cx: &crate::emit::Context,
 ) -> Result<Vec<Rule>, crate::emit::templates::Error> {
     let slo = ids.slo;
     let selector = &ids.selector;
     let budget = format_decimal(slo.budget());
-    let runbook_url = runbook_url(ids.service, slo, cx.runbooks_dir);
+    let runbook_url = runbook_url(ids.service, slo, &cx.runbooks_shown);
     let mut data = crate::emit::templates::Data::new(&AnnotationContext::new(ids));
     slo.tiers
         .iter()

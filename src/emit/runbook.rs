@@ -1,9 +1,11 @@
 //! Runbooks: one Markdown file per SLO, scaffolded once, whose marked generated region is
 //! refreshed on every compile while every line outside it stays as its author wrote it.
 
+use std::path::Path;
+
 use serde::Serialize;
 
-use crate::emit::grafana;
+use crate::emit::links::Links;
 use crate::emit::prometheus::series;
 use crate::emit::templates::{Error, Templates};
 use crate::model::{Service, Slo};
@@ -228,7 +230,7 @@ struct ClassRow {
     response: String,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize)]
 struct PanelLink {
     title: String,
     url: String,
@@ -256,7 +258,7 @@ struct Context {
     panels: Vec<PanelLink>,
 }
 
-fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
+fn context(service: &Service, slo: &Slo, links: &Links) -> Context {
     Context {
         service: service.name.clone(),
         slo: slo.name.clone(),
@@ -280,8 +282,16 @@ fn context(service: &Service, slo: &Slo, links: &DashboardLinks) -> Context {
         tiers: slo.tiers.iter().map(|t| tier_row(t, slo)).collect(),
         diagnose: numbered(diagnosis(service, slo)),
         mitigate: numbered(commands(&service.runbook.1)),
-        dashboard_url: links.url.clone(),
-        panels: links.panels.get(&slo.name).cloned().unwrap_or_default(),
+        dashboard_url: link_target(&links.dashboard),
+        panels: links.panels.get(&slo.name).map_or_else(Vec::new, |panels| {
+            panels
+                .iter()
+                .map(|p| PanelLink {
+                    title: markdown(&p.title),
+                    url: link_target(&p.url),
+                })
+                .collect()
+        }),
     }
 }
 
@@ -461,47 +471,6 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
     }
 }
 
-/// A service dashboard's uid and each SLO's panel links, computed once per service.
-pub(crate) struct DashboardLinks {
-    /// The dashboard's URL: absolute with the settings' `grafana_url`, else `/d/<uid>`.
-    url: String,
-    panels: std::collections::BTreeMap<String, Vec<PanelLink>>,
-}
-
-impl DashboardLinks {
-    /// Links into `dashboard`, the generated dashboard of `service`.
-    pub(crate) fn new(service: &Service, dashboard: &grafana::Dashboard) -> Self {
-        let mut panels: std::collections::BTreeMap<String, Vec<PanelLink>> = Default::default();
-        let mut current: Option<&str> = None;
-        // Absolute when the settings say where Grafana is, so links work outside Grafana.
-        let base = link_target(&format!(
-            "{}/d/{}",
-            service.grafana_url.as_deref().unwrap_or(""),
-            dashboard.uid
-        ));
-        for panel in &dashboard.panels {
-            match panel {
-                grafana::Panel::Row(row) => {
-                    current = service
-                        .slos
-                        .iter()
-                        .find(|s| row.title.starts_with(&format!("{}:", s.name)))
-                        .map(|s| s.name.as_str());
-                }
-                grafana::Panel::Viz(viz) => {
-                    if let Some(slo) = current {
-                        panels.entry(slo.to_string()).or_default().push(PanelLink {
-                            title: markdown(&viz.title),
-                            url: format!("{base}?viewPanel={}", viz.id),
-                        });
-                    }
-                }
-            }
-        }
-        Self { url: base, panels }
-    }
-}
-
 /// A URL as a Markdown link's target: the characters that would end or break `(...)` are
 /// percent-encoded.
 fn link_target(url: &str) -> String {
@@ -522,7 +491,7 @@ pub(crate) struct Runbook(crate::emit::templates::Data);
 
 impl Runbook {
     /// Prepares the runbook of `slo`.
-    pub(crate) fn new(service: &Service, slo: &Slo, links: &DashboardLinks) -> Self {
+    pub(crate) fn new(service: &Service, slo: &Slo, links: &Links) -> Self {
         Self(crate::emit::templates::Data::new(&context(
             service, slo, links,
         )))
@@ -559,6 +528,79 @@ impl Runbook {
         }
         Ok(text)
     }
+}
+
+/// One runbook and what to do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RunbookPlan {
+    /// Path relative to the runbooks directory.
+    pub(crate) path: String,
+    /// Create, refresh, nothing, or leave alone because of broken markers.
+    pub(crate) update: Update,
+}
+
+/// Works out one runbook's update by reading what is on disk; writes nothing.
+fn plan(
+    service: &Service,
+    slo: &Slo,
+    links: &Links,
+    templates: &Templates,
+    dir: &Path,
+) -> Result<RunbookPlan, crate::emit::Error> {
+    let path = relative_path(service, slo);
+    let existing = match std::fs::read_to_string(dir.join(&path)) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            let path = crate::vocab::path::display(&dir.join(&path));
+            return Err(crate::emit::Error::Io { path, source });
+        }
+    };
+    let runbook = Runbook::new(service, slo, links);
+    let region = runbook.region(templates)?;
+    let mut scaffold_error = None;
+    let update = update(existing.as_deref(), &region, |marked| {
+        runbook.scaffold(templates, marked).unwrap_or_else(|e| {
+            scaffold_error = Some(e);
+            String::new()
+        })
+    });
+    match scaffold_error {
+        Some(e) => Err(e.into()),
+        None => Ok(RunbookPlan { path, update }),
+    }
+}
+
+/// The plans of one service's runbooks in `dir`, SLO by SLO; writes nothing.
+pub(crate) fn plan_service(
+    service: &Service,
+    templates: &Templates,
+    dir: &Path,
+) -> Result<Vec<RunbookPlan>, crate::emit::Error> {
+    let links = crate::emit::links::of(service);
+    let plans = service.slos.iter();
+    plans
+        .map(|slo| plan(service, slo, &links, templates, dir))
+        .collect()
+}
+
+/// Runbooks, as an artifact kind: with a runbooks directory, each SLO's runbook as it should be
+/// on disk (human text kept), and the plan of each.
+pub(crate) fn emit(
+    service: &Service,
+    cx: &crate::emit::Context,
+    out: &mut crate::emit::Emission<'_>,
+) -> Result<(), crate::emit::Error> {
+    let Some(dir) = cx.runbooks.as_deref() else {
+        return Ok(());
+    };
+    for mut plan in plan_service(service, &cx.templates, dir)? {
+        if let Update::Create(text) | Update::Refresh(text) = &mut plan.update {
+            out.region(plan.path.clone(), std::mem::take(text))?;
+        }
+        out.plans.push(plan);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

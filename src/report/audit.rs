@@ -7,10 +7,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::emit::runbook::RunbookPlan;
 use crate::emit::runbook::{Runbook, Update};
 use crate::emit::templates::Templates;
+use crate::emit::Error;
 use crate::model::{Service, Sli, Slo};
-use crate::pipeline::{Error, RunbookPlan};
 use crate::vocab::number::format_human_f64;
 use crate::vocab::path::display;
 
@@ -184,8 +185,7 @@ fn is_scaffold(
     text: &str,
     templates: &Templates,
 ) -> Result<bool, Error> {
-    let dashboard = crate::emit::grafana::service_dashboard(service);
-    let links = crate::emit::runbook::DashboardLinks::new(service, &dashboard);
+    let links = crate::emit::links::of(service);
     let runbook = Runbook::new(service, slo, &links);
     let region = runbook.region(templates)?;
     let marked = format!(
@@ -198,7 +198,7 @@ fn is_scaffold(
 }
 
 /// Every gap of `services`; with a runbooks directory, the runbook gaps of each SLO too
-/// (`plans` from [`crate::pipeline::plan_runbooks`], in service and SLO order).
+/// (`plans` from `pipeline::plan_runbooks`, in service and SLO order).
 pub(crate) fn audit(
     services: &[Service],
     runbooks: Option<(&Path, &[RunbookPlan])>,

@@ -496,18 +496,76 @@ pub(crate) fn breakdown_query(slo: &Slo, label: &str) -> Option<String> {
     })
 }
 
-/// The dashboard of one service.
-pub(crate) fn service_dashboard(service: &Service) -> Dashboard {
+/// The panels of one service's dashboard, laid out.
+fn service_panels(service: &Service) -> Vec<Panel> {
     let mut layout = Layout::new();
     for slo in &service.slos {
         slo_panels(&mut layout, service, slo);
     }
+    layout.panels
+}
+
+/// The dashboard of one service.
+pub(crate) fn service_dashboard(service: &Service) -> Dashboard {
     base_dashboard(
         dashboard_uid(&service.name),
         format!("SLOs / {}", service.name),
         &service.source,
-        layout.panels,
+        service_panels(service),
     )
+}
+
+/// The links into a service's dashboard: its URL and, per SLO, each panel of the SLO's row.
+pub(crate) fn links(service: &Service) -> crate::emit::links::Links {
+    let dashboard = format!(
+        "{}/d/{}",
+        service.grafana_url.as_deref().unwrap_or(""),
+        dashboard_uid(&service.name)
+    );
+    let mut panels: std::collections::BTreeMap<String, Vec<_>> = Default::default();
+    let mut current: Option<&str> = None;
+    for panel in service_panels(service) {
+        match panel {
+            Panel::Row(row) => {
+                current = service
+                    .slos
+                    .iter()
+                    .find(|s| row.title.starts_with(&format!("{}:", s.name)))
+                    .map(|s| s.name.as_str());
+            }
+            Panel::Viz(viz) => {
+                if let Some(slo) = current {
+                    let url = format!("{dashboard}?viewPanel={}", viz.id);
+                    let link = crate::emit::links::PanelLink {
+                        title: viz.title,
+                        url,
+                    };
+                    panels.entry(slo.to_string()).or_default().push(link);
+                }
+            }
+        }
+    }
+    crate::emit::links::Links { dashboard, panels }
+}
+
+/// The service dashboard, as an artifact kind.
+pub(crate) fn emit_service(
+    service: &Service,
+    _: &crate::emit::Context,
+    out: &mut crate::emit::Emission<'_>,
+) -> Result<(), crate::emit::Error> {
+    let path = format!("dashboards/services/{}.json", service.name);
+    out.generated(path, render(&service_dashboard(service)))
+}
+
+/// The overview dashboard every service shares, as an artifact kind.
+pub(crate) fn emit_overview(
+    services: &[Service],
+    _: &crate::emit::Context,
+    out: &mut crate::emit::Emission<'_>,
+) -> Result<(), crate::emit::Error> {
+    let path = "dashboards/overview.json".to_string();
+    out.generated(path, render(&overview_dashboard(services)))
 }
 
 /// The overview of every SLO: objective, SLI, budget left, fastest burn and firing alerts,
