@@ -42,7 +42,7 @@ pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> Outcome {
 /// The selected services of the specs at `rev`; specs that do not validate there are an error.
 fn base_services(rev: &str, config: &BacktestConfig) -> Result<Vec<Service>, String> {
     let sources =
-        crate::report::diff::sources_at_revision(rev, &config.paths).map_err(|e| e.to_string())?;
+        crate::pipeline::sources_at_revision(rev, &config.paths).map_err(|e| e.to_string())?;
     let checked = crate::model::check::check_sources(sources);
     if checked.failed() {
         return Err(format!(

@@ -20,7 +20,7 @@ pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> Outcome {
             pipeline::check(std::slice::from_ref(b)),
         ),
         DiffSides::Base(rev, paths) => (
-            crate::report::diff::sources_at_revision(rev, paths)
+            crate::pipeline::sources_at_revision(rev, paths)
                 .map(crate::model::check::check_sources),
             pipeline::check(paths),
         ),

@@ -13,6 +13,10 @@ use crate::output::sink::{Disk, Memory, Sink};
 use crate::output::Output;
 use crate::vocab::path::display;
 
+mod git;
+
+pub(crate) use git::sources_at_revision;
+
 /// Errors that stop a run before any spec is judged (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
