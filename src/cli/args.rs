@@ -154,6 +154,10 @@ struct ReportArgs {
     /// How long to wait for each answer.
     #[arg(long, default_value = "60s")]
     timeout: String,
+    /// Directory of template overrides; the page is `report/page.html.hbs` (see `slocc init
+    /// templates`).
+    #[arg(long)]
+    templates: Option<PathBuf>,
     #[command(flatten)]
     select: SelectArgs,
 }
@@ -515,6 +519,7 @@ fn report_config(args: ReportArgs) -> Config {
         prometheus: args.prometheus,
         backtest: args.backtest,
         timeout: args.timeout,
+        templates: args.templates,
         select: args.select.into(),
     })
 }

@@ -170,6 +170,8 @@ pub(crate) struct ReportConfig {
     pub(crate) backtest: Option<String>,
     /// Per-answer timeout, as written.
     pub(crate) timeout: String,
+    /// Template overrides (the page: `report/page.html.hbs`).
+    pub(crate) templates: Option<PathBuf>,
     /// Services and SLOs shown.
     pub(crate) select: Selection,
 }

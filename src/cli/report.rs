@@ -19,7 +19,8 @@ pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> Outcome {
         .transpose()?;
     let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let sections = sections(&checked.services, prom.as_ref(), since)?;
-    let html = render(&sections);
+    let templates = crate::emit::templates::Templates::with_overrides(config.templates.as_deref())?;
+    let html = render(&sections, &templates)?;
     write_atomically(&config.output, &html).map_err(|e| {
         let shown = crate::vocab::path::display(&config.output);
         Error::Usage(format!("cannot write `{shown}`: {e}"))

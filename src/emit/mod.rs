@@ -107,6 +107,9 @@ pub(crate) struct Emission<'s> {
     sink: &'s dyn Sink,
     /// The runbook plans of the files put so far, in order.
     pub(crate) plans: Vec<runbook::RunbookPlan>,
+    /// The service's links, when a kind before this one worked them out (the dashboard, which
+    /// lays its panels out anyway); else [`links::of`] works them out.
+    pub(crate) links: Option<links::Links>,
 }
 
 impl<'s> Emission<'s> {
@@ -115,6 +118,7 @@ impl<'s> Emission<'s> {
         Self {
             sink,
             plans: Vec::new(),
+            links: None,
         }
     }
 

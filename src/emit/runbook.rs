@@ -577,10 +577,18 @@ pub(crate) fn plan_service(
     templates: &Templates,
     dir: &Path,
 ) -> Result<Vec<RunbookPlan>, crate::emit::Error> {
-    let links = crate::emit::links::of(service);
+    plan_with(service, &crate::emit::links::of(service), templates, dir)
+}
+
+fn plan_with(
+    service: &Service,
+    links: &Links,
+    templates: &Templates,
+    dir: &Path,
+) -> Result<Vec<RunbookPlan>, crate::emit::Error> {
     let plans = service.slos.iter();
     plans
-        .map(|slo| plan(service, slo, &links, templates, dir))
+        .map(|slo| plan(service, slo, links, templates, dir))
         .collect()
 }
 
@@ -594,7 +602,11 @@ pub(crate) fn emit(
     let Some(dir) = cx.runbooks.as_deref() else {
         return Ok(());
     };
-    for mut plan in plan_service(service, &cx.templates, dir)? {
+    let links = out
+        .links
+        .take()
+        .unwrap_or_else(|| crate::emit::links::of(service));
+    for mut plan in plan_with(service, &links, &cx.templates, dir)? {
         if let Update::Create(text) | Update::Refresh(text) = &mut plan.update {
             out.region(plan.path.clone(), std::mem::take(text))?;
         }

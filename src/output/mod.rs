@@ -4,7 +4,8 @@ pub(crate) mod journal;
 pub(crate) mod lock;
 pub(crate) mod manifest;
 pub(crate) mod sink;
-pub(crate) mod yaml;
+#[doc(hidden)]
+pub mod yaml;
 
 use manifest::{Claim, Manifest};
 

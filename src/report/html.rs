@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
+use crate::emit::templates::{Data, Error, Templates, REPORT_PAGE};
 use crate::live::backtest::{when, SloRun};
 use crate::live::status::SloStatus;
 use crate::model::{Service, Slo};
@@ -40,8 +43,6 @@ pub(crate) struct Section<'a> {
     /// The backtest, when asked.
     pub(crate) backtest: Option<SloRun>,
 }
-
-const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1d2330;padding:0 1rem}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2.5rem;border-bottom:1px solid #d6dae3}table{border-collapse:collapse;margin:.6rem 0;width:100%}th,td{border:1px solid #d6dae3;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f1f3f7}.ok{color:#17693a}.bad{color:#b3261e}svg{background:#fbfbfd;border:1px solid #e3e6ec;margin:.5rem 0}figcaption{color:#555;font-size:.9em}@media print{body{margin:0;max-width:none}h2{break-before:page}svg{break-inside:avoid}}";
 
 /// A line chart: each series a polyline over shared axes; `log_x` plots x on a log10 scale.
 fn chart(
@@ -117,101 +118,123 @@ fn time_to_fire_chart(slo: &Slo) -> String {
     )
 }
 
-fn tier_table(slo: &Slo) -> String {
-    let mut out = String::from("<table><tr><th>Severity</th><th>Windows</th><th>Burn factor</th><th>Threshold</th><th>Full outage fires in</th><th>Response</th></tr>");
-    for t in &slo.tiers {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}/{}</td><td>{}x</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&t.class.name),
-            t.long,
-            t.short,
-            format_human(t.factor),
-            format_human(t.threshold),
-            humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY)),
-            escape(&t.class.response)
-        );
-    }
-    out.push_str("</table>");
-    out
+/// What the page template (`targets/report/page.html.hbs`) sees: every text HTML-escaped.
+#[derive(Serialize)]
+struct Page {
+    slos: Vec<SloView>,
 }
 
-fn summary_row(s: &Section<'_>) -> String {
-    let slo = s.slo;
-    let status = s.status.as_ref().and_then(|st| st.budget_remaining).map_or(
-        "<td>-</td>".to_string(),
-        |left| {
-            let class = if left > 0.0 { "ok" } else { "bad" };
-            format!(
-                "<td class=\"{class}\">{}% left</td>",
-                format_human_f64(left * 100.0)
-            )
-        },
-    );
-    format!(
-        "<tr><td><a href=\"#{id}\">{}/{}</a></td><td>{}%</td><td>{}</td><td>{}</td>{status}</tr>",
-        escape(&s.service.name),
-        escape(&slo.name),
-        format_decimal(slo.objective_percent),
-        slo.window,
-        humanize_secs(slo.full_outage_budget_secs()),
-        id = escape(&format!("{}-{}", s.service.name, slo.name)),
-    )
+#[derive(Serialize)]
+struct SloView {
+    id: String,
+    service: String,
+    name: String,
+    description: Option<String>,
+    objective_percent: String,
+    window: String,
+    full_outage_budget: String,
+    /// Budget left now, for the summary table.
+    left: Option<Left>,
+    /// The SLO now, with `--prometheus`.
+    now: Option<Now>,
+    tiers: Vec<TierRow>,
+    /// SVG figures.
+    charts: Vec<String>,
+    /// The backtest's rows, when asked.
+    backtest: Option<Vec<BacktestRow>>,
 }
 
-fn section(out: &mut String, s: &Section<'_>) {
+#[derive(Serialize)]
+struct Left {
+    /// `ok` or `bad`.
+    class: &'static str,
+    percent: String,
+}
+
+#[derive(Serialize)]
+struct Now {
+    sli: String,
+    budget_left: String,
+    exhausted_in: String,
+    firing: String,
+}
+
+#[derive(Serialize)]
+struct TierRow {
+    severity: String,
+    long: String,
+    short: String,
+    factor: String,
+    threshold: String,
+    fires_in: String,
+    response: String,
+}
+
+#[derive(Serialize)]
+struct BacktestRow {
+    tier: String,
+    episodes: usize,
+    per_week: String,
+    when: String,
+}
+
+fn slo_view(s: &Section<'_>) -> SloView {
     let slo = s.slo;
-    let id = escape(&format!("{}-{}", s.service.name, slo.name));
-    let _ = write!(
-        out,
-        "<h2 id=\"{id}\">{} / {}</h2>",
-        escape(&s.service.name),
-        escape(&slo.name)
-    );
-    if let Some(d) = &slo.description {
-        let _ = write!(out, "<p>{}</p>", escape(d));
+    let left = s.status.as_ref().and_then(|st| st.budget_remaining);
+    SloView {
+        id: escape(&format!("{}-{}", s.service.name, slo.name)),
+        service: escape(&s.service.name),
+        name: escape(&slo.name),
+        description: slo.description.as_deref().map(escape),
+        objective_percent: format_decimal(slo.objective_percent),
+        window: slo.window.to_string(),
+        full_outage_budget: humanize_secs(slo.full_outage_budget_secs()),
+        left: left.map(|left| Left {
+            class: if left > 0.0 { "ok" } else { "bad" },
+            percent: format_human_f64(left * 100.0),
+        }),
+        now: s.status.as_ref().map(now),
+        tiers: slo.tiers.iter().map(tier_row).collect(),
+        charts: charts(s),
+        backtest: s.backtest.as_ref().map(backtest_rows),
     }
-    let _ = write!(
-        out,
-        "<p>{}% over {}: a budget of {} of full outage.</p>",
-        format_decimal(slo.objective_percent),
-        slo.window,
-        humanize_secs(slo.full_outage_budget_secs())
-    );
-    if let Some(st) = &s.status {
-        now_paragraph(out, st);
-    }
-    out.push_str(&tier_table(slo));
-    charts(out, s);
-    if let Some(run) = &s.backtest {
-        backtest_table(out, run);
+}
+
+fn tier_row(t: &crate::model::Tier) -> TierRow {
+    TierRow {
+        severity: escape(&t.class.name),
+        long: t.long.to_string(),
+        short: t.short.to_string(),
+        factor: format_human(t.factor),
+        threshold: format_human(t.threshold),
+        fires_in: humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY)),
+        response: escape(&t.class.response),
     }
 }
 
 /// The SLO now, from Prometheus.
-fn now_paragraph(out: &mut String, st: &SloStatus) {
-    let _ = write!(
-        out,
-        "<p>Now: SLI {}, budget left {}, exhausted in {} at the current burn; firing: {}.</p>",
-        st.sli
-            .map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0))),
-        st.budget_remaining
-            .map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0))),
-        st.exhausted_in_seconds.map_or("-".into(), humanize_secs),
-        if st.firing.is_empty() {
+fn now(st: &SloStatus) -> Now {
+    let percent =
+        |v: Option<f64>| v.map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0)));
+    Now {
+        sli: percent(st.sli),
+        budget_left: percent(st.budget_remaining),
+        exhausted_in: st.exhausted_in_seconds.map_or("-".into(), humanize_secs),
+        firing: if st.firing.is_empty() {
             "nothing".to_string()
         } else {
             escape(&st.firing.join(", "))
-        }
-    );
+        },
+    }
 }
 
 /// Live charts (budget left, burn rate) where Prometheus had history; else the chart the specs
 /// alone give.
-fn charts(out: &mut String, s: &Section<'_>) {
+fn charts(s: &Section<'_>) -> Vec<String> {
     let slo = s.slo;
+    let mut out = Vec::new();
     if s.burn_down.is_empty() {
-        out.push_str(&time_to_fire_chart(slo));
+        out.push(time_to_fire_chart(slo));
     } else {
         let start = s.burn_down[0].0;
         let points = s
@@ -219,7 +242,7 @@ fn charts(out: &mut String, s: &Section<'_>) {
             .iter()
             .map(|(t, v)| ((t - start) / 86_400.0, v * 100.0))
             .collect();
-        out.push_str(&chart(
+        out.push(chart(
             &format!("{}: error budget left (%) over the window", slo.name),
             "days",
             "% of budget left",
@@ -233,7 +256,7 @@ fn charts(out: &mut String, s: &Section<'_>) {
             .iter()
             .map(|(t, v)| ((t - start) / 86_400.0, *v))
             .collect();
-        out.push_str(&chart(
+        out.push(chart(
             &format!("{}: burn rate over the last week", slo.name),
             "days",
             "burn rate (x)",
@@ -241,53 +264,121 @@ fn charts(out: &mut String, s: &Section<'_>) {
             false,
         ));
     }
+    out
 }
 
-fn backtest_table(out: &mut String, run: &SloRun) {
-    out.push_str("<table><tr><th>Tier</th><th>Episodes</th><th>Per week</th><th>When (UTC), how long</th></tr>");
-    for t in &run.tiers {
+fn backtest_rows(run: &SloRun) -> Vec<BacktestRow> {
+    let row = |t: &crate::live::backtest::TierRun| {
         let when_list: Vec<String> = t
             .episodes
             .iter()
             .map(|e| {
-                format!(
-                    "{} for {}",
-                    when(e.start),
-                    humanize_secs((e.end - e.start) as f64)
-                )
+                let lasted = humanize_secs((e.end - e.start) as f64);
+                format!("{} for {lasted}", when(e.start))
             })
             .collect();
-        let _ = write!(
-            out,
-            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&t.severity),
-            t.windows,
-            t.episodes.len(),
-            format_human_f64(t.per_week),
-            escape(&when_list.join("; "))
-        );
-    }
-    out.push_str("</table>");
+        BacktestRow {
+            tier: format!("{} {}", escape(&t.severity), t.windows),
+            episodes: t.episodes.len(),
+            per_week: format_human_f64(t.per_week),
+            when: escape(&when_list.join("; ")),
+        }
+    };
+    run.tiers.iter().map(row).collect()
 }
 
-/// The whole page.
-pub(crate) fn render(sections: &[Section<'_>]) -> String {
-    let mut out = format!("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><link rel=\"icon\" href=\"data:,\"><title>SLO report</title><style>{STYLE}</style></head><body><h1>SLO report</h1>");
-    out.push_str("<table><tr><th>SLO</th><th>Objective</th><th>Window</th><th>Budget (full outage)</th><th>Status</th></tr>");
-    for s in sections {
-        out.push_str(&summary_row(s));
-    }
-    out.push_str("</table>");
-    for s in sections {
-        section(&mut out, s);
-    }
-    out.push_str("</body></html>\n");
-    out
+/// The whole page, through the page template (built in, or the user's override).
+pub(crate) fn render(sections: &[Section<'_>], templates: &Templates) -> Result<String, Error> {
+    let page = Page {
+        slos: sections.iter().map(slo_view).collect(),
+    };
+    templates.render(REPORT_PAGE, &Data::new(&page))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_escapes_user_text_in_every_state() {
+        let text = "apiVersion: slocc/v1\nservice: a-b\nrunbook_base_url: https://r.example.com\nslos:\n  - name: x\n    description: 'say \"hi\" & <go>'\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio: sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))\n  - name: y\n    objective: 99\n    window: 7d\n    sli:\n      raw:\n        error_ratio: sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))\n";
+        let mut sources = crate::diag::Sources::default();
+        sources.add("a.yaml", text);
+        let checked = crate::model::check::check_sources(sources);
+        let service = &checked.services[0];
+        let status = |left: f64| crate::live::status::SloStatus {
+            service: "a".into(),
+            slo: "x".into(),
+            objective_percent: "99.9".into(),
+            window: "30d".into(),
+            source: crate::live::status::Source::Recorded,
+            sli: Some(0.9991),
+            budget_remaining: Some(left),
+            full_outage_left_seconds: None,
+            burn_rates: Vec::new(),
+            exhausted_in_seconds: Some(3600.0),
+            firing: vec!["page<".into()],
+        };
+        let run = SloRun {
+            service: "a".into(),
+            slo: "x".into(),
+            tiers: vec![crate::live::backtest::TierRun {
+                severity: "page&".into(),
+                windows: "1h/5m".into(),
+                episodes: vec![crate::live::backtest::Episode {
+                    start: 1_700_000_000,
+                    end: 1_700_003_600,
+                    budget_spent: None,
+                }],
+                per_week: 0.5,
+            }],
+            severities: Vec::new(),
+            fast_burns: Vec::new(),
+            skipped: None,
+        };
+        let sections = || {
+            vec![
+                Section {
+                    service,
+                    slo: &service.slos[0],
+                    status: Some(status(0.5)),
+                    burn_down: vec![(0.0, 1.0), (86400.0, 0.5)],
+                    burn_rates: vec![(0.0, 2.0), (3600.0, 3.0)],
+                    backtest: Some(run.clone()),
+                },
+                Section {
+                    service,
+                    slo: &service.slos[1],
+                    status: Some(status(-0.1)),
+                    burn_down: Vec::new(),
+                    burn_rates: Vec::new(),
+                    backtest: None,
+                },
+                Section {
+                    service,
+                    slo: &service.slos[1],
+                    status: None,
+                    burn_down: Vec::new(),
+                    burn_rates: Vec::new(),
+                    backtest: None,
+                },
+            ]
+        };
+        let page = render(&sections(), &Templates::builtin().unwrap()).unwrap();
+        assert!(
+            page.contains("<p>say &quot;hi&quot; &amp; &lt;go&gt;</p>"),
+            "{page}"
+        );
+        assert!(page.contains("firing: page&lt;.</p>"), "{page}");
+        assert!(page.contains("<td class=\"ok\">50% left</td>"), "{page}");
+        assert!(page.contains("<td class=\"bad\">-10% left</td>"), "{page}");
+        assert!(
+            page.contains("<tr><td>page&amp; 1h/5m</td><td>1</td><td>0.5</td>"),
+            "{page}"
+        );
+        assert_eq!(page.matches("<svg ").count(), 4, "{page}");
+        assert!(!page.contains("<go>") && page.ends_with("</body></html>\n"));
+    }
 
     #[test]
     fn user_text_cannot_break_out() {

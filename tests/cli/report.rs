@@ -144,6 +144,44 @@ fn the_report_from_the_specs_alone_renders_one_chart_per_slo_and_escapes_user_te
 }
 
 #[test]
+fn the_report_page_is_a_template_the_user_can_override() {
+    let project = Project::new();
+    project.with_repo_yaml("specs", "specs");
+    project.slocc(&["init", "templates", "tpl"]).expect_code(0);
+    // The written default reproduces the built-in page exactly.
+    project
+        .slocc(&["report", "-o", "built-in.html"])
+        .expect_code(0);
+    project
+        .slocc(&["report", "-o", "default.html", "--templates", "tpl"])
+        .expect_code(0);
+    assert_eq!(project.read("built-in.html"), project.read("default.html"));
+    // A house style: the override's text, with slocc's escaped values and charts in it.
+    project.file(
+        "tpl/report/page.html.hbs",
+        "<h1>Team SLOs</h1>{{#each slos}}<section id=\"{{id}}\">{{service}} {{name}} {{objective_percent}}% {{#each charts}}{{{this}}}{{/each}}</section>{{/each}}\n",
+    );
+    project
+        .slocc(&["report", "-o", "house.html", "--templates", "tpl"])
+        .expect_code(0);
+    let house = project.read("house.html");
+    assert!(house.starts_with("<h1>Team SLOs</h1><section id=\"checkout-api-availability\">checkout-api availability 99.9% <figure><svg "), "{house}");
+    assert_eq!(house.matches("<section").count(), 7);
+    // A template that names a value the page does not have is refused, nothing written.
+    project.file(
+        "tpl/report/page.html.hbs",
+        "{{#each slos}}{{owner}}{{/each}}",
+    );
+    let run = project.slocc(&["report", "-o", "broken.html", "--templates", "tpl"]);
+    run.expect_code(2);
+    assert!(!project.path().join("broken.html").exists());
+    assert_eq!(
+        run.stderr,
+        "error: template `report/page.html.hbs`: line 1, column 15: Failed to access variable in strict mode Some(\"owner\")\n"
+    );
+}
+
+#[test]
 fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest_on_prometheus_2() {
     the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(Engine::V2);
 }

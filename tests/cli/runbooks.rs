@@ -130,6 +130,7 @@ fn templates_are_overridable_one_file_at_a_time() {
         "prometheus/alert-description.hbs",
         "runbook/generated.md.hbs",
         "runbook/scaffold.md.hbs",
+        "report/page.html.hbs",
     ] {
         assert!(
             project.path().join("my-templates").join(name).exists(),

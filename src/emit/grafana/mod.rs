@@ -517,6 +517,11 @@ pub(crate) fn service_dashboard(service: &Service) -> Dashboard {
 
 /// The links into a service's dashboard: its URL and, per SLO, each panel of the SLO's row.
 pub(crate) fn links(service: &Service) -> crate::emit::links::Links {
+    links_into(service, &service_panels(service))
+}
+
+/// [`links`] from the service's panels, already laid out.
+fn links_into(service: &Service, laid_out: &[Panel]) -> crate::emit::links::Links {
     let dashboard = format!(
         "{}/d/{}",
         service.grafana_url.as_deref().unwrap_or(""),
@@ -524,7 +529,7 @@ pub(crate) fn links(service: &Service) -> crate::emit::links::Links {
     );
     let mut panels: std::collections::BTreeMap<String, Vec<_>> = Default::default();
     let mut current: Option<&str> = None;
-    for panel in service_panels(service) {
+    for panel in laid_out {
         match panel {
             Panel::Row(row) => {
                 current = service
@@ -536,10 +541,8 @@ pub(crate) fn links(service: &Service) -> crate::emit::links::Links {
             Panel::Viz(viz) => {
                 if let Some(slo) = current {
                     let url = format!("{dashboard}?viewPanel={}", viz.id);
-                    let link = crate::emit::links::PanelLink {
-                        title: viz.title,
-                        url,
-                    };
+                    let title = viz.title.clone();
+                    let link = crate::emit::links::PanelLink { title, url };
                     panels.entry(slo.to_string()).or_default().push(link);
                 }
             }
@@ -548,14 +551,17 @@ pub(crate) fn links(service: &Service) -> crate::emit::links::Links {
     crate::emit::links::Links { dashboard, panels }
 }
 
-/// The service dashboard, as an artifact kind.
+/// The service dashboard, as an artifact kind. Its links go to the kinds after it (runbooks)
+/// through the emission, so the dashboard is laid out once per service.
 pub(crate) fn emit_service(
     service: &Service,
     _: &crate::emit::Context,
     out: &mut crate::emit::Emission<'_>,
 ) -> Result<(), crate::emit::Error> {
+    let dashboard = service_dashboard(service);
+    out.links = Some(links_into(service, &dashboard.panels));
     let path = format!("dashboards/services/{}.json", service.name);
-    out.generated(path, render(&service_dashboard(service)))
+    out.generated(path, render(&dashboard))
 }
 
 /// The overview dashboard every service shares, as an artifact kind.

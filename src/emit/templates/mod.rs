@@ -11,6 +11,8 @@ mod direct;
 pub(crate) const RUNBOOK_GENERATED: &str = "runbook/generated.md.hbs";
 /// A new runbook around its generated region.
 pub(crate) const RUNBOOK_SCAFFOLD: &str = "runbook/scaffold.md.hbs";
+/// The HTML report's page (`slocc report`).
+pub(crate) const REPORT_PAGE: &str = "report/page.html.hbs";
 
 /// Built-in templates: (name, source). The names are their paths under `targets/`.
 pub(crate) const BUILTIN: &[(&str, &str)] = &[
@@ -29,6 +31,10 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (
         RUNBOOK_SCAFFOLD,
         include_str!("../../../targets/runbook/scaffold.md.hbs"),
+    ),
+    (
+        REPORT_PAGE,
+        include_str!("../../../targets/report/page.html.hbs"),
     ),
 ];
 
@@ -225,11 +231,14 @@ mod tests {
         assert!(Templates::builtin().is_ok());
     }
 
+    /// The templates rendered once per alert or per SLO render directly; the report's page,
+    /// rendered once per report, uses paths (`now.sli`) and `this` and is left to Handlebars.
     #[test]
     fn builtin_templates_render_directly() {
         let templates = Templates::builtin().unwrap();
         for (name, _) in BUILTIN {
-            assert!(templates.direct.contains_key(*name), "{name}");
+            let direct = templates.direct.contains_key(*name);
+            assert_eq!(direct, *name != REPORT_PAGE, "{name}");
         }
     }
 

@@ -13,7 +13,7 @@ use serde::ser::{self, Serialize};
 /// Why a value could not be written as YAML.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write YAML: {0}")]
-pub(crate) struct Error(String);
+pub struct Error(String);
 
 mod keys;
 mod strings;
@@ -28,7 +28,7 @@ impl ser::Error for Error {
 }
 
 /// Serializes `value` (a struct or map at the top) as a block-style YAML document.
-pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
     let mut out = String::with_capacity(32 * 1024);
     value.serialize(Emitter {
         out: &mut out,

@@ -472,6 +472,5 @@ fn file_diffs(old_files: &Output, new_files: &Output) -> Vec<FileDiff> {
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests;
