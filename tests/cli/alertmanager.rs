@@ -2,8 +2,7 @@
 //! proven with amtool and with a real Alertmanager on a loopback port.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -148,27 +147,11 @@ fn the_route_part_alone_merges_into_an_existing_configuration() {
 
 /// A webhook receiver: every notification's receiver name and alerts' labels, in order.
 fn webhook() -> (u16, mpsc::Receiver<serde_json::Value>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (port, requests) = crate::harness::serve(|_| (200, "text/plain", String::new()));
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-            if let Ok(value) = serde_json::from_slice(&body) {
+        for seen in requests {
+            if let Ok(value) = serde_json::from_str(&seen.body) {
                 let _ = tx.send(value);
             }
         }

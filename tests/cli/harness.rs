@@ -253,3 +253,56 @@ pub(crate) fn now_minute() -> u64 {
         / 60
         * 60
 }
+
+/// One request a [`serve`]d test server received.
+#[derive(Debug)]
+pub(crate) struct Seen {
+    /// `GET`, `POST`, ...
+    pub(crate) method: String,
+    /// Path and query, as sent.
+    pub(crate) url: String,
+    /// Headers, names lowercased.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
+}
+
+impl Seen {
+    /// The value of header `name` (lowercase).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        let found = self.headers.iter().find(|(n, _)| n == name);
+        found.map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback HTTP server (tiny_http) for the life of the test process: `answer` gives each
+/// request's status, content type and body; every request is handed back, in order.
+pub(crate) fn serve(
+    answer: impl Fn(&Seen) -> (u16, &'static str, String) + Send + 'static,
+) -> (u16, std::sync::mpsc::Receiver<Seen>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port");
+    let port = server.server_addr().to_ip().expect("an IP address").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut request in server.incoming_requests() {
+            let mut body = String::new();
+            let _ = request.as_reader().read_to_string(&mut body);
+            let headers = request.headers().iter();
+            let seen = Seen {
+                method: request.method().to_string(),
+                url: request.url().to_string(),
+                headers: headers
+                    .map(|h| (h.field.to_string().to_lowercase(), h.value.to_string()))
+                    .collect(),
+                body,
+            };
+            let (status, content_type, text) = answer(&seen);
+            let header = tiny_http::Header::from_bytes("Content-Type", content_type).unwrap();
+            let response = tiny_http::Response::from_string(text)
+                .with_status_code(status)
+                .with_header(header);
+            let _ = request.respond(response);
+            let _ = tx.send(seen);
+        }
+    });
+    (port, rx)
+}

@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -317,23 +316,10 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
     );
 }
 
-/// A stand-in server: answers every request with `status` and `body`, and hands back the
-/// first request it got.
-fn stand_in(status: &str, body: &'static str) -> (u16, std::sync::mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let status = status.to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut buf = [0u8; 8192];
-            let n = stream.read(&mut buf).unwrap_or(0);
-            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-        }
-    });
-    (port, rx)
+/// A stand-in server: answers every request with `status` and `body`, and hands back each
+/// request it got.
+fn stand_in(status: u16, body: &'static str) -> (u16, std::sync::mpsc::Receiver<crate::harness::Seen>) {
+    crate::harness::serve(move |_| (status, "application/json", body.to_string()))
 }
 
 const EMPTY: &str = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
@@ -342,7 +328,7 @@ const EMPTY: &str = r#"{"status":"success","data":{"resultType":"vector","result
 fn credentials_go_on_the_wire_and_nowhere_else() {
     let project = Project::new();
     project.file("specs/live.yaml", &spec());
-    let (port, requests) = stand_in("200 OK", EMPTY);
+    let (port, requests) = stand_in(200, EMPTY);
     let url = format!("http://127.0.0.1:{port}/prometheus");
     let run = project.slocc_env(
         &["status", "--prometheus", &url],
@@ -350,19 +336,19 @@ fn credentials_go_on_the_wire_and_nowhere_else() {
     );
     run.expect_code(0);
     let request = requests.recv().unwrap();
+    assert_eq!(request.method, "GET");
     assert!(
-        request.starts_with("GET /prometheus/api/v1/query?query="),
-        "{request}"
+        request.url.starts_with("/prometheus/api/v1/query?query="),
+        "{request:?}"
     );
-    assert!(
-        request.contains("authorization: Bearer s3cret-token")
-            || request.contains("Authorization: Bearer s3cret-token"),
-        "{request}"
+    assert_eq!(
+        request.header("authorization"),
+        Some("Bearer s3cret-token")
     );
     assert!(!run.stdout.contains("s3cret") && !run.stderr.contains("s3cret"));
     assert!(run.stdout.contains("no data yet"), "{}", run.stdout);
 
-    let (port, requests) = stand_in("200 OK", EMPTY);
+    let (port, requests) = stand_in(200, EMPTY);
     let run = project.slocc_env(
         &[
             "status",
@@ -375,11 +361,8 @@ fn credentials_go_on_the_wire_and_nowhere_else() {
         ],
     );
     run.expect_code(0);
-    let request = requests.recv().unwrap().to_lowercase();
-    assert!(
-        request.contains("authorization: basic dxnlcjpwdw=="),
-        "{request}"
-    );
+    let request = requests.recv().unwrap();
+    assert_eq!(request.header("authorization"), Some("Basic dXNlcjpwdw=="));
 }
 
 #[test]
@@ -402,7 +385,7 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
     );
     assert!(!run.stderr.contains("pw@"), "{}", run.stderr);
 
-    let (port, _requests) = stand_in("200 OK", "<html>not here</html>");
+    let (port, _requests) = stand_in(200, "<html>not here</html>");
     let run = project.slocc(&[
         "status",
         "--prometheus",
@@ -417,7 +400,7 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
     );
 
     let (port, _requests) = stand_in(
-        "400 Bad Request",
+        400,
         r#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#,
     );
     let run = project.slocc(&[

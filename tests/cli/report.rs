@@ -27,33 +27,18 @@ fn chromium(project: &Project, args: &[&str]) -> std::process::Output {
 
 /// Serves `report.html` on a loopback port; hands back every path requested.
 fn serve(project: &Project) -> (String, std::sync::mpsc::Receiver<String>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/report.html", listener.local_addr().unwrap());
     let page = project.read("report.html");
+    let (port, requests) = crate::harness::serve(move |seen| match seen.url.as_str() {
+        "/report.html" => (200, "text/html; charset=utf-8", page.clone()),
+        _ => (404, "text/plain", String::new()),
+    });
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut buf = [0u8; 4096];
-            let n = stream.read(&mut buf).unwrap_or(0);
-            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
-            let path = head.split(' ').nth(1).unwrap_or("").to_string();
-            let body = if path == "/report.html" {
-                page.as_str()
-            } else {
-                ""
-            };
-            let status = if body.is_empty() {
-                "404 Not Found"
-            } else {
-                "200 OK"
-            };
-            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-            let _ = tx.send(path);
+        for seen in requests {
+            let _ = tx.send(seen.url);
         }
     });
-    (url, rx)
+    (format!("http://127.0.0.1:{port}/report.html"), rx)
 }
 
 /// Renders `report.html`, served over HTTP: its DOM after layout, and a screenshot's size in
