@@ -4,7 +4,7 @@
 //! minutes' events to the previous total while the period is the same, and starts again from
 //! them when it is not (docs/decisions.md).
 
-use super::*;
+use super::rules::*;
 use crate::model::{Calendar, CalendarPeriod};
 
 /// Bad events since the period began.

@@ -8,7 +8,9 @@
 //! after the SLO was added) counts as no events, as a `sum_over_time` over missing samples
 //! would.
 
-use super::*;
+use super::hourly;
+use super::rules::*;
+use crate::vocab::duration::Duration;
 
 /// Bad events of the last day, as sums of per-second 5m rates (one sample a minute).
 const BAD_1D: &str = "slo:sli_bad:sum1d";
@@ -70,6 +72,7 @@ pub(super) fn window_ratio(ids: &SloIds<'_>, window: Duration) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Service;
 
     fn service(window: &str, raw: bool) -> Service {
         let sli = if raw {

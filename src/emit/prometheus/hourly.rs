@@ -5,7 +5,10 @@
 //! The period SLI then covers the completed hours of the window: it lags by up to an hour,
 //! which a 30-day budget does not notice; alerts never read it.
 
-use super::*;
+use super::rules::*;
+use super::timeslices;
+use crate::model::Sli;
+use crate::vocab::duration::Duration;
 
 /// Bad events in the hour before each hourly evaluation.
 const BAD_1H: &str = "slo:sli_bad:increase1h";

@@ -4,7 +4,11 @@
 
 use rust_decimal::Decimal;
 
-use super::*;
+use super::rules::*;
+use super::sli::*;
+use crate::vocab::duration::Duration;
+use crate::vocab::number::format_decimal;
+use crate::vocab::promql::with_window;
 
 /// The verdict on the slice ending at each evaluation: 1 bad, 0 good (or, for
 /// `ratio_timeslices`, the slice's error ratio).

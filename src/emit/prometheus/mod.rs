@@ -20,152 +20,26 @@
 mod calendar;
 mod daily;
 mod hourly;
+mod rules;
+mod sli;
 mod timeslices;
+
+pub(crate) use rules::{
+    recorded_window, series, template_literal, Rule, RuleFile, RuleGroup, BASE_WINDOW,
+    PERIOD_INTERVAL, SLI_INTERVAL,
+};
+pub(crate) use sli::{le_matcher, sli_bad_rate, sli_error_ratio};
+
+use rules::{literal, ratio, record, SloIds};
+use sli::{raw_events_or, raw_ratio, recorded_zero};
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{EventQuery, Service, Sli, Slo, Tier};
+use crate::model::{Service, Sli, Slo, Tier};
 use crate::vocab::duration::Duration;
 use crate::vocab::number::format_decimal;
-use crate::vocab::promql::Grouping;
-use crate::vocab::promql::{escape_string, matchers, selector, with_window};
-
-/// Windows from this length up are computed from the recorded 5m rates.
-const RECORDED_FROM: Duration = Duration::from_secs(86_400);
-
-/// Whether `service` computes `window` from its recorded 5m rates (day sums, averages) rather
-/// than from the SLI queries: windows of a day and more, which a raw `[1d]` rate makes the
-/// costliest rules. Not under `--compat sloth`: Sloth's users' alerts read raw windows, and
-/// Sloth's own detection times are what that output promises (docs/imports.md).
-pub(crate) fn recorded_window(service: &Service, window: Duration) -> bool {
-    window >= RECORDED_FROM && service.compat != Some(crate::model::Compat::Sloth)
-}
-/// The base window every SLO records.
-pub(crate) const BASE_WINDOW: Duration = Duration::from_secs(300);
-/// Evaluation interval of the SLI and alert group.
-pub(crate) const SLI_INTERVAL: Duration = Duration::from_secs(60);
-/// Evaluation interval of the period and metadata group.
-pub(crate) const PERIOD_INTERVAL: Duration = Duration::from_secs(300);
-/// Denominator floor that turns 0/0 into 0 without touching any real ratio.
-const NAN_GUARD: &str = "1e-300";
-
-/// Recorded series names.
-pub(crate) mod series {
-    /// Bad events per second over 5m.
-    pub(crate) const BAD_RATE5M: &str = "slo:sli_bad:rate5m";
-    /// All events per second over 5m.
-    pub(crate) const TOTAL_RATE5M: &str = "slo:sli_total:rate5m";
-    /// Error ratio over the whole SLO window.
-    pub(crate) const ERROR_RATIO_PERIOD: &str = "slo:sli_error:ratio_period";
-    /// Share of the error budget left over the SLO window (negative when overspent).
-    pub(crate) const BUDGET_REMAINING: &str = "slo:period_error_budget_remaining:ratio";
-    /// Objective as a ratio.
-    pub(crate) const OBJECTIVE: &str = "slo:objective:ratio";
-    /// Error budget as a ratio.
-    pub(crate) const ERROR_BUDGET: &str = "slo:error_budget:ratio";
-    /// SLO window in seconds.
-    pub(crate) const WINDOW_SECONDS: &str = "slo:window:seconds";
-
-    /// Error ratio over `window`.
-    pub(crate) fn error_ratio(window: crate::vocab::duration::Duration) -> String {
-        format!("slo:sli_error:ratio_rate{window}")
-    }
-}
-
-/// A Prometheus rule file.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub(crate) struct RuleFile {
-    /// Rule groups.
-    pub(crate) groups: Vec<RuleGroup>,
-}
-
-/// A rule group.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub(crate) struct RuleGroup {
-    /// Group name, unique per file.
-    pub(crate) name: String,
-    /// Evaluation interval.
-    pub(crate) interval: String,
-    /// Rules, evaluated in order.
-    pub(crate) rules: Vec<Rule>,
-}
-
-/// A recording or alerting rule.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(untagged)]
-pub(crate) enum Rule {
-    /// Records a series.
-    Record {
-        /// Series name.
-        record: String,
-        /// Query.
-        expr: String,
-        /// Labels added to the result.
-        labels: BTreeMap<String, String>,
-    },
-    /// Fires an alert.
-    Alert {
-        /// Alert name.
-        alert: String,
-        /// Condition.
-        expr: String,
-        /// How long the condition must hold.
-        #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
-        for_duration: Option<String>,
-        /// Labels.
-        labels: BTreeMap<String, String>,
-        /// Annotations.
-        annotations: BTreeMap<String, String>,
-    },
-}
-
-/// One SLO with the selector and labels all its series share, built once.
-struct SloIds<'a> {
-    service: &'a Service,
-    slo: &'a Slo,
-    /// `{slo_service="...", slo_name="..."}`.
-    selector: String,
-    /// Labels every recorded series of the SLO carries.
-    labels: BTreeMap<String, String>,
-}
-
-impl<'a> SloIds<'a> {
-    fn new(service: &'a Service, slo: &'a Slo) -> Self {
-        let mut labels = service.labels.clone();
-        labels.extend(slo.labels.clone());
-        labels.insert("slo_service".into(), service.name.clone());
-        labels.insert("slo_name".into(), slo.name.clone());
-        if service.compat == Some(crate::model::Compat::Sloth) {
-            // Sloth's ids on slocc's own series, so that a series name both tools record is
-            // recorded once, and Sloth users' selectors match it.
-            labels.extend(crate::emit::compat::sloth_ids(service, slo));
-        }
-        Self {
-            service,
-            slo,
-            selector: format!(
-                "{{{}}}",
-                matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)])
-            ),
-            labels,
-        }
-    }
-
-    /// Wraps a per-series expression over recorded series so that series which differ only in
-    /// spec labels (a label renamed last week) are summed as one, and the window survives it.
-    fn regroup(&self, aggregation: &str, inner: String) -> String {
-        match &self.slo.grouping {
-            Grouping::By(extra) => {
-                let mut by = vec!["slo_service".to_string(), "slo_name".to_string()];
-                by.extend(extra.iter().cloned());
-                format!("{aggregation} by ({}) ({inner})", by.join(", "))
-            }
-            Grouping::Unknown => inner,
-        }
-    }
-}
 
 /// Which kinds of rule the files hold (`--disable-alerts`, `--disable-recordings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,111 +145,6 @@ pub(crate) fn header(service: &Service) -> String {
     )
 }
 
-fn record(ids: &SloIds<'_>, name: String, expr: String) -> Rule {
-    let mut labels = ids.labels.clone();
-    if let Some(window) = name.strip_prefix("slo:sli_error:ratio_rate") {
-        if ids.service.compat == Some(crate::model::Compat::Sloth) {
-            labels.insert("sloth_window".into(), window.to_string());
-        }
-    }
-    Rule::Record {
-        record: name,
-        expr,
-        labels,
-    }
-}
-
-fn ratio(bad: &str, total: &str) -> String {
-    format!("(\n  {bad}\n)\n/\nclamp_min(\n  {total},\n  {NAN_GUARD}\n)")
-}
-
-/// Bad and total events per second over `window`, straight from the SLI's metrics.
-fn raw_events(sli: &Sli, window: Duration) -> Option<(String, String)> {
-    raw_events_or(sli, window, None)
-}
-
-/// [`raw_events`], with `zero` (when given) as the expression that stands for "no bad event"
-/// instead of the total query times 0, which would read the total's raw series a second time.
-fn raw_events_or(sli: &Sli, window: Duration, zero: Option<&str>) -> Option<(String, String)> {
-    match sli {
-        Sli::Ratio { events, total } => {
-            let total = with_window(total, window);
-            let zero = zero.map_or_else(|| format!("({total} * 0)"), str::to_string);
-            let bad = match events {
-                // Without a single bad event the errors query returns nothing; count that as 0.
-                EventQuery::Errors(q) => format!("{} or {zero}", with_window(q, window)),
-                EventQuery::Good(q) => format!(
-                    "clamp_min({total} - ({} or {zero}), 0)",
-                    with_window(q, window)
-                ),
-            };
-            Some((bad, total))
-        }
-        Sli::Latency {
-            metric,
-            matchers,
-            threshold,
-            native: true,
-        } => {
-            // The histogram of the window, summed, once per side: its count is every event,
-            // its fraction at or under the threshold (interpolated inside a bucket) the good.
-            let sum = format!("sum(rate({}[{window}]))", selector(metric, matchers));
-            let seconds = crate::vocab::number::format_f64(threshold.as_secs_f64(), 3);
-            let total = format!("histogram_count({sum})");
-            let good = format!("histogram_fraction(0, {seconds}, {sum}) * {total}");
-            Some((format!("clamp_min({total} - {good}, 0)"), total))
-        }
-        Sli::Latency {
-            metric,
-            matchers,
-            threshold,
-            native: false,
-        } => {
-            let bucket = |le: &str| {
-                let sep = if matchers.is_empty() { "" } else { ", " };
-                let bucket = selector(&format!("{metric}_bucket"), &format!("{matchers}{sep}{le}"));
-                format!("sum(rate({bucket}[{window}]))")
-            };
-            let total = bucket("le=\"+Inf\"");
-            let good = bucket(&le_matcher(*threshold));
-            Some((format!("clamp_min({total} - {good}, 0)"), total))
-        }
-        Sli::Raw { .. } | Sli::Threshold { .. } => None,
-    }
-}
-
-/// "No bad event": the recorded 5m total, shaped as the SLI's queries (aggregated by the same
-/// labels) and times 0. Reading one recorded series instead of the total's raw series again
-/// saves a third of what a window costs; `None` when the queries' shape is unknown.
-fn recorded_zero(ids: &SloIds<'_>) -> Option<String> {
-    let Grouping::By(by) = &ids.slo.grouping else {
-        return None;
-    };
-    let by = if by.is_empty() {
-        String::new()
-    } else {
-        format!(" by ({}) ", by.join(", "))
-    };
-    Some(format!(
-        "(sum{by}({}{}) * 0)",
-        series::TOTAL_RATE5M,
-        ids.selector
-    ))
-}
-
-/// The `le` matcher for a threshold. Client libraries print whole-second boundaries as `1` or
-/// `1.0` (and Prometheus 3 rewrites the former to the latter), so whole seconds match both.
-pub(crate) fn le_matcher(threshold: Duration) -> String {
-    let millis = threshold.as_millis();
-    if millis.is_multiple_of(1_000) {
-        let secs = millis / 1_000;
-        format!("le=~\"{secs}(\\\\.0)?\"")
-    } else {
-        let secs = crate::vocab::number::format_f64(threshold.as_secs_f64(), 3);
-        format!("le=\"{}\"", escape_string(&secs))
-    }
-}
-
 fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
     if let Some(slice) = ids.slo.budgeting.slice() {
         return timeslices::sli_rules(ids, slice);
@@ -417,29 +186,6 @@ fn sli_rules(ids: &SloIds<'_>) -> Vec<Rule> {
         rules.push(record(ids, series::error_ratio(window), expr));
     }
     rules
-}
-
-/// The SLO's error ratio over `window` straight from its SLI queries (what `slocc status` reads
-/// before the recorded series exist); `None` for a threshold SLI, which has no ratio.
-pub(crate) fn sli_error_ratio(slo: &Slo, window: Duration) -> Option<String> {
-    match &slo.sli {
-        Sli::Threshold { .. } => None,
-        Sli::Raw { .. } => Some(raw_ratio(slo, window)),
-        sli => raw_events(sli, window).map(|(bad, total)| ratio(&bad, &total)),
-    }
-}
-
-/// Bad events per second over `window` from the SLI queries, for SLIs that count events.
-pub(crate) fn sli_bad_rate(slo: &Slo, window: Duration) -> Option<String> {
-    raw_events(&slo.sli, window).map(|(bad, _)| bad)
-}
-
-/// A raw SLI's own ratio; NaN (its zero-traffic answer) is dropped rather than recorded.
-fn raw_ratio(slo: &Slo, window: Duration) -> String {
-    let Sli::Raw { error_ratio } = &slo.sli else {
-        unreachable!("raw_ratio is only called for raw SLIs")
-    };
-    format!("({}) >= 0", with_window(error_ratio, window))
 }
 
 /// Error ratio over a long window from recorded series: event-weighted for event SLIs, a time
@@ -506,12 +252,6 @@ fn period_rules(ids: &SloIds<'_>) -> Vec<Rule> {
     rules
 }
 
-/// Text from a spec placed inside an annotation, which Prometheus expands as a Go template:
-/// a literal `{{` would start an action, so it is written as a template printing `{{`.
-pub(crate) fn template_literal(text: &str) -> String {
-    text.replace("{{", "{{ \"{{\" }}")
-}
-
 /// The low-traffic guard: bad events over the tier's long window, estimated from the recorded
 /// 5m rate of bad events (its average over the window times the window's seconds), at least
 /// `n`. At 10 requests an hour one failure is a 100x burn; with the guard, it is one event.
@@ -521,14 +261,6 @@ fn min_events_guard(selector: &str, long: Duration, n: u64) -> String {
         bad = series::BAD_RATE5M,
         secs = long.as_millis() / 1_000,
     )
-}
-
-/// Prometheus expands templates in alert labels and annotations: user text must reach the
-/// alert as written, so each `{{` in it is printed literally.
-fn literal(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    map.iter()
-        .map(|(k, v)| (k.clone(), template_literal(v)))
-        .collect()
 }
 
 fn alert_rules(
