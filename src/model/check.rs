@@ -144,15 +144,7 @@ mod tests {
 
     #[test]
     fn openslo_time_slice_objectives_become_time_slice_budgeting() {
-        let text = OBJECTS
-            .replace(
-                "budgetingMethod: Occurrences",
-                "budgetingMethod: Timeslices",
-            )
-            .replace(
-                "objectives: [{target: 0.999}]",
-                "objectives: [{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}]",
-            );
+        let text = crate::spec::import::openslo::tests::time_sliced();
         let settings =
             "apiVersion: slocc/v1\nkind: Settings\nrunbook_base_url: https://r.example.com\n---\n";
         let checked = check(&format!("{settings}{text}"));

@@ -299,14 +299,15 @@ pub(crate) fn render(sections: &[Section<'_>], templates: &Templates) -> Result<
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_page_escapes_user_text_in_every_state() {
+    fn services() -> Vec<Service> {
         let text = "apiVersion: slocc/v1\nservice: a-b\nrunbook_base_url: https://r.example.com\nslos:\n  - name: x\n    description: 'say \"hi\" & <go>'\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio: sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))\n  - name: y\n    objective: 99\n    window: 7d\n    sli:\n      raw:\n        error_ratio: sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))\n";
         let mut sources = crate::diag::Sources::default();
         sources.add("a.yaml", text);
-        let checked = crate::model::check::check_sources(sources);
-        let service = &checked.services[0];
-        let status = |left: f64| crate::live::status::SloStatus {
+        crate::model::check::check_sources(sources).services
+    }
+
+    fn status(left: f64) -> SloStatus {
+        SloStatus {
             service: "a".into(),
             slo: "x".into(),
             objective_percent: "99.9".into(),
@@ -318,53 +319,63 @@ mod tests {
             burn_rates: Vec::new(),
             exhausted_in_seconds: Some(3600.0),
             firing: vec!["page<".into()],
+        }
+    }
+
+    fn backtest() -> SloRun {
+        let episode = crate::live::backtest::Episode {
+            start: 1_700_000_000,
+            end: 1_700_003_600,
+            budget_spent: None,
         };
-        let run = SloRun {
+        SloRun {
             service: "a".into(),
             slo: "x".into(),
             tiers: vec![crate::live::backtest::TierRun {
                 severity: "page&".into(),
                 windows: "1h/5m".into(),
-                episodes: vec![crate::live::backtest::Episode {
-                    start: 1_700_000_000,
-                    end: 1_700_003_600,
-                    budget_spent: None,
-                }],
+                episodes: vec![episode],
                 per_week: 0.5,
             }],
             severities: Vec::new(),
             fast_burns: Vec::new(),
             skipped: None,
-        };
-        let sections = || {
-            vec![
-                Section {
-                    service,
-                    slo: &service.slos[0],
-                    status: Some(status(0.5)),
-                    burn_down: vec![(0.0, 1.0), (86400.0, 0.5)],
-                    burn_rates: vec![(0.0, 2.0), (3600.0, 3.0)],
-                    backtest: Some(run.clone()),
-                },
-                Section {
-                    service,
-                    slo: &service.slos[1],
-                    status: Some(status(-0.1)),
-                    burn_down: Vec::new(),
-                    burn_rates: Vec::new(),
-                    backtest: None,
-                },
-                Section {
-                    service,
-                    slo: &service.slos[1],
-                    status: None,
-                    burn_down: Vec::new(),
-                    burn_rates: Vec::new(),
-                    backtest: None,
-                },
-            ]
-        };
-        let page = render(&sections(), &Templates::builtin().unwrap()).unwrap();
+        }
+    }
+
+    /// A section of `slo` with no live data.
+    fn bare<'a>(service: &'a Service, slo: &'a Slo) -> Section<'a> {
+        let (burn_down, burn_rates) = (Vec::new(), Vec::new());
+        let (status, backtest) = (None, None);
+        Section {
+            service,
+            slo,
+            status,
+            burn_down,
+            burn_rates,
+            backtest,
+        }
+    }
+
+    #[test]
+    fn the_page_escapes_user_text_in_every_state() {
+        let services = services();
+        let service = &services[0];
+        let sections = [
+            Section {
+                status: Some(status(0.5)),
+                burn_down: vec![(0.0, 1.0), (86400.0, 0.5)],
+                burn_rates: vec![(0.0, 2.0), (3600.0, 3.0)],
+                backtest: Some(backtest()),
+                ..bare(service, &service.slos[0])
+            },
+            Section {
+                status: Some(status(-0.1)),
+                ..bare(service, &service.slos[1])
+            },
+            bare(service, &service.slos[1]),
+        ];
+        let page = render(&sections, &Templates::builtin().unwrap()).unwrap();
         assert!(
             page.contains("<p>say &quot;hi&quot; &amp; &lt;go&gt;</p>"),
             "{page}"

@@ -473,11 +473,9 @@ fn a_spec_may_ask_for_compat_output_and_the_command_line_overrides_it() {
     );
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
-    assert!(
-        run.headlines()
-            .contains("specs/api.yaml:4:9: error[unknown-key]: unknown `compat` value `nagios`"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.headlines(),
+        "specs/api.yaml:4:9: error[unknown-key]: unknown `compat` value `nagios`\n"
     );
 }
 

@@ -318,7 +318,10 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
 
 /// A stand-in server: answers every request with `status` and `body`, and hands back each
 /// request it got.
-fn stand_in(status: u16, body: &'static str) -> (u16, std::sync::mpsc::Receiver<crate::harness::Seen>) {
+fn stand_in(
+    status: u16,
+    body: &'static str,
+) -> (u16, std::sync::mpsc::Receiver<crate::harness::Seen>) {
     crate::harness::serve(move |_| (status, "application/json", body.to_string()))
 }
 
@@ -341,12 +344,9 @@ fn credentials_go_on_the_wire_and_nowhere_else() {
         request.url.starts_with("/prometheus/api/v1/query?query="),
         "{request:?}"
     );
-    assert_eq!(
-        request.header("authorization"),
-        Some("Bearer s3cret-token")
-    );
+    assert_eq!(request.header("authorization"), Some("Bearer s3cret-token"));
     assert!(!run.stdout.contains("s3cret") && !run.stderr.contains("s3cret"));
-    assert!(run.stdout.contains("no data yet"), "{}", run.stdout);
+    assert_eq!(run.stdout, "live/quarter: 99.9% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (no data yet: neither the recorded series nor the SLI queries return anything)\nlive/spent: 99.9% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (no data yet: neither the recorded series nor the SLI queries return anything)\nlive/outage: 99.9% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (no data yet: neither the recorded series nor the SLI queries return anything)\nlive/burn: 99.9% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (no data yet: neither the recorded series nor the SLI queries return anything)\nlive/recorded: 99% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (no data yet: neither the recorded series nor the SLI queries return anything)\nlive/quiet: 99% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (no data yet: neither the recorded series nor the SLI queries return anything)\n");
 
     let (port, requests) = stand_in(200, EMPTY);
     let run = project.slocc_env(
@@ -392,11 +392,9 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
         &format!("http://127.0.0.1:{port}"),
     ]);
     run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("did not answer as the Prometheus API (HTTP 200): <html>not here</html>"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        format!("error: http://127.0.0.1:{port} did not answer as the Prometheus API (HTTP 200): <html>not here</html>\n")
     );
 
     let (port, _requests) = stand_in(
@@ -409,15 +407,13 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
         &format!("http://127.0.0.1:{port}"),
     ]);
     run.expect_code(2);
-    assert!(run.stderr.contains("Prometheus refused the query `max(slo:sli_error:ratio_period{slo_service=\"live\", slo_name=\"quarter\"})`: parse error at char 3"), "{}", run.stderr);
+    assert_eq!(run.stderr, "error: Prometheus refused the query `max(slo:sli_error:ratio_period{slo_service=\"live\", slo_name=\"quarter\"})`: parse error at char 3\n");
 
     let run = project.slocc(&["status"]);
     run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("no Prometheus to ask: give `--prometheus URL` or set SLOCC_PROMETHEUS_URL"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        "error: no Prometheus to ask: give `--prometheus URL` or set SLOCC_PROMETHEUS_URL\n"
     );
 }
 

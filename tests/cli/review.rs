@@ -142,11 +142,9 @@ fn diff_against_a_git_revision() {
 
     let run = project.slocc(&["diff", "--base", "no-such-revision"]);
     run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("unknown git revision `no-such-revision`"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        "error: the old side: unknown git revision `no-such-revision`\n"
     );
 
     project.file("specs/api.yaml", "apiVersion: slocc/v1\nservice: [\n");
@@ -154,11 +152,7 @@ fn diff_against_a_git_revision() {
     project.file("specs/api.yaml", SPEC);
     let run = project.slocc(&["diff", "--base", "HEAD"]);
     run.expect_code(2);
-    assert!(
-        run.stderr.contains("the old side has invalid specs"),
-        "{}",
-        run.stderr
-    );
+    assert_eq!(run.stderr, "error[yaml-syntax]: invalid YAML: while parsing a node, did not find expected node content\n  --> specs/api.yaml:3:1\n  |\n3 | \n  | ^\n  |\n  = hint: check indentation, quoting and the `key: value` form around this point\n\n1 error, 0 warnings\nerror: the old side has invalid specs; fix them to compare\n");
 }
 
 #[test]
@@ -168,11 +162,17 @@ fn bad_diff_input_exits_2_with_a_message() {
     std::fs::create_dir(project.path().join("old")).unwrap();
     let run = project.slocc(&["diff", "old", "new"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("no spec files"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: the old side: no spec files (`*.yaml`, `*.yml`) found in `old`\n"
+    );
 
     let run = project.slocc(&["diff", "new"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("takes OLD and NEW"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: `slocc diff` takes OLD and NEW paths (got 1), or `--base REV [PATHS]`\n"
+    );
 }
 
 #[test]

@@ -139,5 +139,5 @@ fn bad_rule_labels_are_usage_errors() {
         "not a label",
     ]);
     run.expect_code(2);
-    assert!(run.stderr.contains("NAME=VALUE"), "{}", run.stderr);
+    assert_eq!(run.stderr, "error: invalid value 'not a label' for '--rule-label <NAME=VALUE>': `not a label` is not NAME=VALUE\n\nFor more information, try '--help'.\n");
 }
