@@ -105,6 +105,10 @@ struct StatusArgs {
     /// With `--gate`: the smallest share of the budget that must be left, e.g. `0.1`.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     min_budget: f64,
+    /// With `--gate`: let SLOs through whose state is unknown (no data, stale, partial answer),
+    /// which otherwise fail the gate.
+    #[arg(long, requires = "gate")]
+    allow_unknown: bool,
     /// How long to wait for each answer.
     #[arg(long, default_value = "30s")]
     timeout: String,
@@ -543,6 +547,7 @@ fn status_config(args: StatusArgs) -> Config {
         format: args.format.into(),
         gate: args.gate,
         min_budget: args.min_budget,
+        allow_unknown: args.allow_unknown,
         timeout: args.timeout,
         select: args.select.into(),
     })

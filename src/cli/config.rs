@@ -208,6 +208,8 @@ pub(crate) struct StatusConfig {
     pub(crate) gate: bool,
     /// The smallest share of the budget that passes the gate.
     pub(crate) min_budget: f64,
+    /// With the gate: unknown states (no data, stale, partial) pass.
+    pub(crate) allow_unknown: bool,
     /// Per-answer timeout, as written.
     pub(crate) timeout: String,
     /// Services and SLOs asked about.

@@ -1,6 +1,6 @@
 //! `slocc status`: live budgets from a running Prometheus, and the deploy gate.
 
-use super::{Format, Io, Outcome, StatusConfig, EXIT_INVALID, EXIT_OK};
+use super::{Error, Format, Io, Outcome, StatusConfig, EXIT_INVALID, EXIT_OK};
 use crate::live::client::Prometheus;
 use crate::live::status;
 
@@ -22,6 +22,18 @@ pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> Outcome {
         Format::Human | Format::Github => status::render_human(&statuses),
     };
     io.stdout.write_all(text.as_bytes())?;
+    let failed: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.state == status::State::Error)
+        .map(|s| format!("{}/{}", s.service, s.slo))
+        .collect();
+    if !failed.is_empty() {
+        let message = format!(
+            "Prometheus could not answer for {} (above)",
+            failed.join(", ")
+        );
+        return Err(Error::Usage(message));
+    }
     if !config.gate {
         return Ok(EXIT_OK);
     }
@@ -38,8 +50,24 @@ fn gate(config: &StatusConfig, statuses: &[status::SloStatus], io: Io<'_>) -> Ou
         })
         .map(|s| format!("{}/{}", s.service, s.slo))
         .collect();
+    let unknown = if config.allow_unknown {
+        Vec::new()
+    } else {
+        status::unknown(statuses)
+    };
+    if !unknown.is_empty() {
+        writeln!(
+            io.stderr,
+            "error: cannot judge {}: unknown is not healthy; fix what the status says, or pass `--allow-unknown` to let them through",
+            unknown.join(", ")
+        )?;
+    }
     if failing.is_empty() {
-        return Ok(EXIT_OK);
+        return Ok(if unknown.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_INVALID
+        });
     }
     writeln!(
         io.stderr,

@@ -67,6 +67,9 @@ pub(crate) struct Prometheus {
     agent: ureq::Agent,
     /// Queries sent and samples received, for reports of what a run cost.
     cost: std::cell::Cell<(u64, u64)>,
+    /// Warnings of the answers since [`Prometheus::take_warnings`] (Thanos and Mimir say so
+    /// when a store did not answer: the result is partial).
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 /// One series of a range answer: its labels and its (timestamp, value) points.
@@ -125,12 +128,21 @@ impl Prometheus {
             authorization,
             agent,
             cost: std::cell::Cell::new((0, 0)),
+            warnings: std::cell::RefCell::default(),
         })
     }
 
     /// Queries sent and samples received so far.
     pub(crate) fn cost(&self) -> (u64, u64) {
         self.cost.get()
+    }
+
+    /// The warnings of the answers since the last call, deduplicated, in order.
+    pub(crate) fn take_warnings(&self) -> Vec<String> {
+        let mut taken = self.warnings.take();
+        let mut seen = std::collections::BTreeSet::new();
+        taken.retain(|w| seen.insert(w.clone()));
+        taken
     }
 
     fn count(&self, samples: usize) {
@@ -222,6 +234,7 @@ impl Prometheus {
         result_type: &str,
     ) -> Result<serde_json::Value, Error> {
         let answer: Answer = serde_json::from_str(body).map_err(|_| self.foreign(*status, body))?;
+        self.warnings.borrow_mut().extend(answer.warnings);
         match (answer.status.as_str(), answer.data, answer.error) {
             ("success", Some(data), _) if data.result_type == result_type => Ok(data.result),
             ("error", _, Some(message)) => Err(Error::Query {
@@ -256,6 +269,8 @@ struct Answer {
     status: String,
     data: Option<Data>,
     error: Option<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
 }
 
 #[derive(serde::Deserialize)]

@@ -24,6 +24,46 @@ pub(crate) enum Source {
     NoData,
 }
 
+/// What is known of an SLO now. Only `ok`, `burning` and `exhausted` are known; a deploy gate
+/// fails the others unless told to let them through.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum State {
+    /// Budget left, spent no faster than it lasts.
+    Ok,
+    /// Budget left, but the fastest tier's long window burns it faster than it lasts (over 1x).
+    Burning,
+    /// The budget is spent.
+    Exhausted,
+    /// Neither the recorded series nor the SLI queries return anything.
+    NoData,
+    /// Only old samples: slocc's recorded series stopped (the rules or the metric went away).
+    Stale,
+    /// The answer is partial: Thanos or Mimir warned that part of the data did not answer.
+    Partial,
+    /// Prometheus refused a query of this SLO.
+    Error,
+}
+
+impl State {
+    /// Whether the figures can be trusted to judge the SLO.
+    pub(crate) fn known(self) -> bool {
+        matches!(self, Self::Ok | Self::Burning | Self::Exhausted)
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Burning => "burning",
+            Self::Exhausted => "exhausted",
+            Self::NoData => "no data",
+            Self::Stale => "stale",
+            Self::Partial => "partial",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// Burn rate over one alert window.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct Burn {
@@ -40,6 +80,11 @@ pub(crate) struct SloStatus {
     pub(crate) slo: String,
     pub(crate) objective_percent: String,
     pub(crate) window: String,
+    /// What is known of it.
+    pub(crate) state: State,
+    /// Why it is not known (no data, stale, partial, error), in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) problem: Option<String>,
     pub(crate) source: Source,
     /// Share of good events over the window.
     pub(crate) sli: Option<f64>,
@@ -118,12 +163,8 @@ fn firing(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Vec<String>
     Ok(firing)
 }
 
-/// The status of one SLO.
-pub(crate) fn slo_status(
-    prom: &Prometheus,
-    service: &Service,
-    slo: &Slo,
-) -> Result<SloStatus, Error> {
+/// The figures of one SLO, and its state from them.
+fn measure(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<SloStatus, Error> {
     let budget = to_f64(slo.budget());
     let window_secs = slo.window.as_secs_f64();
     let (source, period, burns) = ratios(prom, service, slo)?;
@@ -155,19 +196,121 @@ pub(crate) fn slo_status(
         _ => None,
     };
     let firing = firing(prom, service, slo)?;
+    let (state, problem) = match (source, remaining) {
+        (Source::NoData, _) | (_, None) => unseen(prom, service, slo)?,
+        (_, Some(left)) if left <= 0.0 => (State::Exhausted, None),
+        _ if current.is_some_and(|b| b.burn_rate > 1.0) => (State::Burning, None),
+        _ => (State::Ok, None),
+    };
     Ok(SloStatus {
+        state,
+        problem,
+        source,
+        ..blank(service, slo)
+    }
+    .with_figures(
+        period,
+        remaining,
+        budget * window_secs,
+        burn_rates,
+        exhausted_in_seconds,
+        firing,
+    ))
+}
+
+/// The state of an SLO nothing answers for now: stale when slocc's recorded series have older
+/// samples within the window (the age in words), else no data.
+fn unseen(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+) -> Result<(State, Option<String>), Error> {
+    let age = first(&prom.query(&format!(
+        "time() - max(max_over_time(timestamp({}{})[{}:5m]))",
+        series::ERROR_RATIO_PERIOD,
+        selector(service, slo),
+        slo.window
+    ))?);
+    Ok(match age {
+        Some(secs) => (
+            State::Stale,
+            Some(format!(
+                "slocc's recorded series last answered {} ago",
+                humanize_secs(secs)
+            )),
+        ),
+        None => (
+            State::NoData,
+            Some("neither the recorded series nor the SLI queries return anything".into()),
+        ),
+    })
+}
+
+/// The status of one SLO. A query Prometheus refuses is the SLO's `error` state and an answer
+/// with warnings makes it `partial`, so every other SLO is still shown; a server that cannot be
+/// reached, or is not Prometheus, stops the run.
+pub(crate) fn slo_status(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+) -> Result<SloStatus, Error> {
+    prom.take_warnings();
+    let mut status = match measure(prom, service, slo) {
+        Ok(status) => status,
+        Err(refused @ Error::Query { .. }) => SloStatus {
+            state: State::Error,
+            problem: Some(refused.to_string()),
+            ..blank(service, slo)
+        },
+        Err(other) => return Err(other),
+    };
+    let warnings = prom.take_warnings();
+    if !warnings.is_empty() && status.state != State::Error {
+        status.state = State::Partial;
+        status.problem = Some(format!("the answer is partial: {}", warnings.join("; ")));
+    }
+    Ok(status)
+}
+
+/// An SLO's status before anything is known of it.
+fn blank(service: &Service, slo: &Slo) -> SloStatus {
+    SloStatus {
         service: service.name.clone(),
         slo: slo.name.clone(),
         objective_percent: crate::vocab::number::format_decimal(slo.objective_percent),
         window: slo.window.to_string(),
-        source,
-        sli: period.map(|r| 1.0 - r),
-        budget_remaining: remaining,
-        full_outage_left_seconds: remaining.map(|left| left.max(0.0) * budget * window_secs),
-        burn_rates,
-        exhausted_in_seconds,
-        firing,
-    })
+        state: State::NoData,
+        problem: None,
+        source: Source::NoData,
+        sli: None,
+        budget_remaining: None,
+        full_outage_left_seconds: None,
+        burn_rates: Vec::new(),
+        exhausted_in_seconds: None,
+        firing: Vec::new(),
+    }
+}
+
+impl SloStatus {
+    fn with_figures(
+        self,
+        period: Option<f64>,
+        remaining: Option<f64>,
+        full_outage_secs: f64,
+        burn_rates: Vec<Burn>,
+        exhausted_in_seconds: Option<f64>,
+        firing: Vec<String>,
+    ) -> Self {
+        Self {
+            sli: period.map(|r| 1.0 - r),
+            budget_remaining: remaining,
+            full_outage_left_seconds: remaining.map(|left| left.max(0.0) * full_outage_secs),
+            burn_rates,
+            exhausted_in_seconds,
+            firing,
+            ..self
+        }
+    }
 }
 
 fn percent(value: Option<f64>) -> String {
@@ -178,10 +321,32 @@ fn duration(value: Option<f64>) -> String {
     value.map_or("-".into(), humanize_secs)
 }
 
+/// Text from the server (warnings, errors) as a terminal shows it: control characters replaced.
+fn plain(text: &str) -> String {
+    let shown = |c: char| if c.is_control() { '\u{fffd}' } else { c };
+    text.chars().map(shown).collect()
+}
+
+/// What follows an SLO's figures: where they came from, or why there are none.
+fn source_note(s: &SloStatus) -> String {
+    let problem = s.problem.as_deref().map(plain).unwrap_or_default();
+    match (s.state, s.source) {
+        (State::NoData, _) => format!(" (no data yet: {problem})"),
+        (State::Stale, _) => format!(" (stale: {problem})"),
+        (_, Source::SliQueries) => " (from the SLI queries: no recorded series yet)".into(),
+        _ => String::new(),
+    }
+}
+
 /// A table for people.
 pub(crate) fn render_human(statuses: &[SloStatus]) -> String {
     let mut out = String::new();
     for s in statuses {
+        if s.state == State::Error {
+            let problem = plain(s.problem.as_deref().unwrap_or_default());
+            let _ = writeln!(out, "{}/{}: error: {problem}", s.service, s.slo);
+            continue;
+        }
         let burns: Vec<String> = s
             .burn_rates
             .iter()
@@ -198,12 +363,12 @@ pub(crate) fn render_human(statuses: &[SloStatus]) -> String {
             percent(s.budget_remaining),
             duration(s.full_outage_left_seconds),
             duration(s.exhausted_in_seconds),
-            match s.source {
-                Source::Recorded => "",
-                Source::SliQueries => " (from the SLI queries: no recorded series yet)",
-                Source::NoData => " (no data yet: neither the recorded series nor the SLI queries return anything)",
-            }
+            source_note(s),
         );
+        if s.state == State::Partial {
+            let problem = plain(s.problem.as_deref().unwrap_or_default());
+            let _ = writeln!(out, "  partial: {problem}");
+        }
         if !burns.is_empty() {
             let _ = writeln!(out, "  burn rates: {}", burns.join(", "));
         }
@@ -216,12 +381,16 @@ pub(crate) fn render_human(statuses: &[SloStatus]) -> String {
 
 /// A Markdown table.
 pub(crate) fn render_markdown(statuses: &[SloStatus]) -> String {
-    let mut out = String::from("| SLO | Objective | SLI | Budget left | Full outage left | Exhausted in | Firing |\n|---|---|---|---|---|---|---|\n");
+    let mut out = String::from("| SLO | Objective | SLI | Budget left | Full outage left | Exhausted in | Firing | State |\n|---|---|---|---|---|---|---|---|\n");
     let cell = crate::emit::runbook::markdown;
     for s in statuses {
+        let state = match &s.problem {
+            Some(problem) => format!("{}: {}", s.state.name(), cell(problem)),
+            None => s.state.name().to_string(),
+        };
         let _ = writeln!(
             out,
-            "| {}/{} | {}% over {} | {} | {} | {} | {} | {} |",
+            "| {}/{} | {}% over {} | {} | {} | {} | {} | {} | {state} |",
             cell(&s.service),
             cell(&s.slo),
             s.objective_percent,
@@ -234,6 +403,14 @@ pub(crate) fn render_markdown(statuses: &[SloStatus]) -> String {
         );
     }
     out
+}
+
+/// The SLOs nothing can be judged for, as `service/slo (state)`.
+pub(crate) fn unknown(statuses: &[SloStatus]) -> Vec<String> {
+    let unknown = statuses.iter().filter(|s| !s.state.known());
+    unknown
+        .map(|s| format!("{}/{} ({})", s.service, s.slo, s.state.name()))
+        .collect()
 }
 
 /// One series over `[now - span, now]` every `step`: `recorded` if it answers, else `fallback`

@@ -135,6 +135,8 @@ struct SloView {
     full_outage_budget: String,
     /// Budget left now, for the summary table.
     left: Option<Left>,
+    /// Why nothing is known now (`no data`, `stale`, `partial`, `error`), with `--prometheus`.
+    unknown: Option<String>,
     /// The SLO now, with `--prometheus`.
     now: Option<Now>,
     tiers: Vec<TierRow>,
@@ -193,6 +195,11 @@ fn slo_view(s: &Section<'_>) -> SloView {
             class: if left > 0.0 { "ok" } else { "bad" },
             percent: format_human_f64(left * 100.0),
         }),
+        unknown: s
+            .status
+            .as_ref()
+            .filter(|st| !st.state.known())
+            .map(|st| st.state.name().into()),
         now: s.status.as_ref().map(now),
         tiers: slo.tiers.iter().map(tier_row).collect(),
         charts: charts(s),
@@ -312,6 +319,8 @@ mod tests {
             slo: "x".into(),
             objective_percent: "99.9".into(),
             window: "30d".into(),
+            state: crate::live::status::State::Ok,
+            problem: None,
             source: crate::live::status::Source::Recorded,
             sli: Some(0.9991),
             budget_remaining: Some(left),

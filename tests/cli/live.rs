@@ -66,6 +66,9 @@ fn bad(job: &str, m: u64) -> f64 {
     }
 }
 
+/// Minutes since `ghost/stopped`'s recorded series last had a sample.
+const STOPPED_AGO: u64 = 2 * 1_440;
+
 /// Minutes from the start of history to the `outage` job's outage.
 const OUTAGE_MINUTE: u64 = 2_880;
 
@@ -102,6 +105,14 @@ fn openmetrics(now: u64) -> String {
             let _ = writeln!(
                 out,
                 "{name}{{slo_service=\"live\",slo_name=\"recorded\"}} {value} {}",
+                start + m * 60
+            );
+        }
+        // `ghost/stopped`: rules that recorded until two days ago, then went away.
+        for m in HISTORY - STOPPED_AGO - 30..=HISTORY - STOPPED_AGO {
+            let _ = writeln!(
+                out,
+                "{name}{{slo_service=\"ghost\",slo_name=\"stopped\"}} {value} {}",
                 start + m * 60
             );
         }
@@ -314,6 +325,41 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
         under.stderr,
         "error: error budget under 80% for live/quarter\n"
     );
+    unknown_is_not_healthy(&project, &url);
+}
+
+/// A metric that does not exist, and recorded series that stopped two days ago: neither passes
+/// the gate, unless `--allow-unknown` says so.
+fn unknown_is_not_healthy(project: &Project, url: &str) {
+    let mut ghost = String::from(
+        "apiVersion: slocc/v1\nservice: ghost\nrunbook_base_url: https://r.example.com\nslos:\n",
+    );
+    for name in ["missing", "stopped"] {
+        let _ = write!(ghost, "  - name: {name}\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(no_such_metric_total{{job=\"{name}\", code=\"500\"}}[{{{{window}}}}]))\n        total: sum(rate(no_such_metric_total{{job=\"{name}\"}}[{{{{window}}}}]))\n");
+    }
+    project.file("ghost/ghost.yaml", &ghost);
+    let run = project.slocc(&["status", "ghost", "--prometheus", url, "--gate"]);
+    run.expect_code(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], "ghost/missing: 99.9% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (no data yet: neither the recorded series nor the SLI queries return anything)");
+    // The age is two days and the few seconds the test took.
+    assert!(lines[1].starts_with("ghost/stopped: 99.9% over 30d: SLI -, budget left - (- of full outage), exhausted in - at the current burn (stale: slocc's recorded series last answered 2d"), "{}", run.stdout);
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(run.stderr, "error: cannot judge ghost/missing (no data), ghost/stopped (stale): unknown is not healthy; fix what the status says, or pass `--allow-unknown` to let them through\n");
+    let json = project.slocc(&["status", "ghost", "--prometheus", url, "--format", "json"]);
+    let states: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(states[0]["state"], "no_data");
+    assert_eq!(states[1]["state"], "stale");
+    project
+        .slocc(&[
+            "status",
+            "ghost",
+            "--prometheus",
+            url,
+            "--gate",
+            "--allow-unknown",
+        ])
+        .expect_code(0);
 }
 
 /// A stand-in server: answers every request with `status` and `body`, and hands back each
@@ -323,6 +369,40 @@ fn stand_in(
     body: &'static str,
 ) -> (u16, std::sync::mpsc::Receiver<crate::harness::Seen>) {
     crate::harness::serve(move |_| (status, "application/json", body.to_string()))
+}
+
+#[test]
+fn a_partial_answer_is_marked_and_one_failing_slo_does_not_hide_the_others() {
+    let project = Project::new();
+    let mut spec = String::from(
+        "apiVersion: slocc/v1\nservice: x\nrunbook_base_url: https://r.example.com\nslos:\n",
+    );
+    for name in ["fine", "broken"] {
+        let _ = write!(spec, "  - name: {name}\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio: sum(rate(e{{job=\"{name}\"}}[{{{{window}}}}])) / sum(rate(t[{{{{window}}}}]))\n");
+    }
+    project.file("specs/x.yaml", &spec);
+    // Thanos warns that a store did not answer (with a terminal escape in its words); every
+    // query of `broken` is refused.
+    let partial = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.0002"]}]},"warnings":["store eu-1 did not answer \u001b[31m"]}"#;
+    let refused = r#"{"status":"error","errorType":"bad_data","error":"no such store"}"#;
+    let (port, _requests) = crate::harness::serve(move |seen| {
+        if seen.url.contains("broken") {
+            (400, "application/json", refused.to_string())
+        } else {
+            (200, "application/json", partial.to_string())
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let run = project.slocc(&["status", "--prometheus", &url, "--gate"]);
+    run.expect_code(2);
+    assert_eq!(run.stdout, "x/fine: 99.9% over 30d: SLI 99.98%, budget left 80% (34m 34s of full outage), exhausted in 120d at the current burn\n  partial: the answer is partial: store eu-1 did not answer \u{fffd}[31m\n  burn rates: 5m 0.2x, 30m 0.2x, 1h 0.2x, 2h 0.2x, 6h 0.2x, 1d 0.2x, 3d 0.2x\nx/broken: error: Prometheus refused the query `max(slo:sli_error:ratio_period{slo_service=\"x\", slo_name=\"broken\"})`: no such store\n");
+    assert_eq!(
+        run.stderr,
+        "error: Prometheus could not answer for x/broken (above)\n"
+    );
+    let run = project.slocc(&["status", "--prometheus", &url, "--gate", "--slo", "fine"]);
+    run.expect_code(1);
+    assert_eq!(run.stderr, "error: cannot judge x/fine (partial): unknown is not healthy; fix what the status says, or pass `--allow-unknown` to let them through\n");
 }
 
 const EMPTY: &str = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
@@ -407,7 +487,13 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
         &format!("http://127.0.0.1:{port}"),
     ]);
     run.expect_code(2);
-    assert_eq!(run.stderr, "error: Prometheus refused the query `max(slo:sli_error:ratio_period{slo_service=\"live\", slo_name=\"quarter\"})`: parse error at char 3\n");
+    // Every SLO is asked and shown with its error; the run then fails.
+    let refused: Vec<String> = ["quarter", "spent", "outage", "burn", "recorded", "quiet"]
+        .iter()
+        .map(|slo| format!("live/{slo}: error: Prometheus refused the query `max(slo:sli_error:ratio_period{{slo_service=\"live\", slo_name=\"{slo}\"}})`: parse error at char 3\n"))
+        .collect();
+    assert_eq!(run.stdout, refused.concat());
+    assert_eq!(run.stderr, "error: Prometheus could not answer for live/quarter, live/spent, live/outage, live/burn, live/recorded, live/quiet (above)\n");
 
     let run = project.slocc(&["status"]);
     run.expect_code(2);
