@@ -40,6 +40,12 @@ pub(crate) enum Error {
         /// The start of the answer.
         snippet: String,
     },
+    /// The answer is larger than slocc reads.
+    #[error("{url} answered with more than {} MiB, the most slocc reads in one answer", ANSWER_LIMIT >> 20)]
+    TooLarge {
+        /// The URL, without credentials.
+        url: String,
+    },
     /// Prometheus refused the query.
     #[error("Prometheus refused the query `{query}`: {message}")]
     Query {
@@ -86,12 +92,51 @@ pub(crate) const MAX_POINTS: i64 = 11_000;
 
 /// The URL as messages show it: without a `user:password@`.
 fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split_once('@').map_or(rest, |(_, h)| h);
-            format!("{scheme}://{host}")
-        }
-        None => url.to_string(),
+    split_credentials(url).0
+}
+
+/// The most one answer may hold: a 200,000-series instant answer is about 30 MiB.
+const ANSWER_LIMIT: u64 = 128 << 20;
+
+/// `url` without its `user:password@`, and that user and password, percent-decoded (a `%40`
+/// is an `@`). A raw `@` in the password still ends the credentials at the last `@` before
+/// the host, so no part of a password ever stays in the URL.
+fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return (url.to_string(), None);
+    };
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    (
+        format!("{scheme}://{host}{path}"),
+        Some((decode(user), decode(password))),
+    )
+}
+
+/// The `Authorization` header: a bearer token from the environment, else a user and password
+/// from the environment, else the URL's own.
+fn authorization(from_url: Option<(String, String)>) -> Option<String> {
+    let basic = |user: &str, password: &str| {
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        format!("Basic {encoded}")
+    };
+    match (std::env::var(TOKEN_ENV), std::env::var(USER_ENV)) {
+        (Ok(token), _) => Some(format!("Bearer {token}")),
+        (_, Ok(user)) => Some(basic(
+            &user,
+            &std::env::var(PASSWORD_ENV).unwrap_or_default(),
+        )),
+        _ => from_url.map(|(user, password)| basic(&user, &password)),
     }
 }
 
@@ -106,25 +151,16 @@ impl Prometheus {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(Error::BadUrl(redact(&url)));
         }
-        let authorization = match (std::env::var(TOKEN_ENV), std::env::var(USER_ENV)) {
-            (Ok(token), _) => Some(format!("Bearer {token}")),
-            (_, Ok(user)) => {
-                let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
-                let encoded =
-                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-                Some(format!("Basic {encoded}"))
-            }
-            _ => None,
-        };
+        let (bare, credentials) = split_credentials(url.trim_end_matches('/'));
+        let authorization = authorization(credentials);
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
             .build()
             .into();
-        let base = url.trim_end_matches('/').to_string();
         Ok(Self {
-            shown: redact(&base),
-            base,
+            shown: bare.clone(),
+            base: bare,
             authorization,
             agent,
             cost: std::cell::Cell::new((0, 0)),
@@ -210,10 +246,17 @@ impl Prometheus {
         let status = response.status().as_u16();
         let body = response
             .body_mut()
+            .with_config()
+            .limit(ANSWER_LIMIT)
             .read_to_string()
-            .map_err(|e| Error::Unreachable {
-                url: self.shown.clone(),
-                reason: describe(&e),
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Error::TooLarge {
+                    url: self.shown.clone(),
+                },
+                other => Error::Unreachable {
+                    url: self.shown.clone(),
+                    reason: describe(&other),
+                },
             })?;
         Ok((status, body))
     }
@@ -326,5 +369,24 @@ mod tests {
             "https://prom.example.com/prefix"
         );
         assert_eq!(redact("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
+        // A raw `@` in the password: the host is after the last one.
+        assert_eq!(
+            redact("https://user:p@ss@prom.example.com/a@b"),
+            "https://prom.example.com/a@b"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_percent_decoded() {
+        let (url, credentials) = split_credentials("http://me%3Aus:p%40ss%3Aw@h:9090/x?q=@");
+        assert_eq!(url, "http://h:9090/x?q=@");
+        assert_eq!(credentials, Some(("me:us".into(), "p@ss:w".into())));
+        let (url, credentials) = split_credentials("http://user:p@ss:word@h");
+        assert_eq!(url, "http://h");
+        assert_eq!(credentials, Some(("user".into(), "p@ss:word".into())));
+        assert_eq!(
+            split_credentials("http://h/a@b"),
+            ("http://h/a@b".into(), None)
+        );
     }
 }

@@ -373,7 +373,7 @@ pub(crate) fn render_human(statuses: &[SloStatus]) -> String {
             let _ = writeln!(out, "  burn rates: {}", burns.join(", "));
         }
         if !s.firing.is_empty() {
-            let _ = writeln!(out, "  firing: {}", s.firing.join(", "));
+            let _ = writeln!(out, "  firing: {}", plain(&s.firing.join(", ")));
         }
     }
     out

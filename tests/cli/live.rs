@@ -443,6 +443,59 @@ fn credentials_go_on_the_wire_and_nowhere_else() {
     run.expect_code(0);
     let request = requests.recv().unwrap();
     assert_eq!(request.header("authorization"), Some("Basic dXNlcjpwdw=="));
+
+    // Credentials in the URL: percent-decoded on the wire (`%40` is `@`), and a raw `@` in a
+    // password never leaves any of it in a message.
+    let (port, requests) = stand_in(200, EMPTY);
+    let url = format!("http://user:p%40ss@127.0.0.1:{port}");
+    project
+        .slocc(&["status", "--prometheus", &url])
+        .expect_code(0);
+    let request = requests.recv().unwrap();
+    assert_eq!(request.header("authorization"), Some("Basic dXNlcjpwQHNz"));
+    let port = free_port();
+    let run = project.slocc(&[
+        "status",
+        "--prometheus",
+        &format!("http://user:p@ss@127.0.0.1:{port}"),
+    ]);
+    run.expect_code(2);
+    let shown = format!("error: cannot reach Prometheus at http://127.0.0.1:{port}: ");
+    assert!(run.stderr.starts_with(&shown), "{}", run.stderr);
+    assert!(!run.stderr.contains("ss"), "{}", run.stderr);
+}
+
+#[test]
+fn server_text_is_escaped_and_a_huge_answer_is_named_as_such() {
+    let project = Project::new();
+    project.file("specs/live.yaml", &spec());
+    // A label value with a terminal escape sequence in it.
+    let alert = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"severity":"page\u001b[2J"},"value":[1700000000,"1"]}]}}"#;
+    let (port, _requests) = stand_in(200, alert);
+    let run = project.slocc(&[
+        "status",
+        "--prometheus",
+        &format!("http://127.0.0.1:{port}"),
+        "--slo",
+        "quarter",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.ends_with("  firing: page\u{fffd}[2J\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\u{1b}'));
+    // An answer over slocc's limit is not "cannot reach".
+    let huge = format!("{{\"status\":\"success\",\"data\":{{\"resultType\":\"vector\",\"result\":[]}},\"pad\":\"{}\"}}", "x".repeat(129 << 20));
+    let (port, _requests) = crate::harness::serve(move |_| (200, "application/json", huge.clone()));
+    let run = project.slocc(&[
+        "status",
+        "--prometheus",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
+    run.expect_code(2);
+    assert_eq!(run.stderr, format!("error: http://127.0.0.1:{port} answered with more than 128 MiB, the most slocc reads in one answer\n"));
 }
 
 #[test]
