@@ -109,6 +109,10 @@ struct StatusArgs {
     /// which otherwise fail the gate.
     #[arg(long, requires = "gate")]
     allow_unknown: bool,
+    /// Trust the certificates of this PEM file (a private CA) instead of the built-in roots;
+    /// default: the SSL_CERT_FILE environment variable.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
     /// How long to wait for each answer.
     #[arg(long, default_value = "30s")]
     timeout: String,
@@ -133,6 +137,10 @@ struct BacktestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     format: ReportFormat,
+    /// Trust the certificates of this PEM file (a private CA) instead of the built-in roots;
+    /// default: the SSL_CERT_FILE environment variable.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
     /// How long to wait for each answer.
     #[arg(long, default_value = "60s")]
     timeout: String,
@@ -155,6 +163,10 @@ struct ReportArgs {
     /// With `--prometheus`: add a backtest of this much history.
     #[arg(long, value_name = "DURATION", requires = "prometheus")]
     backtest: Option<String>,
+    /// Trust the certificates of this PEM file (a private CA) instead of the built-in roots;
+    /// default: the SSL_CERT_FILE environment variable.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
     /// How long to wait for each answer.
     #[arg(long, default_value = "60s")]
     timeout: String,
@@ -518,6 +530,7 @@ fn explain_config(args: ExplainArgs) -> Config {
 
 fn report_config(args: ReportArgs) -> Config {
     Config::Report(ReportConfig {
+        ca_file: args.ca_file,
         paths: default_paths(args.paths),
         output: args.output,
         prometheus: args.prometheus,
@@ -530,6 +543,7 @@ fn report_config(args: ReportArgs) -> Config {
 
 fn backtest_config(args: BacktestArgs) -> Config {
     Config::Backtest(BacktestConfig {
+        ca_file: args.ca_file,
         paths: default_paths(args.paths),
         prometheus: args.prometheus,
         since: args.since,
@@ -542,6 +556,7 @@ fn backtest_config(args: BacktestArgs) -> Config {
 
 fn status_config(args: StatusArgs) -> Config {
     Config::Status(StatusConfig {
+        ca_file: args.ca_file,
         paths: default_paths(args.paths),
         prometheus: args.prometheus,
         format: args.format.into(),

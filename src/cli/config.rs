@@ -160,6 +160,8 @@ pub(crate) struct DiffConfig {
 /// `slocc report`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ReportConfig {
+    /// A PEM file of certificates to trust instead of the built-in roots.
+    pub(crate) ca_file: Option<PathBuf>,
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
     /// The HTML file.
@@ -179,6 +181,8 @@ pub(crate) struct ReportConfig {
 /// `slocc backtest`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BacktestConfig {
+    /// A PEM file of certificates to trust instead of the built-in roots.
+    pub(crate) ca_file: Option<PathBuf>,
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
     /// The Prometheus API (else the environment's).
@@ -198,6 +202,8 @@ pub(crate) struct BacktestConfig {
 /// `slocc status`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StatusConfig {
+    /// A PEM file of certificates to trust instead of the built-in roots.
+    pub(crate) ca_file: Option<PathBuf>,
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
     /// The Prometheus API (else the environment's).

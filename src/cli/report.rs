@@ -15,7 +15,7 @@ pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> Outcome {
     let prom = config
         .prometheus
         .as_deref()
-        .map(|u| Prometheus::from_env(Some(u), timeout))
+        .map(|u| Prometheus::from_env(Some(u), timeout, config.ca_file.as_deref()))
         .transpose()?;
     let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let sections = sections(&checked.services, prom.as_ref(), since)?;

@@ -6,7 +6,11 @@ use crate::live::status;
 
 pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> Outcome {
     let timeout = super::positive_duration(&config.timeout, "--timeout")?;
-    let prom = Prometheus::from_env(config.prometheus.as_deref(), timeout)?;
+    let prom = Prometheus::from_env(
+        config.prometheus.as_deref(),
+        timeout,
+        config.ca_file.as_deref(),
+    )?;
     let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let mut statuses = Vec::new();
     for service in &checked.services {

@@ -12,6 +12,9 @@ pub(crate) const URL_ENV: &str = "SLOCC_PROMETHEUS_URL";
 const TOKEN_ENV: &str = "SLOCC_PROMETHEUS_TOKEN";
 const USER_ENV: &str = "SLOCC_PROMETHEUS_USER";
 const PASSWORD_ENV: &str = "SLOCC_PROMETHEUS_PASSWORD";
+/// The CA bundle to trust instead of the built-in roots, when `--ca-file` is not given (as
+/// curl and OpenSSL read it).
+const CA_ENV: &str = "SSL_CERT_FILE";
 
 /// Why talking to Prometheus failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +22,9 @@ pub(crate) enum Error {
     /// No URL given.
     #[error("no Prometheus to ask: give `--prometheus URL` or set {URL_ENV}")]
     NoUrl,
+    /// The CA file given (`--ca-file`, `SSL_CERT_FILE`) cannot be used.
+    #[error("{0}")]
+    Ca(String),
     /// The URL is not an http(s) URL.
     #[error("`{0}` is not an http:// or https:// URL")]
     BadUrl(String),
@@ -98,6 +104,25 @@ fn redact(url: &str) -> String {
 /// The most one answer may hold: a 200,000-series instant answer is about 30 MiB.
 const ANSWER_LIMIT: u64 = 128 << 20;
 
+/// The certificates of a PEM file: the roots a private CA's Prometheus is trusted by.
+fn certificates(path: &std::path::Path) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
+    let shown = crate::vocab::path::display(path);
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::Ca(format!("cannot read the CA file `{shown}`: {e}")))?;
+    let certificates: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(certificate)) => Some(certificate),
+            _ => None,
+        })
+        .collect();
+    if certificates.is_empty() {
+        return Err(Error::Ca(format!(
+            "the CA file `{shown}` holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)"
+        )));
+    }
+    Ok(certificates)
+}
+
 /// `url` without its `user:password@`, and that user and password, percent-decoded (a `%40`
 /// is an `@`). A raw `@` in the password still ends the credentials at the last `@` before
 /// the host, so no part of a password ever stays in the URL.
@@ -143,7 +168,11 @@ fn authorization(from_url: Option<(String, String)>) -> Option<String> {
 impl Prometheus {
     /// The client for `url` (or `SLOCC_PROMETHEUS_URL`), with credentials from the
     /// environment: a bearer token, or a user and password for basic auth.
-    pub(crate) fn from_env(url: Option<&str>, timeout: Duration) -> Result<Self, Error> {
+    pub(crate) fn from_env(
+        url: Option<&str>,
+        timeout: Duration,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, Error> {
         let url = match url {
             Some(u) => u.to_string(),
             None => std::env::var(URL_ENV).map_err(|_| Error::NoUrl)?,
@@ -153,11 +182,17 @@ impl Prometheus {
         }
         let (bare, credentials) = split_credentials(url.trim_end_matches('/'));
         let authorization = authorization(credentials);
-        let agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
+            .http_status_as_error(false);
+        let ca_file = ca_file
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| std::env::var_os(CA_ENV).map(std::path::PathBuf::from));
+        if let Some(path) = ca_file {
+            let roots = ureq::tls::RootCerts::Specific(std::sync::Arc::new(certificates(&path)?));
+            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        }
+        let agent = config.build().into();
         Ok(Self {
             shown: bare.clone(),
             base: bare,
@@ -241,7 +276,7 @@ impl Prometheus {
         }
         let mut response = request.call().map_err(|e| Error::Unreachable {
             url: self.shown.clone(),
-            reason: describe(&e),
+            reason: with_ca_hint(describe(&e)),
         })?;
         let status = response.status().as_u16();
         let body = response
@@ -286,6 +321,15 @@ impl Prometheus {
             }),
             _ => Err(self.foreign(*status, body)),
         }
+    }
+}
+
+/// A certificate no trusted root signed: say how to trust a private CA.
+fn with_ca_hint(reason: String) -> String {
+    if reason.contains("UnknownIssuer") {
+        format!("{reason} (a private CA? give its certificate with `--ca-file` or {CA_ENV})")
+    } else {
+        reason
     }
 }
 

@@ -678,3 +678,130 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(en
         "{text}"
     );
 }
+
+/// Runs openssl with `args` in `dir`, which must succeed.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl (scripts/test installs Debian's openssl)");
+    assert!(out.status.success(), "openssl {args:?}: {out:?}");
+}
+
+/// An HTTPS server on loopback whose certificate a private CA signed (`ca.pem` in the
+/// project); it answers every request with OpenSSL's status page.
+fn private_ca_server(project: &Project) -> (Server, u16) {
+    let dir = project.path();
+    project.file("san.cnf", "subjectAltName = IP:127.0.0.1\n");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=slocc test CA",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.cnf",
+        ],
+    );
+    let port = free_port();
+    let child = Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-www",
+            "-cert",
+            "server.pem",
+            "-key",
+            "server.key",
+            "-accept",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start openssl s_server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "openssl s_server did not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Server(child), port)
+}
+
+#[test]
+fn a_private_ca_is_trusted_with_ca_file_or_ssl_cert_file() {
+    let project = Project::new();
+    project.file("specs/live.yaml", &spec());
+    let (_server, port) = private_ca_server(&project);
+    let url = format!("https://127.0.0.1:{port}");
+    // Not trusted by default: the handshake fails, said as such.
+    let run = project.slocc(&["status", "--prometheus", &url]);
+    run.expect_code(2);
+    assert_eq!(run.stderr, format!("error: cannot reach Prometheus at {url}: invalid peer certificate: UnknownIssuer (a private CA? give its certificate with `--ca-file` or SSL_CERT_FILE)\n"));
+    // With the CA, TLS succeeds and the server is reached (it is not Prometheus).
+    let reached = format!("error: {url} did not answer as the Prometheus API (HTTP 200): ");
+    let run = project.slocc(&["status", "--prometheus", &url, "--ca-file", "ca.pem"]);
+    run.expect_code(2);
+    assert!(run.stderr.starts_with(&reached), "{}", run.stderr);
+    let run = project.slocc_env(
+        &["status", "--prometheus", &url],
+        &[("SSL_CERT_FILE", "ca.pem")],
+    );
+    run.expect_code(2);
+    assert!(run.stderr.starts_with(&reached), "{}", run.stderr);
+    // A file that is not a CA bundle is refused before anything is sent.
+    let run = project.slocc(&[
+        "status",
+        "--prometheus",
+        &url,
+        "--ca-file",
+        "specs/live.yaml",
+    ]);
+    run.expect_code(2);
+    assert_eq!(run.stderr, "error: the CA file `specs/live.yaml` holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)\n");
+}
