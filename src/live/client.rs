@@ -300,7 +300,7 @@ impl Prometheus {
         Error::NotPrometheus {
             url: self.shown.clone(),
             status,
-            snippet: body.chars().take(80).collect::<String>().replace('\n', " "),
+            snippet: printable(&body.chars().take(80).collect::<String>().replace('\n', " ")),
         }
     }
 
@@ -312,16 +312,24 @@ impl Prometheus {
         result_type: &str,
     ) -> Result<serde_json::Value, Error> {
         let answer: Answer = serde_json::from_str(body).map_err(|_| self.foreign(*status, body))?;
-        self.warnings.borrow_mut().extend(answer.warnings);
+        let warnings = answer.warnings.iter().map(|w| printable(w));
+        self.warnings.borrow_mut().extend(warnings);
         match (answer.status.as_str(), answer.data, answer.error) {
             ("success", Some(data), _) if data.result_type == result_type => Ok(data.result),
             ("error", _, Some(message)) => Err(Error::Query {
                 query: query.to_string(),
-                message,
+                message: printable(&message),
             }),
             _ => Err(self.foreign(*status, body)),
         }
     }
+}
+
+/// Text from the server as a terminal may show it: control characters (an escape sequence
+/// that would repaint the screen) replaced.
+pub(crate) fn printable(text: &str) -> String {
+    let shown = |c: char| if c.is_control() { '\u{fffd}' } else { c };
+    text.chars().map(shown).collect()
 }
 
 /// A certificate no trusted root signed: say how to trust a private CA.

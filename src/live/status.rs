@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::emit::prometheus::{series, sli_error_ratio};
-use crate::live::client::{Error, Prometheus, Sample};
+use crate::live::client::{printable, Error, Prometheus, Sample};
 use crate::model::{Service, Slo};
 use crate::vocab::duration::{humanize_secs, Duration};
 use crate::vocab::number::{format_human_f64, to_f64};
@@ -321,15 +321,9 @@ fn duration(value: Option<f64>) -> String {
     value.map_or("-".into(), humanize_secs)
 }
 
-/// Text from the server (warnings, errors) as a terminal shows it: control characters replaced.
-fn plain(text: &str) -> String {
-    let shown = |c: char| if c.is_control() { '\u{fffd}' } else { c };
-    text.chars().map(shown).collect()
-}
-
 /// What follows an SLO's figures: where they came from, or why there are none.
 fn source_note(s: &SloStatus) -> String {
-    let problem = s.problem.as_deref().map(plain).unwrap_or_default();
+    let problem = s.problem.as_deref().unwrap_or_default();
     match (s.state, s.source) {
         (State::NoData, _) => format!(" (no data yet: {problem})"),
         (State::Stale, _) => format!(" (stale: {problem})"),
@@ -343,7 +337,7 @@ pub(crate) fn render_human(statuses: &[SloStatus]) -> String {
     let mut out = String::new();
     for s in statuses {
         if s.state == State::Error {
-            let problem = plain(s.problem.as_deref().unwrap_or_default());
+            let problem = s.problem.as_deref().unwrap_or_default();
             let _ = writeln!(out, "{}/{}: error: {problem}", s.service, s.slo);
             continue;
         }
@@ -366,14 +360,14 @@ pub(crate) fn render_human(statuses: &[SloStatus]) -> String {
             source_note(s),
         );
         if s.state == State::Partial {
-            let problem = plain(s.problem.as_deref().unwrap_or_default());
+            let problem = s.problem.as_deref().unwrap_or_default();
             let _ = writeln!(out, "  partial: {problem}");
         }
         if !burns.is_empty() {
             let _ = writeln!(out, "  burn rates: {}", burns.join(", "));
         }
         if !s.firing.is_empty() {
-            let _ = writeln!(out, "  firing: {}", plain(&s.firing.join(", ")));
+            let _ = writeln!(out, "  firing: {}", printable(&s.firing.join(", ")));
         }
     }
     out
