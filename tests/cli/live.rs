@@ -148,7 +148,6 @@ pub(crate) fn prometheus_over(
     engine: Engine,
 ) -> (Server, String) {
     project.file("history.om", history);
-    project.file("prometheus.yml", "global: {}\n");
     let tsdb = project.path().join("tsdb");
     let backfill = Command::new(engine.promtool())
         .args(["tsdb", "create-blocks-from", "openmetrics", "history.om"])
@@ -157,6 +156,13 @@ pub(crate) fn prometheus_over(
         .output()
         .unwrap();
     assert!(backfill.status.success(), "{backfill:?}");
+    serve_tsdb(project, engine)
+}
+
+/// Prometheus of `engine`'s generation on a loopback port over the project's `tsdb/` as it is.
+pub(crate) fn serve_tsdb(project: &Project, engine: Engine) -> (Server, String) {
+    project.file("prometheus.yml", "global: {}\n");
+    let tsdb = project.path().join("tsdb");
     let port = free_port();
     let child = Command::new(engine.prometheus())
         .arg("--config.file=prometheus.yml")

@@ -20,6 +20,20 @@ const RATIO_1H: &str = "slo:sli_error:ratio_avg1h";
 /// How often the hourly group runs.
 pub(super) const HOURLY: Duration = Duration::from_secs(3_600);
 
+/// An hour less half an evaluation interval (`59m30s`): with samples a minute apart the range
+/// holds exactly 60 of them whether the engine closes ranges at both ends (Prometheus 2, which
+/// counted 61 when the group ran on the hour, as rule backfill does) or opens them at the
+/// start (Prometheus 3), so consecutive hours never share a sample.
+fn hour_range() -> Duration {
+    Duration::from_millis(HOURLY.as_millis() - SLI_INTERVAL.as_millis() / 2)
+}
+
+/// The SLO window less half an hour: the hourly sums it holds are exactly the window's hours,
+/// for the same reason (a `[1d]` range on the hour held 25 of them on Prometheus 2).
+fn period_range(window: Duration) -> Duration {
+    Duration::from_millis(window.as_millis() - HOURLY.as_millis() / 2)
+}
+
 /// Whether the SLO counts events (bad and total rates are recorded).
 pub(super) fn counts_events(ids: &SloIds<'_>) -> bool {
     ids.slo.budgeting.slice().is_none()
@@ -32,7 +46,9 @@ pub(super) fn rules(ids: &SloIds<'_>) -> Vec<Rule> {
     if counts_events(ids) {
         // Each 1m sample of a 5m rate is a per-second rate: 60 of them times 60 seconds are
         // the hour's events.
-        let sum = |name: &str| ids.regroup("sum", format!("sum_over_time({name}{sel}[1h]) * 60"));
+        let hour = hour_range();
+        let sum =
+            |name: &str| ids.regroup("sum", format!("sum_over_time({name}{sel}[{hour}]) * 60"));
         return vec![
             record(ids, BAD_1H.into(), sum(series::BAD_RATE5M)),
             record(ids, TOTAL_1H.into(), sum(series::TOTAL_RATE5M)),
@@ -46,14 +62,17 @@ pub(super) fn rules(ids: &SloIds<'_>) -> Vec<Rule> {
     vec![record(
         ids,
         RATIO_1H.into(),
-        ids.regroup("avg", format!("avg_over_time({base}{sel}[1h])")),
+        ids.regroup(
+            "avg",
+            format!("avg_over_time({base}{sel}[{}])", hour_range()),
+        ),
     )]
 }
 
 /// The error ratio over the SLO window, from the hourly series.
 pub(super) fn period_ratio(ids: &SloIds<'_>) -> String {
     let sel = &ids.selector;
-    let window = ids.slo.window;
+    let window = period_range(ids.slo.window);
     if counts_events(ids) {
         let sum = |name: &str| ids.regroup("sum", format!("sum_over_time({name}{sel}[{window}])"));
         return ratio(&sum(BAD_1H), &sum(TOTAL_1H));
