@@ -86,6 +86,11 @@ pub(crate) struct SloStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) problem: Option<String>,
     pub(crate) source: Source,
+    /// How far back slocc's recorded series reach, in seconds, when they reach back less than
+    /// the SLO window (rules deployed recently): such series are not trusted over the SLI
+    /// queries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) recorded_for_seconds: Option<f64>,
     /// Share of good events over the window.
     pub(crate) sli: Option<f64>,
     /// Share of the budget left (negative when overspent).
@@ -105,24 +110,37 @@ fn first(samples: &[Sample]) -> Option<f64> {
     samples.first().map(|s| s.value).filter(|v| v.is_finite())
 }
 
-/// Where the ratios came from, the error ratio over the SLO window, and over each alert window.
-type Ratios = (Source, Option<f64>, Vec<(Duration, Option<f64>)>);
+/// Where the ratios came from, how far back slocc's recorded series reach when that is less
+/// than the window, the error ratio over the SLO window, and over each alert window.
+struct Ratios {
+    source: Source,
+    recorded_for: Option<f64>,
+    period: Option<f64>,
+    burns: Burns,
+}
 
-/// Error ratio over the window and over each alert window, from recorded series, else from the
-/// SLI queries.
+/// The error ratio over each alert window.
+type Burns = Vec<(Duration, Option<f64>)>;
+
+/// Error ratio over the window and over each alert window: from slocc's recorded series when
+/// they cover the window, else from the SLI queries (recorded series younger than the window,
+/// as right after the rules are deployed, sum only the time they have run), else from whatever
+/// recorded series there are.
 fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Error> {
-    let sel = selector(service, slo);
     let windows = slo.alert_windows();
-    let period = first(&prom.query(&format!("max({}{sel})", series::ERROR_RATIO_PERIOD))?);
-    if period.is_some() {
-        let mut burns = Vec::new();
-        for w in &windows {
-            burns.push((
-                *w,
-                first(&prom.query(&format!("max({}{sel})", series::error_ratio(*w)))?),
-            ));
-        }
-        return Ok((Source::Recorded, period, burns));
+    let recorded = recorded_ratios(prom, service, slo, &windows)?;
+    let recorded_for = match recorded {
+        Some(_) => young(prom, service, slo)?,
+        None => None,
+    };
+    if let (Some((period, burns)), None) = (&recorded, recorded_for) {
+        let (period, burns) = (*period, burns.clone());
+        return Ok(Ratios {
+            source: Source::Recorded,
+            recorded_for,
+            period,
+            burns,
+        });
     }
     let ask = |w: Duration| -> Result<Option<f64>, Error> {
         match sli_error_ratio(slo, w) {
@@ -131,6 +149,16 @@ fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Err
         }
     };
     let period = ask(slo.window)?;
+    if period.is_none() {
+        if let Some((period, burns)) = recorded {
+            return Ok(Ratios {
+                source: Source::Recorded,
+                recorded_for,
+                period,
+                burns,
+            });
+        }
+    }
     let mut burns = Vec::new();
     for w in &windows {
         burns.push((*w, ask(*w)?));
@@ -140,7 +168,45 @@ fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Err
     } else {
         Source::NoData
     };
-    Ok((source, period, burns))
+    Ok(Ratios {
+        source,
+        recorded_for,
+        period,
+        burns,
+    })
+}
+
+/// The period and alert-window ratios from slocc's recorded series, when the period has one.
+fn recorded_ratios(
+    prom: &Prometheus,
+    service: &Service,
+    slo: &Slo,
+    windows: &[Duration],
+) -> Result<Option<(Option<f64>, Burns)>, Error> {
+    let sel = selector(service, slo);
+    let period = first(&prom.query(&format!("max({}{sel})", series::ERROR_RATIO_PERIOD))?);
+    if period.is_none() {
+        return Ok(None);
+    }
+    let mut burns = Vec::new();
+    for w in windows {
+        let ratio = first(&prom.query(&format!("max({}{sel})", series::error_ratio(*w)))?);
+        burns.push((*w, ratio));
+    }
+    Ok(Some((period, burns)))
+}
+
+/// How far back the recorded period series reaches, in seconds, when that is over an hour
+/// short of the SLO window (the period lags by up to an hour by design).
+fn young(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Option<f64>, Error> {
+    let reach = first(&prom.query(&format!(
+        "time() - min(min_over_time(timestamp({}{})[{}:5m]))",
+        series::ERROR_RATIO_PERIOD,
+        selector(service, slo),
+        slo.window
+    ))?);
+    let window = slo.window.as_secs_f64();
+    Ok(reach.filter(|secs| *secs < window - 3_600.0))
 }
 
 /// The severities of the SLO's alerts firing now.
@@ -167,7 +233,12 @@ fn firing(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Vec<String>
 fn measure(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<SloStatus, Error> {
     let budget = to_f64(slo.budget());
     let window_secs = slo.window.as_secs_f64();
-    let (source, period, burns) = ratios(prom, service, slo)?;
+    let Ratios {
+        source,
+        recorded_for,
+        period,
+        burns,
+    } = ratios(prom, service, slo)?;
     let remaining = period.map(|r| 1.0 - r / budget);
     let burn_rates: Vec<Burn> = burns
         .iter()
@@ -206,6 +277,7 @@ fn measure(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<SloStatus,
         state,
         problem,
         source,
+        recorded_for_seconds: recorded_for,
         ..blank(service, slo)
     }
     .with_figures(
@@ -282,6 +354,7 @@ fn blank(service: &Service, slo: &Slo) -> SloStatus {
         state: State::NoData,
         problem: None,
         source: Source::NoData,
+        recorded_for_seconds: None,
         sli: None,
         budget_remaining: None,
         full_outage_left_seconds: None,
@@ -324,10 +397,22 @@ fn duration(value: Option<f64>) -> String {
 /// What follows an SLO's figures: where they came from, or why there are none.
 fn source_note(s: &SloStatus) -> String {
     let problem = s.problem.as_deref().unwrap_or_default();
-    match (s.state, s.source) {
-        (State::NoData, _) => format!(" (no data yet: {problem})"),
-        (State::Stale, _) => format!(" (stale: {problem})"),
-        (_, Source::SliQueries) => " (from the SLI queries: no recorded series yet)".into(),
+    let reach = |secs: f64| {
+        let reach = humanize_secs(secs);
+        format!(
+            "slocc's recorded series reach back only {reach} of the {} window",
+            s.window
+        )
+    };
+    match (s.state, s.source, s.recorded_for_seconds) {
+        (State::NoData, _, _) => format!(" (no data yet: {problem})"),
+        (State::Stale, _, _) => format!(" (stale: {problem})"),
+        (_, Source::SliQueries, None) => " (from the SLI queries: no recorded series yet)".into(),
+        (_, Source::SliQueries, Some(secs)) => format!(" (from the SLI queries: {})", reach(secs)),
+        (_, Source::Recorded, Some(secs)) => format!(
+            " ({}, and the SLI queries return nothing: the figures cover that time only)",
+            reach(secs)
+        ),
         _ => String::new(),
     }
 }

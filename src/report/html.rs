@@ -322,6 +322,7 @@ mod tests {
             state: crate::live::status::State::Ok,
             problem: None,
             source: crate::live::status::Source::Recorded,
+            recorded_for_seconds: None,
             sli: Some(0.9991),
             budget_remaining: Some(left),
             full_outage_left_seconds: None,

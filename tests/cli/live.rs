@@ -299,7 +299,10 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
 
     let human = project.slocc(&["status", "--prometheus", &url]);
     for line in [
-        "live/recorded: 99% over 30d: SLI 99.5%, budget left 50% (3h 36m of full outage), exhausted in 5d at the current burn\n  burn rates: 1h 3x\n",
+        // Recorded for half an hour of a 30-day window, with nothing for the SLI queries to
+        // read: the recorded figures, saying what they cover.
+        "live/recorded: 99% over 30d: SLI 99.5%, budget left 50% (3h 36m of full outage), exhausted in 5d at the current burn (slocc's recorded series reach back only ",
+        "of the 30d window, and the SLI queries return nothing: the figures cover that time only)\n  burn rates: 1h 3x\n",
         "  firing: page\n",
         "(from the SLI queries: no recorded series yet)",
     ] {
@@ -810,4 +813,109 @@ fn a_private_ca_is_trusted_with_ca_file_or_ssl_cert_file() {
     ]);
     run.expect_code(2);
     assert_eq!(run.stderr, "error: the CA file `specs/live.yaml` holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)\n");
+}
+
+#[test]
+fn young_recordings_are_not_trusted_over_a_month_of_history_on_prometheus_2() {
+    young_recordings_are_not_trusted_over_a_month_of_history(Engine::V2);
+}
+
+#[test]
+fn young_recordings_are_not_trusted_over_a_month_of_history_on_prometheus_3() {
+    young_recordings_are_not_trusted_over_a_month_of_history(Engine::V3);
+}
+
+/// Requests every five minutes of the `young` job, and the bad ones in its one incident: 5%
+/// errors for two hours ten days ago.
+const YOUNG_PER_STEP: u64 = 500;
+const YOUNG_BAD_PER_STEP: u64 = 25;
+const YOUNG_INCIDENT_STEPS: u64 = 24;
+
+/// 31 days of the `young` job's counters every five minutes, and what rules deployed two hours
+/// ago would have recorded: a period ratio from those two hours only (here 50%).
+fn month_of_history(now: u64) -> String {
+    let steps = 31 * 288;
+    let start = now - steps * 300;
+    let incident = steps - 10 * 288;
+    let mut out = String::from("# TYPE http_requests counter\n");
+    for code in ["200", "500"] {
+        let mut count = 0;
+        for step in 0..=steps {
+            let bad = if (incident..incident + YOUNG_INCIDENT_STEPS).contains(&step) {
+                YOUNG_BAD_PER_STEP
+            } else {
+                0
+            };
+            count += if code == "500" {
+                bad
+            } else {
+                YOUNG_PER_STEP - bad
+            };
+            let at = start + step * 300;
+            let _ = writeln!(
+                out,
+                "http_requests_total{{job=\"young\",code=\"{code}\"}} {count} {at}"
+            );
+        }
+    }
+    let _ = writeln!(out, "# TYPE slo_sli_error_ratio_period gauge");
+    for m in 0..=120 {
+        let at = now - 7_200 + m * 60;
+        let _ = writeln!(out, "slo:sli_error:ratio_period{{slo_service=\"young\",slo_name=\"availability\"}} 0.5 {at}");
+    }
+    out.push_str("# EOF\n");
+    out
+}
+
+/// Rules deployed two hours ago over a month of raw history record a period ratio of two hours
+/// only; `status` and its gate read the SLI queries instead, and say why.
+fn young_recordings_are_not_trusted_over_a_month_of_history(engine: Engine) {
+    let project = Project::new();
+    project.file("specs/young.yaml", "apiVersion: slocc/v1\nservice: young\nrunbook_base_url: https://r.example.com\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{job=\"young\", code=\"500\"}[{{window}}]))\n        total: sum(rate(http_requests_total{job=\"young\"}[{{window}}]))\n");
+    let now = now_minute();
+    let (_server, url) = prometheus_over(&project, &month_of_history(now), engine);
+    let statuses = status_json(&project, &url);
+    let young = &statuses[0];
+    assert_eq!(young["source"], "sli_queries", "{young}");
+    let reach = young["recorded_for_seconds"].as_f64().unwrap();
+    assert!((7_000.0..7_600.0).contains(&reach), "{young}");
+    // 600 bad of 30 days x 288 steps x 500: 13.9% of a 99.9% budget spent.
+    let bad = (YOUNG_BAD_PER_STEP * YOUNG_INCIDENT_STEPS) as f64;
+    let total = (30 * 288 * YOUNG_PER_STEP) as f64;
+    close(
+        &young["budget_remaining"],
+        1.0 - bad / total / 0.001,
+        "young budget",
+    );
+    let human = project.slocc(&["status", "--prometheus", &url]);
+    // How far back: about two hours (to the 5-minute step the first sample is looked for at,
+    // which recorded_for_seconds bounds above).
+    let line = human.stdout.lines().next().unwrap();
+    let (figures, note) = line.split_once(" (from the SLI queries: ").unwrap();
+    assert_eq!(figures, "young/availability: 99.9% over 30d: SLI 99.99%, budget left 86.11% (37m 12s of full outage), exhausted in - at the current burn");
+    assert!(
+        note.starts_with("slocc's recorded series reach back only ")
+            && note.ends_with(" of the 30d window)"),
+        "{note}"
+    );
+    project
+        .slocc(&[
+            "status",
+            "--prometheus",
+            &url,
+            "--gate",
+            "--min-budget",
+            "0.8",
+        ])
+        .expect_code(0);
+    project
+        .slocc(&[
+            "status",
+            "--prometheus",
+            &url,
+            "--gate",
+            "--min-budget",
+            "0.9",
+        ])
+        .expect_code(1);
 }
