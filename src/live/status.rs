@@ -492,19 +492,40 @@ pub(crate) fn unknown(statuses: &[SloStatus]) -> Vec<String> {
         .collect()
 }
 
-/// One series over `[now - span, now]` every `step`: `recorded` if it answers, else `fallback`
-/// (built from the SLI queries), as (seconds since the epoch, value).
+/// A chart's query: from slocc's recorded series (`aggregate` wraps their `selector`) or, when
+/// given, from the SLI queries.
+struct Chart<'a> {
+    selector: String,
+    aggregate: &'a dyn Fn(&str) -> String,
+    fallback: Option<String>,
+    /// How far back the recorded series must reach for every point to be right: the chart's
+    /// span and the window each point sums.
+    needs: i64,
+}
+
+/// One series over `[now - span, now]` every `step`: from the recorded series when they reach
+/// back far enough for every point (each point of a series recorded for less than its window
+/// sums only the time the rules ran), else from the SLI queries, else what was recorded; as
+/// (seconds since the epoch, value).
 fn range(
     prom: &Prometheus,
-    recorded: &str,
-    fallback: Option<String>,
+    chart: &Chart<'_>,
     (now, span, step): (i64, i64, i64),
 ) -> Result<Vec<(f64, f64)>, Error> {
-    let mut found = prom.query_range(recorded, now - span, now, step)?;
-    if found.is_empty() {
-        if let Some(q) = fallback {
-            found = prom.query_range(&q, now - span, now, step)?;
+    let recorded = (chart.aggregate)(&chart.selector);
+    let reach = first(&prom.query(&format!(
+        "time() - min(min_over_time(timestamp({})[{}s:5m]))",
+        chart.selector, chart.needs
+    ))?);
+    let old_enough = reach.is_some_and(|secs| secs >= (chart.needs - 3_600) as f64);
+    let mut found = Vec::new();
+    if !old_enough {
+        if let Some(q) = &chart.fallback {
+            found = prom.query_range(q, now - span, now, step)?;
         }
+    }
+    if found.is_empty() {
+        found = prom.query_range(&recorded, now - span, now, step)?;
     }
     Ok(found.into_iter().next().map_or_else(Vec::new, |s| {
         s.points
@@ -532,18 +553,13 @@ pub(crate) fn burn_down(
 ) -> Result<Vec<(f64, f64)>, Error> {
     let window = (slo.window.as_millis() / 1_000) as i64;
     let budget = crate::vocab::number::format_decimal(slo.budget());
-    let recorded = format!(
-        "min({}{})",
-        series::BUDGET_REMAINING,
-        selector(service, slo)
-    );
-    let fallback = sli_error_ratio(slo, slo.window).map(|q| format!("1 - max({q}) / {budget}"));
-    range(
-        prom,
-        &recorded,
-        fallback,
-        (now, window, (window / 120).max(60)),
-    )
+    let chart = Chart {
+        selector: format!("{}{}", series::BUDGET_REMAINING, selector(service, slo)),
+        aggregate: &|s| format!("min({s})"),
+        fallback: sli_error_ratio(slo, slo.window).map(|q| format!("1 - max({q}) / {budget}")),
+        needs: 2 * window,
+    };
+    range(prom, &chart, (now, window, (window / 120).max(60)))
 }
 
 /// The burn rate over the fastest tier's long window, for the last week, 168 points: from the
@@ -558,11 +574,12 @@ pub(crate) fn burn_history(
         return Ok(Vec::new());
     };
     let budget = crate::vocab::number::format_decimal(slo.budget());
-    let recorded = format!(
-        "max({}{}) / {budget}",
-        series::error_ratio(long),
-        selector(service, slo)
-    );
-    let fallback = sli_error_ratio(slo, long).map(|q| format!("max({q}) / {budget}"));
-    range(prom, &recorded, fallback, (now, 7 * 86_400, 3_600))
+    let per_budget = |s: &str| format!("max({s}) / {budget}");
+    let chart = Chart {
+        selector: format!("{}{}", series::error_ratio(long), selector(service, slo)),
+        aggregate: &per_budget,
+        fallback: sli_error_ratio(slo, long).map(|q| format!("max({q}) / {budget}")),
+        needs: 7 * 86_400 + (long.as_millis() / 1_000) as i64,
+    };
+    range(prom, &chart, (now, 7 * 86_400, 3_600))
 }
