@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::config::Format;
 use super::config::{
     AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
     ExplainConfig, ReportConfig, StatusConfig,
 };
+use super::config::{Connection, Format};
 use crate::emit::prometheus::RuleParts;
 use crate::emit::targets::{Target, TargetOptions};
 use crate::model::select::Selection;
@@ -530,12 +530,14 @@ fn explain_config(args: ExplainArgs) -> Config {
 
 fn report_config(args: ReportArgs) -> Config {
     Config::Report(ReportConfig {
-        ca_file: args.ca_file,
+        connection: Connection {
+            prometheus: args.prometheus,
+            ca_file: args.ca_file,
+            timeout: args.timeout,
+        },
         paths: default_paths(args.paths),
         output: args.output,
-        prometheus: args.prometheus,
         backtest: args.backtest,
-        timeout: args.timeout,
         templates: args.templates,
         select: args.select.into(),
     })
@@ -543,27 +545,31 @@ fn report_config(args: ReportArgs) -> Config {
 
 fn backtest_config(args: BacktestArgs) -> Config {
     Config::Backtest(BacktestConfig {
-        ca_file: args.ca_file,
+        connection: Connection {
+            prometheus: args.prometheus,
+            ca_file: args.ca_file,
+            timeout: args.timeout,
+        },
         paths: default_paths(args.paths),
-        prometheus: args.prometheus,
         since: args.since,
         base: args.base,
         format: args.format.into(),
-        timeout: args.timeout,
         select: args.select.into(),
     })
 }
 
 fn status_config(args: StatusArgs) -> Config {
     Config::Status(StatusConfig {
-        ca_file: args.ca_file,
+        connection: Connection {
+            prometheus: args.prometheus,
+            ca_file: args.ca_file,
+            timeout: args.timeout,
+        },
         paths: default_paths(args.paths),
-        prometheus: args.prometheus,
         format: args.format.into(),
         gate: args.gate,
         min_budget: args.min_budget,
         allow_unknown: args.allow_unknown,
-        timeout: args.timeout,
         select: args.select.into(),
     })
 }

@@ -9,12 +9,7 @@ use crate::model::Service;
 
 pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> Outcome {
     let since = super::positive_duration(&config.since, "--since")?;
-    let timeout = super::positive_duration(&config.timeout, "--timeout")?;
-    let prom = Prometheus::from_env(
-        config.prometheus.as_deref(),
-        timeout,
-        config.ca_file.as_deref(),
-    )?;
+    let prom = super::connect(&config.connection)?;
     let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let base = match &config.base {
         Some(rev) => Some(base_services(rev, config)?),

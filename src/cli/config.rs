@@ -157,21 +157,28 @@ pub(crate) struct DiffConfig {
     pub(crate) select: Selection,
 }
 
+/// How the live commands reach Prometheus.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Connection {
+    /// The Prometheus API; `None`: the environment's (`report`: no live figures).
+    pub(crate) prometheus: Option<String>,
+    /// A PEM file of certificates to trust instead of the built-in roots.
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Per-answer timeout, as written.
+    pub(crate) timeout: String,
+}
+
 /// `slocc report`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ReportConfig {
-    /// A PEM file of certificates to trust instead of the built-in roots.
-    pub(crate) ca_file: Option<PathBuf>,
+    /// The Prometheus API to ask and how.
+    pub(crate) connection: Connection,
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
     /// The HTML file.
     pub(crate) output: PathBuf,
-    /// The Prometheus API, for live figures.
-    pub(crate) prometheus: Option<String>,
     /// History to backtest, as written.
     pub(crate) backtest: Option<String>,
-    /// Per-answer timeout, as written.
-    pub(crate) timeout: String,
     /// Template overrides (the page: `report/page.html.hbs`).
     pub(crate) templates: Option<PathBuf>,
     /// Services and SLOs shown.
@@ -181,20 +188,16 @@ pub(crate) struct ReportConfig {
 /// `slocc backtest`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BacktestConfig {
-    /// A PEM file of certificates to trust instead of the built-in roots.
-    pub(crate) ca_file: Option<PathBuf>,
+    /// The Prometheus API to ask and how.
+    pub(crate) connection: Connection,
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
-    /// The Prometheus API (else the environment's).
-    pub(crate) prometheus: Option<String>,
     /// History to replay, as written.
     pub(crate) since: String,
     /// A git revision whose policy is replayed too.
     pub(crate) base: Option<String>,
     /// How the result is printed.
     pub(crate) format: Format,
-    /// Per-answer timeout, as written.
-    pub(crate) timeout: String,
     /// Services and SLOs replayed.
     pub(crate) select: Selection,
 }
@@ -202,12 +205,10 @@ pub(crate) struct BacktestConfig {
 /// `slocc status`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StatusConfig {
-    /// A PEM file of certificates to trust instead of the built-in roots.
-    pub(crate) ca_file: Option<PathBuf>,
+    /// The Prometheus API to ask and how.
+    pub(crate) connection: Connection,
     /// Inputs.
     pub(crate) paths: Vec<PathBuf>,
-    /// The Prometheus API (else the environment's).
-    pub(crate) prometheus: Option<String>,
     /// How the result is printed.
     pub(crate) format: Format,
     /// Exhausted budgets fail the run.
@@ -216,8 +217,6 @@ pub(crate) struct StatusConfig {
     pub(crate) min_budget: f64,
     /// With the gate: unknown states (no data, stale, partial) pass.
     pub(crate) allow_unknown: bool,
-    /// Per-answer timeout, as written.
-    pub(crate) timeout: String,
     /// Services and SLOs asked about.
     pub(crate) select: Selection,
 }

@@ -184,6 +184,16 @@ fn checked_specs(
     Ok(checked)
 }
 
+/// The client for `connection`'s Prometheus (or the environment's).
+fn connect(connection: &config::Connection) -> Result<crate::live::client::Prometheus, Error> {
+    let timeout = positive_duration(&connection.timeout, "--timeout")?;
+    let url = connection.prometheus.as_deref();
+    let ca_file = connection.ca_file.as_deref();
+    Ok(crate::live::client::Prometheus::from_env(
+        url, timeout, ca_file,
+    )?)
+}
+
 /// A duration flag that must be longer than zero (`--timeout 30s`, `--since 30d`).
 fn positive_duration(text: &str, flag: &str) -> Result<std::time::Duration, String> {
     match crate::vocab::duration::Duration::parse(text) {

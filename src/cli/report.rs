@@ -6,17 +6,15 @@ use crate::live::{backtest, status};
 use crate::report::html::{render, Section};
 
 pub(super) fn run(config: &ReportConfig, mut io: Io<'_>) -> Outcome {
-    let timeout = super::positive_duration(&config.timeout, "--timeout")?;
     let since = config
         .backtest
         .as_deref()
         .map(|b| super::positive_duration(b, "--backtest"))
         .transpose()?;
-    let prom = config
-        .prometheus
-        .as_deref()
-        .map(|u| Prometheus::from_env(Some(u), timeout, config.ca_file.as_deref()))
-        .transpose()?;
+    let prom = match config.connection.prometheus {
+        Some(_) => Some(super::connect(&config.connection)?),
+        None => None,
+    };
     let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let sections = sections(&checked.services, prom.as_ref(), since)?;
     let templates = crate::emit::templates::Templates::with_overrides(config.templates.as_deref())?;

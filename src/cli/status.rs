@@ -1,16 +1,10 @@
 //! `slocc status`: live budgets from a running Prometheus, and the deploy gate.
 
 use super::{Error, Format, Io, Outcome, StatusConfig, EXIT_INVALID, EXIT_OK};
-use crate::live::client::Prometheus;
 use crate::live::status;
 
 pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> Outcome {
-    let timeout = super::positive_duration(&config.timeout, "--timeout")?;
-    let prom = Prometheus::from_env(
-        config.prometheus.as_deref(),
-        timeout,
-        config.ca_file.as_deref(),
-    )?;
+    let prom = super::connect(&config.connection)?;
     let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
     let mut statuses = Vec::new();
     for service in &checked.services {

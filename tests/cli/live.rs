@@ -394,12 +394,17 @@ fn a_partial_answer_is_marked_and_one_failing_slo_does_not_hide_the_others() {
     // query of `broken` is refused.
     let partial = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.0002"]}]},"warnings":["store eu-1 did not answer \u001b[31m"]}"#;
     let refused = r#"{"status":"error","errorType":"bad_data","error":"no such store"}"#;
+    // How far back the recorded series reach is asked with `timestamp(`: a whole window.
+    let month = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"2592000"]}]}}"#;
     let (port, _requests) = crate::harness::serve(move |seen| {
-        if seen.url.contains("broken") {
-            (400, "application/json", refused.to_string())
+        let body = if seen.url.contains("broken") {
+            return (400, "application/json", refused.to_string());
+        } else if seen.url.contains("timestamp") {
+            month
         } else {
-            (200, "application/json", partial.to_string())
-        }
+            partial
+        };
+        (200, "application/json", body.to_string())
     });
     let url = format!("http://127.0.0.1:{port}");
     let run = project.slocc(&["status", "--prometheus", &url, "--gate"]);
