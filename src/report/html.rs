@@ -121,7 +121,32 @@ fn time_to_fire_chart(slo: &Slo) -> String {
 /// What the page template (`targets/report/page.html.hbs`) sees: every text HTML-escaped.
 #[derive(Serialize)]
 struct Page {
+    /// Whether Prometheus was asked (the summary's live columns).
+    live: bool,
+    /// The summary table's rows, riskiest first.
+    summary: Vec<Summary>,
+    /// Each SLO's section, in spec order.
     slos: Vec<SloView>,
+}
+
+/// One row of the summary table.
+#[derive(Serialize)]
+struct Summary {
+    id: String,
+    service: String,
+    name: String,
+    objective_percent: String,
+    window: String,
+    full_outage_budget: String,
+    /// Budget left now, with `--prometheus`.
+    left: Option<Left>,
+    /// Why nothing is known now (`no data`, `stale`, `partial`, `error`), with `--prometheus`.
+    unknown: Option<String>,
+    sli: String,
+    /// The burn over the fastest tier's long window.
+    burn: String,
+    firing: String,
+    exhausted_in: String,
 }
 
 #[derive(Serialize)]
@@ -133,10 +158,6 @@ struct SloView {
     objective_percent: String,
     window: String,
     full_outage_budget: String,
-    /// Budget left now, for the summary table.
-    left: Option<Left>,
-    /// Why nothing is known now (`no data`, `stale`, `partial`, `error`), with `--prometheus`.
-    unknown: Option<String>,
     /// The SLO now, with `--prometheus`.
     now: Option<Now>,
     tiers: Vec<TierRow>,
@@ -148,7 +169,7 @@ struct SloView {
 
 #[derive(Serialize)]
 struct Left {
-    /// `ok` or `bad`.
+    /// `ok`, `warn` (under a quarter left, burning over 1x, or firing) or `bad` (spent).
     class: &'static str,
     percent: String,
 }
@@ -182,7 +203,6 @@ struct BacktestRow {
 
 fn slo_view(s: &Section<'_>) -> SloView {
     let slo = s.slo;
-    let left = s.status.as_ref().and_then(|st| st.budget_remaining);
     SloView {
         id: escape(&format!("{}-{}", s.service.name, slo.name)),
         service: escape(&s.service.name),
@@ -191,20 +211,84 @@ fn slo_view(s: &Section<'_>) -> SloView {
         objective_percent: format_decimal(slo.objective_percent),
         window: slo.window.to_string(),
         full_outage_budget: humanize_secs(slo.full_outage_budget_secs()),
-        left: left.map(|left| Left {
-            class: if left > 0.0 { "ok" } else { "bad" },
-            percent: format_human_f64(left * 100.0),
-        }),
-        unknown: s
-            .status
-            .as_ref()
-            .filter(|st| !st.state.known())
-            .map(|st| st.state.name().into()),
         now: s.status.as_ref().map(now),
         tiers: slo.tiers.iter().map(tier_row).collect(),
         charts: charts(s),
         backtest: s.backtest.as_ref().map(backtest_rows),
     }
+}
+
+fn summary(s: &Section<'_>) -> Summary {
+    let (slo, status) = (s.slo, s.status.as_ref());
+    let known = status.filter(|st| st.state.known());
+    let percent =
+        |v: Option<f64>| v.map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0)));
+    Summary {
+        id: escape(&format!("{}-{}", s.service.name, slo.name)),
+        service: escape(&s.service.name),
+        name: escape(&slo.name),
+        objective_percent: format_decimal(slo.objective_percent),
+        window: slo.window.to_string(),
+        full_outage_budget: humanize_secs(slo.full_outage_budget_secs()),
+        left: known.and_then(|st| {
+            let left = st.budget_remaining?;
+            let percent = format_human_f64(left * 100.0);
+            Some(Left {
+                class: risk_class(st, left),
+                percent,
+            })
+        }),
+        unknown: status
+            .filter(|st| !st.state.known())
+            .map(|st| st.state.name().into()),
+        sli: percent(status.and_then(|st| st.sli)),
+        burn: status
+            .and_then(|st| fastest_burn(slo, st))
+            .map_or("-".into(), |b| format!("{}x", format_human_f64(b))),
+        firing: status.map_or(String::new(), |st| escape(&st.firing.join(", "))),
+        exhausted_in: status
+            .and_then(|st| st.exhausted_in_seconds)
+            .map_or("-".into(), humanize_secs),
+    }
+}
+
+/// How the budget left reads: spent, worth a look (a quarter or less left, burning over 1x,
+/// or an alert firing), or fine.
+fn risk_class(st: &SloStatus, left: f64) -> &'static str {
+    let burning = st.state == crate::live::status::State::Burning;
+    if left <= 0.0 {
+        "bad"
+    } else if left < 0.25 || burning || !st.firing.is_empty() {
+        "warn"
+    } else {
+        "ok"
+    }
+}
+
+/// The burn rate over the fastest tier's long window, the one `status` projects from.
+fn fastest_burn(slo: &Slo, st: &SloStatus) -> Option<f64> {
+    let long = slo.tiers.iter().map(|t| t.long).min()?.to_string();
+    st.burn_rates
+        .iter()
+        .find(|b| b.window == long)
+        .map(|b| b.burn_rate)
+}
+
+/// Riskiest first: what cannot be judged, spent budgets, fast burns, firing alerts, then the
+/// least budget left; spec order otherwise.
+fn risk(s: &Section<'_>) -> (u8, f64) {
+    use crate::live::status::State;
+    let Some(st) = &s.status else {
+        return (5, f64::INFINITY);
+    };
+    let rank = match st.state {
+        _ if !st.state.known() => 0,
+        State::Exhausted => 1,
+        State::Burning => 2,
+        _ if !st.firing.is_empty() => 3,
+        _ => 4,
+    };
+    (rank, st.budget_remaining.unwrap_or(f64::INFINITY))
 }
 
 fn tier_row(t: &crate::model::Tier) -> TierRow {
@@ -296,7 +380,14 @@ fn backtest_rows(run: &SloRun) -> Vec<BacktestRow> {
 
 /// The whole page, through the page template (built in, or the user's override).
 pub(crate) fn render(sections: &[Section<'_>], templates: &Templates) -> Result<String, Error> {
+    let mut order: Vec<&Section<'_>> = sections.iter().collect();
+    order.sort_by(|a, b| {
+        let (a, b) = (risk(a), risk(b));
+        a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
+    });
     let page = Page {
+        live: sections.iter().any(|s| s.status.is_some()),
+        summary: order.into_iter().map(summary).collect(),
         slos: sections.iter().map(slo_view).collect(),
     };
     templates.render(REPORT_PAGE, &Data::new(&page))
@@ -391,7 +482,15 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("firing: page&lt;.</p>"), "{page}");
-        assert!(page.contains("<td class=\"ok\">50% left</td>"), "{page}");
+        // Riskiest first in the summary: the spent budget, then the one with an alert firing
+        // (a warning although half is left), then the one nothing is known of.
+        let rows: Vec<&str> = page
+            .split("<tr><td><a href=\"#")
+            .skip(1)
+            .map(|r| &r[..5])
+            .collect();
+        assert_eq!(rows, ["a-b-y", "a-b-x", "a-b-y"], "{page}");
+        assert!(page.contains("<td class=\"warn\">50% left</td><td>99.91%</td><td>-</td><td>page&lt;</td><td>1h</td>"), "{page}");
         assert!(page.contains("<td class=\"bad\">-10% left</td>"), "{page}");
         assert!(
             page.contains("<tr><td>page&amp; 1h/5m</td><td>1</td><td>0.5</td>"),

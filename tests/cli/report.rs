@@ -200,9 +200,23 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(engine: E
             .count(),
         5
     );
+    // The summary, riskiest first: the spent budgets (the 10-minute outage overspent most),
+    // the recorded SLO burning at 3x over the fastest tier's hour (half its budget left, so a
+    // warning, not green), the SLO whose page is firing; then the others by budget left.
+    let rows: Vec<&str> = html
+        .split("<tr><td><a href=\"#live-")
+        .skip(1)
+        .map(|row| row.split('"').next().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        ["outage", "spent", "recorded", "burn", "quarter", "quiet"]
+    );
     assert!(
-        html.contains("<td class=\"ok\">50% left</td>"),
-        "the recorded SLO"
+        html.contains(
+            "<td class=\"warn\">50% left</td><td>99.5%</td><td>3x</td><td></td><td>5d</td>"
+        ),
+        "the recorded SLO: {html}"
     );
     assert_eq!(
         html.matches("burn rate over the last week</figcaption>")
