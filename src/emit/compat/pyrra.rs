@@ -111,7 +111,9 @@ fn recordings(r: &SloRules<'_>, metric: &str, labels: &BTreeMap<String, String>)
     rules
 }
 
-fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, String>) -> Rule {
+/// A tier's condition as Pyrra writes it: both burn-rate series over the threshold, and the
+/// low-traffic guard when the SLO has one.
+fn alert_expr(r: &SloRules<'_>, tier: &Tier, metric: &str) -> String {
     let sel = format!("{{{}}}", matchers(&[("slo", &r.slo.name)]));
     let threshold = format!(
         "({} * (1-{}))",
@@ -124,24 +126,30 @@ fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, 
             prometheus_duration(w)
         )
     };
-    let mut expr = format!("{} and {}", side(tier.short), side(tier.long));
-    if let Some(n) = r.slo.min_events {
-        expr = format!(
+    let expr = format!("{} and {}", side(tier.short), side(tier.long));
+    match r.slo.min_events {
+        Some(n) => format!(
             "({expr}) and on () (sum(avg_over_time({}{}[{}])) * {}) >= {n}",
             series::BAD_RATE5M,
             r.selector,
             tier.long,
             tier.long.as_millis() / 1_000
-        );
+        ),
+        None => expr,
     }
-    let mut l: BTreeMap<String, String> = r
-        .slo
-        .alert_labels
-        .iter()
-        .chain(&tier.labels)
+}
+
+/// A tier's alert labels: the spec's, Pyrra's (`short`, `long`, `severity`, `exhaustion`) and
+/// slocc's SLO labels, so the generated Alertmanager routes and inhibitions apply.
+fn alert_labels(
+    r: &SloRules<'_>,
+    tier: &Tier,
+    labels: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let spec = r.slo.alert_labels.iter().chain(&tier.labels).chain(labels);
+    let mut l: BTreeMap<String, String> = spec
         .map(|(k, v)| (k.clone(), template_literal(v)))
         .collect();
-    l.extend(labels.iter().map(|(k, v)| (k.clone(), template_literal(v))));
     l.insert("short".into(), prometheus_duration(tier.short));
     l.insert("long".into(), prometheus_duration(tier.long));
     let severity = super::severity(Some(super::Compat::Pyrra), &tier.class);
@@ -151,10 +159,13 @@ fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, 
         "exhaustion".into(),
         prometheus_duration(Duration::from_secs(exhaustion)),
     );
-    // slocc's SLO labels too, so the generated Alertmanager routes and inhibitions apply.
     l.insert("slo_service".into(), r.service.name.clone());
     l.insert("slo_name".into(), r.slo.name.clone());
     l.insert("slo_long_window".into(), tier.long.to_string());
+    l
+}
+
+fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, String>) -> Rule {
     let mut annotations = BTreeMap::from([
         ("runbook_url".to_string(), r.runbook_url.to_string()),
         (
@@ -166,9 +177,9 @@ fn alert(r: &SloRules<'_>, tier: &Tier, metric: &str, labels: &BTreeMap<String, 
     annotations.extend(spec.map(|(k, v)| (k.clone(), template_literal(v))));
     Rule::Alert {
         alert: r.slo.alert_name.clone(),
-        expr,
+        expr: alert_expr(r, tier, metric),
         for_duration: tier.for_duration.map(prometheus_duration),
-        labels: l,
+        labels: alert_labels(r, tier, labels),
         annotations,
     }
 }
