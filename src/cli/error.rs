@@ -32,7 +32,6 @@ macro_rules! usage_errors {
 
 usage_errors!(
     String,
-    &str,
     crate::pipeline::Error,
     crate::emit::Error,
     crate::emit::templates::Error,

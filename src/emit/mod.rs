@@ -124,17 +124,15 @@ impl<'s> Emission<'s> {
 
     /// A file slocc owns whole.
     pub(crate) fn generated(&self, path: String, content: String) -> Result<(), Error> {
-        let owner = Owner::Generated;
-        Ok(self.sink.put(Artifact {
-            path,
-            content,
-            owner,
-        })?)
+        self.put(path, content, Owner::Generated)
     }
 
     /// A file people own but for slocc's marked region, already merged with what is on disk.
     pub(crate) fn region(&self, path: String, content: String) -> Result<(), Error> {
-        let owner = Owner::Region;
+        self.put(path, content, Owner::Region)
+    }
+
+    fn put(&self, path: String, content: String, owner: Owner) -> Result<(), Error> {
         Ok(self.sink.put(Artifact {
             path,
             content,

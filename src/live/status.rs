@@ -199,14 +199,33 @@ fn recorded_ratios(
 /// How far back the recorded period series reaches, in seconds, when that is over an hour
 /// short of the SLO window (the period lags by up to an hour by design).
 fn young(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Option<f64>, Error> {
-    let reach = first(&prom.query(&format!(
-        "time() - min(min_over_time(timestamp({}{})[{}:5m]))",
-        series::ERROR_RATIO_PERIOD,
-        selector(service, slo),
-        slo.window
-    ))?);
+    let period = format!("{}{}", series::ERROR_RATIO_PERIOD, selector(service, slo));
     let window = slo.window.as_secs_f64();
+    let reach = sample_age(prom, Which::First, &period, window)?;
     Ok(reach.filter(|secs| *secs < window - 3_600.0))
+}
+
+/// Which sample of a series [`sample_age`] dates.
+#[derive(Clone, Copy)]
+enum Which {
+    First,
+    Last,
+}
+
+/// Seconds since the first or last sample of `selector` within the last `span` seconds (to
+/// the 5-minute step it is looked for at), or `None` when it has none there.
+fn sample_age(
+    prom: &Prometheus,
+    which: Which,
+    selector: &str,
+    span: f64,
+) -> Result<Option<f64>, Error> {
+    let (outer, inner) = match which {
+        Which::First => ("min", "min_over_time"),
+        Which::Last => ("max", "max_over_time"),
+    };
+    let query = format!("time() - {outer}({inner}(timestamp({selector})[{span}s:5m]))");
+    Ok(first(&prom.query(&query)?))
 }
 
 /// The severities of the SLO's alerts firing now.
@@ -297,12 +316,8 @@ fn unseen(
     service: &Service,
     slo: &Slo,
 ) -> Result<(State, Option<String>), Error> {
-    let age = first(&prom.query(&format!(
-        "time() - max(max_over_time(timestamp({}{})[{}:5m]))",
-        series::ERROR_RATIO_PERIOD,
-        selector(service, slo),
-        slo.window
-    ))?);
+    let period = format!("{}{}", series::ERROR_RATIO_PERIOD, selector(service, slo));
+    let age = sample_age(prom, Which::Last, &period, slo.window.as_secs_f64())?;
     Ok(match age {
         Some(secs) => (
             State::Stale,
@@ -386,11 +401,13 @@ impl SloStatus {
     }
 }
 
-fn percent(value: Option<f64>) -> String {
+/// A share as people read it (`75%`), or `-` when unknown.
+pub(crate) fn percent(value: Option<f64>) -> String {
     value.map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0)))
 }
 
-fn duration(value: Option<f64>) -> String {
+/// Seconds as people read them (`3h 36m`), or `-` when unknown.
+pub(crate) fn duration(value: Option<f64>) -> String {
     value.map_or("-".into(), humanize_secs)
 }
 
@@ -513,10 +530,7 @@ fn range(
     (now, span, step): (i64, i64, i64),
 ) -> Result<Vec<(f64, f64)>, Error> {
     let recorded = (chart.aggregate)(&chart.selector);
-    let reach = first(&prom.query(&format!(
-        "time() - min(min_over_time(timestamp({})[{}s:5m]))",
-        chart.selector, chart.needs
-    ))?);
+    let reach = sample_age(prom, Which::First, &chart.selector, chart.needs as f64)?;
     let old_enough = reach.is_some_and(|secs| secs >= (chart.needs - 3_600) as f64);
     let mut found = Vec::new();
     if !old_enough {

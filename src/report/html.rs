@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::emit::templates::{Data, Error, Templates, REPORT_PAGE};
 use crate::live::backtest::{when, SloRun};
-use crate::live::status::SloStatus;
+use crate::live::status::{duration, percent, SloStatus};
 use crate::model::{Service, Slo};
 use crate::vocab::duration::humanize_secs;
 use crate::vocab::number::{format_decimal, format_human, format_human_f64, to_f64};
@@ -221,8 +221,6 @@ fn slo_view(s: &Section<'_>) -> SloView {
 fn summary(s: &Section<'_>) -> Summary {
     let (slo, status) = (s.slo, s.status.as_ref());
     let known = status.filter(|st| st.state.known());
-    let percent =
-        |v: Option<f64>| v.map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0)));
     Summary {
         id: escape(&format!("{}-{}", s.service.name, slo.name)),
         service: escape(&s.service.name),
@@ -246,9 +244,7 @@ fn summary(s: &Section<'_>) -> Summary {
             .and_then(|st| fastest_burn(slo, st))
             .map_or("-".into(), |b| format!("{}x", format_human_f64(b))),
         firing: status.map_or(String::new(), |st| escape(&st.firing.join(", "))),
-        exhausted_in: status
-            .and_then(|st| st.exhausted_in_seconds)
-            .map_or("-".into(), humanize_secs),
+        exhausted_in: duration(status.and_then(|st| st.exhausted_in_seconds)),
     }
 }
 
@@ -305,12 +301,10 @@ fn tier_row(t: &crate::model::Tier) -> TierRow {
 
 /// The SLO now, from Prometheus.
 fn now(st: &SloStatus) -> Now {
-    let percent =
-        |v: Option<f64>| v.map_or("-".into(), |v| format!("{}%", format_human_f64(v * 100.0)));
     Now {
         sli: percent(st.sli),
         budget_left: percent(st.budget_remaining),
-        exhausted_in: st.exhausted_in_seconds.map_or("-".into(), humanize_secs),
+        exhausted_in: duration(st.exhausted_in_seconds),
         firing: if st.firing.is_empty() {
             "nothing".to_string()
         } else {
