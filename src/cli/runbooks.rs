@@ -10,7 +10,8 @@ pub(super) fn diagnostics(
     dir: &Path,
     report_missing_and_stale: bool,
 ) {
-    use crate::diag::{Code, Diagnostic, Location};
+    use crate::diag::Location;
+    use crate::emit::diags;
     use crate::emit::runbook::Update;
     for plan in plans {
         let path = dir.join(&plan.path);
@@ -26,35 +27,18 @@ pub(super) fn diagnostics(
         };
         let diagnostic = match &plan.update {
             Update::UpToDate => continue,
-            Update::Markers(problem) => Diagnostic::warning(
-                Code::RunbookMarkers,
-                at_line(checked, 1),
-                format!("runbook `{shown}` was not updated: {problem}"),
-            )
-            .with_hint(format!(
-                "put back one `{}` line and one `{}` line around the generated part, or move the file away to scaffold a new one; nothing in it was changed",
-                crate::emit::runbook::BEGIN,
-                crate::emit::runbook::END
-            )),
+            Update::Markers(problem) => {
+                diags::runbook_markers(at_line(checked, 1), &shown, problem)
+            }
             _ if !report_missing_and_stale => continue,
-            Update::Create(_) => Diagnostic::warning(
-                Code::RunbookMissing,
-                None,
-                format!("runbook `{shown}` does not exist"),
-            )
-            .with_hint("run `slocc compile` to scaffold it"),
+            Update::Create(_) => diags::runbook_missing(&shown),
             Update::Refresh(_) => {
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
                 let line = text
                     .lines()
                     .position(|l| l.contains(crate::emit::runbook::BEGIN))
                     .map_or(1, |i| i + 1);
-                Diagnostic::warning(
-                    Code::RunbookStale,
-                    at_line(checked, line),
-                    format!("the generated part of runbook `{shown}` is out of date with the spec"),
-                )
-                .with_hint("run `slocc compile` to refresh it; text outside the markers is kept")
+                diags::runbook_stale(at_line(checked, line), &shown)
             }
         };
         checked.diagnostics.push(diagnostic);

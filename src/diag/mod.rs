@@ -28,8 +28,10 @@ impl fmt::Display for Severity {
 }
 
 macro_rules! codes {
-    ($($variant:ident => $text:literal, $doc:literal, $hint:literal;)*) => {
-        /// Stable diagnostic codes; each is documented in `docs/diagnostics.md`.
+    ($($variant:ident => $text:literal, $severity:ident, $doc:literal;)*) => {
+        /// Stable diagnostic codes, one per situation; each is documented in
+        /// `docs/diagnostics.md` under its severity and built by exactly one constructor in a
+        /// stage's `diags.rs` (both checked by `tests/diagnostics.rs`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub(crate) enum Code {
             $(#[doc = $doc] $variant,)*
@@ -47,11 +49,10 @@ macro_rules! codes {
                 }
             }
 
-            /// What to do about any diagnostic of this kind, when its call site has nothing
-            /// more precise to say: no diagnostic goes out without a hint.
-            pub(crate) fn default_hint(self) -> &'static str {
+            /// Whether a diagnostic of this kind fails the run: one code, one severity.
+            pub(crate) fn severity(self) -> Severity {
                 match self {
-                    $(Code::$variant => $hint,)*
+                    $(Code::$variant => Severity::$severity,)*
                 }
             }
         }
@@ -59,44 +60,71 @@ macro_rules! codes {
 }
 
 codes! {
-    YamlSyntax => "yaml-syntax", "The file is not well-formed YAML.", "check the indentation and quoting around this line";
-    EmptySpec => "empty-spec", "The file holds no document.", "write a spec starting with `apiVersion: slocc/v1`, or delete the file";
-    TooLarge => "too-large", "A spec file larger or more deeply nested than slocc reads.", "split the specs into one file per service";
-    UnknownApiVersion => "unknown-api-version", "`apiVersion` names a format slocc does not read.", "slocc reads `slocc/v1`, Sloth, Pyrra and OpenSLO documents (docs/imports.md)";
-    UnknownKey => "unknown-key", "A key that the format does not define (often a typo).", "remove the key, or check its spelling against docs/spec.md";
-    WrongType => "wrong-type", "A value of the wrong YAML type (a list where a mapping belongs, text where a number belongs).", "check the value's YAML type against docs/spec.md";
-    MissingField => "missing-field", "A required field is absent.", "add the field; docs/spec.md lists every required one";
-    InvalidName => "invalid-name", "A service or SLO name that cannot be used in file names and label values.", "use letters, digits, `-`, `_` and `.`, starting with a letter or digit";
-    InvalidLabelName => "invalid-label-name", "A label or annotation name that Prometheus rejects.", "label names are letters, digits and `_`, not starting with a digit or `__`";
-    ReservedLabel => "reserved-label", "A label that slocc sets itself.", "slocc sets this label itself; choose another name";
-    InvalidAlertName => "invalid-alert-name", "An empty alert name.", "give the alert a name of letters and digits, e.g. `ApiAvailabilityBudgetBurn`";
-    InvalidDuration => "invalid-duration", "A duration not in Prometheus syntax (`5m`, `1h30m`).", "write a Prometheus duration, largest unit first: `5m`, `1h30m`, `28d`";
-    ObjectiveOutOfRange => "objective-out-of-range", "An objective that is not strictly between 0 and 100 percent.", "an objective is a percentage strictly between 0 and 100, e.g. `99.9`";
-    TooPrecise => "too-precise", "A number with more significant digits than slocc keeps exactly (28), beyond trailing zeros.", "round it to the digits you mean, e.g. `99.95`";
-    WindowOutOfRange => "window-out-of-range", "An SLO window shorter than 1d or longer than 90d.", "SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices";
-    InvalidPromql => "invalid-promql", "A query that PromQL cannot parse, or that does not return an instant vector.", "check the query with `promtool query instant` or in the Prometheus UI";
-    MissingWindowPlaceholder => "missing-window-placeholder", "A ratio or raw query without the `{{window}}` placeholder.", "write the range of each rate() as `[{{window}}]`";
-    SliKind => "sli-kind", "An SLI that does not name exactly one kind (ratio, latency or raw).", "use exactly one of `ratio`, `latency` or `raw`";
-    GroupingMismatch => "grouping-mismatch", "The two queries of a ratio SLI aggregate by different labels.", "aggregate both queries by the same labels";
-    InvalidThreshold => "invalid-threshold", "A latency threshold that is not a plain positive duration.", "write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms`";
-    InvalidPercentile => "invalid-percentile", "A percentile shorthand that cannot be expanded: a key that is not `p` and a number in (0, 100), none listed, or `objective`/`threshold` given as well.", "write `percentiles: {p99: 500ms, p95: 300ms}` and no `objective` or `threshold`";
-    InvalidWindowPolicy => "invalid-window-policy", "A custom alert window that cannot work (short not shorter than long, duplicate tier, budget share out of range).", "pair a long window with a short one of 1/12 its length, each once, e.g. 1h with 5m";
-    InvalidSeverity => "invalid-severity", "A severity class that is unknown, named twice, or missing for a tier.", "the severity classes are listed under `severities` in the settings document (docs/settings.md)";
-    DuplicateSettings => "duplicate-settings", "A second settings document, or two alert-window policies for one SLO window.", "keep one `kind: Settings` document, and one policy per SLO window";
-    InvalidUrl => "invalid-url", "A base URL that is not an absolute `http://` or `https://` URL.", "write the whole URL, e.g. `https://grafana.example.com`";
-    UnsupportedFeature => "unsupported-feature", "A feature of an imported format (Sloth plugin, OpenSLO calendar window) that slocc cannot honour.", "docs/imports.md says what slocc compiles of each format";
-    DuplicateService => "duplicate-service", "Two spec files declare the same service.", "each service is compiled to its own file: give it one spec, or rename one";
-    DuplicateSlo => "duplicate-slo", "Two SLOs of one service share a name.", "SLO names must be unique within a service";
-    DuplicateObject => "duplicate-object", "Two OpenSLO objects of one kind share a name.", "OpenSLO objects of one kind need distinct `metadata.name`s";
-    TierNeverFires => "tier-never-fires", "Warning: a tier whose threshold is at or above a 100% error ratio, so it can never fire.", "raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget";
-    UnusualAlertName => "unusual-alert-name", "Warning: an alert name that Prometheus accepts but that is not a plain identifier (hyphens, spaces).", "names like `CheckoutAvailabilityBudgetBurn` are easier to route and silence";
-    SlowTier => "slow-tier", "Warning: a custom tier whose burn factor is under 1x, so it alerts on burns that would not empty the budget.", "raise `budget_percent` or shorten `long` so the factor (budget % x window / long) is at least 1";
-    QuotedName => "quoted-name", "Warning: an SLI names a metric or label in UTF-8 (quoted, `{\"http.server.requests\"}`), which Prometheus 3 reads and Prometheus 2 cannot load.", "on Prometheus 2, use the name with underscores its exporters expose";
-    TinyBudget => "tiny-budget", "Warning: an objective whose whole budget is gone in under a minute of full outage.", "consider a looser objective or a minimum-traffic guard (docs/rules.md)";
-    RelativeRunbookUrl => "relative-runbook-url", "Warning: a service's alerts link their runbooks by a relative path (no `runbook_base_url` in the spec or the settings).", "set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)";
-    RunbookMissing => "runbook-missing", "Warning: an SLO has no runbook yet.", "run `slocc compile` to scaffold it";
-    RunbookStale => "runbook-stale", "Warning: a runbook's generated region is out of date with the spec.", "run `slocc compile` to refresh it; text outside the markers is kept";
-    RunbookMarkers => "runbook-markers", "Warning: a runbook's generated-region markers were removed or damaged; it is left untouched.", "put the markers back, or move the file away to scaffold a new one";
+    YamlSyntax => "yaml-syntax", Error, "The file is not well-formed YAML.";
+    NotUtf8 => "not-utf8", Error, "The file is not UTF-8 text.";
+    ControlCharacter => "control-character", Error, "The file holds a control character YAML forbids (often a binary file).";
+    DuplicateKey => "duplicate-key", Error, "A mapping sets one key twice.";
+    YamlUnsupported => "yaml-unsupported", Error, "A YAML anchor, alias or tag, which specs do not use.";
+    EmptySpec => "empty-spec", Error, "The file holds no document.";
+    TooLarge => "too-large", Error, "A spec file larger than slocc reads.";
+    TooDeep => "too-deep", Error, "YAML nested deeper than slocc reads.";
+    UnknownApiVersion => "unknown-api-version", Error, "`apiVersion` names a format slocc does not read.";
+    NoApiVersion => "no-api-version", Error, "A document with neither `apiVersion` nor `version`.";
+    UnknownKind => "unknown-kind", Error, "An OpenSLO `kind` its version does not define.";
+    UnknownKey => "unknown-key", Error, "A key that the format does not define (often a typo).";
+    UnknownValue => "unknown-value", Error, "A value outside the fixed set a field accepts.";
+    WrongType => "wrong-type", Error, "A value of the wrong YAML type (a list where a mapping belongs, text where a list belongs).";
+    MissingField => "missing-field", Error, "A required field is absent.";
+    EmptyList => "empty-list", Error, "A list that needs at least one entry is empty.";
+    ConflictingFields => "conflicting-fields", Error, "Two fields that exclude each other are both given.";
+    InvalidName => "invalid-name", Error, "A service or SLO name that cannot be used in file names and label values.";
+    InvalidLabelName => "invalid-label-name", Error, "A label or annotation name that Prometheus rejects.";
+    ReservedLabel => "reserved-label", Error, "A label that slocc sets itself.";
+    InvalidAlertName => "invalid-alert-name", Error, "An empty alert name.";
+    InvalidDuration => "invalid-duration", Error, "A duration not in Prometheus syntax (`5m`, `1h30m`).";
+    InvalidNumber => "invalid-number", Error, "Text where a number of a given kind belongs.";
+    ObjectiveOutOfRange => "objective-out-of-range", Error, "An objective that is not strictly between 0 and 100 percent.";
+    TooPrecise => "too-precise", Error, "A number with more significant digits than slocc keeps exactly (28), beyond trailing zeros.";
+    WindowOutOfRange => "window-out-of-range", Error, "An SLO window shorter than 1d or longer than 90d.";
+    InvalidPromql => "invalid-promql", Error, "A query that PromQL cannot parse, or that does not return an instant vector.";
+    InvalidMetricName => "invalid-metric-name", Error, "A histogram metric name that is neither a classic nor a UTF-8 name.";
+    InvalidLatencySelector => "invalid-latency-selector", Error, "A latency SLI's selector that is not plain label matchers on a histogram bucket.";
+    NotACounter => "not-a-counter", Error, "An OpenSLO counter query slocc cannot take the rate of.";
+    MissingWindowPlaceholder => "missing-window-placeholder", Error, "A ratio or raw query without the `{{window}}` placeholder as a range.";
+    SliKind => "sli-kind", Error, "An SLI that does not name exactly one kind.";
+    RatioDirection => "ratio-direction", Error, "A ratio SLI that gives both or neither of `errors` and `good`.";
+    EventsNeeded => "events-needed", Error, "A feature that counts events, on an SLI or budget that has none.";
+    SlicesNeeded => "slices-needed", Error, "A threshold SLI on an SLO budgeted by events.";
+    GroupingMismatch => "grouping-mismatch", Error, "The two queries of a ratio SLI aggregate by different labels.";
+    InvalidThreshold => "invalid-threshold", Error, "A latency threshold that is not a plain positive duration.";
+    InvalidPercentile => "invalid-percentile", Error, "A percentile shorthand key that is not `p` and a number in (0, 100).";
+    InvalidSlice => "invalid-slice", Error, "A time slice outside 1m..1h.";
+    UnsupportedTimeZone => "unsupported-time-zone", Error, "A calendar time zone that is not a fixed UTC offset.";
+    InvalidStartTime => "invalid-start-time", Error, "An OpenSLO calendar `startTime` not written `YYYY-MM-DD HH:MM:SS`.";
+    InvalidWindowPair => "invalid-window-pair", Error, "A custom alert window pair that cannot work.";
+    InvalidBurnRate => "invalid-burn-rate", Error, "An OpenSLO burn-rate threshold that is not a usable factor.";
+    InvalidSeverity => "invalid-severity", Error, "A severity class name that the settings do not define.";
+    DuplicateSeverity => "duplicate-severity", Error, "A severity class named twice.";
+    EmptyName => "empty-name", Error, "An empty severity class name or receiver.";
+    NoSeverityClass => "no-severity-class", Error, "No severity class for a tier.";
+    DuplicateSettings => "duplicate-settings", Error, "A second settings document.";
+    DuplicatePolicy => "duplicate-policy", Error, "Two alert-window policies for one SLO window.";
+    InvalidUrl => "invalid-url", Error, "A base URL that is not an absolute `http://` or `https://` URL.";
+    UnsupportedFeature => "unsupported-feature", Error, "A feature of an imported format that slocc cannot honour.";
+    UnresolvedReference => "unresolved-reference", Error, "An OpenSLO reference to an object no file defines.";
+    DuplicateService => "duplicate-service", Error, "Two spec files declare the same service.";
+    DuplicateSlo => "duplicate-slo", Error, "Two SLOs of one service share a name.";
+    DuplicateObject => "duplicate-object", Error, "Two OpenSLO objects of one kind share a name.";
+    TierNeverFires => "tier-never-fires", Warning, "A tier whose threshold is at or above a 100% error ratio, so it can never fire.";
+    UnusualAlertName => "unusual-alert-name", Warning, "An alert name that Prometheus accepts but that is not a plain identifier.";
+    SlowTier => "slow-tier", Warning, "A custom tier whose burn factor is under 1x.";
+    QuotedName => "quoted-name", Warning, "A UTF-8 metric or label name, which Prometheus 3 reads and Prometheus 2 cannot load.";
+    TinyBudget => "tiny-budget", Warning, "An objective whose whole budget is gone in under a minute of full outage.";
+    RelativeRunbookUrl => "relative-runbook-url", Warning, "Alerts that link their runbooks by a relative path.";
+    AbsentAlert => "absent-alert", Warning, "A Pyrra SLO whose absent-metric alert slocc does not generate.";
+    RunbookMissing => "runbook-missing", Warning, "An SLO has no runbook yet.";
+    RunbookStale => "runbook-stale", Warning, "A runbook's generated region is out of date with the spec.";
+    RunbookMarkers => "runbook-markers", Warning, "A runbook's generated-region markers were removed or damaged; it is left untouched.";
 }
 
 impl fmt::Display for Code {
@@ -131,8 +159,8 @@ pub(crate) struct Diagnostic {
     pub(crate) code: Code,
     /// Lowercase message, names in backticks.
     pub(crate) message: String,
-    /// What to do about it.
-    pub(crate) hint: Option<String>,
+    /// What to do about it: every diagnostic says.
+    pub(crate) hint: String,
     /// Where it is, when it is in a file.
     pub(crate) location: Option<Location>,
     /// Other places that explain it ("first declared here"), each with a short message.
@@ -140,38 +168,22 @@ pub(crate) struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error at `location`.
-    pub(crate) fn error(
+    /// A diagnostic of kind `code` at `location`, with its severity from the code. Only the
+    /// constructors in the stages' `diags.rs` files call this (`tests/diagnostics.rs`).
+    pub(crate) fn new(
         code: Code,
         location: Option<Location>,
         message: impl Into<String>,
+        hint: impl Into<String>,
     ) -> Self {
         Self {
-            severity: Severity::Error,
+            severity: code.severity(),
             code,
             message: message.into(),
-            hint: Some(code.default_hint().to_string()),
+            hint: hint.into(),
             location,
             labels: Vec::new(),
         }
-    }
-
-    /// A warning at `location`.
-    pub(crate) fn warning(
-        code: Code,
-        location: Option<Location>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(code, location, message)
-        }
-    }
-
-    /// Adds a hint.
-    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
     }
 
     /// Points at another place that explains this one.
@@ -297,7 +309,9 @@ mod tests {
         for code in Code::ALL {
             let text = code.as_str();
             assert!(seen.insert(text), "duplicate code {text}");
-            assert!(text.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
         }
     }
 
@@ -308,21 +322,5 @@ mod tests {
             Some("objective")
         );
         assert_eq!(did_you_mean("zzz", &["objective", "window"]), None);
-    }
-}
-
-#[cfg(test)]
-mod docs_tests {
-    use super::Code;
-
-    #[test]
-    fn every_code_is_documented() {
-        let docs = include_str!("../../docs/diagnostics.md");
-        for code in Code::ALL {
-            assert!(
-                docs.contains(&format!("### `{}`", code.as_str())),
-                "docs/diagnostics.md has no section for `{code}`"
-            );
-        }
     }
 }

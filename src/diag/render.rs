@@ -64,7 +64,7 @@ pub(crate) fn render(
                     code: d.code,
                     severity: d.severity,
                     message: &shorten(&d.message),
-                    hint: d.hint.as_deref(),
+                    hint: &d.hint,
                 };
                 // Serializing plain strings and numbers cannot fail.
                 out.push_str(&serde_json::to_string(&record).unwrap_or_default());
@@ -162,9 +162,7 @@ impl<'a> Snippets<'a> {
             }
         }
         diagnostic = diagnostic.with_labels(labels);
-        if let Some(hint) = &d.hint {
-            diagnostic = diagnostic.with_notes(vec![format!("hint: {hint}")]);
-        }
+        diagnostic = diagnostic.with_notes(vec![format!("hint: {}", d.hint)]);
         let config = Config {
             chars: term::Chars::ascii(),
             ..Config::default()
@@ -242,7 +240,7 @@ struct JsonDiagnostic<'a> {
     code: Code,
     severity: Severity,
     message: &'a str,
-    hint: Option<&'a str>,
+    hint: &'a str,
 }
 
 fn severity_word(severity: Severity, color: bool) -> String {
@@ -272,9 +270,7 @@ fn render_repeated(out: &mut String, all: &[&Diagnostic], sources: &Sources, col
         first.len(),
         first.join("; ")
     );
-    if let Some(hint) = &all[0].hint {
-        let _ = writeln!(out, "  = hint: {hint}");
-    }
+    let _ = writeln!(out, "  = hint: {}", all[0].hint);
     out.push('\n');
 }
 
@@ -313,11 +309,9 @@ fn render_github(out: &mut String, d: &Diagnostic, sources: &Sources) {
         );
     }
     let mut message = shorten(&d.message).into_owned();
-    if let Some(hint) = &d.hint {
-        message.push_str(" (hint: ");
-        message.push_str(hint);
-        message.push(')');
-    }
+    message.push_str(" (hint: ");
+    message.push_str(&d.hint);
+    message.push(')');
     let _ = writeln!(
         out,
         "::{command} {}::{}",
@@ -342,18 +336,26 @@ mod tests {
             column,
         };
         let mut diags = Diagnostics::default();
+        diags.push(Diagnostic::new(
+            Code::UnknownKey,
+            Some(at(3, 5)),
+            "unknown key `nme`",
+            "did you mean `name`?",
+        ));
         diags.push(
-            Diagnostic::error(Code::UnknownKey, Some(at(3, 5)), "unknown key `nme`")
-                .with_hint("did you mean `name`?"),
+            Diagnostic::new(
+                Code::DuplicateSlo,
+                Some(at(4, 11)),
+                "the SLO `y` twice",
+                "h",
+            )
+            .with_label(at(1, 1), "first here"),
         );
-        diags.push(
-            Diagnostic::error(Code::DuplicateSlo, Some(at(4, 11)), "the SLO `y` twice")
-                .with_label(at(1, 1), "first here"),
-        );
-        diags.push(Diagnostic::warning(
+        diags.push(Diagnostic::new(
             Code::TinyBudget,
             None,
             "budget, with: 100% and\nnewline",
+            "h",
         ));
         (diags, sources)
     }
@@ -380,7 +382,7 @@ mod tests {
         let mut sources = Sources::default();
         let id = sources.add("big.yaml", format!("service: {name}\n"));
         let mut diags = Diagnostics::default();
-        diags.push(Diagnostic::error(
+        diags.push(Diagnostic::new(
             Code::InvalidName,
             Some(Location {
                 source: id,
@@ -388,6 +390,7 @@ mod tests {
                 column: 10,
             }),
             format!("invalid service name `{name}`"),
+            "h",
         ));
         for format in [Format::Human, Format::Json, Format::Github] {
             let text = render(&diags, &sources, format, false);
@@ -429,7 +432,7 @@ mod tests {
         assert!(text.contains("::error file=specs/api.yaml,line=3,col=5,title=slocc unknown-key::unknown key `nme` (hint: did you mean `name`?)\n"), "{text}");
         assert!(
             text.contains(
-                "::warning title=slocc tiny-budget::budget, with: 100%25 and%0Anewline (hint: consider a looser objective or a minimum-traffic guard (docs/rules.md))\n"
+                "::warning title=slocc tiny-budget::budget, with: 100%25 and%0Anewline (hint: h)\n"
             ),
             "{text}"
         );

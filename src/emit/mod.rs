@@ -12,6 +12,7 @@ use crate::output::sink::{Artifact, Owner, Sink};
 
 pub(crate) mod alertmanager;
 pub(crate) mod compat;
+pub(crate) mod diags;
 pub(crate) mod grafana;
 pub(crate) mod links;
 pub mod prometheus;

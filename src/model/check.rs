@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Location, Sources};
+use crate::diag::{Diagnostics, Location, Sources};
 use crate::model::validate::{validate_service, validate_settings};
 use crate::model::{Compat, Service, Settings};
 use crate::spec::ServiceSpec;
@@ -91,20 +91,11 @@ fn check_duplicate_services(checked: &mut Checked) {
                     .sources
                     .get(original.source)
                     .map_or(String::new(), |f| f.name.clone());
-                checked.diagnostics.push(
-                    Diagnostic::error(
-                        Code::DuplicateService,
-                        Some(*location),
-                        format!(
-                            "the service `{name}` is already declared in {file}:{}",
-                            original.line
-                        ),
-                    )
-                    .with_hint(
-                        "each service is compiled to its own file: give it one spec, or rename one",
-                    )
-                    .with_label(*original, "first declared here"),
-                );
+                checked
+                    .diagnostics
+                    .push(crate::model::diags::duplicate_service(
+                        *location, name, &file, *original,
+                    ));
             }
             None => {
                 first.insert(name, *location);

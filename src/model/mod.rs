@@ -1,6 +1,7 @@
 //! Validated model: exact objectives, budgets, windows and burn-rate tiers; the only input emitters see.
 
 pub(crate) mod check;
+pub(crate) mod diags;
 pub(crate) mod select;
 pub(crate) mod validate;
 
@@ -27,6 +28,9 @@ pub enum Compat {
 }
 
 impl Compat {
+    /// Every value `compat` accepts, as written.
+    pub(crate) const NAMES: &'static [&'static str] = &["sloth", "pyrra"];
+
     /// The value as written in settings and on the command line.
     pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {

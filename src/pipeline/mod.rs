@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diag::{Code, Diagnostic, Location, Sources};
+use crate::diag::{Location, Sources};
 use crate::emit;
 use crate::emit::runbook::{RunbookPlan, Update};
 use crate::model::check::{check_sources_with, Checked};
@@ -139,18 +139,14 @@ fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::From
     let source = checked
         .sources
         .add(name, String::from_utf8_lossy(&bytes).into_owned());
-    checked.diagnostics.push(
-        Diagnostic::error(
-            Code::YamlSyntax,
-            Some(Location {
-                source,
-                line,
-                column,
-            }),
-            format!("the file is not UTF-8 text (byte 0x{:02X})", bytes[valid]),
-        )
-        .with_hint("specs are UTF-8 YAML; convert the file, or move it out of the specs directory"),
-    );
+    let at = Location {
+        source,
+        line,
+        column,
+    };
+    checked
+        .diagnostics
+        .push(crate::spec::diags::not_utf8(at, bytes[valid]));
 }
 
 /// Puts one service's artifacts into `sink`, kind by kind ([`emit::EMITTERS`]); returns its

@@ -1,6 +1,7 @@
 //! Spec stage: what a `slocc/v1` document says, field by field with positions, before any checking of meaning.
 
 pub(crate) mod convert;
+pub(crate) mod diags;
 pub(crate) mod import;
 mod percentiles;
 pub(crate) mod read;
@@ -8,7 +9,7 @@ pub(crate) mod schema;
 pub(crate) mod settings;
 pub(crate) mod yaml;
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::diag::{Diagnostics, Location};
 use crate::spec::yaml::{location_of, Document, Fields, Spanned};
 
 /// The one native format version.
@@ -277,22 +278,19 @@ pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<S
                 let location = location_of(node, fields.location());
                 match node.as_mapping() {
                     Some(map) => slos.extend(parse_slo(map, location, diags)),
-                    None => diags.push(Diagnostic::error(
-                        Code::WrongType,
-                        Some(location),
-                        "each entry of `slos` must be a mapping",
+                    None => diags.push(diags::wrong_type(
+                        location,
+                        "each entry of `slos`",
+                        "a mapping",
                     )),
                 }
             }
         }
-        None if fields.node("slos").is_none() => diags.push(
-            Diagnostic::error(
-                Code::MissingField,
-                Some(doc.location),
-                "the service spec is missing the required field `slos`",
-            )
-            .with_hint("list at least one SLO under `slos:`"),
-        ),
+        None if fields.node("slos").is_none() => diags.push(diags::missing_field(
+            doc.location,
+            "the service spec",
+            &["slos"],
+        )),
         None => {}
     }
     Some(ServiceSpec {
@@ -325,10 +323,10 @@ fn parse_runbook(fields: &Fields<'_>, diags: &mut Diagnostics) -> RunbookSpec {
             .filter_map(|node| {
                 let loc = location_of(node, at);
                 let Some(m) = node.as_mapping() else {
-                    diags.push(Diagnostic::error(
-                        Code::WrongType,
-                        Some(loc),
-                        format!("each `{key}` step must be a mapping with `title` and `command`"),
+                    diags.push(diags::wrong_type(
+                        loc,
+                        &format!("each `{key}` step"),
+                        "a mapping with `title` and `command`",
                     ));
                     return None;
                 };
@@ -436,21 +434,7 @@ fn parse_sli(
         .filter(|k| fields.node(k).is_some())
         .collect();
     if present.len() != 1 {
-        diags.push(
-            Diagnostic::error(
-                Code::SliKind,
-                Some(location),
-                if present.is_empty() {
-                    format!("{sli_context} names no kind")
-                } else {
-                    format!(
-                        "{sli_context} names {} kinds; it must name exactly one",
-                        present.len()
-                    )
-                },
-            )
-            .with_hint("use one of `ratio`, `latency`, `raw` or `threshold`"),
-        );
+        diags.push(diags::sli_kind(location, &sli_context, &present, SLI_KINDS));
         return None;
     }
     let kind = present[0];
@@ -558,10 +542,10 @@ pub(crate) fn parse_windows(
             .filter_map(|node| {
                 let loc = location_of(node, seq_loc);
                 let Some(m) = node.as_mapping() else {
-                    diags.push(Diagnostic::error(
-                        Code::WrongType,
-                        Some(loc),
-                        "each entry of `windows` must be a mapping with `long`, `short`, `budget_percent` and `severity`",
+                    diags.push(diags::wrong_type(
+                        loc,
+                        "each entry of `windows`",
+                        "a mapping with `long`, `short`, `budget_percent` and `severity`",
                     ));
                     return None;
                 };

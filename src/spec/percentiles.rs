@@ -2,7 +2,8 @@
 //! is one SLO per percentile, `<name>-p99` with objective 99 and threshold 500ms, and so on;
 //! everything after the spec stage sees ordinary latency SLOs.
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::Diagnostics;
+use crate::spec::diags;
 use crate::spec::yaml::{Fields, Mapping, Node, Spanned};
 use crate::spec::{SliSpec, SloSpec};
 
@@ -28,39 +29,28 @@ fn objective_of(key: &str) -> Option<&str> {
 pub(crate) fn expand(slo: SloSpec, latency: &Fields<'_>, diags: &mut Diagnostics) -> Vec<SloSpec> {
     let pairs = latency.string_map("percentiles", diags);
     if let Some(objective) = &slo.objective {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidPercentile,
-                Some(objective.location),
-                "`objective` and `percentiles` both given",
-            )
-            .with_hint(
-                "each percentile is its own objective (`p99` is objective 99): remove `objective`",
-            ),
-        );
+        diags.push(diags::conflicting_fields(
+            objective.location,
+            "objective",
+            "percentiles",
+        ));
     }
     if let Some(SliSpec::Latency {
         threshold: Some(t), ..
     }) = &slo.sli
     {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidPercentile,
-                Some(t.location),
-                "`threshold` and `percentiles` both given",
-            )
-            .with_hint("each percentile has its own threshold: remove `threshold`"),
-        );
+        diags.push(diags::conflicting_fields(
+            t.location,
+            "threshold",
+            "percentiles",
+        ));
     }
     if pairs.is_empty() {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidPercentile,
-                Some(latency.key_location("percentiles")),
-                "`percentiles` lists no percentile",
-            )
-            .with_hint("write e.g. `percentiles: {p99: 500ms, p95: 300ms}`"),
-        );
+        diags.push(diags::empty_list(
+            latency.key_location("percentiles"),
+            "percentiles",
+            "the latency SLI",
+        ));
     }
     pairs
         .into_iter()
@@ -75,16 +65,7 @@ fn one(
     diags: &mut Diagnostics,
 ) -> Option<SloSpec> {
     let Some(objective) = objective_of(&key.value) else {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidPercentile,
-                Some(key.location),
-                format!("`{}` is not a percentile", key.value.escape_debug()),
-            )
-            .with_hint(
-                "percentiles are written `p` and a number between 0 and 100: `p50`, `p99`, `p99.9`",
-            ),
-        );
+        diags.push(diags::invalid_percentile(key.location, &key.value));
         return None;
     };
     let mut out = slo.clone();
@@ -150,8 +131,8 @@ mod tests {
         assert_eq!(
             codes_and_lines(&diags),
             [
-                ("invalid-percentile".to_string(), 5),
-                ("invalid-percentile".to_string(), 10),
+                ("conflicting-fields".to_string(), 5),
+                ("conflicting-fields".to_string(), 10),
                 ("invalid-percentile".to_string(), 11),
                 ("invalid-percentile".to_string(), 11),
             ]

@@ -142,10 +142,10 @@ fn expect_mapping<'a>(
 ) -> Option<&'a crate::spec::yaml::Mapping> {
     let map = node.as_mapping();
     if map.is_none() {
-        diags.push(crate::diag::Diagnostic::error(
-            crate::diag::Code::WrongType,
-            Some(loc),
-            format!("each entry of `{list}` must be a mapping"),
+        diags.push(crate::spec::diags::wrong_type(
+            loc,
+            &format!("each entry of `{list}`"),
+            "a mapping",
         ));
     }
     map

@@ -200,9 +200,9 @@ fn bad_inputs_get_a_diagnostic_and_a_non_zero_exit_never_a_panic() {
                 "labels: {team: core}",
                 "labels: {team: core}\nservice: again",
             ),
-            "yaml-syntax",
+            "duplicate-key",
         ),
-        ("binary junk", "\u{0}\u{1}garbage: [", "yaml-syntax"),
+        ("binary junk", "\u{0}\u{1}garbage: [", "control-character"),
     ];
     for (what, text, code) in cases {
         let project = Project::new();

@@ -475,7 +475,7 @@ fn a_spec_may_ask_for_compat_output_and_the_command_line_overrides_it() {
     run.expect_code(1);
     assert_eq!(
         run.headlines(),
-        "specs/api.yaml:4:9: error[unknown-key]: unknown `compat` value `nagios`\n"
+        "specs/api.yaml:4:9: error[unknown-value]: unknown `compat` value `nagios`\n"
     );
 }
 

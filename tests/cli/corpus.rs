@@ -57,13 +57,13 @@ fn cases() -> Vec<(String, String, &'static str)> {
         cases.push((what.to_string(), text, code));
     };
     for (value, code) in [
-        ("abc", "wrong-type"),
-        ("'99.9%%'", "wrong-type"),
-        ("99..9", "wrong-type"),
+        ("abc", "invalid-number"),
+        ("'99.9%%'", "invalid-number"),
+        ("99..9", "invalid-number"),
         ("[99.9]", "wrong-type"),
         ("{a: 1}", "wrong-type"),
-        ("NaN", "wrong-type"),
-        ("1e3", "wrong-type"),
+        ("NaN", "invalid-number"),
+        ("1e3", "invalid-number"),
         ("0", "objective-out-of-range"),
         ("100", "objective-out-of-range"),
         ("-5", "objective-out-of-range"),
@@ -226,12 +226,12 @@ fn cases() -> Vec<(String, String, &'static str)> {
             errors,
             &format!("{errors}\n        good: sum(rate(ok[{{{{window}}}}]))"),
         ),
-        "sli-kind",
+        "ratio-direction",
     );
     add(
         "neither errors nor good",
         with(GOOD, &format!("        {errors}\n"), ""),
-        "sli-kind",
+        "ratio-direction",
     );
     add(
         "two SLI kinds",
@@ -262,14 +262,18 @@ fn cases() -> Vec<(String, String, &'static str)> {
         "invalid-label-name",
     );
     for (field, value, code) in [
-        ("metric", "'http request'", "invalid-promql"),
-        ("metric", "'1abc'", "invalid-promql"),
+        ("metric", "'http request'", "invalid-metric-name"),
+        ("metric", "'1abc'", "invalid-metric-name"),
         ("threshold", "0ms", "invalid-threshold"),
         ("threshold", "abc", "invalid-threshold"),
         ("threshold", "[300ms]", "wrong-type"),
-        ("selector", r#"'{le="0.3"}'"#, "invalid-promql"),
-        ("selector", r#"'{job="api"} or up'"#, "invalid-promql"),
-        ("selector", r#"'{job=}'"#, "invalid-promql"),
+        ("selector", r#"'{le="0.3"}'"#, "invalid-latency-selector"),
+        (
+            "selector",
+            r#"'{job="api"} or up'"#,
+            "invalid-latency-selector",
+        ),
+        ("selector", r#"'{job=}'"#, "invalid-latency-selector"),
     ] {
         let from = match field {
             "metric" => "metric: http_request_duration_seconds".to_string(),
@@ -292,13 +296,13 @@ fn cases() -> Vec<(String, String, &'static str)> {
         "missing-field",
     );
     for (long, short, pct, severity, code) in [
-        ("1h", "1h", "2", "page", "invalid-window-policy"),
-        ("5m", "1h", "2", "page", "invalid-window-policy"),
-        ("31d", "1d", "2", "page", "invalid-window-policy"),
-        ("1h", "30s", "2", "page", "invalid-window-policy"),
-        ("1h", "5m", "0", "page", "invalid-window-policy"),
-        ("1h", "5m", "101", "page", "invalid-window-policy"),
-        ("1h", "5m", "abc", "page", "invalid-window-policy"),
+        ("1h", "1h", "2", "page", "invalid-window-pair"),
+        ("5m", "1h", "2", "page", "invalid-window-pair"),
+        ("31d", "1d", "2", "page", "invalid-window-pair"),
+        ("1h", "30s", "2", "page", "invalid-window-pair"),
+        ("1h", "5m", "0", "page", "invalid-number"),
+        ("1h", "5m", "101", "page", "invalid-number"),
+        ("1h", "5m", "abc", "page", "invalid-number"),
         ("1h", "5m", "2", "urgent", "invalid-severity"),
         ("abc", "5m", "2", "page", "invalid-duration"),
         ("1h", "5x", "2", "page", "invalid-duration"),
@@ -309,11 +313,11 @@ fn cases() -> Vec<(String, String, &'static str)> {
             code,
         );
     }
-    add("window pair twice", windows("        - {long: 1h, short: 5m, budget_percent: 2, severity: page}\n        - {long: 1h, short: 5m, budget_percent: 5, severity: page}\n"), "invalid-window-policy");
+    add("window pair twice", windows("        - {long: 1h, short: 5m, budget_percent: 2, severity: page}\n        - {long: 1h, short: 5m, budget_percent: 5, severity: page}\n"), "invalid-window-pair");
     add(
         "windows empty",
         windows("        []\n").replace("windows:\n        []", "windows: []"),
-        "invalid-window-policy",
+        "empty-list",
     );
     add(
         "window entry not a mapping",
@@ -358,7 +362,7 @@ fn cases() -> Vec<(String, String, &'static str)> {
     add(
         "no SLOs",
         GOOD[..GOOD.find("slos:").unwrap()].to_string() + "slos: []\n",
-        "missing-field",
+        "empty-list",
     );
     add(
         "slos not a list",
@@ -373,7 +377,7 @@ fn cases() -> Vec<(String, String, &'static str)> {
     add(
         "no apiVersion",
         with(GOOD, "apiVersion: slocc/v1\n", ""),
-        "missing-field",
+        "no-api-version",
     );
     add(
         "unknown apiVersion",
@@ -403,7 +407,7 @@ fn cases() -> Vec<(String, String, &'static str)> {
     add(
         "settings with an unknown compat value",
         "apiVersion: slocc/v1\nkind: Settings\ncompat: nagios\n".to_string(),
-        "unknown-key",
+        "unknown-value",
     );
     add(
         "settings with a relative Grafana URL",
@@ -437,29 +441,29 @@ fn cases() -> Vec<(String, String, &'static str)> {
     add(
         "duplicate key",
         with(GOOD, "service: api\n", "service: api\nservice: web\n"),
-        "yaml-syntax",
+        "duplicate-key",
     );
     add(
         "control character",
         with(GOOD, "service: api", "service: a\u{7}pi"),
-        "yaml-syntax",
+        "control-character",
     );
     add(
         "anchor",
         with(GOOD, "labels: {team: core}", "labels: &l {team: core}"),
-        "yaml-syntax",
+        "yaml-unsupported",
     );
     add(
         "deep nesting",
         (0..200)
             .map(|i| format!("{}k{i}:\n", " ".repeat(i * 2)))
             .collect(),
-        "too-large",
+        "too-deep",
     );
     add(
         "deep flow",
         format!("a: {}1{}\n", "[".repeat(100), "]".repeat(100)),
-        "too-large",
+        "too-deep",
     );
     add("Sloth plugin", "version: prometheus/v1\nservice: x\nslos:\n  - name: a\n    objective: 99\n    sli:\n      plugin: {id: sloth-common/availability}\n    alerting: {name: A, page_alert: {disable: true}, ticket_alert: {disable: true}}\n".to_string(), "unsupported-feature");
     add("Sloth no SLI kind", "version: prometheus/v1\nservice: x\nslos:\n  - name: a\n    objective: 99\n    sli: {}\n    alerting: {name: A}\n".to_string(), "sli-kind");
@@ -469,10 +473,10 @@ fn cases() -> Vec<(String, String, &'static str)> {
     add(
         "OpenSLO unknown kind",
         "apiVersion: openslo/v1\nkind: Dashboard\nmetadata: {name: x}\nspec: {}\n".to_string(),
-        "unknown-api-version",
+        "unknown-kind",
     );
-    add("OpenSLO missing reference", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 30d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "missing-field");
-    add("OpenSLO calendar window", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: America/New_York}}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unsupported-feature");
+    add("OpenSLO missing reference", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 30d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unresolved-reference");
+    add("OpenSLO calendar window", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: America/New_York}}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unsupported-time-zone");
     cases
 }
 

@@ -299,12 +299,12 @@ fn pyrra_objects_keep_target_window_grouping_and_alert_name() {
     run.expect_code(0);
     // Only the object that leaves `absent` on hears about the absent alert.
     assert_eq!(
-        run.stderr.matches("warning[unsupported-feature]").count(),
+        run.stderr.matches("warning[absent-alert]").count(),
         1,
         "{}",
         run.stderr
     );
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api-latency` link their runbooks by a relative path, which does not open from a notification\n  --> specs/latency.yaml:4:9\n  |\n4 |   name: api-latency\n  |         ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\nwarning[relative-runbook-url]: the alerts of `probe-up` link their runbooks by a relative path, which does not open from a notification\n  --> specs/probe.yaml:4:9\n  |\n4 |   name: probe-up\n  |         ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\nwarning[unsupported-feature]: the Pyrra SLO `probe-up` gets Pyrra's absent-metric alert by default, which slocc does not generate\n  --> specs/probe.yaml:7:3\n  |\n7 |   target: \"99.5\"\n  |   ^\n  |\n  = hint: alert on missing SLI metrics with your own `absent()` rule, and set `alerting.absent: false`\n\nwarning[relative-runbook-url]: the alerts of `svc` link their runbooks by a relative path, which does not open from a notification\n  --> specs/svc.yaml:4:9\n  |\n4 |   name: svc\n  |         ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 4 warnings\ncompiled 3 services (3 SLOs) into out: 9 written, 0 unchanged, 0 removed; runbooks in runbooks: 3 created, 0 refreshed\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api-latency` link their runbooks by a relative path, which does not open from a notification\n  --> specs/latency.yaml:4:9\n  |\n4 |   name: api-latency\n  |         ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\nwarning[relative-runbook-url]: the alerts of `probe-up` link their runbooks by a relative path, which does not open from a notification\n  --> specs/probe.yaml:4:9\n  |\n4 |   name: probe-up\n  |         ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\nwarning[absent-alert]: the Pyrra SLO `probe-up` gets Pyrra's absent-metric alert by default, which slocc does not generate\n  --> specs/probe.yaml:7:3\n  |\n7 |   target: \"99.5\"\n  |   ^\n  |\n  = hint: alert on missing SLI metrics with your own `absent()` rule, and set `alerting.absent: false`\n\nwarning[relative-runbook-url]: the alerts of `svc` link their runbooks by a relative path, which does not open from a notification\n  --> specs/svc.yaml:4:9\n  |\n4 |   name: svc\n  |         ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 4 warnings\ncompiled 3 services (3 SLOs) into out: 9 written, 0 unchanged, 0 removed; runbooks in runbooks: 3 created, 0 refreshed\n");
     for service in ["svc", "api-latency", "probe-up"] {
         promtool_ok(
             project.path(),
@@ -348,7 +348,7 @@ fn pyrra_latency_metric_that_is_not_a_bucket_is_rejected_at_its_line() {
     );
     let run = project.slocc(&["compile"]);
     run.expect_code(1);
-    assert_eq!(run.headlines(), "specs/latency.yaml:4:9: warning[relative-runbook-url]: the alerts of `api-latency` link their runbooks by a relative path, which does not open from a notification\nspecs/latency.yaml:12:17: error[invalid-promql]: the latency success metric `http_request_duration_seconds_sum{job=\"api\",handler=\"/query\"}` is not a histogram bucket selector\n");
+    assert_eq!(run.headlines(), "specs/latency.yaml:4:9: warning[relative-runbook-url]: the alerts of `api-latency` link their runbooks by a relative path, which does not open from a notification\nspecs/latency.yaml:12:17: error[invalid-latency-selector]: the latency success metric `http_request_duration_seconds_sum{job=\"api\",handler=\"/query\"}` is not a histogram bucket selector\n");
     assert!(!project.path().join("out").exists());
 
     // Two indicators in one SLO: refused at the second, never one of them silently.
@@ -359,7 +359,7 @@ fn pyrra_latency_metric_that_is_not_a_bucket_is_rejected_at_its_line() {
     project.file("specs/latency.yaml", &two);
     let run = project.slocc(&["compile"]);
     run.expect_code(1);
-    assert_eq!(run.headlines(), "specs/latency.yaml:4:9: warning[relative-runbook-url]: the alerts of `svc` link their runbooks by a relative path, which does not open from a notification\nspecs/latency.yaml:14:5: error[sli-kind]: the indicator of the Pyrra SLO `svc` names two indicators, `ratio` and `latencyNative`\n");
+    assert_eq!(run.headlines(), "specs/latency.yaml:4:9: warning[relative-runbook-url]: the alerts of `svc` link their runbooks by a relative path, which does not open from a notification\nspecs/latency.yaml:14:5: error[sli-kind]: the indicator of the Pyrra SLO `svc` names `ratio`, `latencyNative`; it must name exactly one\n");
 }
 
 /// An OpenSLO v1 setup spread over two files: SLO with a referenced SLI, a referenced alert
@@ -389,7 +389,7 @@ fn openslo_bad_alert_conditions_are_errors_at_their_line() {
         (
             "threshold: 1\n",
             "threshold: lots\n",
-            "slo.yaml:40:28: error[invalid-window-policy]: burn-rate `threshold: lots`",
+            "slo.yaml:40:28: error[invalid-burn-rate]: burn-rate `threshold: lots`",
         ),
         (
             "  alertPolicies:\n    - alertPolicyRef: fast-burn\n",
@@ -400,7 +400,7 @@ fn openslo_bad_alert_conditions_are_errors_at_their_line() {
         (
             "threshold: 1\n",
             "threshold: 100000000000000000000000\n",
-            "slo.yaml:40:28: error[invalid-window-policy]: burn-rate `threshold: 100000000000000000000000` is out of range",
+            "slo.yaml:40:28: error[invalid-burn-rate]: burn-rate `threshold: 100000000000000000000000` is not a usable burn-rate factor",
         ),
         (
             "duration: 30d",
@@ -428,7 +428,7 @@ fn openslo_bad_alert_conditions_are_errors_at_their_line() {
     );
     let run = project.slocc(&["compile"]);
     run.expect_code(1);
-    assert_eq!(run.headlines(), "specs/slo.yaml:16:12: warning[relative-runbook-url]: the alerts of `svc` link their runbooks by a relative path, which does not open from a notification\nspecs/slo.yaml:25:3: error[invalid-window-policy]: the OpenSLO SLO `availability` lists no alert policies\n");
+    assert_eq!(run.headlines(), "specs/slo.yaml:16:12: warning[relative-runbook-url]: the alerts of `svc` link their runbooks by a relative path, which does not open from a notification\nspecs/slo.yaml:25:3: error[empty-list]: `alertPolicies` in the OpenSLO SLO `availability` is empty\n");
 }
 
 #[test]
@@ -478,13 +478,13 @@ fn openslo_without_alert_policies_gets_the_default_policy() {
 fn openslo_problems_point_at_their_line() {
     let slo = include_str!("fixtures/openslo/slo.yaml");
     let cases = [
-        (slo.replace("indicatorRef: svc-success-ratio", "indicatorRef: svc-sucess-ratio"), "specs/slo.yaml:17:17: error[missing-field]: the OpenSLO SLO `availability` references the SLI `svc-sucess-ratio`, which no file defines", "did you mean `svc-success-ratio`?"),
+        (slo.replace("indicatorRef: svc-success-ratio", "indicatorRef: svc-sucess-ratio"), "specs/slo.yaml:17:17: error[unresolved-reference]: the OpenSLO SLO `availability` references the SLI `svc-sucess-ratio`, which no file defines", "did you mean `svc-success-ratio`?"),
         (slo.replace("      isRolling: true", "      isRolling: false"), "specs/slo.yaml:19:17: error[unsupported-feature]: the OpenSLO SLO `availability` has a calendar window of `30d`", "`1w`, `1M` and `1Q`"),
         (slo.replace("duration: 30d", "duration: 1M"), "error[unsupported-feature]: the OpenSLO SLO `availability` has a rolling `1M` window, which has no fixed length", "calendar"),
-        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"), "specs/slo.yaml:23:7: error[missing-field]: the OpenSLO SLO `availability` budgets by time slices, but this objective has no `timeSliceWindow`, `timeSliceTarget`", "timeSliceWindow"),
-        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Minutes"), "specs/slo.yaml:21:20: error[wrong-type]: the OpenSLO SLO `availability` has an unknown `budgetingMethod: Minutes`", "RatioTimeslices"),
-        (slo.replace("- alertPolicyRef: fast-burn", "- alertPolicyRef: fast-brun"), "error[missing-field]: the OpenSLO SLO `availability` references the AlertPolicy `fast-brun`", "did you mean `fast-burn`?"),
-        (slo.replace("kind: Service\n", "kind: Servise\n"), "specs/slo.yaml:2:7: error[unknown-api-version]: unknown OpenSLO kind `Servise`", "OpenSLO v1 kinds"),
+        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"), "specs/slo.yaml:23:7: error[missing-field]: an objective of the OpenSLO SLO `availability`, which budgets by time slices, is missing the required fields `timeSliceWindow`, `timeSliceTarget`", "add `timeSliceWindow`"),
+        (slo.replace("budgetingMethod: Occurrences", "budgetingMethod: Minutes"), "specs/slo.yaml:21:20: error[unknown-value]: unknown `budgetingMethod` `Minutes`", "RatioTimeslices"),
+        (slo.replace("- alertPolicyRef: fast-burn", "- alertPolicyRef: fast-brun"), "error[unresolved-reference]: the OpenSLO SLO `availability` references the AlertPolicy `fast-brun`", "did you mean `fast-burn`?"),
+        (slo.replace("kind: Service\n", "kind: Servise\n"), "specs/slo.yaml:2:7: error[unknown-kind]: OpenSLO v1 has no `Servise` kind", "OpenSLO v1 kinds"),
     ];
     for (text, want, hint) in cases {
         let project = openslo_project();
@@ -669,5 +669,5 @@ fn openslo_list_files_services_without_spec_and_named_severities() {
     );
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
-    assert_eq!(run.headlines(), "specs/slo.yaml:8:14: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/slo.yaml:32:27: error[invalid-window-policy]: unknown alert severity `sev9`\n");
+    assert_eq!(run.headlines(), "specs/slo.yaml:8:14: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/slo.yaml:32:27: error[unknown-value]: unknown alert severity `sev9`\n");
 }

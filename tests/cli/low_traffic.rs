@@ -100,7 +100,7 @@ fn the_guard_needs_events_and_a_whole_number() {
     project.file("specs/quiet.yaml", &spec("      min_events: 0\n"));
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
-    assert_eq!(run.headlines(), "specs/quiet.yaml:12:19: error[wrong-type]: `min_events` `0` is not a positive whole number\n");
+    assert_eq!(run.headlines(), "specs/quiet.yaml:12:19: error[invalid-number]: `min_events` `0` is not a positive whole number\n");
     let raw = spec("      min_events: 3\n").replace(
         "      ratio:\n        errors: sum(rate(http_requests_total{code=\"500\"}[{{window}}]))\n        total: sum(rate(http_requests_total[{{window}}]))\n",
         "      raw:\n        error_ratio: sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))\n",
@@ -108,5 +108,5 @@ fn the_guard_needs_events_and_a_whole_number() {
     project.file("specs/quiet.yaml", &raw);
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
-    assert_eq!(run.stderr, "error[sli-kind]: `min_events` needs an SLI that counts events; a `raw` error ratio has none\n   --> specs/quiet.yaml:11:19\n   |\n11 |       min_events: 3\n   |                   ^\n   |\n   = hint: use a `ratio` or `latency` SLI, or drop `min_events`\n\n1 error, 0 warnings\n");
+    assert_eq!(run.stderr, "error[events-needed]: `min_events` needs an SLI that counts events, budgeted by occurrences, but a `raw` error ratio has none\n   --> specs/quiet.yaml:11:19\n   |\n11 |       min_events: 3\n   |                   ^\n   |\n   = hint: use a `ratio` or `latency` SLI budgeted by occurrences, or drop `min_events`\n\n1 error, 0 warnings\n");
 }

@@ -244,7 +244,7 @@ fn deep_or_huge_input_is_an_error_not_a_crash() {
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
     let headlines = run.headlines();
-    assert_eq!(headlines, "specs/a.yaml:9:16: error[invalid-promql]: the total query is not valid PromQL: the query is 70039 bytes long, over slocc's limit of 8192\nspecs/b.yaml:66:1: error[too-large]: the YAML is nested more than 64 levels deep here\nspecs/c.yaml:6:5: error[yaml-syntax]: duplicate key `objective` (first set on line 5)\n");
+    assert_eq!(headlines, "specs/a.yaml:9:16: error[invalid-promql]: the total query is not valid PromQL: the query is 70039 bytes long, over slocc's limit of 8192\nspecs/b.yaml:66:1: error[too-deep]: the YAML is nested more than 64 levels deep here\nspecs/c.yaml:6:5: error[duplicate-key]: duplicate key `objective` (first set on line 5)\n");
     // The third file is still checked.
 }
 
@@ -264,7 +264,7 @@ fn a_file_that_is_not_utf8_is_an_error_at_its_byte_and_others_are_still_checked(
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
     let headlines = run.headlines();
-    assert_eq!(headlines, "specs/b.yaml:2:10: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/b.yaml:4:5: error[missing-field]: the SLO `availability` is missing the required field `objective`\nspecs/b.yaml:5:5: error[unknown-key]: unknown key `objectiv` in the SLO `availability`\nspecs/a.yaml:2:13: error[yaml-syntax]: the file is not UTF-8 text (byte 0xE9)\n");
+    assert_eq!(headlines, "specs/b.yaml:2:10: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/b.yaml:4:5: error[missing-field]: the SLO `availability` is missing the required field `objective`\nspecs/b.yaml:5:5: error[unknown-key]: unknown key `objectiv` in the SLO `availability`\nspecs/a.yaml:2:13: error[not-utf8]: the file is not UTF-8 text (byte 0xE9)\n");
 }
 
 #[test]
@@ -304,7 +304,7 @@ fn small_input_traps_are_errors_at_their_line() {
     run.expect_code(1);
     assert_eq!(
         run.headlines(),
-        "specs/api.yaml:5:16: error[wrong-type]: objective `99.9%%%` is not a number\n"
+        "specs/api.yaml:5:16: error[invalid-number]: objective `99.9%%%` is not a number\n"
     );
     project.file(
         "specs/api.yaml",
@@ -312,7 +312,7 @@ fn small_input_traps_are_errors_at_their_line() {
     );
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\nerror[wrong-type]: `objective` in the SLO `availability` must be text\n  --> specs/api.yaml:5:16\n  |\n5 |     objective: [99.9]\n  |                ^\n  |\n  = hint: write one plain value, e.g. `objective: value` (not a list or a mapping)\n\n1 error, 1 warning\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\nerror[wrong-type]: `objective` in the SLO `availability` must be text\n  --> specs/api.yaml:5:16\n  |\n5 |     objective: [99.9]\n  |                ^\n  |\n  = hint: write one plain value (not a list or a mapping)\n\n1 error, 1 warning\n");
     project.file(
         "specs/api.yaml",
         &format!("{SPEC}    alerting:\n      windows: []\n"),
@@ -321,7 +321,7 @@ fn small_input_traps_are_errors_at_their_line() {
     run.expect_code(1);
     assert_eq!(
         run.headlines(),
-        "specs/api.yaml:11:7: error[invalid-window-policy]: `alerting.windows` is empty\n"
+        "specs/api.yaml:11:7: error[empty-list]: `windows` in the alert-window policy is empty\n"
     );
     let in_a_label = SPEC.replace(
         r#"sum(rate(http_requests_total{code=~"5.."}[{{window}}]))"#,
@@ -522,17 +522,17 @@ fn nothing_is_dropped_silently_and_long_numbers_are_named() {
         (
             objectives,
             "  objectives:\n    - 0.999\n",
-            "specs/slo.yaml:23:7: error[wrong-type]: an objective must be a mapping",
+            "specs/slo.yaml:23:7: error[wrong-type]: an objective must be a mapping (`target: 0.999` and its fields)",
         ),
         (
             "    - unit: Day\n      count: 28\n      isRolling: true\n",
             "    - 28d\n",
-            "specs/slo.yaml:18:7: error[wrong-type]: a time window must be a mapping",
+            "specs/slo.yaml:18:7: error[wrong-type]: a time window must be a mapping (`unit: Day`, `count: 28`)",
         ),
         (
             "  timeWindows:\n    - unit: Day\n      count: 28\n      isRolling: true\n",
             "  timeWindows: []\n",
-            "specs/slo.yaml:17:16: error[missing-field]: the time window list is empty",
+            "specs/slo.yaml:17:16: error[empty-list]: `timeWindows` in the OpenSLO SLO `availability` is empty",
         ),
     ] {
         assert!(v1alpha.contains(from), "{from}");

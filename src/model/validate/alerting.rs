@@ -15,17 +15,7 @@ pub(super) fn check_budget(
             .objective
             .as_ref()
             .map_or(spec.location, |o| o.location);
-        diags.push(
-            Diagnostic::warning(
-                Code::TinyBudget,
-                Some(location),
-                format!(
-                    "the whole error budget is gone after {} of full outage",
-                    humanize_secs(outage_secs)
-                ),
-            )
-            .with_hint("alerts cannot page before the budget is spent; consider a looser objective, a longer window, or aggregating SLOs"),
-        );
+        diags.push(diags::tiny_budget(location, &humanize_secs(outage_secs)));
     }
 }
 
@@ -39,24 +29,13 @@ pub(super) fn validate_alert_name(
         // Prometheus takes any non-empty text as an alert name (it becomes the `alertname`
         // label's value); names outside the usual identifier form are warned about only.
         Some(name) if name.value.trim().is_empty() => {
-            diags.push(Diagnostic::error(
-                Code::InvalidAlertName,
-                Some(name.location),
-                "the alert name is empty",
-            ));
+            diags.push(diags::invalid_alert_name(name.location));
             None
         }
         Some(name) => {
             let usual = is_valid_metric_name(&name.value) && !name.value.contains(':');
             if !usual {
-                diags.push(
-                    Diagnostic::warning(
-                        Code::UnusualAlertName,
-                        Some(name.location),
-                        format!("alert name `{}` is not a plain identifier", name.value.escape_debug()),
-                    )
-                    .with_hint("Prometheus accepts it; routes and silences are easier to write for names like `CheckoutAvailabilityBudgetBurn`"),
-                );
+                diags.push(diags::unusual_alert_name(name.location, &name.value));
             }
             Some(name.value.clone())
         }
@@ -131,21 +110,7 @@ pub(super) fn find_class(
         return Some(i);
     }
     let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
-    let hint = match crate::diag::did_you_mean(&name.value, &names) {
-        Some(best) => format!("did you mean `{best}`?"),
-        None => format!(
-            "the severity classes are {}",
-            crate::spec::yaml::quote_list(&names)
-        ),
-    };
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidSeverity,
-            Some(name.location),
-            format!("unknown severity class `{}`", name.value.escape_debug()),
-        )
-        .with_hint(hint),
-    );
+    diags.push(diags::invalid_severity(name.location, &name.value, &names));
     None
 }
 
@@ -286,16 +251,10 @@ fn tier_of(
         .location
         .filter(|_| factor.round_dp(12) < Decimal::ONE)
     {
-        diags.push(Diagnostic::warning(
-            Code::SlowTier,
-            Some(at),
-            format!(
-                "the {} tier {}/{} fires at a burn of {}x, under 1x: a burn that slow does not empty the budget within the SLO window",
-                class.name,
-                entry.long,
-                entry.short,
-                crate::vocab::number::format_human(factor)
-            ),
+        diags.push(diags::slow_tier(
+            at,
+            &tier_name(entry, &class.name),
+            &crate::vocab::number::format_human(factor),
         ));
     }
     if threshold >= Decimal::ONE {
@@ -388,20 +347,22 @@ fn never_fires(
     objective: Decimal,
     location: Option<Location>,
 ) -> Diagnostic {
-    Diagnostic::warning(
-        Code::TierNeverFires,
+    diags::tier_never_fires(
         location,
-        format!(
-            "the {} tier {}/{} (burn factor {}) needs an error ratio of {} at objective {}%, above 100%, so it can never fire; it is left out",
-            class,
-            entry.long,
-            entry.short,
-            format_decimal(factor),
-            format_decimal(threshold),
-            format_decimal(objective)
-        ),
+        &tier_name(entry, class),
+        &format_decimal(factor),
+        &format_decimal(threshold),
+        &format_decimal(objective),
     )
-    .with_hint("raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget")
+}
+
+/// A tier as messages name it.
+fn tier_name<'a>(entry: &PolicyEntry, class: &'a str) -> diags::TierName<'a> {
+    diags::TierName {
+        class,
+        long: entry.long.to_string(),
+        short: entry.short.to_string(),
+    }
 }
 
 pub(super) fn custom_policy(
@@ -415,12 +376,11 @@ pub(super) fn custom_policy(
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     if entries.is_empty() {
-        diags.push(
-            Diagnostic::error(Code::InvalidWindowPolicy, at, "`alerting.windows` is empty")
-                .with_hint(
-                    "list at least one window pair, or drop `windows` to use the default policy",
-                ),
-        );
+        diags.push(spec_diags::empty_list(
+            at,
+            "windows",
+            "the alert-window policy",
+        ));
     }
     for entry in entries {
         let Some((long, short, class, budget_percent)) = window_entry(entry, classes, diags) else {
@@ -444,10 +404,7 @@ pub(super) fn custom_policy(
             None
         };
         if let Some(message) = problem {
-            diags.push(
-                Diagnostic::error(Code::InvalidWindowPolicy, Some(entry.location), message)
-                    .with_hint("the workbook pairs a long window with a short one of 1/12 its length, e.g. 1h with 5m"),
-            );
+            diags.push(diags::invalid_window_pair(entry.location, &message));
             continue;
         }
         out.push(PolicyEntry {
@@ -486,21 +443,22 @@ fn window_entry(
             "ticket" => Some(EntryClass::Tier(Urgency::Ticket)),
             _ => find_class(s, classes, diags).map(EntryClass::Class),
         });
-    let budget_percent = entry.budget_percent.as_ref().and_then(|b| {
-        match Decimal::from_str(b.value.trim()) {
-            Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => Some(v.normalize()),
-            _ => {
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidWindowPolicy,
-                        Some(b.location),
-                        format!("`budget_percent` `{}` is not a percentage in (0, 100]", b.value),
-                    )
-                    .with_hint("the share of the budget spent in the long window when the tier fires, e.g. `2`"),
-                );
-                None
-            }
-        }
-    });
+    let budget_percent =
+        entry
+            .budget_percent
+            .as_ref()
+            .and_then(|b| match Decimal::from_str(b.value.trim()) {
+                Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => Some(v.normalize()),
+                _ => {
+                    diags.push(diags::invalid_number(
+                        b.location,
+                        "`budget_percent`",
+                        &b.value,
+                        "a percentage in (0, 100]",
+                        "2",
+                    ));
+                    None
+                }
+            });
     Some((long?, short?, class?, budget_percent?))
 }

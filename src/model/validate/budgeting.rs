@@ -12,14 +12,9 @@ const MIN_SLICE: Duration = Duration::from_secs(60);
 pub(super) fn validate(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
     let budgeting = method(spec, diags)?;
     if let (None, Some(SliSpec::Threshold { query, .. })) = (budgeting.slice(), &spec.sli) {
-        diags.push(
-            Diagnostic::error(
-                Code::SliKind,
-                query.as_ref().map_or(Some(spec.location), |q| Some(q.location)),
-                "a threshold SLI is judged per time slice, but this SLO counts events",
-            )
-            .with_hint("add `budgeting: {method: timeslices, slice: 1m}`: a slice is good when the value meets the bound"),
-        );
+        diags.push(diags::slices_needed(
+            query.as_ref().map_or(spec.location, |q| q.location),
+        ));
         return None;
     }
     Some(budgeting)
@@ -48,26 +43,21 @@ fn method(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
             }
         }
         other => {
-            diags.push(
-                Diagnostic::error(
-                    Code::WrongType,
-                    Some(method.location),
-                    format!("unknown budgeting method `{}`", other.escape_debug()),
-                )
-                .with_hint("the methods are `occurrences`, `timeslices` and `ratio_timeslices`"),
-            );
+            diags.push(spec_diags::unknown_value(
+                method.location,
+                "budgeting method",
+                other,
+                &["occurrences", "timeslices", "ratio_timeslices"],
+            ));
             return None;
         }
     };
     if let (Some(_), Some(n)) = (budgeting.slice(), &spec.alerting.min_events) {
-        diags.push(
-            Diagnostic::error(
-                Code::SliKind,
-                Some(n.location),
-                "`min_events` counts events, but this SLO counts time slices",
-            )
-            .with_hint("drop `min_events`: a slice is judged on its own ratio"),
-        );
+        diags.push(diags::events_needed(
+            n.location,
+            "`min_events`",
+            "this SLO counts time slices",
+        ));
         return None;
     }
     Some(budgeting)
@@ -83,23 +73,12 @@ fn slice(b: &crate::spec::BudgetingSpec, diags: &mut Diagnostics) -> Option<Dura
     if (MIN_SLICE..=MAX_SLICE).contains(&slice) {
         return Some(slice);
     }
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidWindowPolicy,
-            Some(text.location),
-            format!("slice `{}` is outside 1m..1h", text.value),
-        )
-        .with_hint("a slice is the time one good-or-bad verdict covers, e.g. `1m` or `5m`"),
-    );
+    diags.push(diags::invalid_slice(text.location, &text.value));
     None
 }
 
 fn diags_missing(at: Location, key: &str, diags: &mut Diagnostics) {
-    diags.push(Diagnostic::error(
-        Code::MissingField,
-        Some(at),
-        format!("the budgeting is missing the required field `{key}`"),
-    ));
+    diags.push(spec_diags::missing_field(at, "the budgeting", &[key]));
 }
 
 /// The good ratio a slice needs: a number in (0, 1].
@@ -111,14 +90,13 @@ fn slice_target(b: &crate::spec::BudgetingSpec, diags: &mut Diagnostics) -> Opti
     match Decimal::from_str(text.value.trim()) {
         Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE => Some(v.normalize()),
         _ => {
-            diags.push(
-                Diagnostic::error(
-                    Code::ObjectiveOutOfRange,
-                    Some(text.location),
-                    format!("`slice_target` `{}` is not a ratio in (0, 1]", text.value),
-                )
-                .with_hint("the good ratio a slice needs to count as good, e.g. `0.95`"),
-            );
+            diags.push(diags::invalid_number(
+                text.location,
+                "`slice_target`",
+                &text.value,
+                "a ratio in (0, 1]",
+                "0.95",
+            ));
             None
         }
     }

@@ -15,28 +15,22 @@ pub(super) fn validate(
     };
     let before = diags.counts().0;
     if let Some(window) = &spec.window {
-        diags.push(
-            Diagnostic::error(
-                Code::WindowOutOfRange,
-                Some(window.location),
-                "`window` and `calendar` both given",
-            )
-            .with_hint("a calendar window's length is its period: remove `window`"),
-        );
+        diags.push(spec_diags::conflicting_fields(
+            window.location,
+            "window",
+            "calendar",
+        ));
     }
     let raw = matches!(
         spec.sli,
         Some(SliSpec::Raw { .. } | SliSpec::Threshold { .. })
     );
     if raw || spec.budgeting.is_some() {
-        diags.push(
-            Diagnostic::error(
-                Code::UnsupportedFeature,
-                Some(c.location),
-                "a calendar window needs an SLI that counts events, budgeted by occurrences",
-            )
-            .with_hint("use a rolling `window` for raw, threshold and time-slice SLOs"),
-        );
+        diags.push(diags::events_needed(
+            c.location,
+            "`calendar`",
+            "this SLO is raw, threshold or time-slice (give it a rolling `window`)",
+        ));
     }
     let (period, nominal) = period_of(c, diags)?;
     let offset_secs = c
@@ -65,15 +59,13 @@ fn period_of(
         Some("month") => (CalendarPeriod::Month, 30),
         Some("quarter") => (CalendarPeriod::Quarter, 90),
         Some(other) => {
-            let at = c.period.as_ref().map(|p| p.location);
-            diags.push(
-                Diagnostic::error(
-                    Code::WrongType,
-                    at,
-                    format!("unknown calendar period `{}`", other.escape_debug()),
-                )
-                .with_hint("the periods are `week`, `month` and `quarter`"),
-            );
+            let at = c.period.as_ref().map_or(c.location, |p| p.location);
+            diags.push(spec_diags::unknown_value(
+                at,
+                "calendar period",
+                other,
+                &["week", "month", "quarter"],
+            ));
             return None;
         }
         None => return None,
@@ -99,10 +91,7 @@ pub(crate) fn offset_of(text: &str) -> Option<i32> {
 fn utc_offset(tz: &Text, diags: &mut Diagnostics) -> Option<i32> {
     let found = offset_of(tz.value.trim());
     if found.is_none() {
-        diags.push(
-            Diagnostic::error(Code::UnsupportedFeature, Some(tz.location), format!("time zone `{}` is not a fixed UTC offset", tz.value.escape_debug()))
-                .with_hint("give `UTC` or an offset such as `+02:00`: PromQL has no time-zone database, so daylight-saving zones cannot be followed (docs/decisions.md)"),
-        );
+        diags.push(diags::unsupported_time_zone(tz.location, &tz.value));
     }
     found
 }
@@ -111,18 +100,20 @@ fn week_start(day: &Text, period: CalendarPeriod, diags: &mut Diagnostics) -> Op
     let found = crate::vocab::duration::WEEKDAYS
         .iter()
         .position(|d| d.eq_ignore_ascii_case(day.value.trim()));
-    if found.is_none() || period != CalendarPeriod::Week {
-        diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                Some(day.location),
-                format!(
-                    "`week_start: {}` is not a weekday of a weekly calendar",
-                    day.value
-                ),
-            )
-            .with_hint("`week_start` is `monday` .. `sunday`, for `period: week` only"),
-        );
+    if found.is_none() {
+        diags.push(spec_diags::unknown_value(
+            day.location,
+            "`week_start`",
+            &day.value,
+            &crate::vocab::duration::WEEKDAYS,
+        ));
+    } else if period != CalendarPeriod::Week {
+        diags.push(spec_diags::conflicting_fields(
+            day.location,
+            "week_start",
+            "period",
+        ));
+        return None;
     }
     found.map(|d| d as u32)
 }

@@ -7,28 +7,21 @@ use super::*;
 pub(super) fn validate_min_events(spec: &SloSpec, diags: &mut Diagnostics) -> Option<u64> {
     let text = spec.alerting.min_events.as_ref()?;
     let Some(n) = text.value.trim().parse::<u64>().ok().filter(|n| *n > 0) else {
-        diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                Some(text.location),
-                format!(
-                    "`min_events` `{}` is not a positive whole number",
-                    text.value
-                ),
-            )
-            .with_hint("the fewest bad events a tier needs in its long window, e.g. `5`"),
-        );
+        diags.push(diags::invalid_number(
+            text.location,
+            "`min_events`",
+            &text.value,
+            "a positive whole number",
+            "5",
+        ));
         return None;
     };
     if matches!(spec.sli, Some(SliSpec::Raw { .. })) {
-        diags.push(
-            Diagnostic::error(
-                Code::SliKind,
-                Some(text.location),
-                "`min_events` needs an SLI that counts events; a `raw` error ratio has none",
-            )
-            .with_hint("use a `ratio` or `latency` SLI, or drop `min_events`"),
-        );
+        diags.push(diags::events_needed(
+            text.location,
+            "`min_events`",
+            "a `raw` error ratio has none",
+        ));
         return None;
     }
     Some(n)
@@ -53,14 +46,13 @@ pub(super) fn validate_traffic(spec: &SloSpec, diags: &mut Diagnostics) -> Optio
         Some(n / per.as_secs_f64())
     });
     if rate.is_none() {
-        diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                Some(text.location),
-                format!("`expected_traffic` `{}` is not a rate", text.value),
-            )
-            .with_hint("write events per unit of time: `10/h`, `5/s`, `300/5m`"),
-        );
+        diags.push(diags::invalid_number(
+            text.location,
+            "`expected_traffic`",
+            &text.value,
+            "a rate of events per unit of time",
+            "10/h",
+        ));
     }
     rate
 }

@@ -5,11 +5,13 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::model::diags;
 use crate::model::{
     burn_factor, EventQuery, Service, Settings, SeverityClass, Sli, Slo, Tier, Urgency,
     DEFAULT_POLICY,
 };
+use crate::spec::diags as spec_diags;
 use crate::spec::yaml::Spanned;
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, Text, TierSpec, WindowSpec};
 use crate::vocab::duration::{humanize_secs, Duration};
@@ -63,14 +65,11 @@ pub(crate) fn validate_service(
         .and_then(|n| check_name(n, "service", diags));
     let labels = check_labels(&spec.labels, "service label", diags, false);
     if spec.slos.is_empty() && spec.location.line > 0 {
-        diags.push(
-            Diagnostic::error(
-                Code::MissingField,
-                Some(spec.location),
-                "the service has no SLOs",
-            )
-            .with_hint("add at least one entry under `slos:`"),
-        );
+        diags.push(spec_diags::empty_list(
+            spec.location,
+            "slos",
+            "the service spec",
+        ));
     }
     check_unique_slo_names(spec, diags);
     let runbook_base_url = spec
@@ -126,28 +125,14 @@ fn http_url(text: &Text, diags: &mut Diagnostics) -> Option<String> {
     if host_ok {
         return Some(value.trim_end_matches('/').to_string());
     }
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidUrl,
-            Some(text.location),
-            format!("`{}` is not an absolute http(s) URL", value.escape_debug()),
-        )
-        .with_hint("write the whole URL, e.g. `https://grafana.example.com`"),
-    );
+    diags.push(diags::invalid_url(text.location, value));
     None
 }
 
 /// Alerts whose `runbook_url` is a relative path cannot be followed from a notification.
 fn relative_runbook_url(spec: &ServiceSpec, name: &str, diags: &mut Diagnostics) {
     let at = spec.service.as_ref().map_or(spec.location, |s| s.location);
-    diags.push(
-        Diagnostic::warning(
-            Code::RelativeRunbookUrl,
-            Some(at),
-            format!("the alerts of `{name}` link their runbooks by a relative path, which does not open from a notification"),
-        )
-        .with_hint("set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)"),
-    );
+    diags.push(diags::relative_runbook_url(at, name));
 }
 
 /// `receivers: {P1: payments-pager}`: each key a severity class of the settings.
@@ -162,10 +147,9 @@ fn receivers(
             continue;
         }
         if receiver.value.trim().is_empty() {
-            diags.push(Diagnostic::error(
-                Code::InvalidSeverity,
+            diags.push(diags::empty_name(
                 Some(receiver.location),
-                format!("the receiver for `{}` is empty", class.value),
+                &format!("the receiver for `{}`", class.value),
             ));
             continue;
         }
@@ -198,16 +182,12 @@ fn service_compat(
     let text = spec.compat.as_ref().filter(|_| !settings.compat_forced)?;
     let compat = crate::model::Compat::parse(&text.value);
     if compat.is_none() {
-        diags.push(
-            Diagnostic::error(
-                Code::UnknownKey,
-                Some(text.location),
-                format!("unknown `compat` value `{}`", text.value.escape_debug()),
-            )
-            .with_hint(
-                "`sloth` or `pyrra`: that tool's series, labels and alert layout (docs/imports.md)",
-            ),
-        );
+        diags.push(spec_diags::unknown_value(
+            text.location,
+            "`compat` value",
+            &text.value,
+            crate::model::Compat::NAMES,
+        ));
     }
     compat
 }
@@ -233,18 +213,7 @@ fn check_unique_slo_names(spec: &ServiceSpec, diags: &mut Diagnostics) {
             seen.insert(&n.value, n.location);
             continue;
         };
-        diags.push(
-            Diagnostic::error(
-                Code::DuplicateSlo,
-                Some(n.location),
-                format!(
-                    "the SLO name `{}` is used twice in this service (first on line {})",
-                    n.value, first.line
-                ),
-            )
-            .with_hint("SLO names must be unique within a service")
-            .with_label(*first, "first used here"),
-        );
+        diags.push(diags::duplicate_slo(n.location, &n.value, *first));
     }
 }
 
@@ -261,16 +230,7 @@ fn check_name(name: &Spanned<String>, what: &str, diags: &mut Diagnostics) -> Op
     if valid_chars && starts_well && !text.contains("..") && text.len() <= MAX_NAME_LEN {
         return Some(text.clone());
     }
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidName,
-            Some(name.location),
-            format!("invalid {what} name `{}`", text.escape_debug()),
-        )
-        .with_hint(format!(
-            "a {what} name starts with a letter or digit and holds only letters, digits, `-`, `_` and `.` (no `..`, at most {MAX_NAME_LEN} characters), because it names output files"
-        )),
-    );
+    diags.push(diags::invalid_name(name.location, what, text, MAX_NAME_LEN));
     None
 }
 
@@ -283,31 +243,13 @@ fn check_labels(
     let mut out = BTreeMap::new();
     for (key, value) in pairs {
         if !is_valid_label_name(&key.value) {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidLabelName,
-                    Some(key.location),
-                    format!("invalid {what} name `{}`", key.value.escape_debug()),
-                )
-                .with_hint("label names match `[a-zA-Z_][a-zA-Z0-9_]*` and do not start with `__`"),
-            );
+            diags.push(diags::invalid_label_name(key.location, what, &key.value));
             continue;
         }
         let reserved = RESERVED_LABELS.contains(&key.value.as_str())
             || (!allow_severity && key.value == "severity");
         if reserved {
-            diags.push(
-                Diagnostic::error(
-                    Code::ReservedLabel,
-                    Some(key.location),
-                    format!("`{}` is set by slocc and cannot be a {what}", key.value),
-                )
-                .with_hint(if key.value == "severity" {
-                    "set `severity` in `alerting.page.labels` or `alerting.ticket.labels` to rename a tier's severity"
-                } else {
-                    "rename the label"
-                }),
-            );
+            diags.push(diags::reserved_label(key.location, &key.value, what));
             continue;
         }
         out.insert(key.value.clone(), value.value.clone());
@@ -324,14 +266,11 @@ fn check_annotations(
         if is_valid_label_name(&key.value) {
             out.insert(key.value.clone(), value.value.clone());
         } else {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidLabelName,
-                    Some(key.location),
-                    format!("invalid annotation name `{}`", key.value.escape_debug()),
-                )
-                .with_hint("annotation names follow label-name rules: `[a-zA-Z_][a-zA-Z0-9_]*`"),
-            );
+            diags.push(diags::invalid_label_name(
+                key.location,
+                "annotation",
+                &key.value,
+            ));
         }
     }
     out
@@ -341,40 +280,15 @@ fn parse_duration(text: &Spanned<String>, what: &str, diags: &mut Diagnostics) -
     match Duration::parse(&text.value) {
         Ok(d) => Some(d),
         Err(e) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidDuration,
-                    Some(text.location),
-                    format!("{what}: {e}"),
-                )
-                .with_hint("durations use Prometheus syntax: `5m`, `1h30m`, `30d`"),
-            );
+            diags.push(spec_diags::invalid_duration(text.location, what, e));
             None
         }
     }
 }
 
-/// A number that is not one.
-pub(super) fn not_a_number(text: &Spanned<String>, what: &str, hint: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::WrongType,
-        Some(text.location),
-        format!("{what} `{}` is not a number", text.value),
-    )
-    .with_hint(hint)
-}
-
 /// A number written with more significant digits than slocc keeps exactly.
 pub(super) fn too_precise(text: &Spanned<String>, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::TooPrecise,
-        Some(text.location),
-        format!(
-            "{what} `{}` has more digits than slocc keeps exactly ({EXACT_DIGITS} significant, {EXACT_DIGITS} after the point) and would have to be rounded",
-            text.value.trim()
-        ),
-    )
-    .with_hint("round it to the digits you mean (`99.9`, `99.95`): Prometheus itself keeps about 15")
+    diags::too_precise(text.location, what, &text.value, EXACT_DIGITS)
 }
 
 fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<Decimal> {
@@ -383,8 +297,13 @@ fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<De
     let value = match parse_exact(cleaned) {
         Ok(value) => value,
         Err(NotExact::NotANumber) => {
-            let hint = "write the objective as a percentage, e.g. `99.9`";
-            diags.push(not_a_number(text, "objective", hint));
+            diags.push(diags::invalid_number(
+                text.location,
+                "objective",
+                &text.value,
+                "a number",
+                "99.9",
+            ));
             return None;
         }
         Err(NotExact::TooPrecise) => {
@@ -394,33 +313,19 @@ fn parse_objective(text: &Spanned<String>, diags: &mut Diagnostics) -> Option<De
         // Far above 100: reported as out of range below, like any other.
         Err(NotExact::TooLarge) => Decimal::MAX,
     };
-    let (message, hint) = if value <= Decimal::ZERO || value >= Decimal::ONE_HUNDRED {
-        (
-            format!(
-                "objective `{}` is not between 0 and 100 percent",
-                text.value
-            ),
-            "an objective is a percentage strictly between 0 and 100, e.g. `99.9`".to_string(),
-        )
+    let meant = if value <= Decimal::ZERO || value >= Decimal::ONE_HUNDRED {
+        None
     } else if value < Decimal::ONE {
         // In range, but a ratio such as 0.999 is almost always meant as 99.9%.
-        (
-            format!(
-                "objective `{}` means {}%, which no SLO intends",
-                text.value, text.value
-            ),
-            format!(
-                "objectives are percentages: write `{}` rather than `{}`",
-                format_decimal(value * Decimal::ONE_HUNDRED),
-                text.value
-            ),
-        )
+        Some(format_decimal(value * Decimal::ONE_HUNDRED))
     } else {
         return Some(value.normalize());
     };
-    diags.push(
-        Diagnostic::error(Code::ObjectiveOutOfRange, Some(text.location), message).with_hint(hint),
-    );
+    diags.push(diags::objective_out_of_range(
+        text.location,
+        &text.value,
+        meant.as_deref(),
+    ));
     None
 }
 
@@ -506,14 +411,7 @@ fn validate_window(text: &Text, diags: &mut Diagnostics) -> Option<Duration> {
     if (MIN_WINDOW..=MAX_WINDOW).contains(&window) {
         return Some(window);
     }
-    diags.push(
-        Diagnostic::error(
-            Code::WindowOutOfRange,
-            Some(text.location),
-            format!("window `{}` is outside 1d..90d", text.value),
-        )
-        .with_hint("SLO windows run from `1d` to `90d`; `30d` and `28d` are the usual choices"),
-    );
+    diags.push(diags::window_out_of_range(text.location, &text.value));
     None
 }
 
@@ -532,24 +430,18 @@ fn validate_breakdown(label: &Text, diags: &mut Diagnostics) -> Option<String> {
     if is_valid_label_name(&label.value) {
         return Some(label.value.clone());
     }
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidLabelName,
-            Some(label.location),
-            format!(
-                "invalid `breakdown_by` label `{}`",
-                label.value.escape_debug()
-            ),
-        )
-        .with_hint("name a label of the SLI's metrics, e.g. `route` or `code`"),
-    );
+    diags.push(diags::invalid_label_name(
+        label.location,
+        "`breakdown_by` label",
+        &label.value,
+    ));
     None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Severity as DiagSeverity;
+    use crate::diag::{Code, Severity as DiagSeverity};
     use crate::spec::yaml::load_documents;
 
     fn run(text: &str) -> (Option<Service>, Diagnostics) {
@@ -670,7 +562,9 @@ slos:
             let (service, diags) = run(&latency(selector));
             assert!(service.is_none(), "{selector}");
             let found = diags.sorted().iter().any(|d| {
-                d.code == Code::InvalidPromql && d.message.contains(message) && d.location.is_some()
+                d.code == Code::InvalidLatencySelector
+                    && d.message.contains(message)
+                    && d.location.is_some()
             });
             assert!(found, "{selector}: {diags:?}");
         }
@@ -689,8 +583,8 @@ slos:
         let text = GOOD.replace("objective: 99.9", "objective: 0.999");
         let (_, diags) = run(&text);
         assert_eq!(
-            diags.sorted()[0].hint.as_deref(),
-            Some("objectives are percentages: write `99.9` rather than `0.999`")
+            diags.sorted()[0].hint,
+            "objectives are percentages: write `99.9` rather than `0.999`"
         );
     }
 
@@ -729,10 +623,10 @@ slos:
         assert_eq!(
             codes(&diags),
             [
-                "invalid-window-policy",
-                "invalid-window-policy",
+                "invalid-window-pair",
+                "invalid-number",
                 "invalid-severity",
-                "invalid-window-policy"
+                "invalid-window-pair"
             ]
         );
     }
@@ -751,7 +645,10 @@ slos:
         threshold: fast
 "#;
         let (_, diags) = run(text);
-        assert_eq!(codes(&diags), ["invalid-promql", "invalid-threshold"]);
+        assert_eq!(
+            codes(&diags),
+            ["invalid-latency-selector", "invalid-threshold"]
+        );
     }
 
     #[test]

@@ -12,15 +12,10 @@ pub(crate) fn validate_settings(specs: &[SettingsSpec], diags: &mut Diagnostics)
     let mut settings = Settings::default();
     let documents: Vec<&SettingsSpec> = specs.iter().filter(|s| s.is_document).collect();
     for extra in documents.iter().skip(1) {
-        diags.push(
-            Diagnostic::error(
-                Code::DuplicateSettings,
-                Some(extra.location),
-                "a second settings document; the first one is used",
-            )
-            .with_hint("keep one `kind: Settings` document for all specs")
-            .with_label(documents[0].location, "the settings used"),
-        );
+        diags.push(diags::duplicate_settings(
+            extra.location,
+            documents[0].location,
+        ));
     }
     if let Some(doc) = documents.first() {
         apply_document(doc, &mut settings, diags);
@@ -49,14 +44,12 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
     if let Some(text) = &doc.compat {
         settings.compat = crate::model::Compat::parse(&text.value);
         if settings.compat.is_none() {
-            diags.push(
-                Diagnostic::error(
-                    Code::UnknownKey,
-                    Some(text.location),
-                    format!("unknown `compat` value `{}`", text.value.escape_debug()),
-                )
-                .with_hint("`sloth` or `pyrra`: that tool's series, labels and alert layout (docs/imports.md)"),
-            );
+            diags.push(spec_diags::unknown_value(
+                text.location,
+                "`compat` value",
+                &text.value,
+                crate::model::Compat::NAMES,
+            ));
         }
     }
     if let Some(text) = &doc.default_window {
@@ -74,34 +67,25 @@ fn validate_classes(
 ) -> Option<Vec<SeverityClass>> {
     let before = diags.counts().0;
     if list.is_empty() {
-        diags.push(
-            Diagnostic::error(Code::InvalidSeverity, Some(at), "`severities` is empty").with_hint(
-                "list at least one class, or drop `severities` to keep `page` and `ticket`",
-            ),
-        );
+        diags.push(spec_diags::empty_list(at, "severities", "the settings"));
     }
     let mut first: BTreeMap<&str, Location> = BTreeMap::new();
     let mut classes = Vec::new();
     for spec in list {
         let Some(name) = &spec.name else { continue };
         if name.value.trim().is_empty() {
-            diags.push(Diagnostic::error(
-                Code::InvalidSeverity,
+            diags.push(diags::empty_name(
                 Some(name.location),
-                "a severity class name is empty",
+                "a severity class name",
             ));
             continue;
         }
         if let Some(original) = first.insert(&name.value, name.location) {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidSeverity,
-                    Some(name.location),
-                    format!("the severity class `{}` is named twice", name.value),
-                )
-                .with_hint("each class needs its own name")
-                .with_label(original, "first named here"),
-            );
+            diags.push(diags::duplicate_severity(
+                name.location,
+                &name.value,
+                original,
+            ));
         }
         classes.extend(class_of(spec, &name.value, diags));
     }
@@ -118,10 +102,9 @@ fn class_of(spec: &SeveritySpec, name: &str, diags: &mut Diagnostics) -> Option<
     };
     let receiver = spec.receiver.as_ref().map_or(name, |r| r.value.as_str());
     if receiver.trim().is_empty() {
-        diags.push(Diagnostic::error(
-            Code::InvalidSeverity,
+        diags.push(diags::empty_name(
             spec.receiver.as_ref().map(|r| r.location),
-            format!("the receiver of the severity class `{name}` is empty"),
+            &format!("the receiver of the severity class `{name}`"),
         ));
         return None;
     }
@@ -151,14 +134,12 @@ fn tier_classes(
             "page" => 0,
             "ticket" => 1,
             other => {
-                diags.push(
-                    Diagnostic::error(
-                        Code::UnknownKey,
-                        Some(key.location),
-                        format!("unknown tier `{other}` in `tiers`"),
-                    )
-                    .with_hint("`tiers` maps `page` and `ticket` to severity classes"),
-                );
+                diags.push(spec_diags::unknown_key(
+                    key.location,
+                    other,
+                    "`tiers`",
+                    &["page", "ticket"],
+                ));
                 continue;
             }
         };
@@ -183,17 +164,7 @@ fn fallback_class(
         return i;
     }
     let tier = if pages { "page" } else { "ticket" };
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidSeverity,
-            Some(at),
-            format!("no severity class for the `{tier}` tiers: none has `page: {pages}`"),
-        )
-        .with_hint(format!(
-            "map the tier to a class, e.g. `tiers: {{{tier}: {}}}`",
-            classes[0].name
-        )),
-    );
+    diags.push(diags::no_severity_class(at, tier, pages, &classes[0].name));
     0
 }
 
@@ -211,15 +182,11 @@ fn validate_policy(
         return;
     };
     if let Some(first) = seen.insert(window, policy.location) {
-        diags.push(
-            Diagnostic::error(
-                Code::DuplicateSettings,
-                Some(policy.location),
-                format!("a second alert-window policy for SLOs of {window}"),
-            )
-            .with_hint("keep one policy (or Sloth AlertWindows catalog) per SLO window")
-            .with_label(first, "the first policy for this window"),
-        );
+        diags.push(diags::duplicate_policy(
+            policy.location,
+            &window.to_string(),
+            first,
+        ));
         return;
     }
     let at = Some(policy.location);
@@ -291,7 +258,7 @@ mod tests {
             codes_and_lines(&checked.diagnostics),
             [
                 ("invalid-severity".to_string(), 10),
-                ("invalid-severity".to_string(), 5),
+                ("duplicate-severity".to_string(), 5),
                 ("invalid-duration".to_string(), 6),
                 ("invalid-severity".to_string(), 7),
                 ("unknown-key".to_string(), 7),
@@ -310,7 +277,7 @@ mod tests {
         let d = checked.diagnostics.sorted()[0];
         assert_eq!(
             (d.code.as_str(), d.location.unwrap().line),
-            ("invalid-severity", 3)
+            ("no-severity-class", 3)
         );
         assert!(d.message.contains("`ticket`"), "{}", d.message);
     }
@@ -343,7 +310,7 @@ mod tests {
         let checked = check(&[("a.yaml", SPEC), ("s.yaml", settings)]);
         assert_eq!(
             codes_and_lines(&checked.diagnostics),
-            [("duplicate-settings".to_string(), 7)]
+            [("duplicate-policy".to_string(), 7)]
         );
         assert_eq!(tiers(&checked), [row("page", "1h", "14.4")]);
     }

@@ -1,6 +1,7 @@
 //! Validating SLIs: ratio, latency and raw queries parsed, grouped and checked at their line.
 
 use super::*;
+use crate::spec::diags::SelectorProblem;
 use crate::vocab::promql::Grouping;
 
 fn validate_query(
@@ -10,27 +11,17 @@ fn validate_query(
     diags: &mut Diagnostics,
 ) -> Option<Grouping> {
     if needs_placeholder && !has_window_placeholder(&text.value) {
-        diags.push(
-            Diagnostic::error(
-                Code::MissingWindowPlaceholder,
-                Some(text.location),
-                format!("the {what} query has no `{{{{window}}}}` placeholder"),
-            )
-            .with_hint("write the range as `[{{window}}]`, e.g. `rate(http_requests_total[{{window}}])`, so each alert window gets its own rate"),
-        );
+        diags.push(diags::missing_window_placeholder(
+            text.location,
+            what,
+            false,
+        ));
         return None;
     }
     let query = with_window(&text.value, crate::vocab::promql::PROBE_WINDOW);
     match parse_instant_vector(&query) {
         Ok(expr) if needs_placeholder && !crate::vocab::promql::reads_probe_window(&expr) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::MissingWindowPlaceholder,
-                    Some(text.location),
-                    format!("the {what} query has `{{{{window}}}}` only inside a label value, not as a range"),
-                )
-                .with_hint("put the placeholder in the range of each rate(), e.g. `rate(http_requests_total[{{window}}])`"),
-            );
+            diags.push(diags::missing_window_placeholder(text.location, what, true));
             None
         }
         Ok(expr) => {
@@ -40,16 +31,7 @@ fn validate_query(
             Some(grouping_of(&expr))
         }
         Err(message) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidPromql,
-                    Some(text.location),
-                    format!("the {what} query is not valid PromQL: {message}"),
-                )
-                .with_hint(
-                    "test the query in the Prometheus UI with `5m` in place of `{{window}}`",
-                ),
-            );
+            diags.push(diags::invalid_promql(text.location, what, &message));
             None
         }
     }
@@ -109,16 +91,12 @@ fn validate_threshold(
             _ => None,
         };
         if found.is_none() {
-            diags.push(
-                Diagnostic::error(
-                    Code::WrongType,
-                    Some(op.location),
-                    format!("unknown comparison `{}`", op.value.escape_debug()),
-                )
-                .with_hint(
-                    "`op` is `lt`, `lte`, `gt` or `gte`: how a good value compares with `value`",
-                ),
-            );
+            diags.push(spec_diags::unknown_value(
+                op.location,
+                "comparison",
+                &op.value,
+                &["lt", "lte", "gt", "gte"],
+            ));
         }
         found
     });
@@ -129,8 +107,9 @@ fn validate_threshold(
             None
         }
         Err(NotExact::NotANumber) => {
-            let hint = "the bound a good value meets, e.g. `0.3` for 300ms in seconds";
-            diags.push(super::not_a_number(v, "`value`", hint));
+            diags.push(diags::invalid_number(
+                v.location, "`value`", &v.value, "a number", "0.3",
+            ));
             None
         }
     });
@@ -157,14 +136,7 @@ fn validate_ratio(
         (None, Some(g)) => validate_query(g, "good", true, diags)
             .map(|gr| (EventQuery::Good(g.value.clone()), gr, g.location)),
         (Some(_), Some(_)) | (None, None) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::SliKind,
-                    Some(location),
-                    "a ratio SLI needs exactly one of `errors` and `good`",
-                )
-                .with_hint("give `errors` (bad events) or `good` (good events), plus `total`"),
-            );
+            diags.push(diags::ratio_direction(location));
             None
         }
     };
@@ -174,20 +146,7 @@ fn validate_ratio(
     let (events, events_grouping, events_location) = events?;
     let grouping = match (&events_grouping, &total_grouping?) {
         (Grouping::By(a), Grouping::By(b)) if a != b => {
-            diags.push(
-                Diagnostic::error(
-                    Code::GroupingMismatch,
-                    Some(events_location),
-                    format!(
-                        "the two queries aggregate by different labels: ({}) and ({})",
-                        a.join(", "),
-                        b.join(", ")
-                    ),
-                )
-                .with_hint(
-                    "aggregate both queries by the same labels, or the ratio matches no series",
-                ),
-            );
+            diags.push(diags::grouping_mismatch(events_location, a, b));
             return None;
         }
         (Grouping::By(_), Grouping::By(_)) => events_grouping,
@@ -199,12 +158,7 @@ fn validate_ratio(
 
 /// A UTF-8 metric or label name: Prometheus 3 reads it, Prometheus 2 cannot load the rules.
 fn prometheus_3_only(at: &Spanned<String>, what: &str) -> Diagnostic {
-    Diagnostic::warning(
-        Code::QuotedName,
-        Some(at.location),
-        format!("{what} uses a UTF-8 metric or label name, which only Prometheus 3 reads"),
-    )
-    .with_hint("Prometheus 3 loads these rules; on Prometheus 2 use the name with underscores that its exporters expose (e.g. `http_server_request_duration_seconds`)")
+    diags::quoted_name(at.location, what)
 }
 
 /// Whether a latency SLI's histogram name can be read: a classic name, or a UTF-8 one that
@@ -217,17 +171,7 @@ fn latency_metric_ok(metric: &Spanned<String>, base: &str, diags: &mut Diagnosti
         diags.push(prometheus_3_only(metric, "the latency metric"));
         return true;
     }
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidPromql,
-            Some(metric.location),
-            format!(
-                "`{}` is not a valid metric name",
-                metric.value.escape_debug()
-            ),
-        )
-        .with_hint("give the histogram's base name, e.g. `http_request_duration_seconds`"),
-    );
+    diags.push(diags::invalid_metric_name(metric.location, &metric.value));
     false
 }
 
@@ -252,17 +196,11 @@ fn validate_latency(
     let parsed = match Duration::parse(&threshold.value) {
         Ok(d) if !d.is_zero() => Some(d),
         _ => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidThreshold,
-                    Some(threshold.location),
-                    format!(
-                        "latency threshold `{}` is not a positive duration",
-                        threshold.value
-                    ),
-                )
-                .with_hint("write the threshold as a duration equal to a histogram bucket boundary, e.g. `300ms` for `le=\"0.3\"`"),
-            );
+            diags.push(spec_diags::invalid_threshold(
+                threshold.location,
+                "latency threshold",
+                &threshold.value,
+            ));
             None
         }
     };
@@ -301,34 +239,23 @@ fn latency_matchers(
             diags.push(prometheus_3_only(selector, "the latency selector"));
         }
     }
-    let problem = match parsed {
-        Err(message) => Some((
-            format!("the latency selector is not valid PromQL: {message}"),
-            "write label matchers as in a selector: `{job=\"api\", route!=\"/health\"}`",
-        )),
+    let problem = match &parsed {
+        Err(message) => Some(SelectorProblem::Parse(message)),
         Ok(promql_parser::parser::Expr::VectorSelector(v)) => v
             .matchers
             .matchers
             .iter()
             .any(|m| m.name == "le")
-            .then(|| {
-                (
-                    "the latency selector must not match on `le`".to_string(),
-                    "slocc picks the bucket from `threshold`; remove the `le` matcher",
-                )
-            }),
-        Ok(_) => Some((
-            "the latency selector is more than label matchers".to_string(),
-            "write only label matchers in braces, e.g. `{job=\"api\"}`; for anything else use a `ratio` SLI",
-        )),
+            .then_some(SelectorProblem::MatchesLe),
+        Ok(_) => Some(SelectorProblem::NotMatchers),
     };
     match problem {
         None => Some(inner),
-        Some((message, hint)) => {
-            diags.push(
-                Diagnostic::error(Code::InvalidPromql, Some(selector.location), message)
-                    .with_hint(hint),
-            );
+        Some(problem) => {
+            diags.push(spec_diags::invalid_latency_selector(
+                selector.location,
+                problem,
+            ));
             None
         }
     }

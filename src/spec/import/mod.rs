@@ -9,7 +9,8 @@ pub(crate) mod pyrra;
 pub(crate) mod sloth;
 pub(crate) mod sloth_windows;
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::Diagnostics;
+use crate::spec::diags;
 use crate::spec::settings::SettingsSpec;
 use crate::spec::yaml::{Document, Fields};
 use crate::spec::ServiceSpec;
@@ -82,42 +83,27 @@ pub(crate) fn classify(doc: &Document, diags: &mut Diagnostics) -> Option<Format
     if let Some(id) = FORMATS.iter().position(|f| (f.detect)(&header)) {
         return Some(id);
     }
-    let (code, location, message) = match (&api_version, &version) {
-        (Some(a), _) => (
-            Code::UnknownApiVersion,
+    let diagnostic = match (&api_version, &version) {
+        (Some(a), _) => diags::unknown_api_version(
             a.location,
-            format!(
-                "unknown document kind: `apiVersion: {}`{}",
+            &format!(
+                "`apiVersion: {}`{}",
                 a.value,
                 kind.as_ref()
                     .map_or(String::new(), |k| format!(", `kind: {}`", k.value))
             ),
+            &formats_list(),
         ),
-        (None, Some(v)) => (
-            Code::UnknownApiVersion,
+        (None, Some(v)) => diags::unknown_api_version(
             v.location,
-            format!("unknown Sloth spec version `{}`", v.value),
+            &format!("Sloth spec `version: {}`", v.value),
+            &formats_list(),
         ),
         (None, None) => {
-            diags.push(
-                Diagnostic::error(
-                    Code::MissingField,
-                    Some(doc.location),
-                    "the document says neither `apiVersion` nor `version`, so its format is unknown",
-                )
-                .with_hint(format!(
-                    "add `apiVersion: {}` as the first line (slocc reads {})",
-                    crate::spec::API_VERSION,
-                    formats_list()
-                )),
-            );
-            return None;
+            diags::no_api_version(doc.location, crate::spec::API_VERSION, &formats_list())
         }
     };
-    diags.push(
-        Diagnostic::error(code, Some(location), message)
-            .with_hint(format!("slocc reads {}", formats_list())),
-    );
+    diags.push(diagnostic);
     None
 }
 

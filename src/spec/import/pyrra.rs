@@ -2,7 +2,8 @@
 //! spec stage. Pyrra's indicators name counter selectors; the queries are built around them the
 //! way Pyrra does (`sum by (grouping) (rate(selector[window]))`).
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::diag::{Diagnostics, Location};
+use crate::spec::diags::{self, SelectorProblem, Unsupported};
 use crate::spec::yaml::{Document, Fields, Mapping, Spanned};
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
 
@@ -95,10 +96,10 @@ fn grouping(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<String> {
         .filter_map(|n| match n.as_scalar() {
             Some(s) => Some(s.as_str().to_string()),
             None => {
-                diags.push(Diagnostic::error(
-                    Code::WrongType,
-                    Some(crate::spec::yaml::location_of(n, loc)),
-                    "each `grouping` entry must be a label name",
+                diags.push(diags::wrong_type(
+                    crate::spec::yaml::location_of(n, loc),
+                    "each `grouping` entry",
+                    "a label name",
                 ));
                 None
             }
@@ -150,17 +151,13 @@ fn read_indicator(
         .filter(|key| f.node(key).is_some())
         .collect();
     if let [_, second, ..] = written.as_slice() {
-        diags.push(
-            Diagnostic::error(
-                Code::SliKind,
-                Some(f.key_location(second)),
-                format!(
-                    "{indicator_context} names two indicators, `{}` and `{second}`",
-                    written[0]
-                ),
-            )
-            .with_hint("keep one indicator per SLO"),
-        );
+        let kinds: Vec<&str> = INDICATORS.iter().map(|(key, _)| *key).collect();
+        diags.push(diags::sli_kind(
+            f.key_location(second),
+            &indicator_context,
+            &written,
+            &kinds,
+        ));
         return None;
     }
     for (key, read) in INDICATORS {
@@ -168,14 +165,8 @@ fn read_indicator(
             return read(m, loc, &indicator_context, diags);
         }
     }
-    diags.push(
-        Diagnostic::error(
-            Code::SliKind,
-            Some(location),
-            format!("{indicator_context} names no indicator"),
-        )
-        .with_hint("use `ratio`, `latency` or `bool_gauge`"),
-    );
+    let kinds: Vec<&str> = INDICATORS.iter().map(|(key, _)| *key).collect();
+    diags.push(diags::sli_kind(location, &indicator_context, &[], &kinds));
     None
 }
 
@@ -250,17 +241,11 @@ fn native_latency_indicator(
     let seconds = match crate::vocab::duration::Duration::parse(latency.value.trim()) {
         Ok(d) if !d.is_zero() => crate::vocab::number::format_f64(d.as_secs_f64(), 3),
         _ => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidThreshold,
-                    Some(latency.location),
-                    format!(
-                        "`latency` `{}` is not a positive duration",
-                        latency.value.trim()
-                    ),
-                )
-                .with_hint("write the latency bound as a duration, e.g. `200ms`"),
-            );
+            diags.push(diags::invalid_threshold(
+                latency.location,
+                "`latency`",
+                &latency.value,
+            ));
             return None;
         }
     };
@@ -315,17 +300,10 @@ fn check_bucket(selector: &Spanned<String>, diags: &mut Diagnostics) -> Option<(
     if ok {
         return Some(());
     }
-    diags.push(
-        Diagnostic::error(
-            Code::InvalidPromql,
-            Some(selector.location),
-            format!(
-                "the latency success metric `{}` is not a histogram bucket selector",
-                selector.value.trim()
-            ),
-        )
-        .with_hint("select one bucket of a classic histogram, e.g. `http_request_duration_seconds_bucket{job=\"api\", le=\"0.3\"}`"),
-    );
+    diags.push(diags::invalid_latency_selector(
+        selector.location,
+        SelectorProblem::NotBucket(&selector.value),
+    ));
     None
 }
 
@@ -334,14 +312,7 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
         name: Some(Spanned::new(DEFAULT_ALERT_NAME.to_string(), f.location())),
         ..AlertingSpec::default()
     };
-    let absent_warning = |location: Location| {
-        Diagnostic::warning(
-            Code::UnsupportedFeature,
-            Some(location),
-            format!("{context} gets Pyrra's absent-metric alert by default, which slocc does not generate"),
-        )
-        .with_hint("alert on missing SLI metrics with your own `absent()` rule, and set `alerting.absent: false`")
-    };
+    let absent_warning = |location: Location| diags::absent_alert(location, context);
     let Some((m, loc)) = f.mapping("alerting", diags) else {
         diags.push(absent_warning(f.location()));
         return alerting;
@@ -407,14 +378,15 @@ fn severities(af: &Fields<'_>, alerting: &mut AlertingSpec, diags: &mut Diagnost
         let (a, b) = (f.string(fast, diags), f.string(slow, diags));
         let value = match (a, b) {
             (Some(a), Some(b)) if a.value != b.value => {
-                diags.push(
-                    Diagnostic::error(
-                        Code::UnsupportedFeature,
-                        Some(b.location),
-                        format!("`{slow}: {}` differs from `{fast}: {}`; slocc gives both tiers of a pair one severity", b.value, a.value),
-                    )
-                    .with_hint(format!("give `{fast}` and `{slow}` the same severity, or write the SLO in slocc/v1 with custom `alerting.windows`")),
-                );
+                diags.push(diags::unsupported(
+                    b.location,
+                    Unsupported::PyrraSeverityPair {
+                        fast,
+                        slow,
+                        fast_value: &a.value,
+                        slow_value: &b.value,
+                    },
+                ));
                 continue;
             }
             (Some(v), _) | (None, Some(v)) => v,
@@ -519,7 +491,7 @@ spec:
         let (_, diags) = read_text(&text);
         assert_eq!(
             codes_and_lines(&diags),
-            [("invalid-promql".to_string(), 11)]
+            [("invalid-latency-selector".to_string(), 11)]
         );
     }
 }

@@ -1,7 +1,8 @@
 //! Sloth specs: `version: prometheus/v1` files and the `PrometheusServiceLevel` Kubernetes CRD
 //! (sloth.slok.dev/v1), read into the native spec stage with their original positions.
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::diag::{Diagnostics, Location};
+use crate::spec::diags::{self, Unsupported};
 use crate::spec::yaml::{location_of, Document, Fields, Mapping};
 use crate::spec::{AlertingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec};
 
@@ -71,14 +72,10 @@ fn read_crd(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
 /// Sloth's SLO plugins run Go code slocc cannot run: refused at the line they are written.
 fn plugins(fields: &Fields<'_>, key: &str, diags: &mut Diagnostics) {
     if fields.node(key).is_some() {
-        diags.push(
-            Diagnostic::error(
-                Code::UnsupportedFeature,
-                Some(fields.key_location(key)),
-                format!("`{key}` runs Sloth SLO plugins, which slocc cannot run"),
-            )
-            .with_hint("remove the plugins; for what they did (a minimum-traffic guard, extra labels), see docs/imports.md"),
-        );
+        diags.push(diags::unsupported(
+            fields.key_location(key),
+            Unsupported::SlothSloPlugins { key },
+        ));
     }
 }
 
@@ -94,11 +91,7 @@ fn read_service(
             let loc = location_of(node, location);
             match node.as_mapping() {
                 Some(map) => slos.push(read_slo(map, loc, keys, diags)),
-                None => diags.push(Diagnostic::error(
-                    Code::WrongType,
-                    Some(loc),
-                    "each entry of `slos` must be a mapping",
-                )),
+                None => diags.push(diags::wrong_type(loc, "each entry of `slos`", "a mapping")),
             }
         }
     }
@@ -170,14 +163,12 @@ fn read_sli(
     let f = Fields::new(map, loc, &sli_context);
     f.deny_unknown(&["events", "raw", "plugin"], diags);
     if f.node("plugin").is_some() {
-        diags.push(
-            Diagnostic::error(
-                Code::UnsupportedFeature,
-                Some(f.key_location("plugin")),
-                format!("{sli_context} uses a Sloth SLI plugin, which slocc cannot run"),
-            )
-            .with_hint("write the plugin's queries as `events` (error and total queries) or `raw`"),
-        );
+        diags.push(diags::unsupported(
+            f.key_location("plugin"),
+            Unsupported::SlothSliPlugin {
+                context: &sli_context,
+            },
+        ));
         return None;
     }
     if let Some((events, eloc)) = f.mapping("events", diags) {
@@ -198,14 +189,7 @@ fn read_sli(
             error_ratio: rf.required_string(keys.error_ratio_query, diags),
         });
     }
-    diags.push(
-        Diagnostic::error(
-            Code::SliKind,
-            Some(loc),
-            format!("{sli_context} names no kind"),
-        )
-        .with_hint("use `events` (error and total queries) or `raw`"),
-    );
+    diags.push(diags::sli_kind(loc, &sli_context, &[], &["events", "raw"]));
     None
 }
 

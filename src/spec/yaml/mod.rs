@@ -7,7 +7,8 @@ use marked_yaml::{types::MarkedScalarNode, LoaderOptions};
 
 pub(crate) use marked_yaml::Node;
 
-use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
+use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::spec::diags;
 
 pub(crate) use marked_yaml::types::{MarkedMappingNode as Mapping, MarkedSequenceNode as Sequence};
 
@@ -94,18 +95,11 @@ pub(crate) fn load_documents(source: usize, text: &str, diags: &mut Diagnostics)
         documents.extend(parse_document(source, &chunk, start, diags));
     }
     if documents.is_empty() && !diags.has_errors() {
-        diags.push(
-            Diagnostic::error(
-                Code::EmptySpec,
-                Some(Location {
-                    source,
-                    line: 1,
-                    column: 1,
-                }),
-                "the file holds no YAML document",
-            )
-            .with_hint("write a spec starting with `apiVersion: slocc/v1`, or delete the file"),
-        );
+        diags.push(diags::empty_spec(Location {
+            source,
+            line: 1,
+            column: 1,
+        }));
     }
     documents
 }
@@ -169,14 +163,11 @@ fn parse_document(
                 location: location_of(&Node::Mapping(root.clone()), start),
                 root,
             }),
-            other => diags.push(
-                Diagnostic::error(
-                    Code::WrongType,
-                    Some(location_of(&other, start)),
-                    "a spec document must be a mapping (or a list of mappings)",
-                )
-                .with_hint("start the document with `apiVersion: slocc/v1`"),
-            ),
+            other => diags.push(diags::wrong_type(
+                location_of(&other, start),
+                "a spec document",
+                "a mapping (or a list of mappings)",
+            )),
         }
     }
     documents
@@ -191,18 +182,12 @@ fn control_character(source: usize, text: &str) -> Option<Diagnostic> {
                 || *c == '\u{feff}' && index > 0
         });
         if let Some((column, c)) = found {
-            return Some(
-                Diagnostic::error(
-                    Code::YamlSyntax,
-                    Some(Location {
-                        source,
-                        line: index + 1,
-                        column: column + 1,
-                    }),
-                    format!("the file contains the control character U+{:04X}, which YAML does not allow", c as u32),
-                )
-                .with_hint("is this a binary file? specs are UTF-8 text"),
-            );
+            let at = Location {
+                source,
+                line: index + 1,
+                column: column + 1,
+            };
+            return Some(diags::control_character(at, c));
         }
     }
     None
@@ -223,31 +208,14 @@ fn beyond_limits(source: usize, text: &str) -> Option<Diagnostic> {
         column,
     };
     if text.len() > MAX_SPEC_BYTES {
-        return Some(
-            Diagnostic::error(
-                Code::TooLarge,
-                Some(at(1, 1)),
-                format!(
-                    "the file is {} bytes, over slocc's limit of {MAX_SPEC_BYTES}",
-                    text.len()
-                ),
-            )
-            .with_hint("split the specs into one file per service"),
-        );
+        return Some(diags::too_large(at(1, 1), text.len(), MAX_SPEC_BYTES));
     }
     let mut flow = 0;
     for (index, line) in text.lines().enumerate() {
         let indent = line.len() - line.trim_start_matches([' ', '-']).len();
         flow = flow_depth(line, flow);
         if indent / 2 > MAX_YAML_DEPTH || flow > MAX_YAML_DEPTH {
-            return Some(
-                Diagnostic::error(
-                    Code::TooLarge,
-                    Some(at(index + 1, 1)),
-                    format!("the YAML is nested more than {MAX_YAML_DEPTH} levels deep here"),
-                )
-                .with_hint("specs need a few levels; this looks like generated or damaged input"),
-            );
+            return Some(diags::too_deep(at(index + 1, 1), MAX_YAML_DEPTH));
         }
     }
     None
@@ -287,48 +255,22 @@ fn has_content(chunk: &str) -> bool {
 
 fn load_error(error: marked_yaml::LoadError, source: usize, fallback: Location) -> Diagnostic {
     use marked_yaml::LoadError as E;
-    let at = |m: &marked_yaml::Marker| Some(marker_location(m, source));
+    let at = |m: &marked_yaml::Marker| marker_location(m, source);
     match error {
         E::TopLevelMustBeMapping(m) | E::TopLevelMustBeSequence(m) => {
-            Diagnostic::error(Code::WrongType, at(&m), "a spec document must be a mapping")
-                .with_hint("start the document with `apiVersion: slocc/v1`")
+            diags::wrong_type(at(&m), "a spec document", "a mapping")
         }
-        E::UnexpectedAnchor(m) => Diagnostic::error(
-            Code::YamlSyntax,
-            at(&m),
-            "YAML anchors and aliases are not supported in specs",
-        )
-        .with_hint("write the value out in full"),
-        E::MappingKeyMustBeScalar(m) => Diagnostic::error(
-            Code::YamlSyntax,
-            at(&m),
-            "a mapping key must be a plain scalar",
+        E::UnexpectedAnchor(m) => diags::yaml_unsupported(Some(at(&m)), "anchors and aliases"),
+        E::UnexpectedTag(m) => diags::yaml_unsupported(Some(at(&m)), "tags (`!name`)"),
+        E::MappingKeyMustBeScalar(m) => {
+            diags::yaml_syntax(Some(at(&m)), "a mapping key must be a plain scalar")
+        }
+        E::ScanError(m, scan) => diags::yaml_syntax(Some(at(&m)), scan.info()),
+        E::DuplicateKey(inner) => diags::duplicate_key(
+            scalar_location(&inner.key, fallback),
+            inner.key.as_str(),
+            scalar_location(&inner.prev_key, fallback),
         ),
-        E::UnexpectedTag(m) => Diagnostic::error(
-            Code::YamlSyntax,
-            at(&m),
-            "YAML tags (`!name`) are not supported in specs",
-        )
-        .with_hint("remove the tag"),
-        E::ScanError(m, scan) => Diagnostic::error(
-            Code::YamlSyntax,
-            at(&m),
-            format!("invalid YAML: {}", scan.info()),
-        )
-        .with_hint("check indentation, quoting and the `key: value` form around this point"),
-        E::DuplicateKey(inner) => {
-            let first = scalar_location(&inner.prev_key, fallback);
-            Diagnostic::error(
-                Code::YamlSyntax,
-                Some(scalar_location(&inner.key, fallback)),
-                format!(
-                    "duplicate key `{}` (first set on line {})",
-                    inner.key.as_str(),
-                    first.line
-                ),
-            )
-            .with_hint("keep one of the two")
-        }
     }
 }
 
@@ -362,16 +304,12 @@ impl<'a> Fields<'a> {
             if known.contains(&name) {
                 continue;
             }
-            let mut d = Diagnostic::error(
-                Code::UnknownKey,
-                Some(scalar_location(key, self.location)),
-                format!("unknown key `{name}` in {}", self.context),
-            );
-            d = match did_you_mean(name, known) {
-                Some(best) => d.with_hint(format!("did you mean `{best}`?")),
-                None => d.with_hint(format!("known keys here: {}", quote_list(known))),
-            };
-            diags.push(d);
+            diags.push(diags::unknown_key(
+                scalar_location(key, self.location),
+                name,
+                self.context,
+                known,
+            ));
         }
     }
 
@@ -398,27 +336,15 @@ impl<'a> Fields<'a> {
     }
 
     fn missing(&self, key: &str, diags: &mut Diagnostics) {
-        diags.push(Diagnostic::error(
-            Code::MissingField,
-            Some(self.location),
-            format!("{} is missing the required field `{key}`", self.context),
-        ));
+        diags.push(diags::missing_field(self.location, self.context, &[key]));
     }
 
     fn wrong_type(&self, key: &str, node: &Node, expected: &str, diags: &mut Diagnostics) {
-        let hint = match expected {
-            "a mapping" => format!("indent the fields of `{key}` under it, `name: value` per line"),
-            "a list" => format!("write one `- item` per line under `{key}:`"),
-            _ => format!("write one plain value, e.g. `{key}: value` (not a list or a mapping)"),
-        };
-        diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                Some(location_of(node, self.location)),
-                format!("`{key}` in {} must be {expected}", self.context),
-            )
-            .with_hint(hint),
-        );
+        diags.push(diags::wrong_type(
+            location_of(node, self.location),
+            &format!("`{key}` in {}", self.context),
+            expected,
+        ));
     }
 
     /// A text (scalar) field.
@@ -523,10 +449,10 @@ impl<'a> Fields<'a> {
                     Spanned::new(k.as_str().to_string(), key_loc),
                     Spanned::new(s.as_str().to_string(), scalar_location(s, key_loc)),
                 )),
-                other => diags.push(Diagnostic::error(
-                    Code::WrongType,
-                    Some(location_of(other, key_loc)),
-                    format!("`{key}.{}` in {} must be text", k.as_str(), self.context),
+                other => diags.push(diags::wrong_type(
+                    location_of(other, key_loc),
+                    &format!("`{key}.{}` in {}", k.as_str(), self.context),
+                    "text",
                 )),
             }
         }

@@ -1,6 +1,7 @@
 //! Tests of the parent module.
 
 use super::*;
+use crate::diag::Code;
 
 #[test]
 fn deep_or_huge_files_are_errors_not_stack_overflows() {
@@ -16,7 +17,7 @@ fn deep_or_huge_files_are_errors_not_stack_overflows() {
     let huge = format!("a: '{}'\n", "x".repeat(MAX_SPEC_BYTES));
     assert!(load_documents(0, &huge, &mut diags).is_empty());
     let codes: Vec<String> = diags.sorted().iter().map(|d| d.code.to_string()).collect();
-    assert_eq!(codes, ["too-large"; 4]);
+    assert_eq!(codes, ["too-large", "too-deep", "too-deep", "too-deep"]);
 }
 
 #[test]
@@ -73,7 +74,7 @@ fn syntax_errors_and_duplicate_keys_point_at_the_line() {
     let mut diags = Diagnostics::default();
     load_documents(0, "a: 1\nb: 2\na: 3\n", &mut diags);
     let d = diags.sorted()[0];
-    assert_eq!(d.code, Code::YamlSyntax);
+    assert_eq!(d.code, Code::DuplicateKey);
     assert_eq!(d.location.unwrap().line, 3);
     assert!(d.message.contains("first set on line 1"));
 }
@@ -93,5 +94,5 @@ fn unknown_keys_get_did_you_mean() {
         .deny_unknown(&["service", "slos"], &mut diags);
     let d = diags.sorted()[0];
     assert_eq!(d.code, Code::UnknownKey);
-    assert_eq!(d.hint.as_deref(), Some("did you mean `service`?"));
+    assert_eq!(d.hint, "did you mean `service`?");
 }

@@ -20,16 +20,11 @@ pub(super) fn read_alert_policies(
 ) -> Option<Policy> {
     let (seq, loc) = f.sequence("alertPolicies", diags)?;
     if seq.is_empty() {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidWindowPolicy,
-                Some(f.key_location("alertPolicies")),
-                format!("{context} lists no alert policies"),
-            )
-            .with_hint(
-                "remove `alertPolicies` to use slocc's default burn-rate policy, or list one",
-            ),
-        );
+        diags.push(diags::empty_list(
+            f.key_location("alertPolicies"),
+            "alertPolicies",
+            context,
+        ));
         return None;
     }
     let mut policy = PolicyReader::default();
@@ -213,14 +208,10 @@ fn read_condition(
         .and_then(|v| v.checked_mul(Decimal::ONE_HUNDRED))
         .and_then(|v| v.checked_div(Decimal::from(window.as_millis())));
     let Some(budget_percent) = budget_percent else {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidWindowPolicy,
-                Some(threshold.location),
-                format!("burn-rate `threshold: {}` is out of range", threshold.value),
-            )
-            .with_hint("burn-rate factors are small numbers such as `14.4` or `6`"),
-        );
+        diags.push(diags::invalid_burn_rate(
+            threshold.location,
+            &threshold.value,
+        ));
         return None;
     };
     let page = pages(&severity, diags)?;
@@ -240,6 +231,13 @@ fn read_condition(
     Some((entry, cf.string("alertAfter", diags), page))
 }
 
+/// The severities slocc reads from OpenSLO alert conditions: the first eight page, the rest
+/// open tickets.
+const SEVERITIES: &[&str] = &[
+    "page", "critical", "high", "sev1", "sev-1", "p0", "p1", "urgent", "ticket", "warning", "low",
+    "medium", "info", "sev2", "sev-2", "sev3", "sev-3", "p2", "p3", "p4",
+];
+
 /// Whether a condition's severity pages (or opens a ticket); an unknown name is an error at
 /// its line rather than a silent ticket.
 fn pages(severity: &Spanned<String>, diags: &mut Diagnostics) -> Option<bool> {
@@ -248,14 +246,12 @@ fn pages(severity: &Spanned<String>, diags: &mut Diagnostics) -> Option<bool> {
         "ticket" | "warning" | "low" | "medium" | "info" | "sev2" | "sev-2" | "sev3" | "sev-3"
         | "p2" | "p3" | "p4" => Some(false),
         other => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidWindowPolicy,
-                    Some(severity.location),
-                    format!("unknown alert severity `{other}`"),
-                )
-                .with_hint("slocc pages for `page`, `critical`, `high`, `sev1`, `p0`, `p1` and opens tickets for `ticket`, `warning`, `low`, `sev2`, `sev3`, `p2`-`p4`"),
-            );
+            diags.push(diags::unknown_value(
+                severity.location,
+                "alert severity",
+                other,
+                SEVERITIES,
+            ));
             None
         }
     }
@@ -268,10 +264,9 @@ fn burn_rate(
     diags: &mut Diagnostics,
 ) -> Option<(Spanned<String>, Duration, Spanned<String>, Decimal)> {
     if let Some(kind) = cf.string("kind", diags).filter(|k| k.value != "burnrate") {
-        diags.push(unsupported(
+        diags.push(diags::unsupported(
             kind.location,
-            format!("alert condition kind `{}`", kind.value),
-            "slocc compiles `kind: burnrate` conditions",
+            Unsupported::ConditionKind { kind: &kind.value },
         ));
         return None;
     }
@@ -279,10 +274,9 @@ fn burn_rate(
         .string("op", diags)
         .filter(|op| !matches!(op.value.as_str(), "gte" | "gt"))
     {
-        diags.push(unsupported(
+        diags.push(diags::unsupported(
             op.location,
-            format!("burn-rate condition with `op: {}`", op.value),
-            "a burn-rate alert fires when the burn rate is at least the threshold: use `gte`",
+            Unsupported::ConditionOp { op: &op.value },
         ));
         return None;
     }
@@ -292,29 +286,19 @@ fn burn_rate(
         .ok()
         .filter(|d| !d.is_zero())
     else {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidDuration,
-                Some(lookback.location),
-                format!(
-                    "`lookbackWindow: {}` is not a duration slocc can alert over",
-                    lookback.value
-                ),
-            )
-            .with_hint("write a positive Prometheus duration such as `1h` or `6h`"),
-        );
+        diags.push(diags::invalid_duration(
+            lookback.location,
+            &format!("`lookbackWindow: {}`", lookback.value),
+            "not a duration slocc can alert over",
+        ));
         return None;
     };
     let factor = Decimal::from_str_exact(threshold.value.trim()).ok();
     let Some(factor) = factor.filter(|f| *f > Decimal::ZERO) else {
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidWindowPolicy,
-                Some(threshold.location),
-                format!("burn-rate `threshold: {}` is not a positive number", threshold.value),
-            )
-            .with_hint("the threshold is a burn-rate factor such as `14.4` (the budget spent 14.4 times too fast)"),
-        );
+        diags.push(diags::invalid_burn_rate(
+            threshold.location,
+            &threshold.value,
+        ));
         return None;
     };
     Some((lookback, long, threshold, factor))

@@ -18,10 +18,12 @@ pub(super) fn read(
         "1M" => ("month", 30),
         "1Q" => ("quarter", 90),
         other => {
-            diags.push(unsupported(
+            diags.push(diags::unsupported(
                 duration.location,
-                format!("{context} has a calendar window of `{other}`"),
-                "slocc's calendar windows are `1w`, `1M` and `1Q`",
+                Unsupported::CalendarLength {
+                    context,
+                    length: other,
+                },
             ));
             return WindowRead::default();
         }
@@ -56,14 +58,7 @@ fn aligned_start(
     diags: &mut Diagnostics,
 ) -> Option<Option<Spanned<String>>> {
     let Ok(time) = NaiveDateTime::parse_from_str(start.value.trim(), "%Y-%m-%d %H:%M:%S") else {
-        diags.push(
-            Diagnostic::error(
-                Code::WrongType,
-                Some(start.location),
-                format!("{context} has a `startTime` that is not `YYYY-MM-DD HH:MM:SS`"),
-            )
-            .with_hint("write e.g. `startTime: 2024-01-01 00:00:00`"),
-        );
+        diags.push(diags::invalid_start_time(start.location, context));
         return None;
     };
     let midnight = time.num_seconds_from_midnight() == 0;
@@ -73,10 +68,13 @@ fn aligned_start(
         _ => midnight && time.day() == 1 && (time.month() - 1) % 3 == 0,
     };
     if !aligned {
-        diags.push(unsupported(
+        diags.push(diags::unsupported(
             start.location,
-            format!("{context} starts its {period}s at `{}`", start.value),
-            "slocc's calendar periods start at midnight on the first day: weeks on any weekday, months on the 1st, quarters on 1 January, April, July and October",
+            Unsupported::CalendarStart {
+                context,
+                period,
+                start: &start.value,
+            },
         ));
         return None;
     }

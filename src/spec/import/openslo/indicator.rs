@@ -13,13 +13,12 @@ pub(super) fn prometheus_query(
 ) -> Option<Spanned<String>> {
     if let Some(kind) = kind {
         if !kind.value.eq_ignore_ascii_case("prometheus") {
-            diags.push(unsupported(
+            diags.push(diags::unsupported(
                 kind.location,
-                format!(
-                    "{context} reads from `{}`; slocc compiles Prometheus queries",
-                    kind.value
-                ),
-                "use a Prometheus-compatible metric source",
+                Unsupported::MetricSource {
+                    context,
+                    source: &kind.value,
+                },
             ));
             return None;
         }
@@ -70,14 +69,7 @@ fn rate_of(
             format!("{}{grouping}({})", agg.op, wrap(&agg.expr))
         }
         _ => {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidPromql,
-                    Some(query.location),
-                    format!("{context}: slocc cannot take the rate of `{}`", query.value.trim()),
-                )
-                .with_hint("give a counter selector (optionally inside one aggregation), or write the rate yourself with `[{{window}}]` and `counter: false`"),
-            );
+            diags.push(diags::not_a_counter(query.location, context, &query.value));
             return None;
         }
     };
@@ -133,10 +125,11 @@ pub(super) fn read_sli_spec(
             value: None,
         });
     }
-    diags.push(Diagnostic::error(
-        Code::SliKind,
-        Some(loc),
-        format!("{sli_context} has no `ratioMetric` or `rawMetric`"),
+    diags.push(diags::sli_kind(
+        loc,
+        sli_context,
+        &[],
+        &["ratioMetric", "rawMetric", "thresholdMetric"],
     ));
     None
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Location};
+use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::spec::diags::{self, Unsupported};
 use crate::spec::yaml::{location_of, Document, Fields, Mapping, Spanned};
 use crate::spec::{
     AlertingSpec, BudgetingSpec, ServiceSpec, SliSpec, SloSpec, TierSpec, WindowSpec,
@@ -62,18 +63,12 @@ impl<'a> Index<'a> {
     ) {
         let key = (kind, name.value.clone());
         if let Some(first) = self.objects.get(&key) {
-            diags.push(
-                Diagnostic::error(
-                    Code::DuplicateObject,
-                    Some(name.location),
-                    format!(
-                        "the {kind} `{}` is defined twice (first at line {})",
-                        name.value, first.named_at.line
-                    ),
-                )
-                .with_hint("OpenSLO objects of one kind need distinct `metadata.name`s")
-                .with_label(first.named_at, "first defined here"),
-            );
+            diags.push(diags::duplicate_object(
+                name.location,
+                kind,
+                &name.value,
+                first.named_at,
+            ));
             return;
         }
         let named_at = name.location;
@@ -104,25 +99,7 @@ impl<'a> Index<'a> {
             .filter(|(k, _)| *k == kind)
             .map(|(_, n)| n.as_str())
             .collect();
-        let mut d = Diagnostic::error(
-            Code::MissingField,
-            Some(name.location),
-            format!(
-                "{from} references the {kind} `{}`, which no file defines",
-                name.value
-            ),
-        );
-        d = match did_you_mean(&name.value, &known) {
-            Some(best) => d.with_hint(format!("did you mean `{best}`?")),
-            None if known.is_empty() => d.with_hint(format!(
-                "add an `apiVersion: openslo/v1`, `kind: {kind}` document named `{}`",
-                name.value
-            )),
-            None => d.with_hint(format!(
-                "defined {kind}s: {}",
-                crate::spec::yaml::quote_list(&known)
-            )),
-        };
+        let d = diags::unresolved_reference(name.location, from, kind, &name.value, &known);
         diags.push(d);
         None
     }
@@ -249,17 +226,7 @@ fn index_document<'a>(
         return;
     };
     let Some(&kind_name) = KINDS.iter().find(|k| **k == kind.value) else {
-        diags.push(
-            Diagnostic::error(
-                Code::UnknownApiVersion,
-                Some(kind.location),
-                format!("unknown OpenSLO kind `{}`", kind.value),
-            )
-            .with_hint(format!(
-                "OpenSLO v1 kinds: {}",
-                crate::spec::yaml::quote_list(KINDS)
-            )),
-        );
+        diags.push(diags::unknown_kind(kind.location, "v1", &kind.value, KINDS));
         return;
     };
     let Some(name) = metadata_name(&f, diags) else {
@@ -276,14 +243,12 @@ fn index_document<'a>(
     match (alpha, kind_name) {
         (_, "SLO") => slos.push((name, spec, spec_loc, alpha)),
         (true, "Service") => {}
-        (true, other) => diags.push(
-            Diagnostic::error(
-                Code::UnknownApiVersion,
-                Some(kind.location),
-                format!("OpenSLO v1alpha has no `{other}` kind"),
-            )
-            .with_hint("v1alpha defines `SLO` and `Service`; alert policies need `openslo/v1`"),
-        ),
+        (true, other) => diags.push(diags::unknown_kind(
+            kind.location,
+            "v1alpha",
+            other,
+            &["SLO", "Service"],
+        )),
         (false, _) => index.insert(kind_name, name, spec, spec_loc, diags),
     }
 }
@@ -294,33 +259,21 @@ fn metadata_name(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<Spanned<Stri
     mf.required_string("name", diags)
 }
 
-fn unsupported(location: Location, message: String, hint: &str) -> Diagnostic {
-    Diagnostic::error(Code::UnsupportedFeature, Some(location), message).with_hint(hint)
-}
-
 /// The budgeting method as slocc spells it: `None` for `Occurrences` (the default), the
 /// method for `Timeslices` and `RatioTimeslices`; anything else is reported.
-fn check_budgeting(
-    f: &Fields<'_>,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Option<Spanned<String>> {
+fn check_budgeting(f: &Fields<'_>, diags: &mut Diagnostics) -> Option<Spanned<String>> {
     let method = f.string("budgetingMethod", diags)?;
     let ours = match method.value.as_str() {
         "Occurrences" => return None,
         "Timeslices" => "timeslices",
         "RatioTimeslices" => "ratio_timeslices",
         other => {
-            diags.push(
-                Diagnostic::error(
-                    Code::WrongType,
-                    Some(method.location),
-                    format!("{context} has an unknown `budgetingMethod: {other}`"),
-                )
-                .with_hint(
-                    "OpenSLO's methods are `Occurrences`, `Timeslices` and `RatioTimeslices`",
-                ),
-            );
+            diags.push(diags::unknown_value(
+                method.location,
+                "`budgetingMethod`",
+                other,
+                &["Occurrences", "Timeslices", "RatioTimeslices"],
+            ));
             return None;
         }
     };
@@ -340,7 +293,7 @@ fn read_slo(
         calendar,
         nominal,
     } = read_window(f, context, diags);
-    let method = check_budgeting(f, context, diags);
+    let method = check_budgeting(f, diags);
     let objectives = read_objectives(f, context, method.as_ref(), diags);
     let sli = read_indicator(f, context, index, diags);
     // A window that does not parse, or is zero, is reported by validation; alert policies are
@@ -422,23 +375,19 @@ fn bound(
             op: o, value: v, ..
         }) => {
             if op.is_none() || value.is_none() {
-                diags.push(
-                    Diagnostic::error(
-                        Code::MissingField,
-                        Some(at),
-                        format!("{context} reads a threshold metric, but this objective has no `op` and `value`"),
-                    )
-                    .with_hint("give the objective the bound a good value meets, e.g. `op: lte` and `value: 0.3`"),
-                );
+                diags.push(diags::missing_field(
+                    at,
+                    &format!("an objective of {context}, which reads a threshold metric,"),
+                    &["op", "value"],
+                ));
             }
             (*o, *v) = (op, value);
         }
         _ => {
             if let Some(found) = op.or(value) {
-                diags.push(unsupported(
+                diags.push(diags::unsupported(
                     found.location,
-                    format!("{context} sets a threshold (`op`, `value`) on an indicator that is not a threshold metric"),
-                    "drop `op` and `value`, or use a `thresholdMetric` indicator",
+                    Unsupported::ThresholdOnRatio { context },
                 ));
             }
         }
@@ -451,17 +400,21 @@ fn read_window(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Window
     let Some((seq, loc)) = f.sequence("timeWindow", diags) else {
         return WindowRead::default();
     };
-    let Some((map, wloc)) = first_window(seq, loc, "`duration: 28d` and `isRolling: true`", diags)
-    else {
+    let Some((map, wloc)) = first_window(
+        seq,
+        loc,
+        ("timeWindow", context),
+        "`duration: 28d` and `isRolling: true`",
+        diags,
+    ) else {
         return WindowRead::default();
     };
     let wf = Fields::new(map, wloc, context);
     wf.deny_unknown(&["duration", "isRolling", "calendar"], diags);
     if seq.len() > 1 {
-        diags.push(unsupported(
+        diags.push(diags::unsupported(
             wloc,
-            format!("{context} lists several time windows"),
-            "keep one window per SLO",
+            Unsupported::SeveralWindows { context },
         ));
     }
     let duration = wf.required_string("duration", diags);
@@ -487,10 +440,12 @@ struct WindowRead {
 /// A rolling window; OpenSLO's `M`, `Q` and `Y` have no fixed length, so they are refused.
 fn rolling_window(duration: Spanned<String>, context: &str, diags: &mut Diagnostics) -> WindowRead {
     if duration.value.trim().ends_with(['M', 'Q', 'Y']) {
-        diags.push(unsupported(
+        diags.push(diags::unsupported(
             duration.location,
-            format!("{context} has a rolling `{}` window, which has no fixed length", duration.value),
-            "use a rolling duration such as `30d`, or `isRolling: false` with a calendar for a calendar month or quarter",
+            Unsupported::RollingCalendar {
+                context,
+                length: &duration.value,
+            },
         ));
         return WindowRead::default();
     }
@@ -503,24 +458,18 @@ fn rolling_window(duration: Spanned<String>, context: &str, diags: &mut Diagnost
     }
 }
 
-/// A list entry that must be a mapping but is not.
-/// The first entry of a `timeWindow(s)` list as a mapping; an empty list or an entry that is
-/// not a mapping is reported (the SLO would otherwise get the default window without a word).
+/// The first entry of a `timeWindow(s)` list (`list`: its key and the SLO's context) as a
+/// mapping; an empty list or an entry that is not a mapping is reported (the SLO would
+/// otherwise get the default window without a word).
 fn first_window<'a>(
     seq: &'a crate::spec::yaml::Sequence,
     at: Location,
+    list: (&str, &str),
     expected: &str,
     diags: &mut Diagnostics,
 ) -> Option<(&'a Mapping, Location)> {
     let Some(first) = seq.iter().next() else {
-        diags.push(
-            Diagnostic::error(
-                Code::MissingField,
-                Some(at),
-                "the time window list is empty",
-            )
-            .with_hint(format!("write one window: {expected}")),
-        );
+        diags.push(diags::empty_list(at, list.0, list.1));
         return None;
     };
     let wloc = location_of(first, at);
@@ -532,12 +481,7 @@ fn first_window<'a>(
 }
 
 fn not_a_mapping(location: Location, what: &str, expected: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::WrongType,
-        Some(location),
-        format!("{what} must be a mapping"),
-    )
-    .with_hint(format!("write {expected}"))
+    diags::wrong_type(location, what, &format!("a mapping ({expected})"))
 }
 
 #[cfg(test)]

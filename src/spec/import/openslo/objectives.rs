@@ -11,13 +11,12 @@ pub(super) fn single_objective<'a>(
 ) -> Option<(&'a Mapping, Location)> {
     let (seq, loc) = f.sequence("objectives", diags)?;
     if seq.len() != 1 {
-        diags.push(unsupported(
+        diags.push(diags::unsupported(
             loc,
-            format!(
-                "{context} has {} objectives; slocc compiles one per SLO",
-                seq.len()
-            ),
-            "split the SLO into one SLO per objective",
+            Unsupported::SeveralObjectives {
+                context,
+                count: seq.len(),
+            },
         ));
         return None;
     }
@@ -72,10 +71,10 @@ pub(super) fn read_objectives(
         return Vec::new();
     };
     if seq.is_empty() {
-        diags.push(Diagnostic::error(
-            Code::MissingField,
-            Some(f.key_location("objectives")),
-            format!("{context} lists no objectives"),
+        diags.push(diags::empty_list(
+            f.key_location("objectives"),
+            "objectives",
+            context,
         ));
         return Vec::new();
     }
@@ -130,17 +129,11 @@ fn time_slices(
         .filter(|k| of.node(k).is_none())
         .collect();
     if !missing.is_empty() {
-        diags.push(
-            Diagnostic::error(
-                Code::MissingField,
-                Some(of.location()),
-                format!(
-                    "{context} budgets by time slices, but this objective has no {}",
-                    crate::spec::yaml::quote_list(&missing)
-                ),
-            )
-            .with_hint("give each objective `timeSliceWindow` (e.g. `1m`) and, for `Timeslices`, `timeSliceTarget` (e.g. `0.95`)"),
-        );
+        diags.push(diags::missing_field(
+            of.location(),
+            &format!("an objective of {context}, which budgets by time slices,"),
+            &missing,
+        ));
         return None;
     }
     Some(BudgetingSpec {
@@ -194,20 +187,18 @@ fn read_objective(
     };
     for key in refused.iter().copied() {
         if of.node(key).is_some() {
-            diags.push(unsupported(
+            diags.push(diags::unsupported(
                 of.key_location(key),
-                format!("{context} sets `{key}`, a threshold or time-slice objective"),
-                "slocc compiles ratio objectives: give `target` only",
+                Unsupported::SliceFields { context, key },
             ));
             return None;
         }
     }
     for key in ["indicator", "indicatorRef", "compositeWeight"] {
         if of.node(key).is_some() {
-            diags.push(unsupported(
+            diags.push(diags::unsupported(
                 of.key_location(key),
-                format!("{context} gives an objective its own `{key}` (a composite SLO)"),
-                "write one SLO per indicator, each with its own objectives",
+                Unsupported::Composite { context, key },
             ));
             return None;
         }

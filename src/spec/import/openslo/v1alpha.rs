@@ -10,11 +10,10 @@ pub(super) fn read_slo_v1alpha(
     context: &str,
     diags: &mut Diagnostics,
 ) -> SloSpec {
-    if let Some(method) = check_budgeting(f, context, diags) {
-        diags.push(unsupported(
+    if let Some(method) = check_budgeting(f, diags) {
+        diags.push(diags::unsupported(
             method.location,
-            format!("{context} budgets by time slices, which slocc reads from openslo/v1 only"),
-            "write the SLO as `apiVersion: openslo/v1` with `timeSliceTarget` and `timeSliceWindow`",
+            Unsupported::AlphaTimeslices { context },
         ));
     }
     let window = read_window_v1alpha(f, context, diags);
@@ -52,14 +51,19 @@ fn read_window_v1alpha(
     diags: &mut Diagnostics,
 ) -> Option<Spanned<String>> {
     let (seq, loc) = f.sequence("timeWindows", diags)?;
-    let (map, wloc) = super::first_window(seq, loc, "`unit: Day`, `count: 28`", diags)?;
+    let (map, wloc) = super::first_window(
+        seq,
+        loc,
+        ("timeWindows", context),
+        "`unit: Day`, `count: 28`",
+        diags,
+    )?;
     let wf = Fields::new(map, wloc, context);
     wf.deny_unknown(&["unit", "count", "isRolling", "calendar"], diags);
     if wf.node("calendar").is_some() || wf.bool("isRolling", diags).is_some_and(|r| !r.value) {
-        diags.push(unsupported(
+        diags.push(diags::unsupported(
             wloc,
-            format!("{context} uses a calendar window; slocc computes rolling windows"),
-            "use `isRolling: true`",
+            Unsupported::AlphaCalendar { context },
         ));
         return None;
     }
@@ -72,10 +76,12 @@ fn read_window_v1alpha(
         "Day" => "d",
         "Week" => "w",
         other => {
-            diags.push(unsupported(
+            diags.push(diags::unsupported(
                 unit.location,
-                format!("{context} counts its window in `{other}`s"),
-                "use `Day` or `Week` (months and quarters vary in length)",
+                Unsupported::AlphaWindowUnit {
+                    context,
+                    unit: other,
+                },
             ));
             return None;
         }
