@@ -12,6 +12,7 @@ use super::config::{
 use super::config::{Connection, Format};
 use crate::emit::prometheus::RuleParts;
 use crate::emit::targets::{Target, TargetOptions};
+use crate::live::pool::DEFAULT_CONCURRENCY;
 use crate::model::select::Selection;
 use crate::pipeline::DEFAULT_SPECS;
 
@@ -116,6 +117,9 @@ struct StatusArgs {
     /// How long to wait for each answer.
     #[arg(long, default_value = "30s")]
     timeout: String,
+    /// How many SLOs to query at once (1-64).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
     #[command(flatten)]
     select: SelectArgs,
 }
@@ -144,6 +148,9 @@ struct BacktestArgs {
     /// How long to wait for each answer.
     #[arg(long, default_value = "60s")]
     timeout: String,
+    /// How many SLOs to query at once (1-64).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
     #[command(flatten)]
     select: SelectArgs,
 }
@@ -170,6 +177,9 @@ struct ReportArgs {
     /// How long to wait for each answer.
     #[arg(long, default_value = "60s")]
     timeout: String,
+    /// How many SLOs to query at once (1-64).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
     /// Directory of template overrides; the page is `report/page.html.hbs` (see `slocc init
     /// templates`).
     #[arg(long)]
@@ -534,6 +544,7 @@ fn report_config(args: ReportArgs) -> Config {
             prometheus: args.prometheus,
             ca_file: args.ca_file,
             timeout: args.timeout,
+            concurrency: usize::from(args.concurrency),
         },
         paths: default_paths(args.paths),
         output: args.output,
@@ -549,6 +560,7 @@ fn backtest_config(args: BacktestArgs) -> Config {
             prometheus: args.prometheus,
             ca_file: args.ca_file,
             timeout: args.timeout,
+            concurrency: usize::from(args.concurrency),
         },
         paths: default_paths(args.paths),
         since: args.since,
@@ -564,6 +576,7 @@ fn status_config(args: StatusArgs) -> Config {
             prometheus: args.prometheus,
             ca_file: args.ca_file,
             timeout: args.timeout,
+            concurrency: usize::from(args.concurrency),
         },
         paths: default_paths(args.paths),
         format: args.format.into(),

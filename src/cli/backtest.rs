@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 
 use super::{BacktestConfig, Format, Io, Outcome, EXIT_OK};
 use crate::live::backtest::{self, SloRun, Span};
-use crate::live::client::Prometheus;
 use crate::model::Service;
 
 pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> Outcome {
@@ -25,7 +24,13 @@ pub(super) fn run(config: &BacktestConfig, mut io: Io<'_>) -> Outcome {
     let mut sides = Vec::new();
     for (label, services) in [("base", base.as_ref()), ("specs", Some(&checked.services))] {
         let Some(services) = services else { continue };
-        sides.push((label, replay_all(&prom, services, span)?));
+        let runs = crate::live::pool::each_slo(
+            &prom,
+            services,
+            config.connection.concurrency,
+            |p, service, slo| backtest::replay(p, service, slo, span),
+        )?;
+        sides.push((label, runs));
     }
     let (queries, samples) = prom.cost();
     let text = if config.format == Format::Json {
@@ -55,20 +60,6 @@ fn base_services(rev: &str, config: &BacktestConfig) -> Result<Vec<Service>, Str
         .select
         .apply(&checked.services)
         .map_err(|e| e.to_string())
-}
-
-fn replay_all(
-    prom: &Prometheus,
-    services: &[Service],
-    span: Span,
-) -> Result<Vec<SloRun>, crate::live::client::Error> {
-    let mut runs = Vec::new();
-    for service in services {
-        for slo in &service.slos {
-            runs.push(backtest::replay(prom, service, slo, span)?);
-        }
-    }
-    Ok(runs)
 }
 
 fn render(

@@ -166,6 +166,8 @@ pub(crate) struct Connection {
     pub(crate) ca_file: Option<PathBuf>,
     /// Per-answer timeout, as written.
     pub(crate) timeout: String,
+    /// SLOs queried at once.
+    pub(crate) concurrency: usize,
 }
 
 /// `slocc report`.

@@ -6,12 +6,12 @@ use crate::live::status;
 pub(super) fn run(config: &StatusConfig, mut io: Io<'_>) -> Outcome {
     let prom = super::connect(&config.connection)?;
     let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
-    let mut statuses = Vec::new();
-    for service in &checked.services {
-        for slo in &service.slos {
-            statuses.push(status::slo_status(&prom, service, slo)?);
-        }
-    }
+    let statuses = crate::live::pool::each_slo(
+        &prom,
+        &checked.services,
+        config.connection.concurrency,
+        status::slo_status,
+    )?;
     let text = match config.format {
         Format::Json => {
             serde_json::to_string_pretty(&statuses).map_err(std::io::Error::other)? + "\n"

@@ -208,6 +208,26 @@ impl Prometheus {
         self.cost.get()
     }
 
+    /// A client for one worker: the same server, credentials and connection pool, with its own
+    /// cost and warnings (so a warning is the SLO's whose query drew it). Its cost is added
+    /// back with [`Prometheus::absorb`].
+    pub(crate) fn fork(&self) -> Self {
+        Self {
+            base: self.base.clone(),
+            shown: self.shown.clone(),
+            authorization: self.authorization.clone(),
+            agent: self.agent.clone(),
+            cost: std::cell::Cell::new((0, 0)),
+            warnings: std::cell::RefCell::default(),
+        }
+    }
+
+    /// Adds what a fork spent to this client's cost.
+    pub(crate) fn absorb(&self, fork: &Self) {
+        let ((q, s), (fq, fs)) = (self.cost.get(), fork.cost.get());
+        self.cost.set((q + fq, s + fs));
+    }
+
     /// The warnings of the answers since the last call, deduplicated, in order.
     pub(crate) fn take_warnings(&self) -> Vec<String> {
         let mut taken = self.warnings.take();

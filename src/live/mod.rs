@@ -3,4 +3,5 @@
 
 pub(crate) mod backtest;
 pub(crate) mod client;
+pub(crate) mod pool;
 pub(crate) mod status;

@@ -125,7 +125,8 @@ type Burns = Vec<(Duration, Option<f64>)>;
 /// Error ratio over the window and over each alert window: from slocc's recorded series when
 /// they cover the window, else from the SLI queries (recorded series younger than the window,
 /// as right after the rules are deployed, sum only the time they have run), else from whatever
-/// recorded series there are.
+/// recorded series there are. Each source is one query for every window (a fleet's status is
+/// two queries per SLO plus its alerts, not one per window).
 fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Error> {
     let windows = slo.alert_windows();
     let recorded = recorded_ratios(prom, service, slo, &windows)?;
@@ -142,13 +143,8 @@ fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Err
             burns,
         });
     }
-    let ask = |w: Duration| -> Result<Option<f64>, Error> {
-        match sli_error_ratio(slo, w) {
-            Some(q) => Ok(first(&prom.query(&format!("max({q})"))?)),
-            None => Ok(None),
-        }
-    };
-    let period = ask(slo.window)?;
+    let mut burns = sli_ratios(prom, slo, &windows)?;
+    let period = burns.pop().and_then(|(_, r)| r);
     if period.is_none() {
         if let Some((period, burns)) = recorded {
             return Ok(Ratios {
@@ -158,10 +154,6 @@ fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Err
                 burns,
             });
         }
-    }
-    let mut burns = Vec::new();
-    for w in &windows {
-        burns.push((*w, ask(*w)?));
     }
     let source = if period.is_some() {
         Source::SliQueries
@@ -176,24 +168,68 @@ fn ratios(prom: &Prometheus, service: &Service, slo: &Slo) -> Result<Ratios, Err
     })
 }
 
-/// The period and alert-window ratios from slocc's recorded series, when the period has one.
+/// The worst group's error ratio over each of `windows` and, last, over the SLO window, from
+/// the SLI queries in one query: each window's ratio labelled with it, joined with `or`.
+fn sli_ratios(prom: &Prometheus, slo: &Slo, windows: &[Duration]) -> Result<Burns, Error> {
+    const LABEL: &str = "slocc_window";
+    let mut all = windows.to_vec();
+    all.retain(|w| *w != slo.window);
+    all.push(slo.window);
+    let parts: Vec<String> = all
+        .iter()
+        .filter_map(|w| {
+            let q = sli_error_ratio(slo, *w)?;
+            Some(format!(
+                "label_replace(max({q}), \"{LABEL}\", \"{w}\", \"\", \"\")"
+            ))
+        })
+        .collect();
+    let answer = if parts.is_empty() {
+        Vec::new()
+    } else {
+        prom.query(&parts.join(" or "))?
+    };
+    let of = |w: &Duration| {
+        let w = w.to_string();
+        let found = answer.iter().find(|s| s.labels.get(LABEL) == Some(&w));
+        found.map(|s| s.value).filter(|v| v.is_finite())
+    };
+    let mut out: Burns = windows.iter().map(|w| (*w, of(w))).collect();
+    out.push((slo.window, of(&slo.window)));
+    Ok(out)
+}
+
+/// The period and alert-window ratios from slocc's recorded series (one query for all), when
+/// the period has one.
 fn recorded_ratios(
     prom: &Prometheus,
     service: &Service,
     slo: &Slo,
     windows: &[Duration],
 ) -> Result<Option<(Option<f64>, Burns)>, Error> {
-    let sel = selector(service, slo);
-    let period = first(&prom.query(&format!("max({}{sel})", series::ERROR_RATIO_PERIOD))?);
-    if period.is_none() {
+    let names: Vec<String> = std::iter::once(series::ERROR_RATIO_PERIOD.to_string())
+        .chain(windows.iter().map(|w| series::error_ratio(*w)))
+        .collect();
+    let ids = matchers(&[("slo_service", &service.name), ("slo_name", &slo.name)]);
+    let query = format!(
+        "max by (__name__) ({{__name__=~\"{}\", {ids}}})",
+        names.join("|")
+    );
+    let answer = prom.query(&query)?;
+    let value = |name: &str| {
+        let found = answer
+            .iter()
+            .find(|s| s.labels.get("__name__").map(String::as_str) == Some(name));
+        found.map(|s| s.value).filter(|v| v.is_finite())
+    };
+    let Some(period) = value(series::ERROR_RATIO_PERIOD) else {
         return Ok(None);
-    }
-    let mut burns = Vec::new();
-    for w in windows {
-        let ratio = first(&prom.query(&format!("max({}{sel})", series::error_ratio(*w)))?);
-        burns.push((*w, ratio));
-    }
-    Ok(Some((period, burns)))
+    };
+    let burns = windows
+        .iter()
+        .map(|w| (*w, value(&series::error_ratio(*w))))
+        .collect();
+    Ok(Some((Some(period), burns)))
 }
 
 /// How far back the recorded period series reaches, in seconds, when that is over an hour

@@ -297,6 +297,38 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
         close(&b["burn_rate"], 0.0, "quiet burn");
     }
 
+    // One SLO at a time or six at once, the same answer in the same order.
+    let serial = project.slocc(&[
+        "status",
+        "--prometheus",
+        &url,
+        "--format",
+        "json",
+        "--concurrency",
+        "1",
+    ]);
+    let wide = project.slocc(&[
+        "status",
+        "--prometheus",
+        &url,
+        "--format",
+        "json",
+        "--concurrency",
+        "6",
+    ]);
+    // (The figures move with the clock between the two runs; the order and states do not.)
+    let shape = |stdout: &str| -> Vec<(String, String, String)> {
+        let all: Vec<serde_json::Value> = serde_json::from_str(stdout).unwrap();
+        all.iter()
+            .map(|s| {
+                let text = |k: &str| s[k].as_str().unwrap_or_default().to_string();
+                (text("slo"), text("state"), text("source"))
+            })
+            .collect()
+    };
+    assert_eq!(shape(&serial.stdout), shape(&wide.stdout));
+    assert_eq!(shape(&serial.stdout).len(), 6);
+
     let human = project.slocc(&["status", "--prometheus", &url]);
     for line in [
         // Recorded for half an hour of a 30-day window, with nothing for the SLI queries to
@@ -396,11 +428,25 @@ fn a_partial_answer_is_marked_and_one_failing_slo_does_not_hide_the_others() {
     let refused = r#"{"status":"error","errorType":"bad_data","error":"no such store"}"#;
     // How far back the recorded series reach is asked with `timestamp(`: a whole window.
     let month = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"2592000"]}]}}"#;
+    // The recorded series of every window come in one answer, each named.
+    let names = [
+        "period", "rate5m", "rate30m", "rate1h", "rate2h", "rate6h", "rate1d", "rate3d",
+    ];
+    let series: Vec<String> = names
+        .iter()
+        .map(|n| format!(r#"{{"metric":{{"__name__":"slo:sli_error:ratio_{n}"}},"value":[1700000000,"0.0002"]}}"#))
+        .collect();
+    let recorded = partial.replace(
+        r#"[{"metric":{},"value":[1700000000,"0.0002"]}]"#,
+        &format!("[{}]", series.join(",")),
+    );
     let (port, _requests) = crate::harness::serve(move |seen| {
         let body = if seen.url.contains("broken") {
             return (400, "application/json", refused.to_string());
         } else if seen.url.contains("timestamp") {
             month
+        } else if seen.url.contains("__name__") {
+            &recorded
         } else {
             partial
         };
@@ -409,7 +455,7 @@ fn a_partial_answer_is_marked_and_one_failing_slo_does_not_hide_the_others() {
     let url = format!("http://127.0.0.1:{port}");
     let run = project.slocc(&["status", "--prometheus", &url, "--gate"]);
     run.expect_code(2);
-    assert_eq!(run.stdout, "x/fine: 99.9% over 30d: SLI 99.98%, budget left 80% (34m 34s of full outage), exhausted in 120d at the current burn\n  partial: the answer is partial: store eu-1 did not answer \u{fffd}[31m\n  burn rates: 5m 0.2x, 30m 0.2x, 1h 0.2x, 2h 0.2x, 6h 0.2x, 1d 0.2x, 3d 0.2x\nx/broken: error: Prometheus refused the query `max(slo:sli_error:ratio_period{slo_service=\"x\", slo_name=\"broken\"})`: no such store\n");
+    assert_eq!(run.stdout, "x/fine: 99.9% over 30d: SLI 99.98%, budget left 80% (34m 34s of full outage), exhausted in 120d at the current burn\n  partial: the answer is partial: store eu-1 did not answer \u{fffd}[31m\n  burn rates: 5m 0.2x, 30m 0.2x, 1h 0.2x, 2h 0.2x, 6h 0.2x, 1d 0.2x, 3d 0.2x\nx/broken: error: Prometheus refused the query `max by (__name__) ({__name__=~\"slo:sli_error:ratio_period|slo:sli_error:ratio_rate5m|slo:sli_error:ratio_rate30m|slo:sli_error:ratio_rate1h|slo:sli_error:ratio_rate2h|slo:sli_error:ratio_rate6h|slo:sli_error:ratio_rate1d|slo:sli_error:ratio_rate3d\", slo_service=\"x\", slo_name=\"broken\"})`: no such store\n");
     assert_eq!(
         run.stderr,
         "error: Prometheus could not answer for x/broken (above)\n"
@@ -557,7 +603,7 @@ fn unreachable_foreign_and_failing_servers_are_clear_errors() {
     // Every SLO is asked and shown with its error; the run then fails.
     let refused: Vec<String> = ["quarter", "spent", "outage", "burn", "recorded", "quiet"]
         .iter()
-        .map(|slo| format!("live/{slo}: error: Prometheus refused the query `max(slo:sli_error:ratio_period{{slo_service=\"live\", slo_name=\"{slo}\"}})`: parse error at char 3\n"))
+        .map(|slo| format!("live/{slo}: error: Prometheus refused the query `max by (__name__) ({{__name__=~\"slo:sli_error:ratio_period|slo:sli_error:ratio_rate5m|slo:sli_error:ratio_rate30m|slo:sli_error:ratio_rate1h|slo:sli_error:ratio_rate2h|slo:sli_error:ratio_rate6h|slo:sli_error:ratio_rate1d|slo:sli_error:ratio_rate3d\", slo_service=\"live\", slo_name=\"{slo}\"}})`: parse error at char 3\n"))
         .collect();
     assert_eq!(run.stdout, refused.concat());
     assert_eq!(run.stderr, "error: Prometheus could not answer for live/quarter, live/spent, live/outage, live/burn, live/recorded, live/quiet (above)\n");
@@ -945,4 +991,166 @@ fn young_recordings_are_not_trusted_over_a_month_of_history(engine: Engine) {
         .next()
         .unwrap();
     assert_eq!(points.split(' ').count(), 121, "{points}");
+}
+
+/// The steps (every minute) over `[start, end]` at which `query` returns anything, asked of
+/// Prometheus directly in chunks it accepts.
+fn steps_where(url: &str, query: &str, start: i64, end: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut from = start;
+    while from <= end {
+        let to = (from + 10_000 * 60).min(end);
+        let body = ureq::get(&format!("{url}/api/v1/query_range"))
+            .query("query", query)
+            .query("start", from.to_string())
+            .query("end", to.to_string())
+            .query("step", "60")
+            .call()
+            .expect("query Prometheus")
+            .into_body()
+            .read_to_string()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        for series in json["data"]["result"].as_array().unwrap() {
+            for point in series["values"].as_array().unwrap() {
+                out.push(point[0].as_f64().unwrap() as i64);
+            }
+        }
+        from = to + 60;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Runs of consecutive minutes, as (first, last + 1m): a tier's episodes without `for:`.
+fn episodes_of(steps: &[i64]) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for &t in steps {
+        match out.last_mut() {
+            Some(run) if t - run.1 <= 0 => run.1 = t + 60,
+            _ => out.push((t, t + 60)),
+        }
+    }
+    out
+}
+
+#[test]
+fn backtest_sums_agree_with_prometheus_evaluating_each_condition_on_prometheus_2() {
+    backtest_sums_agree_with_prometheus_evaluating_each_condition(Engine::V2);
+}
+
+#[test]
+fn backtest_sums_agree_with_prometheus_evaluating_each_condition_on_prometheus_3() {
+    backtest_sums_agree_with_prometheus_evaluating_each_condition(Engine::V3);
+}
+
+/// slocc's backtest sums each SLO's events per 5-minute tile itself; here Prometheus evaluates
+/// every tier's condition of the default policy (both windows' error ratios over the
+/// threshold, each `rate()` over its whole window) every minute, as the rules would. Both must
+/// find the same episodes, to the minute give or take the edge of a window.
+fn backtest_sums_agree_with_prometheus_evaluating_each_condition(engine: Engine) {
+    let project = Project::new();
+    project.file("specs/live.yaml", &spec());
+    let now = now_minute();
+    let (_server, url) = prometheus(&project, now, engine);
+    let run = project.slocc(&[
+        "backtest",
+        "--prometheus",
+        &url,
+        "--since",
+        "3d",
+        "--format",
+        "json",
+    ]);
+    run.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // (long, short, burn factor) of the default policy.
+    let tiers = [
+        ("1h", "5m", 14.4),
+        ("6h", "30m", 6.0),
+        ("1d", "2h", 3.0),
+        ("3d", "6h", 1.0),
+    ];
+    let (start, end) = (now as i64 - 3 * 86_400, now as i64);
+    let mut compared = 0;
+    for slo in report["sides"][0]["slos"].as_array().unwrap() {
+        let name = slo["slo"].as_str().unwrap();
+        let objective: f64 = SLOS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1
+            .parse()
+            .unwrap();
+        let ratio = |w: &str| {
+            format!("(sum(rate(http_requests_total{{job=\"{name}\", code=\"500\"}}[{w}])) / sum(rate(http_requests_total{{job=\"{name}\"}}[{w}])))")
+        };
+        for (i, (long, short, factor)) in tiers.iter().enumerate() {
+            let threshold = factor * (1.0 - objective / 100.0);
+            let query = format!(
+                "({} > {threshold}) and ({} > {threshold})",
+                ratio(long),
+                ratio(short)
+            );
+            let want = episodes_of(&steps_where(&url, &query, start, end));
+            let got: Vec<(i64, i64)> = serde_json::from_value(slo["tiers"][i]["episodes"].clone())
+                .map(|e: Vec<serde_json::Value>| {
+                    e.iter()
+                        .map(|e| (e["start"].as_i64().unwrap(), e["end"].as_i64().unwrap()))
+                        .collect()
+                })
+                .unwrap();
+            assert_eq!(
+                got.len(),
+                want.len(),
+                "{name} {long}/{short}: {got:?} vs {want:?}"
+            );
+            for (g, w) in got.iter().zip(&want) {
+                let close = (g.0 - w.0).abs() <= 120 && (g.1 - w.1).abs() <= 120;
+                assert!(close, "{name} {long}/{short}: {got:?} vs {want:?}");
+            }
+            compared += want.len();
+        }
+    }
+    // The outage pages and tickets, the 2x burn and the spent budget ticket: not a vacuous match.
+    assert!(compared >= 5, "{compared} episodes compared");
+}
+
+/// `--concurrency N` keeps at most N queries in flight and at least two when N > 1: a stand-in
+/// that answers every query after 100 ms counts the requests it holds at once.
+#[test]
+fn live_commands_query_at_most_concurrency_slos_at_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (held, peak) = (now.clone(), most.clone());
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let (held, peak) = (held.clone(), peak.clone());
+            std::thread::spawn(move || {
+                peak.fetch_max(held.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(100));
+                held.fetch_sub(1, Ordering::SeqCst);
+                let _ = request.respond(tiny_http::Response::from_string(EMPTY));
+            });
+        }
+    });
+    let project = Project::new();
+    project.file("specs/live.yaml", &spec());
+    let url = format!("http://127.0.0.1:{port}");
+    for (n, want) in [("1", 1), ("3", 3)] {
+        most.store(0, Ordering::SeqCst);
+        let run = project.slocc(&["status", "--prometheus", &url, "--concurrency", n]);
+        run.expect_code(0);
+        assert_eq!(most.load(Ordering::SeqCst), want, "--concurrency {n}");
+    }
+    let run = project.slocc(&["status", "--prometheus", &url, "--concurrency", "0"]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        "error: invalid value '0' for '--concurrency <N>': 0 is not in 1..=64"
+    );
 }

@@ -28,7 +28,7 @@ pub(crate) use rules::{
     recorded_window, series, template_literal, Rule, RuleFile, RuleGroup, BASE_WINDOW,
     PERIOD_INTERVAL, SLI_INTERVAL,
 };
-pub(crate) use sli::{le_matcher, sli_bad_rate, sli_error_ratio};
+pub(crate) use sli::{le_matcher, sli_bad_rate, sli_error_ratio, sli_total_rate};
 
 use rules::{literal, ratio, record, SloIds};
 use sli::{raw_events_or, raw_ratio, recorded_zero};

@@ -112,6 +112,11 @@ pub(crate) fn sli_bad_rate(slo: &Slo, window: Duration) -> Option<String> {
     raw_events(&slo.sli, window).map(|(bad, _)| bad)
 }
 
+/// All events per second over `window` from the SLI queries, for SLIs that count events.
+pub(crate) fn sli_total_rate(slo: &Slo, window: Duration) -> Option<String> {
+    raw_events(&slo.sli, window).map(|(_, total)| total)
+}
+
 /// A raw SLI's own ratio; NaN (its zero-traffic answer) is dropped rather than recorded.
 pub(super) fn raw_ratio(slo: &Slo, window: Duration) -> String {
     let Sli::Raw { error_ratio } = &slo.sli else {

@@ -1,9 +1,15 @@
 //! `slocc backtest`: the alert policy of the specs on disk (deployed or not) replayed against
 //! the real history in Prometheus: each tier's condition (both windows over the threshold, and
-//! the low-traffic guard) evaluated from the SLI queries every minute, as the rules evaluate,
-//! `for:` applied; the episodes it would have fired, and whether fast burns were paged.
+//! the low-traffic guard) evaluated every minute, as the rules evaluate, `for:` applied; the
+//! episodes it would have fired, and whether fast burns were paged. SLIs that count events are
+//! replayed from one fetch of their events per step, summed here ([`history`]); raw error
+//! ratios, which cannot be summed, by asking Prometheus for each condition.
+
+mod history;
 
 use std::fmt::Write as _;
+
+use history::History;
 
 use serde::Serialize;
 
@@ -145,40 +151,93 @@ fn condition(slo: &Slo, tier: &Tier) -> Option<String> {
     Some(q)
 }
 
+/// Where a replay reads its conditions from: the SLO's events summed here, or, for a raw
+/// error ratio (nothing to sum), Prometheus evaluating each condition.
+enum Source<'a> {
+    Sums(History),
+    Queries(&'a Prometheus),
+}
+
+impl Source<'_> {
+    /// The steps of `span` at which `tier`'s condition held.
+    fn tier_steps(&self, slo: &Slo, tier: &Tier, span: Span) -> Result<Vec<i64>, Error> {
+        let threshold = to_f64(tier.threshold);
+        match self {
+            Self::Sums(h) => Ok(steps(span, |t| {
+                let over = |w| h.worst_ratio(t, w).is_some_and(|r| r > threshold);
+                let guarded = slo
+                    .min_events
+                    .is_none_or(|n| h.bad_events(t, tier.long) >= n as f64);
+                over(tier.long) && over(tier.short) && guarded
+            })),
+            Self::Queries(prom) => match condition(slo, tier) {
+                Some(query) => true_steps(prom, &query, span),
+                None => Ok(Vec::new()),
+            },
+        }
+    }
+
+    /// The steps of `span` at which the 5-minute error ratio was over `threshold`.
+    fn fast_steps(&self, slo: &Slo, threshold: f64, span: Span) -> Result<Vec<i64>, Error> {
+        let five = Duration::from_secs(300);
+        match self {
+            Self::Sums(h) => Ok(steps(span, |t| {
+                h.worst_ratio(t, five).is_some_and(|r| r > threshold)
+            })),
+            Self::Queries(prom) => match sli_error_ratio(slo, five) {
+                Some(ratio) => true_steps(prom, &format!("max({ratio}) > {threshold}"), span),
+                None => Ok(Vec::new()),
+            },
+        }
+    }
+
+    /// The worst error ratio over the `length` ending at `end`.
+    fn ratio(&self, slo: &Slo, end: i64, length: Duration) -> Result<Option<f64>, Error> {
+        match self {
+            Self::Sums(h) => Ok(h.worst_ratio(end, length)),
+            Self::Queries(prom) => Ok(match sli_error_ratio(slo, length) {
+                Some(q) => prom
+                    .query_at(&format!("max({q})"), Some(end))?
+                    .first()
+                    .map(|s| s.value),
+                None => None,
+            }),
+        }
+    }
+}
+
+/// The steps of `span` (every STEP) at which `holds`.
+fn steps(span: Span, holds: impl Fn(i64) -> bool) -> Vec<i64> {
+    (0..=(span.end - span.start) / STEP)
+        .map(|i| span.start + i * STEP)
+        .filter(|t| holds(*t))
+        .collect()
+}
+
 /// The episodes of a tier: runs of its condition, firing once they held for `for:`, each
 /// with the share of the budget spent while it fired.
-fn tier_run(
-    prom: &Prometheus,
-    slo: &Slo,
-    tier: &Tier,
-    span: Span,
-) -> Result<Option<TierRun>, Error> {
-    let Some(query) = condition(slo, tier) else {
-        return Ok(None);
-    };
+fn tier_run(source: &Source<'_>, slo: &Slo, tier: &Tier, span: Span) -> Result<TierRun, Error> {
     let hold = tier
         .for_duration
         .map_or(0, |d| (d.as_millis() / 1_000) as i64);
+    let tile = match source {
+        Source::Sums(_) => history::tile_of(slo).unwrap_or(STEP),
+        Source::Queries(_) => STEP,
+    };
     let mut episodes = Vec::new();
-    for (first, last) in runs(&true_steps(prom, &query, span)?) {
+    for (first, last) in runs(&source.tier_steps(slo, tier, span)?) {
         let start = first + hold;
         if start > last {
             continue;
         }
         let end = last + STEP;
         // From one evaluation before the condition first held (the burn that set it off)
-        // until the alert stopped.
-        let length = Duration::from_secs((end - first + STEP) as u64);
-        let spent = match sli_error_ratio(slo, length) {
-            Some(q) => prom
-                .query_at(&format!("max({q})"), Some(end))?
-                .first()
-                .map(|s| {
-                    s.value * length.as_secs_f64()
-                        / (to_f64(slo.budget()) * slo.window.as_secs_f64())
-                }),
-            None => None,
-        };
+        // until the alert stopped, in whole tiles, read at the last step it held.
+        let secs = end - first + STEP;
+        let length = Duration::from_secs(((secs + tile - 1) / tile * tile) as u64);
+        let spent = source.ratio(slo, last, length)?.map(|ratio| {
+            ratio * length.as_secs_f64() / (to_f64(slo.budget()) * slo.window.as_secs_f64())
+        });
         episodes.push(Episode {
             start,
             end,
@@ -186,18 +245,18 @@ fn tier_run(
         });
     }
     let weeks = ((span.end - span.start) as f64 / (7.0 * 86_400.0)).max(1.0 / 7.0);
-    Ok(Some(TierRun {
+    Ok(TierRun {
         severity: tier.class.name.clone(),
         windows: format!("{}/{}", tier.long, tier.short),
         per_week: episodes.len() as f64 / weeks,
         episodes,
-    }))
+    })
 }
 
 /// Periods when the 5-minute error ratio was above the fastest page's threshold, and when the
 /// first page episode started for each.
 fn fast_burns(
-    prom: &Prometheus,
+    source: &Source<'_>,
     slo: &Slo,
     tiers: &[TierRun],
     span: Span,
@@ -210,10 +269,6 @@ fn fast_burns(
     else {
         return Ok(Vec::new());
     };
-    let Some(ratio) = sli_error_ratio(slo, Duration::from_secs(300)) else {
-        return Ok(Vec::new());
-    };
-    let query = format!("max({ratio}) > {}", format_decimal(fastest.threshold));
     let pages: Vec<&Episode> = slo
         .tiers
         .iter()
@@ -222,7 +277,8 @@ fn fast_burns(
         .flat_map(|(_, run)| &run.episodes)
         .collect();
     let reach = (fastest.long.as_millis() / 1_000) as i64;
-    Ok(runs(&true_steps(prom, &query, span)?)
+    let held = source.fast_steps(slo, to_f64(fastest.threshold), span)?;
+    Ok(runs(&held)
         .into_iter()
         .map(|(start, last)| FastBurn {
             start,
@@ -234,6 +290,22 @@ fn fast_burns(
                 .min(),
         })
         .collect())
+}
+
+/// What a replay of `slo` reads: its events, fetched once, when its SLI counts them and its
+/// windows are whole minutes; Prometheus's answers otherwise.
+fn source<'a>(prom: &'a Prometheus, slo: &Slo, span: Span) -> Result<Source<'a>, Error> {
+    let Some(tile) = history::tile_of(slo) else {
+        return Ok(Source::Queries(prom));
+    };
+    let longest = slo.tiers.iter().map(|t| t.long).max();
+    let reach = longest.map_or(0, |d| (d.as_millis() / 1_000) as i64);
+    Ok(
+        match History::fetch(prom, slo, span, reach.max(300), tile)? {
+            Some(history) => Source::Sums(history),
+            None => Source::Queries(prom),
+        },
+    )
 }
 
 /// Replays one SLO.
@@ -255,10 +327,16 @@ pub(crate) fn replay(
         run.skipped = Some("time-slice SLOs are replayed from their recorded slice series, which a backtest cannot assume".into());
         return Ok(run);
     }
+    // Steps on the minute, as a rule group's evaluations fall.
+    let span = Span {
+        start: span.start - span.start.rem_euclid(STEP),
+        end: span.end - span.end.rem_euclid(STEP),
+    };
+    let source = source(prom, slo, span)?;
     for tier in &slo.tiers {
-        run.tiers.extend(tier_run(prom, slo, tier, span)?);
+        run.tiers.push(tier_run(&source, slo, tier, span)?);
     }
-    run.fast_burns = fast_burns(prom, slo, &run.tiers, span)?;
+    run.fast_burns = fast_burns(&source, slo, &run.tiers, span)?;
     run.severities = by_severity(&run.tiers);
     Ok(run)
 }
