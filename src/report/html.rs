@@ -1,6 +1,8 @@
-//! `slocc report`: one self-contained HTML page (inline CSS and SVG, no scripts, nothing
-//! fetched when it opens): the SLO table, each SLO's tiers and a chart, and, from a running
-//! Prometheus, the budget left and a burn-down chart, and the backtest when asked.
+//! `slocc report`: one self-contained HTML page (inline CSS, SVG and one inline script for the
+//! filters; a Content-Security-Policy lets the page fetch nothing): the SLO table riskiest
+//! first, each SLO's tiers and charts folded under it, and, from a running Prometheus, the
+//! budget left, burn-down and burn-rate charts with thresholds and alert episodes, and the
+//! backtest when asked.
 
 use std::fmt::Write as _;
 
@@ -10,6 +12,7 @@ use crate::emit::templates::{Data, Error, Templates, REPORT_PAGE};
 use crate::live::backtest::{when, SloRun};
 use crate::live::status::{duration, percent, SloStatus};
 use crate::model::{Service, Slo};
+use crate::report::chart::{Band, Chart, Threshold, XAxis};
 use crate::vocab::duration::humanize_secs;
 use crate::vocab::number::{format_decimal, format_human, format_human_f64, to_f64};
 
@@ -44,56 +47,8 @@ pub(crate) struct Section<'a> {
     pub(crate) backtest: Option<SloRun>,
 }
 
-/// A line chart: each series a polyline over shared axes; `log_x` plots x on a log10 scale.
-fn chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[(String, Vec<(f64, f64)>)],
-    log_x: bool,
-) -> String {
-    const W: f64 = 640.0;
-    const H: f64 = 240.0;
-    const PAD: f64 = 48.0;
-    let fx = |x: f64| if log_x { x.max(1e-9).log10() } else { x };
-    let points: Vec<(f64, f64)> = series
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|&(x, y)| (fx(x), y)))
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .collect();
-    let (x0, x1) = points.iter().fold((f64::MAX, f64::MIN), |(a, b), (x, _)| {
-        (a.min(*x), b.max(*x))
-    });
-    let (y0, y1) = points
-        .iter()
-        .fold((0.0_f64, f64::MIN), |(a, b), (_, y)| (a.min(*y), b.max(*y)));
-    let (x1, y1) = (
-        if x1 > x0 { x1 } else { x0 + 1.0 },
-        if y1 > y0 { y1 } else { y0 + 1.0 },
-    );
-    let sx = |x: f64| PAD + (fx(x) - x0) / (x1 - x0) * (W - 2.0 * PAD);
-    let sy = |y: f64| H - PAD + (y0 - y) / (y1 - y0) * (H - 2.0 * PAD);
-    let colours = ["#2f5fb3", "#c4372b", "#1d8a4f", "#8a5a00", "#6b3fa0"];
-    let mut svg = format!("<figure><svg role=\"img\" aria-label=\"{t}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>", t = escape(title));
-    let _ = write!(svg, "<line x1=\"{PAD}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#888\"/><line x1=\"{PAD}\" y1=\"{PAD}\" x2=\"{PAD}\" y2=\"{}\" stroke=\"#888\"/>", H - PAD, W - PAD, H - PAD, H - PAD);
-    let _ = write!(svg, "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text><text x=\"12\" y=\"{}\" font-size=\"11\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text>", W / 2.0, H - 10.0, escape(x_label), H / 2.0, H / 2.0, escape(y_label));
-    let _ = write!(svg, "<text x=\"{}\" y=\"{PAD}\" font-size=\"10\" text-anchor=\"end\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">{}</text>", PAD - 4.0, format_human_f64(y1), PAD - 4.0, H - PAD, format_human_f64(y0));
-    for (i, (label, pts)) in series.iter().enumerate() {
-        let path: Vec<String> = pts
-            .iter()
-            .filter(|(x, y)| fx(*x).is_finite() && y.is_finite())
-            .map(|&(x, y)| format!("{:.1},{:.1}", sx(x), sy(y)))
-            .collect();
-        let colour = colours[i % colours.len()];
-        let _ = write!(svg, "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{colour}\">{}</text>", path.join(" "), W - PAD - 150.0, PAD + 14.0 * i as f64, escape(label));
-    }
-    svg.push_str("</svg>");
-    let _ = write!(svg, "<figcaption>{}</figcaption></figure>", escape(title));
-    svg
-}
-
 /// From the specs alone: each tier's time to fire against the burn rate (log scale).
-fn time_to_fire_chart(slo: &Slo) -> String {
+fn time_to_fire_chart(slo: &Slo) -> Chart {
     let budget = to_f64(slo.budget());
     let series: Vec<(String, Vec<(f64, f64)>)> = slo
         .tiers
@@ -109,13 +64,17 @@ fn time_to_fire_chart(slo: &Slo) -> String {
             (format!("{} {}/{}", t.class.name, t.long, t.short), points)
         })
         .collect();
-    chart(
-        &format!("{}: hours until each tier fires, by burn rate", slo.name),
-        "burn rate (log scale, 1x to 1000x)",
-        "hours",
-        &series,
-        true,
-    )
+    Chart {
+        title: format!("{}: hours until each tier fires, by burn rate", slo.name),
+        x: XAxis::Log,
+        x_label: "burn rate (log scale, 1x to 1000x)".into(),
+        y_label: "hours".into(),
+        y_floor: (0.0, 1.0),
+        series,
+        thresholds: Vec::new(),
+        bands: Vec::new(),
+        empty: "no tier can fire".into(),
+    }
 }
 
 /// What the page template (`targets/report/page.html.hbs`) sees: every text HTML-escaped.
@@ -123,16 +82,30 @@ fn time_to_fire_chart(slo: &Slo) -> String {
 struct Page {
     /// Whether Prometheus was asked (the summary's live columns).
     live: bool,
-    /// The summary table's rows, riskiest first.
+    /// How many SLOs, and the services to filter by.
+    count: usize,
+    services: Vec<String>,
+    /// The filter script, and its hash for the page's Content-Security-Policy.
+    script: &'static str,
+    script_hash: String,
+    /// The summary table's rows, riskiest first: those that need a look (or, without
+    /// Prometheus, every SLO)...
     summary: Vec<Summary>,
-    /// Each SLO's section, in spec order.
+    /// ...and, folded under one line, the SLOs Prometheus says are fine.
+    quiet: Vec<Summary>,
+    quiet_count: usize,
+    /// The sections of the SLOs in `summary`, in spec order, open when they need a look...
     slos: Vec<SloView>,
+    /// ...and those of the fine ones, folded together.
+    quiet_slos: Vec<SloView>,
 }
 
 /// One row of the summary table.
 #[derive(Serialize)]
 struct Summary {
     id: String,
+    /// What the filter matches: service, name and labels (`key=value`), lowercase.
+    search: String,
     service: String,
     name: String,
     objective_percent: String,
@@ -152,6 +125,11 @@ struct Summary {
 #[derive(Serialize)]
 struct SloView {
     id: String,
+    search: String,
+    /// Open when the SLO needs a look (unknown, spent, burning or firing); folded otherwise.
+    open: bool,
+    /// Why nothing can be judged now (`no data`, `stale`, ...) and what Prometheus said.
+    mark: Option<Mark>,
     service: String,
     name: String,
     description: Option<String>,
@@ -165,6 +143,14 @@ struct SloView {
     charts: Vec<String>,
     /// The backtest's rows, when asked.
     backtest: Option<Vec<BacktestRow>>,
+}
+
+#[derive(Serialize)]
+struct Mark {
+    state: &'static str,
+    /// The state as a CSS class (`no-data`).
+    class: String,
+    problem: String,
 }
 
 #[derive(Serialize)]
@@ -201,10 +187,30 @@ struct BacktestRow {
     when: String,
 }
 
+/// What the filter box matches for an SLO: `service/name key=value ...`, lowercase.
+fn search(s: &Section<'_>) -> String {
+    let mut text = format!("{}/{}", s.service.name, s.slo.name);
+    for (k, v) in &s.slo.labels {
+        let _ = write!(text, " {k}={v}");
+    }
+    escape(&text.to_lowercase())
+}
+
 fn slo_view(s: &Section<'_>) -> SloView {
     let slo = s.slo;
     SloView {
         id: escape(&format!("{}-{}", s.service.name, slo.name)),
+        search: search(s),
+        open: risk(s).0 < 4,
+        mark: s
+            .status
+            .as_ref()
+            .filter(|st| !st.state.known())
+            .map(|st| Mark {
+                state: st.state.name(),
+                class: st.state.name().replace(' ', "-"),
+                problem: escape(st.problem.as_deref().unwrap_or_default()),
+            }),
         service: escape(&s.service.name),
         name: escape(&slo.name),
         description: slo.description.as_deref().map(escape),
@@ -223,6 +229,7 @@ fn summary(s: &Section<'_>) -> Summary {
     let known = status.filter(|st| st.state.known());
     Summary {
         id: escape(&format!("{}-{}", s.service.name, slo.name)),
+        search: search(s),
         service: escape(&s.service.name),
         name: escape(&slo.name),
         objective_percent: format_decimal(slo.objective_percent),
@@ -287,6 +294,12 @@ fn risk(s: &Section<'_>) -> (u8, f64) {
     (rank, st.budget_remaining.unwrap_or(f64::INFINITY))
 }
 
+/// Whether Prometheus says the SLO is fine: known, not spent, not burning, nothing firing. A
+/// fleet's report folds these, so what needs a look fits on a screen or two.
+fn fine(s: &Section<'_>) -> bool {
+    risk(s).0 == 4
+}
+
 fn tier_row(t: &crate::model::Tier) -> TierRow {
     TierRow {
         severity: escape(&t.class.name),
@@ -317,39 +330,93 @@ fn now(st: &SloStatus) -> Now {
 /// alone give.
 fn charts(s: &Section<'_>) -> Vec<String> {
     let slo = s.slo;
+    let empty = s.status.as_ref().map_or("no data".to_string(), |st| {
+        st.state.name().replace('_', " ")
+    });
     let mut out = Vec::new();
     if s.burn_down.is_empty() {
-        out.push(time_to_fire_chart(slo));
+        out.push(time_to_fire_chart(slo).svg());
     } else {
-        let start = s.burn_down[0].0;
-        let points = s
-            .burn_down
-            .iter()
-            .map(|(t, v)| ((t - start) / 86_400.0, v * 100.0))
-            .collect();
-        out.push(chart(
-            &format!("{}: error budget left (%) over the window", slo.name),
-            "days",
-            "% of budget left",
-            &[("budget left".to_string(), points)],
-            false,
-        ));
+        out.push(budget_chart(s, &empty).svg());
     }
-    if let Some(&(start, _)) = s.burn_rates.first() {
-        let points = s
-            .burn_rates
-            .iter()
-            .map(|(t, v)| ((t - start) / 86_400.0, *v))
-            .collect();
-        out.push(chart(
-            &format!("{}: burn rate over the last week", slo.name),
-            "days",
-            "burn rate (x)",
-            &[("burn rate".to_string(), points)],
-            false,
-        ));
+    if !s.burn_rates.is_empty() {
+        out.push(burn_chart(s, &empty).svg());
     }
     out
+}
+
+/// The backtest's episodes as bands, each labelled with its tier; `page_only` keeps the pages.
+fn episodes(s: &Section<'_>, page_only: bool) -> Vec<Band> {
+    let Some(run) = &s.backtest else {
+        return Vec::new();
+    };
+    s.slo
+        .tiers
+        .iter()
+        .zip(&run.tiers)
+        .filter(|(tier, _)| tier.class.page || !page_only)
+        .flat_map(|(_, t)| {
+            t.episodes.iter().map(|e| Band {
+                from: e.start as f64,
+                to: e.end as f64,
+                label: format!(
+                    "{} {} fired {} for {}",
+                    t.severity,
+                    t.windows,
+                    when(e.start),
+                    humanize_secs((e.end - e.start) as f64)
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Budget left over the window, 0-100% always in view (an overspent budget goes below), with
+/// the line where it runs out and the pages the backtest found.
+fn budget_chart(s: &Section<'_>, empty: &str) -> Chart {
+    let points = s.burn_down.iter().map(|(t, v)| (*t, v * 100.0)).collect();
+    Chart {
+        title: format!("{}: error budget left (%) over the window", s.slo.name),
+        x: XAxis::Time,
+        x_label: "time (UTC)".into(),
+        y_label: "% of budget left".into(),
+        y_floor: (0.0, 100.0),
+        series: vec![("budget left".to_string(), points)],
+        thresholds: vec![Threshold {
+            value: 0.0,
+            label: "budget gone".into(),
+        }],
+        bands: episodes(s, true),
+        empty: empty.to_string(),
+    }
+}
+
+/// Burn rate over the fastest tier's long window for the last week, with that tier's factor
+/// (where it fires, its short window agreeing) and every tier's backtest episodes.
+fn burn_chart(s: &Section<'_>, empty: &str) -> Chart {
+    let fastest = s.slo.tiers.iter().min_by_key(|t| t.long);
+    let window = fastest.map_or(String::new(), |t| t.long.to_string());
+    let thresholds = fastest.map(|t| Threshold {
+        value: to_f64(t.factor),
+        label: format!(
+            "{} {}/{} fires above {}x",
+            t.class.name,
+            t.long,
+            t.short,
+            format_human(t.factor)
+        ),
+    });
+    Chart {
+        title: format!("{}: burn rate over {window}, last week", s.slo.name),
+        x: XAxis::Time,
+        x_label: "time (UTC)".into(),
+        y_label: "burn rate (x)".into(),
+        y_floor: (0.0, 1.0),
+        series: vec![("burn rate".to_string(), s.burn_rates.clone())],
+        thresholds: thresholds.into_iter().collect(),
+        bands: episodes(s, false),
+        empty: empty.to_string(),
+    }
 }
 
 fn backtest_rows(run: &SloRun) -> Vec<BacktestRow> {
@@ -372,6 +439,21 @@ fn backtest_rows(run: &SloRun) -> Vec<BacktestRow> {
     run.tiers.iter().map(row).collect()
 }
 
+/// The page's one script: the filter box and the service picker hide what does not match,
+/// in the browser, with no request; `#filter=...&service=...` in the URL sets them.
+const FILTER_SCRIPT: &str = include_str!("filter.js");
+
+/// `sha256-<base64>` of a script, as a Content-Security-Policy names it.
+fn script_hash(script: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(script.as_bytes());
+    format!(
+        "sha256-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
 /// The whole page, through the page template (built in, or the user's override).
 pub(crate) fn render(sections: &[Section<'_>], templates: &Templates) -> Result<String, Error> {
     let mut order: Vec<&Section<'_>> = sections.iter().collect();
@@ -379,10 +461,27 @@ pub(crate) fn render(sections: &[Section<'_>], templates: &Templates) -> Result<
         let (a, b) = (risk(a), risk(b));
         a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
     });
+    let mut services: Vec<String> = sections.iter().map(|s| escape(&s.service.name)).collect();
+    services.dedup();
     let page = Page {
         live: sections.iter().any(|s| s.status.is_some()),
-        summary: order.into_iter().map(summary).collect(),
-        slos: sections.iter().map(slo_view).collect(),
+        count: sections.len(),
+        quiet_count: sections.iter().filter(|s| fine(s)).count(),
+        services,
+        script: FILTER_SCRIPT,
+        script_hash: script_hash(FILTER_SCRIPT),
+        summary: order
+            .iter()
+            .filter(|s| !fine(s))
+            .map(|s| summary(s))
+            .collect(),
+        quiet: order
+            .iter()
+            .filter(|s| fine(s))
+            .map(|s| summary(s))
+            .collect(),
+        slos: sections.iter().filter(|s| !fine(s)).map(slo_view).collect(),
+        quiet_slos: sections.iter().filter(|s| fine(s)).map(slo_view).collect(),
     };
     templates.render(REPORT_PAGE, &Data::new(&page))
 }
@@ -479,7 +578,7 @@ mod tests {
         // Riskiest first in the summary: the spent budget, then the one with an alert firing
         // (a warning although half is left), then the one nothing is known of.
         let rows: Vec<&str> = page
-            .split("<tr><td><a href=\"#")
+            .split("<td><a href=\"#")
             .skip(1)
             .map(|r| &r[..5])
             .collect();
@@ -491,6 +590,18 @@ mod tests {
             "{page}"
         );
         assert_eq!(page.matches("<svg ").count(), 4, "{page}");
+        // Axes with ticks, the fastest tier's threshold, the budget's end; the risky SLOs
+        // unfolded, the one nothing is known of folded; the filter script allowed by its hash.
+        assert!(page.matches("class=\"tick-x\"").count() >= 4, "{page}");
+        assert!(page.contains("page 1h/5m fires above 14.4x") && page.contains(">budget gone<"));
+        assert!(
+            page.contains("<details id=\"a-b-x\" data-search=\"a-b/x\" data-service=\"a-b\" open>")
+        );
+        assert!(page.contains(
+            "<details id=\"a-b-y\" data-search=\"a-b/y\" data-service=\"a-b\"><summary>"
+        ));
+        assert!(page.contains(&format!("script-src '{}'", script_hash(FILTER_SCRIPT))));
+        assert!(page.contains(&format!("<script>{FILTER_SCRIPT}</script>")));
         assert!(!page.contains("<go>") && page.ends_with("</body></html>\n"));
     }
 

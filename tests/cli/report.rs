@@ -1,5 +1,8 @@
 //! `slocc report`: a self-contained HTML page, opened in headless Chromium: rendered,
-//! screenshotted, one chart per SLO, nothing fetched, user text escaped.
+//! screenshotted, one chart per SLO, nothing fetched, user text escaped; the summary riskiest
+//! first, charts with axes, thresholds and alert episodes, marks for what cannot be judged,
+//! and filters that work in the browser alone. With `SLOCC_SCREENSHOTS=DIR` the live report's
+//! screenshots are also written to DIR (how `docs/report-*.png` are made).
 
 use std::process::Command;
 
@@ -72,14 +75,26 @@ fn open(project: &Project) -> (String, u64) {
     )
 }
 
-/// Nothing in the page makes the browser fetch: no scripts, stylesheets, frames or images, no
-/// element with a `src`, no CSS `url()` or `@import`. (User text is escaped, so `<` only
-/// starts real tags.) The only link is the empty `data:` icon that keeps Chromium from
-/// asking for `/favicon.ico`.
+/// Nothing in the page makes the browser fetch: a Content-Security-Policy that allows nothing
+/// to be fetched and only the one inline script (the filter, by its hash); no stylesheets,
+/// frames or images, no element with a `src`, no CSS `url()` or `@import`. (User text is
+/// escaped, so `<` only starts real tags.) The only link is the empty `data:` icon that keeps
+/// Chromium from asking for `/favicon.ico`.
 fn self_contained(html: &str) {
+    assert!(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-"));
+    assert_eq!(html.matches("<script").count(), 1, "one inline script");
+    assert!(html.contains("<script>(function () {"));
     let html = html.replace("<link rel=\"icon\" href=\"data:,\">", "");
     for needle in [
-        "<script", "<link", "<iframe", "<img", "<object", "<embed", "url(", "@import",
+        "<link",
+        "<iframe",
+        "<img",
+        "<object",
+        "<embed",
+        "url(",
+        "@import",
+        "fetch(",
+        "XMLHttpRequest",
     ] {
         assert!(!html.contains(needle), "{needle} in the report");
     }
@@ -178,7 +193,9 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest_on_promet
 
 fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(engine: Engine) {
     let project = Project::new();
-    project.file("specs/live.yaml", &crate::live::spec());
+    // Beside the six SLOs of the live history, one whose metric Prometheus has never seen.
+    let ghost = "  - name: ghost\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(no_such_metric{code=\"500\"}[{{window}}]))\n        total: sum(rate(no_such_metric[{{window}}]))\n";
+    project.file("specs/live.yaml", &(crate::live::spec() + ghost));
     let now = now_minute();
     let (_server, url) = crate::live::prometheus(&project, now, engine);
     let run = project.slocc(&[
@@ -204,13 +221,13 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(engine: E
     // the recorded SLO burning at 3x over the fastest tier's hour (half its budget left, so a
     // warning, not green), the SLO whose page is firing; then the others by budget left.
     let rows: Vec<&str> = html
-        .split("<tr><td><a href=\"#live-")
+        .split("<td><a href=\"#live-")
         .skip(1)
         .map(|row| row.split('"').next().unwrap())
         .collect();
     assert_eq!(
         rows,
-        ["outage", "spent", "recorded", "burn", "quarter", "quiet"]
+        ["ghost", "outage", "spent", "recorded", "burn", "quarter", "quiet"]
     );
     assert!(
         html.contains(
@@ -219,7 +236,7 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(engine: E
         "the recorded SLO: {html}"
     );
     assert_eq!(
-        html.matches("burn rate over the last week</figcaption>")
+        html.matches(": burn rate over 1h, last week</figcaption>")
             .count(),
         6
     );
@@ -228,8 +245,84 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(engine: E
     let (dom, png) = open(&project);
     assert_eq!(
         dom.matches("<svg").count(),
-        12,
-        "burn-down and burn-rate charts per SLO"
+        13,
+        "burn-down and burn-rate charts per SLO, and the specs' chart for the one with no data"
     );
     assert!(png > 50_000);
+    in_the_browser(&project, &dom);
+}
+
+/// What the live report shows once Chromium has laid it out and run its script: time and
+/// value axes on every chart, the budget's end and the fastest tier's threshold, the outage's
+/// page as an episode band, the SLO Prometheus has no data for marked and first; and the filter
+/// (set from the URL) hiding every other SLO, in the page alone.
+fn in_the_browser(project: &Project, dom: &str) {
+    let charts = dom.matches("<svg").count();
+    assert!(
+        dom.matches("class=\"tick-x\"").count() >= 2 * charts,
+        "time axis ticks"
+    );
+    assert!(
+        dom.matches("class=\"tick-y\"").count() >= 2 * charts,
+        "value axis ticks"
+    );
+    assert_eq!(
+        dom.matches(">budget gone</text>").count(),
+        5,
+        "the budget's end on each burn-down"
+    );
+    assert_eq!(
+        dom.matches("fires above 14.4x</text>").count(),
+        6,
+        "the 14.4x tier on each burn chart"
+    );
+    assert!(
+        dom.contains("<rect class=\"episode\""),
+        "the outage's page on its charts"
+    );
+    assert!(dom.contains("<p class=\"mark no-data\">no data: "), "{dom}");
+    let (url, _requests) = serve(project);
+    let filtered = chromium(project, &["--dump-dom", &format!("{url}#filter=outage")]);
+    assert!(filtered.status.success(), "{filtered:?}");
+    let filtered = String::from_utf8_lossy(&filtered.stdout);
+    let visible: Vec<&str> = filtered
+        .split("<tr data-search=\"")
+        .skip(1)
+        .filter(|row| !row.split('>').next().unwrap().contains(" hidden"))
+        .map(|row| row.split('"').next().unwrap())
+        .collect();
+    assert_eq!(visible, ["live/outage"], "{filtered}");
+    assert!(
+        filtered.contains("<span id=\"shown\">1</span> of 7 SLOs"),
+        "{filtered}"
+    );
+    // A fine SLO sits folded with the others; a filter that finds it unfolds them.
+    let quiet = chromium(project, &["--dump-dom", &format!("{url}#filter=quarter")]);
+    let quiet = String::from_utf8_lossy(&quiet.stdout);
+    assert_eq!(
+        quiet.matches("<details class=\"fold\" open=\"\">").count(),
+        2,
+        "{quiet}"
+    );
+    assert!(
+        dom.contains("<details class=\"fold\"><summary>2 SLOs with nothing to look at</summary>"),
+        "{dom}"
+    );
+    if let Some(dir) = std::env::var_os("SLOCC_SCREENSHOTS") {
+        for (name, fragment) in [
+            ("report-live.png", ""),
+            ("report-filtered.png", "#filter=outage"),
+        ] {
+            let path = std::path::Path::new(&dir).join(name);
+            let shot = chromium(
+                project,
+                &[
+                    "--window-size=1280,1600",
+                    &format!("--screenshot={}", path.display()),
+                    &format!("{url}{fragment}"),
+                ],
+            );
+            assert!(shot.status.success(), "{shot:?}");
+        }
+    }
 }
