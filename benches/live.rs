@@ -181,11 +181,45 @@ fn start(dir: &Path, o: &Options) -> (Server, String) {
             text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200")
         });
         if ready {
+            settle(port);
             return (server, url);
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     panic!("Prometheus did not get ready");
+}
+
+/// Waits until Prometheus has finished compacting the backfilled day blocks into larger ones
+/// (the block count unchanged for 20 s), which it does in the background after it starts and
+/// would otherwise be timed as the first command's cost.
+fn settle(port: u16) {
+    let blocks = || {
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return None;
+        };
+        use std::io::Read;
+        let _ = write!(s, "GET /metrics HTTP/1.0\r\n\r\n");
+        let mut text = String::new();
+        let _ = s.read_to_string(&mut text);
+        text.lines()
+            .find(|l| l.starts_with("prometheus_tsdb_blocks_loaded "))
+            .map(str::to_string)
+    };
+    let started = Instant::now();
+    let (mut last, mut since) = (blocks(), Instant::now());
+    while since.elapsed() < Duration::from_secs(20) && started.elapsed() < Duration::from_secs(600)
+    {
+        std::thread::sleep(Duration::from_secs(2));
+        let now = blocks();
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    eprintln!(
+        "Prometheus settled in {:.0?} ({})",
+        started.elapsed(),
+        last.unwrap_or_default()
+    );
 }
 
 /// Runs `slocc` (`bin`) with `args` in `dir` and returns the wall time; it must succeed.
