@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use super::config::{
     AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
-    ExplainConfig, ReportConfig, StatusConfig,
+    ExplainConfig, ReportConfig, StatusConfig, TestConfig,
 };
 use super::config::{Connection, Format};
 use crate::emit::prometheus::RuleParts;
@@ -155,6 +155,22 @@ struct BacktestArgs {
     select: SelectArgs,
 }
 
+/// `slocc test`'s arguments.
+#[derive(Debug, clap::Args)]
+struct TestArgs {
+    /// Spec files or directories (default: `specs/`).
+    paths: Vec<PathBuf>,
+    /// The promtool to run (default: `promtool` on PATH).
+    #[arg(long, value_name = "PATH")]
+    promtool: Option<PathBuf>,
+    /// Test this output directory as it is (hand edits included) instead of compiling the specs
+    /// into a temporary one.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
 /// `slocc report`'s arguments.
 #[derive(Debug, clap::Args)]
 struct ReportArgs {
@@ -238,10 +254,14 @@ enum Command {
     /// often each tier would have fired, when, for how long, the budget spent, and whether
     /// every fast burn was paged. `--base REV` replays the policy at a git revision too.
     Backtest(BacktestArgs),
-    /// Write one self-contained HTML page (no scripts, nothing fetched when opened): the SLO
-    /// table, each SLO's tiers and a chart; with `--prometheus`, live budgets and burn-down
-    /// charts; with `--backtest`, the replay.
+    /// Write one self-contained HTML page (a filter script, nothing fetched when opened): the
+    /// SLO table riskiest first, each SLO's tiers and charts; with `--prometheus`, live budgets,
+    /// burn-down and burn-rate charts; with `--backtest`, the replay.
     Report(ReportArgs),
+    /// Compile into a temporary directory and run promtool on the alert tests slocc writes:
+    /// per SLO and tier, fires when the maths says, quiet just under the threshold, resolves.
+    /// Exit 1 when a test fails.
+    Test(TestArgs),
     /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.
     Init {
         /// What to write.
@@ -318,6 +338,9 @@ struct CompileArgs {
     /// Write no recording rules; needs `--disable-alerts`, since the alerts read them.
     #[arg(long)]
     disable_recordings: bool,
+    /// Write no promtool alert tests (`tests/<service>.test.yml`, for `--target prometheus`).
+    #[arg(long)]
+    no_alert_tests: bool,
     #[command(flatten)]
     select: SelectArgs,
     /// Engine the rule files are for.
@@ -524,7 +547,17 @@ fn compile_config(args: CompileArgs) -> Config {
         },
         compat: args.compat,
         select: args.select.into(),
+        alert_tests: !args.no_alert_tests,
     }))
+}
+
+fn test_config(args: TestArgs) -> Config {
+    Config::Test(TestConfig {
+        paths: default_paths(args.paths),
+        promtool: args.promtool,
+        out: args.out,
+        select: args.select.into(),
+    })
 }
 
 fn explain_config(args: ExplainArgs) -> Config {
@@ -636,6 +669,7 @@ fn command_config(command: Command) -> Config {
         Command::Status(args) => status_config(args),
         Command::Backtest(args) => backtest_config(args),
         Command::Report(args) => report_config(args),
+        Command::Test(args) => test_config(args),
         Command::Init {
             what: InitWhat::Templates,
             dir,
@@ -701,6 +735,7 @@ mod tests {
                 parts: RuleParts::default(),
                 compat: None,
                 select: Selection::default(),
+                alert_tests: true,
             }))
         );
     }

@@ -38,6 +38,8 @@ pub(crate) enum Config {
     Backtest(BacktestConfig),
     /// `slocc report`.
     Report(ReportConfig),
+    /// `slocc test`.
+    Test(TestConfig),
     /// `slocc completions SHELL`.
     Completions(clap_complete::Shell),
     /// `slocc man`.
@@ -133,6 +135,8 @@ pub(crate) struct CompileConfig {
     pub(crate) compat: Option<crate::model::Compat>,
     /// Services and SLOs to compile.
     pub(crate) select: Selection,
+    /// Whether the promtool alert tests are written.
+    pub(crate) alert_tests: bool,
 }
 
 /// The two sides of a diff.
@@ -168,6 +172,19 @@ pub(crate) struct Connection {
     pub(crate) timeout: String,
     /// SLOs queried at once.
     pub(crate) concurrency: usize,
+}
+
+/// `slocc test`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TestConfig {
+    /// Inputs.
+    pub(crate) paths: Vec<PathBuf>,
+    /// The promtool to run; `None`: `promtool` on PATH.
+    pub(crate) promtool: Option<PathBuf>,
+    /// An output directory to test as it is, instead of compiling the specs.
+    pub(crate) out: Option<PathBuf>,
+    /// Services and SLOs tested.
+    pub(crate) select: Selection,
 }
 
 /// `slocc report`.

@@ -14,6 +14,7 @@ mod explain;
 mod report;
 mod runbooks;
 mod status;
+mod test;
 
 use std::io::Write;
 
@@ -21,7 +22,7 @@ use clap::Parser;
 
 pub(crate) use config::{
     AuditConfig, BacktestConfig, CheckConfig, Colors, CompileConfig, Config, DiffConfig, DiffSides,
-    ExplainConfig, Format, ReportConfig, StatusConfig,
+    ExplainConfig, Format, ReportConfig, StatusConfig, TestConfig,
 };
 
 use crate::diag;
@@ -92,6 +93,7 @@ fn dispatch(config: &Config, io: Io<'_>) -> Outcome {
         Config::Status(c) => status::run(c, io),
         Config::Backtest(c) => backtest::run(c, io),
         Config::Report(c) => report::run(c, io),
+        Config::Test(c) => test::run(c, io),
         Config::Compile(c) => compile::run(c, io),
         Config::Explain(c) => explain::run(c, io),
         Config::Convert { paths } => convert::run(paths, io),

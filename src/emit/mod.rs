@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::model::Service;
 use crate::output::sink::{Artifact, Owner, Sink};
 
+pub(crate) mod alert_tests;
 pub(crate) mod alertmanager;
 pub(crate) mod compat;
 pub(crate) mod diags;
@@ -21,8 +22,9 @@ pub mod targets;
 pub mod templates;
 
 /// Every artifact kind, in the order a service's files are put into the sink.
-pub(crate) const EMITTERS: [Emitter; 5] = [
+pub(crate) const EMITTERS: [Emitter; 6] = [
     Emitter::Service(prometheus::emit),
+    Emitter::Service(alert_tests::emit),
     Emitter::Service(grafana::emit_service),
     Emitter::Service(runbook::emit),
     Emitter::Run(grafana::emit_overview),
@@ -54,6 +56,8 @@ pub struct Context {
     pub(crate) runbooks: Option<PathBuf>,
     /// The runbooks directory as relative `runbook_url`s show it.
     pub(crate) runbooks_shown: String,
+    /// Whether the promtool alert tests are written beside the rule files.
+    pub(crate) alert_tests: bool,
 }
 
 impl Context {
@@ -66,7 +70,14 @@ impl Context {
             parts: prometheus::RuleParts::default(),
             runbooks: None,
             runbooks_shown: DEFAULT_RUNBOOKS.into(),
+            alert_tests: true,
         }
+    }
+
+    /// Whether the alert tests are written (`compile --no-alert-tests` turns them off).
+    pub fn with_alert_tests(mut self, on: bool) -> Self {
+        self.alert_tests = on;
+        self
     }
 
     /// Runbooks written into `dir` (and relative `runbook_url`s pointing there).

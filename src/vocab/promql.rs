@@ -310,9 +310,213 @@ pub(crate) fn is_valid_metric_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
+/// A series selector an SLI query reads: its metric name, matchers, and the labels the query
+/// groups by (`sum by (route)`), so a test can write series the query selects.
+#[derive(Debug, Clone)]
+pub(crate) struct Selected {
+    pub(crate) name: String,
+    pub(crate) matchers: Vec<promql_parser::label::Matcher>,
+    pub(crate) by: Vec<String>,
+}
+
+/// The selector of an SLI query of the plain shapes tests can drive: `rate`, `increase` or
+/// `avg_over_time` of one selector, alone or in one aggregation (`sum(rate(x{...}[5m]))`,
+/// `avg(avg_over_time(r{...}[5m]))`); `None` for anything else.
+pub(crate) fn selected(query: &str) -> Option<Selected> {
+    let expr = parser::parse(&with_window(query, Duration::from_secs(300))).ok()?;
+    let (inner, by) = match &expr {
+        Expr::Aggregate(a) if a.param.is_none() => {
+            let by = match &a.modifier {
+                None => Vec::new(),
+                Some(LabelModifier::Include(l)) => l.labels.clone(),
+                Some(LabelModifier::Exclude(_)) => return None,
+            };
+            (a.expr.as_ref(), by)
+        }
+        other => (other, Vec::new()),
+    };
+    let Expr::Call(call) = inner else {
+        return None;
+    };
+    if !matches!(call.func.name, "rate" | "increase" | "avg_over_time") || call.args.args.len() != 1
+    {
+        return None;
+    }
+    let Expr::MatrixSelector(m) = call.args.args[0].as_ref() else {
+        return None;
+    };
+    let matchers =
+        m.vs.matchers
+            .matchers
+            .iter()
+            .filter(|m| m.name != "__name__")
+            .cloned()
+            .collect();
+    Some(Selected {
+        name: m.vs.name.clone()?,
+        matchers,
+        by,
+    })
+}
+
+/// Label sets that satisfy matchers: each label a value every matcher on it accepts.
+pub(crate) mod solve {
+    use promql_parser::label::Matcher;
+
+    /// Values worth trying for a label, besides those the matchers themselves spell.
+    const CANDIDATES: [&str; 14] = [
+        "500",
+        "503",
+        "200",
+        "404",
+        "ok",
+        "success",
+        "failed",
+        "error",
+        "true",
+        "false",
+        "1",
+        "0",
+        "x",
+        "slocc-test",
+    ];
+
+    /// What a regex spells literally: each alternative with `.` as `0` and other classes
+    /// dropped (`5..` gives `500`, `(500|503)` gives `500` and `503`).
+    fn spelled(pattern: &str) -> Vec<String> {
+        pattern
+            .trim_start_matches('^')
+            .trim_end_matches('$')
+            .split('|')
+            .map(|alt| {
+                alt.replace("\\.", "\u{1}")
+                    .chars()
+                    .filter(|c| !matches!(c, '(' | ')' | '*' | '+' | '?' | '^' | '$' | '\\'))
+                    .map(|c| match c {
+                        '.' => '0',
+                        '\u{1}' => '.',
+                        c => c,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A value for `label` that every matcher in `accept` (on that label) accepts and, when
+    /// `reject` is given, that matcher rejects; `None` when no candidate does.
+    pub(crate) fn value(
+        label: &str,
+        accept: &[&Matcher],
+        reject: Option<&Matcher>,
+    ) -> Option<String> {
+        let mut tries: Vec<String> = Vec::new();
+        // Only `!=`/`!~` on the label: a value that says where it came from.
+        let negative = |m: &&Matcher| {
+            matches!(
+                m.op,
+                promql_parser::label::MatchOp::NotEqual | promql_parser::label::MatchOp::NotRe(_)
+            )
+        };
+        if reject.is_none() && accept.iter().all(negative) {
+            tries.push("slocc-test".into());
+        }
+        for m in accept.iter().copied().chain(reject) {
+            match m.op {
+                promql_parser::label::MatchOp::Re(_) | promql_parser::label::MatchOp::NotRe(_) => {
+                    tries.extend(spelled(&m.value))
+                }
+                _ => tries.push(m.value.clone()),
+            }
+        }
+        tries.extend(CANDIDATES.iter().map(|c| (*c).to_string()));
+        tries.push(format!("{label}-slocc-test"));
+        tries
+            .into_iter()
+            .find(|v| accept.iter().all(|m| m.is_match(v)) && reject.is_none_or(|m| !m.is_match(v)))
+    }
+
+    /// Labels for which every matcher of `sets` accepts: each label every matcher names gets a
+    /// value all of them accept; `None` when a label has none.
+    pub(crate) fn labels(sets: &[&[Matcher]]) -> Option<Vec<(String, String)>> {
+        let mut names: Vec<&str> = sets
+            .iter()
+            .flat_map(|s| s.iter().map(|m| m.name.as_str()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|name| {
+                let on: Vec<&Matcher> = sets
+                    .iter()
+                    .flat_map(|s| s.iter())
+                    .filter(|m| m.name == name)
+                    .collect();
+                Some((name.to_string(), value(name, &on, None)?))
+            })
+            .collect()
+    }
+
+    /// `hit` (which every matcher of `both` and `hit_only` accepts) changed on one label so
+    /// that `both`'s matchers still accept it and one of `hit_only`'s rejects it: the series a
+    /// query of `hit_only` does not select but one of `both` does.
+    pub(crate) fn miss(
+        hit: &[(String, String)],
+        both: &[Matcher],
+        hit_only: &[Matcher],
+    ) -> Option<Vec<(String, String)>> {
+        hit_only.iter().find_map(|reject| {
+            let accept: Vec<&Matcher> = both.iter().filter(|m| m.name == reject.name).collect();
+            let value = value(&reject.name, &accept, Some(reject))?;
+            let mut out = hit.to_vec();
+            match out.iter_mut().find(|(k, _)| *k == reject.name) {
+                Some(pair) => pair.1 = value,
+                None => out.push((reject.name.clone(), value)),
+            }
+            out.sort();
+            Some(out)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solved_labels_are_what_the_selectors_select() {
+        let errors =
+            selected("sum(rate(http_requests_total{job=\"api\", code=~\"5..\"}[{{window}}]))")
+                .unwrap();
+        let total = selected("sum by (route) (rate(http_requests_total{job=\"api\", route!=\"/healthz\"}[{{window}}]))").unwrap();
+        assert_eq!(total.by, ["route"]);
+        let hit = solve::labels(&[&errors.matchers, &total.matchers]).unwrap();
+        assert_eq!(
+            hit,
+            [
+                ("code".into(), "500".into()),
+                ("job".into(), "api".into()),
+                ("route".into(), "slocc-test".into())
+            ]
+        );
+        let miss = solve::miss(&hit, &total.matchers, &errors.matchers).unwrap();
+        assert!(
+            miss.iter().any(|(k, v)| k == "code" && v != "500"),
+            "{miss:?}"
+        );
+        let selects = |labels: &[(String, String)], m: &[promql_parser::label::Matcher]| {
+            m.iter()
+                .all(|m| labels.iter().any(|(k, v)| *k == m.name && m.is_match(v)))
+        };
+        assert!(selects(&hit, &errors.matchers) && selects(&hit, &total.matchers));
+        assert!(!selects(&miss, &errors.matchers) && selects(&miss, &total.matchers));
+        // Shapes the tests cannot drive.
+        assert!(selected("sum(rate(a[{{window}}])) / sum(rate(b[{{window}}]))").is_none());
+        assert!(selected("histogram_quantile(0.99, sum by (le) (rate(h[{{window}}])))").is_none());
+        // Contradictions have no solution.
+        let both = selected("sum(rate(x{a=\"1\", a=\"2\"}[5m]))").unwrap();
+        assert!(solve::labels(&[&both.matchers]).is_none());
+    }
 
     #[test]
     fn queries_beyond_the_limits_are_refused_before_parsing() {

@@ -26,7 +26,7 @@ fn compile_without_arguments_reads_specs_and_writes_out() {
     let project = bundled();
     let run = project.slocc(&["compile"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "compiled 4 services (7 SLOs) into out: 11 written, 0 unchanged, 0 removed; runbooks in runbooks: 7 created, 0 refreshed\n");
+    assert_eq!(run.stderr, "compiled 4 services (7 SLOs) into out: 23 written, 0 unchanged, 0 removed; runbooks in runbooks: 7 created, 0 refreshed\n");
     for service in [
         "checkout-api",
         "order-consumer",
@@ -70,7 +70,7 @@ fn output_is_byte_identical_across_runs_and_path_spellings() {
         }
     }
     let again = project.slocc(&["compile", "-o", "a"]);
-    assert_eq!(again.stderr, "compiled 4 services (7 SLOs) into a: 0 written, 11 unchanged, 0 removed; runbooks in runbooks: 0 created, 0 refreshed\n");
+    assert_eq!(again.stderr, "compiled 4 services (7 SLOs) into a: 0 written, 23 unchanged, 0 removed; runbooks in runbooks: 0 created, 0 refreshed\n");
 }
 
 #[test]
@@ -320,7 +320,7 @@ fn compile_check_reports_stale_and_missing_outputs_without_writing() {
     project.file("specs/api.yaml", GOOD);
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\noutputs are stale: 6 files differ from the specs (out/alertmanager/alertmanager.yml, out/alertmanager/routes.yml, out/api.rules.yml, out/dashboards/overview.json, out/dashboards/services/api.json, runbooks/api/availability.md); run `slocc compile` and commit the result\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\noutputs are stale: 9 files differ from the specs (out/alertmanager/alertmanager.yml, out/alertmanager/routes.yml, out/api.rules.yml, out/dashboards/overview.json, out/dashboards/services/api.json, out/tests/api.days.test.yml, out/tests/api.hours.test.yml, out/tests/api.test.yml, runbooks/api/availability.md); run `slocc compile` and commit the result\n");
     assert!(
         run.stdout.contains("+++ b/out/api.rules.yml"),
         "{}",
@@ -351,7 +351,7 @@ fn compile_check_reports_stale_and_missing_outputs_without_writing() {
     );
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `renamed` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: renamed\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\noutputs are stale: 6 files differ from the specs (out/dashboards/overview.json, out/dashboards/services/renamed.json, out/renamed.rules.yml, out/api.rules.yml, out/dashboards/services/api.json, runbooks/renamed/availability.md); run `slocc compile` and commit the result\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `renamed` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: renamed\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\noutputs are stale: 12 files differ from the specs (out/dashboards/overview.json, out/dashboards/services/renamed.json, out/renamed.rules.yml, out/tests/renamed.days.test.yml, out/tests/renamed.hours.test.yml, out/tests/renamed.test.yml, out/api.rules.yml, out/dashboards/services/api.json, out/tests/api.days.test.yml, out/tests/api.hours.test.yml, out/tests/api.test.yml, runbooks/renamed/availability.md); run `slocc compile` and commit the result\n");
 }
 
 #[test]

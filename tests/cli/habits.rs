@@ -45,7 +45,7 @@ fn service_and_slo_selection_narrows_compile_and_leaves_other_files_alone() {
     project.file("specs/web.yaml", &spec("web").replace("99.9", "99.5"));
     let run = project.slocc(&["compile", "--service", "api", "--slo", "latency"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "compiled 1 service (1 SLO) into out: 2 written, 0 unchanged, 0 removed; runbooks in runbooks: 0 created, 1 refreshed\n");
+    assert_eq!(run.stderr, "compiled 1 service (1 SLO) into out: 5 written, 0 unchanged, 0 removed; runbooks in runbooks: 0 created, 1 refreshed\n");
     let api = project.read("out/api.rules.yml");
     assert!(api.contains("slo_name: latency") && !api.contains("slo_name: availability"));
     assert_eq!(project.read("out/web.rules.yml"), web_before);
@@ -268,7 +268,7 @@ fn markdown_diff_fits_a_pull_request_comment() {
     assert!(run.stdout.len() <= 65_000, "{} bytes", run.stdout.len());
     assert!(run
         .stdout
-        .contains("150 SLOs changed, 300 generated files changed."));
+        .contains("150 SLOs changed, 750 generated files changed."));
     assert_eq!(
         run.stdout.matches("- **service-").count(),
         150,

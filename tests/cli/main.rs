@@ -1,5 +1,6 @@
 //! Integration tests: the real `slocc` binary, and its output run on promtool.
 
+mod alert_tests;
 pub(crate) mod alertmanager;
 mod audit;
 mod calendar;

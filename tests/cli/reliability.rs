@@ -51,7 +51,7 @@ fn look_alike_files_are_never_deleted_or_overwritten() {
     std::fs::remove_file(project.path().join("specs/web.yaml")).unwrap();
     let run = project.slocc(&["compile", "--no-runbooks"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 1 written, 4 unchanged, 2 removed\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 1 written, 7 unchanged, 5 removed\n");
     assert!(!project.path().join("out/web.rules.yml").exists());
     for (path, text) in planted {
         assert_eq!(project.read(path), text, "{path}");
@@ -75,7 +75,7 @@ fn an_edited_generated_file_is_reported_and_kept() {
     std::fs::remove_file(project.path().join("specs/web.yaml")).unwrap();
     let run = project.slocc(&["compile", "--no-runbooks"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 1 written, 4 unchanged, 1 removed\nkept 1 generated file that no spec produces any more but someone edited (web.rules.yml); delete it when the edits are no longer needed\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 1 written, 7 unchanged, 4 removed\nkept 1 generated file that no spec produces any more but someone edited (web.rules.yml); delete it when the edits are no longer needed\n");
     assert_eq!(project.read("out/web.rules.yml"), edited);
     // Edited and still produced: refused, not overwritten.
     let api = project.read("out/api.rules.yml") + "# tweak\n";
@@ -290,7 +290,7 @@ fn a_marker_quoted_in_a_query_does_not_break_the_runbook() {
     project.file("specs/api.yaml", &spec.replace("99.9", "99.5"));
     let run = project.slocc(&["compile"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 2 written, 3 unchanged, 0 removed; runbooks in runbooks: 0 created, 1 refreshed\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 5 written, 3 unchanged, 0 removed; runbooks in runbooks: 0 created, 1 refreshed\n");
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn markdown_is_ready_for_a_pull_request_comment() {
     );
     assert!(run
         .stdout
-        .contains("<details><summary>Generated files: 2 files changed</summary>"));
+        .contains("<details><summary>Generated files: 5 files changed</summary>"));
     assert!(run.stdout.contains("```diff\n--- a/api.rules.yml"));
 }
 

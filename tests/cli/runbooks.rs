@@ -55,7 +55,7 @@ fn recompiling_refreshes_the_region_and_keeps_every_human_edit() {
 
     let run = project.slocc(&["compile"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 2 written, 3 unchanged, 0 removed; runbooks in runbooks: 0 created, 1 refreshed\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\ncompiled 1 service (1 SLO) into out: 5 written, 3 unchanged, 0 removed; runbooks in runbooks: 0 created, 1 refreshed\n");
     let after = project.read(RUNBOOK);
     assert!(after.contains("- [x] Roll back: `deployctl rollback api`"));
     assert!(after.contains("### 2026-11-02 incident\nThe cache stampede; fixed by warming.\n"));

@@ -106,6 +106,7 @@ fn github_actions_example_runs_step_by_step() {
             "Check specs (errors become inline annotations)",
             "Generated rules are committed and current",
             "Prove the rules on Prometheus's own engine",
+            "Prove every SLO's alerts fire when they should (the promtool tests slocc wrote)",
             "Explain the alert changes",
         ]
     );

@@ -1,0 +1,129 @@
+//! `slocc test`: compile into a temporary directory (or take an output directory as it is, hand
+//! edits and all, with `--out`) and run promtool on the alert tests slocc writes beside each
+//! rule file; one line per test file, promtool's account of any failure, exit 1 when one fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{Error, Io, Outcome, TestConfig, EXIT_INVALID, EXIT_OK};
+
+pub(super) fn run(config: &TestConfig, mut io: Io<'_>) -> Outcome {
+    // A path with a directory in it is the user's, from where slocc runs; a bare name is
+    // looked up on PATH.
+    let promtool = match &config.promtool {
+        Some(p) if p.is_relative() && p.components().count() > 1 => {
+            std::env::current_dir()?.join(p)
+        }
+        Some(p) => p.clone(),
+        None => PathBuf::from("promtool"),
+    };
+    let temp;
+    let dir = match &config.out {
+        Some(out) => out.as_path(),
+        None => {
+            let checked = super::checked_specs(&config.paths, &config.select, &mut io)?;
+            temp = tempfile::tempdir()
+                .map_err(|e| Error::Usage(format!("cannot make a temporary directory: {e}")))?;
+            let templates = crate::emit::templates::Templates::builtin()?;
+            let target = crate::emit::targets::TargetOptions::default();
+            let cx = crate::emit::Context::new(templates, target);
+            crate::pipeline::compile(&checked.services, &cx, temp.path(), true)?;
+            temp.path()
+        }
+    };
+    let files = test_files(&dir.join("tests"))?;
+    let results = run_all(&promtool, dir, &files)?;
+    let mut failed = 0;
+    for (file, (passed, report)) in files.iter().zip(results) {
+        let name = format!("tests/{file}");
+        if passed {
+            let groups = count(&dir.join("tests").join(file));
+            writeln!(io.stdout, "ok      {name} ({groups})")?;
+        } else {
+            failed += 1;
+            writeln!(io.stdout, "FAILED  {name}\n{}", indent(&report))?;
+        }
+    }
+    Ok(if failed == 0 { EXIT_OK } else { EXIT_INVALID })
+}
+
+/// Whether a file passed and what promtool said, or why it could not run.
+type Tested = Result<(bool, String), Error>;
+
+/// promtool on every file, as many at once as the machine has cores, results in order.
+fn run_all(promtool: &Path, dir: &Path, files: &[String]) -> Result<Vec<(bool, String)>, Error> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Tested>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..cores.min(files.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let result = promtool_test(promtool, dir, file);
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            let taken = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+            taken.unwrap_or_else(|| Err(Error::Usage("promtool was not run".into())))
+        })
+        .collect()
+}
+
+/// The test files of a compiled output, by name.
+fn test_files(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::Usage(format!("no alert tests were written: {e}")))?;
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".test.yml"))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Runs `promtool test rules` on one file from the output directory: whether it passed, and
+/// what promtool said.
+fn promtool_test(promtool: &Path, dir: &Path, file: &str) -> Result<(bool, String), Error> {
+    let out = Command::new(promtool)
+        .args(["test", "rules", file])
+        .current_dir(dir.join("tests"))
+        .output()
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot run `{}`: {e}; install Prometheus's promtool, or name it with `--promtool PATH`",
+                crate::vocab::path::display(promtool)
+            ))
+        })?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((out.status.success(), crate::live::client::printable(&said)))
+}
+
+/// "12 test groups" of a test file.
+fn count(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let groups = text
+        .lines()
+        .filter(|l| l.starts_with("- interval:"))
+        .count();
+    format!("{groups} test group{}", if groups == 1 { "" } else { "s" })
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,233 @@
+//! The promtool alert tests slocc writes for users (`tests/<service>*.test.yml` beside the rule
+//! files) and `slocc test`: they pass on both Prometheus generations for every bundled spec and
+//! importable example, and they bite: a threshold, window, selector, bucket or `for:` changed
+//! by hand in a rule file makes them fail.
+
+use crate::harness::{promtool_on, Engine, Project};
+
+/// The bundled specs compiled into `out/`.
+fn compiled() -> Project {
+    let project = Project::new();
+    project.with_repo_yaml("specs", "specs");
+    project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    project
+}
+
+/// Runs one generated test file with `engine`'s promtool: whether it passed, and the output.
+fn run_file(project: &Project, engine: Engine, file: &str) -> (bool, String) {
+    promtool_on(
+        engine,
+        &project.path().join("out/tests"),
+        &["test", "rules", file],
+    )
+}
+
+#[test]
+fn slocc_test_passes_on_the_bundled_specs_on_both_generations() {
+    let project = compiled();
+    for engine in Engine::BOTH {
+        let promtool = engine.promtool();
+        let run = project.slocc(&["test", "--promtool", promtool.to_str().unwrap()]);
+        run.expect_code(0);
+        assert_eq!(
+            run.stdout,
+            "ok      tests/checkout-api.days.test.yml (8 test groups)\nok      tests/checkout-api.hours.test.yml (4 test groups)\nok      tests/checkout-api.test.yml (4 test groups)\nok      tests/nightly-billing.days.test.yml (2 test groups)\nok      tests/nightly-billing.hours.test.yml (2 test groups)\nok      tests/nightly-billing.test.yml (0 test groups)\nok      tests/order-consumer.days.test.yml (4 test groups)\nok      tests/order-consumer.hours.test.yml (2 test groups)\nok      tests/order-consumer.test.yml (2 test groups)\nok      tests/reference-api.days.test.yml (10 test groups)\nok      tests/reference-api.hours.test.yml (6 test groups)\nok      tests/reference-api.test.yml (6 test groups)\n",
+            "{}",
+            engine.name()
+        );
+        // The committed output tests the same.
+        let kept = project.slocc(&[
+            "test",
+            "--out",
+            "out",
+            "--promtool",
+            promtool.to_str().unwrap(),
+        ]);
+        kept.expect_code(0);
+        assert_eq!(kept.stdout, run.stdout);
+    }
+    // Deterministic, in the manifest, and checked for staleness like every output.
+    let first = project.read("out/tests/checkout-api.test.yml");
+    project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    assert_eq!(first, project.read("out/tests/checkout-api.test.yml"));
+    assert!(project
+        .read("out/.slocc-manifest")
+        .contains("tests/checkout-api.test.yml"));
+    project.file("out/tests/checkout-api.test.yml", "tests: []\n");
+    project
+        .slocc(&["compile", "-o", "out", "--check"])
+        .expect_code(1);
+    // Switched off, they are not written: the earlier ones are removed as outputs no longer
+    // produced, but for the one edited by hand, which is kept.
+    project
+        .slocc(&["compile", "-o", "out", "--no-alert-tests"])
+        .expect_code(0);
+    assert!(!project
+        .path()
+        .join("out/tests/checkout-api.hours.test.yml")
+        .exists());
+    assert_eq!(
+        project.read("out/tests/checkout-api.test.yml"),
+        "tests: []\n"
+    );
+}
+
+#[test]
+fn imported_specs_get_tests_that_pass_and_say_what_they_do_not_cover() {
+    let project = Project::new();
+    project.with_repo_yaml("examples/migration", "specs");
+    project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    for engine in Engine::BOTH {
+        let promtool = engine.promtool();
+        let run = project.slocc(&[
+            "test",
+            "--out",
+            "out",
+            "--promtool",
+            promtool.to_str().unwrap(),
+        ]);
+        run.expect_code(0);
+        assert!(!run.stdout.contains("FAILED"), "{}", run.stdout);
+        assert!(run.stdout.lines().count() >= 3, "{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_missing_promtool_is_a_clear_error() {
+    let project = compiled();
+    let run = project.slocc(&["test", "--promtool", "/nonexistent/promtool"]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: cannot run `/nonexistent/promtool`: No such file or directory (os error 2); install Prometheus's promtool, or name it with `--promtool PATH`\n"
+    );
+}
+
+/// A hand edit of a generated rule file, and the test file that must catch it.
+struct Mutation {
+    what: &'static str,
+    rules: &'static str,
+    from: &'static str,
+    to: &'static str,
+    caught_by: &'static str,
+}
+
+const MUTATIONS: [Mutation; 7] = [
+    Mutation {
+        what: "ratio: the 1h/5m page's threshold halved",
+        rules: "checkout-api.rules.yml",
+        from: "slo:sli_error:ratio_rate1h{slo_service=\"checkout-api\", slo_name=\"availability\"} > (14.4 * 0.001)",
+        to: "slo:sli_error:ratio_rate1h{slo_service=\"checkout-api\", slo_name=\"availability\"} > (7.2 * 0.001)",
+        caught_by: "checkout-api.test.yml",
+    },
+    Mutation {
+        what: "ratio: the 1h window read over 2h",
+        rules: "checkout-api.rules.yml",
+        from: "[1h]",
+        to: "[2h]",
+        caught_by: "checkout-api.test.yml",
+    },
+    Mutation {
+        what: "ratio: the errors' selector no longer matching 5xx",
+        rules: "checkout-api.rules.yml",
+        from: "code=~\"5..\"}[1h]",
+        to: "code=~\"4..\"}[1h]",
+        caught_by: "checkout-api.test.yml",
+    },
+    Mutation {
+        what: "latency: the good bucket moved to 500ms",
+        rules: "checkout-api.rules.yml",
+        from: "le=\"0.3\"}[30m]",
+        to: "le=\"0.5\"}[30m]",
+        caught_by: "checkout-api.hours.test.yml",
+    },
+    Mutation {
+        what: "ratio (good events): the 6h window read over 3h",
+        rules: "order-consumer.rules.yml",
+        from: "[6h]",
+        to: "[3h]",
+        caught_by: "order-consumer.hours.test.yml",
+    },
+    Mutation {
+        what: "raw: the gauge's 1h window read over 30m",
+        rules: "reference-api.rules.yml",
+        from: "gateway_upstream_error_ratio{service=\"reference-api\"}[1h]",
+        to: "gateway_upstream_error_ratio{service=\"reference-api\"}[30m]",
+        caught_by: "reference-api.test.yml",
+    },
+    Mutation {
+        what: "for: the pages held for 30 minutes",
+        rules: "reference-api.rules.yml",
+        from: "for: '1m'",
+        to: "for: '30m'",
+        caught_by: "reference-api.test.yml",
+    },
+];
+
+#[test]
+fn the_generated_tests_fail_when_a_rule_is_edited_by_hand_on_both_generations() {
+    let project = compiled();
+    for m in &MUTATIONS {
+        let original = project.read(&format!("out/{}", m.rules));
+        assert!(
+            original.contains(m.from),
+            "{}: `{}` not in the rules",
+            m.what,
+            m.from
+        );
+        for engine in Engine::BOTH {
+            let (ok, text) = run_file(&project, engine, m.caught_by);
+            assert!(
+                ok,
+                "{} passes before the edit on {}:\n{text}",
+                m.caught_by,
+                engine.name()
+            );
+        }
+        project.file(&format!("out/{}", m.rules), &original.replace(m.from, m.to));
+        for engine in Engine::BOTH {
+            let (ok, text) = run_file(&project, engine, m.caught_by);
+            assert!(
+                !ok,
+                "{} on {}: {} still passes",
+                m.what,
+                engine.name(),
+                m.caught_by
+            );
+            assert!(text.contains("FAILED"), "{text}");
+        }
+        project.file(&format!("out/{}", m.rules), &original);
+    }
+    // `slocc test --out` reports the failing file with promtool's account, and exits 1.
+    let rules = project.read("out/checkout-api.rules.yml");
+    project.file(
+        "out/checkout-api.rules.yml",
+        &rules.replace(MUTATIONS[0].from, MUTATIONS[0].to),
+    );
+    let promtool = Engine::V3.promtool();
+    let run = project.slocc(&[
+        "test",
+        "--out",
+        "out",
+        "--promtool",
+        promtool.to_str().unwrap(),
+    ]);
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("FAILED  tests/checkout-api.test.yml\n    "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("slo_long_window=\\\"1h\\\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("ok      tests/checkout-api.hours.test.yml"),
+        "{}",
+        run.stdout
+    );
+}
