@@ -3,7 +3,6 @@
 //! an unknown value, a bad duration) use `spec::diags`.
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Location};
-use crate::spec::yaml::quote_list;
 
 /// A number `value` of `field` that is not `expected` ("a number", "a positive whole
 /// number"); `example` shows one that is.
@@ -191,11 +190,46 @@ pub(crate) fn duplicate_policy(at: Location, window: &str, first: Location) -> D
     .with_label(first, "the first policy for this window")
 }
 
-/// A severity class name the settings do not define; `known` are the ones they do.
-pub(crate) fn invalid_severity(at: Location, name: &str, known: &[&str]) -> Diagnostic {
-    let hint = match did_you_mean(name, known) {
+/// A severity class name the settings do not define; `known` are the ones they do and whether
+/// each pages. A suggestion never crosses between paging and non-paging classes: where the
+/// context wants one kind (`pages`) only that kind is suggested, and where it does not say, a
+/// name close to both kinds gets the list, not a guess.
+pub(crate) fn invalid_severity(
+    at: Location,
+    name: &str,
+    known: &[(&str, bool)],
+    pages: Option<bool>,
+) -> Diagnostic {
+    let of = |kind: bool| -> Vec<&str> {
+        known
+            .iter()
+            .filter(|(_, p)| *p == kind)
+            .map(|(n, _)| *n)
+            .collect()
+    };
+    let best = match pages {
+        Some(kind) => did_you_mean(name, &of(kind)),
+        None => match (
+            did_you_mean(name, &of(true)),
+            did_you_mean(name, &of(false)),
+        ) {
+            (Some(best), None) | (None, Some(best)) => Some(best),
+            _ => None,
+        },
+    };
+    let listed: Vec<String> = known
+        .iter()
+        .map(|(n, p)| {
+            if *p {
+                format!("`{n}` (pages)")
+            } else {
+                format!("`{n}`")
+            }
+        })
+        .collect();
+    let hint = match best {
         Some(best) => format!("did you mean `{best}`?"),
-        None => format!("the severity classes are {}", quote_list(known)),
+        None => format!("the severity classes are {}", listed.join(", ")),
     };
     Diagnostic::new(
         Code::InvalidSeverity,
@@ -241,18 +275,19 @@ pub(crate) fn no_severity_class(
     )
 }
 
-/// The whole budget goes in `outage` of full outage: under a minute.
-pub(crate) fn tiny_budget(at: Location, outage: &str) -> Diagnostic {
+/// The whole budget of SLO `slo` goes in `outage` of full outage: under a minute.
+pub(crate) fn tiny_budget(at: Location, slo: &str, outage: &str) -> Diagnostic {
     Diagnostic::new(
         Code::TinyBudget,
         Some(at),
-        format!("the whole error budget is gone after {outage} of full outage"),
+        format!("the whole error budget of SLO `{slo}` is gone after {outage} of full outage"),
         "alerts cannot page before the budget is spent; consider a looser objective, a longer window, or aggregating SLOs",
     )
 }
 
-/// A tier as it appears in messages: its class and windows.
+/// A tier as it appears in messages: its SLO, class and windows.
 pub(crate) struct TierName<'a> {
+    pub(crate) slo: &'a str,
     pub(crate) class: &'a str,
     pub(crate) long: String,
     pub(crate) short: String,
@@ -264,8 +299,8 @@ pub(crate) fn slow_tier(at: Location, tier: &TierName<'_>, factor: &str) -> Diag
         Code::SlowTier,
         Some(at),
         format!(
-            "the {} tier {}/{} fires at a burn of {factor}x, under 1x: a burn that slow does not empty the budget within the SLO window",
-            tier.class, tier.long, tier.short
+            "the {} tier {}/{} of SLO `{}` fires at a burn of {factor}x, under 1x: a burn that slow does not empty the budget within the SLO window",
+            tier.class, tier.long, tier.short, tier.slo
         ),
         "raise `budget_percent` or shorten `long` so the factor (budget % x window / long) is at least 1",
     )
@@ -273,7 +308,7 @@ pub(crate) fn slow_tier(at: Location, tier: &TierName<'_>, factor: &str) -> Diag
 
 /// A tier whose `threshold` (burn `factor` at `objective`%) is at or above a 100% error ratio.
 pub(crate) fn tier_never_fires(
-    at: Option<Location>,
+    at: Location,
     tier: &TierName<'_>,
     factor: &str,
     threshold: &str,
@@ -281,10 +316,10 @@ pub(crate) fn tier_never_fires(
 ) -> Diagnostic {
     Diagnostic::new(
         Code::TierNeverFires,
-        at,
+        Some(at),
         format!(
-            "the {} tier {}/{} (burn factor {factor}) needs an error ratio of {threshold} at objective {objective}%, above 100%, so it can never fire; it is left out",
-            tier.class, tier.long, tier.short
+            "the {} tier {}/{} of SLO `{}` (burn factor {factor}) needs an error ratio of {threshold} at objective {objective}%, above 100%, so it can never fire; it is left out",
+            tier.class, tier.long, tier.short, tier.slo
         ),
         "raise the objective, or give a custom `alerting.windows` policy whose factors fit this budget",
     )
@@ -409,4 +444,40 @@ pub(crate) fn unsupported_time_zone(at: Location, zone: &str) -> Diagnostic {
         format!("time zone `{}` is not a fixed UTC offset", zone.escape_debug()),
         "give `UTC` or an offset such as `+02:00`: PromQL has no time-zone database, so daylight-saving zones cannot be followed (docs/decisions.md)",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> Location {
+        Location {
+            source: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    #[test]
+    fn a_severity_suggestion_never_crosses_between_paging_and_not() {
+        let known = [("SEV1", true), ("SEV3", false)];
+        // A page tier asking for SEV2 hears of SEV1, a ticket tier of SEV3.
+        assert_eq!(
+            invalid_severity(at(), "SEV2", &known, Some(true)).hint,
+            "did you mean `SEV1`?"
+        );
+        assert_eq!(
+            invalid_severity(at(), "SEV2", &known, Some(false)).hint,
+            "did you mean `SEV3`?"
+        );
+        // Without a context, a name close to both gets the list with what pages.
+        assert_eq!(
+            invalid_severity(at(), "SEV2", &known, None).hint,
+            "the severity classes are `SEV1` (pages), `SEV3`"
+        );
+        assert_eq!(
+            invalid_severity(at(), "SEV", &[("SEV1", true), ("chat", false)], None).hint,
+            "did you mean `SEV1`?"
+        );
+    }
 }

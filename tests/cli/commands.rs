@@ -437,3 +437,27 @@ fn the_percentile_shorthand_compiles_to_one_latency_slo_per_percentile() {
     assert_eq!(explain.stdout, "api/latency-p95: 95% over 30d (error budget 0.05 = 1d 12h of full outage)\n  severity windows      factor  threshold    full outage budget spent exhausted in\n  page     1h/5m         14.4x       0.72 fires in 43m 12s           2%        2d 2h\n  page     6h/30m           6x        0.3 fires in 1h 48m           5%           5d\n  ticket   1d/2h            3x       0.15 fires in 3h 36m          10%          10d\n  ticket   3d/6h            1x       0.05 fires in 3h 36m          10%          30d\n  page pages: respond now, day or night\n  ticket does not page: respond within working hours\n\n");
     assert!(project.path().join("runbooks/api/latency-p99.md").is_file());
 }
+
+/// Every warning names the file, the line and the SLO: a tier that can never fire is reported
+/// at the objective that kills it, a budget gone in seconds at its objective, each by name.
+#[test]
+fn warnings_name_the_file_the_line_and_the_slo() {
+    let project = Project::new();
+    let slo = |name: &str, objective: &str| {
+        format!("  - name: {name}\n    objective: {objective}\n    sli:\n      ratio:\n        errors: sum(rate(e[{{{{window}}}}]))\n        total: sum(rate(t[{{{{window}}}}]))\n")
+    };
+    project.file(
+        "specs/api.yaml",
+        &format!(
+            "apiVersion: slocc/v1\nservice: api\nrunbook_base_url: https://r.example.com\nslos:\n{}{}",
+            slo("loose", "90"),
+            slo("tight", "99.9999")
+        ),
+    );
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.headlines(),
+        "specs/api.yaml:6:16: warning[tier-never-fires]: the page tier 1h/5m of SLO `loose` (burn factor 14.4) needs an error ratio of 1.44 at objective 90%, above 100%, so it can never fire; it is left out\nspecs/api.yaml:12:16: warning[tiny-budget]: the whole error budget of SLO `tight` is gone after 2.6s of full outage\n"
+    );
+}

@@ -15,7 +15,12 @@ pub(super) fn check_budget(
             .objective
             .as_ref()
             .map_or(spec.location, |o| o.location);
-        diags.push(diags::tiny_budget(location, &humanize_secs(outage_secs)));
+        let name = spec.name.as_ref().map_or("", |n| n.value.as_str());
+        diags.push(diags::tiny_budget(
+            location,
+            name,
+            &humanize_secs(outage_secs),
+        ));
     }
 }
 
@@ -88,7 +93,14 @@ fn tier_settings(
     let class = spec
         .severity
         .as_ref()
-        .and_then(|name| find_class(name, &settings.classes, diags))
+        .and_then(|name| {
+            find_class(
+                name,
+                &settings.classes,
+                Some(urgency == Urgency::Page),
+                diags,
+            )
+        })
         .map_or_else(|| settings.class_for(urgency), |i| &settings.classes[i]);
     TierSettings {
         disabled: spec.disable.as_ref().is_some_and(|d| d.value),
@@ -100,17 +112,24 @@ fn tier_settings(
     }
 }
 
-/// The index of the class `name` names; an unknown name is an error at its line.
+/// The index of the class `name` names; an unknown name is an error at its line, whose hint
+/// suggests a class that pages when a paging one is wanted (`pages`), and never crosses.
 pub(super) fn find_class(
     name: &Text,
     classes: &[SeverityClass],
+    pages: Option<bool>,
     diags: &mut Diagnostics,
 ) -> Option<usize> {
     if let Some(i) = classes.iter().position(|c| c.name == name.value) {
         return Some(i);
     }
-    let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
-    diags.push(diags::invalid_severity(name.location, &name.value, &names));
+    let known: Vec<(&str, bool)> = classes.iter().map(|c| (c.name.as_str(), c.page)).collect();
+    diags.push(diags::invalid_severity(
+        name.location,
+        &name.value,
+        &known,
+        pages,
+    ));
     None
 }
 
@@ -164,7 +183,11 @@ fn policy(
 }
 
 /// The numbers an SLO's tiers are computed from.
-pub(super) struct Budget {
+pub(super) struct Budget<'a> {
+    /// The SLO's name, and where its objective is written (what a dead tier is reported at
+    /// when its policy has no line of its own).
+    pub(super) slo: &'a str,
+    pub(super) at: Location,
     pub(super) budget: Decimal,
     pub(super) window: Duration,
     pub(super) objective: Decimal,
@@ -210,7 +233,7 @@ pub(super) fn build_tiers(
             class.name.clone_from(name);
         }
         let described = format!("{} {}/{}", class.name, entry.long, entry.short);
-        match tier_of(&entry, class, urgency, own, numbers, alerting, diags) {
+        match tier_of(&entry, class, urgency, own, numbers, diags) {
             Some(tier) => tiers.push(tier),
             None => dead.push(described),
         }
@@ -238,7 +261,6 @@ fn tier_of(
     urgency: Urgency,
     own: &TierSettings,
     numbers: &Budget,
-    alerting: &AlertingSpec,
     diags: &mut Diagnostics,
 ) -> Option<Tier> {
     let factor = entry
@@ -253,17 +275,14 @@ fn tier_of(
     {
         diags.push(diags::slow_tier(
             at,
-            &tier_name(entry, &class.name),
+            &tier_name(entry, numbers.slo, &class.name),
             &crate::vocab::number::format_human(factor),
         ));
     }
     if threshold >= Decimal::ONE {
-        let location = entry
-            .location
-            .or_else(|| alerting.name.as_ref().map(|n| n.location));
+        let location = entry.location.unwrap_or(numbers.at);
         diags.push(never_fires(
-            entry,
-            &class.name,
+            &tier_name(entry, numbers.slo, &class.name),
             factor,
             threshold,
             numbers.objective,
@@ -340,16 +359,15 @@ fn default_policy(window: Duration) -> Vec<PolicyEntry> {
 
 /// The warning for a tier whose threshold is at or above a 100% error ratio.
 fn never_fires(
-    entry: &PolicyEntry,
-    class: &str,
+    tier: &diags::TierName<'_>,
     factor: Decimal,
     threshold: Decimal,
     objective: Decimal,
-    location: Option<Location>,
+    location: Location,
 ) -> Diagnostic {
     diags::tier_never_fires(
         location,
-        &tier_name(entry, class),
+        tier,
         &format_decimal(factor),
         &format_decimal(threshold),
         &format_decimal(objective),
@@ -357,8 +375,9 @@ fn never_fires(
 }
 
 /// A tier as messages name it.
-fn tier_name<'a>(entry: &PolicyEntry, class: &'a str) -> diags::TierName<'a> {
+fn tier_name<'a>(entry: &PolicyEntry, slo: &'a str, class: &'a str) -> diags::TierName<'a> {
     diags::TierName {
+        slo,
         class,
         long: entry.long.to_string(),
         short: entry.short.to_string(),
@@ -441,7 +460,7 @@ fn window_entry(
         .and_then(|s| match s.value.as_str() {
             "page" => Some(EntryClass::Tier(Urgency::Page)),
             "ticket" => Some(EntryClass::Tier(Urgency::Ticket)),
-            _ => find_class(s, classes, diags).map(EntryClass::Class),
+            _ => find_class(s, classes, None, diags).map(EntryClass::Class),
         });
     let budget_percent =
         entry

@@ -143,7 +143,7 @@ fn receivers(
 ) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (class, receiver) in &spec.receivers {
-        if alerting::find_class(class, &settings.classes, diags).is_none() {
+        if alerting::find_class(class, &settings.classes, None, diags).is_none() {
             continue;
         }
         if receiver.value.trim().is_empty() {
@@ -398,6 +398,11 @@ fn slo_tiers(
     let budget = Decimal::ONE - objective / Decimal::ONE_HUNDRED;
     check_budget(spec, budget, window, diags);
     let numbers = Budget {
+        slo: spec.name.as_ref().map_or("", |n| n.value.as_str()),
+        at: spec
+            .objective
+            .as_ref()
+            .map_or(spec.location, |o| o.location),
         budget,
         window,
         objective,

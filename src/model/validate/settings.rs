@@ -143,8 +143,10 @@ fn tier_classes(
                 continue;
             }
         };
-        chosen[slot] =
-            Some(find_class(value, classes, diags).unwrap_or(slot.min(classes.len() - 1)));
+        chosen[slot] = Some(
+            find_class(value, classes, Some(slot == 0), diags)
+                .unwrap_or(slot.min(classes.len() - 1)),
+        );
     }
     let at = doc.severities.as_ref().map_or(doc.location, |(_, at)| *at);
     let [page, ticket] = [(0, true), (1, false)].map(|(slot, pages)| {
