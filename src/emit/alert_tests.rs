@@ -9,7 +9,7 @@
 //! evaluated every minute), `tests/<service>.hours.test.yml` (up to 6h, every 5 minutes) and
 //! `tests/<service>.days.test.yml` (longer, every 30 minutes), which keeps three days of
 //! history a few hundred evaluations. An SLO the tests cannot drive (a query of another shape,
-//! time slices, a calendar window, a peer's layout) is named at the top of the first file with
+//! time slices, a peer's layout) is named at the top of the first file with
 //! the reason.
 
 use std::collections::BTreeMap;
@@ -144,8 +144,8 @@ fn drivable(service: &Service, slo: &Slo) -> Result<Series, &'static str> {
     if service.compat.is_some() {
         return Err("a peer's alert layout (`compat`) is tested by that peer's conventions");
     }
-    if slo.budgeting.slice().is_some() || slo.calendar.is_some() {
-        return Err("time-slice and calendar SLOs are not generated yet");
+    if slo.budgeting.slice().is_some() {
+        return Err("time-slice SLOs are not generated yet");
     }
     let whole = |d: Duration| d.as_millis().is_multiple_of(60_000);
     if !slo.tiers.iter().all(|t| whole(t.long) && whole(t.short)) {

@@ -231,3 +231,35 @@ fn the_generated_tests_fail_when_a_rule_is_edited_by_hand_on_both_generations() 
         run.stdout
     );
 }
+
+/// A calendar SLO (its alerts burn like a rolling one's) and a latency SLO with a whole-second
+/// threshold and a `min_events` guard: their tests pass on both generations, and lowering the
+/// guard by hand makes the guard's test fail.
+#[test]
+fn calendar_and_guarded_slos_get_tests_that_pass_and_bite() {
+    let project = Project::new();
+    project.file(
+        "specs/api.yaml",
+        "apiVersion: slocc/v1\nservice: api\nrunbook_base_url: https://r.example.com\nslos:\n  - name: monthly\n    objective: 99.9\n    calendar: {period: month}\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))\n        total: sum(rate(http_requests_total[{{window}}]))\n  - name: guarded\n    objective: 99\n    sli:\n      latency:\n        metric: rpc_duration_seconds\n        selector: '{service=\"api\"}'\n        threshold: 1s\n    alerting:\n      min_events: 50\n",
+    );
+    project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    let tests = project.read("out/tests/api.test.yml");
+    assert!(!tests.contains("# Not covered"), "{tests}");
+    assert!(
+        tests.contains("rpc_duration_seconds_bucket{le=\"1\", service=\"api\"}"),
+        "{tests}"
+    );
+    for engine in Engine::BOTH {
+        for file in ["api.test.yml", "api.hours.test.yml", "api.days.test.yml"] {
+            let (ok, text) = run_file(&project, engine, file);
+            assert!(ok, "{file} on {}:\n{text}", engine.name());
+        }
+    }
+    let rules = project.read("out/api.rules.yml");
+    assert!(rules.contains(") >= 50"));
+    project.file("out/api.rules.yml", &rules.replace(") >= 50", ") >= 1"));
+    for engine in Engine::BOTH {
+        let (ok, _) = run_file(&project, engine, "api.test.yml");
+        assert!(!ok, "the lowered guard passes on {}", engine.name());
+    }
+}
