@@ -144,9 +144,6 @@ fn drivable(service: &Service, slo: &Slo) -> Result<Series, &'static str> {
     if service.compat.is_some() {
         return Err("a peer's alert layout (`compat`) is tested by that peer's conventions");
     }
-    if slo.budgeting.slice().is_some() {
-        return Err("time-slice SLOs are not generated yet");
-    }
     let whole = |d: Duration| d.as_millis().is_multiple_of(60_000);
     if !slo.tiers.iter().all(|t| whole(t.long) && whole(t.short)) {
         return Err("windows that are not whole minutes");
@@ -265,18 +262,18 @@ impl Series {
 
     /// The input series for `phases`: counters growing by each phase's events per minute, or
     /// the gauge at each phase's error ratio.
-    fn inputs(&self, phases: &[Phase]) -> Vec<Input> {
+    fn inputs(&self, phases: &[Phase], per_minute: u64) -> Vec<Input> {
         match self {
             Self::Counters(list) => list
                 .iter()
                 .map(|(series, share)| Input {
                     series: series.clone(),
-                    values: counter(phases, *share),
+                    values: counter(phases, *share, per_minute),
                 })
                 .collect(),
             Self::Gauge(series) => vec![Input {
                 series: series.clone(),
-                values: gauge(phases),
+                values: gauge(phases, per_minute),
             }],
         }
     }
@@ -290,35 +287,39 @@ struct Phase {
     per_minute: f64,
 }
 
-/// promtool's expanding notation for a counter of `share` of each phase's events, from 0.
-fn counter(phases: &[Phase], share: Share) -> String {
+/// promtool's expanding notation for a counter of `share` of each phase's events, from 0, in
+/// `steps` samples a minute.
+fn counter(phases: &[Phase], share: Share, steps: u64) -> String {
     let mut out = String::from("0");
     let mut value = 0.0;
     for p in phases.iter().filter(|p| p.minutes > 0) {
-        let step = match share {
+        let per_minute = match share {
             Share::Bad => p.per_minute * p.error_ratio,
             Share::Good => p.per_minute * (1.0 - p.error_ratio),
             Share::All => p.per_minute,
         };
+        let step = per_minute / steps as f64;
+        let n = p.minutes * steps;
         out.push_str(&format!(
             " {}+{}x{}",
             format_f64(value + step, 6),
             format_f64(step, 6),
-            p.minutes - 1
+            n - 1
         ));
-        value += step * p.minutes as f64;
+        value += step * n as f64;
     }
     out
 }
 
-/// promtool's notation for a gauge at each phase's error ratio (0 at the start).
-fn gauge(phases: &[Phase]) -> String {
+/// promtool's notation for a gauge at each phase's error ratio (0 at the start), in `steps`
+/// samples a minute.
+fn gauge(phases: &[Phase], steps: u64) -> String {
     let mut out = String::from("0");
     for p in phases.iter().filter(|p| p.minutes > 0) {
         out.push_str(&format!(
             " {}+0x{}",
             format_f64(p.error_ratio, 9),
-            p.minutes - 1
+            p.minutes * steps - 1
         ));
     }
     out
@@ -331,11 +332,18 @@ struct TierAt {
     long: u64,
     short: u64,
     hold: u64,
-    threshold: f64,
-    /// The incident's error ratio (4x the threshold, or a full outage), and when the long
-    /// window crosses the threshold after it begins (the workbook: threshold / ratio x long).
+    /// The incident's error ratio as the tier reads it (4x the threshold, or a full outage;
+    /// for time slices judged against a target, every slice bad), and when the long window
+    /// crosses the threshold after it begins (the workbook: threshold / ratio x long).
     ratio: f64,
     fires_after: f64,
+    /// The requests' error ratio during the incident, and in the steady burn that must not
+    /// fire (80% of the threshold; for time slices judged against a target, 80% of the error
+    /// a slice may have, so every slice is good).
+    incident: f64,
+    below: f64,
+    /// Input samples a minute: four for time slices, whose one-minute rate needs two samples.
+    steps: u64,
     /// Minutes between evaluations.
     every: u64,
     traffic: f64,
@@ -346,7 +354,16 @@ impl TierAt {
     fn new(service: &Service, slo: &Slo, tier: &Tier) -> Self {
         let minutes = |d: Duration| d.as_millis() / 60_000;
         let threshold = crate::vocab::number::to_f64(tier.threshold);
-        let ratio = (4.0 * threshold).min(1.0);
+        let (ratio, incident, below) = match slo.budgeting {
+            crate::model::Budgeting::Timeslices { target, .. } => {
+                let allowed = 1.0 - crate::vocab::number::to_f64(target);
+                (1.0, (2.0 * allowed).min(1.0), 0.8 * allowed)
+            }
+            _ => {
+                let ratio = (4.0 * threshold).min(1.0);
+                (ratio, ratio, 0.8 * threshold)
+            }
+        };
         let fires_after = tier.time_to_fire_secs(ratio).unwrap_or(0.0) / 60.0;
         let alert = matchers(&[
             ("alertname", &slo.alert_name),
@@ -364,9 +381,15 @@ impl TierAt {
             long: minutes(tier.long),
             short: minutes(tier.short),
             hold: tier.for_duration.map_or(0, minutes),
-            threshold,
             ratio,
             fires_after,
+            incident,
+            below,
+            steps: if slo.budgeting.slice().is_some() {
+                4
+            } else {
+                1
+            },
             every: FILES
                 .iter()
                 .find(|f| minutes(tier.long) <= f.0)
@@ -406,7 +429,7 @@ impl TierAt {
         let after = self.on_grid(self.short + 3 * self.every + 5);
         let phases = [
             self.phase(warm, 0.0),
-            self.phase(burn, self.ratio),
+            self.phase(burn, self.incident),
             self.phase(after, 0.0),
         ];
         let mut checks = Vec::new();
@@ -425,7 +448,7 @@ impl TierAt {
     /// fires, nor is it ever pending.
     fn quiet_below(&self, series: &Series) -> Group {
         let end = self.on_grid(self.long + self.short);
-        let phases = [self.phase(end, 0.8 * self.threshold)];
+        let phases = [self.phase(end, self.below)];
         self.group(series, &phases, vec![self.never(end)])
     }
 
@@ -443,7 +466,7 @@ impl TierAt {
             },
             Phase {
                 per_minute: trickle,
-                ..self.phase(burn, self.ratio)
+                ..self.phase(burn, self.incident)
             },
         ];
         Some(self.group(series, &phases, vec![self.never(warm + burn)]))
@@ -459,8 +482,12 @@ impl TierAt {
 
     fn group(&self, series: &Series, phases: &[Phase], checks: Vec<Check>) -> Group {
         Group {
-            interval: "1m".into(),
-            input_series: series.inputs(phases),
+            interval: if self.steps == 1 {
+                "1m".into()
+            } else {
+                format!("{}s", 60 / self.steps)
+            },
+            input_series: series.inputs(phases, self.steps),
             promql_expr_test: checks,
         }
     }

@@ -263,3 +263,37 @@ fn calendar_and_guarded_slos_get_tests_that_pass_and_bite() {
         assert!(!ok, "the lowered guard passes on {}", engine.name());
     }
 }
+
+/// Time-slice SLOs: a slice judged against its target (the incident makes every slice bad; the
+/// steady burn keeps every slice good) and slices whose error ratios are averaged. Their tests
+/// pass on both generations, and a slice bound edited by hand fails them.
+#[test]
+fn time_slice_slos_get_tests_that_pass_and_bite() {
+    let project = Project::new();
+    project.file(
+        "specs/api.yaml",
+        "apiVersion: slocc/v1\nservice: api\nrunbook_base_url: https://r.example.com\nslos:\n  - name: slices\n    objective: 99\n    budgeting: {method: timeslices, slice: 1m, slice_target: 0.95}\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))\n        total: sum(rate(http_requests_total[{{window}}]))\n  - name: averaged\n    objective: 99.5\n    budgeting: {method: ratio_timeslices, slice: 5m}\n    sli:\n      latency:\n        metric: h_seconds\n        selector: '{job=\"api\"}'\n        threshold: 250ms\n",
+    );
+    project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    let tests = project.read("out/tests/api.test.yml");
+    assert!(
+        !tests.contains("# Not covered") && tests.contains("- interval: '15s'"),
+        "{tests}"
+    );
+    for engine in Engine::BOTH {
+        for file in ["api.test.yml", "api.hours.test.yml", "api.days.test.yml"] {
+            let (ok, text) = run_file(&project, engine, file);
+            assert!(ok, "{file} on {}:\n{text}", engine.name());
+        }
+    }
+    let rules = project.read("out/api.rules.yml");
+    assert!(rules.contains(") > bool 0.05"));
+    project.file(
+        "out/api.rules.yml",
+        &rules.replace(") > bool 0.05", ") > bool 0.5"),
+    );
+    for engine in Engine::BOTH {
+        let (ok, _) = run_file(&project, engine, "api.test.yml");
+        assert!(!ok, "a slice bound of 50% passes on {}", engine.name());
+    }
+}
