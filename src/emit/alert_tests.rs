@@ -129,7 +129,7 @@ fn plan(service: &Service) -> (Files, Vec<(String, &'static str)>) {
             }
         };
         for tier in &slo.tiers {
-            let at = TierAt::new(service, slo, tier);
+            let at = TierAt::new(service, slo, tier, series.all_or_nothing());
             files
                 .entry(at.every)
                 .or_default()
@@ -157,6 +157,9 @@ enum Series {
     Counters(Vec<(String, Share)>),
     /// A gauge holding the error ratio (a raw SLI over `avg_over_time`).
     Gauge(String),
+    /// A gauge whose every sample is an event, good when it reads 1 (Pyrra's `bool_gauge`:
+    /// `sum_over_time` over `count_over_time`): 0 while the incident lasts, 1 otherwise.
+    Bool(String),
 }
 
 #[derive(Clone, Copy)]
@@ -194,7 +197,20 @@ impl Series {
                     EventQuery::Errors(q) => (q, Share::Bad),
                     EventQuery::Good(q) => (q, Share::Good),
                 };
-                Self::ratio(&selected(query)?, &selected(total)?, share)
+                let (events, total) = (selected(query)?, selected(total)?);
+                match (events.func, total.func) {
+                    ("sum_over_time", "count_over_time") if events.name == total.name => {
+                        let labels = with_groups(
+                            solve::labels(&[&events.matchers, &total.matchers])?,
+                            &events.by,
+                        );
+                        Some(Self::Bool(selector(&events.name, &labels)))
+                    }
+                    ("rate" | "increase", "rate" | "increase") => {
+                        Self::ratio(&events, &total, share)
+                    }
+                    _ => None,
+                }
             }
             Sli::Latency {
                 metric,
@@ -203,7 +219,7 @@ impl Series {
                 native: false,
             } => Self::latency(metric, m, *threshold),
             Sli::Raw { error_ratio } => {
-                let s = selected(error_ratio)?;
+                let s = selected(error_ratio).filter(|s| s.func == "avg_over_time")?;
                 let labels = with_groups(solve::labels(&[&s.matchers])?, &s.by);
                 Some(Self::Gauge(selector(&s.name, &labels)))
             }
@@ -275,7 +291,26 @@ impl Series {
                 series: series.clone(),
                 values: gauge(phases, per_minute),
             }],
+            Self::Bool(series) => {
+                let flipped: Vec<Phase> = phases
+                    .iter()
+                    .map(|p| Phase {
+                        error_ratio: if p.error_ratio > 0.0 { 0.0 } else { 1.0 },
+                        ..*p
+                    })
+                    .collect();
+                vec![Input {
+                    series: series.clone(),
+                    values: gauge(&flipped, per_minute),
+                }]
+            }
         }
+    }
+
+    /// Whether every event of a phase is good or every one bad (a bool gauge): the incident is
+    /// then a full outage, and the steady burn below the threshold is no failure at all.
+    fn all_or_nothing(&self) -> bool {
+        matches!(self, Self::Bool(_))
     }
 }
 
@@ -311,10 +346,11 @@ fn counter(phases: &[Phase], share: Share, steps: u64) -> String {
     out
 }
 
-/// promtool's notation for a gauge at each phase's error ratio (0 at the start), in `steps`
-/// samples a minute.
+/// promtool's notation for a gauge at each phase's error ratio, in `steps` samples a minute,
+/// with the first phase's value at the start too.
 fn gauge(phases: &[Phase], steps: u64) -> String {
-    let mut out = String::from("0");
+    let first = phases.first().map_or(0.0, |p| p.error_ratio);
+    let mut out = format_f64(first, 9);
     for p in phases.iter().filter(|p| p.minutes > 0) {
         out.push_str(&format!(
             " {}+0x{}",
@@ -351,7 +387,7 @@ struct TierAt {
 }
 
 impl TierAt {
-    fn new(service: &Service, slo: &Slo, tier: &Tier) -> Self {
+    fn new(service: &Service, slo: &Slo, tier: &Tier, all_or_nothing: bool) -> Self {
         let minutes = |d: Duration| d.as_millis() / 60_000;
         let threshold = crate::vocab::number::to_f64(tier.threshold);
         let (ratio, incident, below) = match slo.budgeting {
@@ -359,6 +395,7 @@ impl TierAt {
                 let allowed = 1.0 - crate::vocab::number::to_f64(target);
                 (1.0, (2.0 * allowed).min(1.0), 0.8 * allowed)
             }
+            _ if all_or_nothing => (1.0, 1.0, 0.0),
             _ => {
                 let ratio = (4.0 * threshold).min(1.0);
                 (ratio, ratio, 0.8 * threshold)

@@ -314,14 +314,17 @@ pub(crate) fn is_valid_metric_name(name: &str) -> bool {
 /// groups by (`sum by (route)`), so a test can write series the query selects.
 #[derive(Debug, Clone)]
 pub(crate) struct Selected {
+    /// The function over the selector's range (`rate`, `sum_over_time`, ...).
+    pub(crate) func: &'static str,
     pub(crate) name: String,
     pub(crate) matchers: Vec<promql_parser::label::Matcher>,
     pub(crate) by: Vec<String>,
 }
 
-/// The selector of an SLI query of the plain shapes tests can drive: `rate`, `increase` or
-/// `avg_over_time` of one selector, alone or in one aggregation (`sum(rate(x{...}[5m]))`,
-/// `avg(avg_over_time(r{...}[5m]))`); `None` for anything else.
+/// The selector of an SLI query of the plain shapes tests can drive: `rate`, `increase`,
+/// `avg_over_time`, `sum_over_time` or `count_over_time` of one selector, alone or in one
+/// aggregation (`sum(rate(x{...}[5m]))`, `avg(avg_over_time(r{...}[5m]))`); `None` for
+/// anything else.
 pub(crate) fn selected(query: &str) -> Option<Selected> {
     let expr = parser::parse(&with_window(query, Duration::from_secs(300))).ok()?;
     let (inner, by) = match &expr {
@@ -338,8 +341,14 @@ pub(crate) fn selected(query: &str) -> Option<Selected> {
     let Expr::Call(call) = inner else {
         return None;
     };
-    if !matches!(call.func.name, "rate" | "increase" | "avg_over_time") || call.args.args.len() != 1
-    {
+    const DRIVABLE: [&str; 5] = [
+        "rate",
+        "increase",
+        "avg_over_time",
+        "sum_over_time",
+        "count_over_time",
+    ];
+    if !DRIVABLE.contains(&call.func.name) || call.args.args.len() != 1 {
         return None;
     }
     let Expr::MatrixSelector(m) = call.args.args[0].as_ref() else {
@@ -353,6 +362,7 @@ pub(crate) fn selected(query: &str) -> Option<Selected> {
             .cloned()
             .collect();
     Some(Selected {
+        func: call.func.name,
         name: m.vs.name.clone()?,
         matchers,
         by,

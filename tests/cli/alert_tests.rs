@@ -76,7 +76,17 @@ fn slocc_test_passes_on_the_bundled_specs_on_both_generations() {
 fn imported_specs_get_tests_that_pass_and_say_what_they_do_not_cover() {
     let project = Project::new();
     project.with_repo_yaml("examples/migration", "specs");
+    // Pyrra's bool gauge: every sample an event, good when it reads 1.
+    project.file(
+        "specs/probe.yaml",
+        "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: probe-up\nspec:\n  target: \"99.5\"\n  window: 1w\n  indicator:\n    bool_gauge:\n      metric: probe_success{job=\"blackbox\"}\n",
+    );
     project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    let probe = project.read("out/tests/probe-up.test.yml");
+    assert!(
+        !probe.contains("# Not covered") && probe.contains("probe_success{job=\"blackbox\"}"),
+        "{probe}"
+    );
     for engine in Engine::BOTH {
         let promtool = engine.promtool();
         let run = project.slocc(&[
