@@ -36,15 +36,79 @@ pub(super) fn run(config: &TestConfig, mut io: Io<'_>) -> Outcome {
     let mut failed = 0;
     for (file, (passed, report)) in files.iter().zip(results) {
         let name = format!("tests/{file}");
+        let tiers =
+            tiers_of(&std::fs::read_to_string(dir.join("tests").join(file)).unwrap_or_default());
         if passed {
-            let groups = count(&dir.join("tests").join(file));
-            writeln!(io.stdout, "ok      {name} ({groups})")?;
+            writeln!(io.stdout, "ok      {name}: {}", listed(&tiers))?;
         } else {
             failed += 1;
-            writeln!(io.stdout, "FAILED  {name}\n{}", indent(&report))?;
+            let broken = failed_tiers(&report, &tiers);
+            writeln!(
+                io.stdout,
+                "FAILED  {name}: {}\n{}",
+                listed(&broken),
+                indent(&report)
+            )?;
         }
     }
     Ok(if failed == 0 { EXIT_OK } else { EXIT_INVALID })
+}
+
+/// The tiers a test file proves, in order: the `<slo> <class> <long>/<short>` its test groups
+/// are named after.
+fn tiers_of(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let Some(name) = line.strip_prefix("- name: '") else {
+            continue;
+        };
+        let title = name
+            .split_once(": ")
+            .map_or(name, |(t, _)| t)
+            .replace("''", "'");
+        if !out.contains(&title) {
+            out.push(title);
+        }
+    }
+    out
+}
+
+/// The tiers whose checks promtool reports failing: each failing expression names the SLO and
+/// the tier's windows.
+fn failed_tiers(report: &str, tiers: &[String]) -> Vec<String> {
+    let value = |line: &str, key: &str| -> Option<String> {
+        let start = line.find(&format!("{key}=\\\""))? + key.len() + 3;
+        let end = line[start..].find("\\\"")?;
+        Some(line[start..start + end].to_string())
+    };
+    let mut out: Vec<String> = Vec::new();
+    for line in report
+        .lines()
+        .filter(|l| l.trim_start().starts_with("expr:"))
+    {
+        let (Some(slo), Some(long), Some(short)) = (
+            value(line, "slo_name"),
+            value(line, "slo_long_window"),
+            value(line, "slo_short_window"),
+        ) else {
+            continue;
+        };
+        let found = tiers.iter().find(|t| {
+            t.starts_with(&format!("{slo} ")) && t.ends_with(&format!(" {long}/{short}"))
+        });
+        if let Some(tier) = found.filter(|t| !out.contains(t)) {
+            out.push(tier.clone());
+        }
+    }
+    out
+}
+
+fn listed(tiers: &[String]) -> String {
+    if tiers.is_empty() {
+        "no tier".into()
+    } else {
+        tiers.join(", ")
+    }
 }
 
 /// Whether a file passed and what promtool said, or why it could not run.
@@ -107,17 +171,9 @@ fn promtool_test(promtool: &Path, dir: &Path, file: &str) -> Result<(bool, Strin
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    Ok((out.status.success(), crate::live::client::printable(&said)))
-}
-
-/// "12 test groups" of a test file.
-fn count(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let groups = text
-        .lines()
-        .filter(|l| l.starts_with("- interval:"))
-        .count();
-    format!("{groups} test group{}", if groups == 1 { "" } else { "s" })
+    // Control characters from the tool are replaced, line by line.
+    let said: Vec<String> = said.lines().map(crate::live::client::printable).collect();
+    Ok((out.status.success(), said.join("\n")))
 }
 
 fn indent(text: &str) -> String {

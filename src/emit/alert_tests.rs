@@ -88,6 +88,8 @@ fn file(header: &str, rules: &str, every_min: u64, tests: Vec<Group>) -> String 
 
 #[derive(Serialize)]
 struct Group {
+    /// `<slo> <class> <long>/<short>: <what it proves>`, for people reading the file.
+    name: String,
     interval: String,
     input_series: Vec<Input>,
     promql_expr_test: Vec<Check>,
@@ -365,6 +367,8 @@ fn gauge(phases: &[Phase], steps: u64) -> String {
 struct TierAt {
     /// The matchers of the tier's alert: name, service, SLO and windows.
     alert: String,
+    /// `<slo> <class> <long>/<short>`, naming the tier's test groups.
+    title: String,
     long: u64,
     short: u64,
     hold: u64,
@@ -415,6 +419,10 @@ impl TierAt {
             .map_or(0.0, |n| 2.0 * n as f64 / (ratio * fires_after.max(1.0)));
         Self {
             alert,
+            title: format!(
+                "{} {} {}/{}",
+                slo.name, tier.class.name, tier.long, tier.short
+            ),
             long: minutes(tier.long),
             short: minutes(tier.short),
             hold: tier.for_duration.map_or(0, minutes),
@@ -478,7 +486,12 @@ impl TierAt {
         }
         checks.push(self.firing(warm + burn));
         checks.push(self.quiet(warm + burn + after));
-        self.group(series, &phases, checks)
+        self.group(
+            "fires when the workbook says and resolves",
+            series,
+            &phases,
+            checks,
+        )
     }
 
     /// A steady burn at 80% of the threshold for a long and a short window: the tier never
@@ -486,7 +499,12 @@ impl TierAt {
     fn quiet_below(&self, series: &Series) -> Group {
         let end = self.on_grid(self.long + self.short);
         let phases = [self.phase(end, self.below)];
-        self.group(series, &phases, vec![self.never(end)])
+        self.group(
+            "quiet under its threshold",
+            series,
+            &phases,
+            vec![self.never(end)],
+        )
     }
 
     /// With `min_events`, the same incident on so little traffic that its bad events stay under
@@ -506,7 +524,12 @@ impl TierAt {
                 ..self.phase(burn, self.incident)
             },
         ];
-        Some(self.group(series, &phases, vec![self.never(warm + burn)]))
+        Some(self.group(
+            "holds its fire under min_events",
+            series,
+            &phases,
+            vec![self.never(warm + burn)],
+        ))
     }
 
     fn phase(&self, minutes: u64, error_ratio: f64) -> Phase {
@@ -517,8 +540,9 @@ impl TierAt {
         }
     }
 
-    fn group(&self, series: &Series, phases: &[Phase], checks: Vec<Check>) -> Group {
+    fn group(&self, proves: &str, series: &Series, phases: &[Phase], checks: Vec<Check>) -> Group {
         Group {
+            name: format!("{}: {proves}", self.title),
             interval: if self.steps == 1 {
                 "1m".into()
             } else {

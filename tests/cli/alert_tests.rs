@@ -31,7 +31,7 @@ fn slocc_test_passes_on_the_bundled_specs_on_both_generations() {
         run.expect_code(0);
         assert_eq!(
             run.stdout,
-            "ok      tests/checkout-api.days.test.yml (8 test groups)\nok      tests/checkout-api.hours.test.yml (4 test groups)\nok      tests/checkout-api.test.yml (4 test groups)\nok      tests/nightly-billing.days.test.yml (2 test groups)\nok      tests/nightly-billing.hours.test.yml (2 test groups)\nok      tests/nightly-billing.test.yml (0 test groups)\nok      tests/order-consumer.days.test.yml (4 test groups)\nok      tests/order-consumer.hours.test.yml (2 test groups)\nok      tests/order-consumer.test.yml (2 test groups)\nok      tests/reference-api.days.test.yml (10 test groups)\nok      tests/reference-api.hours.test.yml (6 test groups)\nok      tests/reference-api.test.yml (6 test groups)\n",
+            "ok      tests/checkout-api.days.test.yml: availability ticket 1d/2h, availability ticket 3d/6h, latency ticket 1d/2h, latency ticket 3d/6h\nok      tests/checkout-api.hours.test.yml: availability page 6h/30m, latency page 6h/30m\nok      tests/checkout-api.test.yml: availability page 1h/5m, latency page 1h/5m\nok      tests/nightly-billing.days.test.yml: run-success ticket 18h/1h30m\nok      tests/nightly-billing.hours.test.yml: run-success ticket 6h/30m\nok      tests/nightly-billing.test.yml: no tier\nok      tests/order-consumer.days.test.yml: processing ticket 1d/2h, processing ticket 3d/6h\nok      tests/order-consumer.hours.test.yml: processing page 6h/30m\nok      tests/order-consumer.test.yml: processing page 1h/5m\nok      tests/reference-api.days.test.yml: availability ticket 1d/2h, availability ticket 3d/6h, latency ticket 3d/6h, upstream-errors ticket 1d/2h, upstream-errors ticket 3d/6h\nok      tests/reference-api.hours.test.yml: availability page 6h/30m, latency page 6h/30m, upstream-errors page 6h/30m\nok      tests/reference-api.test.yml: availability page 1h/5m, latency page 1h/5m, upstream-errors page 1h/5m\n",
             "{}",
             engine.name()
         );
@@ -225,7 +225,7 @@ fn the_generated_tests_fail_when_a_rule_is_edited_by_hand_on_both_generations() 
     run.expect_code(1);
     assert!(
         run.stdout
-            .contains("FAILED  tests/checkout-api.test.yml\n    "),
+            .contains("FAILED  tests/checkout-api.test.yml: availability page 1h/5m\n    "),
         "{}",
         run.stdout
     );
@@ -236,7 +236,7 @@ fn the_generated_tests_fail_when_a_rule_is_edited_by_hand_on_both_generations() 
     );
     assert!(
         run.stdout
-            .contains("ok      tests/checkout-api.hours.test.yml"),
+            .contains("ok      tests/checkout-api.hours.test.yml: availability page 6h/30m, latency page 6h/30m\n"),
         "{}",
         run.stdout
     );
