@@ -287,7 +287,7 @@ fn time_slice_slos_get_tests_that_pass_and_bite() {
     project.slocc(&["compile", "-o", "out"]).expect_code(0);
     let tests = project.read("out/tests/api.test.yml");
     assert!(
-        !tests.contains("# Not covered") && tests.contains("- interval: '15s'"),
+        !tests.contains("# Not covered") && tests.contains("  interval: '15s'"),
         "{tests}"
     );
     for engine in Engine::BOTH {
