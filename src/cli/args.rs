@@ -259,7 +259,8 @@ enum Command {
     /// burn-down and burn-rate charts; with `--backtest`, the replay.
     Report(ReportArgs),
     /// Compile into a temporary directory and run promtool on the alert tests slocc writes:
-    /// per SLO and tier, fires when the maths says, quiet just under the threshold, resolves.
+    /// per SLO and tier, fires when the maths says, quiet just under the threshold and firing
+    /// just over it, resolves.
     /// Exit 1 when a test fails.
     Test(TestArgs),
     /// Write starter files: `slocc init templates DIR` writes the built-in templates for editing.

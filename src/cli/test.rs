@@ -32,26 +32,60 @@ pub(super) fn run(config: &TestConfig, mut io: Io<'_>) -> Outcome {
         }
     };
     let files = test_files(&dir.join("tests"))?;
-    let results = run_all(&promtool, dir, &files)?;
+    let too_old = too_old_for_native(&promtool, &files);
+    let native = |f: &String| f.contains(".native.");
+    let runnable: Vec<String> = files
+        .iter()
+        .filter(|f| too_old.is_none() || !native(f))
+        .cloned()
+        .collect();
+    let mut results = run_all(&promtool, dir, &runnable)?.into_iter();
     let mut failed = 0;
-    for (file, (passed, report)) in files.iter().zip(results) {
+    for file in &files {
         let name = format!("tests/{file}");
         let tiers =
             tiers_of(&std::fs::read_to_string(dir.join("tests").join(file)).unwrap_or_default());
-        if passed {
-            writeln!(io.stdout, "ok      {name}: {}", listed(&tiers))?;
-        } else {
-            failed += 1;
-            let broken = failed_tiers(&report, &tiers);
-            writeln!(
-                io.stdout,
-                "FAILED  {name}: {}\n{}",
-                listed(&broken),
-                indent(&report)
-            )?;
-        }
+        let result = match &too_old {
+            Some(version) if native(file) => Err(not_run(&promtool, version)),
+            _ => Ok(results.next().unwrap_or_default()),
+        };
+        let (broken, report) = match result {
+            Ok((true, _)) => {
+                writeln!(io.stdout, "ok      {name}: {}", listed(&tiers))?;
+                continue;
+            }
+            Ok((false, report)) => (failed_tiers(&report, &tiers), report),
+            Err(report) => (tiers.clone(), report),
+        };
+        failed += 1;
+        writeln!(
+            io.stdout,
+            "FAILED  {name}: {}\n{}",
+            listed(&broken),
+            indent(&report)
+        )?;
     }
     Ok(if failed == 0 { EXIT_OK } else { EXIT_INVALID })
+}
+
+/// promtool's version when there are native-histogram tests and it is older than 3 (whose
+/// test notation for native histograms promtool 2 lacks): those files are failed, not run.
+fn too_old_for_native(promtool: &Path, files: &[String]) -> Option<String> {
+    if !files.iter().any(|f| f.contains(".native.")) {
+        return None;
+    }
+    let out = Command::new(promtool).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let version = text.split_whitespace().nth(2)?.to_string();
+    let major: u32 = version.split('.').next()?.parse().ok()?;
+    (major < 3).then(|| crate::live::client::printable(&version))
+}
+
+fn not_run(promtool: &Path, version: &str) -> String {
+    format!(
+        "not run: native-histogram input series need promtool 3 or later, and `{}` is {version}; name a newer one with `--promtool PATH`",
+        crate::vocab::path::display(promtool)
+    )
 }
 
 /// The tiers a test file proves, in order: the `<slo> <class> <long>/<short>` its test groups

@@ -8,9 +8,10 @@
 //! files by the scale of their long window: `tests/<service>.test.yml` (an hour or less,
 //! evaluated every minute), `tests/<service>.hours.test.yml` (up to 6h, every 5 minutes) and
 //! `tests/<service>.days.test.yml` (longer, every 30 minutes), which keeps three days of
-//! history a few hundred evaluations. An SLO the tests cannot drive (a query of another shape,
-//! time slices, a peer's layout) is named at the top of the first file with
-//! the reason.
+//! history a few hundred evaluations. Native-histogram SLIs go into `.native.` files of the same
+//! three kinds: promtool 2 has no notation for their input series. An SLO the tests cannot
+//! drive (a query of another shape, a peer's layout) is named at the top of the first file
+//! with the reason.
 
 use std::collections::BTreeMap;
 
@@ -44,17 +45,25 @@ pub(crate) fn emit(
     let (files, skipped) = plan(service);
     let rules = format!("../{}.rules.yml", service.name);
     let header = header(service, &skipped);
-    for (every, groups) in files {
+    for ((native, every), groups) in files {
         let suffix = FILES
             .iter()
             .find(|f| f.1 == every)
             .map_or("test.yml", |f| f.2);
-        let name = format!("tests/{}.{suffix}", service.name);
-        let header = if every == 1 { header.as_str() } else { "" };
+        let (name, header) = if native {
+            let name = format!("tests/{}.native.{suffix}", service.name);
+            (name, NATIVE_HEADER)
+        } else {
+            let name = format!("tests/{}.{suffix}", service.name);
+            (name, if every == 1 { header.as_str() } else { "" })
+        };
         out.generated(name, file(header, &rules, every, groups))?;
     }
     Ok(())
 }
+
+/// The first line of a file of native-histogram tests, which promtool 2 cannot read.
+const NATIVE_HEADER: &str = "# Native-histogram input series: needs promtool 3 or later.\n";
 
 fn header(service: &Service, skipped: &[(String, &'static str)]) -> String {
     let mut text = format!(
@@ -114,13 +123,14 @@ struct Expected {
     value: f64,
 }
 
-/// Test groups by the evaluation interval of their file, in minutes.
-type Files = BTreeMap<u64, Vec<Group>>;
+/// Test groups by their file: whether it needs promtool 3 (native histograms), and the
+/// evaluation interval in minutes.
+type Files = BTreeMap<(bool, u64), Vec<Group>>;
 
 /// A service's test groups by evaluation interval (the minute-by-minute file always, even
 /// empty, so the SLOs not covered are said), and the SLOs not covered.
 fn plan(service: &Service) -> (Files, Vec<(String, &'static str)>) {
-    let mut files: Files = BTreeMap::from([(1, Vec::new())]);
+    let mut files: Files = BTreeMap::from([((false, 1), Vec::new())]);
     let mut skipped = Vec::new();
     for slo in &service.slos {
         let series = match drivable(service, slo) {
@@ -133,7 +143,7 @@ fn plan(service: &Service) -> (Files, Vec<(String, &'static str)>) {
         for tier in &slo.tiers {
             let at = TierAt::new(service, slo, tier, series.all_or_nothing());
             files
-                .entry(at.every)
+                .entry((series.native_only(), at.every))
                 .or_default()
                 .extend(at.groups(&series));
         }
@@ -150,7 +160,7 @@ fn drivable(service: &Service, slo: &Slo) -> Result<Series, &'static str> {
     if !slo.tiers.iter().all(|t| whole(t.long) && whole(t.short)) {
         return Err("windows that are not whole minutes");
     }
-    Series::of(&slo.sli).ok_or("its queries are not of a shape the tests can drive (one selector under `rate`, `increase` or `avg_over_time`, in one aggregation)")
+    Series::of(&slo.sli).ok_or("its queries are not of a shape the tests can drive (one selector under `rate`, `increase`, `avg_over_time` or, for a threshold, a gauge or `histogram_quantile`, in one `sum`, `avg`, `max` or `min`)")
 }
 
 /// Series that drive an SLI: what each carries of a phase's events.
@@ -159,9 +169,19 @@ enum Series {
     Counters(Vec<(String, Share)>),
     /// A gauge holding the error ratio (a raw SLI over `avg_over_time`).
     Gauge(String),
-    /// A gauge whose every sample is an event, good when it reads 1 (Pyrra's `bool_gauge`:
-    /// `sum_over_time` over `count_over_time`): 0 while the incident lasts, 1 otherwise.
-    Bool(String),
+    /// A gauge at one value while the incident lasts and another otherwise: Pyrra's
+    /// `bool_gauge` (every sample an event, good when it reads 1: `sum_over_time` over
+    /// `count_over_time`), or the value a threshold SLI judges, on the wrong side of its bound
+    /// in the incident.
+    Level { series: String, good: f64, bad: f64 },
+    /// Counters that are all good or all bad by phase: the buckets of a classic histogram under
+    /// a threshold SLI's `histogram_quantile`, every observation on the good side of the bound
+    /// or every one on the bad side.
+    Judged(Vec<(String, Share)>),
+    /// A native histogram (schema 0: bucket `i` holds (2^(i-1), 2^i]) whose good observations
+    /// sit in the highest bucket wholly under the threshold and bad ones in the lowest wholly
+    /// over it, so `histogram_fraction` reads the good share exactly. promtool 3 only.
+    Native { series: String, good: i32, bad: i32 },
 }
 
 #[derive(Clone, Copy)]
@@ -178,6 +198,14 @@ fn selector(name: &str, labels: &[(String, String)]) -> String {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     crate::vocab::promql::selector(name, &matchers(&pairs))
+}
+
+/// A histogram bucket's series: `labels` and `le`.
+fn bucket(name: &str, labels: &[(String, String)], le: &str) -> String {
+    let mut labels = labels.to_vec();
+    labels.push(("le".into(), le.into()));
+    labels.sort();
+    selector(name, &labels)
 }
 
 /// The grouping labels a query keeps, each given a value if no matcher constrains it.
@@ -199,6 +227,9 @@ impl Series {
                     EventQuery::Errors(q) => (q, Share::Bad),
                     EventQuery::Good(q) => (q, Share::Good),
                 };
+                if let Some(native) = Self::native_ratio(query, total) {
+                    return Some(native);
+                }
                 let (events, total) = (selected(query)?, selected(total)?);
                 match (events.func, total.func) {
                     ("sum_over_time", "count_over_time") if events.name == total.name => {
@@ -206,7 +237,11 @@ impl Series {
                             solve::labels(&[&events.matchers, &total.matchers])?,
                             &events.by,
                         );
-                        Some(Self::Bool(selector(&events.name, &labels)))
+                        Some(Self::Level {
+                            series: selector(&events.name, &labels),
+                            good: 1.0,
+                            bad: 0.0,
+                        })
                     }
                     ("rate" | "increase", "rate" | "increase") => {
                         Self::ratio(&events, &total, share)
@@ -220,13 +255,69 @@ impl Series {
                 threshold,
                 native: false,
             } => Self::latency(metric, m, *threshold),
+            Sli::Latency {
+                metric,
+                matchers: m,
+                threshold,
+                native: true,
+            } => Self::native(metric, m, *threshold),
             Sli::Raw { error_ratio } => {
                 let s = selected(error_ratio).filter(|s| s.func == "avg_over_time")?;
                 let labels = with_groups(solve::labels(&[&s.matchers])?, &s.by);
                 Some(Self::Gauge(selector(&s.name, &labels)))
             }
-            _ => None,
+            Sli::Threshold {
+                query,
+                good_op,
+                value,
+            } => Self::threshold(query, good_op, crate::vocab::number::to_f64(*value)),
         }
+    }
+
+    /// A threshold SLI's series: a gauge (alone, under `avg_`, `max_`, `min_` or
+    /// `last_over_time`, in one aggregation) half the bound's size on its good side or its bad
+    /// side, or a `histogram_quantile` over a classic histogram whose observations all sit under
+    /// half the bound or all between the bound and twice it.
+    fn threshold(query: &str, good_op: &str, bound: f64) -> Option<Self> {
+        let good_is_low = good_op.starts_with('<');
+        if let Some((q, s)) = crate::vocab::promql::quantile_of(query) {
+            if bound <= 0.0 || q <= 0.0 || q > 1.0 {
+                return None;
+            }
+            let by: Vec<String> = s.by.iter().filter(|l| *l != "le").cloned().collect();
+            let labels = with_groups(solve::labels(&[&s.matchers])?, &by);
+            let low = if good_is_low { Share::Good } else { Share::Bad };
+            let bucket = |le: f64| bucket(&s.name, &labels, &format_f64(le, 9));
+            return Some(Self::Judged(vec![
+                (bucket(bound / 2.0), low),
+                (bucket(bound), low),
+                (bucket(2.0 * bound), Share::All),
+                (self::bucket(&s.name, &labels, "+Inf"), Share::All),
+            ]));
+        }
+        let s = selected(query).filter(|s| {
+            [
+                "",
+                "avg_over_time",
+                "max_over_time",
+                "min_over_time",
+                "last_over_time",
+            ]
+            .contains(&s.func)
+        })?;
+        let labels = with_groups(solve::labels(&[&s.matchers])?, &s.by);
+        let step = if bound == 0.0 { 1.0 } else { bound.abs() / 2.0 };
+        let (low, high) = (bound - step, bound + step);
+        let (good, bad) = if good_is_low {
+            (low, high)
+        } else {
+            (high, low)
+        };
+        Some(Self::Level {
+            series: selector(&s.name, &labels),
+            good,
+            bad,
+        })
     }
 
     /// A ratio's series: one the event query selects (and the total too, for one metric) and
@@ -266,16 +357,49 @@ impl Series {
         } else {
             format_f64(threshold.as_secs_f64(), 3)
         };
-        let bucket = |le: &str| {
-            let mut l = labels.clone();
-            l.push(("le".into(), le.into()));
-            l.sort();
-            selector(&format!("{metric}_bucket"), &l)
-        };
+        let name = format!("{metric}_bucket");
         Some(Self::Counters(vec![
-            (bucket(&le), Share::Good),
-            (bucket("+Inf"), Share::All),
+            (bucket(&name, &labels, &le), Share::Good),
+            (bucket(&name, &labels, "+Inf"), Share::All),
         ]))
+    }
+
+    /// A native histogram's series, with the buckets either side of the threshold.
+    fn native(metric: &str, inner: &str, threshold: Duration) -> Option<Self> {
+        let s = selected(&format!(
+            "rate({}[5m])",
+            crate::vocab::promql::selector(metric, inner)
+        ))?;
+        Self::native_at(&s, threshold.as_secs_f64())
+    }
+
+    fn native_at(s: &Selected, seconds: f64) -> Option<Self> {
+        let labels = solve::labels(&[&s.matchers])?;
+        let log2 = seconds.log2();
+        Some(Self::Native {
+            series: selector(&s.name, &labels),
+            good: log2.floor() as i32,
+            bad: log2.ceil() as i32 + 1,
+        })
+    }
+
+    /// A ratio over a native histogram, as Pyrra's `latencyNative` imports: the total is
+    /// `histogram_count` of one summed rate, the events read `histogram_fraction(0, <seconds>,
+    /// ...)` of it.
+    fn native_ratio(events: &str, total: &str) -> Option<Self> {
+        let inner = total
+            .trim()
+            .strip_prefix("histogram_count(")?
+            .strip_suffix(')')?;
+        let s = selected(inner).filter(|s| s.func == "rate" && s.by.is_empty())?;
+        let (_, rest) = events.split_once("histogram_fraction(0, ")?;
+        let seconds: f64 = rest.split_once(',')?.0.trim().parse().ok()?;
+        Self::native_at(&s, seconds)
+    }
+
+    /// Whether the series need promtool 3 (native histograms have no notation in promtool 2).
+    fn native_only(&self) -> bool {
+        matches!(self, Self::Native { .. })
     }
 
     /// The input series for `phases`: counters growing by each phase's events per minute, or
@@ -293,27 +417,37 @@ impl Series {
                 series: series.clone(),
                 values: gauge(phases, per_minute),
             }],
-            Self::Bool(series) => {
-                let flipped: Vec<Phase> = phases
-                    .iter()
-                    .map(|p| Phase {
-                        error_ratio: if p.error_ratio > 0.0 { 0.0 } else { 1.0 },
-                        ..*p
-                    })
-                    .collect();
-                vec![Input {
-                    series: series.clone(),
-                    values: gauge(&flipped, per_minute),
-                }]
+            Self::Level { series, good, bad } => vec![Input {
+                series: series.clone(),
+                values: gauge(&judged(phases, *good, *bad), per_minute),
+            }],
+            Self::Judged(list) => {
+                Self::Counters(list.clone()).inputs(&judged(phases, 0.0, 1.0), per_minute)
             }
+            Self::Native { series, good, bad } => vec![Input {
+                series: series.clone(),
+                values: histogram(phases, per_minute, (*good, *bad)),
+            }],
         }
     }
 
-    /// Whether every event of a phase is good or every one bad (a bool gauge): the incident is
-    /// then a full outage, and the steady burn below the threshold is no failure at all.
+    /// Whether every event of a phase is good or every one bad (a bool gauge, a judged value):
+    /// the incident is then a full outage, and the steady burn below the threshold is no
+    /// failure at all.
     fn all_or_nothing(&self) -> bool {
-        matches!(self, Self::Bool(_))
+        matches!(self, Self::Level { .. } | Self::Judged(_))
     }
+}
+
+/// `phases` with each error ratio replaced: `bad` where the phase has errors, `good` otherwise.
+fn judged(phases: &[Phase], good: f64, bad: f64) -> Vec<Phase> {
+    phases
+        .iter()
+        .map(|p| Phase {
+            error_ratio: if p.error_ratio > 0.0 { bad } else { good },
+            ..*p
+        })
+        .collect()
 }
 
 /// A stretch of the tests' history: minutes at an error ratio and a traffic.
@@ -344,6 +478,40 @@ fn counter(phases: &[Phase], share: Share, steps: u64) -> String {
             n - 1
         ));
         value += step * n as f64;
+    }
+    out
+}
+
+/// promtool 3's expanding notation for a native histogram counting each phase's good events in
+/// bucket `buckets.0` and bad ones in `buckets.1`, from empty, in `steps` samples a minute.
+fn histogram(phases: &[Phase], steps: u64, buckets: (i32, i32)) -> String {
+    let gap = (buckets.1 - buckets.0 - 1).max(0) as usize;
+    let at = |good: f64, bad: f64| {
+        let sum = good * 2f64.powi(buckets.0) + bad * 2f64.powi(buckets.1);
+        format!(
+            "{{{{schema:0 sum:{} count:{} offset:{} buckets:[{}{} {}]}}}}",
+            format_f64(sum, 6),
+            format_f64(good + bad, 6),
+            buckets.0,
+            format_f64(good, 6),
+            " 0".repeat(gap),
+            format_f64(bad, 6)
+        )
+    };
+    let mut out = at(0.0, 0.0);
+    let (mut good, mut bad) = (0.0, 0.0);
+    for p in phases.iter().filter(|p| p.minutes > 0) {
+        let step_bad = p.per_minute * p.error_ratio / steps as f64;
+        let step_good = p.per_minute / steps as f64 - step_bad;
+        let n = p.minutes * steps;
+        out.push_str(&format!(
+            " {}+{}x{}",
+            at(good + step_good, bad + step_bad),
+            at(step_good, step_bad),
+            n - 1
+        ));
+        good += step_good * n as f64;
+        bad += step_bad * n as f64;
     }
     out
 }
@@ -382,8 +550,15 @@ struct TierAt {
     /// a slice may have, so every slice is good).
     incident: f64,
     below: f64,
+    /// The error ratio just over the threshold (125% of it) that follows the steady burn, and
+    /// minutes until both windows cross (the long one after 20/45 of its length). `None` where
+    /// the burn is all or nothing.
+    just_above: Option<(f64, f64)>,
     /// Input samples a minute: four for time slices, whose one-minute rate needs two samples.
     steps: u64,
+    /// Minutes a slice's verdict trails its data: two slices (the query's window over the
+    /// slice, then a threshold's share of misses over the slice), none without slices.
+    lag: u64,
     /// Minutes between evaluations.
     every: u64,
     traffic: f64,
@@ -395,17 +570,25 @@ impl TierAt {
         let minutes = |d: Duration| d.as_millis() / 60_000;
         let threshold = crate::vocab::number::to_f64(tier.threshold);
         let (ratio, incident, below) = match slo.budgeting {
+            _ if all_or_nothing => (1.0, 1.0, 0.0),
             crate::model::Budgeting::Timeslices { target, .. } => {
                 let allowed = 1.0 - crate::vocab::number::to_f64(target);
                 (1.0, (2.0 * allowed).min(1.0), 0.8 * allowed)
             }
-            _ if all_or_nothing => (1.0, 1.0, 0.0),
             _ => {
                 let ratio = (4.0 * threshold).min(1.0);
                 (ratio, ratio, 0.8 * threshold)
             }
         };
         let fires_after = tier.time_to_fire_secs(ratio).unwrap_or(0.0) / 60.0;
+        let fine = !all_or_nothing
+            && !matches!(slo.budgeting, crate::model::Budgeting::Timeslices { .. })
+            && 1.25 * threshold < 1.0;
+        let just_above = fine.then(|| {
+            let (from, to) = (0.8 * threshold, 1.25 * threshold);
+            let crosses = tier.time_to_cross_secs(from, to).unwrap_or(0.0) / 60.0;
+            (to, crosses.max(minutes(tier.short) as f64))
+        });
         let alert = matchers(&[
             ("alertname", &slo.alert_name),
             ("slo_service", &service.name),
@@ -430,11 +613,13 @@ impl TierAt {
             fires_after,
             incident,
             below,
+            just_above,
             steps: if slo.budgeting.slice().is_some() {
                 4
             } else {
                 1
             },
+            lag: slo.budgeting.slice().map_or(0, |s| 2 * minutes(s)),
             every: FILES
                 .iter()
                 .find(|f| minutes(tier.long) <= f.0)
@@ -445,10 +630,10 @@ impl TierAt {
     }
 
     /// Minutes after the incident begins by which the alert must be firing: the crossing,
-    /// `for:`, and three evaluations for the recorded series the alert reads and the 5-minute
-    /// rate's lag.
+    /// `for:`, and three evaluations for the recorded series the alert reads, the 5-minute
+    /// rate's lag and the slices'.
     fn fired_by(&self) -> u64 {
-        self.on_grid(self.fires_after.ceil() as u64 + self.hold + 3 * self.every + 5)
+        self.on_grid(self.fires_after.ceil() as u64 + self.hold + 3 * self.every + 5 + self.lag)
     }
 
     /// `minutes` rounded up to an evaluation: alerts are read where they were written
@@ -471,7 +656,7 @@ impl TierAt {
         // Clean history half as long again as the long window, so a window read over twice its
         // length would see it and fire later.
         let (warm, burn) = (self.on_grid(self.long + self.long / 2), self.fired_by());
-        let after = self.on_grid(self.short + 3 * self.every + 5);
+        let after = self.on_grid(self.short + 3 * self.every + 5 + self.lag);
         let phases = [
             self.phase(warm, 0.0),
             self.phase(burn, self.incident),
@@ -495,15 +680,25 @@ impl TierAt {
     }
 
     /// A steady burn at 80% of the threshold for a long and a short window: the tier never
-    /// fires, nor is it ever pending.
+    /// fires, nor is it ever pending. Where the burn can be set finely (not all-or-nothing
+    /// series, not slices judged good or bad), the burn then rises to 125% of the threshold and
+    /// the tier must fire once the long window crosses: a threshold raised or lowered by hand by
+    /// more than about a sixth is caught on one side or the other.
     fn quiet_below(&self, series: &Series) -> Group {
         let end = self.on_grid(self.long + self.short);
-        let phases = [self.phase(end, self.below)];
+        let mut phases = vec![self.phase(end, self.below)];
+        let mut checks = vec![self.never(end)];
+        let Some((above, crosses)) = self.just_above else {
+            return self.group("quiet under its threshold", series, &phases, checks);
+        };
+        let by = self.on_grid(crosses.ceil() as u64 + self.hold + 3 * self.every + 5);
+        phases.push(self.phase(by, above));
+        checks.push(self.firing(end + by));
         self.group(
-            "quiet under its threshold",
+            "quiet at 80% of its threshold, fires at 125%",
             series,
             &phases,
-            vec![self.never(end)],
+            checks,
         )
     }
 
@@ -606,22 +801,57 @@ mod tests {
         let (files, skipped) = plan(&s);
         assert!(skipped.is_empty());
         // 1h/5m every minute; 6h/30m every 5 minutes; the day-long tickets every 30.
-        let groups: Vec<(u64, usize)> = files.iter().map(|(e, g)| (*e, g.len())).collect();
+        let groups: Vec<(u64, usize)> = files.iter().map(|(e, g)| (e.1, g.len())).collect();
         assert_eq!(groups, [(1, 2), (5, 2), (30, 4)]);
         // The 1h/5m page at 4x its threshold: the long window crosses 15 minutes in (after
         // 90 minutes of clean history); quiet at 88, firing by 90 + 15 + 8.
-        let fires = &files[&1][0];
+        let fires = &files[&(false, 1)][0];
         let times: Vec<&str> = fires
             .promql_expr_test
             .iter()
             .map(|c| c.eval_time.as_str())
             .collect();
         assert_eq!(times, ["103m", "113m", "126m"]);
+        // Quiet at 80% of the threshold for 65 minutes, then 125%: the long window crosses
+        // 20/45 of an hour later (26.7 minutes), so firing by 65 + 27 + 8.
+        let quiet = &files[&(false, 1)][1];
+        let times: Vec<&str> = quiet
+            .promql_expr_test
+            .iter()
+            .map(|c| c.eval_time.as_str())
+            .collect();
+        assert_eq!(times, ["65m", "100m"]);
         // The good-events query selects `code="200"`; the bad requests get another code.
         assert_eq!(fires.input_series[0].series, "r{code=\"200\"}");
         assert!(
             fires.input_series[1].series.starts_with("r{code=\"")
                 && fires.input_series[1].series != "r{code=\"200\"}"
+        );
+    }
+
+    #[test]
+    fn native_buckets_sit_wholly_either_side_of_the_threshold() {
+        // Schema 0: bucket i holds (2^(i-1), 2^i].
+        for (threshold, good, bad) in [(300, -2, 0), (1_000, 0, 1), (2_500, 1, 3)] {
+            let s = selected("rate(h{j=\"x\"}[5m])").unwrap();
+            let Some(Series::Native {
+                good: g, bad: b, ..
+            }) = Series::native_at(&s, threshold as f64 / 1_000.0)
+            else {
+                panic!("{threshold}ms");
+            };
+            assert_eq!((g, b), (good, bad), "{threshold}ms");
+            let (t, g, b) = (threshold as f64 / 1_000.0, 2f64.powi(g), 2f64.powi(b - 1));
+            assert!(g <= t && b >= t, "{threshold}ms");
+        }
+        let phases = [Phase {
+            minutes: 2,
+            error_ratio: 0.25,
+            per_minute: 4.0,
+        }];
+        assert_eq!(
+            histogram(&phases, 1, (-2, 0)),
+            "{{schema:0 sum:0 count:0 offset:-2 buckets:[0 0 0]}} {{schema:0 sum:1.75 count:4 offset:-2 buckets:[3 0 1]}}+{{schema:0 sum:1.75 count:4 offset:-2 buckets:[3 0 1]}}x1"
         );
     }
 

@@ -409,8 +409,17 @@ impl Tier {
     /// crosses the threshold: `(threshold / error_ratio) x long`; `None` when it never does.
     /// The short window, being shorter, crosses first.
     pub(crate) fn time_to_fire_secs(&self, error_ratio: f64) -> Option<f64> {
+        self.time_to_cross_secs(0.0, error_ratio)
+    }
+
+    /// Seconds until the long window crosses the threshold when a steady error ratio `from`,
+    /// held for a whole long window, steps up to `to`: the window's ratio rises by
+    /// `(to - from) / long` a second and must rise `threshold - from`, so
+    /// `(threshold - from) / (to - from) x long` (the workbook's formula when `from` is 0).
+    pub(crate) fn time_to_cross_secs(&self, from: f64, to: f64) -> Option<f64> {
         let threshold = to_f64(self.threshold);
-        (error_ratio > threshold).then(|| threshold / error_ratio * self.long.as_secs_f64())
+        (to > threshold && from < threshold)
+            .then(|| (threshold - from) / (to - from) * self.long.as_secs_f64())
     }
 
     /// Share of the SLO's budget spent when the tier fires at a full outage: k x long / window.

@@ -314,21 +314,47 @@ pub(crate) fn is_valid_metric_name(name: &str) -> bool {
 /// groups by (`sum by (route)`), so a test can write series the query selects.
 #[derive(Debug, Clone)]
 pub(crate) struct Selected {
-    /// The function over the selector's range (`rate`, `sum_over_time`, ...).
+    /// The function over the selector's range (`rate`, `sum_over_time`, ...; empty for an
+    /// instant selector).
     pub(crate) func: &'static str,
     pub(crate) name: String,
     pub(crate) matchers: Vec<promql_parser::label::Matcher>,
     pub(crate) by: Vec<String>,
 }
 
-/// The selector of an SLI query of the plain shapes tests can drive: `rate`, `increase`,
-/// `avg_over_time`, `sum_over_time` or `count_over_time` of one selector, alone or in one
-/// aggregation (`sum(rate(x{...}[5m]))`, `avg(avg_over_time(r{...}[5m]))`); `None` for
-/// anything else.
+/// The selector of an SLI query of the plain shapes tests can drive: a selector alone or under
+/// `rate`, `increase`, `avg_over_time`, `sum_over_time`, `count_over_time`, `max_over_time`,
+/// `min_over_time` or `last_over_time`, alone or in one `sum`, `avg`, `max` or `min`
+/// (`sum(rate(x{...}[5m]))`, `avg(avg_over_time(r{...}[5m]))`); `None` for anything else.
 pub(crate) fn selected(query: &str) -> Option<Selected> {
     let expr = parser::parse(&with_window(query, Duration::from_secs(300))).ok()?;
-    let (inner, by) = match &expr {
+    selected_in(&expr)
+}
+
+/// A `histogram_quantile(q, ...)` query over a classic histogram's buckets: the quantile and
+/// the `_bucket` selector under `rate` or `increase`, grouped by `le`.
+pub(crate) fn quantile_of(query: &str) -> Option<(f64, Selected)> {
+    let expr = parser::parse(&with_window(query, Duration::from_secs(300))).ok()?;
+    let Expr::Call(call) = &expr else {
+        return None;
+    };
+    if call.func.name != "histogram_quantile" || call.args.args.len() != 2 {
+        return None;
+    }
+    let Expr::NumberLiteral(q) = call.args.args[0].as_ref() else {
+        return None;
+    };
+    let s = selected_in(&call.args.args[1])?;
+    let counts = matches!(s.func, "rate" | "increase");
+    (counts && s.name.ends_with("_bucket") && s.by.iter().any(|l| l == "le")).then_some((q.val, s))
+}
+
+fn selected_in(expr: &Expr) -> Option<Selected> {
+    let (inner, by) = match expr {
         Expr::Aggregate(a) if a.param.is_none() => {
+            if !["sum", "avg", "max", "min"].contains(&a.op.to_string().as_str()) {
+                return None;
+            }
             let by = match &a.modifier {
                 None => Vec::new(),
                 Some(LabelModifier::Include(l)) => l.labels.clone(),
@@ -338,32 +364,39 @@ pub(crate) fn selected(query: &str) -> Option<Selected> {
         }
         other => (other, Vec::new()),
     };
-    let Expr::Call(call) = inner else {
-        return None;
+    let (func, vs) = match inner {
+        Expr::VectorSelector(vs) => ("", vs),
+        Expr::Call(call) => {
+            const DRIVABLE: [&str; 8] = [
+                "rate",
+                "increase",
+                "avg_over_time",
+                "sum_over_time",
+                "count_over_time",
+                "max_over_time",
+                "min_over_time",
+                "last_over_time",
+            ];
+            if !DRIVABLE.contains(&call.func.name) || call.args.args.len() != 1 {
+                return None;
+            }
+            let Expr::MatrixSelector(m) = call.args.args[0].as_ref() else {
+                return None;
+            };
+            (call.func.name, &m.vs)
+        }
+        _ => return None,
     };
-    const DRIVABLE: [&str; 5] = [
-        "rate",
-        "increase",
-        "avg_over_time",
-        "sum_over_time",
-        "count_over_time",
-    ];
-    if !DRIVABLE.contains(&call.func.name) || call.args.args.len() != 1 {
-        return None;
-    }
-    let Expr::MatrixSelector(m) = call.args.args[0].as_ref() else {
-        return None;
-    };
-    let matchers =
-        m.vs.matchers
-            .matchers
-            .iter()
-            .filter(|m| m.name != "__name__")
-            .cloned()
-            .collect();
+    let matchers = vs
+        .matchers
+        .matchers
+        .iter()
+        .filter(|m| m.name != "__name__")
+        .cloned()
+        .collect();
     Some(Selected {
-        func: call.func.name,
-        name: m.vs.name.clone()?,
+        func,
+        name: vs.name.clone()?,
         matchers,
         by,
     })
@@ -523,6 +556,24 @@ mod tests {
         // Shapes the tests cannot drive.
         assert!(selected("sum(rate(a[{{window}}])) / sum(rate(b[{{window}}]))").is_none());
         assert!(selected("histogram_quantile(0.99, sum by (le) (rate(h[{{window}}])))").is_none());
+        // A count of series is not a rate, however plain its inside.
+        assert!(selected("count(rate(a[{{window}}]))").is_none());
+        // Gauges a threshold judges: alone, or over time.
+        assert_eq!(selected("max(queue_age{q=\"a\"})").unwrap().func, "");
+        assert_eq!(
+            selected("min(min_over_time(hits[{{window}}]))")
+                .unwrap()
+                .func,
+            "min_over_time"
+        );
+        // A quantile over a classic histogram's buckets, grouped by `le`.
+        let (q, buckets) = quantile_of(
+            "histogram_quantile(0.95, sum by (le) (rate(h_bucket{j=\"x\"}[{{window}}])))",
+        )
+        .unwrap();
+        assert_eq!((q, buckets.name.as_str()), (0.95, "h_bucket"));
+        assert!(quantile_of("histogram_quantile(0.95, sum(rate(h_bucket[5m])))").is_none());
+        assert!(quantile_of("histogram_quantile(0.95, sum by (le) (rate(h[5m])))").is_none());
         // Contradictions have no solution.
         let both = selected("sum(rate(x{a=\"1\", a=\"2\"}[5m]))").unwrap();
         assert!(solve::labels(&[&both.matchers]).is_none());

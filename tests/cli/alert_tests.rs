@@ -122,13 +122,27 @@ struct Mutation {
     caught_by: &'static str,
 }
 
-const MUTATIONS: [Mutation; 7] = [
+const MUTATIONS: [Mutation; 9] = [
     Mutation {
         what: "ratio: the 1h/5m page's threshold halved",
         rules: "checkout-api.rules.yml",
         from: "slo:sli_error:ratio_rate1h{slo_service=\"checkout-api\", slo_name=\"availability\"} > (14.4 * 0.001)",
         to: "slo:sli_error:ratio_rate1h{slo_service=\"checkout-api\", slo_name=\"availability\"} > (7.2 * 0.001)",
         caught_by: "checkout-api.test.yml",
+    },
+    Mutation {
+        what: "ratio: the 1h/5m page's threshold raised by a fifth",
+        rules: "checkout-api.rules.yml",
+        from: "slo:sli_error:ratio_rate1h{slo_service=\"checkout-api\", slo_name=\"availability\"} > (14.4 * 0.001)",
+        to: "slo:sli_error:ratio_rate1h{slo_service=\"checkout-api\", slo_name=\"availability\"} > (17.28 * 0.001)",
+        caught_by: "checkout-api.test.yml",
+    },
+    Mutation {
+        what: "ratio: the 1d/2h ticket's threshold raised by a fifth",
+        rules: "checkout-api.rules.yml",
+        from: "slo:sli_error:ratio_rate1d{slo_service=\"checkout-api\", slo_name=\"availability\"} > (3 * 0.001)",
+        to: "slo:sli_error:ratio_rate1d{slo_service=\"checkout-api\", slo_name=\"availability\"} > (3.6 * 0.001)",
+        caught_by: "checkout-api.days.test.yml",
     },
     Mutation {
         what: "ratio: the 1h window read over 2h",
@@ -306,4 +320,113 @@ fn time_slice_slos_get_tests_that_pass_and_bite() {
         let (ok, _) = run_file(&project, engine, "api.test.yml");
         assert!(!ok, "a slice bound of 50% passes on {}", engine.name());
     }
+}
+
+/// Threshold SLIs (a value judged per slice): a p95 from a classic histogram, the oldest
+/// message's age from a gauge, a hit ratio that must stay at or above its bound. The value sits
+/// on the bad side of the bound through the incident and on the good side otherwise; the tests
+/// pass on both generations, and a bound or selector edited by hand fails them.
+#[test]
+fn threshold_slis_get_tests_that_pass_and_bite() {
+    let project = Project::new();
+    project.file(
+        "specs/th.yaml",
+        "apiVersion: slocc/v1\nservice: th\nrunbook_base_url: https://r.example.com\nslos:\n  - name: p95\n    objective: 99\n    budgeting: {method: timeslices, slice: 1m}\n    sli:\n      threshold:\n        query: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"svc\"}[{{window}}])))\n        op: lte\n        value: 0.3\n  - name: backlog\n    objective: 99.5\n    budgeting: {method: ratio_timeslices, slice: 5m}\n    sli:\n      threshold:\n        query: max(max_over_time(queue_oldest_seconds{queue=\"orders\"}[{{window}}]))\n        op: lt\n        value: 120\n  - name: hits\n    objective: 95\n    budgeting: {method: timeslices, slice: 1m, slice_target: 0.9}\n    sli:\n      threshold:\n        query: avg(cache_hit_ratio{cache=\"sessions\"})\n        op: gte\n        value: 0.8\n",
+    );
+    project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    let tests = project.read("out/tests/th.test.yml");
+    assert!(!tests.contains("# Not covered"), "{tests}");
+    // The p95's buckets: all under half the bound, or all between the bound and twice it.
+    for le in ["0.15", "0.3", "0.6", "+Inf"] {
+        let series = format!("http_request_duration_seconds_bucket{{job=\"svc\", le=\"{le}\"}}");
+        assert!(tests.contains(&series), "{series} in\n{tests}");
+    }
+    // The age: 60 s otherwise, 180 s in the incident; the hit ratio 1.2 otherwise, 0.4 in it.
+    assert!(tests.contains("values: '60 60+0x359 180+0x"), "{tests}");
+    assert!(tests.contains("values: '1.2 1.2+0x359 0.4+0x"), "{tests}");
+    let files = ["th.test.yml", "th.hours.test.yml", "th.days.test.yml"];
+    for engine in Engine::BOTH {
+        for file in files {
+            let (ok, text) = run_file(&project, engine, file);
+            assert!(ok, "{file} on {}:\n{text}", engine.name());
+        }
+    }
+    let rules = project.read("out/th.rules.yml");
+    for (from, to) in [
+        // 0.3 + 0.95 x 0.3 = 0.585 is no longer over the bound.
+        ("> bool 0.3)", "> bool 0.6)"),
+        (">= bool 120)", ">= bool 200)"),
+        ("< bool 0.8)", "< bool 0.3)"),
+        ("{cache=\"sessions\"}", "{cache=\"session\"}"),
+    ] {
+        assert!(rules.contains(from), "{from}");
+        project.file("out/th.rules.yml", &rules.replace(from, to));
+        for engine in Engine::BOTH {
+            let (ok, _) = run_file(&project, engine, "th.test.yml");
+            assert!(!ok, "{from} -> {to} passes on {}", engine.name());
+        }
+    }
+}
+
+/// Native-histogram latency SLIs (slocc's `native: true` and Pyrra's `latencyNative`): their
+/// tests go into `.native.` files, pass on promtool 3 and fail when the threshold or the
+/// selector is edited; promtool 2 has no notation for native-histogram input, so `slocc test`
+/// names the files it cannot run and fails instead of passing them unseen.
+#[test]
+fn native_histogram_slis_get_tests_on_prometheus_3_and_a_clear_failure_on_2() {
+    let project = Project::new();
+    project.file(
+        "specs/nat.yaml",
+        "apiVersion: slocc/v1\nservice: nat\nrunbook_base_url: https://r.example.com\nslos:\n  - name: latency\n    objective: 99.9\n    sli:\n      latency:\n        metric: rpc_duration_seconds\n        selector: '{job=\"native\"}'\n        threshold: 300ms\n        native: true\n",
+    );
+    project.file(
+        "specs/pyrra.yaml",
+        "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: pyrra-native\nspec:\n  target: '99'\n  window: 28d\n  indicator:\n    latencyNative:\n      latency: 1s\n      total:\n        metric: rpc_duration_seconds{job=\"pyrra\"}\n",
+    );
+    project.slocc(&["compile", "-o", "out"]).expect_code(0);
+    let tests = project.read("out/tests/nat.native.test.yml");
+    // 300ms: good observations in (0.125, 0.25], bad ones in (0.5, 1].
+    assert!(
+        tests.starts_with("# Native-histogram input series: needs promtool 3 or later.\n")
+            && tests.contains("{{schema:0 sum:250 count:1000 offset:-2 buckets:[1000 0 0]}}"),
+        "{tests}"
+    );
+    assert_eq!(
+        project.read("out/tests/nat.test.yml").lines().last(),
+        Some("tests: []")
+    );
+    let files = [
+        "nat.native.test.yml",
+        "nat.native.hours.test.yml",
+        "nat.native.days.test.yml",
+        "pyrra-native.native.test.yml",
+        "pyrra-native.native.hours.test.yml",
+        "pyrra-native.native.days.test.yml",
+    ];
+    for file in files {
+        let (ok, text) = run_file(&project, Engine::V3, file);
+        assert!(ok, "{file}:\n{text}");
+    }
+    let rules = project.read("out/nat.rules.yml");
+    for (from, to) in [
+        ("histogram_fraction(0, 0.3,", "histogram_fraction(0, 0.6,"),
+        ("{job=\"native\"}", "{job=\"other\"}"),
+    ] {
+        assert!(rules.contains(from), "{from}");
+        project.file("out/nat.rules.yml", &rules.replace(from, to));
+        let (ok, _) = run_file(&project, Engine::V3, "nat.native.test.yml");
+        assert!(!ok, "{from} -> {to} passes");
+    }
+    project.file("out/nat.rules.yml", &rules);
+    let promtool = Engine::V2.promtool();
+    let promtool = promtool.to_str().unwrap();
+    let run = project.slocc(&["test", "--out", "out", "--promtool", promtool]);
+    run.expect_code(1);
+    let not_run = format!("FAILED  tests/nat.native.test.yml: latency page 1h/5m\n    not run: native-histogram input series need promtool 3 or later, and `{promtool}` is 2.42.0+ds; name a newer one with `--promtool PATH`\n");
+    assert!(run.stdout.contains(&not_run), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("ok      tests/nat.test.yml: no tier\n"),
+        "{}",
+        run.stdout
+    );
 }
