@@ -215,6 +215,9 @@ struct AuditArgs {
     /// Exit 1 when any gap is found (for CI).
     #[arg(long)]
     strict: bool,
+    /// Flag an SLO whose first page in a full outage comes later than this.
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    max_page_delay: String,
     #[command(flatten)]
     runbooks: RunbookArgs,
     #[command(flatten)]
@@ -626,6 +629,7 @@ fn audit_config(args: AuditArgs) -> Config {
         paths: default_paths(args.paths),
         format: args.format.into(),
         strict: args.strict,
+        max_page_delay: args.max_page_delay,
         runbooks: runbooks_dir(&args.runbooks),
         templates: args.runbooks.templates,
         select: args.select.into(),

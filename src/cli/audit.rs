@@ -15,7 +15,9 @@ pub(super) fn run(config: &AuditConfig, mut io: Io<'_>) -> Outcome {
         None => None,
     };
     let runbooks = plans.as_ref().map(|(dir, p)| (*dir, p.as_slice()));
-    let findings = audit::audit(&checked.services, runbooks, &templates)?;
+    let bound = super::positive_duration(&config.max_page_delay, "--max-page-delay")?;
+    let bound = crate::vocab::duration::Duration::from_millis(bound.as_millis() as u64);
+    let findings = audit::audit(&checked.services, runbooks, &templates, bound)?;
     let text = match config.format {
         Format::Markdown => audit::render_markdown(&findings),
         Format::Json => audit::render_json(&findings),

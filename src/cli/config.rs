@@ -249,6 +249,8 @@ pub(crate) struct AuditConfig {
     pub(crate) format: Format,
     /// Gaps fail the run.
     pub(crate) strict: bool,
+    /// The longest a full outage may take to page, as given (`--max-page-delay`).
+    pub(crate) max_page_delay: String,
     /// Runbooks directory; `None`: runbooks are not looked at.
     pub(crate) runbooks: Option<PathBuf>,
     /// Template overrides (to recognise an unfilled scaffold).

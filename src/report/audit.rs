@@ -1,6 +1,7 @@
 //! `slocc audit`: the readiness review an on-call team does before a service goes live, per
 //! service and SLO: what is missing (an SLO, a paging tier, a runbook, an owner, an escalation
-//! path, absolute links) and what would make alerts useless (dead tiers, low traffic).
+//! path, absolute links, a mitigation) and what would make alerts useless (dead tiers, low
+//! traffic, a page that comes too late in a full outage).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,6 +13,7 @@ use crate::emit::runbook::{Runbook, Update};
 use crate::emit::templates::Templates;
 use crate::emit::Error;
 use crate::model::{Service, Sli, Slo};
+use crate::vocab::duration::{humanize_secs, Duration};
 use crate::vocab::number::format_human_f64;
 use crate::vocab::path::display;
 
@@ -88,7 +90,7 @@ fn service_gaps(service: &Service) -> Vec<Finding> {
     out
 }
 
-fn slo_gaps(service: &Service, slo: &Slo) -> Vec<Finding> {
+fn slo_gaps(service: &Service, slo: &Slo, max_page_delay: Duration) -> Vec<Finding> {
     let mut out = Vec::new();
     if !slo.tiers.iter().any(|t| t.class.page) {
         out.push(finding(
@@ -112,7 +114,34 @@ fn slo_gaps(service: &Service, slo: &Slo) -> Vec<Finding> {
     if let Some(gap) = low_traffic(slo) {
         out.push(finding(service, Some(slo), "low-traffic", gap));
     }
+    if let Some(gap) = slow_page(slo, max_page_delay) {
+        out.push(finding(service, Some(slo), "slow-page", gap));
+    }
     out
+}
+
+/// Whether a full outage pages later than `bound`: the first paging tier to fire at an error
+/// ratio of 1 (its long window crossing, the workbook's formula, plus its `for:`).
+fn slow_page(slo: &Slo, bound: Duration) -> Option<String> {
+    let (secs, tier) = slo
+        .tiers
+        .iter()
+        .filter(|t| t.class.page)
+        .filter_map(|t| {
+            let hold = t.for_duration.map_or(0.0, Duration::as_secs_f64);
+            Some((t.time_to_fire_secs(1.0)? + hold, t))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
+    (secs > bound.as_secs_f64()).then(|| {
+        format!(
+            "a full outage pages after {} (the {} {}/{} tier at objective {}%), over the {bound} bound (`--max-page-delay`): add a faster paging tier or reconsider the objective",
+            humanize_secs(secs),
+            tier.class.name,
+            tier.long,
+            tier.short,
+            slo.objective_percent,
+        )
+    })
 }
 
 /// Whether one bad event pages: at the expected traffic, one failure in the fastest paging
@@ -170,21 +199,33 @@ fn runbook_gap(
                     path: shown.clone(),
                     source,
                 })?;
-            if is_scaffold(service, slo, &text, templates)? {
+            let scaffold = scaffold(service, slo, templates)?;
+            let human = crate::emit::runbook::human_part;
+            if human(&text) == human(&scaffold) {
                 return gap("runbook-unfilled", format!("{shown} is still the scaffold: nobody has written its mitigation, escalation or notes"));
+            }
+            // A template override without the section leaves nothing to compare.
+            let written = mitigation(&scaffold).is_none_or(|s| mitigation(&text) != Some(s));
+            if service.runbook.1.is_empty() && !written {
+                return gap("no-mitigation", format!("{shown} says nothing of how to mitigate: the spec has no `runbook.mitigation` steps and its Mitigation section is still the scaffold's (or gone)"));
             }
             Ok(None)
         }
     }
 }
 
-/// Whether the human part of `text` (outside the markers) is exactly what the scaffold wrote.
-fn is_scaffold(
-    service: &Service,
-    slo: &Slo,
-    text: &str,
-    templates: &Templates,
-) -> Result<bool, Error> {
+/// The `## Mitigation` section of a runbook's human part (after the generated region), to the
+/// next heading.
+fn mitigation(text: &str) -> Option<&str> {
+    let (_, after) = crate::emit::runbook::human_part(text)?;
+    let start = after.find("\n## Mitigation\n")? + 1;
+    let rest = &after[start..];
+    let end = rest[1..].find("\n## ").map_or(rest.len(), |i| i + 2);
+    Some(rest[..end].trim_end())
+}
+
+/// The runbook `slocc compile` would scaffold for `slo` today.
+fn scaffold(service: &Service, slo: &Slo, templates: &Templates) -> Result<String, Error> {
     let links = crate::emit::links::of(service);
     let runbook = Runbook::new(service, slo, &links);
     let region = runbook.region(templates)?;
@@ -193,8 +234,7 @@ fn is_scaffold(
         crate::emit::runbook::BEGIN,
         crate::emit::runbook::END
     );
-    let scaffold = runbook.scaffold(templates, &marked)?;
-    Ok(crate::emit::runbook::human_part(text) == crate::emit::runbook::human_part(&scaffold))
+    Ok(runbook.scaffold(templates, &marked)?)
 }
 
 /// Every gap of `services`; with a runbooks directory, the runbook gaps of each SLO too
@@ -203,13 +243,14 @@ pub(crate) fn audit(
     services: &[Service],
     runbooks: Option<(&Path, &[RunbookPlan])>,
     templates: &Templates,
+    max_page_delay: Duration,
 ) -> Result<Vec<Finding>, Error> {
     let mut plans = runbooks.map(|(dir, plans)| (dir, plans.iter()));
     let mut out = Vec::new();
     for service in services {
         out.extend(service_gaps(service));
         for slo in &service.slos {
-            out.extend(slo_gaps(service, slo));
+            out.extend(slo_gaps(service, slo, max_page_delay));
             if let Some((dir, plan)) = plans.as_mut().and_then(|(d, p)| Some((*d, p.next()?))) {
                 out.extend(runbook_gap(service, slo, plan, dir, templates)?);
             }

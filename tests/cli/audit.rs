@@ -103,6 +103,8 @@ fn every_gap_of_a_thin_spec_is_reported_with_a_stable_code() {
             "relative-runbook-link",
             "relative-dashboard-link",
             "dead-tier",
+            // The 6h/30m page fires 3h 36m into a full outage at 90%.
+            "slow-page",
         ]
     );
     // At 90% the 1h page tier (14.4x: a 144% error ratio) is dead, and the fastest page is the
@@ -140,5 +142,65 @@ fn low_traffic_is_reported_unless_the_guard_is_set() {
         markdown.stdout.starts_with("| Service | SLO | Gap | What is missing |\n|---|---|---|---|\n| api |  | `no-latency-slo` |"),
         "{}",
         markdown.stdout
+    );
+}
+
+/// A p95 latency SLO pages 43m 12s into a full outage (14.4 x 5% of an hour), over the default
+/// 15-minute bound; a runbook whose notes were written but whose Mitigation section is still the
+/// scaffold's, with no mitigation steps in the spec, says nothing of how to mitigate.
+#[test]
+fn slow_pages_and_runbooks_without_mitigation_are_gaps() {
+    let project = Project::new();
+    project.file(
+        "specs/api.yaml",
+        "apiVersion: slocc/v1\nservice: api\nowner: team-api\nescalation: '#api-oncall'\nrunbook_base_url: https://runbooks.example.com\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{job=\"api\", code=~\"5..\"}[{{window}}]))\n        total: sum(rate(http_requests_total{job=\"api\"}[{{window}}]))\n  - name: latency-p95\n    objective: 95\n    sli:\n      latency:\n        metric: http_request_duration_seconds\n        selector: '{job=\"api\"}'\n        threshold: 500ms\n",
+    );
+    project.slocc(&["compile"]).expect_code(0);
+    let path = "runbooks/api/availability.md";
+    let notes = project.read(path).replace(
+        "## Notes and past incidents\n",
+        "## Notes and past incidents\n\n2026-11-02: a bad deploy, rolled back in 9 minutes.\n",
+    );
+    project.file(path, &notes);
+    let minutes = 14.4 * 0.05 * 60.0;
+    assert_eq!(
+        format!("{}m {}s", minutes as u64, (minutes * 60.0) as u64 % 60),
+        "43m 12s"
+    );
+    let run = project.slocc(&["audit", "--no-runbooks"]);
+    assert_eq!(run.stdout, "api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  latency-p95: slow-page: a full outage pages after 43m 12s (the page 1h/5m tier at objective 95%), over the 15m bound (`--max-page-delay`): add a faster paging tier or reconsider the objective\n2 gaps in 1 service\n");
+    let run = project.slocc(&["audit", "--max-page-delay", "45m"]);
+    assert_eq!(run.stdout, "api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  availability: no-mitigation: runbooks/api/availability.md says nothing of how to mitigate: the spec has no `runbook.mitigation` steps and its Mitigation section is still the scaffold's (or gone)\n  latency-p95: runbook-unfilled: runbooks/api/latency-p95.md is still the scaffold: nobody has written its mitigation, escalation or notes\n3 gaps in 1 service\n");
+    // Writing the Mitigation section, or mitigation steps in the spec, closes the gap.
+    let written = notes.replace(
+        "Fill in what works for this service; keep the ones that apply.",
+        "Roll back first: deploys cause most incidents here.",
+    );
+    project.file(path, &written);
+    let codes = |run: crate::harness::Run| {
+        json_lines(&run.stdout)
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let found = codes(project.slocc(&["audit", "--format", "json"]));
+    assert!(!found.contains(&"no-mitigation".to_string()), "{found:?}");
+    project.file(path, &notes);
+    let spec = project.read("specs/api.yaml").replace(
+        "slos:\n",
+        "runbook:\n  mitigation: [{title: Roll back, command: kubectl rollout undo deploy/api}]\nslos:\n",
+    );
+    project.file("specs/api.yaml", &spec);
+    project.slocc(&["compile"]).expect_code(0);
+    let found = codes(project.slocc(&["audit", "--format", "json"]));
+    assert_eq!(
+        found,
+        ["relative-dashboard-link", "slow-page", "runbook-unfilled"]
+    );
+    let run = project.slocc(&["audit", "--max-page-delay", "soon"]);
+    run.expect_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: --max-page-delay `soon` is not a duration such as `30s` or `30d`\n"
     );
 }
