@@ -240,3 +240,50 @@ fn diff_colours_only_when_asked_or_on_a_terminal() {
     run.expect_code(1);
     assert!(run.stdout.contains("\u{1b}[32m+"), "{}", run.stdout);
 }
+
+/// Moving the checkout page from P0 to P1 (which checkout has no pager of its own for) and
+/// renaming the tickets' receiver change no number, but change who is woken: the review says
+/// so, tier by tier, with the receivers before and after.
+#[test]
+fn routing_changes_name_who_was_paged_before_and_after() {
+    let spec = "apiVersion: slocc/v1\nservice: checkout\nrunbook_base_url: https://r.example.com\nreceivers: {P0: payments-pager}\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))\n        total: sum(rate(http_requests_total[{{window}}]))\n";
+    let settings = "apiVersion: slocc/v1\nkind: Settings\nseverities:\n  - {name: P0, response: within 5 minutes, page: true, receiver: pager-critical}\n  - {name: P1, response: within 1 hour, page: true, receiver: pager}\n  - {name: P3, response: next business day, page: false, receiver: tickets}\ntiers: {page: P0, ticket: P3}\n";
+    let project = Project::new();
+    project
+        .file("old/api.yaml", spec)
+        .file("old/settings.yaml", settings)
+        .file("new/api.yaml", spec)
+        .file(
+            "new/settings.yaml",
+            &settings
+                .replace("tiers: {page: P0", "tiers: {page: P1")
+                .replace("receiver: tickets", "receiver: ticket-queue"),
+        );
+    let run = project.slocc(&["diff", "old", "new"]);
+    run.expect_code(1);
+    let semantic = run.stdout.split("\n\n").next().unwrap();
+    assert_eq!(semantic, "checkout/availability: changed\n  page 1h/5m: class `P0` -> `P1`, receiver `payments-pager` -> `pager`, response `within 5 minutes` -> `within 1 hour`\n  page 6h/30m: class `P0` -> `P1`, receiver `payments-pager` -> `pager`, response `within 5 minutes` -> `within 1 hour`\n  ticket 1d/2h: receiver `tickets` -> `ticket-queue`\n  ticket 3d/6h: receiver `tickets` -> `ticket-queue`");
+    let json = project.slocc(&["diff", "old", "new", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let first = &report["slos"][0]["details"][0];
+    assert_eq!(first["what"], "routing");
+    assert_eq!(
+        (&first["old"], &first["new"]),
+        (&"payments-pager".into(), &"pager".into())
+    );
+    // A page that stops paging says so.
+    project.file(
+        "new/settings.yaml",
+        &settings.replace(
+            "page: true, receiver: pager-critical",
+            "page: false, receiver: pager-critical",
+        ),
+    );
+    let run = project.slocc(&["diff", "old", "new"]);
+    assert!(
+        run.stdout
+            .contains("  page 1h/5m: pages -> does not page, repeat 1h -> 1d\n"),
+        "{}",
+        run.stdout
+    );
+}

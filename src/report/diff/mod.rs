@@ -73,7 +73,7 @@ pub(crate) enum ChangeKind {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct Detail {
     /// What changed: `objective`, `window`, `sli`, `alert-name`, `tier-added`, `tier-removed`,
-    /// `tier`, `label`, `annotation`, `summary`.
+    /// `tier`, `routing`, `label`, `annotation`, `summary`.
     pub(crate) what: String,
     /// The change in one line.
     pub(crate) text: String,
@@ -139,7 +139,8 @@ fn percent(share: f64) -> String {
     format!("{}%", format_human_f64(share * 100.0))
 }
 
-/// Final labels of each tier's alert (severity included), keyed by tier.
+/// Final labels of each tier's alert, keyed by tier (its `severity`, the class, is compared with
+/// the rest of its routing).
 fn alert_labels(service: &Service, slo: &Slo) -> BTreeMap<String, BTreeMap<String, String>> {
     slo.tiers
         .iter()
@@ -147,7 +148,6 @@ fn alert_labels(service: &Service, slo: &Slo) -> BTreeMap<String, BTreeMap<Strin
             let mut labels = service.labels.clone();
             labels.extend(slo.labels.clone());
             labels.extend(slo.alert_labels.clone());
-            labels.insert("severity".into(), t.severity.as_str().into());
             labels.extend(t.labels.clone());
             (tier_key(t), labels)
         })
@@ -267,6 +267,57 @@ fn tier_changes(old: &Slo, new: &Slo) -> Vec<Detail> {
     out
 }
 
+/// Where a tier's alert goes: its class, whether that wakes someone, the receiver (the service's
+/// own for the class, or the class's), the promised response and the repeat interval.
+fn routing(service: &Service, t: &Tier) -> [(&'static str, String); 5] {
+    let class = &t.class;
+    let receiver = service
+        .receivers
+        .get(&class.name)
+        .unwrap_or(&class.receiver);
+    [
+        ("class", format!("`{}`", class.name)),
+        (
+            "",
+            if class.page { "pages" } else { "does not page" }.into(),
+        ),
+        ("receiver", format!("`{receiver}`")),
+        ("response", format!("`{}`", class.response)),
+        ("repeat", class.repeat_interval.to_string()),
+    ]
+}
+
+/// Tiers whose alerts go elsewhere: another class, receiver, response or repeat interval, with
+/// who was notified before and after (a review sees who gets paged, not only the numbers).
+fn routing_changes(old: (&Service, &Slo), new: (&Service, &Slo)) -> Vec<Detail> {
+    let mut out = Vec::new();
+    for t in &old.1.tiers {
+        let key = tier_key(t);
+        let Some(n) = new.1.tiers.iter().find(|n| tier_key(n) == key) else {
+            continue;
+        };
+        let (before, after) = (routing(old.0, t), routing(new.0, n));
+        let changed: Vec<String> = before
+            .iter()
+            .zip(&after)
+            .filter(|(a, b)| a.1 != b.1)
+            .map(|((what, a), (_, b))| {
+                format!("{what}{}{a} -> {b}", if what.is_empty() { "" } else { " " })
+            })
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        out.push(detail(
+            "routing",
+            format!("{key}: {}", changed.join(", ")),
+            Some(before[2].1.trim_matches('`').to_string()),
+            Some(after[2].1.trim_matches('`').to_string()),
+        ));
+    }
+    out
+}
+
 /// One tier whose numbers change: factor, threshold, time to fire, budget spent, old -> new.
 fn tier_numbers_change(key: &str, (t, old): (&Tier, &Slo), (n, new): (&Tier, &Slo)) -> Detail {
     let ttf = |t: &Tier| humanize_secs(t.time_to_fire_secs(1.0).unwrap_or(f64::INFINITY));
@@ -305,6 +356,7 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
         ));
     }
     out.extend(tier_changes(old, new));
+    out.extend(routing_changes((old_service, old), (new_service, new)));
     let (old_labels, new_labels) = (
         alert_labels(old_service, old),
         alert_labels(new_service, new),
