@@ -279,6 +279,16 @@ fn markdown_diff_fits_a_pull_request_comment() {
         "{}",
         &run.stdout[run.stdout.len() - 500..]
     );
+    // The diffs shown are the rule files (the alerts), not the dashboards that sort first.
+    let shown: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("--- a/"))
+        .collect();
+    assert!(
+        !shown.is_empty() && shown.iter().all(|p| p.ends_with(".rules.yml")),
+        "{shown:?}"
+    );
     let small = project.slocc(&[
         "diff",
         "old",
@@ -290,6 +300,15 @@ fn markdown_diff_fits_a_pull_request_comment() {
     ]);
     assert!(small.stdout.len() <= 5_000, "{} bytes", small.stdout.len());
     assert!(small.stdout.contains("more SLOs changed: run `slocc diff`"));
+    // Nothing fits: no empty block, the files are named instead.
+    assert!(!small.stdout.contains("<details>"), "{}", small.stdout);
+    assert!(
+        small
+            .stdout
+            .contains("750 more files changed, not shown to keep this comment short (`service-000.rules.yml`, "),
+        "{}",
+        small.stdout
+    );
 }
 
 #[test]

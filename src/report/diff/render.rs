@@ -125,19 +125,38 @@ pub(crate) fn render_markdown(report: &Report, max_bytes: usize) -> String {
     out
 }
 
-/// Appends the file diffs that fit in `budget`, then says how many did not.
+/// How much a generated file's diff matters to a reviewer of paging: rule files (the alerts)
+/// first, then Alertmanager's routes, the alert tests, runbooks, and dashboards last.
+fn paging_rank(path: &str) -> u8 {
+    match path.split('/').next() {
+        Some("alertmanager") => 1,
+        Some("tests") => 2,
+        Some("runbooks") => 3,
+        Some("dashboards") => 4,
+        _ => 0,
+    }
+}
+
+/// Appends the file diffs that fit in `budget`, most important first (a diff too long for what
+/// is left is passed over for shorter ones of the same kind), then names those that did not
+/// fit; no block at all when none fits.
 fn render_markdown_files(out: &mut String, report: &Report, budget: usize) {
     if report.files.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "\n<details><summary>Generated files: {} file{} changed</summary>\n",
+    let mut files: Vec<&FileDiff> = report.files.iter().collect();
+    files.sort_by_key(|f| paging_rank(&f.path));
+    let head = format!(
+        "\n<details><summary>Generated files: {} file{} changed</summary>\n\n",
         report.files.len(),
         plural(report.files.len())
     );
+    let tail = "</details>\n";
+    let mut shown = String::new();
     let mut left_out = Vec::new();
-    for file in &report.files {
+    // Once a file does not fit, nothing less important is shown in its place.
+    let mut cut = None;
+    for file in files {
         // A fence longer than any backtick run in the diff keeps the block closed.
         let longest = file
             .diff
@@ -147,13 +166,20 @@ fn render_markdown_files(out: &mut String, report: &Report, budget: usize) {
             .unwrap_or(0);
         let fence = "`".repeat(longest.max(2) + 1);
         let block = format!("{fence}diff\n{}{fence}\n\n", file.diff);
-        if left_out.is_empty() && out.len() + block.len() <= budget {
-            out.push_str(&block);
+        let rank = paging_rank(&file.path);
+        let fits = out.len() + head.len() + shown.len() + block.len() + tail.len() <= budget;
+        if fits && cut.is_none_or(|c| rank <= c) {
+            shown.push_str(&block);
         } else {
+            cut = cut.or(Some(rank));
             left_out.push(file.path.as_str());
         }
     }
-    out.push_str("</details>\n");
+    if !shown.is_empty() {
+        out.push_str(&head);
+        out.push_str(&shown);
+        out.push_str(tail);
+    }
     if !left_out.is_empty() {
         let shown: Vec<String> = left_out.iter().take(5).map(|p| format!("`{p}`")).collect();
         let _ = writeln!(
