@@ -552,6 +552,8 @@ fn compile_config(args: CompileArgs) -> Config {
         compat: args.compat,
         select: args.select.into(),
         alert_tests: !args.no_alert_tests,
+        // Filled in from the command line by `cli::main`.
+        rerun: "slocc compile".into(),
     }))
 }
 
@@ -741,6 +743,7 @@ mod tests {
                 compat: None,
                 select: Selection::default(),
                 alert_tests: true,
+                rerun: "slocc compile".into(),
             }))
         );
     }

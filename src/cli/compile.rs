@@ -1,7 +1,6 @@
 //! `slocc compile`: write rule files, dashboards and runbooks, or (`--check`) compare them.
 
 use std::io::Write;
-use std::path::Path;
 
 use super::Format;
 use super::{plural, slo_count, CompileConfig, Error, Io, Outcome, EXIT_INVALID, EXIT_OK};
@@ -113,6 +112,18 @@ fn check_mode(
         super::runbooks::diagnostics(&mut checked, &built.plans, dir, false);
     }
     io.report(&checked, config.format)?;
+    if !config.out.join(crate::output::manifest::FILE).exists() {
+        // Not an output slocc wrote (a wrong `-o`, or never compiled): one line, not a diff
+        // of every file it would write.
+        writeln!(
+            io.stderr,
+            "{} holds no slocc output (no `{}`): if your outputs are elsewhere, name that directory with `-o DIR`; to write them here, run `{}` and commit the result",
+            crate::vocab::path::display(&config.out),
+            crate::vocab::path::display(&config.out.join(crate::output::manifest::FILE)),
+            config.rerun
+        )?;
+        return Ok(EXIT_INVALID);
+    }
     let mut stale: Vec<StaleFile> = built
         .generated
         .stale(&config.out, complete)?
@@ -127,13 +138,18 @@ fn check_mode(
             stale.push((path, on_disk, Some(content.clone())));
         }
     }
-    report_stale(&config.out, built.generated.files().len(), &stale, io)
+    report_stale(config, built.generated.files().len(), &stale, io)
 }
 
 type StaleFile = (std::path::PathBuf, Option<String>, Option<String>);
 
-fn report_stale(out: &Path, generated: usize, stale: &[StaleFile], io: Io<'_>) -> Outcome {
-    let dir = crate::vocab::path::display(out);
+fn report_stale(
+    config: &CompileConfig,
+    generated: usize,
+    stale: &[StaleFile],
+    io: Io<'_>,
+) -> Outcome {
+    let dir = crate::vocab::path::display(&config.out);
     for (path, on_disk, generated) in stale {
         let shown = crate::vocab::path::display(path);
         let diff = crate::output::unified_diff(
@@ -154,11 +170,12 @@ fn report_stale(out: &Path, generated: usize, stale: &[StaleFile], io: Io<'_>) -
         .collect();
     writeln!(
         io.stderr,
-        "outputs are stale: {} file{} differ{} from the specs ({}); run `slocc compile` and commit the result",
+        "outputs are stale: {} file{} differ{} from the specs ({}); run `{}` and commit the result",
         stale.len(),
         plural(stale.len()),
         if stale.len() == 1 { "s" } else { "" },
-        names.join(", ")
+        names.join(", "),
+        config.rerun
     )?;
     Ok(EXIT_INVALID)
 }

@@ -137,6 +137,9 @@ pub(crate) struct CompileConfig {
     pub(crate) select: Selection,
     /// Whether the promtool alert tests are written.
     pub(crate) alert_tests: bool,
+    /// The command that writes the outputs, for `--check` to suggest (the one given, without
+    /// `--check`).
+    pub(crate) rerun: String,
 }
 
 /// The two sides of a diff.

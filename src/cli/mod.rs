@@ -46,9 +46,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    match args::Args::try_parse_from(args) {
+    let argv: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    match args::Args::try_parse_from(&argv) {
         Ok(args) => {
-            let (config, colors) = args.into_config();
+            let (mut config, colors) = args.into_config();
+            if let Config::Compile(c) = &mut config {
+                c.rerun = rerun_without_check(&argv);
+            }
             run(&config, colors, stdout, stderr)
         }
         Err(error) => {
@@ -62,6 +66,25 @@ where
             }
         }
     }
+}
+
+/// The command that writes what `compile --check` found stale: the one given, as `slocc`, without
+/// `--check`, each argument quoted for a POSIX shell where it needs it.
+fn rerun_without_check(argv: &[std::ffi::OsString]) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:,@%+".contains(c);
+    let mut words = vec!["slocc".to_string()];
+    for arg in argv.iter().skip(1) {
+        let arg = arg.to_string_lossy();
+        if arg == "--check" {
+            continue;
+        }
+        words.push(if !arg.is_empty() && arg.chars().all(plain) {
+            arg.into_owned()
+        } else {
+            format!("'{}'", arg.replace('\'', "'\\''"))
+        });
+    }
+    words.join(" ")
 }
 
 /// Runs a parsed command; the one place an [`Error`] becomes a message and an exit code.
@@ -250,5 +273,26 @@ mod tests {
         assert_eq!(code, EXIT_OK);
         assert!(out.starts_with(".ie") || out.contains(".TH slocc"), "{out}");
         assert!(out.contains("compile"));
+    }
+
+    #[test]
+    fn the_rerun_command_is_the_one_given_without_check() {
+        let argv: Vec<std::ffi::OsString> = [
+            "/usr/local/bin/slocc",
+            "compile",
+            "--check",
+            "it's here",
+            "-o",
+            "rules",
+            "--label",
+            "team=a b",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        assert_eq!(
+            rerun_without_check(&argv),
+            "slocc compile 'it'\\''s here' -o rules --label 'team=a b'"
+        );
     }
 }

@@ -318,15 +318,39 @@ fn generated_rules_for_the_reference_spec_are_stable() {
 fn compile_check_reports_stale_and_missing_outputs_without_writing() {
     let project = Project::new();
     project.file("specs/api.yaml", GOOD);
+    // A directory slocc never wrote (never compiled, or a wrong `-o`): one line naming the
+    // command, not a diff of every file.
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\noutputs are stale: 9 files differ from the specs (out/alertmanager/alertmanager.yml, out/alertmanager/routes.yml, out/api.rules.yml, out/dashboards/overview.json, out/dashboards/services/api.json, out/tests/api.days.test.yml, out/tests/api.hours.test.yml, out/tests/api.test.yml, runbooks/api/availability.md); run `slocc compile` and commit the result\n");
-    assert!(
-        run.stdout.contains("+++ b/out/api.rules.yml"),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\nout holds no slocc output (no `out/.slocc-manifest`): if your outputs are elsewhere, name that directory with `-o DIR`; to write them here, run `slocc compile` and commit the result\n");
+    assert_eq!(run.stdout, "");
     assert!(!project.path().join("out").exists());
+    // The command suggested is the one given, without `--check`, quoted for a shell.
+    project.file(
+        "my specs/api.yaml",
+        &GOOD.replace("service: api", "service: web"),
+    );
+    project
+        .slocc(&["compile", "my specs", "-o", "rules", "--no-runbooks"])
+        .expect_code(0);
+    project.file(
+        "my specs/api.yaml",
+        &GOOD
+            .replace("service: api", "service: web")
+            .replace("99.9", "99.5"),
+    );
+    let run = project.slocc(&[
+        "compile",
+        "--check",
+        "my specs",
+        "-o",
+        "rules",
+        "--no-runbooks",
+        "--service",
+        "web",
+    ]);
+    run.expect_code(1);
+    assert!(run.stderr.ends_with("run `slocc compile 'my specs' -o rules --no-runbooks --service web` and commit the result\n"), "{}", run.stderr);
 
     project.slocc(&["compile"]).expect_code(0);
     let run = project.slocc(&["compile", "--check"]);
