@@ -6,10 +6,14 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
-    let code = slocc::cli::main(
+    let code = match slocc::cli::main(
         std::env::args_os(),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
-    )?;
+    ) {
+        // The reader went away (`slocc diff | head`): nothing more to say, and no one to say it to.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        other => other?,
+    };
     std::process::exit(code)
 }

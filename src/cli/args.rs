@@ -312,8 +312,12 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `slocc man > /usr/local/share/man/man1/slocc.1`.
-    Man,
+    /// Print the manual page (roff), e.g. `slocc man > /usr/local/share/man/man1/slocc.1`, or
+    /// a command's, e.g. `slocc man compile > .../man1/slocc-compile.1`.
+    Man {
+        /// The command whose page to print (default: slocc's own).
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -701,7 +705,7 @@ fn command_config(command: Command) -> Config {
         },
         Command::Explain(args) => explain_config(args),
         Command::Completions { shell } => Config::Completions(shell),
-        Command::Man => Config::Man,
+        Command::Man { command } => Config::Man(command),
     }
 }
 

@@ -43,7 +43,7 @@ pub(crate) enum Config {
     /// `slocc completions SHELL`.
     Completions(clap_complete::Shell),
     /// `slocc man`.
-    Man,
+    Man(Option<String>),
     /// Arguments clap accepts but that make no sense together: reported, exit 2.
     Usage(String),
 }

@@ -132,12 +132,31 @@ fn dispatch(config: &Config, io: Io<'_>) -> Outcome {
             clap_complete::generate(*shell, &mut command, "slocc", io.stdout);
             Ok(EXIT_OK)
         }
-        Config::Man => {
-            clap_mangen::Man::new(args::command()).render(io.stdout)?;
-            Ok(EXIT_OK)
-        }
+        Config::Man(command) => man(command.as_deref(), io),
         Config::Usage(message) => Err(Error::Usage(message.clone())),
     }
+}
+
+/// slocc's manual page, or one command's (`slocc-compile(1)`, as the main page lists it).
+fn man(command: Option<&str>, io: Io<'_>) -> Outcome {
+    let root = args::command();
+    let page = match command {
+        None => root,
+        Some(name) => {
+            let Some(sub) = root.find_subcommand(name) else {
+                let names: Vec<&str> = root.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(Error::Usage(format!(
+                    "no command `{name}`; the commands are {}",
+                    names.join(", ")
+                )));
+            };
+            sub.clone()
+                .name(format!("slocc-{name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    clap_mangen::Man::new(page).render(io.stdout)?;
+    Ok(EXIT_OK)
 }
 
 /// The writers a command prints to, and whether each gets colour.

@@ -370,3 +370,51 @@ fn small_traps_of_the_first_hour() {
         "error: the old side: `--base HEAD` needs a git repository, and the working directory is not in one\n"
     );
 }
+
+/// Help fits the terminal: wrapped to `COLUMNS`, and to 100 columns when piped.
+#[test]
+fn help_is_wrapped_to_the_terminal() {
+    let project = Project::new();
+    let widest = |run: crate::harness::Run| run.stdout.lines().map(|l| l.chars().count()).max();
+    for command in ["compile", "status", "diff", "audit"] {
+        let piped = project.slocc(&[command, "--help"]);
+        assert!(widest(piped) <= Some(100), "{command}");
+        let narrow = project.slocc_env(&[command, "--help"], &[("COLUMNS", "80")]);
+        assert!(widest(narrow) <= Some(80), "{command}");
+    }
+}
+
+/// `slocc man COMMAND` prints the page the main one lists (`slocc-compile(1)`); an unknown
+/// command is a usage error that names the commands; a closed pipe ends the output quietly.
+#[test]
+fn every_command_has_a_manual_page() {
+    let project = Project::new();
+    let main = project.slocc(&["man"]);
+    assert!(
+        main.stdout.contains("slocc\\-compile(1)"),
+        "{}",
+        main.stdout
+    );
+    for command in ["compile", "check", "diff", "status", "test"] {
+        let page = project.slocc(&["man", command]);
+        page.expect_code(0);
+        let title = format!(
+            ".TH slocc-{command} 1  \"slocc-{command} {}\"",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(page.stdout.contains(&title), "{}", page.stdout);
+    }
+    let run = project.slocc(&["man", "nope"]);
+    run.expect_code(2);
+    assert_eq!(run.stderr, "error: no command `nope`; the commands are check, compile, audit, status, backtest, report, test, init, diff, schema, convert, explain, completions, man\n");
+    // The reading end is closed before slocc starts, so its first write fails.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slocc"))
+        .args(["man", "compile"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
