@@ -29,8 +29,11 @@ pub enum Error {
         source: std::io::Error,
     },
     /// No spec files in the given paths.
-    #[error("no spec files (`*.yaml`, `*.yml`) found in {0}")]
+    #[error("no spec files (`*.yaml`, `*.yml`) found in {0}; write one there (docs/spec.md starts with an example) or name the files or directories that hold your specs")]
     NoSpecs(String),
+    /// A path given (or the default `specs`) does not exist.
+    #[error("`{0}` does not exist; name the files or directories that hold your specs (`slocc check PATH...`), or put them in `specs/`")]
+    Missing(String),
     /// Reading specs from git failed (unknown revision, not a repository).
     #[error("{0}")]
     Git(String),
@@ -49,9 +52,12 @@ pub(crate) const DEFAULT_SPECS: &str = "specs";
 pub(crate) fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-            path: display(path),
-            source,
+        let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Error::Missing(display(path)),
+            _ => Error::Io {
+                path: display(path),
+                source,
+            },
         })?;
         if meta.is_dir() {
             collect_dir(path, &mut files, &mut Vec::new())?;

@@ -231,7 +231,7 @@ fn usage_and_io_errors_exit_2() {
     run.expect_code(2);
     assert_eq!(
         run.stderr,
-        "error: cannot read `specs`: No such file or directory (os error 2)\n"
+        "error: `specs` does not exist; name the files or directories that hold your specs (`slocc check PATH...`), or put them in `specs/`\n"
     );
 
     std::fs::create_dir(project.path().join("empty")).unwrap();
@@ -239,7 +239,7 @@ fn usage_and_io_errors_exit_2() {
     run.expect_code(2);
     assert_eq!(
         run.stderr,
-        "error: no spec files (`*.yaml`, `*.yml`) found in `empty`\n"
+        "error: no spec files (`*.yaml`, `*.yml`) found in `empty`; write one there (docs/spec.md starts with an example) or name the files or directories that hold your specs\n"
     );
 
     project.slocc(&["compile", "--bogus"]).expect_code(2);

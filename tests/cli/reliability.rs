@@ -264,7 +264,7 @@ fn a_file_that_is_not_utf8_is_an_error_at_its_byte_and_others_are_still_checked(
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(1);
     let headlines = run.headlines();
-    assert_eq!(headlines, "specs/b.yaml:2:10: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/b.yaml:4:5: error[missing-field]: the SLO `availability` is missing the required field `objective`\nspecs/b.yaml:5:5: error[unknown-key]: unknown key `objectiv` in the SLO `availability`\nspecs/a.yaml:2:13: error[not-utf8]: the file is not UTF-8 text (byte 0xE9)\n");
+    assert_eq!(headlines, "specs/b.yaml:2:10: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/b.yaml:5:5: error[unknown-key]: unknown key `objectiv` in the SLO `availability`\nspecs/a.yaml:2:13: error[not-utf8]: the file is not UTF-8 text (byte 0xE9)\n");
 }
 
 #[test]

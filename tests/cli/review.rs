@@ -164,7 +164,7 @@ fn bad_diff_input_exits_2_with_a_message() {
     run.expect_code(2);
     assert_eq!(
         run.stderr,
-        "error: the old side: no spec files (`*.yaml`, `*.yml`) found in `old`\n"
+        "error: the old side: no spec files (`*.yaml`, `*.yml`) found in `old`; write one there (docs/spec.md starts with an example) or name the files or directories that hold your specs\n"
     );
 
     let run = project.slocc(&["diff", "new"]);

@@ -514,10 +514,14 @@ slos:
   - name: a
     objective: 120
     sli: {raw: {error_ratio: "x"}}
+  - name: c
+    sli: {raw: {error_ratio: "avg_over_time(x[{{window}}])"}}
 "#;
         let (service, diags) = run(text);
         assert!(service.is_none());
         let got = codes(&diags);
+        // `objectve` is reported once, as an unknown key meaning `objective`; `c` lacks it.
+        assert_eq!(got.iter().filter(|c| **c == "missing-field").count(), 1);
         for want in [
             "invalid-name",
             "invalid-label-name",

@@ -279,6 +279,9 @@ pub(crate) struct Fields<'a> {
     map: &'a Mapping,
     location: Location,
     context: &'a str,
+    /// The known keys that unknown ones were taken for (`objectve` -> `objective`): a required
+    /// one of them is not reported missing too, since the unknown key's "did you mean" says it.
+    meant: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Fields<'a> {
@@ -289,6 +292,7 @@ impl<'a> Fields<'a> {
             map,
             location,
             context,
+            meant: Default::default(),
         }
     }
 
@@ -303,6 +307,9 @@ impl<'a> Fields<'a> {
             let name = key.as_str();
             if known.contains(&name) {
                 continue;
+            }
+            if let Some(meant) = crate::diag::did_you_mean(name, known) {
+                self.meant.borrow_mut().push(meant.to_string());
             }
             diags.push(diags::unknown_key(
                 scalar_location(key, self.location),
@@ -336,7 +343,9 @@ impl<'a> Fields<'a> {
     }
 
     fn missing(&self, key: &str, diags: &mut Diagnostics) {
-        diags.push(diags::missing_field(self.location, self.context, &[key]));
+        if !self.meant.borrow().iter().any(|m| m == key) {
+            diags.push(diags::missing_field(self.location, self.context, &[key]));
+        }
     }
 
     fn wrong_type(&self, key: &str, node: &Node, expected: &str, diags: &mut Diagnostics) {
