@@ -53,10 +53,27 @@ fn serves_requests(slo: &Slo) -> bool {
         .any(|w| text.contains(w))
 }
 
+/// Whether the SLI judges latency: a latency SLI, a ratio of histogram buckets (good events
+/// `le` a bound, as Pyrra's latency imports and hand-written ratios read), or a threshold on a
+/// quantile.
+fn measures_latency(slo: &Slo) -> bool {
+    match &slo.sli {
+        Sli::Latency { .. } => true,
+        Sli::Ratio { events, total } => {
+            let (crate::model::EventQuery::Errors(q) | crate::model::EventQuery::Good(q)) = events;
+            [q, total]
+                .iter()
+                .any(|q| q.contains("_bucket") && q.contains("le="))
+        }
+        Sli::Threshold { query, .. } => query.contains("histogram_quantile"),
+        Sli::Raw { .. } => false,
+    }
+}
+
 fn service_gaps(service: &Service) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut gap = |code, message: &str| out.push(finding(service, None, code, message.into()));
-    let latency = |s: &Slo| matches!(s.sli, Sli::Latency { .. });
+    let latency = |s: &Slo| measures_latency(s);
     if service.slos.iter().all(latency) {
         gap(
             "no-availability-slo",

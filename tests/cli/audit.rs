@@ -204,3 +204,28 @@ fn slow_pages_and_runbooks_without_mitigation_are_gaps() {
         "error: --max-page-delay `soon` is not a duration such as `30s` or `30d`\n"
     );
 }
+
+/// A latency SLO written as a ratio of histogram buckets (as Pyrra's latency imports read) is a
+/// latency SLO: the service is not told it has none.
+#[test]
+fn a_bucket_ratio_counts_as_a_latency_slo() {
+    let project = Project::new();
+    project.file(
+        "specs/api.yaml",
+        "apiVersion: slocc/v1\nservice: api\nowner: team-api\nescalation: '#api'\nrunbook_base_url: https://r.example.com\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))\n        total: sum(rate(http_requests_total[{{window}}]))\n  - name: fast\n    objective: 99\n    sli:\n      ratio:\n        good: sum(rate(http_request_duration_seconds_bucket{le=\"0.3\"}[{{window}}]))\n        total: sum(rate(http_request_duration_seconds_count[{{window}}]))\n",
+    );
+    let run = project.slocc(&["audit", "--no-runbooks", "--format", "json"]);
+    let codes: Vec<String> = json_lines(&run.stdout)
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["relative-dashboard-link"]);
+    // Without it, the gap is there.
+    let only = project.read("specs/api.yaml");
+    project.file(
+        "specs/api.yaml",
+        &only[..only.find("  - name: fast").unwrap()],
+    );
+    let run = project.slocc(&["audit", "--no-runbooks", "--format", "json"]);
+    assert!(run.stdout.contains("\"no-latency-slo\""), "{}", run.stdout);
+}

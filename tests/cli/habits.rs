@@ -418,3 +418,30 @@ fn every_command_has_a_manual_page() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// The README's example spec is the first thing a newcomer copies: it checks clean, and its
+/// misspelt twin gives the error the README shows.
+#[test]
+fn the_readme_example_spec_checks_clean() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("A spec (").unwrap();
+    let block = &readme[start..];
+    let yaml = &block[block.find("```yaml\n").unwrap() + 8..];
+    let yaml = &yaml[..yaml.find("```").unwrap()];
+    let project = Project::new();
+    project.file("specs/checkout-api.yaml", yaml);
+    let run = project.slocc(&["compile"]);
+    run.expect_code(0);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    let run = project.slocc(&["check"]);
+    run.expect_code(0);
+    assert_eq!(run.stderr, "checked 1 service (1 SLO) in 1 file: ok\n");
+    project.file(
+        "specs/checkout-api.yaml",
+        &yaml.replace("objective:", "objectiv:"),
+    );
+    let run = project.slocc(&["check"]);
+    let shown = &block[block.find("```text\n").unwrap() + 8..];
+    let shown = &shown[..shown.find("```").unwrap()];
+    assert!(run.stderr.starts_with(shown), "{}", run.stderr);
+}
