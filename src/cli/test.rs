@@ -120,15 +120,16 @@ fn failed_tiers(report: &str, tiers: &[String]) -> Vec<String> {
         .lines()
         .filter(|l| l.trim_start().starts_with("expr:"))
     {
-        let (Some(slo), Some(long), Some(short)) = (
-            value(line, "slo_name"),
-            value(line, "slo_long_window"),
-            value(line, "slo_short_window"),
-        ) else {
+        let Some(slo) = value(line, "slo_name") else {
             continue;
         };
-        let found = tiers.iter().find(|t| {
-            t.starts_with(&format!("{slo} ")) && t.ends_with(&format!(" {long}/{short}"))
+        // A no-data check names no windows.
+        let windows = value(line, "slo_long_window").zip(value(line, "slo_short_window"));
+        let found = tiers.iter().find(|t| match &windows {
+            Some((long, short)) => {
+                t.starts_with(&format!("{slo} ")) && t.ends_with(&format!(" {long}/{short}"))
+            }
+            None => **t == format!("{slo} no data"),
         });
         if let Some(tier) = found.filter(|t| !out.contains(t)) {
             out.push(tier.clone());

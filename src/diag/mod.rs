@@ -121,7 +121,6 @@ codes! {
     QuotedName => "quoted-name", Warning, "A UTF-8 metric or label name, which Prometheus 3 reads and Prometheus 2 cannot load.";
     TinyBudget => "tiny-budget", Warning, "An objective whose whole budget is gone in under a minute of full outage.";
     RelativeRunbookUrl => "relative-runbook-url", Warning, "Alerts that link their runbooks by a relative path.";
-    AbsentAlert => "absent-alert", Warning, "A Pyrra SLO whose absent-metric alert slocc does not generate.";
     RunbookMissing => "runbook-missing", Warning, "An SLO has no runbook yet.";
     RunbookStale => "runbook-stale", Warning, "A runbook's generated region is out of date with the spec.";
     RunbookMarkers => "runbook-markers", Warning, "A runbook's generated-region markers were removed or damaged; it is left untouched.";

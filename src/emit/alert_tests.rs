@@ -147,8 +147,65 @@ fn plan(service: &Service) -> (Files, Vec<(String, &'static str)>) {
                 .or_default()
                 .extend(at.groups(&series));
         }
+        files
+            .entry((series.native_only(), 1))
+            .or_default()
+            .extend(no_data_group(service, slo, &series));
     }
     (files, skipped)
+}
+
+/// The input series' interval for `steps` samples a minute.
+fn sample_interval(steps: u64) -> String {
+    if steps == 1 {
+        "1m".into()
+    } else {
+        format!("{}s", 60 / steps)
+    }
+}
+
+/// The no-data alert's group: the SLI's series for ten minutes, then nothing. Quiet until
+/// `for:` has passed since the last sample; firing once the last samples have left every window
+/// that reads them (the 5-minute rate's, an instant gauge's 5-minute look-back, two slices for
+/// a slice's verdict) and `for:` has passed.
+fn no_data_group(service: &Service, slo: &Slo, series: &Series) -> Option<Group> {
+    let no_data = slo.no_data.as_ref()?;
+    let minutes = |d: Duration| d.as_millis() / 60_000;
+    let (hold, slice) = (
+        minutes(no_data.for_duration),
+        slo.budgeting.slice().map_or(0, minutes),
+    );
+    let steps = if slice > 0 { 4 } else { 1 };
+    let last = 10;
+    let phases = [Phase {
+        minutes: last,
+        error_ratio: 0.0,
+        per_minute: TRAFFIC,
+    }];
+    let alert = matchers(&[
+        ("alertname", &no_data.name),
+        ("slo_service", &service.name),
+        ("slo_name", &slo.name),
+    ]);
+    let gone = last + 5 + 5 + 2 * slice;
+    let firing = format!("count(ALERTS{{{alert}, alertstate=\"firing\"}})");
+    let checks = vec![
+        TierAt::check(firing.clone(), last + hold - 1, None),
+        TierAt::check(
+            format!("clamp_max({firing}, 1)"),
+            gone + hold + 2,
+            Some(1.0),
+        ),
+    ];
+    Some(Group {
+        name: format!(
+            "{} no data: fires {} after its SLI stops",
+            slo.name, no_data.for_duration
+        ),
+        interval: sample_interval(steps),
+        input_series: series.inputs(&phases, steps),
+        promql_expr_test: checks,
+    })
 }
 
 /// Whether the tests can drive `slo`, and with which series.
@@ -738,11 +795,7 @@ impl TierAt {
     fn group(&self, proves: &str, series: &Series, phases: &[Phase], checks: Vec<Check>) -> Group {
         Group {
             name: format!("{}: {proves}", self.title),
-            interval: if self.steps == 1 {
-                "1m".into()
-            } else {
-                format!("{}s", 60 / self.steps)
-            },
+            interval: sample_interval(self.steps),
             input_series: series.inputs(phases, self.steps),
             promql_expr_test: checks,
         }
@@ -800,9 +853,19 @@ mod tests {
         let s = service("  - name: a\n    objective: 99.9\n    sli:\n      ratio:\n        good: sum(rate(r{code=\"200\"}[{{window}}]))\n        total: sum(rate(r[{{window}}]))\n");
         let (files, skipped) = plan(&s);
         assert!(skipped.is_empty());
-        // 1h/5m every minute; 6h/30m every 5 minutes; the day-long tickets every 30.
+        // 1h/5m every minute, with the no-data alert's group; 6h/30m every 5 minutes; the
+        // day-long tickets every 30.
         let groups: Vec<(u64, usize)> = files.iter().map(|(e, g)| (e.1, g.len())).collect();
-        assert_eq!(groups, [(1, 2), (5, 2), (30, 4)]);
+        assert_eq!(groups, [(1, 3), (5, 2), (30, 4)]);
+        // Ten minutes of data, then none: quiet at 10 + 10 - 1, firing by 10 + 10 + 10 + 2.
+        let no_data = &files[&(false, 1)][2];
+        assert_eq!(no_data.name, "a no data: fires 10m after its SLI stops");
+        let times: Vec<&str> = no_data
+            .promql_expr_test
+            .iter()
+            .map(|c| c.eval_time.as_str())
+            .collect();
+        assert_eq!(times, ["19m", "32m"]);
         // The 1h/5m page at 4x its threshold: the long window crosses 15 minutes in (after
         // 90 minutes of clean history); quiet at 88, firing by 90 + 15 + 8.
         let fires = &files[&(false, 1)][0];

@@ -69,7 +69,13 @@ struct Config {
 fn classes(services: &[Service]) -> Vec<SeverityClass> {
     let mut out: Vec<SeverityClass> = Vec::new();
     for service in services {
-        for class in service.slos.iter().flat_map(|s| s.classes()) {
+        // The no-data alert's class too, where slocc's own alert layout carries one.
+        let own_layout = service.compat.is_none();
+        for class in service.slos.iter().flat_map(|s| {
+            let mut classes = s.classes();
+            classes.extend(s.no_data.as_ref().filter(|_| own_layout).map(|n| &n.class));
+            classes
+        }) {
             let name = crate::emit::compat::severity(service.compat, class);
             if !out.iter().any(|c| c.name == name) {
                 out.push(SeverityClass {

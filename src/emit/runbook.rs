@@ -230,6 +230,16 @@ struct ClassRow {
     response: String,
 }
 
+/// The no-data alert.
+#[derive(Serialize)]
+struct NoDataRow {
+    name: String,
+    class: String,
+    pages: bool,
+    response: String,
+    for_duration: String,
+}
+
 #[derive(Serialize)]
 struct PanelLink {
     title: String,
@@ -251,6 +261,9 @@ struct Context {
     owner: Option<String>,
     escalation: Option<String>,
     classes: Vec<ClassRow>,
+    /// The no-data alert, where slocc's own alert layout has one (a list of at most one, so
+    /// that templates reach its fields with `#each`).
+    no_data: Vec<NoDataRow>,
     tiers: Vec<TierRow>,
     diagnose: Vec<Item>,
     mitigate: Vec<Item>,
@@ -278,6 +291,19 @@ fn context(service: &Service, slo: &Slo, links: &Links) -> Context {
                 pages: c.page,
                 response: markdown(&c.response),
             })
+            .collect(),
+        no_data: slo
+            .no_data
+            .as_ref()
+            .filter(|_| service.compat.is_none())
+            .map(|n| NoDataRow {
+                name: code_span(&n.name),
+                class: markdown(&n.class.name),
+                pages: n.class.page,
+                response: markdown(&n.class.response),
+                for_duration: n.for_duration.to_string(),
+            })
+            .into_iter()
             .collect(),
         tiers: slo.tiers.iter().map(|t| tier_row(t, slo)).collect(),
         diagnose: numbered(diagnosis(service, slo)),

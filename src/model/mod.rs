@@ -121,6 +121,25 @@ pub(crate) struct Slo {
     pub(crate) budgeting: Budgeting,
     /// The calendar period the budget resets at, for a calendar window.
     pub(crate) calendar: Option<Calendar>,
+    /// The alert for an SLI that returns nothing (on unless the spec turns it off).
+    pub(crate) no_data: Option<NoData>,
+}
+
+/// The alert that fires when an SLO's SLI has returned no series at all for a while: a metric
+/// renamed, a scrape target gone, a relabelling that dropped it. Its burn-rate alerts are blind
+/// meanwhile, and unknown is not healthy.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NoData {
+    /// The alert name (`SLOMetricAbsent`, Pyrra's, unless the spec names another).
+    pub(crate) name: String,
+    /// Whom it alerts: the class of the SLO's most urgent tier unless the spec says.
+    pub(crate) class: SeverityClass,
+    /// How long the SLI must return nothing first.
+    pub(crate) for_duration: Duration,
+    /// Labels beyond the SLO's alert labels.
+    pub(crate) labels: BTreeMap<String, String>,
+    /// Annotations beyond the SLO's.
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 /// A calendar window: the budget resets when the period turns over, in a fixed UTC offset.

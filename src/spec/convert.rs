@@ -67,6 +67,23 @@ struct Alerting {
     windows: Option<Vec<BTreeMap<&'static str, String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     min_events: Option<String>,
+    #[serde(skip_serializing_if = "NoData::is_empty")]
+    no_data: NoData,
+}
+
+/// `alerting.no_data` as an import set it (Pyrra's `absent`, `absentName` and severity).
+#[derive(Serialize, Default)]
+struct NoData {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(flatten)]
+    tier: Tier,
+}
+
+impl NoData {
+    fn is_empty(&self) -> bool {
+        self.name.is_none() && self.tier.is_empty()
+    }
 }
 
 impl Alerting {
@@ -78,6 +95,7 @@ impl Alerting {
             && self.ticket.is_empty()
             && self.windows.is_none()
             && self.min_events.is_none()
+            && self.no_data.is_empty()
     }
 }
 
@@ -130,6 +148,11 @@ fn alerting(spec: &AlertingSpec) -> Alerting {
         page: tier(&spec.page),
         ticket: tier(&spec.ticket),
         min_events: text(&spec.min_events),
+        no_data: NoData {
+            // The default name is left out, as a native spec would.
+            name: text(&spec.no_data.name).filter(|n| n != crate::spec::NO_DATA_NAME),
+            tier: tier(&spec.no_data.tier),
+        },
         windows: spec.windows.as_ref().map(|windows| {
             windows
                 .iter()

@@ -358,16 +358,6 @@ pub(crate) fn duplicate_object(
     .with_label(first, "first defined here")
 }
 
-/// A Pyrra SLO (`context`) that gets Pyrra's absent-metric alert, which slocc does not generate.
-pub(crate) fn absent_alert(at: Location, context: &str) -> Diagnostic {
-    Diagnostic::new(
-        Code::AbsentAlert,
-        Some(at),
-        format!("{context} gets Pyrra's absent-metric alert by default, which slocc does not generate"),
-        "alert on missing SLI metrics with your own `absent()` rule, and set `alerting.absent: false`",
-    )
-}
-
 /// A feature of an imported format that slocc cannot honour, each with what to do instead.
 /// `context` names the SLO or SLI that uses it.
 pub(crate) enum Unsupported<'a> {

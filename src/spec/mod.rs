@@ -181,6 +181,20 @@ pub(crate) struct AlertingSpec {
     pub(crate) min_events: Option<Text>,
     /// Expected events per unit of time (`10/h`), for `audit` and `explain`.
     pub(crate) expected_traffic: Option<Text>,
+    /// The alert for an SLI that returns nothing.
+    pub(crate) no_data: NoDataSpec,
+}
+
+/// The no-data alert's name unless a spec gives one: Pyrra's, so a migrated route keeps matching.
+pub(crate) const NO_DATA_NAME: &str = "SLOMetricAbsent";
+
+/// `alerting.no_data`: the alert that fires when the SLI returns no series at all.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NoDataSpec {
+    /// The alert's settings: `disable`, `severity` (a class), `for`, labels and annotations.
+    pub(crate) tier: TierSpec,
+    /// The alert's name (Pyrra's `absentName`).
+    pub(crate) name: Option<Text>,
 }
 
 /// Settings of one severity.
@@ -256,8 +270,17 @@ pub(crate) const ALERTING_KEYS: &[&str] = &[
     "windows",
     "min_events",
     "expected_traffic",
+    "no_data",
 ];
 pub(crate) const TIER_KEYS: &[&str] = &["disable", "severity", "for", "labels", "annotations"];
+pub(crate) const NO_DATA_KEYS: &[&str] = &[
+    "disable",
+    "name",
+    "severity",
+    "for",
+    "labels",
+    "annotations",
+];
 pub(crate) const WINDOW_KEYS: &[&str] = &["long", "short", "budget_percent", "severity"];
 
 /// The native format.
@@ -500,23 +523,25 @@ fn parse_alerting(
     let alerting_context = format!("the alerting of {context}");
     let fields = Fields::new(map, location, &alerting_context);
     fields.deny_unknown(ALERTING_KEYS, diags);
-    let tier = |key: &str, diags: &mut Diagnostics| -> TierSpec {
-        let Some((m, loc)) = fields.mapping(key, diags) else {
-            return TierSpec::default();
-        };
-        let tier_context = format!("the `{key}` tier of {context}");
+    let tier = |key: &str, keys: &[&str], diags: &mut Diagnostics| {
+        let (m, loc) = fields.mapping(key, diags)?;
+        let what = if key == "no_data" { "alert" } else { "tier" };
+        let tier_context = format!("the `{key}` {what} of {context}");
         let f = Fields::new(m, loc, &tier_context);
-        f.deny_unknown(TIER_KEYS, diags);
-        TierSpec {
+        f.deny_unknown(keys, diags);
+        let tier = TierSpec {
             disable: f.bool("disable", diags),
             severity: f.string("severity", diags),
             for_duration: f.string("for", diags),
             labels: f.string_map("labels", diags),
             annotations: f.string_map("annotations", diags),
-        }
+        };
+        Some((tier, f.string("name", diags)))
     };
-    let page = tier("page", diags);
-    let ticket = tier("ticket", diags);
+    let page = tier("page", TIER_KEYS, diags).unwrap_or_default().0;
+    let ticket = tier("ticket", TIER_KEYS, diags).unwrap_or_default().0;
+    let (tier, name) = tier("no_data", NO_DATA_KEYS, diags).unwrap_or_default();
+    let no_data = NoDataSpec { tier, name };
     let windows = parse_windows(&fields, context, diags);
     AlertingSpec {
         name: fields.string("name", diags),
@@ -528,6 +553,7 @@ fn parse_alerting(
         min_events: fields.string("min_events", diags),
         expected_traffic: fields.string("expected_traffic", diags),
         windows,
+        no_data,
     }
 }
 

@@ -38,6 +38,22 @@ fn tier(severity: &str) -> Value {
     })
 }
 
+fn no_data() -> Value {
+    json!({
+        "type": "object",
+        "description": "The alert when the SLI returns no series at all (on by default for an SLO that alerts).",
+        "additionalProperties": false,
+        "properties": {
+            "disable": {"type": "boolean", "description": "No no-data alert."},
+            "name": {"type": "string", "minLength": 1, "description": "Alert name; default SLOMetricAbsent."},
+            "severity": {"type": "string", "minLength": 1, "description": "Severity class; default the class of the SLO's most urgent tier."},
+            "for": duration("How long the SLI must return nothing; default 10m."),
+            "labels": string_map("Extra labels; `severity` here renames the severity."),
+            "annotations": string_map("Extra annotations.")
+        }
+    })
+}
+
 // long: one JSON literal of the four SLI kinds, which reads as the schema it writes.
 fn sli() -> Value {
     json!({
@@ -168,6 +184,7 @@ fn alerting() -> Value {
             "annotations": string_map("Annotations on every alert of this SLO."),
             "page": tier("page"),
             "ticket": tier("ticket"),
+            "no_data": no_data(),
             "windows": {
                 "type": "array",
                 "minItems": 1,
@@ -288,6 +305,10 @@ mod tests {
         assert_eq!(
             keys(&alerting["properties"]["page"]),
             sorted(spec::TIER_KEYS)
+        );
+        assert_eq!(
+            keys(&alerting["properties"]["no_data"]),
+            sorted(spec::NO_DATA_KEYS)
         );
         assert_eq!(
             keys(&alerting["properties"]["windows"]["items"]),

@@ -31,7 +31,7 @@ fn slocc_test_passes_on_the_bundled_specs_on_both_generations() {
         run.expect_code(0);
         assert_eq!(
             run.stdout,
-            "ok      tests/checkout-api.days.test.yml: availability ticket 1d/2h, availability ticket 3d/6h, latency ticket 1d/2h, latency ticket 3d/6h\nok      tests/checkout-api.hours.test.yml: availability page 6h/30m, latency page 6h/30m\nok      tests/checkout-api.test.yml: availability page 1h/5m, latency page 1h/5m\nok      tests/nightly-billing.days.test.yml: run-success ticket 18h/1h30m\nok      tests/nightly-billing.hours.test.yml: run-success ticket 6h/30m\nok      tests/nightly-billing.test.yml: no tier\nok      tests/order-consumer.days.test.yml: processing ticket 1d/2h, processing ticket 3d/6h\nok      tests/order-consumer.hours.test.yml: processing page 6h/30m\nok      tests/order-consumer.test.yml: processing page 1h/5m\nok      tests/reference-api.days.test.yml: availability ticket 1d/2h, availability ticket 3d/6h, latency ticket 3d/6h, upstream-errors ticket 1d/2h, upstream-errors ticket 3d/6h\nok      tests/reference-api.hours.test.yml: availability page 6h/30m, latency page 6h/30m, upstream-errors page 6h/30m\nok      tests/reference-api.test.yml: availability page 1h/5m, latency page 1h/5m, upstream-errors page 1h/5m\n",
+            "ok      tests/checkout-api.days.test.yml: availability ticket 1d/2h, availability ticket 3d/6h, latency ticket 1d/2h, latency ticket 3d/6h\nok      tests/checkout-api.hours.test.yml: availability page 6h/30m, latency page 6h/30m\nok      tests/checkout-api.test.yml: availability page 1h/5m, availability no data, latency page 1h/5m, latency no data\nok      tests/nightly-billing.days.test.yml: run-success ticket 18h/1h30m\nok      tests/nightly-billing.hours.test.yml: run-success ticket 6h/30m\nok      tests/nightly-billing.test.yml: run-success no data\nok      tests/order-consumer.days.test.yml: processing ticket 1d/2h, processing ticket 3d/6h\nok      tests/order-consumer.hours.test.yml: processing page 6h/30m\nok      tests/order-consumer.test.yml: processing page 1h/5m, processing no data\nok      tests/reference-api.days.test.yml: availability ticket 1d/2h, availability ticket 3d/6h, latency ticket 3d/6h, upstream-errors ticket 1d/2h, upstream-errors ticket 3d/6h\nok      tests/reference-api.hours.test.yml: availability page 6h/30m, latency page 6h/30m, upstream-errors page 6h/30m\nok      tests/reference-api.test.yml: availability page 1h/5m, availability no data, latency page 1h/5m, latency no data, upstream-errors page 1h/5m, upstream-errors no data\n",
             "{}",
             engine.name()
         );
@@ -122,7 +122,7 @@ struct Mutation {
     caught_by: &'static str,
 }
 
-const MUTATIONS: [Mutation; 9] = [
+const MUTATIONS: [Mutation; 10] = [
     Mutation {
         what: "ratio: the 1h/5m page's threshold halved",
         rules: "checkout-api.rules.yml",
@@ -178,6 +178,13 @@ const MUTATIONS: [Mutation; 9] = [
         from: "gateway_upstream_error_ratio{service=\"reference-api\"}[1h]",
         to: "gateway_upstream_error_ratio{service=\"reference-api\"}[30m]",
         caught_by: "reference-api.test.yml",
+    },
+    Mutation {
+        what: "no data: the absent alert held for 2 minutes instead of 10",
+        rules: "checkout-api.rules.yml",
+        from: "slo_name=\"availability\"})'\n    for: '10m'",
+        to: "slo_name=\"availability\"})'\n    for: '2m'",
+        caught_by: "checkout-api.test.yml",
     },
     Mutation {
         what: "for: the pages held for 30 minutes",
@@ -422,7 +429,7 @@ fn native_histogram_slis_get_tests_on_prometheus_3_and_a_clear_failure_on_2() {
     let promtool = promtool.to_str().unwrap();
     let run = project.slocc(&["test", "--out", "out", "--promtool", promtool]);
     run.expect_code(1);
-    let not_run = format!("FAILED  tests/nat.native.test.yml: latency page 1h/5m\n    not run: native-histogram input series need promtool 3 or later, and `{promtool}` is 2.42.0+ds; name a newer one with `--promtool PATH`\n");
+    let not_run = format!("FAILED  tests/nat.native.test.yml: latency page 1h/5m, latency no data\n    not run: native-histogram input series need promtool 3 or later, and `{promtool}` is 2.42.0+ds; name a newer one with `--promtool PATH`\n");
     assert!(run.stdout.contains(&not_run), "{}", run.stdout);
     assert!(
         run.stdout.contains("ok      tests/nat.test.yml: no tier\n"),

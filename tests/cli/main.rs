@@ -18,6 +18,7 @@ pub(crate) mod live;
 mod long_windows;
 mod low_traffic;
 mod migration;
+mod no_data;
 mod oslo;
 mod reliability;
 mod report;

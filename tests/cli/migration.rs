@@ -80,13 +80,15 @@ fn input() -> String {
     out
 }
 
-/// Alert rules per SLO (`slo_service/slo_name`) in a rule file.
+/// Burn-rate alert rules per SLO (`slo_service/slo_name`) in a rule file; the no-data alert
+/// (`absent(...)`) stays quiet through an outage, whose data is there.
 fn alert_rules(rules: &str, counts: &mut BTreeMap<(String, String), usize>) {
     let ids = regex::Regex::new(r#"slo_service="([^"]+)", slo_name="([^"]+)""#).unwrap();
     let doc: serde_yaml::Value = serde_yaml::from_str(rules).unwrap();
     for group in doc["groups"].as_sequence().unwrap() {
         for rule in group["rules"].as_sequence().unwrap() {
-            if let Some(expr) = rule.get("alert").and(rule["expr"].as_str()) {
+            let expr = rule.get("alert").and(rule["expr"].as_str());
+            if let Some(expr) = expr.filter(|e| !e.starts_with("absent(")) {
                 let c = ids.captures(expr).unwrap();
                 *counts
                     .entry((c[1].to_string(), c[2].to_string()))

@@ -76,6 +76,7 @@ pub(crate) fn rule_file(
         let compat = service.compat;
         if alerts && compat.is_none() {
             rules.extend(alert_rules(&ids, cx)?);
+            rules.extend(no_data_rule(&ids, cx));
         }
         groups.push(RuleGroup {
             name: format!("slocc-{}-{}", service.name, slo.name),
@@ -316,6 +317,52 @@ fn alert_rules(
             })
         })
         .collect()
+}
+
+/// The no-data alert: the SLO's 5-minute error ratio, recorded from its SLI queries whenever
+/// they return anything (zero traffic included), has no series at all.
+fn no_data_rule(ids: &SloIds<'_>, cx: &crate::emit::Context) -> Option<Rule> {
+    let (service, slo) = (ids.service, ids.slo);
+    let no_data = slo.no_data.as_ref()?;
+    let mut labels = literal(&ids.labels);
+    labels.extend(literal(&slo.alert_labels));
+    labels.insert("severity".into(), template_literal(&no_data.class.name));
+    labels.extend(literal(&no_data.labels));
+    let (svc, name) = (template_literal(&service.name), template_literal(&slo.name));
+    let mut annotations = BTreeMap::from([
+        (
+            "summary".to_string(),
+            format!("SLO {svc}/{name} has no SLI data: its burn-rate alerts cannot fire"),
+        ),
+        (
+            "description".to_string(),
+            format!(
+                "The SLI queries of SLO {name} of {svc} have returned no series for {}: a metric renamed, a scrape target gone, or relabelling that drops it. Until they return, no budget burn of this SLO can alert.",
+                no_data.for_duration
+            ),
+        ),
+        (
+            "runbook_url".to_string(),
+            runbook_url(service, slo, &cx.runbooks_shown),
+        ),
+        (
+            "response".to_string(),
+            template_literal(&no_data.class.response),
+        ),
+    ]);
+    annotations.extend(literal(&slo.alert_annotations));
+    annotations.extend(literal(&no_data.annotations));
+    Some(Rule::Alert {
+        alert: no_data.name.clone(),
+        expr: format!(
+            "absent({}{})",
+            series::error_ratio(BASE_WINDOW),
+            ids.selector
+        ),
+        for_duration: Some(no_data.for_duration.to_string()),
+        labels,
+        annotations,
+    })
 }
 
 /// Where the runbook of an SLO lives: under the spec's base URL, or relative to the repository.

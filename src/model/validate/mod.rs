@@ -26,6 +26,7 @@ mod alerting;
 mod budgeting;
 mod calendar;
 mod guard;
+mod no_data;
 mod peer_policy;
 mod settings;
 mod sli;
@@ -361,10 +362,11 @@ fn validate_slo(
         (Some(objective), Some(window)) => slo_tiers(spec, objective, window, settings, diags),
         _ => None,
     };
+    let tiers = tiers?;
+    let no_data = no_data::validate(&spec.alerting.no_data, &tiers.tiers, settings, diags);
     if diags.counts().0 > before {
         return None;
     }
-    let tiers = tiers?;
     Some(Slo {
         name: name?,
         description: spec.description.as_ref().map(|d| d.value.clone()),
@@ -384,6 +386,7 @@ fn validate_slo(
         policy_windows: tiers.windows,
         budgeting: budgeting?,
         calendar: calendar?.map(|(c, _)| c),
+        no_data,
     })
 }
 

@@ -312,9 +312,12 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
         name: Some(Spanned::new(DEFAULT_ALERT_NAME.to_string(), f.location())),
         ..AlertingSpec::default()
     };
-    let absent_warning = |location: Location| diags::absent_alert(location, context);
+    // Pyrra's absent-metric alert, on by default, is slocc's no-data alert under Pyrra's name.
+    alerting.no_data.name = Some(Spanned::new(
+        crate::spec::NO_DATA_NAME.to_string(),
+        f.location(),
+    ));
     let Some((m, loc)) = f.mapping("alerting", diags) else {
-        diags.push(absent_warning(f.location()));
         return alerting;
     };
     let alerting_context = format!("the alerting of {context}");
@@ -333,6 +336,9 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
     if let Some(name) = af.string("name", diags) {
         alerting.name = Some(name);
     }
+    if let Some(name) = af.string("absentName", diags) {
+        alerting.no_data.name = Some(name);
+    }
     severities(&af, &mut alerting, diags);
     let disabled = af.bool("disabled", diags).is_some_and(|d| d.value);
     let burnrates = af.bool("burnrates", diags).is_none_or(|b| b.value);
@@ -347,8 +353,9 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
             ..TierSpec::default()
         };
     }
-    if af.bool("absent", diags).is_none_or(|a| a.value) {
-        diags.push(absent_warning(af.key_location("absent")));
+    let absent = af.bool("absent", diags).is_none_or(|a| a.value);
+    if disabled || !absent {
+        alerting.no_data.tier.disable = Some(Spanned::new(true, loc));
     }
     alerting
 }
@@ -394,6 +401,10 @@ fn severities(af: &Fields<'_>, alerting: &mut AlertingSpec, diags: &mut Diagnost
         };
         let key = Spanned::new("severity".to_string(), value.location);
         tier.labels.push((key, value));
+    }
+    if let Some(value) = f.string("absent", diags) {
+        let key = Spanned::new("severity".to_string(), value.location);
+        alerting.no_data.tier.labels.push((key, value));
     }
 }
 
