@@ -848,6 +848,15 @@ mod tests {
         checked.services.into_iter().next().unwrap()
     }
 
+    /// When a group's checks look.
+    fn times(group: &Group) -> Vec<&str> {
+        group
+            .promql_expr_test
+            .iter()
+            .map(|c| c.eval_time.as_str())
+            .collect()
+    }
+
     #[test]
     fn every_tier_gets_its_checks_at_the_workbook_times() {
         let s = service("  - name: a\n    objective: 99.9\n    sli:\n      ratio:\n        good: sum(rate(r{code=\"200\"}[{{window}}]))\n        total: sum(rate(r[{{window}}]))\n");
@@ -860,30 +869,14 @@ mod tests {
         // Ten minutes of data, then none: quiet at 10 + 10 - 1, firing by 10 + 10 + 10 + 2.
         let no_data = &files[&(false, 1)][2];
         assert_eq!(no_data.name, "a no data: fires 10m after its SLI stops");
-        let times: Vec<&str> = no_data
-            .promql_expr_test
-            .iter()
-            .map(|c| c.eval_time.as_str())
-            .collect();
-        assert_eq!(times, ["19m", "32m"]);
+        assert_eq!(times(no_data), ["19m", "32m"]);
         // The 1h/5m page at 4x its threshold: the long window crosses 15 minutes in (after
         // 90 minutes of clean history); quiet at 88, firing by 90 + 15 + 8.
         let fires = &files[&(false, 1)][0];
-        let times: Vec<&str> = fires
-            .promql_expr_test
-            .iter()
-            .map(|c| c.eval_time.as_str())
-            .collect();
-        assert_eq!(times, ["103m", "113m", "126m"]);
+        assert_eq!(times(fires), ["103m", "113m", "126m"]);
         // Quiet at 80% of the threshold for 65 minutes, then 125%: the long window crosses
         // 20/45 of an hour later (26.7 minutes), so firing by 65 + 27 + 8.
-        let quiet = &files[&(false, 1)][1];
-        let times: Vec<&str> = quiet
-            .promql_expr_test
-            .iter()
-            .map(|c| c.eval_time.as_str())
-            .collect();
-        assert_eq!(times, ["65m", "100m"]);
+        assert_eq!(times(&files[&(false, 1)][1]), ["65m", "100m"]);
         // The good-events query selects `code="200"`; the bad requests get another code.
         assert_eq!(fires.input_series[0].series, "r{code=\"200\"}");
         assert!(

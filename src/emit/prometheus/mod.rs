@@ -291,23 +291,16 @@ fn alert_rules(
             labels.insert("slo_short_window".into(), tier.short.to_string());
             labels.extend(literal(&tier.labels));
             data.set(&TierContext::new(tier, slo));
-            let mut annotations = BTreeMap::from([
-                (
-                    "summary".to_string(),
+            let annotations = alert_annotations(
+                [
                     cx.templates.render(SUMMARY_TEMPLATE, &data)?,
-                ),
-                (
-                    "description".to_string(),
                     cx.templates.render(DESCRIPTION_TEMPLATE, &data)?,
-                ),
-                ("runbook_url".to_string(), runbook_url.clone()),
-                (
-                    "response".to_string(),
+                    runbook_url.clone(),
                     template_literal(&tier.class.response),
-                ),
-            ]);
-            annotations.extend(literal(&slo.alert_annotations));
-            annotations.extend(literal(&tier.annotations));
+                ],
+                &slo.alert_annotations,
+                &tier.annotations,
+            );
             Ok(Rule::Alert {
                 alert: slo.alert_name.clone(),
                 expr,
@@ -317,6 +310,24 @@ fn alert_rules(
             })
         })
         .collect()
+}
+
+/// An alert's annotations: `summary`, `description`, `runbook_url` and `response`, then the
+/// SLO's own and the alert's own over them (spec text, escaped for Prometheus's templates).
+fn alert_annotations(
+    [summary, description, runbook_url, response]: [String; 4],
+    slo: &BTreeMap<String, String>,
+    own: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut annotations = BTreeMap::from([
+        ("summary".to_string(), summary),
+        ("description".to_string(), description),
+        ("runbook_url".to_string(), runbook_url),
+        ("response".to_string(), response),
+    ]);
+    annotations.extend(literal(slo));
+    annotations.extend(literal(own));
+    annotations
 }
 
 /// The no-data alert: the SLO's 5-minute error ratio, recorded from its SLI queries whenever
@@ -329,29 +340,20 @@ fn no_data_rule(ids: &SloIds<'_>, cx: &crate::emit::Context) -> Option<Rule> {
     labels.insert("severity".into(), template_literal(&no_data.class.name));
     labels.extend(literal(&no_data.labels));
     let (svc, name) = (template_literal(&service.name), template_literal(&slo.name));
-    let mut annotations = BTreeMap::from([
-        (
-            "summary".to_string(),
+    let description = format!(
+        "The SLI queries of SLO {name} of {svc} have returned no series for {}: a metric renamed, a scrape target gone, or relabelling that drops it. Until they return, no budget burn of this SLO can alert.",
+        no_data.for_duration
+    );
+    let annotations = alert_annotations(
+        [
             format!("SLO {svc}/{name} has no SLI data: its burn-rate alerts cannot fire"),
-        ),
-        (
-            "description".to_string(),
-            format!(
-                "The SLI queries of SLO {name} of {svc} have returned no series for {}: a metric renamed, a scrape target gone, or relabelling that drops it. Until they return, no budget burn of this SLO can alert.",
-                no_data.for_duration
-            ),
-        ),
-        (
-            "runbook_url".to_string(),
+            description,
             runbook_url(service, slo, &cx.runbooks_shown),
-        ),
-        (
-            "response".to_string(),
             template_literal(&no_data.class.response),
-        ),
-    ]);
-    annotations.extend(literal(&slo.alert_annotations));
-    annotations.extend(literal(&no_data.annotations));
+        ],
+        &slo.alert_annotations,
+        &no_data.annotations,
+    );
     Some(Rule::Alert {
         alert: no_data.name.clone(),
         expr: format!(
