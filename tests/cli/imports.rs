@@ -317,6 +317,19 @@ fn pyrra_objects_keep_target_window_grouping_and_alert_name() {
     }
     let svc = alerts(&project.read("out/svc.rules.yml"));
     assert_eq!(svc[0]["alert"], "ScenarioBudgetBurn");
+    // Pyrra's severity values, without `--compat pyrra`: the routes Pyrra users have match.
+    let severities: Vec<&str> = svc
+        .iter()
+        .map(|a| a["labels"]["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["critical", "critical", "warning", "warning"]);
+    let probe = project.read("out/probe-up.rules.yml");
+    assert!(
+        probe.contains("for: '10m'\n    labels:\n      severity: critical\n"),
+        "{probe}"
+    );
+    let routes = project.read("out/alertmanager/alertmanager.yml");
+    assert!(!routes.contains("severity=\"page\""), "{routes}");
     // 4w = 28d: the workbook factors for 28 days.
     assert!(
         svc[0]["expr"]

@@ -318,6 +318,7 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
         f.location(),
     ));
     let Some((m, loc)) = f.mapping("alerting", diags) else {
+        pyrra_severities(&mut alerting, f.location());
         return alerting;
     };
     let alerting_context = format!("the alerting of {context}");
@@ -357,7 +358,24 @@ fn read_alerting(f: &Fields<'_>, context: &str, diags: &mut Diagnostics) -> Aler
     if disabled || !absent {
         alerting.no_data.tier.disable = Some(Spanned::new(true, loc));
     }
+    pyrra_severities(&mut alerting, loc);
     alerting
+}
+
+/// Pyrra's own `severity` values where `alerting.severities` does not set them: `critical` for
+/// the fast and medium burns (slocc's page tiers) and the absent alert, `warning` for the slow
+/// ones, so that the routes Pyrra users have keep matching.
+fn pyrra_severities(alerting: &mut AlertingSpec, at: Location) {
+    for (tier, value) in [
+        (&mut alerting.page, "critical"),
+        (&mut alerting.ticket, "warning"),
+        (&mut alerting.no_data.tier, "critical"),
+    ] {
+        if !tier.labels.iter().any(|(k, _)| k.value == "severity") {
+            let key = Spanned::new("severity".to_string(), at);
+            tier.labels.push((key, Spanned::new(value.to_string(), at)));
+        }
+    }
 }
 
 /// `alerting.severities` (the `severity` label of each burn-rate tier): the fast and medium
