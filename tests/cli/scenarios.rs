@@ -728,6 +728,9 @@ fn imported_pyrra_spec_alerts_behave() {
         &case,
         Imported {
             prefix: "pyrra",
+            // Pyrra's own severity values, kept on import.
+            page: "critical",
+            ticket: "warning",
             ..DEFAULT
         },
     );
