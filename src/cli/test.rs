@@ -33,10 +33,9 @@ pub(super) fn run(config: &TestConfig, mut io: Io<'_>) -> Outcome {
     };
     let files = test_files(&dir.join("tests"))?;
     let too_old = too_old_for_native(&promtool, &files);
-    let native = |f: &String| f.contains(".native.");
     let runnable: Vec<String> = files
         .iter()
-        .filter(|f| too_old.is_none() || !native(f))
+        .filter(|f| too_old.is_none() || !is_native(f))
         .cloned()
         .collect();
     let mut results = run_all(&promtool, dir, &runnable)?.into_iter();
@@ -46,7 +45,7 @@ pub(super) fn run(config: &TestConfig, mut io: Io<'_>) -> Outcome {
         let tiers =
             tiers_of(&std::fs::read_to_string(dir.join("tests").join(file)).unwrap_or_default());
         let result = match &too_old {
-            Some(version) if native(file) => Err(not_run(&promtool, version)),
+            Some(version) if is_native(file) => Err(not_run(&promtool, version)),
             _ => Ok(results.next().unwrap_or_default()),
         };
         let (broken, report) = match result {
@@ -71,7 +70,7 @@ pub(super) fn run(config: &TestConfig, mut io: Io<'_>) -> Outcome {
 /// promtool's version when there are native-histogram tests and it is older than 3 (whose
 /// test notation for native histograms promtool 2 lacks): those files are failed, not run.
 fn too_old_for_native(promtool: &Path, files: &[String]) -> Option<String> {
-    if !files.iter().any(|f| f.contains(".native.")) {
+    if !files.iter().any(|f| is_native(f)) {
         return None;
     }
     let out = Command::new(promtool).arg("--version").output().ok()?;
@@ -79,6 +78,11 @@ fn too_old_for_native(promtool: &Path, files: &[String]) -> Option<String> {
     let version = text.split_whitespace().nth(2)?.to_string();
     let major: u32 = version.split('.').next()?.parse().ok()?;
     (major < 3).then(|| crate::live::client::printable(&version))
+}
+
+/// Whether a test file holds native-histogram input series (`<service>.native*.test.yml`).
+fn is_native(file: &str) -> bool {
+    file.contains(".native.")
 }
 
 fn not_run(promtool: &Path, version: &str) -> String {

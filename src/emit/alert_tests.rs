@@ -170,7 +170,6 @@ fn sample_interval(steps: u64) -> String {
 /// a slice's verdict) and `for:` has passed.
 fn no_data_group(service: &Service, slo: &Slo, series: &Series) -> Option<Group> {
     let no_data = slo.no_data.as_ref()?;
-    let minutes = |d: Duration| d.as_millis() / 60_000;
     let (hold, slice) = (
         minutes(no_data.for_duration),
         slo.budgeting.slice().map_or(0, minutes),
@@ -588,6 +587,44 @@ fn gauge(phases: &[Phase], steps: u64) -> String {
     out
 }
 
+/// Minutes in `d`.
+fn minutes(d: Duration) -> u64 {
+    d.as_millis() / 60_000
+}
+
+/// A tier's incident and steady burn: the error ratio the tier reads in the incident (4x the
+/// threshold, or a full outage; every slice bad for slices judged against a target), the
+/// requests' error ratio then, and in the steady burn (80% of the threshold, or of what a slice
+/// may fail; none where the burn is all or nothing).
+fn burns(slo: &Slo, tier: &Tier, all_or_nothing: bool) -> (f64, f64, f64) {
+    let threshold = crate::vocab::number::to_f64(tier.threshold);
+    match slo.budgeting {
+        _ if all_or_nothing => (1.0, 1.0, 0.0),
+        crate::model::Budgeting::Timeslices { target, .. } => {
+            let allowed = 1.0 - crate::vocab::number::to_f64(target);
+            (1.0, (2.0 * allowed).min(1.0), 0.8 * allowed)
+        }
+        _ => {
+            let ratio = (4.0 * threshold).min(1.0);
+            (ratio, ratio, 0.8 * threshold)
+        }
+    }
+}
+
+/// The burn just over the threshold (125% of it) after the steady one at 80%, and minutes until
+/// both windows cross; `None` where the burn is all or nothing.
+fn just_above(slo: &Slo, tier: &Tier, all_or_nothing: bool) -> Option<(f64, f64)> {
+    let threshold = crate::vocab::number::to_f64(tier.threshold);
+    let fine = !all_or_nothing
+        && !matches!(slo.budgeting, crate::model::Budgeting::Timeslices { .. })
+        && 1.25 * threshold < 1.0;
+    fine.then(|| {
+        let (from, to) = (0.8 * threshold, 1.25 * threshold);
+        let crosses = tier.time_to_cross_secs(from, to).unwrap_or(0.0) / 60.0;
+        (to, crosses.max(minutes(tier.short) as f64))
+    })
+}
+
 /// One tier's timeline: its windows in minutes, where it fires, how often rules evaluate.
 struct TierAt {
     /// The matchers of the tier's alert: name, service, SLO and windows.
@@ -624,28 +661,8 @@ struct TierAt {
 
 impl TierAt {
     fn new(service: &Service, slo: &Slo, tier: &Tier, all_or_nothing: bool) -> Self {
-        let minutes = |d: Duration| d.as_millis() / 60_000;
-        let threshold = crate::vocab::number::to_f64(tier.threshold);
-        let (ratio, incident, below) = match slo.budgeting {
-            _ if all_or_nothing => (1.0, 1.0, 0.0),
-            crate::model::Budgeting::Timeslices { target, .. } => {
-                let allowed = 1.0 - crate::vocab::number::to_f64(target);
-                (1.0, (2.0 * allowed).min(1.0), 0.8 * allowed)
-            }
-            _ => {
-                let ratio = (4.0 * threshold).min(1.0);
-                (ratio, ratio, 0.8 * threshold)
-            }
-        };
+        let (ratio, incident, below) = burns(slo, tier, all_or_nothing);
         let fires_after = tier.time_to_fire_secs(ratio).unwrap_or(0.0) / 60.0;
-        let fine = !all_or_nothing
-            && !matches!(slo.budgeting, crate::model::Budgeting::Timeslices { .. })
-            && 1.25 * threshold < 1.0;
-        let just_above = fine.then(|| {
-            let (from, to) = (0.8 * threshold, 1.25 * threshold);
-            let crosses = tier.time_to_cross_secs(from, to).unwrap_or(0.0) / 60.0;
-            (to, crosses.max(minutes(tier.short) as f64))
-        });
         let alert = matchers(&[
             ("alertname", &slo.alert_name),
             ("slo_service", &service.name),
@@ -670,7 +687,7 @@ impl TierAt {
             fires_after,
             incident,
             below,
-            just_above,
+            just_above: just_above(slo, tier, all_or_nothing),
             steps: if slo.budgeting.slice().is_some() {
                 4
             } else {
