@@ -109,6 +109,8 @@ codes! {
     NoSeverityClass => "no-severity-class", Error, "No severity class for a tier.";
     DuplicateSettings => "duplicate-settings", Error, "A second settings document.";
     DuplicatePolicy => "duplicate-policy", Error, "Two alert-window policies for one SLO window.";
+    InlineSecret => "inline-secret", Error, "A receiver's secret written in the settings instead of a file.";
+    UndeliveredReceiver => "undelivered-receiver", Error, "A receiver alerts go to that has no integration, while the settings declare others.";
     InvalidUrl => "invalid-url", Error, "A base URL that is not an absolute `http://` or `https://` URL.";
     UnsupportedFeature => "unsupported-feature", Error, "A feature of an imported format that slocc cannot honour.";
     UnresolvedReference => "unresolved-reference", Error, "An OpenSLO reference to an object no file defines.";
@@ -120,6 +122,7 @@ codes! {
     SlowTier => "slow-tier", Warning, "A custom tier whose burn factor is under 1x.";
     QuotedName => "quoted-name", Warning, "A UTF-8 metric or label name, which Prometheus 3 reads and Prometheus 2 cannot load.";
     TinyBudget => "tiny-budget", Warning, "An objective whose whole budget is gone in under a minute of full outage.";
+    UnusedReceiver => "unused-receiver", Warning, "A receiver declared in the settings that no class or service sends alerts to.";
     RelativeRunbookUrl => "relative-runbook-url", Warning, "Alerts that link their runbooks by a relative path.";
     RunbookMissing => "runbook-missing", Warning, "An SLO has no runbook yet.";
     RunbookStale => "runbook-stale", Warning, "A runbook's generated region is out of date with the spec.";

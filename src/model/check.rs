@@ -53,7 +53,31 @@ pub(crate) fn check_sources_with(sources: Sources, compat: Option<Compat>) -> Ch
     settings.compat_forced = compat.is_some();
     validate_all(&mut checked, &settings);
     check_duplicate_services(&mut checked);
+    check_unused_receivers(&mut checked, &settings);
     checked
+}
+
+/// A receiver the settings declare that neither a class nor any spec sends alerts to.
+fn check_unused_receivers(checked: &mut Checked, settings: &Settings) {
+    let used: std::collections::BTreeSet<&str> = settings
+        .classes
+        .iter()
+        .map(|c| c.receiver.as_str())
+        .chain(
+            checked
+                .specs
+                .iter()
+                .flat_map(|s| s.receivers.iter().map(|(_, r)| r.value.as_str())),
+        )
+        .collect();
+    let used_list: Vec<&str> = used.iter().copied().collect();
+    for (name, delivery) in settings.deliveries.iter() {
+        if !used.contains(name.as_str()) {
+            let diagnostic =
+                crate::model::diags::unused_receiver(delivery.location, name, &used_list);
+            checked.diagnostics.push(diagnostic);
+        }
+    }
 }
 
 /// Validates every spec read, each on whichever core is free, merged in spec order.

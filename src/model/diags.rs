@@ -250,6 +250,32 @@ pub(crate) fn duplicate_severity(at: Location, name: &str, first: Location) -> D
     .with_label(first, "first named here")
 }
 
+/// Alerts of `whose` ("the severity class `P3`") go to `receiver`, which has no integration
+/// while the settings declare receivers (so the generated configuration is meant to deliver).
+pub(crate) fn undelivered_receiver(at: Location, whose: &str, receiver: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::UndeliveredReceiver,
+        Some(at),
+        format!("{whose} sends alerts to the receiver `{receiver}`, which has no integration under the settings' `receivers`: they would reach no one"),
+        format!("declare it, for example `receivers: {{{receiver}: {{webhook_configs: [{{url: ...}}]}}}}`, or leave `receivers` out of the settings and merge `alertmanager/routes.yml` into a configuration of your own"),
+    )
+}
+
+/// A receiver declared in the settings that no class or service sends alerts to; `used` are
+/// the receivers alerts do go to.
+pub(crate) fn unused_receiver(at: Location, receiver: &str, used: &[&str]) -> Diagnostic {
+    let hint = match crate::diag::did_you_mean(receiver, used) {
+        Some(meant) => format!("alerts go to `{meant}`: did you mean it?"),
+        None => "name it as a class's `receiver` or in a spec's `receivers`, or remove it".into(),
+    };
+    Diagnostic::new(
+        Code::UnusedReceiver,
+        Some(at),
+        format!("the receiver `{receiver}` is declared but no severity class or service sends alerts to it"),
+        hint,
+    )
+}
+
 /// An empty `what` ("a severity class name", "the receiver of the severity class `P1`").
 pub(crate) fn empty_name(at: Option<Location>, what: &str) -> Diagnostic {
     Diagnostic::new(

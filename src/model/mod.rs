@@ -61,8 +61,8 @@ pub struct Service {
     pub(crate) labels: BTreeMap<String, String>,
     /// A peer's series and alert layout to emit (the settings' `compat`).
     pub(crate) compat: Option<crate::model::Compat>,
-    /// Alertmanager receivers of its alerts by severity class, over the classes' own.
-    pub(crate) receivers: BTreeMap<String, String>,
+    /// The run's receivers' integrations (the settings', shared by every service).
+    pub(crate) deliveries: std::sync::Arc<Deliveries>,
     /// Steps every runbook of the service lists: (diagnosis, mitigation).
     pub(crate) runbook: (Vec<Step>, Vec<Step>),
     /// SLOs in spec order.
@@ -311,8 +311,15 @@ pub(crate) struct SeverityClass {
     pub(crate) page: bool,
     /// Alertmanager receiver.
     pub(crate) receiver: String,
+    /// The service's own receiver for the class (`receivers:` in its spec), over `receiver`.
+    /// Carried by the class so that it follows a tier whose `severity` label is renamed.
+    pub(crate) team_receiver: Option<String>,
     /// How often Alertmanager repeats a notification while the alert fires.
     pub(crate) repeat_interval: Duration,
+    /// How long Alertmanager gathers changes to a notified incident before it sends an update.
+    pub(crate) group_interval: Duration,
+    /// The class's place in the settings' `severities`: a lower rank is more urgent.
+    pub(crate) rank: usize,
 }
 
 impl SeverityClass {
@@ -324,8 +331,16 @@ impl SeverityClass {
             response: default_response(page).to_string(),
             page,
             receiver: urgency.as_str().to_string(),
+            team_receiver: None,
             repeat_interval: default_repeat(page),
+            group_interval: default_repeat(page),
+            rank: usize::from(!page),
         }
+    }
+
+    /// The receiver the class's alerts reach: the service's own, else the class's.
+    pub(crate) fn delivered_to(&self) -> &str {
+        self.team_receiver.as_deref().unwrap_or(&self.receiver)
     }
 }
 
@@ -367,6 +382,21 @@ pub(crate) struct Settings {
     pub(crate) compat_forced: bool,
     /// Alert-window policies by SLO window, for SLOs that list no windows of their own.
     pub(crate) policies: BTreeMap<Duration, Vec<validate::PolicyEntry>>,
+    /// Receivers' integrations declared in the settings, by receiver name.
+    pub(crate) deliveries: std::sync::Arc<Deliveries>,
+}
+
+/// Receivers' integrations by receiver name (empty: the settings declare none, and the routes
+/// are merged into a configuration of the user's own).
+pub(crate) type Deliveries = BTreeMap<String, Delivery>;
+
+/// One receiver's integrations, as the settings declare them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Delivery {
+    /// `webhook_configs: [...]` and the like, as Alertmanager reads them.
+    pub(crate) integrations: serde_json::Map<String, serde_json::Value>,
+    /// Where the receiver is declared.
+    pub(crate) location: crate::diag::Location,
 }
 
 impl Default for Settings {
@@ -384,6 +414,7 @@ impl Default for Settings {
             compat: None,
             compat_forced: false,
             policies: BTreeMap::new(),
+            deliveries: Default::default(),
         }
     }
 }

@@ -54,8 +54,25 @@ pub enum Error {
     #[error("`{0}` is not a whole journal of this slocc (it lacks the header or the end line, or its checksum does not match), so nothing was replayed or changed. If no slocc run was killed while writing here, delete it (`rm {0}`) and run again; if one was, compile again with the same slocc that was killed")]
     ForeignJournal(String),
     /// A file slocc wrote was edited since, and this run would change it.
-    #[error("refusing to overwrite `{0}`: it was edited after slocc wrote it; put the change in the spec (or a template), delete the file, and run again")]
-    Edited(String),
+    #[error("refusing to overwrite `{path}`: it was edited after slocc wrote it; put the change in {source_of_it}, delete the file, and run again")]
+    Edited {
+        /// The file as shown.
+        path: String,
+        /// What it is generated from, as its header says ("the spec (or a template)").
+        source_of_it: String,
+    },
+}
+
+/// Where a generated file's changes belong, as its first line says ("Do not edit: change the
+/// settings and run ..."); files without such a line (dashboards) come from the spec.
+fn generated_from(content: &str) -> String {
+    let header = content.lines().next().unwrap_or_default();
+    header
+        .split_once("Do not edit: change ")
+        .and_then(|(_, rest)| rest.split_once(" and run "))
+        .map_or("the spec (or a template)".into(), |(source, _)| {
+            source.to_string()
+        })
 }
 
 /// Generated files by path relative to the output directory, in sorted order.
@@ -429,7 +446,10 @@ impl Stager {
         let first_line = |text: &[u8]| text.split(|b| *b == b'\n').next().map(<[u8]>::to_vec);
         match manifest.claim(relative, existing) {
             Claim::Owned => Ok(()),
-            Claim::Edited => Err(Error::Edited(crate::vocab::path::display(target))),
+            Claim::Edited => Err(Error::Edited {
+                path: crate::vocab::path::display(target),
+                source_of_it: generated_from(content),
+            }),
             Claim::Unlisted
                 if !manifest.present()
                     && first_line(existing) == first_line(content.as_bytes()) =>

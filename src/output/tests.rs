@@ -61,7 +61,7 @@ fn an_edited_generated_file_is_reported_not_overwritten() {
     write(&out, dir.path()).unwrap();
     std::fs::write(dir.path().join("a.rules.yml"), generated("hand edit")).unwrap();
     out.insert("a.rules.yml", generated("a2"));
-    assert!(matches!(write(&out, dir.path()), Err(Error::Edited(_))));
+    assert!(matches!(write(&out, dir.path()), Err(Error::Edited { .. })));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("a.rules.yml")).unwrap(),
         generated("hand edit")

@@ -104,7 +104,34 @@ fn service_gaps(service: &Service) -> Vec<Finding> {
     if service.grafana_url.is_none() {
         gap("relative-dashboard-link", "dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings");
     }
+    if let Some(gap) = no_delivery(service) {
+        out.push(finding(service, None, "no-delivery", gap));
+    }
     out
+}
+
+/// The receivers of a service's alerts when the settings declare no integrations: the
+/// generated Alertmanager configuration then delivers nowhere unless merged into another.
+fn no_delivery(service: &Service) -> Option<String> {
+    if !service.deliveries.is_empty() {
+        return None;
+    }
+    let mut receivers: Vec<&str> = service
+        .slos
+        .iter()
+        .flat_map(|s| s.tiers.iter().map(|t| t.class.delivered_to()))
+        .collect();
+    receivers.sort_unstable();
+    receivers.dedup();
+    (!receivers.is_empty()).then(|| {
+        let mut names: Vec<String> = receivers.iter().map(|r| format!("`{r}`")).collect();
+        let last = names.pop().unwrap_or_default();
+        let names = match names.is_empty() {
+            true => last,
+            false => format!("{} and {last}", names.join(", ")),
+        };
+        format!("no receiver has an integration in the settings: its alerts go to {names} in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver")
+    })
 }
 
 fn slo_gaps(service: &Service, slo: &Slo, max_page_delay: Duration) -> Vec<Finding> {

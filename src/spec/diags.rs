@@ -125,11 +125,33 @@ pub(crate) fn unknown_kind(at: Location, version: &str, kind: &str, kinds: &[&st
 
 /// A key `known` does not hold, in `context`; the hint names the closest known key.
 pub(crate) fn unknown_key(at: Location, key: &str, context: &str, known: &[&str]) -> Diagnostic {
+    let hint = match (context, key) {
+        ("the settings", "service" | "slos" | "owner" | "escalation" | "runbook" | "labels") => {
+            format!("`{key}` belongs in a service spec (`apiVersion: slocc/v1` with `service:`), not in the settings")
+        }
+        (
+            "the service spec",
+            "severities" | "tiers" | "grafana_url" | "default_window" | "policies",
+        ) => format!(
+            "`{key}` belongs in the settings document (`kind: Settings`, docs/settings.md), not in a service spec"
+        ),
+        _ => closest(key, known, "known keys here"),
+    };
     Diagnostic::new(
         Code::UnknownKey,
         Some(at),
         format!("unknown key `{key}` in {context}"),
-        closest(key, known, "known keys here"),
+        hint,
+    )
+}
+
+/// A secret (`key`) of the receiver `receiver` written inline rather than read from a file.
+pub(crate) fn inline_secret(at: Location, key: &str, receiver: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::InlineSecret,
+        Some(at),
+        format!("`{key}` of the receiver `{receiver}` is a secret written inline"),
+        format!("write `{key}_file:` with the path of a file Alertmanager reads; the generated configuration is committed and reviewed, so it names secrets and never holds them"),
     )
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod diags;
 pub(crate) mod import;
 mod percentiles;
 pub(crate) mod read;
+pub(crate) mod receivers;
 pub(crate) mod schema;
 pub(crate) mod settings;
 pub(crate) mod yaml;

@@ -23,6 +23,8 @@ pub(crate) struct SettingsSpec {
     pub(crate) compat: Option<Text>,
     /// Alert-window policies for SLOs of a given window.
     pub(crate) policies: Vec<PolicySpec>,
+    /// Receivers' integrations, for the generated Alertmanager configuration.
+    pub(crate) receivers: Vec<crate::spec::receivers::ReceiverSpec>,
     /// Whether this is a whole `Settings` document (only one may be given).
     pub(crate) is_document: bool,
     /// Where the document starts.
@@ -42,6 +44,8 @@ pub(crate) struct SeveritySpec {
     pub(crate) receiver: Option<Text>,
     /// How often Alertmanager repeats a notification while it fires.
     pub(crate) repeat_interval: Option<Text>,
+    /// How long Alertmanager gathers changes before it updates a notification.
+    pub(crate) group_interval: Option<Text>,
 }
 
 /// The alert windows used for every SLO of one window that does not list its own.
@@ -65,8 +69,16 @@ const SETTINGS_KEYS: &[&str] = &[
     "default_window",
     "compat",
     "policies",
+    "receivers",
 ];
-const SEVERITY_KEYS: &[&str] = &["name", "response", "page", "receiver", "repeat_interval"];
+const SEVERITY_KEYS: &[&str] = &[
+    "name",
+    "response",
+    "page",
+    "receiver",
+    "repeat_interval",
+    "group_interval",
+];
 
 /// The settings document.
 pub(crate) const FORMAT: crate::spec::import::Format = crate::spec::import::Format {
@@ -92,6 +104,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<SettingsSpec> {
                     page: f.bool("page", diags),
                     receiver: f.string("receiver", diags),
                     repeat_interval: f.string("repeat_interval", diags),
+                    group_interval: f.string("group_interval", diags),
                 })
             })
             .collect();
@@ -105,6 +118,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<SettingsSpec> {
         default_window: fields.string("default_window", diags),
         compat: fields.string("compat", diags),
         policies: read_policies(&fields, diags),
+        receivers: crate::spec::receivers::read(&fields, diags),
         is_document: true,
         location: doc.location,
     })

@@ -146,7 +146,7 @@ fn the_route_part_alone_merges_into_an_existing_configuration() {
 }
 
 /// A webhook receiver: every notification's receiver name and alerts' labels, in order.
-fn webhook() -> (u16, mpsc::Receiver<serde_json::Value>) {
+pub(crate) fn webhook() -> (u16, mpsc::Receiver<serde_json::Value>) {
     let (port, requests) = crate::harness::serve(|_| (200, "text/plain", String::new()));
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -174,9 +174,9 @@ fn config_for_test(generated: &str, port: u16) -> String {
     serde_yaml::to_string(&config).unwrap()
 }
 
-struct Alertmanager {
+pub(crate) struct Alertmanager {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Alertmanager {
@@ -186,7 +186,7 @@ impl Drop for Alertmanager {
     }
 }
 
-fn start_alertmanager(dir: &Path, config: &Path) -> Alertmanager {
+pub(crate) fn start_alertmanager(dir: &Path, config: &Path) -> Alertmanager {
     let port = free_port();
     // The newest Alertmanager that builds by module name (v0.31.1, `scripts/tools`).
     let child = Command::new(built_tool("alertmanager"))
@@ -214,7 +214,7 @@ fn start_alertmanager(dir: &Path, config: &Path) -> Alertmanager {
 }
 
 /// A minimal HTTP/1.1 request on loopback: status and body.
-fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
+pub(crate) fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
     let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
         return (0, String::new());
     };
@@ -300,17 +300,30 @@ fn a_real_alertmanager_notifies_once_per_incident_and_routes_by_class() {
     assert_eq!(inhibited.len(), 2, "{inhibited:?}");
 }
 
-#[test]
-fn a_service_may_route_a_class_to_its_own_receiver() {
+/// The bundled specs with the on-call settings, checkout sending P1 to its own
+/// `payments-pager`, and `page_labels` added to its availability SLO's page labels.
+fn with_payments_pager(page_labels: &str) -> Project {
     let project = Project::new();
     project
         .with_repo_yaml("specs", "specs")
         .with_repo_yaml("examples/oncall", "specs");
-    let checkout = project.read("specs/checkout-api.yaml").replace(
-        "escalation: \"#payments-oncall\"\n",
-        "escalation: \"#payments-oncall\"\nreceivers: {P1: payments-pager}\n",
-    );
+    let checkout = project
+        .read("specs/checkout-api.yaml")
+        .replace(
+            "escalation: \"#payments-oncall\"\n",
+            "escalation: \"#payments-oncall\"\nreceivers: {P1: payments-pager}\n",
+        )
+        .replace(
+            "          routing_key: payments-pager\n",
+            &format!("          routing_key: payments-pager\n{page_labels}"),
+        );
     project.file("specs/checkout-api.yaml", &checkout);
+    project
+}
+
+#[test]
+fn a_service_may_route_a_class_to_its_own_receiver() {
+    let project = with_payments_pager("");
     project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
     let config = project.path().join("out/alertmanager/alertmanager.yml");
     check_config(&config);
@@ -345,4 +358,99 @@ pub(crate) fn check_config(path: &Path) {
             .unwrap();
         assert!(check.status.success(), "{}: {check:?}", amtool.display());
     }
+}
+
+/// Settings that declare every receiver's integrations, secrets by file.
+const DELIVERING: &str = "receivers:\n  oncall-pager:\n    pagerduty_configs:\n      - routing_key_file: /etc/alertmanager/secrets/pagerduty\n        send_resolved: true\n  team-tickets:\n    webhook_configs: [{url: 'https://tickets.example.com/hook', max_alerts: 20}]\n    email_configs:\n      - to: team@example.com\n        from: alerts@example.com\n        smarthost: smtp.example.com:587\n        auth_username: alerts\n        auth_password_file: /etc/alertmanager/secrets/smtp\n  payments-pager:\n    slack_configs: [{api_url_file: /etc/alertmanager/secrets/slack, channel: '#payments'}]\n";
+
+#[test]
+fn receivers_declared_in_the_settings_deliver_and_both_alertmanagers_accept_them() {
+    let project = with_payments_pager("");
+    let settings = project.read("specs/settings.yaml");
+    project.file("specs/settings.yaml", &format!("{settings}{DELIVERING}"));
+    let run = project.slocc(&["compile", "--no-runbooks"]);
+    run.expect_code(0);
+    let config = project.path().join("out/alertmanager/alertmanager.yml");
+    check_config(&config);
+    let text = project.read("out/alertmanager/alertmanager.yml");
+    assert!(!text.contains("notifies no one"), "{text}");
+    let parsed: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let receiver = |name: &str| {
+        parsed["receivers"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        receiver("oncall-pager")["pagerduty_configs"][0]["routing_key_file"],
+        "/etc/alertmanager/secrets/pagerduty"
+    );
+    assert_eq!(
+        receiver("team-tickets")["webhook_configs"][0]["max_alerts"],
+        20
+    );
+    assert_eq!(
+        receiver("payments-pager")["slack_configs"][0]["channel"],
+        "#payments"
+    );
+    // The route part carries them too, to append to a configuration of one's own.
+    let part: serde_yaml::Value =
+        serde_yaml::from_str(&project.read("out/alertmanager/routes.yml")).unwrap();
+    assert_eq!(part["receivers"].as_sequence().unwrap().len(), 3);
+    // No audit gap for delivery once the settings deliver.
+    let audit = project.slocc(&["audit", "--format", "json"]);
+    assert!(!audit.stdout.contains("no-delivery"), "{}", audit.stdout);
+}
+
+#[test]
+fn an_inline_secret_an_undelivered_and_an_unused_receiver_are_each_named_at_their_line() {
+    let project = Project::new();
+    project.file("specs/settings.yaml", "apiVersion: slocc/v1\nkind: Settings\nrunbook_base_url: https://r.example.com\nseverities:\n  - {name: P1, page: true, receiver: pager}\n  - {name: P3, receiver: tickets}\nreceivers:\n  pager:\n    pagerduty_configs: [{routing_key: 0123abcd}]\n  ticket:\n    webhook_configs: [{url: 'https://t.example.com'}]\n");
+    project.file("specs/api.yaml", "apiVersion: slocc/v1\nservice: api\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio: sum(rate(errors_total[{{window}}])) / sum(rate(requests_total[{{window}}]))\n");
+    let run = project.slocc(&["check"]);
+    run.expect_code(1);
+    assert_eq!(run.headlines(), "specs/settings.yaml:6:26: error[undelivered-receiver]: the severity class `P3` sends alerts to the receiver `tickets`, which has no integration under the settings' `receivers`: they would reach no one\nspecs/settings.yaml:9:26: error[inline-secret]: `routing_key` of the receiver `pager` is a secret written inline\nspecs/settings.yaml:10:3: warning[unused-receiver]: the receiver `ticket` is declared but no severity class or service sends alerts to it\n");
+    assert!(
+        run.stderr
+            .contains("= hint: alerts go to `tickets`: did you mean it?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> specs/settings.yaml:9:26\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "= hint: write `routing_key_file:` with the path of a file Alertmanager reads"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_renamed_severity_label_keeps_the_services_own_receiver() {
+    // The page tier's `severity` label renamed, as a label of the SLO's page alerts.
+    let project = with_payments_pager("          severity: critical\n");
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    let config = project.path().join("out/alertmanager/alertmanager.yml");
+    check_config(&config);
+    let rules = project.read("out/checkout-api.rules.yml");
+    let renamed: Vec<_> = alerts_of(&rules)
+        .into_iter()
+        .filter(|a| a["severity"] == "critical")
+        .collect();
+    assert!(!renamed.is_empty(), "{rules}");
+    for labels in &renamed {
+        assert_eq!(route_of(&config, labels), "payments-pager", "{labels:?}");
+    }
+    // Another service's page keeps the shared pager.
+    let other = alerts_of(&project.read("out/order-consumer.rules.yml"));
+    let page = other.iter().find(|a| a["severity"] == "P1").unwrap();
+    assert_eq!(route_of(&config, page), "oncall-pager");
 }

@@ -68,7 +68,7 @@ fn unfilled_runbooks_of_the_bundled_specs_are_listed_and_strict_fails() {
     assert_eq!(still, 6);
     std::fs::remove_file(project.path().join(path)).unwrap();
     let missing = project.slocc(&["audit"]);
-    assert_eq!(missing.stdout, "checkout-api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  availability: runbook-missing: no runbook at runbooks/checkout-api/availability.md: run `slocc compile`\n  latency: runbook-unfilled: runbooks/checkout-api/latency.md is still the scaffold: nobody has written its mitigation, escalation or notes\nnightly-billing\n  no-escalation: no `escalation`: the runbook does not say whom the on-call engineer calls next\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  run-success: no-paging-tier: no tier pages: a fast burn waits for working hours\n  run-success: runbook-unfilled: runbooks/nightly-billing/run-success.md is still the scaffold: nobody has written its mitigation, escalation or notes\norder-consumer\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  processing: runbook-unfilled: runbooks/order-consumer/processing.md is still the scaffold: nobody has written its mitigation, escalation or notes\nreference-api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  availability: runbook-unfilled: runbooks/reference-api/availability.md is still the scaffold: nobody has written its mitigation, escalation or notes\n  latency: runbook-unfilled: runbooks/reference-api/latency.md is still the scaffold: nobody has written its mitigation, escalation or notes\n  upstream-errors: runbook-unfilled: runbooks/reference-api/upstream-errors.md is still the scaffold: nobody has written its mitigation, escalation or notes\n13 gaps in 4 services\n");
+    assert_eq!(missing.stdout, "checkout-api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  no-delivery: no receiver has an integration in the settings: its alerts go to `page` and `ticket` in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver\n  availability: runbook-missing: no runbook at runbooks/checkout-api/availability.md: run `slocc compile`\n  latency: runbook-unfilled: runbooks/checkout-api/latency.md is still the scaffold: nobody has written its mitigation, escalation or notes\nnightly-billing\n  no-escalation: no `escalation`: the runbook does not say whom the on-call engineer calls next\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  no-delivery: no receiver has an integration in the settings: its alerts go to `ticket` in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver\n  run-success: no-paging-tier: no tier pages: a fast burn waits for working hours\n  run-success: runbook-unfilled: runbooks/nightly-billing/run-success.md is still the scaffold: nobody has written its mitigation, escalation or notes\norder-consumer\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  no-delivery: no receiver has an integration in the settings: its alerts go to `page` and `ticket` in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver\n  processing: runbook-unfilled: runbooks/order-consumer/processing.md is still the scaffold: nobody has written its mitigation, escalation or notes\nreference-api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  no-delivery: no receiver has an integration in the settings: its alerts go to `page` and `ticket` in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver\n  availability: runbook-unfilled: runbooks/reference-api/availability.md is still the scaffold: nobody has written its mitigation, escalation or notes\n  latency: runbook-unfilled: runbooks/reference-api/latency.md is still the scaffold: nobody has written its mitigation, escalation or notes\n  upstream-errors: runbook-unfilled: runbooks/reference-api/upstream-errors.md is still the scaffold: nobody has written its mitigation, escalation or notes\n17 gaps in 4 services\n");
 }
 
 const SPEC: &str = "apiVersion: slocc/v1
@@ -102,6 +102,7 @@ fn every_gap_of_a_thin_spec_is_reported_with_a_stable_code() {
             "no-escalation",
             "relative-runbook-link",
             "relative-dashboard-link",
+            "no-delivery",
             "dead-tier",
             // The 6h/30m page fires 3h 36m into a full outage at 90%.
             "slow-page",
@@ -123,7 +124,7 @@ fn low_traffic_is_reported_unless_the_guard_is_set() {
     let spec = SPEC.replace("objective: 90", "objective: 99.9");
     project.file("specs/api.yaml", &spec);
     let run = project.slocc(&["audit", "--no-runbooks"]);
-    assert_eq!(run.stdout, "api\n  no-latency-slo: serves requests but has no latency SLO: slow responses never alert\n  no-owner: no `owner`: nobody is named as responsible in alerts and runbooks\n  no-escalation: no `escalation`: the runbook does not say whom the on-call engineer calls next\n  relative-runbook-link: `runbook_url` is a relative path, which does not open from a pager or chat notification: set `runbook_base_url` (spec or settings)\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  availability: low-traffic: at the expected traffic (10 events in 1h), one failure is an error ratio of 0.1, above the page 1h/5m threshold 0.0144: a single failed request pages; set `alerting.min_events`\n6 gaps in 1 service\n");
+    assert_eq!(run.stdout, "api\n  no-latency-slo: serves requests but has no latency SLO: slow responses never alert\n  no-owner: no `owner`: nobody is named as responsible in alerts and runbooks\n  no-escalation: no `escalation`: the runbook does not say whom the on-call engineer calls next\n  relative-runbook-link: `runbook_url` is a relative path, which does not open from a pager or chat notification: set `runbook_base_url` (spec or settings)\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  no-delivery: no receiver has an integration in the settings: its alerts go to `page` and `ticket` in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver\n  availability: low-traffic: at the expected traffic (10 events in 1h), one failure is an error ratio of 0.1, above the page 1h/5m threshold 0.0144: a single failed request pages; set `alerting.min_events`\n7 gaps in 1 service\n");
     project.file(
         "specs/api.yaml",
         &spec.replace(
@@ -168,9 +169,9 @@ fn slow_pages_and_runbooks_without_mitigation_are_gaps() {
         "43m 12s"
     );
     let run = project.slocc(&["audit", "--no-runbooks"]);
-    assert_eq!(run.stdout, "api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  latency-p95: slow-page: a full outage pages after 43m 12s (the page 1h/5m tier at objective 95%), over the 15m bound (`--max-page-delay`): add a faster paging tier or reconsider the objective\n2 gaps in 1 service\n");
+    assert_eq!(run.stdout, "api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  no-delivery: no receiver has an integration in the settings: its alerts go to `page` and `ticket` in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver\n  latency-p95: slow-page: a full outage pages after 43m 12s (the page 1h/5m tier at objective 95%), over the 15m bound (`--max-page-delay`): add a faster paging tier or reconsider the objective\n3 gaps in 1 service\n");
     let run = project.slocc(&["audit", "--max-page-delay", "45m"]);
-    assert_eq!(run.stdout, "api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  availability: no-mitigation: runbooks/api/availability.md says nothing of how to mitigate: the spec has no `runbook.mitigation` steps and its Mitigation section is still the scaffold's (or gone)\n  latency-p95: runbook-unfilled: runbooks/api/latency-p95.md is still the scaffold: nobody has written its mitigation, escalation or notes\n3 gaps in 1 service\n");
+    assert_eq!(run.stdout, "api\n  relative-dashboard-link: dashboard links in runbooks are relative (`/d/...`): set `grafana_url` in the settings\n  no-delivery: no receiver has an integration in the settings: its alerts go to `page` and `ticket` in a generated `alertmanager.yml` that notifies no one as written; declare them under `receivers` (docs/settings.md), or merge `routes.yml` into a configuration where they deliver\n  availability: no-mitigation: runbooks/api/availability.md says nothing of how to mitigate: the spec has no `runbook.mitigation` steps and its Mitigation section is still the scaffold's (or gone)\n  latency-p95: runbook-unfilled: runbooks/api/latency-p95.md is still the scaffold: nobody has written its mitigation, escalation or notes\n4 gaps in 1 service\n");
     // Writing the Mitigation section, or mitigation steps in the spec, closes the gap.
     let written = notes.replace(
         "Fill in what works for this service; keep the ones that apply.",
@@ -195,7 +196,12 @@ fn slow_pages_and_runbooks_without_mitigation_are_gaps() {
     let found = codes(project.slocc(&["audit", "--format", "json"]));
     assert_eq!(
         found,
-        ["relative-dashboard-link", "slow-page", "runbook-unfilled"]
+        [
+            "relative-dashboard-link",
+            "no-delivery",
+            "slow-page",
+            "runbook-unfilled"
+        ]
     );
     let run = project.slocc(&["audit", "--max-page-delay", "soon"]);
     run.expect_code(2);
@@ -219,7 +225,7 @@ fn a_bucket_ratio_counts_as_a_latency_slo() {
         .iter()
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(codes, ["relative-dashboard-link"]);
+    assert_eq!(codes, ["relative-dashboard-link", "no-delivery"]);
     // Without it, the gap is there.
     let only = project.read("specs/api.yaml");
     project.file(

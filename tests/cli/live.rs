@@ -995,7 +995,7 @@ fn young_recordings_are_not_trusted_over_a_month_of_history(engine: Engine) {
 
 /// The steps (every minute) over `[start, end]` at which `query` returns anything, asked of
 /// Prometheus directly in chunks it accepts.
-fn steps_where(url: &str, query: &str, start: i64, end: i64) -> Vec<i64> {
+pub(crate) fn steps_where(url: &str, query: &str, start: i64, end: i64) -> Vec<i64> {
     let mut out = Vec::new();
     let mut from = start;
     while from <= end {
@@ -1024,7 +1024,7 @@ fn steps_where(url: &str, query: &str, start: i64, end: i64) -> Vec<i64> {
 }
 
 /// Runs of consecutive minutes, as (first, last + 1m): a tier's episodes without `for:`.
-fn episodes_of(steps: &[i64]) -> Vec<(i64, i64)> {
+pub(crate) fn episodes_of(steps: &[i64]) -> Vec<(i64, i64)> {
     let mut out: Vec<(i64, i64)> = Vec::new();
     for &t in steps {
         match out.last_mut() {

@@ -14,6 +14,7 @@ mod generated;
 mod habits;
 mod harness;
 mod imports;
+mod incident;
 pub(crate) mod live;
 mod long_windows;
 mod low_traffic;

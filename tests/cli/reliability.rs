@@ -83,7 +83,7 @@ fn an_edited_generated_file_is_reported_and_kept() {
     project.file("specs/api.yaml", &SPEC.replace("99.9", "99.5"));
     let run = project.slocc(&["compile", "--no-runbooks"]);
     run.expect_code(2);
-    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\nerror: refusing to overwrite `out/api.rules.yml`: it was edited after slocc wrote it; put the change in the spec (or a template), delete the file, and run again\n");
+    assert_eq!(run.stderr, "warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\n  --> specs/api.yaml:2:10\n  |\n2 | service: api\n  |          ^\n  |\n  = hint: set `runbook_base_url` in the spec, or once for all specs in a settings document (docs/settings.md)\n\n0 errors, 1 warning\nerror: refusing to overwrite `out/api.rules.yml`: it was edited after slocc wrote it; put the change in the spec, delete the file, and run again\n");
     assert_eq!(project.read("out/api.rules.yml"), api);
 }
 

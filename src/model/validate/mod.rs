@@ -60,6 +60,7 @@ pub(crate) fn validate_service(
 ) -> Option<Service> {
     let before = diags.counts().0;
     let settings = &with_service_compat(spec, settings, diags);
+    let settings = &with_team_receivers(settings, receivers(spec, settings, diags));
     let name = spec
         .service
         .as_ref()
@@ -77,7 +78,6 @@ pub(crate) fn validate_service(
         .runbook_base_url
         .as_ref()
         .and_then(|u| http_url(u, diags));
-    let receivers = receivers(spec, settings, diags);
     let slos: Vec<Slo> = spec
         .slos
         .iter()
@@ -102,7 +102,7 @@ pub(crate) fn validate_service(
         ),
         grafana_url: settings.grafana_url.clone(),
         compat: settings.compat,
-        receivers,
+        deliveries: settings.deliveries.clone(),
         labels,
         slos,
         source: crate::vocab::path::portable_name(source),
@@ -154,9 +154,28 @@ fn receivers(
             ));
             continue;
         }
+        let whose = format!("the service's `receivers` entry for `{}`", class.value);
+        let at = Some(receiver.location);
+        settings::check_delivered(&settings.deliveries, &receiver.value, &whose, at, diags);
         out.insert(class.value.clone(), receiver.value.clone());
     }
     out
+}
+
+/// The settings with the service's own receivers on their classes, which every tier and
+/// no-data alert of the service then carries.
+fn with_team_receivers(
+    settings: &Settings,
+    receivers: BTreeMap<String, String>,
+) -> std::borrow::Cow<'_, Settings> {
+    if receivers.is_empty() {
+        return std::borrow::Cow::Borrowed(settings);
+    }
+    let mut own = settings.clone();
+    for class in &mut own.classes {
+        class.team_receiver = receivers.get(&class.name).cloned();
+    }
+    std::borrow::Cow::Owned(own)
 }
 
 /// The settings a service is validated under: the run's, with the spec's own `compat`.

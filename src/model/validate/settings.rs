@@ -36,6 +36,22 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
     let (page, ticket) = tier_classes(doc, &settings.classes, diags);
     settings.page = page;
     settings.ticket = ticket;
+    settings.deliveries = std::sync::Arc::new(deliveries(doc, diags));
+    let written = classes_written(doc);
+    for (i, class) in settings.classes.iter().enumerate() {
+        let spec = written.get(i);
+        let at = spec
+            .and_then(|s| s.receiver.as_ref().or(s.name.as_ref()))
+            .map_or(doc.location, |t| t.location);
+        let whose = format!("the severity class `{}`", class.name);
+        check_delivered(
+            &settings.deliveries,
+            &class.receiver,
+            &whose,
+            Some(at),
+            diags,
+        );
+    }
     settings.grafana_url = doc.grafana_url.as_ref().and_then(|u| http_url(u, diags));
     settings.runbook_base_url = doc
         .runbook_base_url
@@ -59,6 +75,46 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
     }
 }
 
+/// The classes as the document writes them (none when it writes none).
+fn classes_written(doc: &SettingsSpec) -> &[SeveritySpec] {
+    doc.severities
+        .as_ref()
+        .map_or(&[], |(list, _)| list.as_slice())
+}
+
+/// The receivers' integrations, by name.
+fn deliveries(doc: &SettingsSpec, diags: &mut Diagnostics) -> crate::model::Deliveries {
+    let mut out = crate::model::Deliveries::new();
+    for receiver in &doc.receivers {
+        if receiver.name.value.trim().is_empty() {
+            diags.push(diags::empty_name(
+                Some(receiver.name.location),
+                "a receiver name",
+            ));
+            continue;
+        }
+        let delivery = crate::model::Delivery {
+            integrations: receiver.integrations.clone(),
+            location: receiver.name.location,
+        };
+        out.insert(receiver.name.value.clone(), delivery);
+    }
+    out
+}
+
+/// Reports `receiver` (where `whose` alerts go) when the settings declare receivers but not it.
+pub(super) fn check_delivered(
+    deliveries: &crate::model::Deliveries,
+    receiver: &str,
+    whose: &str,
+    at: Option<Location>,
+    diags: &mut Diagnostics,
+) {
+    if let Some(at) = at.filter(|_| !deliveries.is_empty() && !deliveries.contains_key(receiver)) {
+        diags.push(diags::undelivered_receiver(at, whose, receiver));
+    }
+}
+
 /// The classes as written; `None` (after reporting) when any is wrong or there are none.
 fn validate_classes(
     list: &[SeveritySpec],
@@ -71,7 +127,7 @@ fn validate_classes(
     }
     let mut first: BTreeMap<&str, Location> = BTreeMap::new();
     let mut classes = Vec::new();
-    for spec in list {
+    for (rank, spec) in list.iter().enumerate() {
         let Some(name) = &spec.name else { continue };
         if name.value.trim().is_empty() {
             diags.push(diags::empty_name(
@@ -87,18 +143,29 @@ fn validate_classes(
                 original,
             ));
         }
-        classes.extend(class_of(spec, &name.value, diags));
+        classes.extend(class_of(spec, &name.value, rank, diags));
     }
     // A list whose every entry was unusable (reported where it was read) keeps the defaults:
     // no run goes on with no class at all.
     (diags.counts().0 == before && !classes.is_empty()).then_some(classes)
 }
 
-fn class_of(spec: &SeveritySpec, name: &str, diags: &mut Diagnostics) -> Option<SeverityClass> {
+fn class_of(
+    spec: &SeveritySpec,
+    name: &str,
+    rank: usize,
+    diags: &mut Diagnostics,
+) -> Option<SeverityClass> {
     let page = spec.page.as_ref().is_some_and(|p| p.value);
     let repeat_interval = match &spec.repeat_interval {
         Some(text) => parse_duration(text, "`repeat_interval`", diags)?,
         None => default_repeat(page),
+    };
+    // Updates to a notified incident wait as long as a reminder would: a tier handing over
+    // to a slower one, or a class freed when a more urgent one resolves, is one update.
+    let group_interval = match &spec.group_interval {
+        Some(text) => parse_duration(text, "`group_interval`", diags)?,
+        None => repeat_interval,
     };
     let receiver = spec.receiver.as_ref().map_or(name, |r| r.value.as_str());
     if receiver.trim().is_empty() {
@@ -117,7 +184,10 @@ fn class_of(spec: &SeveritySpec, name: &str, diags: &mut Diagnostics) -> Option<
             .to_string(),
         page,
         receiver: receiver.to_string(),
+        team_receiver: None,
         repeat_interval,
+        group_interval,
+        rank,
     })
 }
 
@@ -248,6 +318,35 @@ mod tests {
             checked.services[0].slos[0].tiers[0].class.response,
             "now, day or night"
         );
+    }
+
+    #[test]
+    fn a_key_of_the_other_document_kind_says_where_it_belongs() {
+        let settings = "apiVersion: slocc/v1\nkind: Settings\nrunbook: {diagnosis: []}\n";
+        let spec = SPEC.replace("slos:", "tiers: {page: P1}\nslos:");
+        let checked = check(&[("a.yaml", &spec), ("s.yaml", settings)]);
+        let hints: Vec<&str> = checked
+            .diagnostics
+            .sorted()
+            .iter()
+            .map(|d| d.hint.as_str())
+            .collect();
+        assert_eq!(hints, ["`tiers` belongs in the settings document (`kind: Settings`, docs/settings.md), not in a service spec", "`runbook` belongs in a service spec (`apiVersion: slocc/v1` with `service:`), not in the settings"]);
+    }
+
+    #[test]
+    fn receivers_follow_the_service_and_classes_rank_in_the_order_written() {
+        let settings = "apiVersion: slocc/v1\nkind: Settings\nseverities:\n  - {name: P3}\n  - {name: P0, page: true, receiver: site, group_interval: 2h}\n  - {name: P1, page: true}\ntiers: {page: P1}\nreceivers:\n  site: {webhook_configs: [{url: 'http://a'}]}\n  P1: {webhook_configs: [{url: 'http://b'}]}\n  P3: {webhook_configs: [{url: 'http://c'}]}\n  own: {webhook_configs: [{url: 'http://d'}]}\n";
+        let spec = SPEC.replace("slos:", "receivers: {P1: own}\nslos:");
+        let checked = check(&[("a.yaml", &spec), ("s.yaml", settings)]);
+        assert!(!checked.failed(), "{:?}", checked.diagnostics);
+        let class = &checked.services[0].slos[0].tiers[0].class;
+        assert_eq!(
+            (class.name.as_str(), class.delivered_to(), class.rank),
+            ("P1", "own", 2)
+        );
+        assert_eq!(class.group_interval.to_string(), "1h");
+        assert_eq!(checked.services[0].deliveries.len(), 4);
     }
 
     #[test]

@@ -269,12 +269,9 @@ fn tier_changes(old: &Slo, new: &Slo) -> Vec<Detail> {
 
 /// Where a tier's alert goes: its class, whether that wakes someone, the receiver (the service's
 /// own for the class, or the class's), the promised response and the repeat interval.
-fn routing(service: &Service, t: &Tier) -> [(&'static str, String); 5] {
+fn routing(t: &Tier) -> [(&'static str, String); 5] {
     let class = &t.class;
-    let receiver = service
-        .receivers
-        .get(&class.name)
-        .unwrap_or(&class.receiver);
+    let receiver = class.delivered_to();
     [
         ("class", format!("`{}`", class.name)),
         (
@@ -289,14 +286,14 @@ fn routing(service: &Service, t: &Tier) -> [(&'static str, String); 5] {
 
 /// Tiers whose alerts go elsewhere: another class, receiver, response or repeat interval, with
 /// who was notified before and after (a review sees who gets paged, not only the numbers).
-fn routing_changes(old: (&Service, &Slo), new: (&Service, &Slo)) -> Vec<Detail> {
+fn routing_changes(old: &Slo, new: &Slo) -> Vec<Detail> {
     let mut out = Vec::new();
-    for t in &old.1.tiers {
+    for t in &old.tiers {
         let key = tier_key(t);
-        let Some(n) = new.1.tiers.iter().find(|n| tier_key(n) == key) else {
+        let Some(n) = new.tiers.iter().find(|n| tier_key(n) == key) else {
             continue;
         };
-        let (before, after) = (routing(old.0, t), routing(new.0, n));
+        let (before, after) = (routing(t), routing(n));
         let changed: Vec<String> = before
             .iter()
             .zip(&after)
@@ -356,7 +353,7 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
         ));
     }
     out.extend(tier_changes(old, new));
-    out.extend(routing_changes((old_service, old), (new_service, new)));
+    out.extend(routing_changes(old, new));
     let (old_labels, new_labels) = (
         alert_labels(old_service, old),
         alert_labels(new_service, new),
@@ -402,8 +399,8 @@ pub(crate) fn compare(
         grafana_url: None,
         labels: BTreeMap::new(),
         runbook: (Vec::new(), Vec::new()),
-        receivers: BTreeMap::new(),
         compat: None,
+        deliveries: Default::default(),
         slos: Vec::new(),
         source: String::new(),
     };
