@@ -43,4 +43,33 @@ pub(super) fn diagnostics(
         };
         checked.diagnostics.push(diagnostic);
     }
+    orphans(checked, dir);
+}
+
+/// Every runbook of a checked service that none of its SLOs has any more.
+fn orphans(checked: &mut crate::model::check::Checked, dir: &Path) {
+    let found: Vec<(String, crate::emit::runbook::Orphan)> = checked
+        .services
+        .iter()
+        .flat_map(|s| {
+            let orphans = crate::emit::runbook::orphans(s, dir);
+            orphans.into_iter().map(|o| (s.name.clone(), o))
+        })
+        .collect();
+    for (service, orphan) in found {
+        let shown = crate::vocab::path::display(&dir.join(&orphan.path));
+        let renamed_to = orphan
+            .renamed_to
+            .map(|new| crate::vocab::path::display(&dir.join(new)));
+        let text = std::fs::read_to_string(dir.join(&orphan.path)).unwrap_or_default();
+        let source = checked.sources.add(shown.clone(), text);
+        let at = crate::diag::Location {
+            source,
+            line: 1,
+            column: 1,
+        };
+        let diagnostic =
+            crate::emit::diags::runbook_orphaned(Some(at), &shown, &service, renamed_to.as_deref());
+        checked.diagnostics.push(diagnostic);
+    }
 }

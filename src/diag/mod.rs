@@ -126,6 +126,7 @@ codes! {
     RelativeRunbookUrl => "relative-runbook-url", Warning, "Alerts that link their runbooks by a relative path.";
     RunbookMissing => "runbook-missing", Warning, "An SLO has no runbook yet.";
     RunbookStale => "runbook-stale", Warning, "A runbook's generated region is out of date with the spec.";
+    RunbookOrphaned => "runbook-orphaned", Warning, "A runbook that no SLO of its service has any more (a renamed or removed SLO's).";
     RunbookMarkers => "runbook-markers", Warning, "A runbook's generated-region markers were removed or damaged; it is left untouched.";
 }
 

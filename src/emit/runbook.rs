@@ -563,6 +563,8 @@ pub(crate) struct RunbookPlan {
     pub(crate) path: String,
     /// Create, refresh, nothing, or leave alone because of broken markers.
     pub(crate) update: Update,
+    /// The runbook of a previous name the new one is carried over from (relative path).
+    pub(crate) carried_from: Option<String>,
 }
 
 /// Works out one runbook's update by reading what is on disk; writes nothing.
@@ -574,14 +576,18 @@ fn plan(
     dir: &Path,
 ) -> Result<RunbookPlan, crate::emit::Error> {
     let path = relative_path(service, slo);
-    let existing = match std::fs::read_to_string(dir.join(&path)) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            let path = crate::vocab::path::display(&dir.join(&path));
-            return Err(crate::emit::Error::Io { path, source });
+    let mut carried_from = None;
+    let mut existing = read_if_there(dir, &path)?;
+    // A renamed SLO (`previous_names`) takes over the runbook people filled in under its
+    // old name; the old file stays (reported as orphaned) for them to delete.
+    for old in &slo.previous_names {
+        if existing.is_some() {
+            break;
         }
-    };
+        let old_path = format!("{}/{old}.md", service.name);
+        existing = read_if_there(dir, &old_path)?;
+        carried_from = existing.as_ref().map(|_| old_path);
+    }
     let runbook = Runbook::new(service, slo, links);
     let region = runbook.region(templates)?;
     let mut scaffold_error = None;
@@ -591,10 +597,67 @@ fn plan(
             String::new()
         })
     });
+    let update = match (&carried_from, update) {
+        (Some(_), Update::Refresh(text) | Update::Create(text)) => Update::Create(text),
+        // Carried as it is: unchanged, or with broken markers that the new path then reports.
+        (Some(_), Update::UpToDate | Update::Markers(_)) => {
+            Update::Create(existing.unwrap_or_default())
+        }
+        (None, update) => update,
+    };
     match scaffold_error {
         Some(e) => Err(e.into()),
-        None => Ok(RunbookPlan { path, update }),
+        None => Ok(RunbookPlan {
+            path,
+            update,
+            carried_from,
+        }),
     }
+}
+
+/// The text of `relative` in `dir`, `None` when there is no such file.
+fn read_if_there(dir: &Path, relative: &str) -> Result<Option<String>, crate::emit::Error> {
+    match std::fs::read_to_string(dir.join(relative)) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => {
+            let path = crate::vocab::path::display(&dir.join(relative));
+            Err(crate::emit::Error::Io { path, source })
+        }
+    }
+}
+
+/// A runbook in a service's directory that no SLO of the service has (a renamed or removed
+/// SLO's), with the SLO whose `previous_names` name it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Orphan {
+    /// Path relative to the runbooks directory.
+    pub(crate) path: String,
+    /// The runbook of the SLO it was renamed to (relative path).
+    pub(crate) renamed_to: Option<String>,
+}
+
+/// The orphaned runbooks of `service` in `dir`, in name order; none when its directory is
+/// missing or unreadable (nothing there to lose).
+pub(crate) fn orphans(service: &Service, dir: &Path) -> Vec<Orphan> {
+    let Ok(entries) = std::fs::read_dir(dir.join(&service.name)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Orphan> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| Some(name.strip_suffix(".md")?.to_string()))
+        .filter(|stem| !service.slos.iter().any(|s| &s.name == stem))
+        .map(|stem| Orphan {
+            path: format!("{}/{stem}.md", service.name),
+            renamed_to: service
+                .slos
+                .iter()
+                .find(|s| s.previous_names.contains(&stem))
+                .map(|s| relative_path(service, s)),
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
 
 /// The plans of one service's runbooks in `dir`, SLO by SLO; writes nothing.

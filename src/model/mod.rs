@@ -85,6 +85,9 @@ pub(crate) struct Step {
 pub(crate) struct Slo {
     /// Name, unique within the service.
     pub(crate) name: String,
+    /// Names it had before, newest first as written (`previous_names`): a renamed SLO's
+    /// runbook is carried over from the first of them that has one.
+    pub(crate) previous_names: Vec<String>,
     /// What it promises.
     pub(crate) description: Option<String>,
     /// Objective in percent, exactly as written (99.9).

@@ -228,10 +228,16 @@ fn runbook_gap(
     let shown = display(&dir.join(&plan.path));
     let gap = |code, message: String| Ok(Some(finding(service, Some(slo), code, message)));
     match &plan.update {
-        Update::Create(_) => gap(
-            "runbook-missing",
-            format!("no runbook at {shown}: run `slocc compile`"),
-        ),
+        Update::Create(_) => match &plan.carried_from {
+            Some(old) => gap(
+                "runbook-missing",
+                format!("no runbook at {shown} yet: `slocc compile` carries over {}, the runbook of its previous name", display(&dir.join(old))),
+            ),
+            None => gap(
+                "runbook-missing",
+                format!("no runbook at {shown}: run `slocc compile`"),
+            ),
+        },
         Update::Refresh(_) => gap(
             "runbook-stale",
             format!("{shown} is out of date with the spec: run `slocc compile`"),
@@ -299,8 +305,27 @@ pub(crate) fn audit(
                 out.extend(runbook_gap(service, slo, plan, dir, templates)?);
             }
         }
+        if let Some((dir, _)) = runbooks {
+            out.extend(orphan_gaps(service, dir));
+        }
     }
     Ok(out)
+}
+
+/// Runbooks of the service that no SLO has any more: filled-in knowledge nothing links.
+fn orphan_gaps(service: &Service, dir: &Path) -> Vec<Finding> {
+    let orphans = crate::emit::runbook::orphans(service, dir);
+    orphans
+        .into_iter()
+        .map(|o| {
+            let shown = display(&dir.join(&o.path));
+            let message = match o.renamed_to {
+                Some(new) => format!("{shown} is the runbook of a previous name, carried into {}: delete it", display(&dir.join(new))),
+                None => format!("{shown} belongs to no SLO (renamed or removed), so no alert links it: name the old SLO in its successor's `previous_names`, or delete it"),
+            };
+            finding(service, None, "orphaned-runbook", message)
+        })
+        .collect()
 }
 
 /// People's form: gaps grouped by service, then a count.

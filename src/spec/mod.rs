@@ -83,6 +83,8 @@ pub(crate) struct SloSpec {
     pub(crate) budgeting: Option<BudgetingSpec>,
     /// A calendar-aligned window instead of a rolling one.
     pub(crate) calendar: Option<CalendarSpec>,
+    /// Names the SLO had before (its runbook is carried over from the newest one that has one).
+    pub(crate) previous_names: Vec<Text>,
     /// Where the SLO's mapping starts.
     pub(crate) location: Location,
 }
@@ -251,6 +253,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "alerting",
     "budgeting",
     "calendar",
+    "previous_names",
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw", "threshold"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
@@ -403,6 +406,7 @@ fn parse_slo(
         alerting,
         budgeting: parse_budgeting(&fields, diags),
         calendar: parse_calendar(&fields, diags),
+        previous_names: fields.string_list("previous_names", diags),
         location,
     };
     let latency = map

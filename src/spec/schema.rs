@@ -6,6 +6,15 @@ const DURATION_PATTERN: &str = "^([0-9]+(y|w|d|h|ms|m|s))+$";
 const NAME_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
 const LABEL_PATTERN: &str = "^[a-zA-Z_][a-zA-Z0-9_]*$";
 
+/// `previous_names`: earlier names of an SLO.
+fn previous_names() -> Value {
+    json!({
+        "description": "Names the SLO had before, newest first: its runbook carries over from the first that has one.",
+        "type": "array",
+        "items": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 100}
+    })
+}
+
 fn duration(description: &str) -> Value {
     json!({"type": "string", "pattern": DURATION_PATTERN, "description": description})
 }
@@ -246,7 +255,8 @@ pub(crate) fn json_schema() -> Value {
                         "sli": sli(),
                         "alerting": alerting(),
                         "budgeting": budgeting(),
-                        "calendar": calendar()
+                        "calendar": calendar(),
+                        "previous_names": previous_names()
                     }
                 }
             }

@@ -77,6 +77,30 @@ fn tiers_added_removed_and_slos_renamed_are_named() {
         .collect();
     assert!(whats.contains(&"tier-removed"), "{whats:?}");
     assert!(whats.contains(&"alert-name"), "{whats:?}");
+    let runbook = |report: &serde_json::Value| {
+        let details = report["slos"][0]["details"].as_array().unwrap().clone();
+        let found = details
+            .into_iter()
+            .find(|d| d["what"] == "runbook")
+            .unwrap();
+        found["text"].as_str().unwrap().to_string()
+    };
+    assert_eq!(runbook(&report), "its runbook `api/availability.md` is left behind (orphaned) and the alert links a new scaffold: add `previous_names: [availability]`");
+    // Named as a previous name, the runbook carries over; a changed SLI is still a rename.
+    let carried = SPEC
+        .replace(
+            "  - name: availability\n",
+            "  - name: success\n    previous_names: [availability]\n",
+        )
+        .replace("code=~\"5..\"", "code=~\"5..|429\"");
+    let project = two_sides(&carried);
+    let json = project.slocc(&["diff", "old", "new", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["slos"][0]["kind"], "renamed", "{report}");
+    assert_eq!(
+        runbook(&report),
+        "its runbook carries over from `api/availability.md` (`previous_names`)"
+    );
 }
 
 #[test]

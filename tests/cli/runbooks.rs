@@ -437,3 +437,72 @@ fn user_text_cannot_add_structure_or_html_to_a_runbook() {
         std::fs::remove_dir_all(project.path().join("runbooks")).unwrap();
     }
 }
+
+/// Notes written into the availability runbook, which a rename must not lose.
+const NOTES: &str = "2026-11-02: a bad deploy of the router, rolled back in 9 minutes.\n";
+
+fn with_notes() -> Project {
+    let project = project();
+    project.slocc(&["compile"]).expect_code(0);
+    let notes = project.read(RUNBOOK).replace(
+        "## Notes and past incidents\n",
+        &format!("## Notes and past incidents\n\n{NOTES}"),
+    );
+    project.file(RUNBOOK, &notes);
+    project
+}
+
+#[test]
+fn a_renamed_slo_leaves_an_orphan_that_check_compile_and_audit_name() {
+    let project = with_notes();
+    project.file(
+        "specs/api.yaml",
+        &SPEC.replace("name: availability", "name: success"),
+    );
+    let run = project.slocc(&["check"]);
+    run.expect_code(0);
+    assert!(run.headlines().contains("runbooks/api/availability.md:1:1: warning[runbook-orphaned]: runbook `runbooks/api/availability.md` belongs to no SLO of `api`: its SLO was renamed or removed, and no alert links it\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("= hint: if the SLO was renamed, add the old name to its `previous_names` so that its runbook carries over; if it was removed, delete the file\n"), "{}", run.stderr);
+    project.slocc(&["compile"]).expect_code(0);
+    assert!(!project.read("runbooks/api/success.md").contains(NOTES));
+    let audit = project.slocc(&["audit"]);
+    assert!(audit.stdout.contains("  orphaned-runbook: runbooks/api/availability.md belongs to no SLO (renamed or removed), so no alert links it: name the old SLO in its successor's `previous_names`, or delete it\n"), "{}", audit.stdout);
+}
+
+#[test]
+fn previous_names_carry_a_filled_in_runbook_to_the_new_name() {
+    let project = with_notes();
+    let renamed = SPEC.replace(
+        "  - name: availability\n",
+        "  - name: success\n    previous_names: [availability]\n",
+    );
+    project.file("specs/api.yaml", &renamed);
+    // Before the compile, audit says what it will do.
+    let audit = project.slocc(&["audit"]);
+    assert!(audit.stdout.contains("  success: runbook-missing: no runbook at runbooks/api/success.md yet: `slocc compile` carries over runbooks/api/availability.md, the runbook of its previous name\n"), "{}", audit.stdout);
+    let run = project.slocc(&["compile"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains("runbooks in runbooks: 1 created, 0 refreshed"),
+        "{}",
+        run.stderr
+    );
+    let carried = project.read("runbooks/api/success.md");
+    assert!(carried.contains(NOTES), "{carried}");
+    // The generated region speaks of the new name; the old file is kept, and named.
+    assert!(carried.contains("success"), "{carried}");
+    assert!(!carried.contains("api/availability"), "{carried}");
+    assert!(project.read(RUNBOOK).contains(NOTES));
+    assert!(run.headlines().contains("warning[runbook-orphaned]: runbook `runbooks/api/availability.md` belongs to a previous name of an SLO of `api`; its text was carried into `runbooks/api/success.md`\n"), "{}", run.stderr);
+    // Compiling again changes nothing: the carried runbook is the SLO's own now.
+    let again = project.slocc(&["compile"]);
+    assert!(
+        again
+            .stderr
+            .contains("runbooks in runbooks: 0 created, 0 refreshed"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(project.read("runbooks/api/success.md"), carried);
+}

@@ -387,6 +387,7 @@ fn validate_slo(
         return None;
     }
     Some(Slo {
+        previous_names: previous_names(spec, name.as_deref(), diags),
         name: name?,
         description: spec.description.as_ref().map(|d| d.value.clone()),
         objective_percent: objective_percent?,
@@ -407,6 +408,15 @@ fn validate_slo(
         calendar: calendar?.map(|(c, _)| c),
         no_data,
     })
+}
+
+/// `previous_names`, each a valid name other than the current one.
+fn previous_names(spec: &SloSpec, current: Option<&str>, diags: &mut Diagnostics) -> Vec<String> {
+    spec.previous_names
+        .iter()
+        .filter_map(|n| check_name(n, "previous SLO", diags))
+        .filter(|n| Some(n.as_str()) != current)
+        .collect()
 }
 
 /// The tiers of an SLO with a valid objective and window (and those that can never fire).

@@ -447,6 +447,7 @@ fn compare_service(a: &Service, b: &Service) -> Vec<SloChange> {
             Some(from.name.clone()),
             Some(to.name.clone()),
         )];
+        details.push(rename_runbook(&b.name, from, to));
         details.extend(compare_slo(a, from, b, to));
         out.push(change(
             &to.name,
@@ -460,15 +461,30 @@ fn compare_service(a: &Service, b: &Service) -> Vec<SloChange> {
         out.push(change(&slo.name, ChangeKind::Added, None, details));
     }
     for slo in removed {
-        let details = vec![detail(
-            "summary",
-            format!("was {}", slo_summary(slo)),
-            None,
-            None,
-        )];
+        let details = vec![
+            detail("summary", format!("was {}", slo_summary(slo)), None, None),
+            detail(
+                "runbook",
+                format!("its runbook `{}/{}.md` is left with no SLO (orphaned): delete it, or name `{}` in its successor's `previous_names`", b.name, slo.name, slo.name),
+                None,
+                None,
+            ),
+        ];
         out.push(change(&slo.name, ChangeKind::Removed, None, details));
     }
     out
+}
+
+/// What a rename does to the SLO's runbook: carried over when the new SLO names the old one in
+/// `previous_names`, otherwise left behind while the alert links a new scaffold.
+fn rename_runbook(service: &str, from: &Slo, to: &Slo) -> Detail {
+    let old = format!("`{service}/{}.md`", from.name);
+    let text = if to.previous_names.contains(&from.name) {
+        format!("its runbook carries over from {old} (`previous_names`)")
+    } else {
+        format!("its runbook {old} is left behind (orphaned) and the alert links a new scaffold: add `previous_names: [{}]`", from.name)
+    };
+    detail("runbook", text, None, None)
 }
 
 /// Removed SLOs, added SLOs, and renamed ones (old, new).
@@ -488,7 +504,9 @@ fn match_slos<'s>(a: &'s Service, b: &'s Service) -> Matched<'s> {
         .filter(|s| !a.slos.iter().any(|o| o.name == s.name))
         .collect();
     let mut renames = Vec::new();
-    removed.retain(|r| match added.iter().position(|n| n.sli == r.sli) {
+    // The same SLI under a new name, or an SLO that names the old one in `previous_names`.
+    let successor = |r: &Slo, n: &Slo| n.previous_names.contains(&r.name) || n.sli == r.sli;
+    removed.retain(|r| match added.iter().position(|n| successor(r, n)) {
         Some(i) => {
             renames.push((*r, added.remove(i)));
             false

@@ -72,6 +72,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
             alerting,
             budgeting: None,
             calendar: None,
+            previous_names: Vec::new(),
             location: spec_loc,
         }],
         location: doc.location,

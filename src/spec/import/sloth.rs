@@ -146,6 +146,7 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
         alerting,
         budgeting: None,
         calendar: None,
+        previous_names: Vec::new(),
         location,
     }
 }

@@ -441,6 +441,24 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A list of texts, in document order.
+    pub(crate) fn string_list(&self, key: &str, diags: &mut Diagnostics) -> Vec<Spanned<String>> {
+        let Some((seq, at)) = self.sequence(key, diags) else {
+            return Vec::new();
+        };
+        seq.iter()
+            .filter_map(|node| match node {
+                Node::Scalar(s) => {
+                    Some(Spanned::new(s.as_str().to_string(), scalar_location(s, at)))
+                }
+                other => {
+                    self.wrong_type(key, other, "a list of texts", diags);
+                    None
+                }
+            })
+            .collect()
+    }
+
     /// A mapping of text to text (labels, annotations), in document order.
     pub(crate) fn string_map(
         &self,

@@ -321,6 +321,7 @@ fn read_slo(
         },
         budgeting: None,
         calendar,
+        previous_names: Vec::new(),
         location: f.location(),
     };
     if objectives.is_empty() {

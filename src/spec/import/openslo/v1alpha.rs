@@ -39,6 +39,7 @@ pub(super) fn read_slo_v1alpha(
         alerting: AlertingSpec::default(),
         budgeting: None,
         calendar: None,
+        previous_names: Vec::new(),
         location: f.location(),
     }
 }
