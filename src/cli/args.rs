@@ -239,6 +239,16 @@ enum Command {
         /// Fail (exit 1) on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also ask this Prometheus API whether each SLI query returns data and each latency
+        /// threshold is a bucket boundary (credentials as for `status`).
+        #[arg(long, value_name = "URL")]
+        prometheus: Option<String>,
+        /// With `--prometheus`: trust the certificates of this PEM file (a private CA).
+        #[arg(long, value_name = "FILE", requires = "prometheus")]
+        ca_file: Option<PathBuf>,
+        /// With `--prometheus`: how long to wait for each answer.
+        #[arg(long, default_value = "30s")]
+        timeout: String,
         #[command(flatten)]
         select: SelectArgs,
     },
@@ -667,6 +677,9 @@ fn command_config(command: Command) -> Config {
             format,
             runbooks,
             deny_warnings,
+            prometheus,
+            ca_file,
+            timeout,
             select,
         } => Config::Check(CheckConfig {
             paths: default_paths(paths),
@@ -674,6 +687,12 @@ fn command_config(command: Command) -> Config {
             runbooks: runbooks_dir(&runbooks),
             templates: runbooks.templates,
             deny_warnings,
+            live: prometheus.map(|url| Connection {
+                prometheus: Some(url),
+                ca_file,
+                timeout,
+                concurrency: 1,
+            }),
             select: select.into(),
         }),
         Command::Audit(args) => audit_config(args),

@@ -12,6 +12,11 @@ pub(super) fn run(config: &CheckConfig, mut io: Io<'_>) -> Outcome {
         let plans = pipeline::plan_runbooks(&checked.services, &templates, runbooks)?;
         super::runbooks::diagnostics(&mut checked, &plans, runbooks, true);
     }
+    if let (false, Some(connection)) = (checked.failed(), &config.live) {
+        let prometheus = super::connect(connection)?;
+        let findings = crate::live::verify::verify(&checked.services, &prometheus)?;
+        live_diagnostics(&mut checked, findings);
+    }
     io.report(&checked, config.format)?;
     if checked.failed() {
         return Ok(EXIT_INVALID);
@@ -39,6 +44,53 @@ pub(super) fn run(config: &CheckConfig, mut io: Io<'_>) -> Outcome {
         )?;
     }
     Ok(EXIT_OK)
+}
+
+/// What the server contradicts, as diagnostics at the SLO each concerns.
+fn live_diagnostics(
+    checked: &mut crate::model::check::Checked,
+    findings: Vec<crate::live::verify::Finding>,
+) {
+    use crate::live::verify::Problem;
+    for finding in findings {
+        let at = slo_location(checked, &finding.service, &finding.slo);
+        let slo = format!("{}/{}", finding.service, finding.slo);
+        let diagnostic = match &finding.problem {
+            Problem::NoData { role, query } => {
+                crate::live::diags::sli_no_data(at, &slo, role, query)
+            }
+            Problem::NotABucket {
+                threshold,
+                series,
+                boundaries,
+            } => {
+                crate::live::diags::threshold_not_a_bucket(at, &slo, *threshold, series, boundaries)
+            }
+        };
+        checked.diagnostics.push(diagnostic);
+    }
+}
+
+/// Where the SLO `slo` of `service` is written.
+fn slo_location(
+    checked: &crate::model::check::Checked,
+    service: &str,
+    slo: &str,
+) -> Option<crate::diag::Location> {
+    let spec = checked
+        .specs
+        .iter()
+        .find(|s| s.service.as_ref().is_some_and(|n| n.value == service))?;
+    let written = spec
+        .slos
+        .iter()
+        .find(|s| s.name.as_ref().is_some_and(|n| n.value == slo))?;
+    Some(
+        written
+            .name
+            .as_ref()
+            .map_or(written.location, |n| n.location),
+    )
 }
 
 /// Spec files read (runbooks added for diagnostics are not counted).

@@ -106,6 +106,8 @@ pub(crate) struct CheckConfig {
     pub(crate) templates: Option<PathBuf>,
     /// Warnings fail the run.
     pub(crate) deny_warnings: bool,
+    /// A Prometheus to verify the SLI queries against (`--prometheus`).
+    pub(crate) live: Option<Connection>,
     /// Services and SLOs whose runbooks are looked at.
     pub(crate) select: Selection,
 }

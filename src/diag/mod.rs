@@ -117,6 +117,8 @@ codes! {
     DuplicateService => "duplicate-service", Error, "Two spec files declare the same service.";
     DuplicateSlo => "duplicate-slo", Error, "Two SLOs of one service share a name.";
     DuplicateObject => "duplicate-object", Error, "Two OpenSLO objects of one kind share a name.";
+    SliNoData => "sli-no-data", Error, "With `check --prometheus`: an SLI query that returns no series from the server.";
+    ThresholdNotABucket => "threshold-not-a-bucket", Error, "With `check --prometheus`: a latency threshold that is no bucket boundary of the histogram.";
     TierNeverFires => "tier-never-fires", Warning, "A tier whose threshold is at or above a 100% error ratio, so it can never fire.";
     UnusualAlertName => "unusual-alert-name", Warning, "An alert name that Prometheus accepts but that is not a plain identifier.";
     SlowTier => "slow-tier", Warning, "A custom tier whose burn factor is under 1x.";

@@ -3,5 +3,7 @@
 
 pub(crate) mod backtest;
 pub(crate) mod client;
+pub(crate) mod diags;
 pub(crate) mod pool;
 pub(crate) mod status;
+pub(crate) mod verify;

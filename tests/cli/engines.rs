@@ -238,3 +238,42 @@ fn native_histogram_latency_slis_page_at_the_computed_minute_on_prometheus_3() {
     );
     assert!(ok, "{said}");
 }
+
+/// Four SLOs over the histogram above: a threshold on a boundary (`1s`, stored as `le="1.0"`
+/// by Prometheus 3), one between boundaries, a ratio of the histogram's count, and a ratio
+/// whose total reads a metric that does not exist.
+const LIVE_CHECK: &str = "apiVersion: slocc/v1\nservice: lat\nrunbook_base_url: https://r.example.com\nslos:\n  - name: within-1s\n    objective: 99\n    sli:\n      latency: {metric: req_seconds, selector: '{job=\"lat\"}', threshold: 1s}\n  - name: within-800ms\n    objective: 99\n    sli:\n      latency: {metric: req_seconds, selector: '{job=\"lat\"}', threshold: 800ms}\n  - name: served\n    objective: 99\n    sli:\n      ratio:\n        good: sum(rate(req_seconds_bucket{job=\"lat\", le=\"+Inf\"}[{{window}}]))\n        total: sum(rate(req_seconds_count{job=\"lat\"}[{{window}}]))\n  - name: misspelt\n    objective: 99\n    sli:\n      ratio:\n        errors: sum(rate(req_errors_total{job=\"lat\"}[{{window}}]))\n        total: sum(rate(req_second_count{job=\"lat\"}[{{window}}]))\n";
+
+/// `check --prometheus` asks the server what the specs cannot say: each SLI returns data and
+/// each latency threshold is a real bucket boundary, on both generations' `le` forms.
+#[test]
+fn check_against_a_live_server_finds_blind_slis_and_thresholds_between_buckets() {
+    for engine in Engine::BOTH {
+        let project = Project::new();
+        project.file("specs/lat.yaml", LIVE_CHECK);
+        let (_server, url) = crate::live::prometheus_over(&project, &history(now_minute()), engine);
+        let run = project.slocc(&["check", "--no-runbooks", "--prometheus", &url]);
+        run.expect_code(1);
+        assert_eq!(
+            run.headlines(),
+            "specs/lat.yaml:9:11: error[threshold-not-a-bucket]: the latency threshold 0.8s of `lat/within-800ms` is no bucket boundary of `req_seconds_bucket`, so no request is ever counted against it and its alerts can never fire\nspecs/lat.yaml:19:11: error[sli-no-data]: the total query of `lat/misspelt` returns no series from the server: `sum(rate(req_second_count{job=\"lat\"}[1h]))`\n",
+            "{}",
+            engine.name()
+        );
+        assert!(run.stderr.contains("= hint: the boundaries are 0.5s, 1s: use one of them, or add the bucket to the histogram\n"), "{}", run.stderr);
+        // Fixed, the same check passes; without `--prometheus` nothing is asked.
+        let fixed = LIVE_CHECK
+            .replace("threshold: 800ms", "threshold: 500ms")
+            .replace("req_second_count", "req_seconds_count");
+        project.file("specs/lat.yaml", &fixed);
+        project
+            .slocc(&["check", "--prometheus", &url])
+            .expect_code(0);
+    }
+    // A server that cannot be asked is an error, never a pass.
+    let project = Project::new();
+    project.file("specs/lat.yaml", LIVE_CHECK);
+    let port = crate::harness::free_port();
+    let run = project.slocc(&["check", "--prometheus", &format!("http://127.0.0.1:{port}")]);
+    run.expect_code(2);
+}
