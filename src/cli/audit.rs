@@ -11,10 +11,13 @@ pub(super) fn run(config: &AuditConfig, mut io: Io<'_>) -> Outcome {
         Some(dir) => Some((
             dir.as_path(),
             pipeline::plan_runbooks(&checked.services, &templates, dir)?,
+            super::runbooks::all_orphans(&checked, dir),
         )),
         None => None,
     };
-    let runbooks = plans.as_ref().map(|(dir, p)| (*dir, p.as_slice()));
+    let runbooks = plans
+        .as_ref()
+        .map(|(dir, p, o)| (*dir, p.as_slice(), o.as_slice()));
     let bound = super::positive_duration(&config.max_page_delay, "--max-page-delay")?;
     let bound = crate::vocab::duration::Duration::from_millis(bound.as_millis() as u64);
     let findings = audit::audit(&checked.services, runbooks, &templates, bound)?;

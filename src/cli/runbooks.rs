@@ -46,17 +46,39 @@ pub(super) fn diagnostics(
     orphans(checked, dir);
 }
 
-/// Every runbook of a checked service that none of its SLOs has any more.
-fn orphans(checked: &mut crate::model::check::Checked, dir: &Path) {
-    let found: Vec<(String, crate::emit::runbook::Orphan)> = checked
+/// Every runbook of a checked service (selected or not) that none of its spec's SLOs has any
+/// more, with the service.
+pub(super) fn all_orphans(
+    checked: &crate::model::check::Checked,
+    dir: &Path,
+) -> Vec<(String, crate::emit::runbook::Orphan)> {
+    let text = |t: &crate::spec::Text| t.value.clone();
+    checked
         .services
         .iter()
-        .flat_map(|s| {
-            let orphans = crate::emit::runbook::orphans(s, dir);
-            orphans.into_iter().map(|o| (s.name.clone(), o))
+        .flat_map(|service| {
+            let spec = checked
+                .specs
+                .iter()
+                .find(|s| s.service.as_ref().is_some_and(|n| n.value == service.name));
+            let slos: Vec<(String, Vec<String>)> = spec
+                .map(|s| &s.slos[..])
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|slo| {
+                    let previous = slo.previous_names.iter().map(text).collect();
+                    Some((text(slo.name.as_ref()?), previous))
+                })
+                .collect();
+            let orphans = crate::emit::runbook::orphans(&service.name, &slos, dir);
+            orphans.into_iter().map(|o| (service.name.clone(), o))
         })
-        .collect();
-    for (service, orphan) in found {
+        .collect()
+}
+
+/// Reports every orphaned runbook, at the file.
+fn orphans(checked: &mut crate::model::check::Checked, dir: &Path) {
+    for (service, orphan) in all_orphans(checked, dir) {
         let shown = crate::vocab::path::display(&dir.join(&orphan.path));
         let renamed_to = orphan
             .renamed_to

@@ -24,3 +24,8 @@ pub(crate) struct PanelLink {
 pub(crate) fn of(service: &Service) -> Links {
     crate::emit::grafana::links(service)
 }
+
+/// The service dashboard's URL alone, without laying its panels out (alert annotations).
+pub(crate) fn dashboard(service: &Service) -> String {
+    crate::emit::grafana::dashboard_url(service)
+}

@@ -307,7 +307,7 @@ fn context(service: &Service, slo: &Slo, links: &Links) -> Context {
             .collect(),
         tiers: slo.tiers.iter().map(|t| tier_row(t, slo)).collect(),
         diagnose: numbered(diagnosis(service, slo)),
-        mitigate: numbered(commands(&service.runbook.1)),
+        mitigate: numbered(commands(&[&service.runbook.1[..], &slo.runbook.1].concat())),
         dashboard_url: link_target(&links.dashboard),
         panels: links.panels.get(&slo.name).map_or_else(Vec::new, |panels| {
             panels
@@ -403,6 +403,7 @@ fn diagnosis(service: &Service, slo: &Slo) -> Vec<Step> {
         ),
     ]);
     steps.extend(commands(&service.runbook.0));
+    steps.extend(commands(&slo.runbook.0));
     steps
 }
 
@@ -637,23 +638,23 @@ pub(crate) struct Orphan {
     pub(crate) renamed_to: Option<String>,
 }
 
-/// The orphaned runbooks of `service` in `dir`, in name order; none when its directory is
-/// missing or unreadable (nothing there to lose).
-pub(crate) fn orphans(service: &Service, dir: &Path) -> Vec<Orphan> {
-    let Ok(entries) = std::fs::read_dir(dir.join(&service.name)) else {
+/// The orphaned runbooks of `service` in `dir`, given every SLO the service's spec has (name
+/// and previous names: all of them, whatever a run selects), in name order; none when its
+/// directory is missing or unreadable (nothing there to lose).
+pub(crate) fn orphans(service: &str, slos: &[(String, Vec<String>)], dir: &Path) -> Vec<Orphan> {
+    let Ok(entries) = std::fs::read_dir(dir.join(service)) else {
         return Vec::new();
     };
     let mut out: Vec<Orphan> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|name| Some(name.strip_suffix(".md")?.to_string()))
-        .filter(|stem| !service.slos.iter().any(|s| &s.name == stem))
+        .filter(|stem| !slos.iter().any(|(name, _)| name == stem))
         .map(|stem| Orphan {
-            path: format!("{}/{stem}.md", service.name),
-            renamed_to: service
-                .slos
+            path: format!("{service}/{stem}.md"),
+            renamed_to: slos
                 .iter()
-                .find(|s| s.previous_names.contains(&stem))
-                .map(|s| relative_path(service, s)),
+                .find(|(_, previous)| previous.contains(&stem))
+                .map(|(name, _)| format!("{service}/{name}.md")),
         })
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));

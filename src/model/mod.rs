@@ -88,6 +88,8 @@ pub(crate) struct Slo {
     /// Names it had before, newest first as written (`previous_names`): a renamed SLO's
     /// runbook is carried over from the first of them that has one.
     pub(crate) previous_names: Vec<String>,
+    /// Steps its runbook lists after the service's: (diagnosis, mitigation).
+    pub(crate) runbook: (Vec<Step>, Vec<Step>),
     /// What it promises.
     pub(crate) description: Option<String>,
     /// Objective in percent, exactly as written (99.9).

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::emit::runbook::RunbookPlan;
+use crate::emit::runbook::{Orphan, RunbookPlan};
 use crate::emit::runbook::{Runbook, Update};
 use crate::emit::templates::Templates;
 use crate::emit::Error;
@@ -256,8 +256,8 @@ fn runbook_gap(
             }
             // A template override without the section leaves nothing to compare.
             let written = mitigation(&scaffold).is_none_or(|s| mitigation(&text) != Some(s));
-            if service.runbook.1.is_empty() && !written {
-                return gap("no-mitigation", format!("{shown} says nothing of how to mitigate: the spec has no `runbook.mitigation` steps and its Mitigation section is still the scaffold's (or gone)"));
+            if service.runbook.1.is_empty() && slo.runbook.1.is_empty() && !written {
+                return gap("no-mitigation", format!("{shown} says nothing of how to mitigate: the spec has no `runbook.mitigation` steps (for the service or the SLO) and its Mitigation section is still the scaffold's (or gone)"));
             }
             Ok(None)
         }
@@ -291,11 +291,11 @@ fn scaffold(service: &Service, slo: &Slo, templates: &Templates) -> Result<Strin
 /// (`plans` from `pipeline::plan_runbooks`, in service and SLO order).
 pub(crate) fn audit(
     services: &[Service],
-    runbooks: Option<(&Path, &[RunbookPlan])>,
+    runbooks: Option<(&Path, &[RunbookPlan], &[(String, Orphan)])>,
     templates: &Templates,
     max_page_delay: Duration,
 ) -> Result<Vec<Finding>, Error> {
-    let mut plans = runbooks.map(|(dir, plans)| (dir, plans.iter()));
+    let mut plans = runbooks.map(|(dir, plans, _)| (dir, plans.iter()));
     let mut out = Vec::new();
     for service in services {
         out.extend(service_gaps(service));
@@ -305,27 +305,22 @@ pub(crate) fn audit(
                 out.extend(runbook_gap(service, slo, plan, dir, templates)?);
             }
         }
-        if let Some((dir, _)) = runbooks {
-            out.extend(orphan_gaps(service, dir));
+        if let Some((dir, _, orphans)) = runbooks {
+            let own = orphans.iter().filter(|(s, _)| *s == service.name);
+            out.extend(own.map(|(_, o)| orphan_gap(service, o, dir)));
         }
     }
     Ok(out)
 }
 
-/// Runbooks of the service that no SLO has any more: filled-in knowledge nothing links.
-fn orphan_gaps(service: &Service, dir: &Path) -> Vec<Finding> {
-    let orphans = crate::emit::runbook::orphans(service, dir);
-    orphans
-        .into_iter()
-        .map(|o| {
-            let shown = display(&dir.join(&o.path));
-            let message = match o.renamed_to {
-                Some(new) => format!("{shown} is the runbook of a previous name, carried into {}: delete it", display(&dir.join(new))),
-                None => format!("{shown} belongs to no SLO (renamed or removed), so no alert links it: name the old SLO in its successor's `previous_names`, or delete it"),
-            };
-            finding(service, None, "orphaned-runbook", message)
-        })
-        .collect()
+/// A runbook of the service that no SLO has any more: filled-in knowledge nothing links.
+fn orphan_gap(service: &Service, orphan: &Orphan, dir: &Path) -> Finding {
+    let shown = display(&dir.join(&orphan.path));
+    let message = match &orphan.renamed_to {
+        Some(new) => format!("{shown} is the runbook of a previous name, carried into {}: delete it", display(&dir.join(new))),
+        None => format!("{shown} belongs to no SLO (renamed or removed), so no alert links it: name the old SLO in its successor's `previous_names`, or delete it"),
+    };
+    finding(service, None, "orphaned-runbook", message)
 }
 
 /// People's form: gaps grouped by service, then a count.

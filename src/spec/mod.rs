@@ -85,6 +85,8 @@ pub(crate) struct SloSpec {
     pub(crate) calendar: Option<CalendarSpec>,
     /// Names the SLO had before (its runbook is carried over from the newest one that has one).
     pub(crate) previous_names: Vec<Text>,
+    /// Steps this SLO's runbook lists after the service's.
+    pub(crate) runbook: RunbookSpec,
     /// Where the SLO's mapping starts.
     pub(crate) location: Location,
 }
@@ -254,6 +256,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "budgeting",
     "calendar",
     "previous_names",
+    "runbook",
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw", "threshold"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
@@ -407,6 +410,7 @@ fn parse_slo(
         budgeting: parse_budgeting(&fields, diags),
         calendar: parse_calendar(&fields, diags),
         previous_names: fields.string_list("previous_names", diags),
+        runbook: parse_runbook(&fields, diags),
         location,
     };
     let latency = map

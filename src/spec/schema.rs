@@ -256,7 +256,8 @@ pub(crate) fn json_schema() -> Value {
                         "alerting": alerting(),
                         "budgeting": budgeting(),
                         "calendar": calendar(),
-                        "previous_names": previous_names()
+                        "previous_names": previous_names(),
+                        "runbook": runbook()
                     }
                 }
             }

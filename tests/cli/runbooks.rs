@@ -506,3 +506,53 @@ fn previous_names_carry_a_filled_in_runbook_to_the_new_name() {
     );
     assert_eq!(project.read("runbooks/api/success.md"), carried);
 }
+
+#[test]
+fn an_slo_adds_its_own_steps_and_alerts_and_dashboards_link_owner_escalation_and_runbooks() {
+    let project = Project::new();
+    let spec = SPEC
+        .replace(
+            "slos:\n",
+            "runbook:\n  mitigation: [{title: Roll back, command: kubectl rollout undo deploy/api}]\nslos:\n",
+        )
+        .replace(
+            "        breakdown_by: route\n",
+            "        breakdown_by: route\n    runbook:\n      diagnosis: [{title: Check the router, command: kubectl logs deploy/router}]\n      mitigation: [{title: Shed bulk traffic, command: ./shed bulk}]\n",
+        );
+    project.file("specs/api.yaml", &spec);
+    project.file("specs/settings.yaml", "apiVersion: slocc/v1\nkind: Settings\ngrafana_url: https://grafana.example.com\nrunbook_base_url: https://git.example.com/ops/blob/main\n");
+    project.slocc(&["compile"]).expect_code(0);
+    let runbook = project.read(RUNBOOK);
+    let (_, mitigate) = runbook.split_once("## Mitigate").unwrap();
+    let rollback = mitigate.find("1. Roll back").unwrap();
+    let shed = mitigate.find("2. Shed bulk traffic").unwrap();
+    assert!(rollback < shed, "{mitigate}");
+    assert!(runbook.contains("Check the router"), "{runbook}");
+    let rules: serde_yaml::Value =
+        serde_yaml::from_str(&project.read("out/api.rules.yml")).unwrap();
+    let alert = rules["groups"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().unwrap().iter())
+        .find(|r| r.get("alert").is_some())
+        .unwrap();
+    let annotations = &alert["annotations"];
+    assert_eq!(annotations["owner"], "team-core");
+    assert_eq!(annotations["escalation"], "#core-oncall");
+    assert_eq!(
+        annotations["dashboard_url"],
+        "https://grafana.example.com/d/slocc-api"
+    );
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&project.read("out/dashboards/services/api.json")).unwrap();
+    assert_eq!(dashboard["links"][0]["title"], "Runbook: availability");
+    assert_eq!(
+        dashboard["links"][0]["url"],
+        "https://git.example.com/ops/blob/main/runbooks/api/availability.md"
+    );
+    assert_eq!(
+        dashboard["links"][0]["url"].as_str(),
+        alert["annotations"]["runbook_url"].as_str()
+    );
+}

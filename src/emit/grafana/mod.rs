@@ -46,8 +46,38 @@ pub(crate) struct Dashboard {
     pub(crate) templating: Templating,
     /// Annotations.
     pub(crate) annotations: Annotations,
+    /// Links in the dashboard's header (each SLO's runbook).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) links: Vec<DashboardLink>,
     /// Panels.
     pub(crate) panels: Vec<Panel>,
+}
+
+/// A link in a dashboard's header.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DashboardLink {
+    /// What it says.
+    pub(crate) title: String,
+    /// Always `link` (a URL, not a tag search).
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    /// Grafana's icon name.
+    pub(crate) icon: &'static str,
+    /// Hover text.
+    pub(crate) tooltip: String,
+    /// Where it goes.
+    pub(crate) url: String,
+    /// Tags (none: a plain link).
+    pub(crate) tags: Vec<String>,
+    /// Whether it opens a menu.
+    pub(crate) as_dropdown: bool,
+    /// Whether it opens a new tab.
+    pub(crate) target_blank: bool,
+    /// Whether the dashboard's variables travel with it.
+    pub(crate) include_vars: bool,
+    /// Whether the time range travels with it.
+    pub(crate) keep_time: bool,
 }
 
 /// A time range.
@@ -466,6 +496,7 @@ fn base_dashboard(uid: String, title: String, source: &str, panels: Vec<Panel>) 
             }],
         },
         annotations: Annotations { list: Vec::new() },
+        links: Vec::new(),
         panels,
     }
 }
@@ -516,17 +547,22 @@ pub(crate) fn service_dashboard(service: &Service) -> Dashboard {
 }
 
 /// The links into a service's dashboard: its URL and, per SLO, each panel of the SLO's row.
+/// The service dashboard's URL: absolute with the settings' `grafana_url`, else `/d/<uid>`.
+pub(crate) fn dashboard_url(service: &Service) -> String {
+    format!(
+        "{}/d/{}",
+        service.grafana_url.as_deref().unwrap_or(""),
+        dashboard_uid(&service.name)
+    )
+}
+
 pub(crate) fn links(service: &Service) -> crate::emit::links::Links {
     links_into(service, &service_panels(service))
 }
 
 /// [`links`] from the service's panels, already laid out.
 fn links_into(service: &Service, laid_out: &[Panel]) -> crate::emit::links::Links {
-    let dashboard = format!(
-        "{}/d/{}",
-        service.grafana_url.as_deref().unwrap_or(""),
-        dashboard_uid(&service.name)
-    );
+    let dashboard = dashboard_url(service);
     let mut panels: std::collections::BTreeMap<String, Vec<_>> = Default::default();
     let mut current: Option<&str> = None;
     for panel in laid_out {
@@ -555,13 +591,34 @@ fn links_into(service: &Service, laid_out: &[Panel]) -> crate::emit::links::Link
 /// through the emission, so the dashboard is laid out once per service.
 pub(crate) fn emit_service(
     service: &Service,
-    _: &crate::emit::Context,
+    cx: &crate::emit::Context,
     out: &mut crate::emit::Emission<'_>,
 ) -> Result<(), crate::emit::Error> {
-    let dashboard = service_dashboard(service);
+    let mut dashboard = service_dashboard(service);
     out.links = Some(links_into(service, &dashboard.panels));
+    dashboard.links = runbook_links(service, cx);
     let path = format!("dashboards/services/{}.json", service.name);
     out.generated(path, render(&dashboard))
+}
+
+/// One header link per SLO to its runbook, where its alerts link it too.
+fn runbook_links(service: &Service, cx: &crate::emit::Context) -> Vec<DashboardLink> {
+    service
+        .slos
+        .iter()
+        .map(|slo| DashboardLink {
+            title: format!("Runbook: {}", slo.name),
+            kind: "link",
+            icon: "doc",
+            tooltip: format!("What to do when {} alerts", slo.name),
+            url: crate::emit::prometheus::runbook_url(service, slo, &cx.runbooks_shown),
+            tags: Vec::new(),
+            as_dropdown: false,
+            target_blank: true,
+            include_vars: false,
+            keep_time: false,
+        })
+        .collect()
 }
 
 /// The overview dashboard every service shares, as an artifact kind.

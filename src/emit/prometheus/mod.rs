@@ -292,6 +292,7 @@ fn alert_rules(
             labels.extend(literal(&tier.labels));
             data.set(&TierContext::new(tier, slo));
             let annotations = alert_annotations(
+                ids.service,
                 [
                     cx.templates.render(SUMMARY_TEMPLATE, &data)?,
                     cx.templates.render(DESCRIPTION_TEMPLATE, &data)?,
@@ -312,9 +313,11 @@ fn alert_rules(
         .collect()
 }
 
-/// An alert's annotations: `summary`, `description`, `runbook_url` and `response`, then the
+/// An alert's annotations: `summary`, `description`, `runbook_url`, `response`, the service
+/// dashboard's URL and, where the spec names them, its `owner` and `escalation`; then the
 /// SLO's own and the alert's own over them (spec text, escaped for Prometheus's templates).
 fn alert_annotations(
+    service: &Service,
     [summary, description, runbook_url, response]: [String; 4],
     slo: &BTreeMap<String, String>,
     own: &BTreeMap<String, String>,
@@ -324,7 +327,20 @@ fn alert_annotations(
         ("description".to_string(), description),
         ("runbook_url".to_string(), runbook_url),
         ("response".to_string(), response),
+        (
+            "dashboard_url".to_string(),
+            crate::emit::links::dashboard(service),
+        ),
     ]);
+    let named = [
+        ("owner", &service.owner),
+        ("escalation", &service.escalation),
+    ];
+    for (key, value) in named {
+        if let Some(value) = value {
+            annotations.insert(key.to_string(), template_literal(value));
+        }
+    }
     annotations.extend(literal(slo));
     annotations.extend(literal(own));
     annotations
@@ -345,6 +361,7 @@ fn no_data_rule(ids: &SloIds<'_>, cx: &crate::emit::Context) -> Option<Rule> {
         no_data.for_duration
     );
     let annotations = alert_annotations(
+        service,
         [
             format!("SLO {svc}/{name} has no SLI data: its burn-rate alerts cannot fire"),
             description,

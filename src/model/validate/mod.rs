@@ -388,6 +388,10 @@ fn validate_slo(
     }
     Some(Slo {
         previous_names: previous_names(spec, name.as_deref(), diags),
+        runbook: (
+            steps(&spec.runbook.diagnosis),
+            steps(&spec.runbook.mitigation),
+        ),
         name: name?,
         description: spec.description.as_ref().map(|d| d.value.clone()),
         objective_percent: objective_percent?,

@@ -73,6 +73,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
             budgeting: None,
             calendar: None,
             previous_names: Vec::new(),
+            runbook: Default::default(),
             location: spec_loc,
         }],
         location: doc.location,

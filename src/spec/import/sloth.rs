@@ -147,6 +147,7 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
         budgeting: None,
         calendar: None,
         previous_names: Vec::new(),
+        runbook: Default::default(),
         location,
     }
 }

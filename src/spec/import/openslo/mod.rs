@@ -322,6 +322,7 @@ fn read_slo(
         budgeting: None,
         calendar,
         previous_names: Vec::new(),
+        runbook: Default::default(),
         location: f.location(),
     };
     if objectives.is_empty() {

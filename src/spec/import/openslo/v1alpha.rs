@@ -40,6 +40,7 @@ pub(super) fn read_slo_v1alpha(
         budgeting: None,
         calendar: None,
         previous_names: Vec::new(),
+        runbook: Default::default(),
         location: f.location(),
     }
 }
