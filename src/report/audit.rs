@@ -287,11 +287,15 @@ fn scaffold(service: &Service, slo: &Slo, templates: &Templates) -> Result<Strin
     Ok(runbook.scaffold(templates, &marked)?)
 }
 
+/// The runbooks directory, each selected SLO's runbook plan in order, and the orphaned runbooks
+/// of the selected services.
+pub(crate) type Runbooks<'a> = (&'a Path, &'a [RunbookPlan], &'a [(String, Orphan)]);
+
 /// Every gap of `services`; with a runbooks directory, the runbook gaps of each SLO too
-/// (`plans` from `pipeline::plan_runbooks`, in service and SLO order).
+/// (`plans` from `pipeline::plan_runbooks`, in service and SLO order) and its orphans.
 pub(crate) fn audit(
     services: &[Service],
-    runbooks: Option<(&Path, &[RunbookPlan], &[(String, Orphan)])>,
+    runbooks: Option<Runbooks<'_>>,
     templates: &Templates,
     max_page_delay: Duration,
 ) -> Result<Vec<Finding>, Error> {
