@@ -90,6 +90,8 @@ pub(crate) struct Slo {
     pub(crate) previous_names: Vec<String>,
     /// Steps its runbook lists after the service's: (diagnosis, mitigation).
     pub(crate) runbook: (Vec<Step>, Vec<Step>),
+    /// The mean time to recover the team aims for, which `backtest` measures against.
+    pub(crate) mttr: Option<Duration>,
     /// What it promises.
     pub(crate) description: Option<String>,
     /// Objective in percent, exactly as written (99.9).

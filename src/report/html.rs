@@ -143,6 +143,8 @@ struct SloView {
     charts: Vec<String>,
     /// The backtest's rows, when asked.
     backtest: Option<Vec<BacktestRow>>,
+    /// The backtest's incidents in words, then its MTTR (escaped).
+    incidents: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -221,7 +223,16 @@ fn slo_view(s: &Section<'_>) -> SloView {
         tiers: slo.tiers.iter().map(tier_row).collect(),
         charts: charts(s),
         backtest: s.backtest.as_ref().map(backtest_rows),
+        incidents: s.backtest.as_ref().map_or_else(Vec::new, incident_lines),
     }
+}
+
+/// Each incident of the backtest in a line, then the MTTR, escaped for HTML.
+fn incident_lines(run: &SloRun) -> Vec<String> {
+    use crate::live::backtest::incidents::{headline, mttr_line};
+    let lines = run.incidents.iter().map(headline);
+    let mttr = mttr_line(run.incidents.len(), &run.mttr);
+    lines.chain(mttr).map(|l| escape(&l)).collect()
 }
 
 fn summary(s: &Section<'_>) -> Summary {
@@ -533,6 +544,8 @@ mod tests {
             }],
             severities: Vec::new(),
             fast_burns: Vec::new(),
+            incidents: Vec::new(),
+            mttr: Default::default(),
             skipped: None,
         }
     }

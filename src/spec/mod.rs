@@ -87,6 +87,8 @@ pub(crate) struct SloSpec {
     pub(crate) previous_names: Vec<Text>,
     /// Steps this SLO's runbook lists after the service's.
     pub(crate) runbook: RunbookSpec,
+    /// The mean time to recover the team aims for (`backtest` measures it).
+    pub(crate) mttr: Option<Text>,
     /// Where the SLO's mapping starts.
     pub(crate) location: Location,
 }
@@ -257,6 +259,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "calendar",
     "previous_names",
     "runbook",
+    "mttr",
 ];
 pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw", "threshold"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
@@ -411,6 +414,7 @@ fn parse_slo(
         calendar: parse_calendar(&fields, diags),
         previous_names: fields.string_list("previous_names", diags),
         runbook: parse_runbook(&fields, diags),
+        mttr: fields.string("mttr", diags),
         location,
     };
     let latency = map

@@ -257,7 +257,8 @@ pub(crate) fn json_schema() -> Value {
                         "budgeting": budgeting(),
                         "calendar": calendar(),
                         "previous_names": previous_names(),
-                        "runbook": runbook()
+                        "runbook": runbook(),
+                        "mttr": duration("Mean time to recover the team aims for; `backtest` measures incidents against it.")
                     }
                 }
             }

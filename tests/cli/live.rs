@@ -651,7 +651,9 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(en
     git(&project, &["init", "-q"]);
     git(&project, &["add", "specs"]);
     git(&project, &["commit", "-q", "-m", "base"]);
-    project.file("specs/live.yaml", &spec());
+    // The working tree also sets an MTTR target of 5 minutes on the outage SLO.
+    let with_target = spec().replace("  - name: outage\n", "  - name: outage\n    mttr: 5m\n");
+    project.file("specs/live.yaml", &with_target);
     let now = now_minute();
     let (_server, url) = prometheus(&project, now, engine);
     let run = project.slocc(&[
@@ -694,6 +696,30 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(en
         .as_f64()
         .unwrap();
     assert!(spent > 0.0 && spent <= 6_000.0 / (0.001 * TOTAL), "{spent}");
+    // One incident, measured from the outage: detected and paged within two evaluations of
+    // the 5-minute ratio seeing it, recovered once the outage has left the 5-minute window
+    // (10 minutes, plus up to a 5-minute tile and a step); its MTTR is over the 5m target.
+    let incidents = outage["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{outage}");
+    let incident = &incidents[0];
+    let onset = incident["onset"].as_i64().unwrap();
+    assert!((-60..=300).contains(&(onset - outage_start)), "{incident}");
+    let recover = incident["time_to_recover"].as_i64().unwrap();
+    assert!(
+        (600..=960).contains(&(onset - outage_start + recover)),
+        "{incident}"
+    );
+    assert!(
+        incident["time_to_page"].as_i64().unwrap() <= 420,
+        "{incident}"
+    );
+    assert_eq!(incident["classes"], serde_json::json!(["page", "ticket"]));
+    assert_eq!(outage["mttr"]["seconds"].as_f64(), Some(recover as f64));
+    assert_eq!(
+        outage["mttr"]["by_class"]["page"].as_f64(),
+        Some(recover as f64)
+    );
+    assert_eq!(outage["mttr"]["over_target"], true, "{outage}");
     // The 2x burn: ticket episodes only.
     let burn = &slos[3];
     assert!(severity(burn, "page").is_empty(), "{burn}");
@@ -733,6 +759,11 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(en
         "--slo selects on both sides: {text}"
     );
     assert!(tree.contains("  page 1h/5m: 0 episodes (0/week)"), "{text}");
+    assert!(tree.contains("  MTTR "), "{text}");
+    assert!(
+        tree.contains("    ") && tree.contains(" burn began\n"),
+        "{text}"
+    );
     assert!(
         text.contains("replayed the last 3d at a 1m step: "),
         "{text}"

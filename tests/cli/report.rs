@@ -210,6 +210,13 @@ fn the_report_with_prometheus_shows_budgets_burn_down_and_the_backtest(engine: E
     run.expect_code(0);
     let html = project.read("report.html");
     self_contained(&html);
+    // The backtest's incidents and MTTR, in words: the outage's one incident pages.
+    let outage = html.split("id=\"live-outage\"").nth(1).unwrap();
+    let incidents = outage.split("<ul class=\"incidents\">").nth(1).unwrap();
+    let incidents = incidents.split("</ul>").next().unwrap();
+    assert!(incidents.starts_with("<li>incident "), "{incidents}");
+    assert!(incidents.contains(", paged after "), "{incidents}");
+    assert!(incidents.contains("<li>MTTR "), "{incidents}");
     // Burn-down charts for the SLOs with history (the recorded one has a week of burn rates
     // but no budget series to draw, so it keeps the chart the specs alone give).
     assert_eq!(

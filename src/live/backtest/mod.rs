@@ -6,6 +6,7 @@
 //! ratios, which cannot be summed, by asking Prometheus for each condition.
 
 mod history;
+pub(crate) mod incidents;
 
 use std::fmt::Write as _;
 
@@ -104,6 +105,10 @@ pub(crate) struct SloRun {
     /// (Alertmanager groups an SLO's alerts of one class into one notification).
     pub(crate) severities: Vec<SeverityRun>,
     pub(crate) fast_burns: Vec<FastBurn>,
+    /// Alert episodes of every tier merged into incidents, each measured from its onset.
+    pub(crate) incidents: Vec<incidents::Incident>,
+    /// Mean time to recover, overall and per class, against the SLO's target.
+    pub(crate) mttr: incidents::Mttr,
     /// Why the SLO could not be replayed, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) skipped: Option<String>,
@@ -321,6 +326,8 @@ pub(crate) fn replay(
         tiers: Vec::new(),
         severities: Vec::new(),
         fast_burns: Vec::new(),
+        incidents: Vec::new(),
+        mttr: incidents::Mttr::default(),
         skipped: None,
     };
     if slo.budgeting.slice().is_some() {
@@ -338,6 +345,18 @@ pub(crate) fn replay(
     }
     run.fast_burns = fast_burns(&source, slo, &run.tiers, span)?;
     run.severities = by_severity(&run.tiers);
+    // A burn begins where the 5-minute error ratio passes the lowest threshold of any tier.
+    let lowest = slo
+        .tiers
+        .iter()
+        .map(|t| to_f64(t.threshold))
+        .reduce(f64::min);
+    if let Some(lowest) = lowest {
+        let burning = source.fast_steps(slo, lowest, span)?;
+        run.incidents = incidents::incidents(slo, &run.tiers, &burning);
+    }
+    let target = slo.mttr.map(|d| d.as_secs_f64());
+    run.mttr = incidents::mttr(&run.incidents, target);
     Ok(run)
 }
 
@@ -404,4 +423,5 @@ pub(crate) fn render_slo(out: &mut String, run: &SloRun) {
             humanize_secs((b.end - b.start) as f64)
         );
     }
+    incidents::render(out, &run.incidents, &run.mttr);
 }

@@ -388,6 +388,10 @@ fn validate_slo(
     }
     Some(Slo {
         previous_names: previous_names(spec, name.as_deref(), diags),
+        mttr: spec
+            .mttr
+            .as_ref()
+            .and_then(|m| parse_duration(m, "`mttr`", diags)),
         runbook: (
             steps(&spec.runbook.diagnosis),
             steps(&spec.runbook.mitigation),

@@ -74,6 +74,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
             calendar: None,
             previous_names: Vec::new(),
             runbook: Default::default(),
+            mttr: None,
             location: spec_loc,
         }],
         location: doc.location,

@@ -148,6 +148,7 @@ fn read_slo(map: &Mapping, location: Location, keys: &Keys, diags: &mut Diagnost
         calendar: None,
         previous_names: Vec::new(),
         runbook: Default::default(),
+        mttr: None,
         location,
     }
 }

@@ -323,6 +323,7 @@ fn read_slo(
         calendar,
         previous_names: Vec::new(),
         runbook: Default::default(),
+        mttr: None,
         location: f.location(),
     };
     if objectives.is_empty() {

@@ -41,6 +41,7 @@ pub(super) fn read_slo_v1alpha(
         calendar: None,
         previous_names: Vec::new(),
         runbook: Default::default(),
+        mttr: None,
         location: f.location(),
     }
 }
