@@ -80,6 +80,9 @@ pub(crate) struct Step {
     pub(crate) command: Option<String>,
 }
 
+/// Runbook steps: (diagnosis, mitigation).
+pub(crate) type Steps = (Vec<Step>, Vec<Step>);
+
 /// A validated SLO.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Slo {
@@ -88,8 +91,8 @@ pub(crate) struct Slo {
     /// Names it had before, newest first as written (`previous_names`): a renamed SLO's
     /// runbook is carried over from the first of them that has one.
     pub(crate) previous_names: Vec<String>,
-    /// Steps its runbook lists after the service's: (diagnosis, mitigation).
-    pub(crate) runbook: (Vec<Step>, Vec<Step>),
+    /// Steps its runbook lists after the service's.
+    pub(crate) runbook: Steps,
     /// The mean time to recover the team aims for, which `backtest` measures against.
     pub(crate) mttr: Option<Duration>,
     /// What it promises.

@@ -383,19 +383,14 @@ fn validate_slo(
     };
     let tiers = tiers?;
     let no_data = no_data::validate(&spec.alerting.no_data, &tiers.tiers, settings, diags);
+    let (previous_names, runbook, mttr) = on_call(spec, name.as_deref(), diags);
     if diags.counts().0 > before {
         return None;
     }
     Some(Slo {
-        previous_names: previous_names(spec, name.as_deref(), diags),
-        mttr: spec
-            .mttr
-            .as_ref()
-            .and_then(|m| parse_duration(m, "`mttr`", diags)),
-        runbook: (
-            steps(&spec.runbook.diagnosis),
-            steps(&spec.runbook.mitigation),
-        ),
+        previous_names,
+        runbook,
+        mttr,
         name: name?,
         description: spec.description.as_ref().map(|d| d.value.clone()),
         objective_percent: objective_percent?,
@@ -416,6 +411,24 @@ fn validate_slo(
         calendar: calendar?.map(|(c, _)| c),
         no_data,
     })
+}
+
+/// What on-call keeps with an SLO: its previous names, its own runbook steps (diagnosis,
+/// mitigation) and its MTTR target.
+fn on_call(
+    spec: &SloSpec,
+    current: Option<&str>,
+    diags: &mut Diagnostics,
+) -> (Vec<String>, crate::model::Steps, Option<Duration>) {
+    let mttr = spec.mttr.as_ref();
+    (
+        previous_names(spec, current, diags),
+        (
+            steps(&spec.runbook.diagnosis),
+            steps(&spec.runbook.mitigation),
+        ),
+        mttr.and_then(|m| parse_duration(m, "`mttr`", diags)),
+    )
 }
 
 /// `previous_names`, each a valid name other than the current one.
