@@ -124,6 +124,7 @@ codes! {
     SlowTier => "slow-tier", Warning, "A custom tier whose burn factor is under 1x.";
     QuotedName => "quoted-name", Warning, "A UTF-8 metric or label name, which Prometheus 3 reads and Prometheus 2 cannot load.";
     TinyBudget => "tiny-budget", Warning, "An objective whose whole budget is gone in under a minute of full outage.";
+    IgnoredKey => "ignored-key", Warning, "A key the peer tool ignores in its own format, ignored the same way.";
     UnusedReceiver => "unused-receiver", Warning, "A receiver declared in the settings that no class or service sends alerts to.";
     RelativeRunbookUrl => "relative-runbook-url", Warning, "Alerts that link their runbooks by a relative path.";
     RunbookMissing => "runbook-missing", Warning, "An SLO has no runbook yet.";

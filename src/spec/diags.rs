@@ -123,6 +123,16 @@ pub(crate) fn unknown_kind(at: Location, version: &str, kind: &str, kinds: &[&st
     )
 }
 
+/// A key that `tool` ignores (as slocc then does), spelt `key` where it reads `canonical`.
+pub(crate) fn ignored_key(at: Location, key: &str, canonical: &str, tool: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::IgnoredKey,
+        Some(at),
+        format!("`{key}` is ignored, as {tool} ignores it: what it sets does not apply"),
+        format!("{tool} reads `{canonical}` here; rename it for its settings to apply"),
+    )
+}
+
 /// A key `known` does not hold, in `context`; the hint names the closest known key.
 pub(crate) fn unknown_key(at: Location, key: &str, context: &str, known: &[&str]) -> Diagnostic {
     let hint = match (context, key) {

@@ -543,11 +543,12 @@ fn sloth_validate_and_slocc_check_agree_but_for_unknown_keys() {
             true,
             false,
         ),
+        // Both accept it now, and both ignore it (`ignored-key`, a warning).
         (
             "camelCase pageAlert",
             with("page_alert:", "pageAlert:"),
             true,
-            false,
+            true,
         ),
     ];
     for (what, spec, sloth_ok, slocc_ok) in cases {
@@ -559,4 +560,48 @@ fn sloth_validate_and_slocc_check_agree_but_for_unknown_keys() {
         let run = project.slocc(&["check", "--no-runbooks"]);
         assert_eq!(run.code == 0, slocc_ok, "{what}: {}", run.stderr);
     }
+}
+
+/// A Sloth spec file spelling its tiers the CRD's way: Sloth accepts it and ignores the keys
+/// (the disabled page still pages); slocc reads it the same way, with a warning at the key.
+#[test]
+fn crd_spellings_in_a_sloth_file_are_ignored_as_sloth_ignores_them() {
+    let project = Project::new();
+    let spec = "version: \"prometheus/v1\"\nservice: \"myservice\"\nslos:\n  - name: \"requests\"\n    objective: 99.9\n    sli:\n      events:\n        error_query: sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))\n        total_query: sum(rate(http_requests_total[{{.window}}]))\n    alerting:\n      name: MyServiceHighErrorRate\n      pageAlert:\n        disable: true\n      ticketAlert:\n        disable: true\n";
+    project.file("specs/sloth.yaml", spec);
+    sloth(&project, &["validate", "-i", "specs/sloth.yaml"]);
+    sloth(
+        &project,
+        &[
+            "generate",
+            "-i",
+            "specs/sloth.yaml",
+            "-o",
+            "sloth.rules.yml",
+        ],
+    );
+    let theirs = rules(&project.read("sloth.rules.yml"));
+    let severities = |rules: &[(String, Labels)], key: &str| -> Vec<String> {
+        let mut found: Vec<String> = rules
+            .iter()
+            .filter(|(name, _)| name.starts_with("alert "))
+            .filter_map(|(_, l)| l.get(key).cloned())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    assert_eq!(severities(&theirs, "sloth_severity"), ["page", "ticket"]);
+    let run = project.slocc(&["compile", "--compat", "sloth", "--no-runbooks"]);
+    run.expect_code(0);
+    assert!(run.headlines().contains("specs/sloth.yaml:12:7: warning[ignored-key]: `pageAlert` is ignored, as Sloth ignores it: what it sets does not apply\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "= hint: Sloth reads `ticket_alert` here; rename it for its settings to apply\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let ours = rules(&project.read("out/myservice.rules.yml"));
+    assert_eq!(severities(&ours, "sloth_severity"), ["page", "ticket"]);
 }

@@ -209,16 +209,31 @@ fn read_alerting(
 ) -> AlertingSpec {
     let alerting_context = format!("the alerting of {context}");
     let fields = Fields::new(map, location, &alerting_context);
-    fields.deny_unknown(
+    // A spec file with the CRD's spellings works in Sloth, which ignores keys it does not
+    // know: the tier settings under them never apply. Read the same way, and say so.
+    let ignored: &[(&str, &str)] = if keys.page_alert == FILE_KEYS.page_alert {
         &[
-            "name",
-            "labels",
-            "annotations",
-            keys.page_alert,
-            keys.ticket_alert,
-        ],
-        diags,
-    );
+            (CRD_KEYS.page_alert, FILE_KEYS.page_alert),
+            (CRD_KEYS.ticket_alert, FILE_KEYS.ticket_alert),
+        ]
+    } else {
+        &[]
+    };
+    let mut known = vec![
+        "name",
+        "labels",
+        "annotations",
+        keys.page_alert,
+        keys.ticket_alert,
+    ];
+    known.extend(ignored.iter().map(|(spelt, _)| *spelt));
+    fields.deny_unknown(&known, diags);
+    for (spelt, canonical) in ignored {
+        if fields.node(spelt).is_some() {
+            let at = fields.key_location(spelt);
+            diags.push(diags::ignored_key(at, spelt, canonical, "Sloth"));
+        }
+    }
     let tier = |key: &str, diags: &mut Diagnostics| -> TierSpec {
         let Some((m, loc)) = fields.mapping(key, diags) else {
             return TierSpec::default();
