@@ -362,11 +362,7 @@ fn validate_slo(
         .as_ref()
         .and_then(|o| parse_objective(o, diags));
     let calendar = calendar::validate(spec, diags);
-    let window = match (&calendar, &spec.window) {
-        (Some(Some((_, nominal))), _) => Some(*nominal),
-        (_, Some(text)) => validate_window(text, diags),
-        (_, None) => Some(settings.default_window),
-    };
+    let window = slo_window(spec, &calendar, settings, diags);
     let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
     let breakdown_by = breakdown_label(spec).and_then(|l| validate_breakdown(l, diags));
@@ -411,6 +407,20 @@ fn validate_slo(
         calendar: calendar?.map(|(c, _)| c),
         no_data,
     })
+}
+
+/// The SLO's window: its calendar's nominal length, the one it gives, or the default.
+fn slo_window(
+    spec: &SloSpec,
+    calendar: &Option<Option<(crate::model::Calendar, Duration)>>,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> Option<Duration> {
+    match (calendar, &spec.window) {
+        (Some(Some((_, nominal))), _) => Some(*nominal),
+        (_, Some(text)) => validate_window(text, diags),
+        (_, None) => Some(settings.default_window),
+    }
 }
 
 /// What on-call keeps with an SLO: its previous names, its own runbook steps (diagnosis,

@@ -200,17 +200,10 @@ fn tier_enabled(tier: &TierSpec) -> bool {
     !tier.disable.as_ref().is_some_and(|d| d.value)
 }
 
-fn read_alerting(
-    map: &Mapping,
-    location: Location,
-    context: &str,
-    keys: &Keys,
-    diags: &mut Diagnostics,
-) -> AlertingSpec {
-    let alerting_context = format!("the alerting of {context}");
-    let fields = Fields::new(map, location, &alerting_context);
-    // A spec file with the CRD's spellings works in Sloth, which ignores keys it does not
-    // know: the tier settings under them never apply. Read the same way, and say so.
+/// Reports the alerting's unknown keys. A spec file with the CRD's tier spellings works in
+/// Sloth, which ignores keys it does not know: the tier settings under them never apply. They
+/// are read the same way, with a warning.
+fn deny_unknown_alerting(fields: &Fields<'_>, keys: &Keys, diags: &mut Diagnostics) {
     let ignored: &[(&str, &str)] = if keys.page_alert == FILE_KEYS.page_alert {
         &[
             (CRD_KEYS.page_alert, FILE_KEYS.page_alert),
@@ -234,6 +227,18 @@ fn read_alerting(
             diags.push(diags::ignored_key(at, spelt, canonical, "Sloth"));
         }
     }
+}
+
+fn read_alerting(
+    map: &Mapping,
+    location: Location,
+    context: &str,
+    keys: &Keys,
+    diags: &mut Diagnostics,
+) -> AlertingSpec {
+    let alerting_context = format!("the alerting of {context}");
+    let fields = Fields::new(map, location, &alerting_context);
+    deny_unknown_alerting(&fields, keys, diags);
     let tier = |key: &str, diags: &mut Diagnostics| -> TierSpec {
         let Some((m, loc)) = fields.mapping(key, diags) else {
             return TierSpec::default();
