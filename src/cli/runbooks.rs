@@ -53,14 +53,18 @@ pub(super) fn all_orphans(
     dir: &Path,
 ) -> Vec<(String, crate::emit::runbook::Orphan)> {
     let text = |t: &crate::spec::Text| t.value.clone();
+    // Specs by service name, looked up once per service (a fleet has thousands).
+    let mut specs: std::collections::BTreeMap<&str, &crate::spec::ServiceSpec> = Default::default();
+    for spec in &checked.specs {
+        if let Some(name) = &spec.service {
+            specs.entry(name.value.as_str()).or_insert(spec);
+        }
+    }
     checked
         .services
         .iter()
         .flat_map(|service| {
-            let spec = checked
-                .specs
-                .iter()
-                .find(|s| s.service.as_ref().is_some_and(|n| n.value == service.name));
+            let spec = specs.get(service.name.as_str());
             let slos: Vec<(String, Vec<String>)> = spec
                 .map(|s| &s.slos[..])
                 .unwrap_or_default()
