@@ -216,7 +216,7 @@ fn drivable(service: &Service, slo: &Slo) -> Result<Series, &'static str> {
     if !slo.tiers.iter().all(|t| whole(t.long) && whole(t.short)) {
         return Err("windows that are not whole minutes");
     }
-    Series::of(&slo.sli).ok_or("its queries are not of a shape the tests can drive (one selector under `rate`, `increase`, `avg_over_time` or, for a threshold, a gauge or `histogram_quantile`, in one `sum`, `avg`, `max` or `min`)")
+    Series::of(&slo.sli).ok_or("its queries are not of a shape the tests can drive (one selector under `rate`, `increase`, `avg_over_time` or, for a threshold, a gauge or `histogram_quantile`; for freshness, a timestamp gauge, in one `sum`, `avg`, `max` or `min`)")
 }
 
 /// Series that drive an SLI: what each carries of a phase's events.
@@ -234,6 +234,9 @@ enum Series {
     /// a threshold SLI's `histogram_quantile`, every observation on the good side of the bound
     /// or every one on the bad side.
     Judged(Vec<(String, Share)>),
+    /// The time of the last success: the test's own clock outside the incident (fresh), twice
+    /// the oldest allowed behind it during the incident (stale from its first minute).
+    Clock { series: String, stale_by: f64 },
     /// A native histogram (schema 0: bucket `i` holds (2^(i-1), 2^i]) whose good observations
     /// sit in the highest bucket wholly under the threshold and bad ones in the lowest wholly
     /// over it, so `histogram_fraction` reads the good share exactly. promtool 3 only.
@@ -246,6 +249,15 @@ enum Share {
     Good,
     All,
 }
+
+/// How a threshold or freshness query may read its gauge: as it is, or over time.
+const GAUGE_READS: [&str; 5] = [
+    "",
+    "avg_over_time",
+    "max_over_time",
+    "min_over_time",
+    "last_over_time",
+];
 
 /// A series selector with `labels`, values quoted for PromQL.
 fn selector(name: &str, labels: &[(String, String)]) -> String {
@@ -278,33 +290,7 @@ fn with_groups(mut labels: Vec<(String, String)>, by: &[String]) -> Vec<(String,
 impl Series {
     fn of(sli: &Sli) -> Option<Self> {
         match sli {
-            Sli::Ratio { events, total } => {
-                let (query, share) = match events {
-                    EventQuery::Errors(q) => (q, Share::Bad),
-                    EventQuery::Good(q) => (q, Share::Good),
-                };
-                if let Some(native) = Self::native_ratio(query, total) {
-                    return Some(native);
-                }
-                let (events, total) = (selected(query)?, selected(total)?);
-                match (events.func, total.func) {
-                    ("sum_over_time", "count_over_time") if events.name == total.name => {
-                        let labels = with_groups(
-                            solve::labels(&[&events.matchers, &total.matchers])?,
-                            &events.by,
-                        );
-                        Some(Self::Level {
-                            series: selector(&events.name, &labels),
-                            good: 1.0,
-                            bad: 0.0,
-                        })
-                    }
-                    ("rate" | "increase", "rate" | "increase") => {
-                        Self::ratio(&events, &total, share)
-                    }
-                    _ => None,
-                }
-            }
+            Sli::Ratio { events, total } => Self::of_ratio(events, total),
             Sli::Latency {
                 metric,
                 matchers: m,
@@ -327,6 +313,44 @@ impl Series {
                 good_op,
                 value,
             } => Self::threshold(query, good_op, crate::vocab::number::to_f64(*value)),
+            Sli::Freshness {
+                last_success,
+                max_age,
+            } => {
+                let s = selected(last_success).filter(|s| GAUGE_READS.contains(&s.func))?;
+                let labels = with_groups(solve::labels(&[&s.matchers])?, &s.by);
+                Some(Self::Clock {
+                    series: selector(&s.name, &labels),
+                    stale_by: 2.0 * max_age.as_secs_f64(),
+                })
+            }
+        }
+    }
+
+    /// A ratio SLI's series: counters of its events, a bool gauge, or a native histogram.
+    fn of_ratio(events: &EventQuery, total: &str) -> Option<Self> {
+        let (query, share) = match events {
+            EventQuery::Errors(q) => (q, Share::Bad),
+            EventQuery::Good(q) => (q, Share::Good),
+        };
+        if let Some(native) = Self::native_ratio(query, total) {
+            return Some(native);
+        }
+        let (events, total) = (selected(query)?, selected(total)?);
+        match (events.func, total.func) {
+            ("sum_over_time", "count_over_time") if events.name == total.name => {
+                let labels = with_groups(
+                    solve::labels(&[&events.matchers, &total.matchers])?,
+                    &events.by,
+                );
+                Some(Self::Level {
+                    series: selector(&events.name, &labels),
+                    good: 1.0,
+                    bad: 0.0,
+                })
+            }
+            ("rate" | "increase", "rate" | "increase") => Self::ratio(&events, &total, share),
+            _ => None,
         }
     }
 
@@ -351,16 +375,7 @@ impl Series {
                 (self::bucket(&s.name, &labels, "+Inf"), Share::All),
             ]));
         }
-        let s = selected(query).filter(|s| {
-            [
-                "",
-                "avg_over_time",
-                "max_over_time",
-                "min_over_time",
-                "last_over_time",
-            ]
-            .contains(&s.func)
-        })?;
+        let s = selected(query).filter(|s| GAUGE_READS.contains(&s.func))?;
         let labels = with_groups(solve::labels(&[&s.matchers])?, &s.by);
         let step = if bound == 0.0 { 1.0 } else { bound.abs() / 2.0 };
         let (low, high) = (bound - step, bound + step);
@@ -484,6 +499,10 @@ impl Series {
                 series: series.clone(),
                 values: histogram(phases, per_minute, (*good, *bad)),
             }],
+            Self::Clock { series, stale_by } => vec![Input {
+                series: series.clone(),
+                values: clock(phases, per_minute, *stale_by),
+            }],
         }
     }
 
@@ -491,7 +510,10 @@ impl Series {
     /// the incident is then a full outage, and the steady burn below the threshold is no
     /// failure at all.
     fn all_or_nothing(&self) -> bool {
-        matches!(self, Self::Level { .. } | Self::Judged(_))
+        matches!(
+            self,
+            Self::Level { .. } | Self::Judged(_) | Self::Clock { .. }
+        )
     }
 }
 
@@ -583,6 +605,26 @@ fn gauge(phases: &[Phase], steps: u64) -> String {
             format_f64(p.error_ratio, 9),
             p.minutes * steps - 1
         ));
+    }
+    out
+}
+
+/// promtool's notation for a timestamp gauge, in `steps` samples a minute: the time of each
+/// sample (promtool's clock starts at 0), less `stale_by` seconds in phases with errors.
+fn clock(phases: &[Phase], steps: u64, stale_by: f64) -> String {
+    let interval = 60.0 / steps as f64;
+    let lag = |p: &Phase| if p.error_ratio > 0.0 { stale_by } else { 0.0 };
+    let mut out = format_f64(0.0 - phases.first().map_or(0.0, lag), 6);
+    let mut index = 1;
+    for p in phases.iter().filter(|p| p.minutes > 0) {
+        let n = p.minutes * steps;
+        out.push_str(&format!(
+            " {}+{}x{}",
+            format_f64(index as f64 * interval - lag(p), 6),
+            format_f64(interval, 6),
+            n - 1
+        ));
+        index += n;
     }
     out
 }

@@ -11,7 +11,7 @@ use crate::emit::templates::{Error, Templates};
 use crate::model::{Service, Slo};
 use crate::vocab::duration::humanize_secs;
 use crate::vocab::number::{format_decimal, format_human, format_human_f64};
-use crate::vocab::promql::matchers;
+use crate::vocab::promql::{matchers, with_window};
 
 /// Opens the generated region.
 pub(crate) const BEGIN: &str =
@@ -255,8 +255,14 @@ struct Context {
     alert_name: String,
     description: Option<String>,
     objective_percent: String,
+    /// "a rolling 30d" or "each calendar month".
     window: String,
+    /// What goes wrong when the alert fires, in words particular to the SLI's kind, ending
+    /// where "if it goes on, breaks the promise" follows.
+    symptom: String,
     error_budget: String,
+    /// What the budget is a share of: "events", or "1m slices".
+    budget_unit: String,
     full_outage_budget: String,
     owner: Option<String>,
     escalation: Option<String>,
@@ -278,8 +284,13 @@ fn context(service: &Service, slo: &Slo, links: &Links) -> Context {
         alert_name: code_span(&slo.alert_name),
         description: slo.description.as_deref().map(markdown),
         objective_percent: format_decimal(slo.objective_percent),
-        window: slo.window.to_string(),
+        window: window_words(slo),
+        symptom: symptom(slo),
         error_budget: format_decimal(slo.budget()),
+        budget_unit: slo
+            .budgeting
+            .slice()
+            .map_or("events".into(), |s| format!("{s} slices")),
         full_outage_budget: humanize_secs(slo.full_outage_budget_secs()),
         owner: service.owner.as_deref().map(markdown),
         escalation: service.escalation.as_deref().map(markdown),
@@ -318,6 +329,43 @@ fn context(service: &Service, slo: &Slo, links: &Links) -> Context {
                 })
                 .collect()
         }),
+    }
+}
+
+/// The SLO's window in words: "a rolling 30d" or "each calendar month".
+fn window_words(slo: &Slo) -> String {
+    use crate::model::CalendarPeriod;
+    match slo.calendar.as_ref().map(|c| c.period) {
+        None => format!("a rolling {}", slo.window),
+        Some(CalendarPeriod::Week) => "each calendar week".into(),
+        Some(CalendarPeriod::Month) => "each calendar month".into(),
+        Some(CalendarPeriod::Quarter) => "each calendar quarter".into(),
+    }
+}
+
+/// What is going wrong while the alert fires, for the SLI's kind (Markdown).
+fn symptom(slo: &Slo) -> String {
+    use crate::model::Sli;
+    let slices = if slo.budgeting.slice().is_some() {
+        "in so many time slices"
+    } else {
+        "at a rate"
+    };
+    match &slo.sli {
+        Sli::Ratio { .. } => {
+            format!("Bad events (errors, or events that are not good) are happening {slices} that")
+        }
+        Sli::Latency { threshold, .. } => {
+            format!("Requests slower than {threshold} are arriving {slices} that")
+        }
+        Sli::Raw { .. } => format!("The error ratio has been high enough {slices} that"),
+        Sli::Threshold { good_op, value, .. } => format!(
+            "The measured value has missed its bound (good when {}) {slices} that",
+            code_span(&format!("{good_op} {}", format_decimal(*value)))
+        ),
+        Sli::Freshness { max_age, .. } => {
+            format!("The last success has been older than {max_age} {slices} that")
+        }
     }
 }
 
@@ -360,8 +408,13 @@ fn diagnosis(service: &Service, slo: &Slo) -> Vec<Step> {
     ];
     let sel = format!("{{{}}}", matchers(&ids));
     let on = "on (slo_service, slo_name) group_left ()";
+    let ratio = if slo.budgeting.slice().is_some() {
+        "Share of bad slices"
+    } else {
+        "Error ratio"
+    };
     let mut steps = vec![promql(
-        "Error ratio over every alert window, one row per window (compare with the thresholds above)",
+        format!("{ratio} over every alert window, one row per window (compare with the thresholds above)"),
         format!("{{__name__=~\"slo:sli_error:ratio_rate.+\", {}}}", matchers(&ids)),
     )];
     if let Some(window) = slo.tiers.iter().map(|t| t.long).min() {
@@ -374,9 +427,62 @@ fn diagnosis(service: &Service, slo: &Slo) -> Vec<Step> {
             ),
         ));
     }
-    steps.extend(sli_steps(slo));
-    let total = series::TOTAL_RATE5M;
+    steps.extend(sli_steps(slo, &sel));
+    steps.extend(baseline_steps(slo, &sel));
     steps.extend([
+        promql(
+            format!(
+                "What healthy looks like: the {} over the SLO window",
+                ratio.to_lowercase()
+            ),
+            format!("{}{sel}", series::ERROR_RATIO_PERIOD),
+        ),
+        promql(
+            "Error budget left over the SLO window",
+            format!("{}{sel}", series::BUDGET_REMAINING),
+        ),
+    ]);
+    if slo.budgeting.slice().is_none() && counts_events(slo) {
+        steps.push(promql(
+            "Bad events the whole budget allows at the current traffic",
+            format!(
+                "{total}{sel}\n* {on} {budget}{sel}\n* {on} {window}{sel}",
+                total = series::TOTAL_RATE5M,
+                budget = series::ERROR_BUDGET,
+                window = series::WINDOW_SECONDS,
+            ),
+        ));
+    }
+    steps.extend(commands(&service.runbook.0));
+    steps.extend(commands(&slo.runbook.0));
+    steps
+}
+
+/// Whether the SLO's rules record its traffic (`slo:sli_total:rate5m`): SLIs that count events.
+fn counts_events(slo: &Slo) -> bool {
+    crate::emit::prometheus::sli_total_rate(slo, crate::vocab::duration::Duration::from_secs(300))
+        .is_some()
+}
+
+/// What normal looks like: traffic against yesterday and last week's, for SLIs that count
+/// events; otherwise the 5-minute ratio's average over the last week.
+fn baseline_steps(slo: &Slo, sel: &str) -> Vec<Step> {
+    if !counts_events(slo) {
+        let what = if slo.budgeting.slice().is_some() {
+            "share of bad slices"
+        } else {
+            "error ratio"
+        };
+        return vec![promql(
+            format!("What healthy looks like: the 5m {what} averaged over the last week"),
+            format!(
+                "avg_over_time({}{sel}[1w])",
+                series::error_ratio(crate::vocab::duration::Duration::from_secs(300))
+            ),
+        )];
+    }
+    let total = series::TOTAL_RATE5M;
+    vec![
         promql(
             "Traffic now against the same time yesterday",
             format!("{total}{sel}\n/\n{total}{sel} offset 1d"),
@@ -385,26 +491,7 @@ fn diagnosis(service: &Service, slo: &Slo) -> Vec<Step> {
             "What healthy looks like: average traffic over the last week, in events per second",
             format!("avg_over_time({total}{sel}[1w])"),
         ),
-        promql(
-            "What healthy looks like: the error ratio over the SLO window",
-            format!("{}{sel}", series::ERROR_RATIO_PERIOD),
-        ),
-        promql(
-            "Error budget left over the SLO window",
-            format!("{}{sel}", series::BUDGET_REMAINING),
-        ),
-        promql(
-            "Bad events the whole budget allows at the current traffic",
-            format!(
-                "{total}{sel}\n* {on} {budget}{sel}\n* {on} {window}{sel}",
-                budget = series::ERROR_BUDGET,
-                window = series::WINDOW_SECONDS,
-            ),
-        ),
-    ]);
-    steps.extend(commands(&service.runbook.0));
-    steps.extend(commands(&slo.runbook.0));
-    steps
+    ]
 }
 
 /// The slow share and p99 of a native-histogram latency SLI.
@@ -436,54 +523,29 @@ fn native_latency_steps(
 }
 
 /// Steps particular to the SLI: the top error contributors of a ratio SLI with a breakdown
-/// label; the slow share and p99 of a latency SLI.
-fn sli_steps(slo: &Slo) -> Vec<Step> {
-    match &slo.sli {
-        crate::model::Sli::Latency {
+/// label; the slow share and p99 of a latency SLI; the raw query; the value a threshold or
+/// freshness SLI judges; and, for time slices, the verdict on the slice just ended.
+fn sli_steps(slo: &Slo, sel: &str) -> Vec<Step> {
+    use crate::model::Sli;
+    let mut steps = match &slo.sli {
+        Sli::Latency {
             metric,
             matchers,
             threshold,
             native: true,
         } => native_latency_steps(slo, metric, matchers, *threshold),
-        crate::model::Sli::Latency {
+        Sli::Latency {
             metric,
             matchers,
             threshold,
             native: false,
-        } => {
-            let sep = if matchers.is_empty() { "" } else { ", " };
-            let (by, per) = match &slo.breakdown_by {
-                Some(label) => (format!("sum by ({label}) "), format!(", by `{label}`")),
-                None => ("sum".to_string(), String::new()),
-            };
-            let name = format!("{metric}_bucket");
-            let bucket = |le: &str| {
-                let series = crate::vocab::promql::selector(&name, &format!("{matchers}{sep}{le}"));
-                format!("{by}(rate({series}[5m]))")
-            };
-            let le = slo
-                .breakdown_by
-                .as_ref()
-                .map_or("le".to_string(), |l| format!("le, {l}"));
-            vec![
-                promql(
-                    format!("Share of requests slower than {threshold} over the last 5m{per}"),
-                    format!(
-                        "1 - {} / {}",
-                        bucket(&crate::emit::prometheus::le_matcher(*threshold)),
-                        bucket("le=\"+Inf\"")
-                    ),
-                ),
-                promql(
-                    format!("p99 latency over the last 5m, in seconds{per}"),
-                    format!(
-                        "histogram_quantile(0.99, sum by ({le}) (rate({}[5m])))",
-                        crate::vocab::promql::selector(&name, matchers)
-                    ),
-                ),
-            ]
-        }
-        _ => slo
+        } => classic_latency_steps(slo, metric, matchers, *threshold),
+        Sli::Raw { error_ratio } => vec![promql(
+            "The SLI's own error ratio over the last 5m, each series it returns",
+            with_window(error_ratio, FIVE_MINUTES),
+        )],
+        Sli::Threshold { .. } | Sli::Freshness { .. } => judged_steps(slo),
+        Sli::Ratio { .. } => slo
             .breakdown_by
             .as_ref()
             .and_then(|label| {
@@ -495,7 +557,92 @@ fn sli_steps(slo: &Slo) -> Vec<Step> {
             })
             .into_iter()
             .collect(),
+    };
+    if let Some(slice) = slo.budgeting.slice() {
+        let verdict = match slo.budgeting {
+            crate::model::Budgeting::Timeslices { .. } => "1 bad, 0 good",
+            _ => "its error ratio",
+        };
+        steps.push(promql(
+            format!("The verdict on the {slice} slice just ended ({verdict}); graph it to see when slices went bad"),
+            format!("{}{sel}", crate::emit::prometheus::SLICE_ERROR),
+        ));
     }
+    steps
+}
+
+const FIVE_MINUTES: crate::vocab::duration::Duration =
+    crate::vocab::duration::Duration::from_secs(300);
+
+/// The value a threshold or freshness SLI judges: now, and its worst over the last day.
+fn judged_steps(slo: &Slo) -> Vec<Step> {
+    let Some((query, good_op, bound)) = slo.sli.judged() else {
+        return Vec::new();
+    };
+    let slice = slo.budgeting.slice().unwrap_or(FIVE_MINUTES);
+    let query = with_window(&query, slice);
+    let worst = if good_op.starts_with('<') {
+        "max"
+    } else {
+        "min"
+    };
+    let (now, over_day) = match &slo.sli {
+        crate::model::Sli::Freshness { max_age, .. } => (
+            format!("Age of the last success now, in seconds (fresh while at most {max_age})"),
+            "The oldest it has been over the last day, in seconds".to_string(),
+        ),
+        _ => (
+            format!(
+                "The measured value now (good when {})",
+                code_span(&format!("{good_op} {}", format_decimal(bound)))
+            ),
+            "Its worst over the last day".to_string(),
+        ),
+    };
+    vec![
+        promql(now, query.clone()),
+        promql(over_day, format!("{worst}_over_time(({query})[1d:1m])")),
+    ]
+}
+
+/// The slow share and p99 of a classic-histogram latency SLI.
+fn classic_latency_steps(
+    slo: &Slo,
+    metric: &str,
+    matchers: &str,
+    threshold: crate::vocab::duration::Duration,
+) -> Vec<Step> {
+    let sep = if matchers.is_empty() { "" } else { ", " };
+    let (by, per) = match &slo.breakdown_by {
+        Some(label) => (format!("sum by ({label}) "), format!(", by `{label}`")),
+        None => ("sum".to_string(), String::new()),
+    };
+    let name = format!("{metric}_bucket");
+    let bucket = |le: &str| {
+        let series = crate::vocab::promql::selector(&name, &format!("{matchers}{sep}{le}"));
+        format!("{by}(rate({series}[5m]))")
+    };
+    let le = slo
+        .breakdown_by
+        .as_ref()
+        .map_or("le".to_string(), |l| format!("le, {l}"));
+    vec![
+        promql(
+            format!("Share of requests slower than {threshold} over the last 5m{per}"),
+            format!(
+                "1 - {} / {}",
+                bucket(&crate::emit::prometheus::le_matcher(threshold)),
+                bucket("le=\"+Inf\"")
+            ),
+        ),
+        promql(
+            format!("p99 latency over the last 5m, in seconds{per}"),
+            format!(
+                "histogram_quantile(0.99, sum by ({le}) (rate({}[5m])))",
+                crate::vocab::promql::selector(&name, matchers)
+            ),
+        ),
+    ]
 }
 
 /// A URL as a Markdown link's target: the characters that would end or break `(...)` are

@@ -75,6 +75,9 @@ fn slo_problems(slo: &Slo, prometheus: &Prometheus) -> Result<Vec<Problem>, Erro
         }
         Sli::Raw { error_ratio } => no_data(&[("error ratio", error_ratio)], prometheus),
         Sli::Threshold { query, .. } => no_data(&[("threshold", query)], prometheus),
+        Sli::Freshness { last_success, .. } => {
+            no_data(&[("last success", last_success)], prometheus)
+        }
         Sli::Latency {
             metric,
             matchers,

@@ -443,11 +443,11 @@ pub(crate) fn events_needed(at: Location, feature: &str, here: &str) -> Diagnost
 }
 
 /// A threshold SLI on an SLO budgeted by events.
-pub(crate) fn slices_needed(at: Location) -> Diagnostic {
+pub(crate) fn slices_needed(at: Location, kind: &str) -> Diagnostic {
     Diagnostic::new(
         Code::SlicesNeeded,
         Some(at),
-        "a threshold SLI is judged per time slice, but this SLO counts events",
+        format!("a {kind} SLI is judged per time slice, but this SLO counts events"),
         "add `budgeting: {method: timeslices, slice: 1m}`: a slice is good when the value meets the bound",
     )
 }

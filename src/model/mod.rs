@@ -277,6 +277,37 @@ pub(crate) enum Sli {
         /// The bound.
         value: Decimal,
     },
+    /// Time since the last success against a bound, judged per time slice.
+    Freshness {
+        /// The Unix time, in seconds, of the last success.
+        last_success: String,
+        /// The oldest the last success may be and still count as fresh.
+        max_age: Duration,
+    },
+}
+
+impl Sli {
+    /// What a slice judges for an SLI that compares a value with a bound: the query (with the
+    /// window placeholder, if written), the comparison a good value meets, and the bound. A
+    /// freshness SLI is the age of its last success, good while at most `max_age`.
+    pub(crate) fn judged(&self) -> Option<(String, &'static str, Decimal)> {
+        match self {
+            Self::Threshold {
+                query,
+                good_op,
+                value,
+            } => Some((query.clone(), good_op, *value)),
+            Self::Freshness {
+                last_success,
+                max_age,
+            } => Some((
+                format!("time() - ({last_success})"),
+                "<=",
+                Decimal::from(max_age.as_millis()) / Decimal::from(1_000),
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// The numerator of a ratio SLI.

@@ -47,6 +47,7 @@ fn serves_requests(slo: &Slo) -> bool {
         Sli::Latency { .. } => return true,
         Sli::Raw { error_ratio } => error_ratio.as_str(),
         Sli::Threshold { query, .. } => query.as_str(),
+        Sli::Freshness { .. } => return false,
     };
     ["http_", "grpc_", "request"]
         .iter()
@@ -66,7 +67,7 @@ fn measures_latency(slo: &Slo) -> bool {
                 .any(|q| q.contains("_bucket") && q.contains("le="))
         }
         Sli::Threshold { query, .. } => query.contains("histogram_quantile"),
-        Sli::Raw { .. } => false,
+        Sli::Raw { .. } | Sli::Freshness { .. } => false,
     }
 }
 

@@ -40,6 +40,10 @@ pub(crate) struct SloReport {
     /// Traffic in events per second that `bad_events_allowed` assumes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) traffic_per_second: Option<f64>,
+    /// A freshness SLI's `max_age`, in seconds: a stalled job spends no budget until its last
+    /// success is that old, so each tier fires that much later than `full outage` says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stale_after_seconds: Option<f64>,
     /// The tiers.
     pub(crate) tiers: Vec<TierReport>,
     /// The simulated incident, when asked for.
@@ -200,6 +204,10 @@ pub(crate) fn explain(
         full_outage_budget_seconds: slo.full_outage_budget_secs(),
         bad_events_allowed: traffic_per_second.map(|rps| budget * rps * window_secs),
         traffic_per_second,
+        stale_after_seconds: match &slo.sli {
+            crate::model::Sli::Freshness { max_age, .. } => Some(max_age.as_secs_f64()),
+            _ => None,
+        },
         tiers,
         incident,
     }
@@ -265,6 +273,13 @@ pub(crate) fn render_human(reports: &[SloReport]) -> String {
             }
         );
         render_tiers(&mut out, &r.tiers);
+        if let Some(stale) = r.stale_after_seconds {
+            let _ = writeln!(
+                out,
+                "  a stalled job spends no budget until its last success is {} old: each tier fires that much later than `full outage` says",
+                humanize_secs(stale)
+            );
+        }
         if let Some(i) = &r.incident {
             render_incident(&mut out, i);
         }

@@ -546,7 +546,6 @@ mod tests {
             fast_burns: Vec::new(),
             incidents: Vec::new(),
             mttr: Default::default(),
-            skipped: None,
         }
     }
 

@@ -237,6 +237,13 @@ fn sli(spec: &Option<SliSpec>) -> BTreeMap<&'static str, BTreeMap<&'static str, 
             "threshold",
             entries(&[("query", query), ("op", op), ("value", value)]),
         )]),
+        Some(SliSpec::Freshness {
+            last_success,
+            max_age,
+        }) => BTreeMap::from([(
+            "freshness",
+            entries(&[("last_success", last_success), ("max_age", max_age)]),
+        )]),
         None => BTreeMap::new(),
     }
 }

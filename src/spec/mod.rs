@@ -165,6 +165,13 @@ pub(crate) enum SliSpec {
         /// The bound.
         value: Option<Text>,
     },
+    /// Time since the last success (of a batch job, a sync, an export) against a bound.
+    Freshness {
+        /// A query returning the Unix time, in seconds, of the last success.
+        last_success: Option<Text>,
+        /// The oldest the last success may be and still count as fresh.
+        max_age: Option<Text>,
+    },
 }
 
 /// Alerting as written.
@@ -261,7 +268,7 @@ pub(crate) const SLO_KEYS: &[&str] = &[
     "runbook",
     "mttr",
 ];
-pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw", "threshold"];
+pub(crate) const SLI_KINDS: &[&str] = &["ratio", "latency", "raw", "threshold", "freshness"];
 pub(crate) const RATIO_KEYS: &[&str] = &["errors", "good", "total", "breakdown_by"];
 pub(crate) const LATENCY_KEYS: &[&str] = &[
     "metric",
@@ -516,6 +523,13 @@ fn parse_sli_kind(kind: &str, f: &Fields<'_>, diags: &mut Diagnostics) -> SliSpe
                 query: f.required_string("query", diags),
                 op: f.required_string("op", diags),
                 value: f.required_string("value", diags),
+            }
+        }
+        "freshness" => {
+            f.deny_unknown(&["last_success", "max_age"], diags);
+            SliSpec::Freshness {
+                last_success: f.required_string("last_success", diags),
+                max_age: f.required_string("max_age", diags),
             }
         }
         _ => {

@@ -121,6 +121,16 @@ fn sli() -> Value {
                     "op": {"enum": ["lt", "lte", "gt", "gte"], "description": "How a good value compares with `value`."},
                     "value": {"type": ["number", "string"], "description": "The bound."}
                 }
+            },
+            "freshness": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["last_success", "max_age"],
+                "description": "Time since the last success against a bound, judged per time slice (1m slices unless `budgeting` says otherwise).",
+                "properties": {
+                    "last_success": query("A query returning the Unix time in seconds of the last success, e.g. max(job_last_success_timestamp_seconds{job=\"billing\"})."),
+                    "max_age": duration("The oldest the last success may be and still count as fresh, e.g. 26h.")
+                }
             }
         }
     })

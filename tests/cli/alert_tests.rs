@@ -338,7 +338,7 @@ fn threshold_slis_get_tests_that_pass_and_bite() {
     let project = Project::new();
     project.file(
         "specs/th.yaml",
-        "apiVersion: slocc/v1\nservice: th\nrunbook_base_url: https://r.example.com\nslos:\n  - name: p95\n    objective: 99\n    budgeting: {method: timeslices, slice: 1m}\n    sli:\n      threshold:\n        query: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"svc\"}[{{window}}])))\n        op: lte\n        value: 0.3\n  - name: backlog\n    objective: 99.5\n    budgeting: {method: ratio_timeslices, slice: 5m}\n    sli:\n      threshold:\n        query: max(max_over_time(queue_oldest_seconds{queue=\"orders\"}[{{window}}]))\n        op: lt\n        value: 120\n  - name: hits\n    objective: 95\n    budgeting: {method: timeslices, slice: 1m, slice_target: 0.9}\n    sli:\n      threshold:\n        query: avg(cache_hit_ratio{cache=\"sessions\"})\n        op: gte\n        value: 0.8\n",
+        "apiVersion: slocc/v1\nservice: th\nrunbook_base_url: https://r.example.com\nslos:\n  - name: p95\n    objective: 99\n    budgeting: {method: timeslices, slice: 1m}\n    sli:\n      threshold:\n        query: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"svc\"}[{{window}}])))\n        op: lte\n        value: 0.3\n  - name: backlog\n    objective: 99.5\n    budgeting: {method: ratio_timeslices, slice: 5m}\n    sli:\n      threshold:\n        query: max(max_over_time(queue_oldest_seconds{queue=\"orders\"}[{{window}}]))\n        op: lt\n        value: 120\n  - name: hits\n    objective: 95\n    budgeting: {method: timeslices, slice: 1m, slice_target: 0.9}\n    sli:\n      threshold:\n        query: avg(cache_hit_ratio{cache=\"sessions\"})\n        op: gte\n        value: 0.8\n  - name: export\n    objective: 99\n    sli:\n      freshness:\n        last_success: max(export_last_success_timestamp_seconds{job=\"etl\"})\n        max_age: 30m\n",
     );
     project.slocc(&["compile", "-o", "out"]).expect_code(0);
     let tests = project.read("out/tests/th.test.yml");
@@ -351,6 +351,10 @@ fn threshold_slis_get_tests_that_pass_and_bite() {
     // The age: 60 s otherwise, 180 s in the incident; the hit ratio 1.2 otherwise, 0.4 in it.
     assert!(tests.contains("values: '60 60+0x359 180+0x"), "{tests}");
     assert!(tests.contains("values: '1.2 1.2+0x359 0.4+0x"), "{tests}");
+    // The last success: the test's clock (a sample every 15 s), an hour behind it in the
+    // incident (twice the 30m allowed: 361 x 15 - 3600), the clock again after.
+    let clock = "series: 'export_last_success_timestamp_seconds{job=\"etl\"}'\n    values: '0 15+15x359 1815+15x";
+    assert!(tests.contains(clock), "{tests}");
     let files = ["th.test.yml", "th.hours.test.yml", "th.days.test.yml"];
     for engine in Engine::BOTH {
         for file in files {
@@ -364,6 +368,8 @@ fn threshold_slis_get_tests_that_pass_and_bite() {
         ("> bool 0.3)", "> bool 0.6)"),
         (">= bool 120)", ">= bool 200)"),
         ("< bool 0.8)", "< bool 0.3)"),
+        // Stale after two hours instead of 30 minutes: an hour behind is fresh.
+        ("> bool 1800)", "> bool 7200)"),
         ("{cache=\"sessions\"}", "{cache=\"session\"}"),
     ] {
         assert!(rules.contains(from), "{from}");

@@ -207,7 +207,14 @@ fn known_series(project: &Project) -> (BTreeSet<String>, BTreeSet<String>) {
                     metric.split_whitespace().next().unwrap()
                 ));
             }
-            for key in ["errors: ", "good: ", "total: "] {
+            for key in [
+                "errors: ",
+                "good: ",
+                "total: ",
+                "error_ratio: ",
+                "query: ",
+                "last_success: ",
+            ] {
                 if let Some(q) = line.trim().strip_prefix(key) {
                     let q = q.replace("{{window}}", "5m");
                     let mut names = Vec::new();
@@ -230,6 +237,7 @@ fn every_runbook_query_parses_and_reads_only_series_that_exist() {
         ("checkout-api", "latency"),
         ("order-consumer", "processing"),
         ("nightly-billing", "run-success"),
+        ("nightly-billing", "invoice-export-freshness"),
         ("reference-api", "upstream-errors"),
     ] {
         let text = project.read(&format!("runbooks/{service}/{slo}.md"));

@@ -182,7 +182,7 @@ fn compile_check_fails_on_a_stale_or_missing_runbook_and_warnings_can_be_fatal()
     project.file(path, &edited);
     let run = project.slocc(&["compile", "--check"]);
     run.expect_code(1);
-    assert_eq!(run.stdout, "--- a/runbooks/api/availability.md\n+++ b/runbooks/api/availability.md\n@@ -19,7 +19,7 @@\n fire. Check that its metrics still exist under the names and labels the queries below select,\n that their scrape targets are up, and that no relabelling drops them; respond now, day or night.\n \n-## Numbers\n+## The SLO in numbers\n \n - Objective: 99.9% over a rolling 30d.\n - Error budget: 0.001 of all events, or **43m 12s** of full outage.\n");
+    assert_eq!(run.stdout, "--- a/runbooks/api/availability.md\n+++ b/runbooks/api/availability.md\n@@ -18,7 +18,7 @@\n fire. Check that its metrics still exist under the names and labels the queries below select,\n that their scrape targets are up, and that no relabelling drops them; respond now, day or night.\n \n-## Numbers\n+## The SLO in numbers\n \n - Objective: 99.9% over a rolling 30d.\n - Error budget: 0.001 of all events, or **43m 12s** of full outage.\n");
     assert_eq!(run.stderr, "outputs are stale: 1 file differs from the specs (runbooks/api/availability.md); run `slocc compile` and commit the result\n");
     project
         .slocc(&["compile", "--check", "--no-runbooks"])

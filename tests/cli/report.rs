@@ -110,14 +110,14 @@ fn the_report_from_the_specs_alone_renders_one_chart_per_slo_and_escapes_user_te
     project.file("specs/hostile.yaml", hostile);
     let run = project.slocc(&["report", "-o", "report.html"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "wrote report.html (8 SLOs)\n");
+    assert_eq!(run.stderr, "wrote report.html (9 SLOs)\n");
     let html = project.read("report.html");
     self_contained(&html);
     assert!(html.contains(
         "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"
     ));
     let (dom, png) = open(&project);
-    assert_eq!(dom.matches("<svg").count(), 8, "one chart per SLO");
+    assert_eq!(dom.matches("<svg").count(), 9, "one chart per SLO");
     assert!(
         dom.contains("checkout-api / availability") && dom.contains("43m 12s"),
         "{dom}"
@@ -166,7 +166,7 @@ fn the_report_page_is_a_template_the_user_can_override() {
         .expect_code(0);
     let house = project.read("house.html");
     assert!(house.starts_with("<h1>Team SLOs</h1><section id=\"checkout-api-availability\">checkout-api availability 99.9% <figure><svg "), "{house}");
-    assert_eq!(house.matches("<section").count(), 7);
+    assert_eq!(house.matches("<section").count(), 8);
     // A template that names a value the page does not have is refused, nothing written.
     project.file(
         "tpl/report/page.html.hbs",

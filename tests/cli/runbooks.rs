@@ -556,3 +556,133 @@ fn an_slo_adds_its_own_steps_and_alerts_and_dashboards_link_owner_escalation_and
         alert["annotations"]["runbook_url"].as_str()
     );
 }
+
+/// One SLO of every SLI kind and budgeting, each reading metrics the test below feeds.
+const EVERY_KIND: &str = r##"apiVersion: slocc/v1
+service: kinds
+slos:
+  - name: ratio
+    objective: 99
+    sli:
+      ratio:
+        errors: sum(rate(requests_total{code="500"}[{{window}}]))
+        total: sum(rate(requests_total[{{window}}]))
+        breakdown_by: route
+  - name: latency
+    objective: 99
+    sli:
+      latency:
+        metric: request_seconds
+        threshold: 300ms
+        breakdown_by: route
+  - name: raw
+    objective: 99
+    sli:
+      raw:
+        error_ratio: avg(avg_over_time(gateway_error_ratio[{{window}}]))
+  - name: threshold
+    objective: 99
+    budgeting: {method: timeslices, slice: 1m}
+    sli:
+      threshold:
+        query: max(queue_lag_seconds)
+        op: lte
+        value: 60
+  - name: freshness
+    objective: 99
+    window: 7d
+    sli:
+      freshness:
+        last_success: max(export_last_success_timestamp_seconds)
+        max_age: 30m
+  - name: ratio-slices
+    objective: 99
+    budgeting: {method: ratio_timeslices, slice: 5m}
+    sli:
+      ratio:
+        good: sum(rate(requests_total{code="200"}[{{window}}]))
+        total: sum(rate(requests_total[{{window}}]))
+  - name: monthly
+    objective: 99.5
+    calendar: {period: month}
+    sli:
+      ratio:
+        errors: sum(rate(requests_total{code="500"}[{{window}}]))
+        total: sum(rate(requests_total[{{window}}]))
+"##;
+
+/// The PromQL blocks of a runbook, as written (fences and list indentation taken off).
+fn promql_blocks(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut block: Option<Vec<&str>> = None;
+    for line in markdown.lines() {
+        let text = line.trim_start();
+        match (&mut block, text) {
+            (None, "```promql") => block = Some(Vec::new()),
+            (Some(lines), "```") => {
+                out.push(lines.join("\n"));
+                block = None;
+            }
+            (Some(lines), _) => lines.push(text),
+            (None, _) => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_query_a_runbook_shows_returns_data_for_every_sli_kind_on_both_generations() {
+    let project = Project::new();
+    project.file("specs/kinds.yaml", EVERY_KIND);
+    project.slocc(&["compile"]).expect_code(0);
+    // 26 hours of one-minute samples: enough for `offset 1d` and every recorded series.
+    let n = 26 * 60;
+    let series = [
+        ("requests_total{code=\"200\", route=\"/a\"}", "0+99x"),
+        ("requests_total{code=\"500\", route=\"/a\"}", "0+1x"),
+        ("request_seconds_bucket{le=\"0.3\", route=\"/a\"}", "0+95x"),
+        (
+            "request_seconds_bucket{le=\"+Inf\", route=\"/a\"}",
+            "0+100x",
+        ),
+        ("gateway_error_ratio", "0.002+0x"),
+        ("queue_lag_seconds", "5+0x"),
+        ("export_last_success_timestamp_seconds", "0+60x"),
+    ];
+    let input: Vec<serde_json::Value> = series
+        .iter()
+        .map(|(s, v)| serde_json::json!({"series": s, "values": format!("{v}{n}")}))
+        .collect();
+    let mut checks = Vec::new();
+    for slo in [
+        "ratio",
+        "latency",
+        "raw",
+        "threshold",
+        "freshness",
+        "ratio-slices",
+        "monthly",
+    ] {
+        let runbook = project.read(&format!("runbooks/kinds/{slo}.md"));
+        let queries = promql_blocks(&runbook);
+        assert!(queries.len() >= 6, "{slo}: {queries:?}");
+        for query in queries {
+            // `absent` of a query that returns anything returns nothing.
+            checks.push(serde_json::json!({
+                "expr": format!("absent(\n{query}\n)"),
+                "eval_time": format!("{n}m"),
+                "exp_samples": [],
+            }));
+        }
+    }
+    let test = serde_json::json!({
+        "rule_files": ["out/kinds.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": input, "promql_expr_test": checks}],
+    });
+    project.file("runbook-queries.test.json", &test.to_string());
+    crate::harness::promtool_ok(
+        project.path(),
+        &["test", "rules", "runbook-queries.test.json"],
+    );
+}

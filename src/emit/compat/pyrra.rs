@@ -22,7 +22,7 @@ fn metric_and_labels(slo: &Slo) -> (String, Vec<(String, String)>) {
             Some((metric.clone(), labels.unwrap_or_default()))
         }
         Sli::Ratio { total, .. } => first_selector(total),
-        Sli::Raw { .. } | Sli::Threshold { .. } => None,
+        Sli::Raw { .. } | Sli::Threshold { .. } | Sli::Freshness { .. } => None,
     };
     let (name, labels) = found.unwrap_or_else(|| (slo.name.replace(['-', '.'], "_"), Vec::new()));
     let name = name
@@ -96,7 +96,10 @@ fn recordings(r: &SloRules<'_>, metric: &str, labels: &BTreeMap<String, String>)
             labels,
         ),
     ]);
-    if !matches!(r.slo.sli, Sli::Raw { .. } | Sli::Threshold { .. }) {
+    if !matches!(
+        r.slo.sli,
+        Sli::Raw { .. } | Sli::Threshold { .. } | Sli::Freshness { .. }
+    ) {
         rules.push(record(
             "pyrra_requests:rate5m".into(),
             own(series::TOTAL_RATE5M),

@@ -37,7 +37,10 @@ fn period_range(window: Duration) -> Duration {
 /// Whether the SLO counts events (bad and total rates are recorded).
 pub(super) fn counts_events(ids: &SloIds<'_>) -> bool {
     ids.slo.budgeting.slice().is_none()
-        && !matches!(ids.slo.sli, Sli::Raw { .. } | Sli::Threshold { .. })
+        && !matches!(
+            ids.slo.sli,
+            Sli::Raw { .. } | Sli::Threshold { .. } | Sli::Freshness { .. }
+        )
 }
 
 /// The hourly group's rules.

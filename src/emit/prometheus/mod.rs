@@ -29,6 +29,7 @@ pub(crate) use rules::{
     PERIOD_INTERVAL, SLI_INTERVAL,
 };
 pub(crate) use sli::{le_matcher, sli_bad_rate, sli_error_ratio, sli_total_rate};
+pub(crate) use timeslices::{slice_verdicts, SLICE_ERROR};
 
 use rules::{literal, ratio, record, SloIds};
 use sli::{raw_events_or, raw_ratio, recorded_zero};

@@ -61,7 +61,7 @@ pub(super) fn raw_events_or(
             let good = bucket(&le_matcher(*threshold));
             Some((format!("clamp_min({total} - {good}, 0)"), total))
         }
-        Sli::Raw { .. } | Sli::Threshold { .. } => None,
+        Sli::Raw { .. } | Sli::Threshold { .. } | Sli::Freshness { .. } => None,
     }
 }
 
@@ -101,7 +101,7 @@ pub(crate) fn le_matcher(threshold: Duration) -> String {
 /// before the recorded series exist); `None` for a threshold SLI, which has no ratio.
 pub(crate) fn sli_error_ratio(slo: &Slo, window: Duration) -> Option<String> {
     match &slo.sli {
-        Sli::Threshold { .. } => None,
+        Sli::Threshold { .. } | Sli::Freshness { .. } => None,
         Sli::Raw { .. } => Some(raw_ratio(slo, window)),
         sli => raw_events(sli, window).map(|(bad, total)| ratio(&bad, &total)),
     }

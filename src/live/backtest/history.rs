@@ -80,8 +80,8 @@ impl History {
         let first = span.start - reach + tile;
         let len = ((span.end - first) / STEP + 1).max(0) as usize;
         let per_tile = (tile / STEP) as usize;
-        let bad = per_step(prom, &bad, first, len, tile)?;
-        let mut total = per_step(prom, &total, first, len, tile)?;
+        let bad = events_per_step(prom, &bad, first, len, tile)?;
+        let mut total = events_per_step(prom, &total, first, len, tile)?;
         let mut groups: Vec<Sums> = bad
             .into_iter()
             .filter_map(|(labels, bad)| {
@@ -104,6 +104,47 @@ impl History {
         }))
     }
 
+    /// Fetches a time-slice SLO's slice verdicts for `span` and the `reach` seconds before it,
+    /// one per step as its slice rule records them: each verdict a "bad" share of one step (so
+    /// a window's ratio is the share of bad slices in it, as its window rules average them);
+    /// `None` for an SLO that counts events.
+    pub(super) fn fetch_slices(
+        prom: &Prometheus,
+        slo: &Slo,
+        span: Span,
+        reach: i64,
+    ) -> Result<Option<Self>, Error> {
+        let Some(verdicts) = crate::emit::prometheus::slice_verdicts(slo) else {
+            return Ok(None);
+        };
+        let first = span.start - reach + STEP;
+        let len = ((span.end - first) / STEP + 1).max(0) as usize;
+        let groups = per_step(prom, &verdicts, first, len)?
+            .into_values()
+            .map(|per_tile| {
+                // A step with no verdict (no value to judge) is not a slice at all.
+                let total = per_tile.iter().map(|v| f64::from(v.is_finite())).collect();
+                let bad = per_tile
+                    .iter()
+                    .map(|v| if v.is_finite() { *v } else { 0.0 });
+                Sums {
+                    bad: running(bad.collect(), 1),
+                    total: running(total, 1),
+                }
+            })
+            .collect();
+        Ok(Some(Self {
+            first,
+            per_tile: 1,
+            groups,
+        }))
+    }
+
+    /// Seconds per tile: every window it sums is a whole number of them.
+    pub(super) fn tile(&self) -> i64 {
+        self.per_tile as i64 * STEP
+    }
+
     /// The step index of time `t`, when it is a step of this history.
     fn index(&self, t: i64) -> Option<usize> {
         let offset = t - self.first;
@@ -116,12 +157,11 @@ impl History {
     /// not whole tiles or reaches before the history.
     fn window(&self, sums: &Sums, t: i64, window: Duration) -> Option<(f64, f64)> {
         let secs = (window.as_millis() / 1_000) as i64;
-        let tile = self.per_tile as i64 * STEP;
-        if secs % tile != 0 {
+        if secs % self.tile() != 0 {
             return None;
         }
         let i = self.index(t)?;
-        let span = (secs / tile) as usize * self.per_tile;
+        let span = (secs / self.tile()) as usize * self.per_tile;
         let before = |v: &[f64]| if i >= span { v[i - span] } else { 0.0 };
         (i + self.per_tile >= span).then(|| {
             (
@@ -154,24 +194,43 @@ impl History {
 
 /// Events per tile at each of `len` steps from `first`, per group (labels), from `rate`, a
 /// per-second rate over one tile; a step with no sample counts no event.
-fn per_step(
+fn events_per_step(
     prom: &Prometheus,
     rate: &str,
     first: i64,
     len: usize,
     tile: i64,
 ) -> Result<BTreeMap<BTreeMap<String, String>, Vec<f64>>, Error> {
+    let mut out = per_step(prom, rate, first, len)?;
+    for values in out.values_mut() {
+        for v in values.iter_mut() {
+            *v = if v.is_finite() { *v * tile as f64 } else { 0.0 };
+        }
+    }
+    Ok(out)
+}
+
+/// `query`'s value at each of `len` steps from `first`, per group (labels); NaN where it had
+/// none.
+fn per_step(
+    prom: &Prometheus,
+    query: &str,
+    first: i64,
+    len: usize,
+) -> Result<BTreeMap<BTreeMap<String, String>, Vec<f64>>, Error> {
     let mut out: BTreeMap<_, Vec<f64>> = BTreeMap::new();
     let last = first + (len as i64 - 1) * STEP;
     let mut from = first;
     while from <= last {
         let to = (from + (MAX_POINTS - 1) * STEP).min(last);
-        for series in prom.query_range(rate, from, to, STEP)? {
-            let values = out.entry(series.labels).or_insert_with(|| vec![0.0; len]);
+        for series in prom.query_range(query, from, to, STEP)? {
+            let values = out
+                .entry(series.labels)
+                .or_insert_with(|| vec![f64::NAN; len]);
             for (t, v) in series.points {
                 let i = ((t - first) / STEP) as usize;
-                if v.is_finite() && i < len {
-                    values[i] = v * tile as f64;
+                if i < len {
+                    values[i] = v;
                 }
             }
         }

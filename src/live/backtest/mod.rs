@@ -109,9 +109,6 @@ pub(crate) struct SloRun {
     pub(crate) incidents: Vec<incidents::Incident>,
     /// Mean time to recover, overall and per class, against the SLO's target.
     pub(crate) mttr: incidents::Mttr,
-    /// Why the SLO could not be replayed, when it could not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) skipped: Option<String>,
 }
 
 /// The timestamps (every STEP) at which `query` returns anything, over `span`, in range
@@ -226,7 +223,7 @@ fn tier_run(source: &Source<'_>, slo: &Slo, tier: &Tier, span: Span) -> Result<T
         .for_duration
         .map_or(0, |d| (d.as_millis() / 1_000) as i64);
     let tile = match source {
-        Source::Sums(_) => history::tile_of(slo).unwrap_or(STEP),
+        Source::Sums(history) => history.tile(),
         Source::Queries(_) => STEP,
     };
     let mut episodes = Vec::new();
@@ -300,11 +297,19 @@ fn fast_burns(
 /// What a replay of `slo` reads: its events, fetched once, when its SLI counts them and its
 /// windows are whole minutes; Prometheus's answers otherwise.
 fn source<'a>(prom: &'a Prometheus, slo: &Slo, span: Span) -> Result<Source<'a>, Error> {
+    let longest = slo.tiers.iter().map(|t| t.long).max();
+    let reach = longest.map_or(0, |d| (d.as_millis() / 1_000) as i64);
+    if slo.budgeting.slice().is_some() {
+        return Ok(
+            match History::fetch_slices(prom, slo, span, reach.max(300))? {
+                Some(history) => Source::Sums(history),
+                None => Source::Queries(prom),
+            },
+        );
+    }
     let Some(tile) = history::tile_of(slo) else {
         return Ok(Source::Queries(prom));
     };
-    let longest = slo.tiers.iter().map(|t| t.long).max();
-    let reach = longest.map_or(0, |d| (d.as_millis() / 1_000) as i64);
     Ok(
         match History::fetch(prom, slo, span, reach.max(300), tile)? {
             Some(history) => Source::Sums(history),
@@ -328,12 +333,7 @@ pub(crate) fn replay(
         fast_burns: Vec::new(),
         incidents: Vec::new(),
         mttr: incidents::Mttr::default(),
-        skipped: None,
     };
-    if slo.budgeting.slice().is_some() {
-        run.skipped = Some("time-slice SLOs are replayed from their recorded slice series, which a backtest cannot assume".into());
-        return Ok(run);
-    }
     // Steps on the minute, as a rule group's evaluations fall.
     let span = Span {
         start: span.start - span.start.rem_euclid(STEP),
@@ -369,10 +369,6 @@ pub(crate) fn when(t: i64) -> String {
 /// One SLO's replay in words.
 pub(crate) fn render_slo(out: &mut String, run: &SloRun) {
     let _ = writeln!(out, "{}/{}", run.service, run.slo);
-    if let Some(why) = &run.skipped {
-        let _ = writeln!(out, "  not replayed: {why}");
-        return;
-    }
     for t in &run.tiers {
         let _ = write!(
             out,

@@ -11,18 +11,33 @@ const MIN_SLICE: Duration = Duration::from_secs(60);
 /// The SLO's budgeting; `None` (reported) when it is wrong.
 pub(super) fn validate(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
     let budgeting = method(spec, diags)?;
-    if let (None, Some(SliSpec::Threshold { query, .. })) = (budgeting.slice(), &spec.sli) {
+    let judged = match &spec.sli {
+        Some(SliSpec::Threshold { query, .. }) => Some(("threshold", query)),
+        Some(SliSpec::Freshness { last_success, .. }) => Some(("freshness", last_success)),
+        _ => None,
+    };
+    if let (None, Some((kind, query))) = (budgeting.slice(), judged) {
         diags.push(diags::slices_needed(
             query.as_ref().map_or(spec.location, |q| q.location),
+            kind,
         ));
         return None;
     }
     Some(budgeting)
 }
 
+/// A freshness SLO's budgeting unless its spec says: every minute is fresh or stale.
+const FRESHNESS_SLICES: Budgeting = Budgeting::Timeslices {
+    slice: MIN_SLICE,
+    target: Decimal::ONE,
+};
+
 fn method(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
     let Some(b) = &spec.budgeting else {
-        return Some(Budgeting::Occurrences);
+        return Some(match spec.sli {
+            Some(SliSpec::Freshness { .. }) => FRESHNESS_SLICES,
+            _ => Budgeting::Occurrences,
+        });
     };
     let method = b.method.as_ref()?;
     let budgeting = match method.value.as_str() {
@@ -34,7 +49,9 @@ fn method(spec: &SloSpec, diags: &mut Diagnostics) -> Option<Budgeting> {
             let slice = slice(b, diags);
             let target = match (&b.slice_target, &spec.sli) {
                 // A threshold is met or missed at each evaluation: by default every one counts.
-                (None, Some(SliSpec::Threshold { .. })) => Some(Decimal::ONE),
+                (None, Some(SliSpec::Threshold { .. } | SliSpec::Freshness { .. })) => {
+                    Some(Decimal::ONE)
+                }
                 _ => slice_target(b, diags),
             };
             Budgeting::Timeslices {

@@ -724,6 +724,53 @@ slos:
     }
 
     #[test]
+    fn freshness_counts_minutes_unless_told_and_never_events() {
+        let freshness = |extra: &str, max_age: &str| {
+            format!(
+                "apiVersion: slocc/v1\nservice: etl\nslos:\n  - name: export\n    objective: 99\n{extra}    sli:\n      freshness:\n        last_success: max(export_last_success_timestamp_seconds)\n        max_age: {max_age}\n"
+            )
+        };
+        let (service, diags) = run(&freshness("", "26h"));
+        assert_eq!(diags.counts(), (0, 0), "{diags:?}");
+        let slo = &service.unwrap().slos[0];
+        assert_eq!(
+            slo.budgeting,
+            crate::model::Budgeting::Timeslices {
+                slice: Duration::from_secs(60),
+                target: Decimal::ONE
+            }
+        );
+        let (query, op, bound) = slo.sli.judged().unwrap();
+        assert_eq!(
+            (query.as_str(), op, format_decimal(bound).as_str()),
+            (
+                "time() - (max(export_last_success_timestamp_seconds))",
+                "<=",
+                "93600"
+            )
+        );
+        let (_, diags) = run(&freshness(
+            "    budgeting: {method: timeslices, slice: 5m}\n",
+            "30m",
+        ));
+        assert_eq!(diags.counts(), (0, 0), "{diags:?}");
+        // Every problem at once: events budgeting, and a bound that is not a duration.
+        let (_, diags) = run(&freshness(
+            "    budgeting: {method: occurrences}\n",
+            "a day",
+        ));
+        assert_eq!(codes(&diags), ["slices-needed", "invalid-duration"]);
+        let needed = diags
+            .sorted()
+            .into_iter()
+            .find(|d| d.code == Code::SlicesNeeded);
+        assert!(needed
+            .unwrap()
+            .message
+            .starts_with("a freshness SLI is judged per time slice"));
+    }
+
+    #[test]
     fn grouping_mismatch_is_an_error() {
         let text = GOOD.replace("total: sum(rate(", "total: sum by (route) (rate(");
         let (_, diags) = run(&text);

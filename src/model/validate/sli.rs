@@ -57,6 +57,10 @@ pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(S
             validate_latency(metric, selector, threshold, native, diags)
         }
         SliSpec::Threshold { query, op, value } => validate_threshold(query, op, value, diags),
+        SliSpec::Freshness {
+            last_success,
+            max_age,
+        } => validate_freshness(last_success, max_age, diags),
         SliSpec::Raw { error_ratio, .. } => {
             let q = error_ratio.as_ref()?;
             let grouping = validate_query(q, "error_ratio", true, diags)?;
@@ -118,6 +122,27 @@ fn validate_threshold(
             query: query.as_ref()?.value.clone(),
             good_op: good_op?,
             value: bound?.normalize(),
+        },
+        grouping?,
+    ))
+}
+
+/// A freshness SLI: a query for the time of the last success, and the oldest it may be.
+fn validate_freshness(
+    last_success: &Query,
+    max_age: &Query,
+    diags: &mut Diagnostics,
+) -> Option<(Sli, Grouping)> {
+    let grouping = last_success
+        .as_ref()
+        .and_then(|q| validate_query(q, "last_success", false, diags));
+    let max_age = max_age
+        .as_ref()
+        .and_then(|m| parse_duration(m, "`max_age`", diags));
+    Some((
+        Sli::Freshness {
+            last_success: last_success.as_ref()?.value.clone(),
+            max_age: max_age?,
         },
         grouping?,
     ))
