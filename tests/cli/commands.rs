@@ -26,7 +26,7 @@ fn compile_without_arguments_reads_specs_and_writes_out() {
     let project = bundled();
     let run = project.slocc(&["compile"]);
     run.expect_code(0);
-    assert_eq!(run.stderr, "compiled 4 services (7 SLOs) into out: 23 written, 0 unchanged, 0 removed; runbooks in runbooks: 7 created, 0 refreshed\n");
+    assert_eq!(run.stderr, "compiled 4 services (8 SLOs) into out: 23 written, 0 unchanged, 0 removed; runbooks in runbooks: 8 created, 0 refreshed\n");
     for service in [
         "checkout-api",
         "order-consumer",
@@ -70,7 +70,7 @@ fn output_is_byte_identical_across_runs_and_path_spellings() {
         }
     }
     let again = project.slocc(&["compile", "-o", "a"]);
-    assert_eq!(again.stderr, "compiled 4 services (7 SLOs) into a: 0 written, 23 unchanged, 0 removed; runbooks in runbooks: 0 created, 0 refreshed\n");
+    assert_eq!(again.stderr, "compiled 4 services (8 SLOs) into a: 0 written, 23 unchanged, 0 removed; runbooks in runbooks: 0 created, 0 refreshed\n");
 }
 
 #[test]
