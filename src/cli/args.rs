@@ -382,6 +382,14 @@ struct CompileArgs {
     /// mimir: ruler namespace for every service (default: each service's own name).
     #[arg(long)]
     mimir_namespace: Option<String>,
+    /// mimir: rules a group may hold, the tenant's `ruler_max_rules_per_rule_group` (default
+    /// 20, Mimir's; 0: no limit). Groups are packed up to it.
+    #[arg(long, value_name = "N")]
+    mimir_max_rules_per_group: Option<usize>,
+    /// mimir: rule groups the tenant may hold, its `ruler_max_rule_groups_per_tenant` (default
+    /// 70, Mimir's; 0: no limit). More is an error.
+    #[arg(long, value_name = "N")]
+    mimir_max_groups: Option<usize>,
 }
 
 fn parse_label(text: &str) -> Result<(String, String), String> {
@@ -516,8 +524,17 @@ fn target_only_flags(args: &CompileArgs) -> Vec<(&'static str, Target)> {
     if !args.rule_labels.is_empty() {
         set.push(("--rule-label", operator));
     }
-    if args.mimir_namespace.is_some() {
-        set.push(("--mimir-namespace", Target::Mimir));
+    for (flag, given) in [
+        ("--mimir-namespace", args.mimir_namespace.is_some()),
+        (
+            "--mimir-max-rules-per-group",
+            args.mimir_max_rules_per_group.is_some(),
+        ),
+        ("--mimir-max-groups", args.mimir_max_groups.is_some()),
+    ] {
+        if given {
+            set.push((flag, Target::Mimir));
+        }
     }
     set.retain(|(_, target)| *target != args.target);
     set
@@ -550,6 +567,16 @@ fn compile_config(args: CompileArgs) -> Config {
     }
     target.labels = args.rule_labels.into_iter().collect();
     target.mimir_namespace = args.mimir_namespace;
+    let limit = |given: Option<usize>, default: Option<usize>| match given {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => default,
+    };
+    let defaults = crate::emit::targets::MimirLimits::default();
+    target.mimir_limits = crate::emit::targets::MimirLimits {
+        rules_per_group: limit(args.mimir_max_rules_per_group, defaults.rules_per_group),
+        groups_per_tenant: limit(args.mimir_max_groups, defaults.groups_per_tenant),
+    };
     Config::Compile(Box::new(CompileConfig {
         paths: default_paths(args.paths),
         out: args.out,

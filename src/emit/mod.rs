@@ -104,6 +104,24 @@ pub enum Error {
     /// The sink refused an artifact.
     #[error(transparent)]
     Output(#[from] crate::output::Error),
+    /// A rule group over the Mimir tenant's rules-per-group limit, which slocc does not split.
+    #[error("rule group `{group}` has {rules} rules, over the {limit} a Mimir group may hold (`ruler_max_rules_per_rule_group`): its rules read each other's results in order, so slocc does not split it; raise the tenant's limit and pass `--mimir-max-rules-per-group {rules}`, or give the SLO fewer alert tiers")]
+    TooManyRules {
+        /// The group's name before packing.
+        group: String,
+        /// Its rules.
+        rules: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More rule groups than the Mimir tenant may hold.
+    #[error("the rule files hold {groups} rule groups, over the {limit} a Mimir tenant may hold (`ruler_max_rule_groups_per_tenant`); raise the tenant's limit and pass `--mimir-max-groups {groups}`, or split the services across tenants (compile them in separate runs)")]
+    TooManyGroups {
+        /// Groups in the output.
+        groups: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A file an emitter reads (an existing runbook) could not be read.
     #[error("cannot read `{path}`: {source}")]
     Io {
@@ -122,6 +140,8 @@ pub(crate) struct Emission<'s> {
     /// The service's links, when a kind before this one worked them out (the dashboard, which
     /// lays its panels out anyway); else [`links::of`] works them out.
     pub(crate) links: Option<links::Links>,
+    /// Rule groups in the rule files put so far (a Mimir tenant's limit counts them).
+    pub(crate) rule_groups: usize,
 }
 
 impl<'s> Emission<'s> {
@@ -131,6 +151,7 @@ impl<'s> Emission<'s> {
             sink,
             plans: Vec::new(),
             links: None,
+            rule_groups: 0,
         }
     }
 

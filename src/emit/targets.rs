@@ -37,9 +37,40 @@ pub struct TargetOptions {
     pub(crate) labels: BTreeMap<String, String>,
     /// Mimir/Cortex ruler namespace; default: the service name.
     pub(crate) mimir_namespace: Option<String>,
+    /// The Mimir/Cortex tenant's ruler limits the output must fit.
+    pub(crate) mimir_limits: MimirLimits,
+}
+
+/// A Mimir tenant's ruler limits (`None`: no limit). Mimir's defaults: 20 rules per group
+/// (`ruler_max_rules_per_rule_group`), 70 groups per tenant (`ruler_max_rule_groups_per_tenant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MimirLimits {
+    /// Rules one group may hold.
+    pub(crate) rules_per_group: Option<usize>,
+    /// Groups the tenant may hold, in every namespace.
+    pub(crate) groups_per_tenant: Option<usize>,
+}
+
+impl Default for MimirLimits {
+    fn default() -> Self {
+        Self {
+            rules_per_group: Some(20),
+            groups_per_tenant: Some(70),
+        }
+    }
 }
 
 impl TargetOptions {
+    /// Whether `groups` rule groups fit the Mimir tenant's limit (any number fits elsewhere).
+    pub(crate) fn fits_tenant(&self, groups: usize) -> Result<(), crate::emit::Error> {
+        match self.mimir_limits.groups_per_tenant {
+            Some(limit) if self.target == Target::Mimir && groups > limit => {
+                Err(crate::emit::Error::TooManyGroups { groups, limit })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Options for `target` with defaults for the rest.
     pub fn new(target: Target) -> Self {
         Self {
@@ -110,8 +141,71 @@ pub(crate) fn kubernetes_name(text: &str) -> String {
         .to_string()
 }
 
-/// Serializes `file` for the target.
-pub(crate) fn wrap(file: RuleFile, service: &Service, options: &TargetOptions) -> String {
+/// Serializes `file` for the target, with the number of rule groups it holds.
+pub(crate) fn wrap(
+    file: RuleFile,
+    service: &Service,
+    options: &TargetOptions,
+) -> Result<(String, usize), crate::emit::Error> {
+    let file = match options.target {
+        Target::Mimir => RuleFile {
+            groups: pack(file.groups, service, options.mimir_limits.rules_per_group)?,
+        },
+        _ => file,
+    };
+    let groups = file.groups.len();
+    Ok((serialize(file, service, options), groups))
+}
+
+/// Mimir counts groups against a tenant's limit and evaluates each in order: an SLO's groups
+/// of one interval are packed together, each SLO's rules kept whole and in order (they read
+/// each other's results), up to `limit` rules a group. Named after the service, the interval
+/// and their place: `slocc-<service>-1m`, `slocc-<service>-1m-2`, ...
+fn pack(
+    groups: Vec<RuleGroup>,
+    service: &Service,
+    limit: Option<usize>,
+) -> Result<Vec<RuleGroup>, crate::emit::Error> {
+    let limit = limit.unwrap_or(usize::MAX);
+    let mut packed: Vec<RuleGroup> = Vec::new();
+    for group in groups {
+        if group.rules.len() > limit {
+            return Err(crate::emit::Error::TooManyRules {
+                group: group.name,
+                rules: group.rules.len(),
+                limit,
+            });
+        }
+        let open = packed
+            .iter_mut()
+            .rev()
+            .find(|p| p.interval == group.interval)
+            .filter(|p| p.rules.len() + group.rules.len() <= limit);
+        match open {
+            Some(p) => p.rules.extend(group.rules),
+            None => {
+                let nth = 1 + packed
+                    .iter()
+                    .filter(|p| p.interval == group.interval)
+                    .count();
+                let suffix = if nth == 1 {
+                    String::new()
+                } else {
+                    format!("-{nth}")
+                };
+                packed.push(RuleGroup {
+                    name: format!("slocc-{}-{}{suffix}", service.name, group.interval),
+                    interval: group.interval,
+                    rules: group.rules,
+                });
+            }
+        }
+    }
+    Ok(packed)
+}
+
+/// Serializes `file` as the target loads it.
+fn serialize(file: RuleFile, service: &Service, options: &TargetOptions) -> String {
     match options.target {
         Target::Prometheus => to_yaml(&file),
         Target::PrometheusOperator => to_yaml(&PrometheusRule {
@@ -174,6 +268,72 @@ fn to_yaml<T: Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn group(name: &str, interval: &str, rules: usize) -> RuleGroup {
+        RuleGroup {
+            name: name.into(),
+            interval: interval.into(),
+            rules: (0..rules)
+                .map(|i| Rule::Record {
+                    record: format!("{name}:{i}"),
+                    expr: "vector(1)".into(),
+                    labels: BTreeMap::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn service() -> Service {
+        let text = "apiVersion: slocc/v1\nservice: api\nslos:\n  - name: a\n    objective: 99\n    sli:\n      raw:\n        error_ratio: avg(avg_over_time(e[{{window}}]))\n";
+        let mut sources = crate::diag::Sources::default();
+        sources.add("api.yaml", text.to_string());
+        let checked = crate::model::check::check_sources(sources);
+        checked.services.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn groups_are_packed_by_interval_whole_and_in_order() {
+        let groups = vec![
+            group("a", "1m", 12),
+            group("a-hourly", "1h", 2),
+            group("b", "1m", 8),
+            group("b-hourly", "1h", 2),
+            group("c", "1m", 1),
+        ];
+        let packed = pack(groups, &service(), Some(20)).unwrap();
+        let shape: Vec<(&str, usize)> = packed
+            .iter()
+            .map(|g| (g.name.as_str(), g.rules.len()))
+            .collect();
+        // a and b fill the first 1m group exactly; c starts the second.
+        assert_eq!(
+            shape,
+            [
+                ("slocc-api-1m", 20),
+                ("slocc-api-1h", 4),
+                ("slocc-api-1m-2", 1)
+            ]
+        );
+        let Rule::Record { record, .. } = &packed[0].rules[12] else {
+            panic!("a record")
+        };
+        assert_eq!(record, "b:0");
+        let err = pack(vec![group("big", "1m", 21)], &service(), Some(20)).unwrap_err();
+        assert!(matches!(
+            err,
+            crate::emit::Error::TooManyRules {
+                rules: 21,
+                limit: 20,
+                ..
+            }
+        ));
+        assert_eq!(
+            pack(vec![group("big", "1m", 21)], &service(), None)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
 
     #[test]
     fn kubernetes_names_are_rfc1123() {

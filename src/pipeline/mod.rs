@@ -156,19 +156,19 @@ fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::From
 }
 
 /// Puts one service's artifacts into `sink`, kind by kind ([`emit::EMITTERS`]); returns its
-/// runbook plans, whose texts are in the sink by then.
+/// runbook plans, whose texts are in the sink by then, and the rule groups it wrote.
 fn emit_service(
     service: &Service,
     cx: &emit::Context,
     sink: &dyn Sink,
-) -> Result<Vec<RunbookPlan>, emit::Error> {
+) -> Result<(Vec<RunbookPlan>, usize), emit::Error> {
     let mut out = emit::Emission::new(sink);
     for emitter in emit::EMITTERS {
         if let emit::Emitter::Service(put) = emitter {
             put(service, cx, &mut out)?;
         }
     }
-    Ok(out.plans)
+    Ok((out.plans, out.rule_groups))
 }
 
 /// Emits every artifact of `services` into `sink`, each service on whichever core is free, so
@@ -181,14 +181,17 @@ pub(crate) fn emit(
     complete: bool,
     sink: &dyn Sink,
 ) -> Result<Vec<RunbookPlan>, Error> {
-    let per_service: Vec<Result<Vec<RunbookPlan>, emit::Error>> = services
+    let per_service: Vec<Result<(Vec<RunbookPlan>, usize), emit::Error>> = services
         .par_iter()
         .map(|service| emit_service(service, cx, sink))
         .collect();
-    let mut plans = Vec::new();
-    for service_plans in per_service {
-        plans.extend(service_plans?);
+    let (mut plans, mut groups) = (Vec::new(), 0);
+    for service in per_service {
+        let (service_plans, service_groups) = service?;
+        plans.extend(service_plans);
+        groups += service_groups;
     }
+    cx.target.fits_tenant(groups)?;
     if complete && !services.is_empty() {
         let mut out = emit::Emission::new(sink);
         for emitter in emit::EMITTERS {

@@ -157,9 +157,12 @@ fn every_accepted_generated_spec_loads_on_every_real_engine() {
         "vmalert",
     ] {
         let out = format!("out-{target}");
-        project
-            .slocc(&["compile", "--target", target, "-o", &out, "--no-runbooks"])
-            .expect_code(0);
+        let mut args = vec!["compile", "--target", target, "-o", &out, "--no-runbooks"];
+        if target == "mimir" {
+            // Thirty-odd services are more groups than one tenant holds by default.
+            args.extend(["--mimir-max-groups", "0"]);
+        }
+        project.slocc(&args).expect_code(0);
         let rules = files(&project, &out, ".rules.yml");
         assert_eq!(rules.len(), accepted, "{target}");
         for file in &rules {

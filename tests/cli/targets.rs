@@ -93,6 +93,171 @@ fn mimir_files_carry_a_namespace_per_service() {
     }
 }
 
+/// The rules of a rule file's groups, in order, each as YAML text.
+fn rules_of(groups: &serde_yaml::Value) -> Vec<String> {
+    groups
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().unwrap().iter())
+        .map(|r| serde_yaml::to_string(r).unwrap())
+        .collect()
+}
+
+/// A fleet whose unpacked output would hold 90 groups (3 per SLO), over Mimir's 70 per tenant:
+/// packed, it fits, no group holds over 20 rules, and the rules are the Prometheus target's,
+/// every one, each SLO's in its order.
+#[test]
+fn mimir_output_is_packed_to_the_tenants_limits() {
+    let project = Project::new();
+    let mut spec = String::from(
+        "apiVersion: slocc/v1\nservice: fleet\nrunbook_base_url: https://r.example.com\nslos:\n",
+    );
+    for i in 0..30 {
+        spec.push_str(&format!("  - name: s{i:02}\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{{job=\"s{i:02}\", code=\"500\"}}[{{{{window}}}}]))\n        total: sum(rate(http_requests_total{{job=\"s{i:02}\"}}[{{{{window}}}}]))\n"));
+    }
+    project.file("specs/fleet.yaml", &spec);
+    project.slocc(&["compile", "-o", "prom"]).expect_code(0);
+    project
+        .slocc(&["compile", "-o", "mimir", "--target", "mimir"])
+        .expect_code(0);
+    let prom: serde_yaml::Value =
+        serde_yaml::from_str(&project.read("prom/fleet.rules.yml")).unwrap();
+    let mimir: serde_yaml::Value =
+        serde_yaml::from_str(&project.read("mimir/fleet.rules.yml")).unwrap();
+    let groups = mimir["groups"].as_sequence().unwrap();
+    assert_eq!(prom["groups"].as_sequence().unwrap().len(), 90);
+    assert!(groups.len() <= 70, "{} groups", groups.len());
+    for g in groups {
+        let rules = g["rules"].as_sequence().unwrap().len();
+        assert!(
+            rules <= 20,
+            "{}: {rules} rules",
+            g["name"].as_str().unwrap()
+        );
+    }
+    // The same rules; within each interval, in the Prometheus target's order.
+    let (mut want, mut got) = (rules_of(&prom["groups"]), rules_of(&mimir["groups"]));
+    let by_interval = |groups: &serde_yaml::Value, interval: &str| {
+        let only: Vec<serde_yaml::Value> = groups
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter(|g| g["interval"] == interval)
+            .cloned()
+            .collect();
+        rules_of(&serde_yaml::Value::Sequence(only))
+    };
+    for interval in ["1m", "1h", "5m"] {
+        assert_eq!(
+            by_interval(&prom["groups"], interval),
+            by_interval(&mimir["groups"], interval),
+            "{interval}"
+        );
+    }
+    want.sort();
+    got.sort();
+    assert_eq!(want, got);
+    promtool_check_groups(&project, "mimir-fleet", &mimir["groups"], &[]);
+}
+
+/// The packed groups behave as the Prometheus target's: the alert tests written for the
+/// Prometheus target pass against them on both generations.
+#[test]
+fn mimir_packed_groups_pass_the_prometheus_targets_alert_tests() {
+    let project = crate::commands::bundled();
+    project.slocc(&["compile", "-o", "prom"]).expect_code(0);
+    let files = compile(&project, "mimir", &[]);
+    let (_, reference) = files.iter().find(|(s, _)| s == "reference-api").unwrap();
+    // Three SLOs of 16 to 20 rules each: three 1m groups, one hourly, one period.
+    let names: Vec<&str> = reference["groups"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "slocc-reference-api-1m",
+            "slocc-reference-api-1h",
+            "slocc-reference-api-5m",
+            "slocc-reference-api-1m-2",
+            "slocc-reference-api-1m-3"
+        ]
+    );
+    let mut plain = serde_yaml::Mapping::new();
+    plain.insert("groups".into(), reference["groups"].clone());
+    project.file(
+        "packed/reference-api.rules.yml",
+        &serde_yaml::to_string(&plain).unwrap(),
+    );
+    for test in ["reference-api.test.yml", "reference-api.hours.test.yml"] {
+        project.file(
+            &format!("packed/tests/{test}"),
+            &project.read(&format!("prom/tests/{test}")),
+        );
+        promtool_ok(
+            &project.path().join("packed/tests"),
+            &["test", "rules", test],
+        );
+    }
+}
+
+/// A group over the rules-per-group limit is never split, and a tenant over its groups limit
+/// is told, both with the counts and the flag that says the tenant's real limit.
+#[test]
+fn mimir_limits_that_the_output_cannot_fit_are_errors_with_the_counts() {
+    let project = crate::commands::bundled();
+    let run = project.slocc(&[
+        "compile",
+        "-o",
+        "m",
+        "--target",
+        "mimir",
+        "--mimir-max-groups",
+        "10",
+    ]);
+    run.expect_code(2);
+    assert_eq!(run.stderr.lines().last().unwrap(), "error: the rule files hold 15 rule groups, over the 10 a Mimir tenant may hold (`ruler_max_rule_groups_per_tenant`); raise the tenant's limit and pass `--mimir-max-groups 15`, or split the services across tenants (compile them in separate runs)");
+    assert!(!project.path().join("m").exists(), "nothing written");
+    let run = project.slocc(&[
+        "compile",
+        "-o",
+        "m",
+        "--target",
+        "mimir",
+        "--mimir-max-rules-per-group",
+        "12",
+    ]);
+    run.expect_code(2);
+    assert_eq!(run.stderr.lines().last().unwrap(), "error: rule group `slocc-checkout-api-availability` has 16 rules, over the 12 a Mimir group may hold (`ruler_max_rules_per_rule_group`): its rules read each other's results in order, so slocc does not split it; raise the tenant's limit and pass `--mimir-max-rules-per-group 16`, or give the SLO fewer alert tiers");
+    // 0 lifts a limit: one group per interval and service.
+    let run = project.slocc(&[
+        "compile",
+        "-o",
+        "m",
+        "--target",
+        "mimir",
+        "--mimir-max-rules-per-group",
+        "0",
+        "--mimir-max-groups",
+        "0",
+    ]);
+    run.expect_code(0);
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&project.read("m/reference-api.rules.yml")).unwrap();
+    assert_eq!(doc["groups"].as_sequence().unwrap().len(), 3);
+    let run = project.slocc(&["compile", "--mimir-max-groups", "100"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("`--mimir-max-groups` has no effect without `--target mimir`"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn thanos_groups_abort_on_partial_responses() {
     let project = crate::commands::bundled();

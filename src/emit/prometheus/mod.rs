@@ -121,22 +121,18 @@ pub(crate) fn rule_file(
     Ok(RuleFile { groups })
 }
 
-/// Renders the rule file as YAML with its do-not-edit header.
-pub(crate) fn render(
-    service: &Service,
-    cx: &crate::emit::Context,
-) -> Result<String, crate::emit::templates::Error> {
-    let body = crate::emit::targets::wrap(rule_file(service, cx)?, service, &cx.target);
-    Ok(format!("{}{body}", header(service)))
-}
-
 /// The rule file, as an artifact kind.
 pub(crate) fn emit(
     service: &Service,
     cx: &crate::emit::Context,
     out: &mut crate::emit::Emission<'_>,
 ) -> Result<(), crate::emit::Error> {
-    out.generated(format!("{}.rules.yml", service.name), render(service, cx)?)
+    let (body, groups) = crate::emit::targets::wrap(rule_file(service, cx)?, service, &cx.target)?;
+    out.rule_groups += groups;
+    out.generated(
+        format!("{}.rules.yml", service.name),
+        format!("{}{body}", header(service)),
+    )
 }
 
 /// The header every generated rule file starts with.
