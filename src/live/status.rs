@@ -606,7 +606,11 @@ pub(crate) fn burn_down(
     let chart = Chart {
         selector: format!("{}{}", series::BUDGET_REMAINING, selector(service, slo)),
         aggregate: &|s| format!("min({s})"),
-        fallback: sli_error_ratio(slo, slo.window).map(|q| format!("1 - max({q}) / {budget}")),
+        // A time-slice SLO's ratio over its window judges every minute of it: at each of the
+        // chart's 120 points, too much to ask; its chart waits for the recorded series.
+        fallback: sli_error_ratio(slo, slo.window)
+            .filter(|_| slo.budgeting.slice().is_none())
+            .map(|q| format!("1 - max({q}) / {budget}")),
         needs: 2 * window,
     };
     range(prom, &chart, (now, window, (window / 120).max(60)))

@@ -176,4 +176,22 @@ fn backtest_replays_freshness_and_threshold_slices(engine: Engine) {
     }
     // Each SLO's page and ticket fire once: the stall and the lag are replayed, not skipped.
     assert_eq!(compared, 4, "{}", run.stdout);
+    // `status` before any rule has recorded: the share of bad minutes in the history (all of
+    // it is inside the 7d window) against the 1% budget, within a minute's slice either way.
+    let run = project.slocc(&["status", "--prometheus", &url, "--format", "json"]);
+    run.expect_code(0);
+    let statuses: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(statuses.as_array().unwrap().len(), 2, "{statuses}");
+    for status in statuses.as_array().unwrap() {
+        let name = status["slo"].as_str().unwrap();
+        let bad = bad_minutes(name).iter().filter(|b| **b).count() as f64;
+        let want = 1.0 - bad / HISTORY as f64 / 0.01;
+        let got = status["budget_remaining"].as_f64().unwrap();
+        assert_eq!(status["source"], "sli_queries", "{name}");
+        assert!(
+            (got - want).abs() < 0.05,
+            "{name} on {}: {got} vs {want}",
+            engine.name()
+        );
+    }
 }

@@ -68,7 +68,16 @@ fn sli_rules(r: &SloRules<'_>, ids: &Ids) -> Vec<Rule> {
         .iter()
         .filter(|w| !recorded.contains(w) && **w != BASE_WINDOW)
         .filter_map(|w| {
-            let expr = crate::emit::prometheus::sli_error_ratio(r.slo, *w)?;
+            // Time slices: the share of bad slices from the recorded verdicts, as slocc's own
+            // windows read it (the SLI queries would judge every minute of the window anew).
+            let expr = match r.slo.budgeting.slice() {
+                Some(_) => format!(
+                    "avg_over_time({}{}[{w}])",
+                    crate::emit::prometheus::SLICE_ERROR,
+                    r.selector
+                ),
+                None => crate::emit::prometheus::sli_error_ratio(r.slo, *w)?,
+            };
             let name = prometheus_duration(*w);
             Some(record(
                 format!("slo:sli_error:ratio_rate{name}"),

@@ -98,8 +98,12 @@ pub(crate) fn le_matcher(threshold: Duration) -> String {
 }
 
 /// The SLO's error ratio over `window` straight from its SLI queries (what `slocc status` reads
-/// before the recorded series exist); `None` for a threshold SLI, which has no ratio.
+/// before the recorded series exist); for time slices, the share of bad slices in it.
 pub(crate) fn sli_error_ratio(slo: &Slo, window: Duration) -> Option<String> {
+    // Time slices: the share of bad slices, each judged as its rule judges it, every minute.
+    if let Some(verdicts) = super::slice_verdicts(slo) {
+        return Some(format!("avg_over_time(({verdicts})[{window}:1m])"));
+    }
     match &slo.sli {
         Sli::Threshold { .. } | Sli::Freshness { .. } => None,
         Sli::Raw { .. } => Some(raw_ratio(slo, window)),
