@@ -359,6 +359,10 @@ struct CompileArgs {
     /// Write no promtool alert tests (`tests/<service>.test.yml`, for `--target prometheus`).
     #[arg(long)]
     no_alert_tests: bool,
+    /// Also write the recording rules in dependency layers, `backfill/<service>.layer-<k>.rules.yml`,
+    /// for `promtool tsdb create-blocks-from rules` one layer at a time (docs/targets.md).
+    #[arg(long)]
+    backfill: bool,
     #[command(flatten)]
     select: SelectArgs,
     /// Engine the rule files are for.
@@ -593,6 +597,7 @@ fn compile_config(args: CompileArgs) -> Config {
         compat: args.compat,
         select: args.select.into(),
         alert_tests: !args.no_alert_tests,
+        backfill: args.backfill,
         // Filled in from the command line by `cli::main`.
         rerun: "slocc compile".into(),
     }))
@@ -793,6 +798,7 @@ mod tests {
                 compat: None,
                 select: Selection::default(),
                 alert_tests: true,
+                backfill: false,
                 rerun: "slocc compile".into(),
             }))
         );

@@ -21,7 +21,8 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> Outcome {
     let cx = crate::emit::Context::new(templates, config.target.clone())
         .with_parts(config.parts)
         .with_runbooks(config.runbooks.as_deref())
-        .with_alert_tests(config.alert_tests);
+        .with_alert_tests(config.alert_tests)
+        .with_backfill(config.backfill);
     if config.check {
         return check_mode(config, checked, &cx, io);
     }

@@ -139,6 +139,8 @@ pub(crate) struct CompileConfig {
     pub(crate) select: Selection,
     /// Whether the promtool alert tests are written.
     pub(crate) alert_tests: bool,
+    /// Whether the recording rules are also written in backfill layers.
+    pub(crate) backfill: bool,
     /// The command that writes the outputs, for `--check` to suggest (the one given, without
     /// `--check`).
     pub(crate) rerun: String,

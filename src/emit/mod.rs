@@ -12,6 +12,7 @@ use crate::output::sink::{Artifact, Owner, Sink};
 
 pub(crate) mod alert_tests;
 pub(crate) mod alertmanager;
+pub(crate) mod backfill;
 pub(crate) mod compat;
 pub(crate) mod diags;
 pub(crate) mod grafana;
@@ -22,9 +23,10 @@ pub mod targets;
 pub mod templates;
 
 /// Every artifact kind, in the order a service's files are put into the sink.
-pub(crate) const EMITTERS: [Emitter; 6] = [
+pub(crate) const EMITTERS: [Emitter; 7] = [
     Emitter::Service(prometheus::emit),
     Emitter::Service(alert_tests::emit),
+    Emitter::Service(backfill::emit),
     Emitter::Service(grafana::emit_service),
     Emitter::Service(runbook::emit),
     Emitter::Run(grafana::emit_overview),
@@ -58,6 +60,8 @@ pub struct Context {
     pub(crate) runbooks_shown: String,
     /// Whether the promtool alert tests are written beside the rule files.
     pub(crate) alert_tests: bool,
+    /// Whether the recording rules are also written in backfill layers (`compile --backfill`).
+    pub(crate) backfill: bool,
 }
 
 impl Context {
@@ -71,7 +75,14 @@ impl Context {
             runbooks: None,
             runbooks_shown: DEFAULT_RUNBOOKS.into(),
             alert_tests: true,
+            backfill: false,
         }
+    }
+
+    /// Whether the recording rules are also written in backfill layers (`compile --backfill`).
+    pub fn with_backfill(mut self, on: bool) -> Self {
+        self.backfill = on;
+        self
     }
 
     /// Whether the alert tests are written (`compile --no-alert-tests` turns them off).

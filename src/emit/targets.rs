@@ -260,7 +260,7 @@ fn literal_record_labels(mut group: RuleGroup) -> RuleGroup {
     group
 }
 
-fn to_yaml<T: Serialize>(value: &T) -> String {
+pub(crate) fn to_yaml<T: Serialize>(value: &T) -> String {
     crate::output::yaml::to_string(value)
         .expect("rule files are plain data, which always serialize")
 }

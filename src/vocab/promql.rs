@@ -280,6 +280,30 @@ pub(crate) fn needs_prometheus_3(expr: &Expr) -> bool {
     found
 }
 
+/// The metric names a query reads (by name, or by an `=` matcher on `__name__`); none when it
+/// does not parse.
+pub(crate) fn metric_names(query: &str) -> Vec<String> {
+    let Ok(expr) = promql_parser::parser::parse(query) else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    walk(&expr, &mut |e: &Expr| {
+        if let Expr::VectorSelector(v) = e {
+            names.extend(v.name.clone());
+            names.extend(
+                v.matchers
+                    .matchers
+                    .iter()
+                    .filter(|m| {
+                        m.name == "__name__" && m.op == promql_parser::label::MatchOp::Equal
+                    })
+                    .map(|m| m.value.clone()),
+            );
+        }
+    });
+    names
+}
+
 /// Calls `visit` on `expr` and every expression inside it.
 fn walk(expr: &Expr, visit: &mut impl FnMut(&Expr)) {
     visit(expr);
