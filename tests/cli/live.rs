@@ -73,7 +73,7 @@ const STOPPED_AGO: u64 = 2 * 1_440;
 const OUTAGE_MINUTE: u64 = 2_880;
 
 /// OpenMetrics text of the counters, and recorded series for the `recorded` SLO.
-fn openmetrics(now: u64) -> String {
+pub(crate) fn openmetrics(now: u64) -> String {
     let start = now - HISTORY * 60;
     let mut out = String::from("# TYPE http_requests counter\n");
     for job in ["quarter", "spent", "outage", "burn", "quiet"] {
@@ -126,6 +126,13 @@ fn openmetrics(now: u64) -> String {
 }
 
 pub(crate) struct Server(Child);
+
+impl Server {
+    /// A server process, stopped when dropped.
+    pub(crate) fn new(child: Child) -> Self {
+        Self(child)
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {

@@ -30,4 +30,5 @@ mod runbooks;
 mod scenarios;
 pub(crate) mod targets;
 mod timeslices;
+mod victoria;
 mod workflow;

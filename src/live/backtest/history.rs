@@ -68,11 +68,7 @@ impl History {
         reach: i64,
         tile: i64,
     ) -> Result<Option<Self>, Error> {
-        // Prometheus 3 reads a range left-open: over exactly one tile it would drop the increase
-        // between the sample on the tile's edge and the one before, whenever samples fall on
-        // the minute (backfilled and rule-recorded series do). One second more keeps it; the
-        // rate is still counted over one tile, so nothing is counted twice on average.
-        let window = Duration::from_secs(tile as u64 + 1);
+        let window = tile_range(prom, tile, span.start)?;
         let (Some(bad), Some(total)) = (sli_bad_rate(slo, window), sli_total_rate(slo, window))
         else {
             return Ok(None);
@@ -190,6 +186,25 @@ impl History {
             .map(|(bad, _)| bad)
             .sum()
     }
+}
+
+/// The range whose `rate` counts one tile's events once. Prometheus 3 reads a range
+/// left-open: over exactly one tile it would drop the increase between the sample on the
+/// tile's edge and the one before, whenever samples fall on the minute (backfilled and
+/// rule-recorded series do); one second more keeps it, still one tile's worth. MetricsQL
+/// (VictoriaMetrics) reads the sample before a range too: one second more would add the minute
+/// before the tile, counting it in two tiles, so it gets the tile exactly. The engine is asked
+/// which it is: the increase of the clock, sampled every step, over a range one second longer
+/// than the tile and ending on a step (`at`, in the past: VictoriaMetrics hides its last 30
+/// seconds), is that range (Prometheus) or a whole step more (the sample before it read too).
+fn tile_range(prom: &Prometheus, tile: i64, at: i64) -> Result<Duration, Error> {
+    let probe = format!("increase(vector(time())[{}s:{STEP}s])", tile + 1);
+    let reads_before = prom
+        .query_at(&probe, Some(at))?
+        .first()
+        .is_some_and(|s| s.value > (tile + STEP / 2) as f64);
+    let extra = if reads_before { 0 } else { 1 };
+    Ok(Duration::from_secs((tile + extra) as u64))
 }
 
 /// Events per tile at each of `len` steps from `first`, per group (labels), from `rate`, a
