@@ -94,21 +94,34 @@ fn minute_rates(m: u64) -> (f64, f64) {
 /// Rule backfill (`promtool tsdb create-blocks-from rules`), like Prometheus, runs the hourly
 /// group at a fixed offset within the hour. When that offset falls on the minute group's own
 /// samples, a `[1h]` range closed at both ends (Prometheus 2) held 61 of them and a `[1d]` range
-/// 25 hourly sums: events counted twice. The test learns the backfill's offset, records the 5m
-/// rates at that phase of the minute, backfills the hourly group over 26 hours, and requires
-/// the generated period expression, on an hourly sample, to equal the ratio of the sums of the
-/// 1,440 minutes those hours hold, computed here from the values written.
+/// 25 hourly sums: events counted twice; when the minute group ran 30 s or more before it, a
+/// `[59m30s]` range held 59: a minute lost every hour. The test learns the backfill's offset,
+/// records the 5m rates at that phase of the minute and 15 s and 45 s before it, backfills the
+/// hourly group over 26 hours, and requires the generated period expression, on an hourly
+/// sample, to equal the ratio of the sums of the 1,440 minutes those hours hold, computed here
+/// from the values written.
 fn hourly_sums_hold_each_minute_once_under_rule_backfill(engine: Engine) {
     let now = now_minute();
     let end = now - now % 3_600 - 3_600;
     let start = end - 26 * 3_600;
-    let phase_ms = backfilled_hours(engine, start, end, 0).1 % 60_000;
+    let backfill_phase = backfilled_hours(engine, start, end, 0).1 % 60_000;
+    // The minute group's samples on the hourly group's second, 15 s before it and 45 s before
+    // it (each group runs at its own second of the minute).
+    for before in [0, 15_000, 45_000] {
+        let phase_ms = (backfill_phase + 60_000 - before) % 60_000;
+        hourly_sums_at_phase(engine, (start, end), phase_ms);
+    }
+}
+
+/// The period over the hourly sums backfilled over 5m rates recorded `phase_ms` into each
+/// minute equals the ratio of the sums of the day of minutes before the last hourly sum.
+fn hourly_sums_at_phase(engine: Engine, (start, end): (u64, u64), phase_ms: u64) {
     let (project, last_hour_ms) = backfilled_hours(engine, start, end, phase_ms);
     let (_server, url) = serve_tsdb(&project, engine);
     let (mut bad, mut total) = (0.0, 0.0);
     for m in 0..=(end - start) / 60 {
         let at_ms = start * 1_000 + m * 60_000 + phase_ms;
-        if at_ms + 86_370_000 > last_hour_ms && at_ms <= last_hour_ms {
+        if at_ms + 86_400_000 > last_hour_ms && at_ms <= last_hour_ms {
             bad += minute_rates(m).0;
             total += minute_rates(m).1;
         }
@@ -119,7 +132,7 @@ fn hourly_sums_hold_each_minute_once_under_rule_backfill(engine: Engine) {
     let name = engine.name();
     assert!(
         (got - bad / total).abs() < 1e-12,
-        "{name}: period {got}, expected {}",
+        "{name}, rates {phase_ms} ms into the minute: period {got}, expected {}",
         bad / total
     );
 }

@@ -20,18 +20,21 @@ const RATIO_1H: &str = "slo:sli_error:ratio_avg1h";
 /// How often the hourly group runs.
 pub(super) const HOURLY: Duration = Duration::from_secs(3_600);
 
-/// An hour less half an evaluation interval (`59m30s`): with samples a minute apart the range
-/// holds exactly 60 of them whether the engine closes ranges at both ends (Prometheus 2, which
-/// counted 61 when the group ran on the hour, as rule backfill does) or opens them at the
-/// start (Prometheus 3), so consecutive hours never share a sample.
+/// An hour less a millisecond (`59m59s999ms`): with samples a minute apart the range holds
+/// exactly 60 of them, whatever second of the minute the hourly group runs at against the
+/// minute group (each group has its own offset) and whether the engine closes ranges at both
+/// ends (Prometheus 2, which counted 61 when both ran on the same second, as rule backfill
+/// does) or opens them at the start (Prometheus 3), so consecutive hours neither share nor
+/// skip a sample. (Half a minute less, `59m30s`, skipped one whenever the hourly group ran 30 s
+/// or more after the minute group: a minute's events a hour, all of an outage's minute.)
 fn hour_range() -> Duration {
-    Duration::from_millis(HOURLY.as_millis() - SLI_INTERVAL.as_millis() / 2)
+    Duration::from_millis(HOURLY.as_millis() - 1)
 }
 
-/// The SLO window less half an hour: the hourly sums it holds are exactly the window's hours,
-/// for the same reason (a `[1d]` range on the hour held 25 of them on Prometheus 2).
+/// The SLO window less a millisecond: the hourly sums it holds are exactly the window's last
+/// hours, for the same reason (a `[1d]` range on the hour held 25 of them on Prometheus 2).
 fn period_range(window: Duration) -> Duration {
-    Duration::from_millis(window.as_millis() - HOURLY.as_millis() / 2)
+    Duration::from_millis(window.as_millis() - 1)
 }
 
 /// Whether the SLO counts events (bad and total rates are recorded).
