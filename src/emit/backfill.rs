@@ -20,7 +20,8 @@ pub(crate) fn emit(
     if !cx.backfill {
         return Ok(());
     }
-    let file = crate::emit::prometheus::rule_file(service, cx)?;
+    let mut file = crate::emit::prometheus::rule_file(service, cx)?;
+    crate::emit::targets::in_engines_terms(&mut file, cx.target.target);
     let depths = depths(&file);
     let (skipped, layers) = split(&file, &depths);
     for (k, groups) in layers.into_iter().enumerate() {

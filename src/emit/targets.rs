@@ -147,14 +147,28 @@ pub(crate) fn wrap(
     service: &Service,
     options: &TargetOptions,
 ) -> Result<(String, usize), crate::emit::Error> {
-    let file = match options.target {
+    let mut file = match options.target {
         Target::Mimir => RuleFile {
             groups: pack(file.groups, service, options.mimir_limits.rules_per_group)?,
         },
         _ => file,
     };
+    in_engines_terms(&mut file, options.target);
     let groups = file.groups.len();
     Ok((serialize(file, service, options), groups))
+}
+
+/// The recording rules' queries as `target` must read them to mean what Prometheus means:
+/// under MetricsQL, `rate` as `increase` over the range ([`crate::vocab::metricsql`]).
+pub(crate) fn in_engines_terms(file: &mut RuleFile, target: Target) {
+    if target != Target::Vmalert {
+        return;
+    }
+    for rule in file.groups.iter_mut().flat_map(|g| g.rules.iter_mut()) {
+        if let Rule::Record { expr, .. } = rule {
+            *expr = crate::vocab::metricsql::rates_as_increases(expr);
+        }
+    }
 }
 
 /// Mimir counts groups against a tenant's limit and evaluates each in order: an SLO's groups

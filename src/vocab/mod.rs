@@ -3,6 +3,7 @@
 //! the crate but `diag`'s neighbours on this floor.
 
 pub(crate) mod duration;
+pub(crate) mod metricsql;
 pub(crate) mod number;
 pub(crate) mod path;
 pub(crate) mod promql;
