@@ -359,7 +359,7 @@ struct CompileArgs {
     /// Write no promtool alert tests (`tests/<service>.test.yml`, for `--target prometheus`).
     #[arg(long)]
     no_alert_tests: bool,
-    /// Also write the recording rules in dependency layers, `backfill/<service>.layer-<k>.rules.yml`,
+    /// Also write the recording rules in dependency layers, `backfill/layer-<k>/<group>.rules.yml`,
     /// for `promtool tsdb create-blocks-from rules` one layer at a time (docs/targets.md).
     #[arg(long)]
     backfill: bool,

@@ -1,4 +1,5 @@
-//! Recording rules in dependency layers, for backfilling history (`compile --backfill`).
+//! Recording rules in dependency layers, for backfilling history (`compile --backfill`):
+//! `backfill/layer-<k>/<group>.rules.yml`, one group a file.
 //! `promtool tsdb create-blocks-from rules` evaluates each rule against what Prometheus already
 //! holds, so a rule that reads another rule's series gives nothing (or a wrong answer) until
 //! that series' blocks are loaded. Layer 1 reads only the SLI's own metrics; layer k reads series
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::emit::prometheus::{Rule, RuleFile, RuleGroup};
 use crate::model::Service;
 
-/// The backfill layers of a service, as an artifact kind: `backfill/<service>.layer-<k>.rules.yml`.
+/// The backfill layers of a service, as an artifact kind.
 pub(crate) fn emit(
     service: &Service,
     cx: &crate::emit::Context,
@@ -25,23 +26,26 @@ pub(crate) fn emit(
     let depths = depths(&file);
     let (skipped, layers) = split(&file, &depths);
     for (k, groups) in layers.into_iter().enumerate() {
-        let mut text = format!(
-            "{}# Backfill layer {} of {service}: load the blocks of every layer below before evaluating it (docs/targets.md).\n",
-            crate::emit::prometheus::header(service),
-            k + 1,
-            service = service.name,
-        );
-        if k == 0 && !skipped.is_empty() {
-            text.push_str("# Not backfilled (each evaluation reads its own previous result, or a series that does):\n");
-            for name in &skipped {
-                text.push_str(&format!("#   {name}\n"));
+        // One group a file: promtool (2.42 and 3.16), given groups of several intervals in
+        // one run, now and then wrote nothing for one of them (docs/targets.md).
+        for group in groups {
+            let mut text = format!(
+                "{}# Backfill layer {} of {}: load the blocks of every layer below before evaluating it (docs/targets.md).\n",
+                crate::emit::prometheus::header(service),
+                k + 1,
+                service.name,
+            );
+            if k == 0 && !skipped.is_empty() {
+                text.push_str("# Not backfilled (each evaluation reads its own previous result, or a series that does):\n");
+                for name in &skipped {
+                    text.push_str(&format!("#   {name}\n"));
+                }
             }
+            let path = format!("backfill/layer-{}/{}.rules.yml", k + 1, group.name);
+            let groups = vec![group];
+            text.push_str(&crate::emit::targets::to_yaml(&RuleFile { groups }));
+            out.generated(path, text)?;
         }
-        text.push_str(&crate::emit::targets::to_yaml(&RuleFile { groups }));
-        out.generated(
-            format!("backfill/{}.layer-{}.rules.yml", service.name, k + 1),
-            text,
-        )?;
     }
     Ok(())
 }

@@ -3,7 +3,6 @@
 mod alert_tests;
 pub(crate) mod alertmanager;
 mod audit;
-pub(crate) mod backfill;
 mod backtest_slices;
 mod calendar;
 pub(crate) mod commands;
