@@ -33,48 +33,54 @@ pub(crate) fn rates_as_increases(query: &str) -> String {
     out
 }
 
+/// The characters of `text` outside quoted strings, with their byte offsets (quotes
+/// themselves left out).
+fn unquoted(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let (mut quote, mut escaped) = (None::<char>, false);
+    text.char_indices().filter(move |&(_, c)| match quote {
+        Some(_) if escaped => {
+            escaped = false;
+            false
+        }
+        Some(_) if c == '\\' => {
+            escaped = true;
+            false
+        }
+        Some(q) => {
+            if c == q {
+                quote = None;
+            }
+            false
+        }
+        None if matches!(c, '"' | '\'' | '`') => {
+            quote = Some(c);
+            false
+        }
+        None => true,
+    })
+}
+
 /// Where the next `rate(` call starts: `rate` as a whole word (not `irate` or `my_rate`),
 /// outside quotes.
 fn find_rate_call(text: &str) -> Option<usize> {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some(_) if escaped => escaped = false,
-            Some(_) if c == '\\' => escaped = true,
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
-            None => {
-                let word_start = text[..i]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|p| !(p.is_alphanumeric() || p == '_' || p == ':'));
-                if word_start && text[i..].starts_with("rate(") {
-                    return Some(i);
-                }
-            }
-        }
-    }
-    None
+    unquoted(text).map(|(i, _)| i).find(|&i| {
+        let word_start = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|p| !(p.is_alphanumeric() || p == '_' || p == ':'));
+        word_start && text[i..].starts_with("rate(")
+    })
 }
 
 /// The byte offset of the `)` that closes a call whose arguments start `text`.
 fn matching_paren(text: &str) -> Option<usize> {
-    let (mut depth, mut quote, mut escaped) = (0usize, None::<char>, false);
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some(_) if escaped => escaped = false,
-            Some(_) if c == '\\' => escaped = true,
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '"' | '\'' | '`' => quote = Some(c),
-                '(' => depth += 1,
-                ')' if depth == 0 => return Some(i),
-                ')' => depth -= 1,
-                _ => {}
-            },
+    let mut depth = 0usize;
+    for (i, c) in unquoted(text) {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some(i),
+            ')' => depth -= 1,
+            _ => {}
         }
     }
     None
