@@ -88,8 +88,8 @@ fn validate_all(checked: &mut Checked, settings: &Settings) {
         .par_iter()
         .map(|spec| {
             let mut diags = Diagnostics::default();
-            let source = sources.name(spec.location.source);
-            let service = validate_service(spec, source, settings, &mut diags);
+            let source = source_names(sources, spec);
+            let service = validate_service(spec, &source, settings, &mut diags);
             (diags, service)
         })
         .collect();
@@ -97,6 +97,18 @@ fn validate_all(checked: &mut Checked, settings: &Settings) {
         checked.diagnostics.extend(diags);
         checked.services.extend(service);
     }
+}
+
+/// The files a service is written in, in input order: one, unless its format lets documents
+/// of several files add up to one service (Sloth, OpenSLO).
+fn source_names(sources: &Sources, spec: &crate::spec::ServiceSpec) -> String {
+    let mut ids: Vec<usize> = std::iter::once(spec.location.source)
+        .chain(spec.slos.iter().map(|s| s.location.source))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: Vec<&str> = ids.iter().map(|id| sources.name(*id)).collect();
+    names.join(", ")
 }
 
 /// Two files declaring one service would write one output file twice: report every repeat.

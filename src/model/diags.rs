@@ -141,8 +141,13 @@ pub(crate) fn duplicate_slo(at: Location, name: &str, first: Location) -> Diagno
         Code::DuplicateSlo,
         Some(at),
         format!(
-            "the SLO name `{name}` is used twice in this service (first on line {})",
-            first.line
+            "the SLO name `{name}` is used twice in this service (first on line {}{})",
+            first.line,
+            if first.source == at.source {
+                ""
+            } else {
+                " of another file"
+            }
         ),
         "SLO names must be unique within a service",
     )

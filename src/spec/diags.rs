@@ -431,7 +431,6 @@ pub(crate) enum Unsupported<'a> {
     /// A rolling window of no fixed length (`1M`, `1Q`).
     RollingCalendar { context: &'a str, length: &'a str },
     /// Several objectives on one SLO.
-    SeveralObjectives { context: &'a str, count: usize },
     /// Time-slice fields on an SLO budgeted by occurrences.
     SliceFields { context: &'a str, key: &'a str },
     /// An objective with its own indicator (a composite SLO).
@@ -455,7 +454,6 @@ impl Unsupported<'_> {
             Self::ThresholdOnRatio { context } => format!("{context} sets a threshold (`op`, `value`) on an indicator that is not a threshold metric"),
             Self::SeveralWindows { context } => format!("{context} lists several time windows"),
             Self::RollingCalendar { context, length } => format!("{context} has a rolling `{length}` window, which has no fixed length"),
-            Self::SeveralObjectives { context, count } => format!("{context} has {count} objectives; slocc compiles one per SLO"),
             Self::SliceFields { context, key } => format!("{context} sets `{key}`, a threshold or time-slice objective"),
             Self::Composite { context, key } => format!("{context} gives an objective its own `{key}` (a composite SLO)"),
         }
@@ -477,7 +475,6 @@ impl Unsupported<'_> {
             Self::ThresholdOnRatio { .. } => "drop `op` and `value`, or use a `thresholdMetric` indicator".into(),
             Self::SeveralWindows { .. } => "keep one window per SLO".into(),
             Self::RollingCalendar { .. } => "use a rolling duration such as `30d`, or `isRolling: false` with a calendar for a calendar month or quarter".into(),
-            Self::SeveralObjectives { .. } => "split the SLO into one SLO per objective".into(),
             Self::SliceFields { .. } => "slocc compiles ratio objectives: give `target` only".into(),
             Self::Composite { .. } => "write one SLO per indicator, each with its own objectives".into(),
         }

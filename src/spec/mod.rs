@@ -40,6 +40,9 @@ pub(crate) struct ServiceSpec {
     pub(crate) compat: Option<Text>,
     /// The SLOs.
     pub(crate) slos: Vec<SloSpec>,
+    /// Whether other documents may add SLOs to the same service: Sloth reads every document on
+    /// its own, so a Sloth service may be spread over several files or documents.
+    pub(crate) adds_up: bool,
     /// Where the document starts.
     pub(crate) location: Location,
 }
@@ -343,6 +346,7 @@ pub(crate) fn parse_service(doc: &Document, diags: &mut Diagnostics) -> Option<S
         receivers: fields.string_map("receivers", diags),
         compat: fields.string("compat", diags),
         slos,
+        adds_up: false,
         location: doc.location,
     })
 }

@@ -72,6 +72,7 @@ pub(crate) fn read_sources(sources: &Sources) -> Read {
                 .extend(read_all(documents, &mut read.diagnostics));
         }
     }
+    read.specs = import::sloth::merge_services(read.specs);
     read
 }
 

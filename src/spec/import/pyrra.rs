@@ -62,6 +62,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
         runbook: crate::spec::RunbookSpec::default(),
         receivers: Vec::new(),
         compat: None,
+        adds_up: false,
         slos: vec![SloSpec {
             name: Some(name),
             description: f.string("description", diags),

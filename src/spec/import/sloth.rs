@@ -105,7 +105,49 @@ fn read_service(
         receivers: Vec::new(),
         compat: None,
         slos,
+        adds_up: true,
         location,
+    }
+}
+
+/// Folds Sloth documents of one service into the first of them, in input order, as Sloth
+/// generates each document's SLOs on its own. Each SLO keeps its own document's labels: once
+/// a service has several documents, the service labels move onto their SLOs (an SLO's own
+/// label wins, as it does over service labels). A name used twice is then `duplicate-slo` at
+/// the second SLO, which validation reports with the first's position.
+pub(crate) fn merge_services(specs: Vec<ServiceSpec>) -> Vec<ServiceSpec> {
+    let mut out: Vec<ServiceSpec> = Vec::with_capacity(specs.len());
+    let mut first: std::collections::BTreeMap<String, usize> = Default::default();
+    for mut spec in specs {
+        let name = spec.service.as_ref().map(|s| s.value.clone());
+        let Some(name) = name.filter(|_| spec.adds_up) else {
+            out.push(spec);
+            continue;
+        };
+        match first.get(&name) {
+            Some(&at) => {
+                labels_onto_slos(&mut out[at]);
+                labels_onto_slos(&mut spec);
+                out[at].slos.append(&mut spec.slos);
+            }
+            None => {
+                first.insert(name, out.len());
+                out.push(spec);
+            }
+        }
+    }
+    out
+}
+
+/// Moves a service's labels onto each of its SLOs that does not set the label itself.
+fn labels_onto_slos(spec: &mut ServiceSpec) {
+    let labels = std::mem::take(&mut spec.labels);
+    for slo in &mut spec.slos {
+        for (key, value) in &labels {
+            if !slo.labels.iter().any(|(k, _)| k.value == key.value) {
+                slo.labels.push((key.clone(), value.clone()));
+            }
+        }
     }
 }
 

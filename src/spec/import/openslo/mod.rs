@@ -22,7 +22,7 @@ mod v1alpha;
 
 use alerts::read_alert_policies;
 use indicator::{prometheus_query, ratio_of_sides, read_indicator, read_sli_spec};
-use objectives::{read_objectives, single_objective, target_percent};
+use objectives::{read_objectives, target_percent};
 use v1alpha::read_slo_v1alpha;
 
 /// The object kinds of OpenSLO v1.
@@ -141,7 +141,7 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
             continue;
         };
         let slos = if alpha {
-            vec![read_slo_v1alpha(&f, &name, &context, diags)]
+            read_slo_v1alpha(&f, &name, &context, diags)
         } else {
             read_slo(&f, &name, &context, &index, diags)
         };
@@ -157,6 +157,7 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
                 receivers: Vec::new(),
                 compat: None,
                 slos: Vec::new(),
+                adds_up: false,
                 location: service.location,
             })
             .slos

@@ -3,36 +3,6 @@
 
 use super::*;
 
-/// The one objective of an SLO (slocc compiles one per SLO), with its position.
-pub(super) fn single_objective<'a>(
-    f: &Fields<'a>,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Option<(&'a Mapping, Location)> {
-    let (seq, loc) = f.sequence("objectives", diags)?;
-    if seq.len() != 1 {
-        diags.push(diags::unsupported(
-            loc,
-            Unsupported::SeveralObjectives {
-                context,
-                count: seq.len(),
-            },
-        ));
-        return None;
-    }
-    let node = seq.iter().next()?;
-    let at = location_of(node, loc);
-    let Some(map) = node.as_mapping() else {
-        diags.push(super::not_a_mapping(
-            at,
-            "an objective",
-            "`target: 0.999` and its fields",
-        ));
-        return None;
-    };
-    Some((map, at))
-}
-
 /// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).
 pub(super) fn target_percent(target: Spanned<String>) -> Spanned<String> {
     // Checked: a target of 1e28 is out of range (validation says so), not a panic.

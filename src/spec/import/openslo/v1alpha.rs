@@ -2,40 +2,29 @@
 
 use super::*;
 
-/// `openslo/v1alpha`: one objective with `ratioMetrics` (`incremental` marks counters), the
-/// window as `unit` and `count`, and no alert policies (slocc's default policy applies).
+/// `openslo/v1alpha`: objectives with `ratioMetrics` each (`incremental` marks counters), the
+/// window as `unit` and `count`, and no alert policies (slocc's default policy applies). One
+/// SLO per objective; with several, named `<slo>-<i>` counting from 0, as Sloth (the peer that
+/// reads v1alpha) names them, so its series keep their `sloth_slo` values.
 pub(super) fn read_slo_v1alpha(
     f: &Fields<'_>,
     name: &Spanned<String>,
     context: &str,
     diags: &mut Diagnostics,
-) -> SloSpec {
+) -> Vec<SloSpec> {
     if let Some(method) = check_budgeting(f, diags) {
         diags.push(diags::unsupported(
             method.location,
             Unsupported::AlphaTimeslices { context },
         ));
     }
-    let window = read_window_v1alpha(f, context, diags);
-    let (mut objective, mut sli) = (None, None);
-    if let Some((map, oloc)) = single_objective(f, context, diags) {
-        let of = Fields::new(map, oloc, context);
-        of.deny_unknown(
-            &["displayName", "target", "value", "op", "ratioMetrics"],
-            diags,
-        );
-        objective = of.required_string("target", diags).map(target_percent);
-        sli = of
-            .required_mapping("ratioMetrics", diags)
-            .map(|(m, rloc)| read_ratio_metrics_v1alpha(m, rloc, context, diags));
-    }
-    SloSpec {
+    let slo = SloSpec {
         name: Some(name.clone()),
         description: f.string("description", diags),
-        objective,
-        window,
+        objective: None,
+        window: read_window_v1alpha(f, context, diags),
         labels: Vec::new(),
-        sli,
+        sli: None,
         alerting: AlertingSpec::default(),
         budgeting: None,
         calendar: None,
@@ -43,7 +32,63 @@ pub(super) fn read_slo_v1alpha(
         runbook: Default::default(),
         mttr: None,
         location: f.location(),
+    };
+    let objectives = objective_mappings(f, context, diags);
+    if objectives.is_empty() {
+        // Reported already; the SLO still goes to validation for its other problems.
+        return vec![slo];
     }
+    let several = objectives.len() > 1;
+    let mut out = Vec::new();
+    for (i, (map, at)) in objectives.into_iter().enumerate() {
+        let of = Fields::new(map, at, context);
+        of.deny_unknown(
+            &["displayName", "target", "value", "op", "ratioMetrics"],
+            diags,
+        );
+        let mut one = slo.clone();
+        one.objective = of.required_string("target", diags).map(target_percent);
+        one.sli = of
+            .required_mapping("ratioMetrics", diags)
+            .map(|(m, rloc)| read_ratio_metrics_v1alpha(m, rloc, context, diags));
+        if several {
+            one.name = Some(Spanned::new(format!("{}-{i}", name.value), name.location));
+        }
+        out.push(one);
+    }
+    out
+}
+
+/// The objectives of a v1alpha SLO that are mappings, with their positions; an empty list and
+/// an entry of another type are reported.
+fn objective_mappings<'a>(
+    f: &Fields<'a>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Vec<(&'a Mapping, Location)> {
+    let Some((seq, loc)) = f.sequence("objectives", diags) else {
+        return Vec::new();
+    };
+    if seq.is_empty() {
+        diags.push(diags::empty_list(
+            f.key_location("objectives"),
+            "objectives",
+            context,
+        ));
+    }
+    let mut out = Vec::new();
+    for node in seq.iter() {
+        let at = location_of(node, loc);
+        match node.as_mapping() {
+            Some(map) => out.push((map, at)),
+            None => diags.push(super::not_a_mapping(
+                at,
+                "an objective",
+                "`target: 0.999` and its fields",
+            )),
+        }
+    }
+    out
 }
 
 /// A v1alpha `timeWindows` entry (`unit` and `count`) as a duration; calendar windows and
