@@ -11,7 +11,7 @@ pub(super) fn run(paths: &[PathBuf], mut io: Io<'_>) -> Outcome {
     if checked.failed() {
         return Ok(EXIT_INVALID);
     }
-    let documents: Vec<String> = checked
+    let mut documents: Vec<String> = checked
         .specs
         .iter()
         .map(|spec| {
@@ -22,6 +22,19 @@ pub(super) fn run(paths: &[PathBuf], mut io: Io<'_>) -> Outcome {
             )
         })
         .collect();
+    if let Some(native) = crate::spec::convert_settings::to_native(&checked.settings) {
+        let mut names: Vec<&str> = checked
+            .settings
+            .iter()
+            .map(|s| checked.sources.name(s.location.source))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        documents.push(format!(
+            "# slocc/v1 settings, converted from {}: replaces them\n{native}",
+            names.join(", ")
+        ));
+    }
     io.stdout.write_all(documents.join("---\n").as_bytes())?;
     Ok(EXIT_OK)
 }

@@ -21,6 +21,8 @@ pub struct Checked {
     /// Every spec read, in the native spec stage with its positions, in file order (documents
     /// of formats read together, such as OpenSLO, after the others).
     pub(crate) specs: Vec<ServiceSpec>,
+    /// Every settings document read (`kind: Settings`, Sloth's `AlertWindows`), in file order.
+    pub(crate) settings: Vec<crate::spec::settings::SettingsSpec>,
     /// Services that validated (all of them when there are no errors).
     pub services: Vec<Service>,
 }
@@ -46,9 +48,10 @@ pub(crate) fn check_sources_with(sources: Sources, compat: Option<Compat>) -> Ch
         sources,
         diagnostics: read.diagnostics,
         specs: read.specs,
+        settings: read.settings,
         services: Vec::new(),
     };
-    let mut settings = validate_settings(&read.settings, &mut checked.diagnostics);
+    let mut settings = validate_settings(&checked.settings, &mut checked.diagnostics);
     settings.compat = compat.or(settings.compat);
     settings.compat_forced = compat.is_some();
     validate_all(&mut checked, &settings);

@@ -120,11 +120,11 @@ impl Tier {
     }
 }
 
-fn text(value: &Option<Spanned<String>>) -> Option<String> {
+pub(super) fn text(value: &Option<Spanned<String>>) -> Option<String> {
     value.as_ref().map(|v| v.value.clone())
 }
 
-fn map(pairs: &[(Spanned<String>, Spanned<String>)]) -> BTreeMap<String, String> {
+pub(super) fn map(pairs: &[(Spanned<String>, Spanned<String>)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| (k.value.clone(), v.value.clone()))
@@ -153,23 +153,28 @@ fn alerting(spec: &AlertingSpec) -> Alerting {
             name: text(&spec.no_data.name).filter(|n| n != crate::spec::NO_DATA_NAME),
             tier: tier(&spec.no_data.tier),
         },
-        windows: spec.windows.as_ref().map(|windows| {
-            windows
-                .iter()
-                .map(|w| {
-                    [
-                        ("long", &w.long),
-                        ("short", &w.short),
-                        ("budget_percent", &w.budget_percent),
-                        ("severity", &w.severity),
-                    ]
-                    .into_iter()
-                    .filter_map(|(k, v)| text(v).map(|v| (k, v)))
-                    .collect()
-                })
-                .collect()
-        }),
+        windows: spec.windows.as_ref().map(|windows| windows_of(windows)),
     }
+}
+
+/// Window pairs as `alerting.windows` (and the settings' policies) write them.
+pub(super) fn windows_of(
+    windows: &[crate::spec::WindowSpec],
+) -> Vec<BTreeMap<&'static str, String>> {
+    windows
+        .iter()
+        .map(|w| {
+            [
+                ("long", &w.long),
+                ("short", &w.short),
+                ("budget_percent", &w.budget_percent),
+                ("severity", &w.severity),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| text(v).map(|v| (k, v)))
+            .collect()
+        })
+        .collect()
 }
 
 /// SLI fields, with Sloth's `{{.window}}` (and spaced spellings) written the native way.

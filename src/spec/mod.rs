@@ -1,6 +1,7 @@
 //! Spec stage: what a `slocc/v1` document says, field by field with positions, before any checking of meaning.
 
 pub(crate) mod convert;
+pub(crate) mod convert_settings;
 pub(crate) mod diags;
 pub(crate) mod import;
 mod percentiles;

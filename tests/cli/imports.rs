@@ -168,6 +168,42 @@ fn converted_specs_compile_to_the_same_rules() {
     }
 }
 
+/// Sloth's 7d `AlertWindows` catalog and the native settings given with it become one native
+/// settings document with the catalog as a policy: the converted files compile to the
+/// catalog's factors (13.44, 3.5, 1.4, 0.98), not the default policy's.
+#[test]
+fn converted_sloth_specs_keep_their_alert_windows_catalog() {
+    let project = Project::new();
+    project.file("in/svc.yaml", SLOTH);
+    let catalog = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/migration/sloth-windows-7d.yaml"),
+    )
+    .unwrap();
+    project.file("in/windows.yaml", &catalog);
+    project.file(
+        "in/settings.yaml",
+        "apiVersion: slocc/v1\nkind: Settings\ndefault_window: 7d\nrunbook_base_url: https://r.example.com\n",
+    );
+    let run = project.slocc(&["convert", "in"]);
+    run.expect_code(0);
+    let settings = run.stdout.split("---\n").last().unwrap();
+    assert!(
+        settings.starts_with("# slocc/v1 settings, converted from in/settings.yaml, in/windows.yaml: replaces them\napiVersion: slocc/v1\nkind: Settings\nrunbook_base_url: https://r.example.com\ndefault_window: '7d'\npolicies:\n- window: '7d'\n"),
+        "{settings}"
+    );
+    assert_compiles_like_converted(&project, "in", &run.stdout, "sloth with a catalog");
+    let rules = project.read("out-native/svc.rules.yml");
+    for factor in [
+        "(13.44 * 0.001)",
+        "(3.5 * 0.001)",
+        "(1.4 * 0.001)",
+        "(0.98 * 0.001)",
+    ] {
+        assert!(rules.contains(factor), "{factor} missing:\n{rules}");
+    }
+}
+
 /// Every bundled and migration spec converts to native text that `check` accepts and that
 /// compiles to the same rules (the converted file is a migration's end state).
 #[test]
