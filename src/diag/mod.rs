@@ -121,7 +121,7 @@ codes! {
     ThresholdNotABucket => "threshold-not-a-bucket", Error, "With `check --prometheus`: a latency threshold that is no bucket boundary of the histogram.";
     TierNeverFires => "tier-never-fires", Warning, "A tier whose threshold is at or above a 100% error ratio, so it can never fire.";
     UnusualAlertName => "unusual-alert-name", Warning, "An alert name that Prometheus accepts but that is not a plain identifier.";
-    SlowTier => "slow-tier", Warning, "A custom tier whose burn factor is under 1x.";
+    SlowTier => "slow-tier", Warning, "A custom tier whose burn factor is under 0.9333x.";
     QuotedName => "quoted-name", Warning, "A UTF-8 metric or label name, which Prometheus 3 reads and Prometheus 2 cannot load.";
     TinyBudget => "tiny-budget", Warning, "An objective whose whole budget is gone in under a minute of full outage.";
     IgnoredKey => "ignored-key", Warning, "A key the peer tool ignores in its own format, ignored the same way.";

@@ -330,10 +330,10 @@ pub(crate) fn slow_tier(at: Location, tier: &TierName<'_>, factor: &str) -> Diag
         Code::SlowTier,
         Some(at),
         format!(
-            "the {} tier {}/{} of SLO `{}` fires at a burn of {factor}x, under 1x: a burn that slow does not empty the budget within the SLO window",
+            "the {} tier {}/{} of SLO `{}` fires at a burn of {factor}x: a burn that slow spends less than 93% of the budget within the SLO window",
             tier.class, tier.long, tier.short, tier.slo
         ),
-        "raise `budget_percent` or shorten `long` so the factor (budget % x window / long) is at least 1",
+        "raise `budget_percent` or shorten `long`: at a factor (budget % x window / long) of 1 a tier catches exactly the burns that empty the budget; slocc warns under 0.9333, the slowest of the workbook's tiers at 28 days and of the default policy",
     )
 }
 

@@ -337,7 +337,7 @@ fn small_input_traps_are_errors_at_their_line() {
     );
     let run = project.slocc(&["check", "--no-runbooks"]);
     run.expect_code(0);
-    assert_eq!(run.headlines(), "specs/api.yaml:2:10: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/api.yaml:12:12: warning[slow-tier]: the ticket tier 3d/6h of SLO `availability` fires at a burn of 0.5x, under 1x: a burn that slow does not empty the budget within the SLO window\n");
+    assert_eq!(run.headlines(), "specs/api.yaml:2:10: warning[relative-runbook-url]: the alerts of `api` link their runbooks by a relative path, which does not open from a notification\nspecs/api.yaml:12:12: warning[slow-tier]: the ticket tier 3d/6h of SLO `availability` fires at a burn of 0.5x: a burn that slow spends less than 93% of the budget within the SLO window\n");
     // A symbolic-link loop in the specs directory: each file is read once.
     project.file("specs/api.yaml", SPEC);
     std::os::unix::fs::symlink(".", project.path().join("specs/loop")).unwrap();
@@ -517,7 +517,7 @@ fn nothing_is_dropped_silently_and_long_numbers_are_named() {
         (
             "    - displayName: Good requests\n      target: 0.999\n",
             "    - 0.999\n    - displayName: Good requests\n      target: 0.999\n",
-            "specs/slo.yaml:23:5: error[unsupported-feature]: the OpenSLO SLO `availability` has 2 objectives; slocc compiles one per SLO",
+            "specs/slo.yaml:23:7: error[wrong-type]: an objective must be a mapping (`target: 0.999` and its fields)",
         ),
         (
             objectives,

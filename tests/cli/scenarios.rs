@@ -61,7 +61,16 @@ impl Case {
         POLICY
             .iter()
             .map(|(sev, pct, long, short)| {
-                let (factor, long, short) = if window_min >= full_min {
+                let one_to_one = 30.0 * 1_440.0;
+                let (factor, long, short) = if *long == 4_320.0 && window_min > one_to_one {
+                    // Past 30 days the slowest tier's windows grow with the SLO window: 1x.
+                    let grown = (long * window_min / one_to_one).round();
+                    (
+                        pct / 100.0 * window_min / grown,
+                        grown,
+                        (grown / 12.0).round(),
+                    )
+                } else if window_min >= full_min {
                     (pct / 100.0 * window_min / long, *long, *short)
                 } else {
                     let scaled = (long * window_min / full_min).round().max(10.0);
@@ -528,6 +537,8 @@ fn no_window_alerts_on_a_burn_well_under_1x_and_pages_need_10x() {
             .map(|t| t["burn_factor"].as_str().unwrap().parse().unwrap())
             .collect();
         assert!(factors.iter().all(|f| *f > 0.9), "{days}d: {factors:?}");
+        // Every burn that empties the budget within the window is caught by the slowest tier.
+        assert!(factors[3] <= 1.0 + 1e-12, "{days}d: {factors:?}");
         assert!(factors[0] >= 10.0, "{days}d pages at {}x", factors[0]);
         // The model here agrees with slocc's own tiers.
         let derived: Vec<f64> = case.tiers().iter().map(|t| t.1).collect();
@@ -535,6 +546,46 @@ fn no_window_alerts_on_a_burn_well_under_1x_and_pages_need_10x() {
             assert!((a - b).abs() < 1e-9, "{days}d: {factors:?} vs {derived:?}");
         }
     }
+}
+
+/// The default policy's table in docs/rules.md is what `slocc explain` says for each window.
+#[test]
+fn the_default_policy_table_in_the_docs_is_the_codes() {
+    let mut table = String::from("| window | page (long/short, factor, budget at fire) | page | ticket | ticket |\n|---|---|---|---|---|\n");
+    for days in [1, 7, 14, 28, 30, 90] {
+        let case = Case {
+            objective: "99.9",
+            window_days: days,
+            kind: Kind::Ratio,
+        };
+        let project = Project::new();
+        project.file("spec.yaml", &case.spec());
+        let run = project.slocc(&["explain", "spec.yaml", "--format", "json"]);
+        run.expect_code(0);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let cells: Vec<String> = report[0]["tiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let factor: f64 = t["burn_factor"].as_str().unwrap().parse().unwrap();
+                let spent = t["budget_spent_at_fire"].as_f64().unwrap();
+                format!(
+                    "{}/{}, {}x, {}%",
+                    t["long_window"].as_str().unwrap(),
+                    t["short_window"].as_str().unwrap(),
+                    (factor * 1e4).round() / 1e4,
+                    (spent * 1e3).round() / 10.0
+                )
+            })
+            .collect();
+        table.push_str(&format!("| {days}d | {} |\n", cells.join(" | ")));
+    }
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"),
+    )
+    .unwrap();
+    assert!(docs.contains(&table), "docs/rules.md should hold:\n{table}");
 }
 
 #[test]

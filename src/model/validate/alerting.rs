@@ -254,7 +254,9 @@ pub(super) struct Tiers {
     pub(super) windows: Vec<Duration>,
 }
 
-/// One entry's tier, or `None` (with a warning) when it can never fire; a tier under 1x warns.
+/// One entry's tier, or `None` (with a warning) when it can never fire; a custom tier slower
+/// than the default policy's slowest (28/30 = 0.9333x, the workbook's at 28 days) warns: the
+/// same rule for native and imported tiers, and the default policy never triggers it.
 fn tier_of(
     entry: &PolicyEntry,
     class: SeverityClass,
@@ -269,10 +271,8 @@ fn tier_of(
     let threshold = factor * numbers.budget;
     // Rounded as rules print it: a factor given as 1 (an OpenSLO threshold) arrives as
     // 0.99999... after the share-of-budget round trip.
-    if let Some(at) = entry
-        .location
-        .filter(|_| factor.round_dp(12) < Decimal::ONE)
-    {
+    let slowest = (Decimal::from(28) / Decimal::from(30)).round_dp(12);
+    if let Some(at) = entry.location.filter(|_| factor.round_dp(12) < slowest) {
         diags.push(diags::slow_tier(
             at,
             &tier_name(entry, numbers.slo, &class.name),
@@ -311,9 +311,15 @@ const FULL_SCALE: Duration = Duration::from_secs(28 * 86_400);
 const MIN_SHORT: u64 = 5 * 60;
 const MIN_LONG: u64 = 10 * 60;
 
+/// The window at which the workbook's slowest tier (10% of the budget in 3d) is 1x.
+const ONE_TO_ONE: Duration = Duration::from_secs(30 * 86_400);
+
 /// The workbook's four tiers, for an SLO window of `window`. From 28 days up they are used as
-/// the workbook gives them (factors 13.44/5.6/2.8/0.933 at 28d, 14.4/6/3/1 at 30d, 43.2/18/9/3
-/// at 90d: the same 2/5/10/10% of the budget spent when each fires). Shorter windows would
+/// the workbook gives them (factors 13.44/5.6/2.8/0.933 at 28d, 14.4/6/3/1 at 30d: the same
+/// 2/5/10/10% of the budget spent when each fires), but for the slowest past 30 days: as it
+/// is, its factor would grow with the window (3x at 90d, where a 2.9x burn empties the budget
+/// in 31 days and nothing alerts), so its windows grow instead and it stays at 1x (9d/18h at
+/// 90d): every burn that empties the budget within the window is caught. Shorter windows would
 /// give factors far under 1 (a 7d SLO would ticket at 0.23x, a burn that never empties its
 /// budget), so their alert windows are scaled down with the SLO window instead, keeping the
 /// 28-day factors: a 7d SLO pages at 13.44x over 15m/5m and 5.6x over 1h30m/8m, and tickets at
@@ -321,40 +327,54 @@ const MIN_LONG: u64 = 10 * 60;
 /// 5m short; where that minimum lengthens a window, the tier keeps its factor and fires at a
 /// larger share of the budget.
 fn default_policy(window: Duration) -> Vec<PolicyEntry> {
+    let slowest = DEFAULT_POLICY[DEFAULT_POLICY.len() - 1].2;
     DEFAULT_POLICY
         .iter()
         .map(|(severity, pct, long, short)| {
-            if window >= FULL_SCALE {
-                return PolicyEntry {
-                    class: EntryClass::Tier(*severity),
-                    budget_percent: Decimal::from(*pct),
-                    long: Duration::from_secs(*long),
-                    short: Duration::from_secs(*short),
-                    location: None,
-                    factor: None,
-                    for_duration: None,
-                };
-            }
-            let minutes = |secs: u64| (secs + 30) / 60 * 60;
-            let scaled = long * window.as_millis() / FULL_SCALE.as_millis();
-            let new_long = minutes(scaled).max(MIN_LONG);
-            let new_short = minutes(new_long / 12).max(MIN_SHORT);
-            // factor = pct x 28d / long, kept: pct' = factor x new_long / window.
-            let budget_percent = Decimal::from(*pct)
-                * Decimal::from(FULL_SCALE.as_millis() / 1_000)
-                * Decimal::from(new_long)
-                / (Decimal::from(*long) * Decimal::from(window.as_millis() / 1_000));
+            let (budget_percent, long, short) = if *long == slowest && window > ONE_TO_ONE {
+                grown_to_one(*long, window)
+            } else if window >= FULL_SCALE {
+                (Decimal::from(*pct), *long, *short)
+            } else {
+                scaled_down(*pct, *long, window)
+            };
             PolicyEntry {
                 class: EntryClass::Tier(*severity),
                 budget_percent: budget_percent.normalize(),
-                long: Duration::from_secs(new_long),
-                short: Duration::from_secs(new_short),
+                long: Duration::from_secs(long),
+                short: Duration::from_secs(short),
                 location: None,
                 factor: None,
                 for_duration: None,
             }
         })
         .collect()
+}
+
+/// Seconds rounded to the nearest whole minute.
+fn whole_minutes(secs: u64) -> u64 {
+    (secs + 30) / 60 * 60
+}
+
+/// The slowest tier past 30 days: 10% of the budget over windows grown with the SLO window,
+/// so its factor stays 1 (`(budget %, long, short)` in seconds).
+fn grown_to_one(long: u64, window: Duration) -> (Decimal, u64, u64) {
+    let new_long =
+        whole_minutes(long * (window.as_millis() / 1_000) / (ONE_TO_ONE.as_millis() / 1_000));
+    (Decimal::from(10), new_long, whole_minutes(new_long / 12))
+}
+
+/// A tier for an SLO window under 28 days: windows scaled by window/28d, the 28-day factor
+/// kept (`(budget %, long, short)` in seconds).
+fn scaled_down(pct: u32, long: u64, window: Duration) -> (Decimal, u64, u64) {
+    let window_secs = window.as_millis() / 1_000;
+    let full_secs = FULL_SCALE.as_millis() / 1_000;
+    let new_long = whole_minutes(long * window_secs / full_secs).max(MIN_LONG);
+    let new_short = whole_minutes(new_long / 12).max(MIN_SHORT);
+    // factor = pct x 28d / long, kept: pct' = factor x new_long / window.
+    let budget_percent = Decimal::from(pct) * Decimal::from(full_secs) * Decimal::from(new_long)
+        / (Decimal::from(long) * Decimal::from(window_secs));
+    (budget_percent, new_long, new_short)
 }
 
 /// The warning for a tier whose threshold is at or above a 100% error ratio.
