@@ -136,7 +136,7 @@ pub(crate) fn built_tool(name: &str) -> PathBuf {
     assert!(
         path.is_file(),
         "{} is not built: these tests prove the generated files on the engines users run. \
-         Run `scripts/tools` (it builds the pinned Prometheus 3, Alertmanager, Sloth and oslo \
+         Run `scripts/tools` (it builds the pinned Prometheus 3, Alertmanager, Sloth, oslo and Thanos \
          with Go), or `scripts/test`, which does.",
         path.display()
     );

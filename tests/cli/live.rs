@@ -154,25 +154,42 @@ pub(crate) fn prometheus_over(
     history: &str,
     engine: Engine,
 ) -> (Server, String) {
-    project.file("history.om", history);
-    let tsdb = project.path().join("tsdb");
+    backfill(project, history, "tsdb", engine);
+    serve_tsdb(project, engine)
+}
+
+/// Blocks of `history` (OpenMetrics) written into the project's directory `dir` by `engine`'s
+/// promtool.
+pub(crate) fn backfill(project: &Project, history: &str, dir: &str, engine: Engine) {
+    let file = format!("{dir}.om");
+    project.file(&file, history);
     let backfill = Command::new(engine.promtool())
-        .args(["tsdb", "create-blocks-from", "openmetrics", "history.om"])
-        .arg(&tsdb)
+        .args(["tsdb", "create-blocks-from", "openmetrics", &file, dir])
         .current_dir(project.path())
         .output()
         .unwrap();
     assert!(backfill.status.success(), "{backfill:?}");
-    serve_tsdb(project, engine)
 }
 
 /// Prometheus of `engine`'s generation on a loopback port over the project's `tsdb/` as it is.
 pub(crate) fn serve_tsdb(project: &Project, engine: Engine) -> (Server, String) {
-    project.file("prometheus.yml", "global: {}\n");
-    let tsdb = project.path().join("tsdb");
+    serve_tsdb_in(project, engine, "tsdb", "global: {}\n")
+}
+
+/// Prometheus of `engine`'s generation on a loopback port over the project's directory `dir`,
+/// with `config` as its configuration file.
+pub(crate) fn serve_tsdb_in(
+    project: &Project,
+    engine: Engine,
+    dir: &str,
+    config: &str,
+) -> (Server, String) {
+    let config_file = format!("{dir}.yml");
+    project.file(&config_file, config);
+    let tsdb = project.path().join(dir);
     let port = free_port();
     let child = Command::new(engine.prometheus())
-        .arg("--config.file=prometheus.yml")
+        .arg(format!("--config.file={config_file}"))
         .arg(format!("--storage.tsdb.path={}", tsdb.display()))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg("--storage.tsdb.retention.time=90d")

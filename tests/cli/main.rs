@@ -28,6 +28,7 @@ mod review;
 mod runbooks;
 mod scenarios;
 pub(crate) mod targets;
+mod thanos;
 mod timeslices;
-mod victoria;
+pub(crate) mod victoria;
 mod workflow;
