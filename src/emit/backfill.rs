@@ -26,11 +26,11 @@ pub(crate) fn emit(
     let depths = depths(&file);
     let (skipped, layers) = split(&file, &depths);
     for (k, groups) in layers.into_iter().enumerate() {
-        // One group a file: promtool (2.42 and 3.16), given groups of several intervals in
-        // one run, now and then wrote nothing for one of them (docs/targets.md).
+        // One group a file, so that a group promtool skips (a `--start` off a block boundary,
+        // docs/targets.md) is one file to run again, not a run to unpick.
         for group in groups {
             let mut text = format!(
-                "{}# Backfill layer {} of {}: load the blocks of every layer below before evaluating it (docs/targets.md).\n",
+                "{}# Backfill layer {} of {}: load the blocks of every layer below before evaluating it, and start on a two-hour boundary (docs/targets.md).\n",
                 crate::emit::prometheus::header(service),
                 k + 1,
                 service.name,

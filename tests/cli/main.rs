@@ -3,6 +3,7 @@
 mod alert_tests;
 pub(crate) mod alertmanager;
 mod audit;
+mod backfill;
 mod backtest_slices;
 mod calendar;
 pub(crate) mod commands;
