@@ -16,6 +16,7 @@ pub(crate) mod backfill;
 pub(crate) mod compat;
 pub(crate) mod diags;
 pub(crate) mod grafana;
+pub(crate) mod inline;
 pub(crate) mod links;
 pub mod prometheus;
 pub(crate) mod runbook;

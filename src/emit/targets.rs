@@ -154,6 +154,7 @@ pub(crate) fn wrap(
         _ => file,
     };
     in_engines_terms(&mut file, options.target);
+    in_engines_time(&mut file, options.target);
     let groups = file.groups.len();
     Ok((serialize(file, service, options), groups))
 }
@@ -168,6 +169,14 @@ pub(crate) fn in_engines_terms(file: &mut RuleFile, target: Target) {
         if let Rule::Record { expr, .. } = rule {
             *expr = crate::vocab::metricsql::rates_as_increases(expr);
         }
+    }
+}
+
+/// The alerts as `target` evaluates them in the same minute as Prometheus: on vmalert, each
+/// reading its SLI's queries rather than the series recorded from them ([`crate::emit::inline`]).
+fn in_engines_time(file: &mut RuleFile, target: Target) {
+    if target == Target::Vmalert {
+        crate::emit::inline::inline_recorded(file);
     }
 }
 

@@ -29,7 +29,7 @@ mod review;
 mod runbooks;
 mod scenarios;
 pub(crate) mod targets;
-mod thanos;
+pub(crate) mod thanos;
 mod timeslices;
 pub(crate) mod victoria;
 mod workflow;

@@ -207,7 +207,7 @@ fn a_store_that_stops_answering_is_never_healthy_through_the_querier() {
 /// The history ends now (a Prometheus refuses to record before its newest block ends); the 5m
 /// windows read the outage for a few minutes more, long enough for the rules' first
 /// evaluations.
-fn ongoing_outage(now: u64) -> String {
+pub(crate) fn ongoing_outage(now: u64) -> String {
     let mut out = String::from("# TYPE http_requests counter\n");
     let (start, outage, end) = (now - 6 * 3_600, now - 20 * 60, now);
     for code in ["200", "500"] {
@@ -228,7 +228,7 @@ fn ongoing_outage(now: u64) -> String {
 
 /// Label sets of the alerts an `/api/v1/alerts` answers as firing, without `ruler` (the
 /// ruler's external label).
-fn firing(url: &str) -> std::collections::BTreeSet<Vec<(String, String)>> {
+pub(crate) fn firing(url: &str) -> std::collections::BTreeSet<Vec<(String, String)>> {
     let Ok(mut answer) = ureq::get(&format!("{url}/api/v1/alerts")).call() else {
         return Default::default();
     };

@@ -407,3 +407,95 @@ fn layer_files(project: &Project, service: &str, k: usize) -> Vec<String> {
     files.sort();
     files
 }
+
+/// Label sets of firing alerts of severity `page`, without the `alertgroup` label vmalert adds.
+fn pages(url: &str) -> std::collections::BTreeSet<Vec<(String, String)>> {
+    let page = ("severity".to_string(), "page".to_string());
+    crate::thanos::firing(url)
+        .into_iter()
+        .filter(|labels| labels.contains(&page))
+        .map(|labels| {
+            labels
+                .into_iter()
+                .filter(|(k, _)| k != "alertgroup")
+                .collect()
+        })
+        .collect()
+}
+
+/// How many times the engine at `url` has evaluated slocc's minute group, from its own
+/// `metric` (at most one evaluation behind, read while one runs).
+fn iterations(url: &str, metric: &str) -> u64 {
+    let mut answer = ureq::get(&format!("{url}/metrics"))
+        .call()
+        .expect("metrics");
+    let text = answer.body_mut().read_to_string().unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(metric) && l.contains("slocc-svc-availability\""))
+        .unwrap_or_else(|| panic!("no {metric} for the minute group at {url}"));
+    line.rsplit(' ').next().unwrap().parse::<f64>().unwrap() as u64
+}
+
+/// slocc's vmalert rules evaluated live (vmalert over VictoriaMetrics, writing back what it
+/// records) page as Prometheus pages with slocc's Prometheus rules over the same data, within
+/// one evaluation: the paging tiers read their SLI's queries, not series recorded a hop
+/// earlier, which VictoriaMetrics answers only 30 s and a remote-write flush later.
+#[test]
+fn live_vmalert_pages_within_one_evaluation_of_prometheus() {
+    let project = Project::new();
+    project.file("specs/svc.yaml", "apiVersion: slocc/v1\nservice: svc\nrunbook_base_url: https://r.example.com\nslos:\n  - name: availability\n    objective: 99.9\n    sli:\n      ratio:\n        errors: sum(rate(http_requests_total{job=\"svc\", code=\"500\"}[{{window}}]))\n        total: sum(rate(http_requests_total{job=\"svc\"}[{{window}}]))\n");
+    for (target, dir) in [("prometheus", "out-prom"), ("vmalert", "out-vm")] {
+        project
+            .slocc(&["compile", "--no-runbooks", "--target", target, "-o", dir])
+            .expect_code(0);
+    }
+    let history = crate::thanos::ongoing_outage(now_minute());
+    crate::live::backfill(&project, &history, "reference", Engine::V3);
+    let config = "global: {evaluation_interval: 1m}\nrule_files: [out-prom/svc.rules.yml]\n";
+    let (_reference, reference) =
+        crate::live::serve_tsdb_in(&project, Engine::V3, "reference", config);
+    let (_vm, vm) = victoria_metrics_over(&project, &history);
+    let (notifier, _) = crate::harness::serve(|_| (200, "application/json", "{}".into()));
+    let port = free_port();
+    let child = Command::new(tool("vmalert", "victoria-metrics"))
+        .arg("-rule=out-vm/svc.rules.yml")
+        .arg(format!("-datasource.url={vm}"))
+        .arg(format!("-remoteWrite.url={vm}"))
+        .arg(format!("-notifier.url=http://127.0.0.1:{notifier}"))
+        .arg("-evaluationInterval=1m")
+        .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
+        .current_dir(project.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start vmalert");
+    let _vmalert = Server::new(child);
+    let vmalert = format!("http://127.0.0.1:{port}");
+    // Each engine starts its groups at its own second of the minute, so the evaluation that
+    // first pages is compared (its count, from the engine's own metrics), not the clock.
+    let evaluations = |url: &str, metric: &str| iterations(url, metric);
+    let started = Instant::now();
+    let (mut on_prometheus, mut on_vmalert) = (None, None);
+    while started.elapsed() < Duration::from_secs(240) {
+        let (p, v) = (pages(&reference), pages(&vmalert));
+        let n = "prometheus_rule_group_iterations_total";
+        on_prometheus = on_prometheus.or((!p.is_empty()).then(|| evaluations(&reference, n)));
+        on_vmalert = on_vmalert
+            .or((!v.is_empty()).then(|| evaluations(&vmalert, "vmalert_iteration_total")));
+        if p.len() == 2 && p == v {
+            let (a, b) = (on_prometheus.unwrap(), on_vmalert.unwrap());
+            assert!(
+                b <= a,
+                "Prometheus paged at its evaluation {a}, vmalert at its {b}"
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    panic!(
+        "Prometheus pages {:?}\nvmalert pages {:?}",
+        pages(&reference),
+        pages(&vmalert)
+    );
+}
