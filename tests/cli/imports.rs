@@ -558,6 +558,37 @@ fn openslo_problems_point_at_their_line() {
     }
 }
 
+/// An SLO reading AppDynamics, CloudWatch or Datadog gets one message naming the source, at
+/// the line that names it: no cascade about the ratio's sides or a missing `query`.
+#[test]
+fn openslo_non_prometheus_sources_are_one_message_naming_the_source() {
+    let project = Project::new();
+    for (name, text) in [
+        ("slo", include_str!("fixtures/openslo/foreign/slo.yaml")),
+        ("alpha", include_str!("fixtures/openslo/foreign/alpha.yaml")),
+        ("raw", include_str!("fixtures/openslo/foreign/raw.yaml")),
+    ] {
+        project.file(&format!("specs/{name}.yaml"), text);
+    }
+    let run = project.slocc(&["check", "--no-runbooks"]);
+    run.expect_code(1);
+    let headlines = run.headlines();
+    let errors: Vec<&str> = headlines
+        .lines()
+        .filter(|l| l.contains(": error["))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "specs/alpha.yaml:12:19: error[unsupported-feature]: the OpenSLO SLO `search` reads from `datadog`; slocc compiles Prometheus queries",
+            "specs/raw.yaml:18:17: error[unsupported-feature]: the SLI of the OpenSLO SLO `latency` reads from `CloudWatch`; slocc compiles Prometheus queries",
+            "specs/slo.yaml:20:19: error[unsupported-feature]: the SLI of the OpenSLO SLO `web-availability` reads from `AppDynamics`; slocc compiles Prometheus queries",
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn converted_openslo_compiles_to_the_same_rules() {
     let project = openslo_project();

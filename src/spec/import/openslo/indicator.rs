@@ -12,7 +12,7 @@ pub(super) fn prometheus_query(
     diags: &mut Diagnostics,
 ) -> Option<Spanned<String>> {
     if let Some(kind) = kind {
-        if !kind.value.eq_ignore_ascii_case("prometheus") {
+        if !is_prometheus(&kind) {
             diags.push(diags::unsupported(
                 kind.location,
                 Unsupported::MetricSource {
@@ -29,6 +29,34 @@ pub(super) fn prometheus_query(
     rate_of(&query, context, diags)
 }
 
+fn is_prometheus(kind: &Spanned<String>) -> bool {
+    kind.value.eq_ignore_ascii_case("prometheus")
+}
+
+/// The `type` of the first side of a v1 ratio whose metric source is not Prometheus.
+fn foreign_side(ratio: &Mapping, location: Location) -> Option<Spanned<String>> {
+    foreign(ratio, location, |side| {
+        side.get_mapping("metricSource")?.get_scalar("type")
+    })
+}
+
+/// The source of the first side of a ratio (`good`, `bad`, `total`) that is not Prometheus,
+/// as `kind_of` finds it in each side.
+pub(super) fn foreign(
+    ratio: &Mapping,
+    location: Location,
+    kind_of: impl Fn(&Mapping) -> Option<&marked_yaml::types::MarkedScalarNode>,
+) -> Option<Spanned<String>> {
+    ["good", "bad", "total"].iter().find_map(|key| {
+        let kind = kind_of(ratio.get_mapping(key)?)?;
+        let kind = Spanned::new(
+            kind.as_str().to_string(),
+            crate::spec::yaml::scalar_location(kind, location),
+        );
+        (!is_prometheus(&kind)).then_some(kind)
+    })
+}
+
 /// A metric source's Prometheus query, rate-wrapped when `counter` says it counts.
 fn metric_query(
     m: &Mapping,
@@ -43,6 +71,17 @@ fn metric_query(
     let sf = Fields::new(source, sloc, context);
     sf.deny_unknown(&["metricSourceRef", "type", "spec"], diags);
     let kind = sf.string("type", diags);
+    if kind.as_ref().is_some_and(|k| !is_prometheus(k)) {
+        // Another source's spec has other fields (AppDynamics has no `query`): one message,
+        // about the source.
+        return prometheus_query(
+            kind,
+            Spanned::new(String::new(), sloc),
+            counter,
+            context,
+            diags,
+        );
+    }
     let (spec, qloc) = sf.required_mapping("spec", diags)?;
     let query = Fields::new(spec, qloc, context).required_string("query", diags)?;
     prometheus_query(kind, query, counter, context, diags)
@@ -107,6 +146,17 @@ pub(super) fn read_sli_spec(
         diags,
     );
     if let Some((ratio, rloc)) = sf.mapping("ratioMetric", diags) {
+        if let Some(kind) = foreign_side(ratio, rloc) {
+            // Reported once for the SLI, not once a side, and nothing else is read.
+            prometheus_query(
+                Some(kind),
+                Spanned::new(String::new(), rloc),
+                false,
+                sli_context,
+                diags,
+            );
+            return None;
+        }
         return Some(read_ratio_metric(ratio, rloc, sli_context, diags));
     }
     if let Some((raw, rloc)) = sf.mapping("rawMetric", diags) {

@@ -50,7 +50,7 @@ pub(super) fn read_slo_v1alpha(
         one.objective = of.required_string("target", diags).map(target_percent);
         one.sli = of
             .required_mapping("ratioMetrics", diags)
-            .map(|(m, rloc)| read_ratio_metrics_v1alpha(m, rloc, context, diags));
+            .and_then(|(m, rloc)| read_ratio_metrics_v1alpha(m, rloc, context, diags));
         if several {
             one.name = Some(Spanned::new(format!("{}-{i}", name.value), name.location));
         }
@@ -140,13 +140,19 @@ fn read_window_v1alpha(
     ))
 }
 
-/// v1alpha `ratioMetrics`: good or bad events and the total, each a Prometheus query.
+/// v1alpha `ratioMetrics`: good or bad events and the total, each a Prometheus query; a side
+/// of another source is reported once, for the whole SLI.
 fn read_ratio_metrics_v1alpha(
     map: &Mapping,
     location: Location,
     context: &str,
     diags: &mut Diagnostics,
-) -> SliSpec {
+) -> Option<SliSpec> {
+    if let Some(kind) = super::indicator::foreign(map, location, |side| side.get_scalar("source")) {
+        let nothing = Spanned::new(String::new(), location);
+        prometheus_query(Some(kind), nothing, false, context, diags);
+        return None;
+    }
     let rf = Fields::new(map, location, context);
     rf.deny_unknown(&["good", "bad", "total", "incremental", "counter"], diags);
     let counter = rf
@@ -161,5 +167,5 @@ fn read_ratio_metrics_v1alpha(
         let query = sf.required_string("query", diags)?;
         prometheus_query(kind, query, counter, context, diags)
     };
-    ratio_of_sides(side, location, diags)
+    Some(ratio_of_sides(side, location, diags))
 }
