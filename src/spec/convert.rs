@@ -20,7 +20,40 @@ struct Native {
     runbook_base_url: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Runbook::is_empty")]
+    runbook: Runbook,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    receivers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compat: Option<String>,
     slos: Vec<Slo>,
+}
+
+/// Runbook steps as written.
+#[derive(Serialize, Default)]
+struct Runbook {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    diagnosis: Vec<BTreeMap<&'static str, String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mitigation: Vec<BTreeMap<&'static str, String>>,
+}
+
+impl Runbook {
+    fn is_empty(&self) -> bool {
+        self.diagnosis.is_empty() && self.mitigation.is_empty()
+    }
+}
+
+fn runbook(spec: &crate::spec::RunbookSpec) -> Runbook {
+    let steps = |list: &[crate::spec::StepSpec]| {
+        list.iter()
+            .map(|s| given(&[("title", &s.title), ("command", &s.command)]))
+            .collect()
+    };
+    Runbook {
+        diagnosis: steps(&spec.diagnosis),
+        mitigation: steps(&spec.mitigation),
+    }
 }
 
 #[derive(Serialize)]
@@ -36,6 +69,24 @@ struct Slo {
     sli: BTreeMap<&'static str, BTreeMap<&'static str, Field>>,
     #[serde(skip_serializing_if = "Alerting::is_empty")]
     alerting: Alerting,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    budgeting: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    calendar: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    previous_names: Vec<String>,
+    #[serde(skip_serializing_if = "Runbook::is_empty")]
+    runbook: Runbook,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mttr: Option<String>,
+}
+
+/// The fields of a mapping as written, those given.
+fn given(fields: &[(&'static str, &Option<Spanned<String>>)]) -> BTreeMap<&'static str, String> {
+    fields
+        .iter()
+        .filter_map(|(k, v)| text(v).map(|v| (*k, v)))
+        .collect()
 }
 
 /// An objective printed as the number it was written as.
@@ -262,6 +313,27 @@ fn slo(spec: &SloSpec) -> Slo {
         labels: map(&spec.labels),
         sli: sli(&spec.sli),
         alerting: alerting(&spec.alerting),
+        budgeting: spec.budgeting.as_ref().map_or_else(BTreeMap::new, |b| {
+            given(&[
+                ("method", &b.method),
+                ("slice", &b.slice),
+                ("slice_target", &b.slice_target),
+            ])
+        }),
+        calendar: spec.calendar.as_ref().map_or_else(BTreeMap::new, |c| {
+            given(&[
+                ("period", &c.period),
+                ("time_zone", &c.time_zone),
+                ("week_start", &c.week_start),
+            ])
+        }),
+        previous_names: spec
+            .previous_names
+            .iter()
+            .map(|n| n.value.clone())
+            .collect(),
+        runbook: runbook(&spec.runbook),
+        mttr: text(&spec.mttr),
     }
 }
 
@@ -274,6 +346,9 @@ pub(crate) fn to_native(spec: &ServiceSpec) -> String {
         escalation: text(&spec.escalation),
         runbook_base_url: text(&spec.runbook_base_url),
         labels: map(&spec.labels),
+        runbook: runbook(&spec.runbook),
+        receivers: map(&spec.receivers),
+        compat: text(&spec.compat),
         slos: spec.slos.iter().map(slo).collect(),
     };
     crate::output::yaml::to_string(&native).expect("specs are plain data, which always serialize")

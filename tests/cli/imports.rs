@@ -589,6 +589,81 @@ fn openslo_non_prometheus_sources_are_one_message_naming_the_source() {
     );
 }
 
+/// `convert` drops nothing a spec says: an OpenSLO calendar month and time-slice budgeting, and
+/// every field of the native reference spec (runbook steps, previous names, MTTR, receivers)
+/// come out native, and compile to the same rules and runbooks as the originals.
+#[test]
+fn convert_keeps_calendars_budgeting_runbooks_and_every_native_field() {
+    let project = Project::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference = std::fs::read_to_string(root.join("specs/reference.yaml")).unwrap();
+    project.file("in/reference.yaml", &reference);
+    project.file(
+        "in/calendar.yaml",
+        include_str!("fixtures/openslo/calendar.yaml"),
+    );
+    let renamed = "apiVersion: slocc/v1\nservice: renamed\nslos:\n  - name: availability\n    previous_names: [uptime]\n    mttr: 30m\n    objective: 99.5\n    runbook:\n      mitigation:\n        - {title: Fail over, command: ./failover}\n    sli:\n      raw:\n        error_ratio: sum(rate(e[{{window}}])) / sum(rate(t[{{window}}]))\n";
+    project.file("in/renamed.yaml", renamed);
+    project.file(
+        "in/settings.yaml",
+        "apiVersion: slocc/v1\nkind: Settings\nrunbook_base_url: https://r.example.com\n",
+    );
+    let run = project.slocc(&[
+        "convert",
+        "in/reference.yaml",
+        "in/calendar.yaml",
+        "in/renamed.yaml",
+    ]);
+    run.expect_code(0);
+    for needed in [
+        "calendar:\n    period: month\n",
+        "budgeting:\n    method: timeslices\n",
+        "previous_names:",
+        "mttr:",
+        "runbook:\n  diagnosis:",
+    ] {
+        assert!(
+            run.stdout.contains(needed),
+            "{needed} missing:\n{}",
+            run.stdout
+        );
+    }
+    project.file("native/all.yaml", &run.stdout);
+    project.file(
+        "native/settings.yaml",
+        "apiVersion: slocc/v1\nkind: Settings\nrunbook_base_url: https://r.example.com\n",
+    );
+    for (from, to) in [("in", "a"), ("native", "b")] {
+        project
+            .slocc(&[
+                "compile",
+                from,
+                "-o",
+                &format!("{to}/out"),
+                "--runbooks",
+                &format!("{to}/runbooks"),
+            ])
+            .expect_code(0);
+    }
+    // All but the header naming the source, with the runbook links' directory as one.
+    let body = |path: &str| {
+        let text = project.read(path).replace("a/runbooks/", "b/runbooks/");
+        text.lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    let files = [
+        "out/reference-api.rules.yml",
+        "out/shop.rules.yml",
+        "out/renamed.rules.yml",
+        "runbooks/reference-api/availability.md",
+        "runbooks/reference-api/latency.md",
+        "runbooks/renamed/availability.md",
+    ];
+    for file in files {
+        let same = body(&format!("a/{file}")) == body(&format!("b/{file}"));
+        assert!(same, "{file} differs");
+    }
+}
+
 #[test]
 fn converted_openslo_compiles_to_the_same_rules() {
     let project = openslo_project();
