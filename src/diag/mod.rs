@@ -100,7 +100,7 @@ codes! {
     InvalidPercentile => "invalid-percentile", Error, "A percentile shorthand key that is not `p` and a number in (0, 100).";
     InvalidSlice => "invalid-slice", Error, "A time slice outside 1m..1h.";
     UnsupportedTimeZone => "unsupported-time-zone", Error, "A calendar time zone that is not a fixed UTC offset.";
-    InvalidStartTime => "invalid-start-time", Error, "An OpenSLO calendar `startTime` not written `YYYY-MM-DD HH:MM:SS`.";
+    InvalidStartTime => "invalid-start-time", Error, "A calendar start not written as a time: OpenSLO's `startTime` (`YYYY-MM-DD HH:MM:SS`), or `start_time` (`HH:MM`).";
     InvalidWindowPair => "invalid-window-pair", Error, "A custom alert window pair that cannot work.";
     InvalidBurnRate => "invalid-burn-rate", Error, "An OpenSLO burn-rate threshold that is not a usable factor.";
     InvalidSeverity => "invalid-severity", Error, "A severity class name that the settings do not define.";

@@ -337,6 +337,7 @@ fn window_words(slo: &Slo) -> String {
     use crate::model::CalendarPeriod;
     match slo.calendar.as_ref().map(|c| c.period) {
         None => format!("a rolling {}", slo.window),
+        Some(CalendarPeriod::Day) => "each calendar day".into(),
         Some(CalendarPeriod::Week) => "each calendar week".into(),
         Some(CalendarPeriod::Month) => "each calendar month".into(),
         Some(CalendarPeriod::Quarter) => "each calendar quarter".into(),

@@ -155,9 +155,10 @@ pub(crate) struct NoData {
 /// A calendar window: the budget resets when the period turns over, in a fixed UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Calendar {
-    /// Week, month or quarter.
+    /// Day, week, month or quarter.
     pub(crate) period: CalendarPeriod,
-    /// Seconds east of UTC.
+    /// Seconds added to UTC for periods to start at midnight: the time zone's offset east of
+    /// UTC less the time of day periods start (`+02:00` starting at noon: 7200 - 43200).
     pub(crate) offset_secs: i32,
     /// Weeks: days after Monday they start (0 Monday .. 6 Sunday). Quarters: months after
     /// January, April, July and October they start (0..2).
@@ -167,6 +168,8 @@ pub(crate) struct Calendar {
 /// The length of a calendar window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CalendarPeriod {
+    /// A day.
+    Day,
     /// Seven days.
     Week,
     /// A calendar month.

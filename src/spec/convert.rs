@@ -325,6 +325,7 @@ fn slo(spec: &SloSpec) -> Slo {
                 ("period", &c.period),
                 ("time_zone", &c.time_zone),
                 ("week_start", &c.week_start),
+                ("start_time", &c.start_time),
             ])
         }),
         previous_names: spec

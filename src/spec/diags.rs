@@ -318,12 +318,12 @@ pub(crate) fn not_a_counter(at: Location, context: &str, query: &str) -> Diagnos
 }
 
 /// An OpenSLO calendar `startTime` that is not `YYYY-MM-DD HH:MM:SS`.
-pub(crate) fn invalid_start_time(at: Location, context: &str) -> Diagnostic {
+pub(crate) fn invalid_start_time(at: Location, context: &str, key: &str, form: &str) -> Diagnostic {
     Diagnostic::new(
         Code::InvalidStartTime,
         Some(at),
-        format!("{context} has a `startTime` that is not `YYYY-MM-DD HH:MM:SS`"),
-        "write the start of a period, e.g. `2024-01-01 00:00:00`",
+        format!("{context} has a `{key}` that is not `{form}`"),
+        "write when a period starts, e.g. `2024-01-01 00:00:00` (OpenSLO's `startTime`) or `12:00` (`start_time`, the time of day)",
     )
 }
 
@@ -467,8 +467,8 @@ impl Unsupported<'_> {
             Self::AlphaTimeslices { .. } => "write the SLO as `apiVersion: openslo/v1` with `timeSliceTarget` and `timeSliceWindow`".into(),
             Self::AlphaCalendar { .. } => "use `isRolling: true`".into(),
             Self::AlphaWindowUnit { .. } => "use `Day` or `Week` (months and quarters vary in length)".into(),
-            Self::CalendarLength { .. } => "slocc's calendar windows are `1w`, `1M` and `1Q`".into(),
-            Self::CalendarStart { .. } => "slocc's calendar periods start at midnight on the first day: weeks on any weekday, months on the 1st, quarters on 1 January, April, July and October".into(),
+            Self::CalendarLength { .. } => "slocc's calendar windows are `1d`, `1w`, `1M` and `1Q`".into(),
+            Self::CalendarStart { .. } => "slocc's calendar periods start on their first day, at any time of day: weeks on any weekday, months on the 1st, quarters on 1 January, April, July and October".into(),
             Self::ConditionKind { .. } => "slocc compiles `kind: burnrate` conditions".into(),
             Self::ConditionOp { .. } => "a burn-rate alert fires when the burn rate is at least the threshold: use `gte`".into(),
             Self::MetricSource { .. } => "use a Prometheus-compatible metric source".into(),

@@ -97,7 +97,7 @@ pub(crate) struct SloSpec {
     pub(crate) location: Location,
 }
 
-/// A calendar window as written: `week`, `month` or `quarter`, in a fixed UTC offset.
+/// A calendar window as written: `day`, `week`, `month` or `quarter`, in a fixed UTC offset.
 #[derive(Debug, Clone)]
 pub(crate) struct CalendarSpec {
     /// `week`, `month` or `quarter`.
@@ -106,6 +106,8 @@ pub(crate) struct CalendarSpec {
     pub(crate) time_zone: Option<Text>,
     /// Weeks only: the day they start (`monday` unless given).
     pub(crate) week_start: Option<Text>,
+    /// The time of day periods start, `HH:MM` (midnight unless given).
+    pub(crate) start_time: Option<Text>,
     /// Where `calendar` is written.
     pub(crate) location: Location,
 }
@@ -458,11 +460,12 @@ fn parse_budgeting(fields: &Fields<'_>, diags: &mut Diagnostics) -> Option<Budge
 fn parse_calendar(fields: &Fields<'_>, diags: &mut Diagnostics) -> Option<CalendarSpec> {
     let (m, at) = fields.mapping("calendar", diags)?;
     let f = Fields::new(m, at, "the calendar window");
-    f.deny_unknown(&["period", "time_zone", "week_start"], diags);
+    f.deny_unknown(&["period", "time_zone", "week_start", "start_time"], diags);
     Some(CalendarSpec {
         period: f.required_string("period", diags),
         time_zone: f.string("time_zone", diags),
         week_start: f.string("week_start", diags),
+        start_time: f.string("start_time", diags),
         location: at,
     })
 }

@@ -143,9 +143,10 @@ fn calendar() -> Value {
         "required": ["period"],
         "description": "A calendar window instead of a rolling `window`: the budget resets when the period turns over.",
         "properties": {
-            "period": {"enum": ["week", "month", "quarter"]},
+            "period": {"enum": ["day", "week", "month", "quarter"]},
             "time_zone": {"type": "string", "description": "`UTC` (default) or a fixed offset such as `+02:00`."},
-            "week_start": {"type": "string", "description": "Weeks: the day they start, `monday` (default) .. `sunday`."}
+            "week_start": {"type": "string", "description": "Weeks: the day they start, `monday` (default) .. `sunday`."},
+            "start_time": {"type": "string", "description": "The time of day periods start, `HH:MM` (default `00:00`)."}
         }
     })
 }

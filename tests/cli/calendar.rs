@@ -65,7 +65,22 @@ fn a_weekly_budget_resets_on_monday() {
 fn month_and_quarter_boundaries_follow_the_calendar_and_the_offset() {
     // February 1970 starts at hour 744 UTC, or hour 742 at +02:00; April at hour 2160 (Jan 31
     // + Feb 28 + Mar 31 days). Period numbers: months since year 0, quarters since year 0.
-    let cases: [(&str, u64, i64); 8] = [
+    let cases: [(&str, u64, i64); 14] = [
+        // Days, and periods starting at a time of day: at noon the first day begins at hour 12.
+        ("{period: day}", 23, 0),
+        ("{period: day}", 24, 1),
+        ("{period: day, start_time: '12:00'}", 11, -1),
+        ("{period: day, start_time: '12:00'}", 12, 0),
+        (
+            "{period: week, week_start: sunday, start_time: '12:00'}",
+            83,
+            -1,
+        ),
+        (
+            "{period: week, week_start: sunday, start_time: '12:00'}",
+            84,
+            0,
+        ),
         ("{period: month}", 743, 1_970 * 12),
         ("{period: month}", 744, 1_970 * 12 + 1),
         ("{period: month, time_zone: '+02:00'}", 741, 1_970 * 12),

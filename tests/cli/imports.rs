@@ -664,6 +664,47 @@ fn convert_keeps_calendars_budgeting_runbooks_and_every_native_field() {
     }
 }
 
+/// OpenSLO calendar weeks that start at noon (the shape of OpenSLO's own Prometheus example)
+/// and calendar days compile: the period starts at `startTime`'s time of day.
+#[test]
+fn openslo_calendar_days_and_weeks_starting_at_noon_compile() {
+    let project = Project::new();
+    let month = include_str!("fixtures/openslo/calendar.yaml");
+    let week = month
+        .replace("duration: 1M", "duration: 1w")
+        .replace("2022-01-01 00:00:00", "2022-01-01 12:00:00");
+    let day = month
+        .replace("duration: 1M", "duration: 1d")
+        .replace("2022-01-01 00:00:00", "2022-01-01 06:30:00")
+        .replace("service: shop", "service: daily");
+    project.file("specs/week.yaml", &week);
+    project.file("specs/day.yaml", &day);
+    project.file(
+        "specs/settings.yaml",
+        "apiVersion: slocc/v1\nkind: Settings\nrunbook_base_url: https://r.example.com\n",
+    );
+    let run = project.slocc(&["convert", "specs/week.yaml", "specs/day.yaml"]);
+    run.expect_code(0);
+    for written in [
+        "calendar:\n    period: week\n    start_time: '12:00:00'\n    time_zone: UTC\n    week_start: saturday\n",
+        "calendar:\n    period: day\n    start_time: '06:30:00'\n    time_zone: UTC\n",
+    ] {
+        assert!(run.stdout.contains(written), "{written}\n{}", run.stdout);
+    }
+    project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+    // Weeks from Saturday noon: 1970-01-03 12:00 UTC, 216000 s after the epoch, starts one.
+    let weekly = project.read("out/shop.rules.yml");
+    assert!(
+        weekly.contains("floor((vector(time()) + -216000) / 604800)"),
+        "{weekly}"
+    );
+    let daily = project.read("out/daily.rules.yml");
+    assert!(
+        daily.contains("floor((vector(time()) + -23400) / 86400)"),
+        "{daily}"
+    );
+}
+
 #[test]
 fn converted_openslo_compiles_to_the_same_rules() {
     let project = openslo_project();

@@ -23,6 +23,7 @@ fn period_id(calendar: &Calendar) -> String {
     let t = format!("vector(time() + {offset})");
     let shift = i64::from(calendar.shift);
     match calendar.period {
+        CalendarPeriod::Day => format!("floor((vector(time()) + {offset}) / 86400)"),
         // Weeks are counted from the first week start on or after 1970-01-01 (a Thursday).
         CalendarPeriod::Week => format!(
             "floor((vector(time()) + {}) / 604800)",

@@ -41,9 +41,13 @@ pub(super) fn validate(
         .week_start
         .as_ref()
         .map_or(Some(0), |d| week_start(d, period, diags));
+    let start = c
+        .start_time
+        .as_ref()
+        .map_or(Some(0), |t| start_of_day(t, diags));
     let calendar = Calendar {
         period,
-        offset_secs: offset_secs?,
+        offset_secs: offset_secs? - start?,
         shift: shift?,
     };
     (diags.counts().0 == before).then_some(Some((calendar, Duration::from_secs(nominal * 86_400))))
@@ -55,6 +59,7 @@ fn period_of(
     diags: &mut Diagnostics,
 ) -> Option<(CalendarPeriod, u64)> {
     Some(match c.period.as_ref().map(|p| p.value.as_str()) {
+        Some("day") => (CalendarPeriod::Day, 1),
         Some("week") => (CalendarPeriod::Week, 7),
         Some("month") => (CalendarPeriod::Month, 30),
         Some("quarter") => (CalendarPeriod::Quarter, 90),
@@ -64,7 +69,7 @@ fn period_of(
                 at,
                 "calendar period",
                 other,
-                &["week", "month", "quarter"],
+                &["day", "week", "month", "quarter"],
             ));
             return None;
         }
@@ -86,6 +91,24 @@ pub(crate) fn offset_of(text: &str) -> Option<i32> {
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
     (h.abs() <= 14 && (0..60).contains(&m) && h.to_string().len() <= 2)
         .then_some(sign * (h * 3_600 + m * 60))
+}
+
+/// `HH:MM` (or `HH:MM:SS`), a time of day, in seconds after midnight.
+fn start_of_day(time: &Text, diags: &mut Diagnostics) -> Option<i32> {
+    let parsed = chrono::NaiveTime::parse_from_str(time.value.trim(), "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(time.value.trim(), "%H:%M:%S"));
+    match parsed {
+        Ok(t) => Some(chrono::Timelike::num_seconds_from_midnight(&t) as i32),
+        Err(_) => {
+            diags.push(spec_diags::invalid_start_time(
+                time.location,
+                "the calendar window",
+                "start_time",
+                "HH:MM",
+            ));
+            None
+        }
+    }
 }
 
 fn utc_offset(tz: &Text, diags: &mut Diagnostics) -> Option<i32> {
