@@ -32,7 +32,9 @@ pub(crate) fn inline_recorded(file: &mut RuleFile) {
             *expr = substitute(expr, &definitions, &mut used);
             for definition in used {
                 for (key, value) in &definition.labels {
-                    labels.entry(key.clone()).or_insert_with(|| value.clone());
+                    // Alert labels are templates, series labels are not: user text stays text.
+                    let literal = || crate::emit::prometheus::template_literal(value);
+                    labels.entry(key.clone()).or_insert_with(literal);
                 }
             }
         }
@@ -149,6 +151,7 @@ mod tests {
             ("slo_service".to_string(), "s".to_string()),
             ("slo_name".to_string(), "a".to_string()),
             ("team".to_string(), "t".to_string()),
+            ("note".to_string(), "a {{ b".to_string()),
         ]);
         Rule::Record {
             record: name.into(),
@@ -200,5 +203,7 @@ mod tests {
         // The series' labels come with the query; the alert's own label wins.
         assert_eq!(labels["slo_name"], "a");
         assert_eq!(labels["team"], "mine");
+        // Alert labels are templates: user text is kept literal.
+        assert_eq!(labels["note"], "a {{ \"{{\" }} b");
     }
 }
