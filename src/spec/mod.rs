@@ -48,6 +48,25 @@ pub(crate) struct ServiceSpec {
     pub(crate) location: Location,
 }
 
+impl ServiceSpec {
+    /// A service as an import gives it: a name and SLOs, none of the native-only fields.
+    pub(crate) fn imported(service: Option<Text>, slos: Vec<SloSpec>, location: Location) -> Self {
+        Self {
+            service,
+            owner: None,
+            escalation: None,
+            runbook_base_url: None,
+            labels: Vec::new(),
+            runbook: RunbookSpec::default(),
+            receivers: Vec::new(),
+            compat: None,
+            slos,
+            adds_up: false,
+            location,
+        }
+    }
+}
+
 /// A service's runbook steps as written.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RunbookSpec {

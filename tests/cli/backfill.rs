@@ -10,6 +10,7 @@ use std::process::Command;
 
 use crate::harness::{now_minute, Engine, Project};
 use crate::live::{prometheus_over, serve_tsdb, Server};
+use crate::victoria::value;
 
 /// Requests per minute.
 const PER_MINUTE: i64 = 600;
@@ -56,20 +57,6 @@ fn history(start: i64) -> String {
     }
     out.push_str("# EOF\n");
     out
-}
-
-/// The value of `query` now, if it returns anything.
-fn value(url: &str, query: &str) -> Option<f64> {
-    let body = ureq::get(&format!("{url}/api/v1/query"))
-        .query("query", query)
-        .call()
-        .expect("query Prometheus")
-        .into_body()
-        .read_to_string()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let first = json["data"]["result"].as_array()?.first()?.clone();
-    first["value"][1].as_str()?.parse().ok()
 }
 
 /// promtool's default block length for rule backfills: two hours.
@@ -154,7 +141,7 @@ fn backfilled_layer_by_layer(engine: Engine) {
     let want = 1.0 - bad / (2.0 * 1_440.0 * PER_MINUTE as f64) / 0.001;
     let before = |url: &str, layer: usize| {
         // Nothing above the first layer can be right before the layers below it are loaded.
-        assert_eq!(value(url, period), None, "before layer {layer}");
+        assert_eq!(value(url, period, None), None, "before layer {layer}");
     };
     // The first whole block of the history.
     let from = (start + BLOCK - 1) / BLOCK * BLOCK;
@@ -164,7 +151,7 @@ fn backfilled_layer_by_layer(engine: Engine) {
     // Within 3% of the budget spent: the rules' 5m rates, evaluated at the group's offset within
     // the minute, extrapolate the outage's edges (up to 2% fewer bad events here, as live).
     let close = |got: f64| (got - want).abs() < 0.03 * (1.0 - want);
-    let got = value(&url, period).expect("the period's budget is recorded");
+    let got = value(&url, period, None).expect("the period's budget is recorded");
     assert!(close(got), "{got} vs {want} on {}", engine.name());
     let run = project.slocc(&["status", "--prometheus", &url, "--format", "json"]);
     run.expect_code(0);

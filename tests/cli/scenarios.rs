@@ -517,22 +517,26 @@ fn ratio_99_9_percent_90d() {
     });
 }
 
+/// A 99.9% ratio SLO over `days` and the tiers `slocc explain --format json` gives it.
+fn explained_tiers(days: u64) -> (Case, Vec<serde_json::Value>) {
+    let case = Case {
+        objective: "99.9",
+        window_days: days,
+        kind: Kind::Ratio,
+    };
+    let project = Project::new();
+    project.file("spec.yaml", &case.spec());
+    let run = project.slocc(&["explain", "spec.yaml", "--format", "json"]);
+    run.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    (case, report[0]["tiers"].as_array().unwrap().clone())
+}
+
 #[test]
 fn no_window_alerts_on_a_burn_well_under_1x_and_pages_need_10x() {
     for days in [1, 7, 14, 28, 30, 90] {
-        let case = Case {
-            objective: "99.9",
-            window_days: days,
-            kind: Kind::Ratio,
-        };
-        let project = Project::new();
-        project.file("spec.yaml", &case.spec());
-        let run = project.slocc(&["explain", "spec.yaml", "--format", "json"]);
-        run.expect_code(0);
-        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        let factors: Vec<f64> = report[0]["tiers"]
-            .as_array()
-            .unwrap()
+        let (case, tiers) = explained_tiers(days);
+        let factors: Vec<f64> = tiers
             .iter()
             .map(|t| t["burn_factor"].as_str().unwrap().parse().unwrap())
             .collect();
@@ -553,19 +557,8 @@ fn no_window_alerts_on_a_burn_well_under_1x_and_pages_need_10x() {
 fn the_default_policy_table_in_the_docs_is_the_codes() {
     let mut table = String::from("| window | page (long/short, factor, budget at fire) | page | ticket | ticket |\n|---|---|---|---|---|\n");
     for days in [1, 7, 14, 28, 30, 90] {
-        let case = Case {
-            objective: "99.9",
-            window_days: days,
-            kind: Kind::Ratio,
-        };
-        let project = Project::new();
-        project.file("spec.yaml", &case.spec());
-        let run = project.slocc(&["explain", "spec.yaml", "--format", "json"]);
-        run.expect_code(0);
-        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        let cells: Vec<String> = report[0]["tiers"]
-            .as_array()
-            .unwrap()
+        let cells: Vec<String> = explained_tiers(days)
+            .1
             .iter()
             .map(|t| {
                 let factor: f64 = t["burn_factor"].as_str().unwrap().parse().unwrap();

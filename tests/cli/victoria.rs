@@ -375,7 +375,7 @@ fn vmalert_replay_of_the_layers_records_every_series_and_counts_a_new_series_rig
 }
 
 /// The first value of `query` at `at` (now without), if it returns anything.
-fn value(url: &str, query: &str, at: Option<i64>) -> Option<f64> {
+pub(crate) fn value(url: &str, query: &str, at: Option<i64>) -> Option<f64> {
     let mut request = ureq::get(&format!("{url}/api/v1/query")).query("query", query);
     if let Some(t) = at {
         request = request.query("time", t.to_string());

@@ -52,34 +52,23 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<ServiceSpec> {
         .and_then(|(m, loc)| read_indicator(m, loc, &context, diags));
     let mut alerting = read_alerting(&f, &context, diags);
     alerting.annotations.extend(annotations);
-    Some(ServiceSpec {
-        // One Pyrra object is one SLO; it is also the service its rules are grouped under.
-        service: Some(name.clone()),
-        owner: None,
-        escalation: None,
-        runbook_base_url: None,
-        labels: Vec::new(),
-        runbook: crate::spec::RunbookSpec::default(),
-        receivers: Vec::new(),
-        compat: None,
-        adds_up: false,
-        slos: vec![SloSpec {
-            name: Some(name),
-            description: f.string("description", diags),
-            objective: f.required_string("target", diags),
-            window: f.required_string("window", diags),
-            labels,
-            sli,
-            alerting,
-            budgeting: None,
-            calendar: None,
-            previous_names: Vec::new(),
-            runbook: Default::default(),
-            mttr: None,
-            location: spec_loc,
-        }],
-        location: doc.location,
-    })
+    // One Pyrra object is one SLO; it is also the service its rules are grouped under.
+    let slo = SloSpec {
+        name: Some(name.clone()),
+        description: f.string("description", diags),
+        objective: f.required_string("target", diags),
+        window: f.required_string("window", diags),
+        labels,
+        sli,
+        alerting,
+        budgeting: None,
+        calendar: None,
+        previous_names: Vec::new(),
+        runbook: Default::default(),
+        mttr: None,
+        location: spec_loc,
+    };
+    Some(ServiceSpec::imported(Some(name), vec![slo], doc.location))
 }
 
 /// The entries whose key starts with `pyrra.dev/`, with the prefix removed.

@@ -95,18 +95,11 @@ fn read_service(
             }
         }
     }
+    let service = fields.required_string("service", diags);
     ServiceSpec {
-        service: fields.required_string("service", diags),
-        owner: None,
-        escalation: None,
-        runbook_base_url: None,
         labels: fields.string_map("labels", diags),
-        runbook: crate::spec::RunbookSpec::default(),
-        receivers: Vec::new(),
-        compat: None,
-        slos,
         adds_up: true,
-        location,
+        ..ServiceSpec::imported(service, slos, location)
     }
 }
 

@@ -22,7 +22,7 @@ mod v1alpha;
 
 use alerts::read_alert_policies;
 use indicator::{prometheus_query, ratio_of_sides, read_indicator, read_sli_spec};
-use objectives::{read_objectives, target_percent};
+use objectives::{objective_mappings, read_objectives, target_percent};
 use v1alpha::read_slo_v1alpha;
 
 /// The object kinds of OpenSLO v1.
@@ -147,18 +147,8 @@ fn resolve(docs: &[Document], diags: &mut Diagnostics) -> Vec<ServiceSpec> {
         };
         services
             .entry(service.value.clone())
-            .or_insert_with(|| ServiceSpec {
-                service: Some(service.clone()),
-                owner: None,
-                escalation: None,
-                runbook_base_url: None,
-                labels: Vec::new(),
-                runbook: crate::spec::RunbookSpec::default(),
-                receivers: Vec::new(),
-                compat: None,
-                slos: Vec::new(),
-                adds_up: false,
-                location: service.location,
+            .or_insert_with(|| {
+                ServiceSpec::imported(Some(service.clone()), Vec::new(), service.location)
             })
             .slos
             .extend(slos);

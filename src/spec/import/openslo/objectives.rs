@@ -3,6 +3,38 @@
 
 use super::*;
 
+/// The objectives of an SLO that are mappings, with their positions; an empty list and an
+/// entry of another type are reported.
+pub(super) fn objective_mappings<'a>(
+    f: &Fields<'a>,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Vec<(&'a Mapping, Location)> {
+    let Some((seq, loc)) = f.sequence("objectives", diags) else {
+        return Vec::new();
+    };
+    if seq.is_empty() {
+        diags.push(diags::empty_list(
+            f.key_location("objectives"),
+            "objectives",
+            context,
+        ));
+    }
+    let mut out = Vec::new();
+    for node in seq.iter() {
+        let at = location_of(node, loc);
+        match node.as_mapping() {
+            Some(map) => out.push((map, at)),
+            None => diags.push(not_a_mapping(
+                at,
+                "an objective",
+                "`target: 0.999` and its fields",
+            )),
+        }
+    }
+    out
+}
+
 /// OpenSLO targets are ratios (0.999); slocc objectives are percentages (99.9).
 pub(super) fn target_percent(target: Spanned<String>) -> Spanned<String> {
     // Checked: a target of 1e28 is out of range (validation says so), not a panic.
@@ -37,29 +69,10 @@ pub(super) fn read_objectives(
     method: Option<&Spanned<String>>,
     diags: &mut Diagnostics,
 ) -> Vec<Objective> {
-    let Some((seq, loc)) = f.sequence("objectives", diags) else {
-        return Vec::new();
-    };
-    if seq.is_empty() {
-        diags.push(diags::empty_list(
-            f.key_location("objectives"),
-            "objectives",
-            context,
-        ));
-        return Vec::new();
-    }
-    let several = seq.len() > 1;
+    let objectives = objective_mappings(f, context, diags);
+    let several = objectives.len() > 1;
     let mut out = Vec::new();
-    for (i, node) in seq.iter().enumerate() {
-        let at = location_of(node, loc);
-        let Some(map) = node.as_mapping() else {
-            diags.push(not_a_mapping(
-                at,
-                "an objective",
-                "`target: 0.999` and its fields",
-            ));
-            continue;
-        };
+    for (i, (map, at)) in objectives.into_iter().enumerate() {
         let of = Fields::new(map, at, context);
         let Some(target) = read_objective(&of, context, method.is_some(), diags) else {
             continue;

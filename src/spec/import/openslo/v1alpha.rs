@@ -59,38 +59,6 @@ pub(super) fn read_slo_v1alpha(
     out
 }
 
-/// The objectives of a v1alpha SLO that are mappings, with their positions; an empty list and
-/// an entry of another type are reported.
-fn objective_mappings<'a>(
-    f: &Fields<'a>,
-    context: &str,
-    diags: &mut Diagnostics,
-) -> Vec<(&'a Mapping, Location)> {
-    let Some((seq, loc)) = f.sequence("objectives", diags) else {
-        return Vec::new();
-    };
-    if seq.is_empty() {
-        diags.push(diags::empty_list(
-            f.key_location("objectives"),
-            "objectives",
-            context,
-        ));
-    }
-    let mut out = Vec::new();
-    for node in seq.iter() {
-        let at = location_of(node, loc);
-        match node.as_mapping() {
-            Some(map) => out.push((map, at)),
-            None => diags.push(super::not_a_mapping(
-                at,
-                "an objective",
-                "`target: 0.999` and its fields",
-            )),
-        }
-    }
-    out
-}
-
 /// A v1alpha `timeWindows` entry (`unit` and `count`) as a duration; calendar windows and
 /// units of varying length are reported.
 fn read_window_v1alpha(
