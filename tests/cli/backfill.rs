@@ -62,13 +62,14 @@ fn history(start: i64) -> String {
 /// promtool's default block length for rule backfills: two hours.
 const BLOCK: i64 = 2 * 3_600;
 
-/// Backfills `service`'s layers (`out/backfill/layer-<k>/`, compiled with `--backfill`) over
-/// `span` into the Prometheus `serving` runs, one layer at a time and one promtool run a file
+/// Backfills the layers under `out` (`<out>/backfill/layer-<k>/`, compiled with `--backfill`)
+/// over `span` into the Prometheus `serving` runs, one layer at a time and one promtool run a file
 /// with `engine`'s promtool, restarting it on the TSDB with each layer's blocks moved in;
 /// `before(url, k)` runs before layer k. Returns the last server, its URL, and the number of
 /// layers.
-fn backfill_layers(
+pub(crate) fn backfill_layers(
     project: &Project,
+    out: &str,
     engine: Engine,
     (start, end): (i64, i64),
     serving: (Server, String),
@@ -76,7 +77,7 @@ fn backfill_layers(
 ) -> (Server, String, usize) {
     let (mut server, mut url) = serving;
     let mut layer = 1;
-    let dir = |layer: usize| project.path().join(format!("out/backfill/layer-{layer}"));
+    let dir = |layer: usize| project.path().join(format!("{out}/backfill/layer-{layer}"));
     while dir(layer).exists() {
         before(&url, layer);
         let blocks = project.path().join(format!("blocks-{layer}"));
@@ -146,7 +147,7 @@ fn backfilled_layer_by_layer(engine: Engine) {
     // The first whole block of the history.
     let from = (start + BLOCK - 1) / BLOCK * BLOCK;
     let (_server, url, layers) =
-        backfill_layers(&project, engine, (from, end), (server, url), &before);
+        backfill_layers(&project, "out", engine, (from, end), (server, url), &before);
     assert!(layers > 3, "only {layers} layers");
     // Within 3% of the budget spent: the rules' 5m rates, evaluated at the group's offset within
     // the minute, extrapolate the outage's edges (up to 2% fewer bad events here, as live).

@@ -3,7 +3,7 @@
 mod alert_tests;
 pub(crate) mod alertmanager;
 mod audit;
-mod backfill;
+pub(crate) mod backfill;
 mod backtest_slices;
 mod calendar;
 pub(crate) mod commands;
@@ -24,6 +24,7 @@ mod migration;
 mod no_data;
 mod oslo;
 mod reliability;
+mod replay;
 mod report;
 mod review;
 mod runbooks;

@@ -269,7 +269,7 @@ fn replay_history(start: i64) -> String {
 /// flags that work on Debian's vmalert (1.79): the rule's own interval as the query step (the
 /// default, 5m, records one sample in five), large chunks; then waits until what it wrote is
 /// searchable, so that the next layer reads it.
-fn vmalert_replay(project: &Project, url: &str, file: &str, (from, to): (i64, i64)) {
+pub(crate) fn vmalert_replay(project: &Project, url: &str, file: &str, (from, to): (i64, i64)) {
     let time = |t: i64| {
         chrono::DateTime::from_timestamp(t, 0)
             .unwrap()
@@ -299,11 +299,16 @@ fn vmalert_replay(project: &Project, url: &str, file: &str, (from, to): (i64, i6
     std::thread::sleep(Duration::from_secs(3));
 }
 
-/// The recorded series names of the backfill layers, each once, with their group's interval
-/// in minutes.
-fn recorded_names(project: &Project, layers: usize) -> Vec<(String, f64)> {
+/// The names `service`'s backfill layers under `out` record, each once, with their group's
+/// interval in minutes.
+pub(crate) fn recorded_names(
+    project: &Project,
+    out: &str,
+    service: &str,
+    layers: usize,
+) -> Vec<(String, f64)> {
     let mut names: Vec<(String, f64)> = Vec::new();
-    for file in (1..=layers).flat_map(|k| layer_files(project, "rp", k)) {
+    for file in (1..=layers).flat_map(|k| layer_files(project, out, service, k)) {
         let doc: serde_yaml::Value = serde_yaml::from_str(&project.read(&file)).unwrap();
         for group in doc["groups"].as_sequence().unwrap() {
             let interval = group["interval"].as_str().unwrap();
@@ -340,12 +345,12 @@ fn vmalert_replay_of_the_layers_records_every_series_and_counts_a_new_series_rig
     let (_vm, vm_url) = victoria_metrics_over(&project, &replay_history(start));
     let span = (start + 600, end);
     let mut layers = 0;
-    while !layer_files(&project, "rp", layers + 1).is_empty() {
+    while !layer_files(&project, "out", "rp", layers + 1).is_empty() {
         layers += 1;
         let file = format!("out/backfill/layer-{layers}/slocc-rp-*.rules.yml");
         vmalert_replay(&project, &vm_url, &file, span);
     }
-    let names = recorded_names(&project, layers);
+    let names = recorded_names(&project, "out", "rp", layers);
     assert!(
         layers >= 4 && names.len() >= 12,
         "{layers} layers: {names:?}"
@@ -392,9 +397,9 @@ pub(crate) fn value(url: &str, query: &str, at: Option<i64>) -> Option<f64> {
 }
 
 /// The backfill files of `service`'s groups in layer `k` (compiled with `--backfill` into
-/// `out/`), in order.
-fn layer_files(project: &Project, service: &str, k: usize) -> Vec<String> {
-    let dir = project.path().join(format!("out/backfill/layer-{k}"));
+/// `out`), in order.
+pub(crate) fn layer_files(project: &Project, out: &str, service: &str, k: usize) -> Vec<String> {
+    let dir = project.path().join(format!("{out}/backfill/layer-{k}"));
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -402,7 +407,7 @@ fn layer_files(project: &Project, service: &str, k: usize) -> Vec<String> {
     let mut files: Vec<String> = entries
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.starts_with(&prefix))
-        .map(|name| format!("out/backfill/layer-{k}/{name}"))
+        .map(|name| format!("{out}/backfill/layer-{k}/{name}"))
         .collect();
     files.sort();
     files
