@@ -5,7 +5,7 @@ use super::{plural, slo_count, CheckConfig, Io, Outcome, EXIT_INVALID, EXIT_OK};
 use crate::pipeline;
 
 pub(super) fn run(config: &CheckConfig, mut io: Io<'_>) -> Outcome {
-    let mut checked = super::check_selected(&config.paths, &config.select, None)?;
+    let mut checked = super::check_selected(&config.paths, &config.select, Default::default())?;
     if let (false, Some(runbooks)) = (checked.failed(), &config.runbooks) {
         let overrides = config.templates.as_deref();
         let templates = crate::emit::templates::Templates::with_overrides(overrides)?;

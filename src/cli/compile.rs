@@ -7,7 +7,11 @@ use super::{plural, slo_count, CompileConfig, Error, Io, Outcome, EXIT_INVALID, 
 use crate::pipeline;
 
 pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> Outcome {
-    let mut checked = super::check_selected(&config.paths, &config.select, config.compat)?;
+    let overrides = crate::model::check::Overrides {
+        compat: config.compat,
+        query_language: Some(config.target.target.query_language()),
+    };
+    let mut checked = super::check_selected(&config.paths, &config.select, overrides)?;
     if checked.failed() {
         io.report(&checked, config.format)?;
         writeln!(

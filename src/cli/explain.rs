@@ -36,7 +36,7 @@ pub(super) fn run(config: &ExplainConfig, mut io: Io<'_>) -> Outcome {
         let message = "--traffic must be a positive number of events per second";
         return Err(Error::Usage(message.into()));
     }
-    let checked = super::check_selected(&config.paths, &config.select, None)?;
+    let checked = super::check_selected(&config.paths, &config.select, Default::default())?;
     io.report(&checked, Format::Human)?;
     if checked.failed() {
         return Ok(EXIT_INVALID);

@@ -204,9 +204,9 @@ fn init_templates(dir: &std::path::Path, io: Io<'_>) -> Outcome {
 fn check_selected(
     paths: &[std::path::PathBuf],
     select: &crate::model::select::Selection,
-    compat: Option<crate::model::Compat>,
+    overrides: crate::model::check::Overrides,
 ) -> Result<crate::model::check::Checked, Error> {
-    let mut checked = pipeline::check_with(paths, compat)?;
+    let mut checked = pipeline::check_with(paths, overrides)?;
     if !checked.failed() && !select.is_all() {
         checked.services = select.apply(&checked.services)?;
     }
@@ -220,7 +220,7 @@ fn checked_specs(
     select: &crate::model::select::Selection,
     io: &mut Io<'_>,
 ) -> Result<crate::model::check::Checked, Error> {
-    let checked = check_selected(paths, select, None)?;
+    let checked = check_selected(paths, select, Default::default())?;
     io.report(&checked, Format::Human)?;
     if checked.failed() {
         return Err(Error::Exit(EXIT_INVALID));

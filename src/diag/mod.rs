@@ -87,6 +87,7 @@ codes! {
     TooPrecise => "too-precise", Error, "A number with more significant digits than slocc keeps exactly (28), beyond trailing zeros.";
     WindowOutOfRange => "window-out-of-range", Error, "An SLO window shorter than 1d or longer than 90d.";
     InvalidPromql => "invalid-promql", Error, "A query that PromQL cannot parse, or that does not return an instant vector.";
+    MetricsqlQuery => "metricsql-query", Warning, "A query PromQL cannot parse, kept as written because the queries are MetricsQL (`--target vmalert`, `query_language: metricsql`).";
     InvalidMetricName => "invalid-metric-name", Error, "A histogram metric name that is neither a classic nor a UTF-8 name.";
     InvalidLatencySelector => "invalid-latency-selector", Error, "A latency SLI's selector that is not plain label matchers on a histogram bucket.";
     NotACounter => "not-a-counter", Error, "An OpenSLO counter query slocc cannot take the rate of.";

@@ -24,6 +24,16 @@ pub enum Target {
     Vmalert,
 }
 
+impl Target {
+    /// The language the engine reads queries in: vmalert reads MetricsQL, a superset of PromQL.
+    pub(crate) fn query_language(self) -> crate::model::QueryLanguage {
+        match self {
+            Self::Vmalert => crate::model::QueryLanguage::MetricsQL,
+            _ => crate::model::QueryLanguage::PromQL,
+        }
+    }
+}
+
 /// Target-specific settings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TargetOptions {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::diag::{Diagnostics, Location, Sources};
 use crate::model::validate::{validate_service, validate_settings};
-use crate::model::{Compat, Service, Settings};
+use crate::model::{Compat, QueryLanguage, Service, Settings};
 use crate::spec::ServiceSpec;
 
 /// Everything read and judged in one run: the value every command starts from, so that nothing
@@ -34,15 +34,25 @@ impl Checked {
     }
 }
 
+/// What the command line decides over the settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Overrides {
+    /// `--compat`: a peer's layout for every service.
+    pub(crate) compat: Option<Compat>,
+    /// The query language of the engine `compile --target` compiles for.
+    pub(crate) query_language: Option<QueryLanguage>,
+}
+
 /// Validates specs already read (for example from a git revision), named as they should be
 /// shown in diagnostics and headers. Files are read in parallel, then the settings are
 /// validated (every service depends on them), then the services, in parallel again.
 pub(crate) fn check_sources(sources: Sources) -> Checked {
-    check_sources_with(sources, None)
+    check_sources_with(sources, Overrides::default())
 }
 
-/// [`check_sources`] with a `--compat` choice over the settings'.
-pub(crate) fn check_sources_with(sources: Sources, compat: Option<Compat>) -> Checked {
+/// [`check_sources`] with the command line's choices over the settings'.
+pub(crate) fn check_sources_with(sources: Sources, overrides: Overrides) -> Checked {
+    let compat = overrides.compat;
     let read = crate::spec::read::read_sources(&sources);
     let mut checked = Checked {
         sources,
@@ -54,6 +64,9 @@ pub(crate) fn check_sources_with(sources: Sources, compat: Option<Compat>) -> Ch
     let mut settings = validate_settings(&checked.settings, &mut checked.diagnostics);
     settings.compat = compat.or(settings.compat);
     settings.compat_forced = compat.is_some();
+    if let Some(language) = overrides.query_language {
+        settings.query_language = language;
+    }
     validate_all(&mut checked, &settings);
     check_duplicate_services(&mut checked);
     check_unused_receivers(&mut checked, &settings);

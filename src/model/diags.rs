@@ -388,7 +388,17 @@ pub(crate) fn invalid_promql(at: Location, what: &str, error: &str) -> Diagnosti
         Code::InvalidPromql,
         Some(at),
         format!("the {what} query is not valid PromQL: {error}"),
-        "test the query in the Prometheus UI with `5m` in place of `{{window}}`",
+        "test the query in the Prometheus UI with `5m` in place of `{{window}}`; MetricsQL is read for `--target vmalert` or with `query_language: metricsql` in the settings",
+    )
+}
+
+/// A query PromQL cannot parse, kept as written for an engine that reads MetricsQL.
+pub(crate) fn metricsql_query(at: Location, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::MetricsqlQuery,
+        Some(at),
+        format!("the {what} query is not PromQL: kept as written for MetricsQL, which slocc does not check"),
+        "`vmalert -dryRun -rule=<file>` checks the compiled rules; Prometheus, Thanos and Mimir cannot load them",
     )
 }
 

@@ -41,6 +41,32 @@ impl Compat {
     }
 }
 
+/// The language the specs' queries are written in (`query_language` in the settings; `compile
+/// --target` decides for the engine it compiles for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum QueryLanguage {
+    /// PromQL: what PromQL cannot parse is an error.
+    #[default]
+    PromQL,
+    /// MetricsQL (VictoriaMetrics, vmalert): what PromQL cannot parse is kept as written, with a
+    /// warning that slocc could not check it.
+    MetricsQL,
+}
+
+impl QueryLanguage {
+    /// Every value `query_language` accepts, as written.
+    pub(crate) const NAMES: &'static [&'static str] = &["promql", "metricsql"];
+
+    /// The value as written in the settings.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "promql" => Some(Self::PromQL),
+            "metricsql" => Some(Self::MetricsQL),
+            _ => None,
+        }
+    }
+}
+
 /// A validated service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
@@ -424,6 +450,8 @@ pub(crate) struct Settings {
     /// Whether `compat` comes from the command line, which a spec's own `compat` does not
     /// override.
     pub(crate) compat_forced: bool,
+    /// The language of the specs' queries.
+    pub(crate) query_language: QueryLanguage,
     /// Alert-window policies by SLO window, for SLOs that list no windows of their own.
     pub(crate) policies: BTreeMap<Duration, Vec<validate::PolicyEntry>>,
     /// Receivers' integrations declared in the settings, by receiver name.
@@ -457,6 +485,7 @@ impl Default for Settings {
             default_window: Duration::from_secs(30 * 86_400),
             compat: None,
             compat_forced: false,
+            query_language: QueryLanguage::PromQL,
             policies: BTreeMap::new(),
             deliveries: Default::default(),
         }

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 use crate::diag::{Location, Sources};
 use crate::emit;
 use crate::emit::runbook::{RunbookPlan, Update};
-use crate::model::check::{check_sources_with, Checked};
-use crate::model::{Compat, Service};
+use crate::model::check::{check_sources_with, Checked, Overrides};
+use crate::model::Service;
 use crate::output::sink::{Disk, Memory, Sink};
 use crate::output::Output;
 use crate::vocab::path::display;
@@ -108,11 +108,11 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) ->
 /// Reads and validates every spec under `paths`. Files are judged in parallel; results are
 /// merged in file order, so diagnostics and outputs never depend on scheduling.
 pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
-    check_with(paths, None)
+    check_with(paths, Overrides::default())
 }
 
-/// [`check`], with a peer's output (`--compat`) for every service over the settings' choice.
-pub(crate) fn check_with(paths: &[PathBuf], compat: Option<Compat>) -> Result<Checked, Error> {
+/// [`check`], with the command line's choices (`--compat`, `--target`) over the settings'.
+pub(crate) fn check_with(paths: &[PathBuf], overrides: Overrides) -> Result<Checked, Error> {
     let mut sources = Sources::default();
     let mut not_utf8 = Vec::new();
     for file in &spec_files(paths)? {
@@ -127,7 +127,7 @@ pub(crate) fn check_with(paths: &[PathBuf], compat: Option<Compat>) -> Result<Ch
             Err(e) => not_utf8.push((display(file), e)),
         }
     }
-    let mut checked = check_sources_with(sources, compat);
+    let mut checked = check_sources_with(sources, overrides);
     for (name, error) in not_utf8 {
         report_not_utf8(&mut checked, name, error);
     }

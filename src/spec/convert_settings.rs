@@ -27,6 +27,8 @@ struct NativeSettings {
     default_window: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     compat: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_language: Option<String>,
     policies: Vec<Policy>,
 }
 
@@ -97,6 +99,7 @@ pub(crate) fn to_native(settings: &[SettingsSpec]) -> Option<String> {
         runbook_base_url: field(|s| &s.runbook_base_url),
         default_window: field(|s| &s.default_window),
         compat: field(|s| &s.compat),
+        query_language: field(|s| &s.query_language),
         policies: settings
             .iter()
             .flat_map(|s| s.policies.iter().map(policy))
@@ -123,13 +126,13 @@ mod tests {
 
     #[test]
     fn a_catalog_joins_the_native_settings_as_a_policy() {
-        let text = format!("apiVersion: slocc/v1\nkind: Settings\nseverities:\n  - {{name: P1, page: true, receiver: pager}}\ntiers: {{page: P1}}\n---\n{CATALOG}");
+        let text = format!("apiVersion: slocc/v1\nkind: Settings\nseverities:\n  - {{name: P1, page: true, receiver: pager}}\ntiers: {{page: P1}}\nquery_language: metricsql\n---\n{CATALOG}");
         let (settings, diags) = read_settings_text(&text);
         assert_eq!(diags.counts(), (0, 0), "{diags:?}");
         let native = super::to_native(&settings).unwrap();
         assert_eq!(
             native,
-            "apiVersion: slocc/v1\nkind: Settings\nseverities:\n- name: P1\n  page: true\n  receiver: pager\ntiers:\n  page: P1\npolicies:\n- window: '7d'\n  windows:\n  - budget_percent: '8'\n    long: '1h'\n    severity: page\n    short: '5m'\n  - budget_percent: '12.5'\n    long: '6h'\n    severity: page\n    short: '30m'\n  - budget_percent: '20'\n    long: '1d'\n    severity: ticket\n    short: '2h'\n  - budget_percent: '42'\n    long: '3d'\n    severity: ticket\n    short: '6h'\n"
+            "apiVersion: slocc/v1\nkind: Settings\nseverities:\n- name: P1\n  page: true\n  receiver: pager\ntiers:\n  page: P1\nquery_language: metricsql\npolicies:\n- window: '7d'\n  windows:\n  - budget_percent: '8'\n    long: '1h'\n    severity: page\n    short: '5m'\n  - budget_percent: '12.5'\n    long: '6h'\n    severity: page\n    short: '30m'\n  - budget_percent: '20'\n    long: '1d'\n    severity: ticket\n    short: '2h'\n  - budget_percent: '42'\n    long: '3d'\n    severity: ticket\n    short: '6h'\n"
         );
     }
 }

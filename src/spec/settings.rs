@@ -21,6 +21,8 @@ pub(crate) struct SettingsSpec {
     pub(crate) default_window: Option<Text>,
     /// A peer's series and alert layout (`sloth`).
     pub(crate) compat: Option<Text>,
+    /// The language of the specs' queries (`promql`, `metricsql`).
+    pub(crate) query_language: Option<Text>,
     /// Alert-window policies for SLOs of a given window.
     pub(crate) policies: Vec<PolicySpec>,
     /// Receivers' integrations, for the generated Alertmanager configuration.
@@ -68,6 +70,7 @@ const SETTINGS_KEYS: &[&str] = &[
     "runbook_base_url",
     "default_window",
     "compat",
+    "query_language",
     "policies",
     "receivers",
 ];
@@ -117,6 +120,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<SettingsSpec> {
         runbook_base_url: fields.string("runbook_base_url", diags),
         default_window: fields.string("default_window", diags),
         compat: fields.string("compat", diags),
+        query_language: fields.string("query_language", diags),
         policies: read_policies(&fields, diags),
         receivers: crate::spec::receivers::read(&fields, diags),
         is_document: true,

@@ -23,15 +23,28 @@ pub(crate) fn rates_as_increases(query: &str) -> String {
         };
         let inner = &rest[open..close];
         out.push_str(&rest[..at]);
+        // MetricsQL's modifier of a function's result stays with the call it modifies.
+        let after = &rest[close + 1..];
+        let modifier = after
+            .trim_start()
+            .strip_prefix(KEEP_METRIC_NAMES)
+            .filter(|more| !more.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+        let (keep, end) = match modifier {
+            Some(more) => (" keep_metric_names", rest.len() - more.len()),
+            None => ("", close + 1),
+        };
         match range_secs(inner) {
-            Some(secs) => out.push_str(&format!("(increase({inner}) / {secs})")),
-            None => out.push_str(&rest[at..=close]),
+            Some(secs) => out.push_str(&format!("(increase({inner}){keep} / {secs})")),
+            None => out.push_str(&rest[at..end]),
         }
-        rest = &rest[close + 1..];
+        rest = &rest[end..];
     }
     out.push_str(rest);
     out
 }
+
+/// MetricsQL's modifier that keeps a function's metric names.
+const KEEP_METRIC_NAMES: &str = "keep_metric_names";
 
 /// The characters of `text` outside quoted strings, with their byte offsets (quotes
 /// themselves left out).
@@ -70,6 +83,45 @@ fn find_rate_call(text: &str) -> Option<usize> {
             .is_none_or(|p| !(p.is_alphanumeric() || p == '_' || p == ':'));
         word_start && text[i..].starts_with("rate(")
     })
+}
+
+/// Whether `query`'s brackets, braces and parentheses (outside quotes) close in order, and its
+/// quotes close: a query that fails this is wrong in MetricsQL as much as in PromQL.
+pub(crate) fn balanced(query: &str) -> bool {
+    let mut open = Vec::new();
+    for (_, c) in unquoted(query) {
+        match c {
+            '(' | '[' | '{' => open.push(c),
+            ')' | ']' | '}' => {
+                let want = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                if open.pop() != Some(want) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    open.is_empty() && quotes_close(query)
+}
+
+/// Whether every quoted string in `text` ends.
+fn quotes_close(text: &str) -> bool {
+    let (mut quote, mut escaped) = (None::<char>, false);
+    for c in text.chars() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
+            None => {}
+        }
+    }
+    quote.is_none()
 }
 
 /// The byte offset of the `)` that closes a call whose arguments start `text`.
@@ -116,6 +168,29 @@ mod tests {
             rates_as_increases("sum_over_time(x[1h])"),
             "sum_over_time(x[1h])"
         );
+        // MetricsQL's modifier stays on the call; a longer name is not the modifier.
+        assert_eq!(
+            rates_as_increases("sum(rate(x[5m])  keep_metric_names) + rate(y[1m]) keep_metric_names_x"),
+            "sum((increase(x[5m]) keep_metric_names / 300)) + (increase(y[1m]) / 60) keep_metric_names_x"
+        );
+    }
+
+    #[test]
+    fn balanced_queries_close_what_they_open() {
+        for ok in [
+            r#"WITH (f = {job="api"}) sum(rate(x{f}[5m])) default 0"#,
+            r#"sum(rate(x{a="(["}[5m]))"#,
+        ] {
+            assert!(balanced(ok), "{ok}");
+        }
+        for bad in [
+            "sum(rate(x[5m])",
+            "sum(rate(x[5m)))",
+            r#"x{a="b}"#,
+            "x{a=\"b\\\"}",
+        ] {
+            assert!(!balanced(bad), "{bad}");
+        }
     }
 
     #[test]

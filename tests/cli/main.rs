@@ -24,7 +24,7 @@ mod migration;
 mod no_data;
 mod oslo;
 mod reliability;
-mod replay;
+pub(crate) mod replay;
 mod report;
 mod review;
 mod runbooks;

@@ -309,7 +309,7 @@ fn compare_alerts(project: &Project, start: i64, end: i64, (prom_url, vm_url): (
 }
 
 /// The burn-rate alerts of a rule file, by their windows, with their expressions.
-fn alerts(project: &Project, file: &str) -> BTreeMap<String, String> {
+pub(crate) fn alerts(project: &Project, file: &str) -> BTreeMap<String, String> {
     let doc: serde_yaml::Value = serde_yaml::from_str(&project.read(file)).unwrap();
     let mut out = BTreeMap::new();
     for group in doc["groups"].as_sequence().unwrap() {
@@ -328,7 +328,7 @@ fn alerts(project: &Project, file: &str) -> BTreeMap<String, String> {
 
 /// The minutes of `[from, to]` at which `query` returns anything (VictoriaMetrics asked not to
 /// answer from its cache).
-fn steps_where(url: &str, query: &str, from: i64, to: i64) -> Vec<i64> {
+pub(crate) fn steps_where(url: &str, query: &str, from: i64, to: i64) -> Vec<i64> {
     let body = ureq::get(&format!("{url}/api/v1/query_range"))
         .query("query", query)
         .query("start", from.to_string())

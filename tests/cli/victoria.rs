@@ -504,3 +504,58 @@ fn live_vmalert_pages_within_one_evaluation_of_prometheus() {
         pages(&vmalert)
     );
 }
+
+/// A service written in MetricsQL (a `WITH` template, `default`, `keep_metric_names`), as a
+/// vmalert user's queries are: `--target vmalert` keeps what PromQL cannot parse, one warning a
+/// query, and vmalert loads every rule; and its alerts, evaluated by VictoriaMetrics over the
+/// replay history, hold at exactly the minutes its PromQL twin's do (slocc's rewrites, `rate`
+/// as `increase` included, keep the MetricsQL meaning what it says).
+#[test]
+fn metricsql_specs_compile_for_vmalert_and_alert_as_their_promql_twins() {
+    let project = Project::new();
+    let twin = REPLAY_SPEC.replace("service: rp", "service: twin");
+    let metricsql = REPLAY_SPEC
+        .replace("service: rp", "service: mq")
+        .replace(
+            r#"errors: sum(rate(http_requests_total{job="rp", code=~"5.."}[{{window}}]))"#,
+            r#"errors: sum(rate(http_requests_total{job="rp", code=~"5.."}[{{window}}]) keep_metric_names) default 0"#,
+        )
+        .replace(
+            r#"total: sum(rate(http_requests_total{job="rp"}[{{window}}]))"#,
+            r#"total: 'WITH (rp = {job="rp"}) sum(rate(http_requests_total{rp}[{{window}}]))'"#,
+        );
+    project.file("specs/twin.yaml", &twin);
+    project.file("specs/mq.yaml", &metricsql);
+    let run = project.slocc(&["compile", "--target", "vmalert", "-o", "out"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stderr.matches("warning[metricsql-query]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    crate::harness::vmalert_ok(project.path(), "out/mq.rules.yml");
+    let rules = project.read("out/mq.rules.yml");
+    assert!(rules.contains("keep_metric_names / 300)"), "{rules}");
+    let now = now_minute() as i64;
+    let start = now - REPLAY_HISTORY * 60;
+    let (_vm, url) = victoria_metrics_over(&project, &replay_history(start));
+    let from = start + (OUTAGE.0 - 60) * 60;
+    let ours = crate::replay::alerts(&project, "out/mq.rules.yml");
+    let theirs = crate::replay::alerts(&project, "out/twin.rules.yml");
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    let mut fired = 0;
+    for (tier, expr) in &ours {
+        let steps = crate::replay::steps_where(&url, expr, from, now);
+        assert_eq!(
+            steps,
+            crate::replay::steps_where(&url, &theirs[tier], from, now),
+            "{tier}"
+        );
+        fired += usize::from(!steps.is_empty());
+    }
+    assert!(fired >= 2, "only {fired} tiers fired");
+}

@@ -363,7 +363,10 @@ fn validate_slo(
         .and_then(|o| parse_objective(o, diags));
     let calendar = calendar::validate(spec, diags);
     let window = slo_window(spec, &calendar, settings, diags);
-    let sli = spec.sli.as_ref().and_then(|s| validate_sli(s, diags));
+    let sli = spec
+        .sli
+        .as_ref()
+        .and_then(|s| validate_sli(s, settings.query_language, diags));
     let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
     let breakdown_by = breakdown_label(spec).and_then(|l| validate_breakdown(l, diags));
     let min_events = validate_min_events(spec, diags);
@@ -513,16 +516,52 @@ mod tests {
     use crate::spec::yaml::load_documents;
 
     fn run(text: &str) -> (Option<Service>, Diagnostics) {
+        run_in(text, crate::model::QueryLanguage::PromQL)
+    }
+
+    fn run_in(text: &str, language: crate::model::QueryLanguage) -> (Option<Service>, Diagnostics) {
         let mut diags = Diagnostics::default();
         let docs = load_documents(0, text, &mut diags);
         let spec = crate::spec::parse_service(&docs[0], &mut diags).unwrap();
         // A base URL, so that no test here sees the relative-runbook-url warning.
         let settings = Settings {
             runbook_base_url: Some("https://git.example.com/slos".into()),
+            query_language: language,
             ..Settings::default()
         };
         let service = validate_service(&spec, "t.yaml", &settings, &mut diags);
         (service, diags)
+    }
+
+    #[test]
+    fn metricsql_queries_are_kept_with_a_warning_only_when_the_queries_are_metricsql() {
+        use crate::model::QueryLanguage::{MetricsQL, PromQL};
+        let spec = |errors: &str| {
+            GOOD.replace(
+                r#"sum(rate(http_requests_total{code=~"5.."}[{{window}}]))"#,
+                errors,
+            )
+        };
+        let metricsql = r#"WITH (api = {job="api"}) sum(rate(http_requests_total{api, code=~"5.."}[{{window}}])) default 0"#;
+        let (service, diags) = run_in(&spec(metricsql), MetricsQL);
+        assert_eq!(codes(&diags), ["metricsql-query"], "{diags:?}");
+        let slo = &service.expect("compiles").slos[0];
+        assert_eq!(slo.grouping, Grouping::Unknown);
+        let (service, diags) = run_in(&spec(metricsql), PromQL);
+        assert!(service.is_none());
+        assert_eq!(codes(&diags), ["invalid-promql"]);
+        // Wrong in either language: unclosed, or without the window placeholder.
+        for bad in [
+            r#"sum(rate(http_requests_total{job="api"}[{{window}}])"#,
+            r#"WITH (a = {job="api"}) sum(rate(http_requests_total{a}))"#,
+        ] {
+            let (service, diags) = run_in(&spec(bad), MetricsQL);
+            assert!(service.is_none(), "{bad}");
+            assert!(!codes(&diags).contains(&"metricsql-query"), "{bad}");
+        }
+        // PromQL stays checked as PromQL.
+        let (_, diags) = run_in(GOOD, MetricsQL);
+        assert!(codes(&diags).is_empty(), "{diags:?}");
     }
 
     fn codes(diags: &Diagnostics) -> Vec<&'static str> {

@@ -57,6 +57,16 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
         .runbook_base_url
         .as_ref()
         .and_then(|u| http_url(u, diags));
+    apply_choices(doc, settings, diags);
+    if let Some(text) = &doc.default_window {
+        if let Some(window) = validate_window(text, diags) {
+            settings.default_window = window;
+        }
+    }
+}
+
+/// The peer layout and the query language the document chooses.
+fn apply_choices(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagnostics) {
     if let Some(text) = &doc.compat {
         settings.compat = crate::model::Compat::parse(&text.value);
         if settings.compat.is_none() {
@@ -68,9 +78,15 @@ fn apply_document(doc: &SettingsSpec, settings: &mut Settings, diags: &mut Diagn
             ));
         }
     }
-    if let Some(text) = &doc.default_window {
-        if let Some(window) = validate_window(text, diags) {
-            settings.default_window = window;
+    if let Some(text) = &doc.query_language {
+        match crate::model::QueryLanguage::parse(&text.value) {
+            Some(language) => settings.query_language = language,
+            None => diags.push(spec_diags::unknown_value(
+                text.location,
+                "`query_language` value",
+                &text.value,
+                crate::model::QueryLanguage::NAMES,
+            )),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Validating SLIs: ratio, latency and raw queries parsed, grouped and checked at their line.
 
 use super::*;
+use crate::model::QueryLanguage;
 use crate::spec::diags::SelectorProblem;
 use crate::vocab::promql::Grouping;
 
@@ -8,6 +9,7 @@ fn validate_query(
     text: &Spanned<String>,
     what: &str,
     needs_placeholder: bool,
+    language: QueryLanguage,
     diags: &mut Diagnostics,
 ) -> Option<Grouping> {
     if needs_placeholder && !has_window_placeholder(&text.value) {
@@ -30,6 +32,13 @@ fn validate_query(
             }
             Some(grouping_of(&expr))
         }
+        Err(_)
+            if language == QueryLanguage::MetricsQL
+                && crate::vocab::metricsql::balanced(&text.value) =>
+        {
+            diags.push(diags::metricsql_query(text.location, what));
+            Some(Grouping::Unknown)
+        }
         Err(message) => {
             diags.push(diags::invalid_promql(text.location, what, &message));
             None
@@ -37,7 +46,11 @@ fn validate_query(
     }
 }
 
-pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(Sli, Grouping)> {
+pub(super) fn validate_sli(
+    spec: &SliSpec,
+    language: QueryLanguage,
+    diags: &mut Diagnostics,
+) -> Option<(Sli, Grouping)> {
     match spec {
         SliSpec::Ratio {
             errors,
@@ -45,7 +58,7 @@ pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(S
             total,
             location,
             ..
-        } => validate_ratio(errors, good, total, *location, diags),
+        } => validate_ratio(errors, good, total, *location, language, diags),
         SliSpec::Latency {
             metric,
             selector,
@@ -56,14 +69,16 @@ pub(super) fn validate_sli(spec: &SliSpec, diags: &mut Diagnostics) -> Option<(S
             let native = native.as_ref().is_some_and(|n| n.value);
             validate_latency(metric, selector, threshold, native, diags)
         }
-        SliSpec::Threshold { query, op, value } => validate_threshold(query, op, value, diags),
+        SliSpec::Threshold { query, op, value } => {
+            validate_threshold(query, op, value, language, diags)
+        }
         SliSpec::Freshness {
             last_success,
             max_age,
-        } => validate_freshness(last_success, max_age, diags),
+        } => validate_freshness(last_success, max_age, language, diags),
         SliSpec::Raw { error_ratio, .. } => {
             let q = error_ratio.as_ref()?;
-            let grouping = validate_query(q, "error_ratio", true, diags)?;
+            let grouping = validate_query(q, "error_ratio", true, language, diags)?;
             Some((
                 Sli::Raw {
                     error_ratio: q.value.clone(),
@@ -81,11 +96,12 @@ fn validate_threshold(
     query: &Query,
     op: &Query,
     value: &Query,
+    language: QueryLanguage,
     diags: &mut Diagnostics,
 ) -> Option<(Sli, Grouping)> {
     let grouping = query
         .as_ref()
-        .and_then(|q| validate_query(q, "threshold", false, diags));
+        .and_then(|q| validate_query(q, "threshold", false, language, diags));
     let good_op = op.as_ref().and_then(|op| {
         let found = match op.value.as_str() {
             "lt" => Some("<"),
@@ -131,11 +147,12 @@ fn validate_threshold(
 fn validate_freshness(
     last_success: &Query,
     max_age: &Query,
+    language: QueryLanguage,
     diags: &mut Diagnostics,
 ) -> Option<(Sli, Grouping)> {
     let grouping = last_success
         .as_ref()
-        .and_then(|q| validate_query(q, "last_success", false, diags));
+        .and_then(|q| validate_query(q, "last_success", false, language, diags));
     let max_age = max_age
         .as_ref()
         .and_then(|m| parse_duration(m, "`max_age`", diags));
@@ -153,12 +170,13 @@ fn validate_ratio(
     good: &Query,
     total: &Query,
     location: Location,
+    language: QueryLanguage,
     diags: &mut Diagnostics,
 ) -> Option<(Sli, Grouping)> {
     let events = match (errors, good) {
-        (Some(e), None) => validate_query(e, "errors", true, diags)
+        (Some(e), None) => validate_query(e, "errors", true, language, diags)
             .map(|g| (EventQuery::Errors(e.value.clone()), g, e.location)),
-        (None, Some(g)) => validate_query(g, "good", true, diags)
+        (None, Some(g)) => validate_query(g, "good", true, language, diags)
             .map(|gr| (EventQuery::Good(g.value.clone()), gr, g.location)),
         (Some(_), Some(_)) | (None, None) => {
             diags.push(diags::ratio_direction(location));
@@ -167,7 +185,7 @@ fn validate_ratio(
     };
     let total_grouping = total
         .as_ref()
-        .and_then(|t| validate_query(t, "total", true, diags));
+        .and_then(|t| validate_query(t, "total", true, language, diags));
     let (events, events_grouping, events_location) = events?;
     let grouping = match (&events_grouping, &total_grouping?) {
         (Grouping::By(a), Grouping::By(b)) if a != b => {

@@ -55,6 +55,7 @@ fn read(doc: &Document, diags: &mut Diagnostics) -> Option<SettingsSpec> {
         runbook_base_url: None,
         default_window: None,
         compat: None,
+        query_language: None,
         receivers: Vec::new(),
         is_document: false,
         location: doc.location,
