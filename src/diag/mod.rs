@@ -100,7 +100,9 @@ codes! {
     InvalidThreshold => "invalid-threshold", Error, "A latency threshold that is not a plain positive duration.";
     InvalidPercentile => "invalid-percentile", Error, "A percentile shorthand key that is not `p` and a number in (0, 100).";
     InvalidSlice => "invalid-slice", Error, "A time slice outside 1m..1h.";
-    UnsupportedTimeZone => "unsupported-time-zone", Error, "A calendar time zone that is not a fixed UTC offset.";
+    UnsupportedTimeZone => "unsupported-time-zone", Error, "A calendar time zone that is neither a UTC offset nor a zone of the tz database.";
+    TimeZoneSpanEnded => "time-zone-span-ended", Error, "A daylight-saving time zone whose offset changes slocc writes into the rules end before today.";
+    TimeZoneSpanEnding => "time-zone-span-ending", Warning, "A daylight-saving time zone whose offset changes slocc writes into the rules end within two years.";
     InvalidStartTime => "invalid-start-time", Error, "A calendar start not written as a time: OpenSLO's `startTime` (`YYYY-MM-DD HH:MM:SS`), or `start_time` (`HH:MM`).";
     InvalidWindowPair => "invalid-window-pair", Error, "A custom alert window pair that cannot work.";
     InvalidBurnRate => "invalid-burn-rate", Error, "An OpenSLO burn-rate threshold that is not a usable factor.";
@@ -125,6 +127,7 @@ codes! {
     SlowTier => "slow-tier", Warning, "A custom tier whose burn factor is under 0.9333x.";
     QuotedName => "quoted-name", Warning, "A UTF-8 metric or label name, which Prometheus 3 reads and Prometheus 2 cannot load.";
     TinyBudget => "tiny-budget", Warning, "An objective whose whole budget is gone in under a minute of full outage.";
+    IgnoredThreshold => "ignored-threshold", Warning, "`op` or `value` on an OpenSLO ratio objective, which compare a threshold metric and change nothing there.";
     IgnoredKey => "ignored-key", Warning, "A key the peer tool ignores in its own format, ignored the same way.";
     UnusedReceiver => "unused-receiver", Warning, "A receiver declared in the settings that no class or service sends alerts to.";
     RelativeRunbookUrl => "relative-runbook-url", Warning, "Alerts that link their runbooks by a relative path.";

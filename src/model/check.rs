@@ -64,6 +64,7 @@ pub(crate) fn check_sources_with(sources: Sources, overrides: Overrides) -> Chec
     let mut settings = validate_settings(&checked.settings, &mut checked.diagnostics);
     settings.compat = compat.or(settings.compat);
     settings.compat_forced = compat.is_some();
+    settings.today = crate::vocab::timezone::today();
     if let Some(language) = overrides.query_language {
         settings.query_language = language;
     }

@@ -482,8 +482,31 @@ pub(crate) fn unsupported_time_zone(at: Location, zone: &str) -> Diagnostic {
     Diagnostic::new(
         Code::UnsupportedTimeZone,
         Some(at),
-        format!("time zone `{}` is not a fixed UTC offset", zone.escape_debug()),
-        "give `UTC` or an offset such as `+02:00`: PromQL has no time-zone database, so daylight-saving zones cannot be followed (docs/decisions.md)",
+        format!(
+            "time zone `{}` is neither a UTC offset nor a zone of the tz database",
+            zone.escape_debug()
+        ),
+        "give `UTC`, an offset such as `+02:00`, or a tz database name such as `Europe/Berlin`",
+    )
+}
+
+/// A daylight-saving zone whose offset changes written into the rules end within two years.
+pub(crate) fn time_zone_span_ending(at: Location, zone: &str, last_year: i32) -> Diagnostic {
+    Diagnostic::new(
+        Code::TimeZoneSpanEnding,
+        Some(at),
+        format!("`{zone}`'s daylight-saving changes are written into the rules through {last_year} only"),
+        "compile with a newer slocc before then: after it the period boundaries keep the zone's last offset (docs/spec.md)",
+    )
+}
+
+/// A daylight-saving zone whose offset changes written into the rules have ended.
+pub(crate) fn time_zone_span_ended(at: Location, zone: &str, last_year: i32) -> Diagnostic {
+    Diagnostic::new(
+        Code::TimeZoneSpanEnded,
+        Some(at),
+        format!("`{zone}`'s daylight-saving changes are written into the rules through {last_year} only, which has passed"),
+        "compile with a newer slocc: the period boundaries would fall an offset change early or late (docs/spec.md)",
     )
 }
 

@@ -178,14 +178,18 @@ pub(crate) struct NoData {
     pub(crate) annotations: BTreeMap<String, String>,
 }
 
-/// A calendar window: the budget resets when the period turns over, in a fixed UTC offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A calendar window: the budget resets when the period turns over, in a time zone's offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Calendar {
     /// Day, week, month or quarter.
     pub(crate) period: CalendarPeriod,
     /// Seconds added to UTC for periods to start at midnight: the time zone's offset east of
     /// UTC less the time of day periods start (`+02:00` starting at noon: 7200 - 43200).
     pub(crate) offset_secs: i32,
+    /// A daylight-saving zone's offset changes ([`crate::vocab::timezone::Zone`]): the UTC
+    /// second each takes effect and the change in seconds; `offset_secs` is the offset before
+    /// the first. Empty for a fixed offset.
+    pub(crate) changes: Vec<(i64, i32)>,
     /// Weeks: days after Monday they start (0 Monday .. 6 Sunday). Quarters: months after
     /// January, April, July and October they start (0..2).
     pub(crate) shift: u32,
@@ -452,6 +456,9 @@ pub(crate) struct Settings {
     pub(crate) compat_forced: bool,
     /// The language of the specs' queries.
     pub(crate) query_language: QueryLanguage,
+    /// Today (Unix seconds), to warn when a time zone's written offset changes near their end;
+    /// zero: never.
+    pub(crate) today: i64,
     /// Alert-window policies by SLO window, for SLOs that list no windows of their own.
     pub(crate) policies: BTreeMap<Duration, Vec<validate::PolicyEntry>>,
     /// Receivers' integrations declared in the settings, by receiver name.
@@ -486,6 +493,7 @@ impl Default for Settings {
             compat: None,
             compat_forced: false,
             query_language: QueryLanguage::PromQL,
+            today: 0,
             policies: BTreeMap::new(),
             deliveries: Default::default(),
         }

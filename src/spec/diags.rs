@@ -425,7 +425,6 @@ pub(crate) enum Unsupported<'a> {
     /// A metric source that is not Prometheus.
     MetricSource { context: &'a str, source: &'a str },
     /// `op`/`value` on an indicator that is not a threshold metric.
-    ThresholdOnRatio { context: &'a str },
     /// Several time windows on one SLO.
     SeveralWindows { context: &'a str },
     /// A rolling window of no fixed length (`1M`, `1Q`).
@@ -451,7 +450,6 @@ impl Unsupported<'_> {
             Self::ConditionKind { kind } => format!("alert condition kind `{kind}`"),
             Self::ConditionOp { op } => format!("burn-rate condition with `op: {op}`"),
             Self::MetricSource { context, source } => format!("{context} reads from `{source}`; slocc compiles Prometheus queries"),
-            Self::ThresholdOnRatio { context } => format!("{context} sets a threshold (`op`, `value`) on an indicator that is not a threshold metric"),
             Self::SeveralWindows { context } => format!("{context} lists several time windows"),
             Self::RollingCalendar { context, length } => format!("{context} has a rolling `{length}` window, which has no fixed length"),
             Self::SliceFields { context, key } => format!("{context} sets `{key}`, a threshold or time-slice objective"),
@@ -472,13 +470,28 @@ impl Unsupported<'_> {
             Self::ConditionKind { .. } => "slocc compiles `kind: burnrate` conditions".into(),
             Self::ConditionOp { .. } => "a burn-rate alert fires when the burn rate is at least the threshold: use `gte`".into(),
             Self::MetricSource { .. } => "use a Prometheus-compatible metric source".into(),
-            Self::ThresholdOnRatio { .. } => "drop `op` and `value`, or use a `thresholdMetric` indicator".into(),
             Self::SeveralWindows { .. } => "keep one window per SLO".into(),
             Self::RollingCalendar { .. } => "use a rolling duration such as `30d`, or `isRolling: false` with a calendar for a calendar month or quarter".into(),
             Self::SliceFields { .. } => "slocc compiles ratio objectives: give `target` only".into(),
             Self::Composite { .. } => "write one SLO per indicator, each with its own objectives".into(),
         }
     }
+}
+
+/// `op` or `value` on an OpenSLO objective whose indicator is not a threshold metric: they
+/// compare a threshold metric's values, so they change nothing (Nobl9, where OpenSLO comes
+/// from, uses `value` to name a ratio objective).
+pub(crate) fn ignored_threshold(at: Location, context: &str, keys: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::IgnoredThreshold,
+        Some(at),
+        format!(
+            "{keys} on the objective of {context} {}: {} a threshold metric, and this indicator is a ratio",
+            if keys.contains(" and ") { "are ignored" } else { "is ignored" },
+            if keys.contains(" and ") { "they compare" } else { "it compares" },
+        ),
+        "the objective's `target` is the least share of good events, whatever `op` says; drop the keys to silence this",
+    )
 }
 
 /// A feature of an imported format that slocc cannot honour: rejected, never dropped.

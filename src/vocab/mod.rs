@@ -7,3 +7,4 @@ pub(crate) mod metricsql;
 pub(crate) mod number;
 pub(crate) mod path;
 pub(crate) mod promql;
+pub(crate) mod timezone;

@@ -105,3 +105,101 @@ fn month_and_quarter_boundaries_follow_the_calendar_and_the_offset() {
         promtool_ok(project.path(), &["test", "rules", "ids.test.yml"]);
     }
 }
+
+/// A calendar in a daylight-saving zone turns over at local midnight on both sides of the
+/// clock change, as the tz database says: `America/New_York` is at -04:00 from the second Sunday
+/// of March to the first Sunday of November (02:00 local), -05:00 otherwise. Each boundary below
+/// is local midnight written as UTC by hand (checked with GNU `date`); a fixed -05:00 would put
+/// the summer ones an hour late.
+#[test]
+fn daylight_saving_zones_turn_over_at_local_midnight_on_both_sides_of_the_change() {
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let days = |date: chrono::NaiveDate| (date - day(1970, 1, 1)).num_days();
+    let cases: [(&str, i64, i64); 5] = [
+        // 2026-11-01 00:00 EDT (the change comes two hours later).
+        (
+            "{period: month, time_zone: America/New_York}",
+            1_793_505_600,
+            2_026 * 12 + 10,
+        ),
+        // 2027-03-01 00:00 EST.
+        (
+            "{period: month, time_zone: America/New_York}",
+            1_803_877_200,
+            2_027 * 12 + 2,
+        ),
+        // 2026-11-02 00:00 EST, the first day after the change.
+        (
+            "{period: day, time_zone: America/New_York}",
+            1_793_595_600,
+            days(day(2026, 11, 2)),
+        ),
+        // Sunday 2027-03-14 00:00 EST (the change comes at 02:00), and the next Sunday in EDT.
+        (
+            "{period: week, week_start: sunday, time_zone: America/New_York}",
+            1_805_000_400,
+            (days(day(2027, 3, 14)) - 3) / 7,
+        ),
+        (
+            "{period: week, week_start: sunday, time_zone: America/New_York}",
+            1_805_601_600,
+            (days(day(2027, 3, 21)) - 3) / 7,
+        ),
+    ];
+    for (calendar, boundary, id) in cases {
+        let project = Project::new();
+        project.file("specs/svc.yaml", &spec(calendar));
+        project.slocc(&["compile", "--no-runbooks"]).expect_code(0);
+        turns_over(&project, "out/svc.rules.yml", boundary, id);
+    }
+}
+
+/// Asserts on promtool that the period number of the rules in `file` is `id - 1` a minute
+/// before `boundary` (UTC seconds) and `id` at it.
+fn turns_over(project: &Project, file: &str, boundary: i64, id: i64) {
+    let expr = period_expr(&project.read(file));
+    project.file("empty.rules.yml", "groups: []\n");
+    let mut text = String::from("rule_files: [empty.rules.yml]\nevaluation_interval: 1d\ntests:\n  - interval: 1d\n    input_series: []\n    promql_expr_test:\n");
+    for (at, want) in [(boundary - 60, id - 1), (boundary, id)] {
+        text.push_str(&format!(
+            "      - expr: '{}'\n        eval_time: {at}s\n        exp_samples:\n          - labels: '{{}}'\n            value: {want}\n",
+            expr.replace('\n', " ").replace('\'', "''")
+        ));
+    }
+    project.file("dst.test.yml", &text);
+    promtool_ok(project.path(), &["test", "rules", "dst.test.yml"]);
+}
+
+/// The shape of OpenSLO's own Prometheus example (written here): a week from Sunday noon in
+/// New York, and `op` on the ratio objective. It compiles, with one warning, into rules
+/// promtool loads, whose weeks turn over at Sunday noon local time in summer (16:00 UTC, the
+/// day the clocks go forward) and in winter (17:00 UTC, the day they go back).
+#[test]
+fn openslos_own_example_compiles_and_its_weeks_turn_over_at_noon_in_new_york() {
+    let project = Project::new();
+    project.with_repo_yaml("tests/cmd/check-openslo-new-york.in/specs", "specs");
+    let run = project.slocc(&["compile", "--no-runbooks"]);
+    run.expect_code(0);
+    assert!(
+        run.headlines().ends_with(": warning[ignored-threshold]: `op` on the objective of the OpenSLO SLO `checkout-availability` is ignored: it compares a threshold metric, and this indicator is a ratio\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.headlines().lines().count(), 1, "{}", run.stderr);
+    let weeks = |y, m, d| {
+        let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        (date - chrono::NaiveDate::from_ymd_opt(1970, 1, 4).unwrap()).num_days() / 7
+    };
+    turns_over(
+        &project,
+        "out/checkout.rules.yml",
+        1_772_985_600,
+        weeks(2026, 3, 8),
+    );
+    turns_over(
+        &project,
+        "out/checkout.rules.yml",
+        1_793_552_400,
+        weeks(2026, 11, 1),
+    );
+}

@@ -476,7 +476,7 @@ fn cases() -> Vec<(String, String, &'static str)> {
         "unknown-kind",
     );
     add("OpenSLO missing reference", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 30d, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unresolved-reference");
-    add("OpenSLO calendar window", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: America/New_York}}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unsupported-time-zone");
+    add("OpenSLO calendar window in no time zone", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  indicatorRef: nope\n  timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: Mars/Olympus_Mons}}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.99}]\n".to_string(), "unsupported-time-zone");
     cases
 }
 

@@ -20,20 +20,40 @@ const FIRST_MONDAY_DAY: i64 = 4;
 /// The number of the period the evaluation time falls in, in the calendar's offset.
 fn period_id(calendar: &Calendar) -> String {
     let offset = i64::from(calendar.offset_secs);
-    let t = format!("vector(time() + {offset})");
+    let t = match calendar.changes.is_empty() {
+        true => format!("vector(time() + {offset})"),
+        false => format!("({})", local_time(calendar, 0)),
+    };
     let shift = i64::from(calendar.shift);
     match calendar.period {
-        CalendarPeriod::Day => format!("floor((vector(time()) + {offset}) / 86400)"),
+        CalendarPeriod::Day => format!("floor(({}) / 86400)", local_time(calendar, 0)),
         // Weeks are counted from the first week start on or after 1970-01-01 (a Thursday).
         CalendarPeriod::Week => format!(
-            "floor((vector(time()) + {}) / 604800)",
-            offset - (FIRST_MONDAY_DAY + shift) % 7 * 86_400
+            "floor(({}) / 604800)",
+            local_time(calendar, -((FIRST_MONDAY_DAY + shift) % 7 * 86_400))
         ),
         CalendarPeriod::Month => format!("year({t}) * 12 + month({t}) - 1"),
         CalendarPeriod::Quarter => {
             format!("floor((year({t}) * 12 + month({t}) - 1 - {shift}) / 3)")
         }
     }
+}
+
+/// The evaluation time in the calendar's offset, plus `extra` seconds, as a vector: a
+/// daylight-saving zone adds each offset change from the UTC second it takes effect.
+fn local_time(calendar: &Calendar, extra: i64) -> String {
+    let mut out = format!(
+        "vector(time()) + {}",
+        i64::from(calendar.offset_secs) + extra
+    );
+    for (at, change) in &calendar.changes {
+        let sign = if *change < 0 { '-' } else { '+' };
+        out.push_str(&format!(
+            " {sign} {} * (vector(time()) >= bool {at})",
+            change.unsigned_abs()
+        ));
+    }
+    out
 }
 
 /// One running sum: the last five minutes' events, plus the previous sum while the period has

@@ -8,6 +8,7 @@ use crate::model::{Calendar, CalendarPeriod};
 /// reported.
 pub(super) fn validate(
     spec: &SloSpec,
+    today: i64,
     diags: &mut Diagnostics,
 ) -> Option<Option<(Calendar, Duration)>> {
     let Some(c) = &spec.calendar else {
@@ -33,10 +34,10 @@ pub(super) fn validate(
         ));
     }
     let (period, nominal) = period_of(c, diags)?;
-    let offset_secs = c
+    let zone = c
         .time_zone
         .as_ref()
-        .map_or(Some(0), |tz| utc_offset(tz, diags));
+        .map_or(Some((0, Vec::new())), |tz| zone_of(tz, today, diags));
     let shift = c
         .week_start
         .as_ref()
@@ -45,9 +46,11 @@ pub(super) fn validate(
         .start_time
         .as_ref()
         .map_or(Some(0), |t| start_of_day(t, diags));
+    let (offset, changes) = zone?;
     let calendar = Calendar {
         period,
-        offset_secs: offset_secs? - start?,
+        offset_secs: offset - start?,
+        changes,
         shift: shift?,
     };
     (diags.counts().0 == before).then_some(Some((calendar, Duration::from_secs(nominal * 86_400))))
@@ -111,13 +114,31 @@ fn start_of_day(time: &Text, diags: &mut Diagnostics) -> Option<i32> {
     }
 }
 
-fn utc_offset(tz: &Text, diags: &mut Diagnostics) -> Option<i32> {
-    let found = offset_of(tz.value.trim());
-    if found.is_none() {
-        diags.push(diags::unsupported_time_zone(tz.location, &tz.value));
+/// A fixed offset, or a tz database zone's offset when the span of written changes starts and
+/// the changes; a zone that changes gets a diagnostic once `today` nears the span's end.
+fn zone_of(tz: &Text, today: i64, diags: &mut Diagnostics) -> Option<(i32, Vec<(i64, i32)>)> {
+    let name = tz.value.trim();
+    if let Some(offset) = offset_of(name) {
+        return Some((offset, Vec::new()));
     }
-    found
+    let Some(zone) = crate::vocab::timezone::zone(name) else {
+        diags.push(diags::unsupported_time_zone(tz.location, &tz.value));
+        return None;
+    };
+    let end = crate::vocab::timezone::span_end();
+    let last = crate::vocab::timezone::LAST_YEAR;
+    if !zone.changes.is_empty() && today > 0 {
+        if today >= end {
+            diags.push(diags::time_zone_span_ended(tz.location, name, last));
+        } else if today >= end - SPAN_WARNING_SECS {
+            diags.push(diags::time_zone_span_ending(tz.location, name, last));
+        }
+    }
+    Some((zone.base, zone.changes))
 }
+
+/// How long before the written offset changes end that compiling warns: two years.
+const SPAN_WARNING_SECS: i64 = 2 * 365 * 86_400;
 
 fn week_start(day: &Text, period: CalendarPeriod, diags: &mut Diagnostics) -> Option<u32> {
     let found = crate::vocab::duration::WEEKDAYS

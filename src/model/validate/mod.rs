@@ -361,7 +361,7 @@ fn validate_slo(
         .objective
         .as_ref()
         .and_then(|o| parse_objective(o, diags));
-    let calendar = calendar::validate(spec, diags);
+    let calendar = calendar::validate(spec, settings.today, diags);
     let window = slo_window(spec, &calendar, settings, diags);
     let sli = spec
         .sli

@@ -378,11 +378,13 @@ fn bound(
             (*o, *v) = (op, value);
         }
         _ => {
+            let keys = match (&op, &value) {
+                (Some(_), Some(_)) => "`op` and `value`",
+                (Some(_), None) => "`op`",
+                _ => "`value`",
+            };
             if let Some(found) = op.or(value) {
-                diags.push(diags::unsupported(
-                    found.location,
-                    Unsupported::ThresholdOnRatio { context },
-                ));
+                diags.push(diags::ignored_threshold(found.location, context, keys));
             }
         }
     }

@@ -163,10 +163,11 @@ fn read_objective(
         ],
         diags,
     );
+    // `op` and `value` belong to the indicator: a threshold metric's bound, ignored on a ratio.
     let refused: &[&str] = if slices {
         &[]
     } else {
-        &["op", "value", "timeSliceTarget", "timeSliceWindow"]
+        &["timeSliceTarget", "timeSliceWindow"]
     };
     for key in refused.iter().copied() {
         if of.node(key).is_some() {

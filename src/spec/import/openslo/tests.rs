@@ -195,7 +195,8 @@ spec:
         ),
         ("lte", "0.3")
     );
-    // No bound: reported at the objective. A bound on a ratio SLI: refused at its line.
+    // No bound: reported at the objective. A bound on a ratio SLI: ignored, with a warning at
+    // its line, under time slices and occurrences alike.
     let (_, diags) = read_text(&threshold.replace("op: lte, value: 0.3, ", ""));
     assert_eq!(codes_and_lines(&diags), [("missing-field".to_string(), 14)]);
     let ratio = OBJECTS
@@ -207,8 +208,18 @@ spec:
     let (_, diags) = read_text(&ratio);
     assert_eq!(
         codes_and_lines(&diags),
-        [("unsupported-feature".to_string(), 18)]
+        [("ignored-threshold".to_string(), 18)]
     );
+    let occurrences = OBJECTS.replace(
+        "objectives: [{target: 0.999}]",
+        "objectives: [{op: gte, target: 0.999}]",
+    );
+    let (slos, diags) = read_text(&occurrences);
+    assert_eq!(
+        codes_and_lines(&diags),
+        [("ignored-threshold".to_string(), 18)]
+    );
+    assert_eq!(slos.len(), 1);
 }
 
 #[test]
