@@ -283,7 +283,10 @@ fn get(url: &str, path: &str, params: &[(&str, &str)]) -> serde_json::Value {
 
 /// Every alert's condition, evaluated minute by minute by each engine over its own target's
 /// rules from an hour before the outage to the end: the same episodes, each beginning and
-/// ending within one evaluation (a minute) of Prometheus's.
+/// ending within two minutes of Prometheus's. At the outage's start VictoriaMetrics is the
+/// earlier, by one or two: its alerts read the SLI's series, a new series' first scrape
+/// included, where Prometheus's rate needs the second scrape (a minute later) and its alerts
+/// read the ratio recorded at the minute group's next evaluation (up to one more).
 fn compare_alerts(project: &Project, start: i64, end: i64, (prom_url, vm_url): (&str, &str)) {
     let from = start + OUTAGE.0 * 60 - 3_600;
     let prom = alerts(project, "prom/xe.rules.yml");
@@ -302,7 +305,7 @@ fn compare_alerts(project: &Project, start: i64, end: i64, (prom_url, vm_url): (
             "{tier}: {on_prom:?} vs {on_vm:?}"
         );
         for (p, v) in on_prom.iter().zip(&on_vm) {
-            let near = (p.0 - v.0).abs() <= 60 && (p.1 - v.1).abs() <= 60;
+            let near = (p.0 - v.0).abs() <= 120 && (p.1 - v.1).abs() <= 120;
             assert!(near, "{tier}: {on_prom:?} vs {on_vm:?}");
         }
     }

@@ -66,30 +66,81 @@ fn pull_request_repository() -> Project {
     project
 }
 
-#[test]
-fn github_actions_example_runs_step_by_step() {
+/// The release archive of the binary under test (stripped, as the release workflow strips its
+/// builds), packaged by `scripts/package` and served on loopback as GitHub serves release
+/// downloads (`<base>/v<version>/<file>`); with `tamper`, the archive is not the one its
+/// checksum names. Returns the base URL.
+fn serve_release(project: &Project, tamper: bool) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let root = project.path().join("releases");
+    let dir = root.join(format!("v{version}"));
+    let stripped = project.path().join("slocc-stripped");
+    let strip = Command::new("strip")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(env!("CARGO_BIN_EXE_slocc"))
+        .status()
+        .expect("run strip (binutils)");
+    assert!(strip.success());
+    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/package");
+    let packaged = Command::new(package)
+        .arg(&stripped)
+        .args([version, "x86_64-unknown-linux-musl"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(packaged.status.success(), "{packaged:?}");
+    if tamper {
+        let archive = dir.join(format!("slocc-{version}-x86_64-unknown-linux-musl.tar.gz"));
+        let mut bytes = std::fs::read(&archive).unwrap();
+        bytes.push(0);
+        std::fs::write(&archive, bytes).unwrap();
+    }
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let file = root.join(request.url().trim_start_matches('/'));
+            let _ = match std::fs::read(file) {
+                Ok(bytes) => request.respond(tiny_http::Response::from_data(bytes)),
+                Err(_) => request.respond(tiny_http::Response::empty(404)),
+            };
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Runs the workflow's shell steps in order as GitHub does on a pull request into `main`: once
+/// a step fails, only steps whose `if:` holds `!cancelled()` still run; directories a step
+/// appends to `$GITHUB_PATH` lead the later steps' PATH (slocc is on it only once installed).
+/// Installing promtool (the test command did) and posting to GitHub's API are left out; the
+/// comment step's condition is returned instead. Returns each step run, with whether it
+/// passed, and whether the comment would be posted.
+fn run_workflow(project: &Project, releases: &str) -> (Vec<(String, bool)>, bool) {
     let workflow: serde_yaml::Value =
         serde_yaml::from_str(&repo_file("examples/github-actions/slocc.yml")).unwrap();
-    let steps = workflow["jobs"]["slocc"]["steps"].as_sequence().unwrap();
-    let project = pull_request_repository();
-    let output = project.path().join("github-output");
-    let output_env = output.to_str().unwrap().to_string();
-    let mut ran = Vec::new();
-    for step in steps {
-        let Some(run) = step["run"].as_str() else {
+    let dir = project.path();
+    for sub in ["home", "runner-temp"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (output, path_file) = (file("github-output"), file("github-path"));
+    std::fs::write(&path_file, "").unwrap();
+    let (mut ran, mut failed, mut comment) = (Vec::new(), false, false);
+    for step in workflow["jobs"]["slocc"]["steps"].as_sequence().unwrap() {
+        let (Some(run), name) = (step["run"].as_str(), step["name"].as_str().unwrap_or("")) else {
             continue; // `uses:` steps are GitHub's actions (checkout).
         };
-        let name = step["name"].as_str().unwrap_or_default();
-        if name.starts_with("Install slocc") {
-            // The binary under test stands in for the build from git; the command is checked.
-            assert!(
-                run.contains("cargo install --git \"$SLOCC_GIT\" --locked slocc"),
-                "{run}"
-            );
+        let condition = step["if"].as_str().unwrap_or("");
+        if failed && !condition.contains("!cancelled()") {
             continue;
         }
-        if name.starts_with("Install") || run.contains("gh pr comment") {
-            // Installing promtool (the test command did) and posting to GitHub's API.
+        if run.contains("gh pr comment") {
+            let changed = std::fs::read_to_string(&output).unwrap_or_default();
+            comment = changed.contains("changed=true");
+            continue;
+        }
+        if name == "Install promtool" {
             continue;
         }
         let script = run.replace("${{ github.base_ref }}", "main");
@@ -97,24 +148,172 @@ fn github_actions_example_runs_step_by_step() {
             !script.contains("${{"),
             "unexpanded expression in {name}: {script}"
         );
-        sh(project.path(), &script, &[("GITHUB_OUTPUT", &output_env)]);
-        ran.push(name.to_string());
+        let mut path: Vec<PathBuf> = std::fs::read_to_string(&path_file)
+            .unwrap()
+            .lines()
+            .map(PathBuf::from)
+            .collect();
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        let status = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &script])
+            .current_dir(dir)
+            .env("PATH", std::env::join_paths(path).unwrap())
+            .envs([
+                ("GITHUB_OUTPUT", output.as_str()),
+                ("GITHUB_PATH", path_file.as_str()),
+                ("HOME", &file("home")),
+                ("RUNNER_TEMP", &file("runner-temp")),
+                ("SLOCC_RELEASES", releases),
+                ("SLOCC_VERSION", env!("CARGO_PKG_VERSION")),
+            ])
+            .output()
+            .unwrap();
+        failed |= !status.status.success();
+        ran.push((name.to_string(), status.status.success()));
     }
+    (ran, comment)
+}
+
+#[test]
+fn github_actions_example_installs_the_release_and_runs_step_by_step() {
+    let project = pull_request_repository();
+    let releases = serve_release(&project, false);
+    let (ran, comment) = run_workflow(&project, &releases);
+    let names: Vec<(&str, bool)> = ran.iter().map(|(n, ok)| (n.as_str(), *ok)).collect();
     assert_eq!(
-        ran,
+        names,
         [
-            "Check specs (errors become inline annotations)",
-            "Generated rules are committed and current",
-            "Prove the rules on Prometheus's own engine",
-            "Prove every SLO's alerts fire when they should (the promtool tests slocc wrote)",
-            "Explain the alert changes",
+            (
+                "Install slocc (a release binary, its checksum verified)",
+                true
+            ),
+            ("Check specs (errors become inline annotations)", true),
+            ("Generated rules are committed and current", true),
+            ("Prove the rules on Prometheus's own engine", true),
+            (
+                "Prove every SLO's alerts fire when they should (the promtool tests slocc wrote)",
+                true
+            ),
+            ("Explain the alert changes", true),
         ]
     );
-    assert_eq!(std::fs::read_to_string(&output).unwrap(), "changed=true\n");
+    assert!(comment);
+    let installed = project.path().join("home/.local/bin/slocc");
+    assert!(installed.is_file(), "slocc was not installed");
     let comment = project.read("slocc-diff.md");
     assert!(
         comment.contains("**checkout-api/availability** changed: objective 99.9% -> 99.95%"),
         "{comment}"
+    );
+}
+
+/// A pull request that changes a spec and forgets to regenerate: the stale-output gate fails,
+/// the proofs of the stale rules are skipped, and the change is still explained and commented.
+#[test]
+fn a_pull_request_with_stale_outputs_still_gets_its_comment() {
+    let project = pull_request_repository();
+    let spec = project.read("specs/checkout-api.yaml");
+    project.file(
+        "specs/checkout-api.yaml",
+        &spec.replacen("objective: 99.95\n", "objective: 99.99\n", 1),
+    );
+    let releases = serve_release(&project, false);
+    let (ran, comment) = run_workflow(&project, &releases);
+    let names: Vec<(&str, bool)> = ran.iter().map(|(n, ok)| (n.as_str(), *ok)).collect();
+    assert_eq!(
+        names,
+        [
+            (
+                "Install slocc (a release binary, its checksum verified)",
+                true
+            ),
+            ("Check specs (errors become inline annotations)", true),
+            ("Generated rules are committed and current", false),
+            ("Explain the alert changes", true),
+        ]
+    );
+    assert!(comment, "the comment step would not run");
+    let comment = project.read("slocc-diff.md");
+    assert!(comment.contains("objective 99.9% -> 99.99%"), "{comment}");
+}
+
+/// An archive that is not the one its release's SHA256SUMS names is never installed.
+#[test]
+fn the_ci_install_refuses_an_archive_its_checksum_does_not_match() {
+    let project = pull_request_repository();
+    let releases = serve_release(&project, true);
+    let (ran, comment) = run_workflow(&project, &releases);
+    assert_eq!(
+        ran[0],
+        (
+            "Install slocc (a release binary, its checksum verified)".to_string(),
+            false
+        )
+    );
+    assert!(!project.path().join("home/.local/bin/slocc").exists());
+    assert!(!comment);
+}
+
+/// The release workflow's own checks: the tag must be the crate's version, and the archives it
+/// publishes (built by scripts/package) hold the binary and verify against SHA256SUMS.
+#[test]
+fn the_release_workflow_checks_its_tag_and_packages_verifiable_archives() {
+    let workflow: serde_yaml::Value =
+        serde_yaml::from_str(&repo_file(".github/workflows/release.yml")).unwrap();
+    let steps = workflow["jobs"]["build"]["steps"].as_sequence().unwrap();
+    let tag_check = steps
+        .iter()
+        .find(|s| s["name"] == "The tag is the crate's version")
+        .unwrap()["run"]
+        .as_str()
+        .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = Project::new();
+    let env_file = project.path().join("github-env");
+    for (tag, ok) in [
+        (format!("v{}", env!("CARGO_PKG_VERSION")), true),
+        ("v9.9.9".into(), false),
+    ] {
+        let status = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", tag_check])
+            .current_dir(root)
+            .env("GITHUB_REF_NAME", &tag)
+            .env("GITHUB_ENV", &env_file)
+            .output()
+            .unwrap();
+        assert_eq!(status.status.success(), ok, "{tag}: {status:?}");
+    }
+    let releases = serve_release(&project, false);
+    assert!(releases.starts_with("http://"));
+    let dir = project
+        .path()
+        .join(format!("releases/v{}", env!("CARGO_PKG_VERSION")));
+    let check = Command::new("sha256sum")
+        .args(["--check", "SHA256SUMS"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(check.success());
+    let listing = Command::new("tar")
+        .args([
+            "-tzf",
+            &format!(
+                "slocc-{}-x86_64-unknown-linux-musl.tar.gz",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let name = format!(
+        "slocc-{}-x86_64-unknown-linux-musl",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&listing.stdout),
+        format!("{name}/\n{name}/README.md\n{name}/slocc\n")
     );
 }
 
