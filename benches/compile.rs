@@ -77,7 +77,7 @@ fn main() {
 
     let specs = tmp.path().join("corpus");
     std::fs::create_dir(&specs).unwrap();
-    corpus(&specs);
+    corpus(&specs, SERVICES);
     let corpus_size = format!("{SERVICES} services x {SLOS_PER_SERVICE} SLOs");
     // Each fresh run writes to a directory of its own and nothing is deleted until the end:
     // creating files right after deleting thousands is much slower on ext4, which would

@@ -64,7 +64,7 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let specs = tmp.path().join("corpus");
     std::fs::create_dir(&specs).unwrap();
-    common::corpus(&specs);
+    common::corpus(&specs, common::SERVICES);
     let checked = slocc::pipeline::check(&[specs]).unwrap();
     let templates = slocc::emit::templates::Templates::builtin().unwrap();
     let target = slocc::emit::targets::TargetOptions::new(slocc::emit::targets::Target::Prometheus);

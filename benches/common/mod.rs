@@ -8,9 +8,10 @@ pub(crate) const SERVICES: usize = 1_000;
 /// SLOs per service.
 pub(crate) const SLOS_PER_SERVICE: usize = 10;
 
-/// Writes the corpus's spec files into `dir`.
-pub(crate) fn corpus(dir: &Path) {
-    for s in 0..SERVICES {
+/// Writes the spec files of a corpus of `services` services ([`SERVICES`] for the standard one)
+/// into `dir`.
+pub(crate) fn corpus(dir: &Path, services: usize) {
+    for s in 0..services {
         let mut text = format!(
             "apiVersion: slocc/v1\nservice: svc-{s:04}\nowner: team-{}\nlabels:\n  team: team-{}\nslos:\n",
             s % 37,

@@ -99,9 +99,9 @@ fn summary(
     Ok(())
 }
 
-/// `compile --check`: builds everything in memory through the same path as `compile` and
-/// compares it with the output directory and the runbooks; the diff of every stale file on
-/// stdout.
+/// `compile --check`: emits everything through the same path as `compile` into a sink that
+/// compares each file with the output directory as it arrives (keeping only what differs),
+/// and the runbooks; the diff of every stale file on stdout.
 fn check_mode(
     config: &CompileConfig,
     mut checked: crate::model::check::Checked,
@@ -110,11 +110,11 @@ fn check_mode(
 ) -> Outcome {
     let complete = config.select.is_all();
     let runbooks = config.runbooks.as_deref();
-    let built = pipeline::build(&checked.services, cx, complete);
-    let built = reported_first(built, &checked, config, &mut io)?;
+    let compared = pipeline::compare(&checked.services, cx, complete, &config.out);
+    let (compared, plans) = reported_first(compared, &checked, config, &mut io)?;
     if let Some(dir) = runbooks {
         // Missing and stale runbooks are counted as stale files below, not warned about.
-        super::runbooks::diagnostics(&mut checked, &built.plans, dir, false);
+        super::runbooks::diagnostics(&mut checked, &plans, dir, false);
     }
     io.report(&checked, config.format)?;
     if !config.out.join(crate::output::manifest::FILE).exists() {
@@ -129,21 +129,21 @@ fn check_mode(
         )?;
         return Ok(EXIT_INVALID);
     }
-    let mut stale: Vec<StaleFile> = built
-        .generated
-        .stale(&config.out, complete)?
+    let generated = compared.produced.len();
+    let mut stale: Vec<StaleFile> = compared
+        .stale
         .into_iter()
         .map(|s| (config.out.join(&s.path), s.on_disk, s.generated))
         .collect();
     if let Some(dir) = runbooks {
         // Every runbook `compile` would write differs from what is on disk (or is missing).
-        for (relative, content) in built.runbooks.files() {
+        for (relative, content) in compared.runbooks {
             let path = dir.join(relative);
             let on_disk = std::fs::read_to_string(&path).ok();
-            stale.push((path, on_disk, Some(content.clone())));
+            stale.push((path, on_disk, Some(content)));
         }
     }
-    report_stale(config, built.generated.files().len(), &stale, io)
+    report_stale(config, generated, &stale, io)
 }
 
 type StaleFile = (std::path::PathBuf, Option<String>, Option<String>);

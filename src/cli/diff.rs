@@ -14,54 +14,59 @@ pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> Outcome {
         let message = format!("`--max-bytes` must be at least {MIN_MARKDOWN_BYTES}");
         return Err(Error::Usage(message));
     }
-    let (old, new) = match &config.sides {
-        DiffSides::Paths(a, b) => (
-            pipeline::check(std::slice::from_ref(a)),
-            pipeline::check(std::slice::from_ref(b)),
-        ),
-        DiffSides::Base(rev, paths) => (
-            crate::pipeline::sources_at_revision(rev, paths)
-                .map(crate::model::check::check_sources),
-            pipeline::check(paths),
-        ),
+    // Each side is checked and reduced to its services before the other is read, so a fleet's
+    // sources and specs are in memory once, not twice.
+    let old = side("the old side", old_side(&config.sides), &mut io)?;
+    let new_checked = match &config.sides {
+        DiffSides::Paths(_, b) => pipeline::check(std::slice::from_ref(b)),
+        DiffSides::Base(_, paths) => pipeline::check(paths),
     };
-    let old = side("the old side", old, &mut io)?;
-    let new = side("the new side", new, &mut io)?;
-    let (old_services, new_services) = selected(config, &old.services, &new.services)?;
+    let new = side("the new side", new_checked, &mut io)?;
+    let (old_services, new_services) = selected(config, old, new)?;
     let (old_services, new_services) = rooted(&config.sides, old_services, new_services);
     compare(config, &old_services, &new_services, io)
 }
 
+/// The old side's specs, checked: the first path, or the specs at the base revision.
+fn old_side(sides: &DiffSides) -> Result<crate::model::check::Checked, pipeline::Error> {
+    match sides {
+        DiffSides::Paths(a, _) => pipeline::check(std::slice::from_ref(a)),
+        DiffSides::Base(rev, paths) => crate::pipeline::sources_at_revision(rev, paths)
+            .map(crate::model::check::check_sources),
+    }
+}
+
 /// Checks one side of a diff; invalid specs there are an error of the comparison (exit 2).
+/// Only the services are kept: the sources and specs of a fleet are not held for the diff.
 fn side(
     label: &str,
     checked: Result<crate::model::check::Checked, pipeline::Error>,
     io: &mut Io<'_>,
-) -> Result<crate::model::check::Checked, Error> {
+) -> Result<Vec<Service>, Error> {
     let checked = checked.map_err(|e| Error::Usage(format!("{label}: {e}")))?;
     if checked.failed() {
         io.report(&checked, Format::Human)?;
         let message = format!("{label} has invalid specs; fix them to compare");
         return Err(Error::Usage(message));
     }
-    Ok(checked)
+    Ok(checked.services)
 }
 
 /// Both sides narrowed to the selection; a name must exist on at least one side (an SLO being
 /// added or removed exists on only one).
 fn selected(
     config: &DiffConfig,
-    old: &[Service],
-    new: &[Service],
+    old: Vec<Service>,
+    new: Vec<Service>,
 ) -> Result<(Vec<Service>, Vec<Service>), String> {
     if config.select.is_all() {
-        return Ok((old.to_vec(), new.to_vec()));
+        return Ok((old, new));
     }
-    let mut both = old.to_vec();
+    let mut both = old.clone();
     both.extend(new.iter().cloned());
     config.select.apply(&both)?;
     let pick = |services: &[Service]| config.select.apply(services).unwrap_or_default();
-    Ok((pick(old), pick(new)))
+    Ok((pick(&old), pick(&new)))
 }
 
 /// Two directories name their files differently; generated headers should not differ for it.
@@ -97,9 +102,7 @@ fn compare(config: &DiffConfig, old: &[Service], new: &[Service], io: Io<'_>) ->
     let target = crate::emit::targets::TargetOptions::new(crate::emit::targets::Target::Prometheus);
     let cx = crate::emit::Context::new(templates, target);
     let complete = config.select.is_all();
-    let old_files = pipeline::build(old, &cx, complete)?.generated;
-    let new_files = pipeline::build(new, &cx, complete)?.generated;
-    let report = crate::report::diff::compare(old, new, &old_files, &new_files);
+    let report = crate::report::diff::compare(old, new, &cx, complete)?;
     let text = match config.format {
         Format::Markdown => crate::report::diff::render_markdown(&report, config.max_bytes),
         Format::Json => {

@@ -175,6 +175,10 @@ pub(crate) struct Diagnostic {
     pub(crate) location: Option<Location>,
     /// Other places that explain it ("first declared here"), each with a short message.
     pub(crate) labels: Vec<(Location, String)>,
+    /// The value's text before the offending token, when the location is the value's start:
+    /// [`Diagnostics::focus`] moves the location to the token where the file writes the value
+    /// as it reads (a plain or quoted scalar on one line).
+    pub(crate) focus: Option<String>,
 }
 
 impl Diagnostic {
@@ -193,7 +197,15 @@ impl Diagnostic {
             hint: hint.into(),
             location,
             labels: Vec::new(),
+            focus: None,
         }
+    }
+
+    /// Points, once the run's sources are known, at the token after `prefix` of the value this
+    /// diagnostic is located at ([`Diagnostics::focus`]).
+    pub(crate) fn at_token_after(mut self, prefix: &str) -> Self {
+        self.focus = Some(prefix.to_string());
+        self
     }
 
     /// Points at another place that explains this one.
@@ -250,6 +262,28 @@ pub(crate) struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// Moves each diagnostic that names a token of its value to that token, where `sources`
+    /// write the value verbatim from its location on (after an opening quote, if any); others
+    /// stay at the value's start.
+    pub(crate) fn focus(&mut self, sources: &Sources) {
+        for d in &mut self.items {
+            let (Some(prefix), Some(at)) = (d.focus.take(), d.location.as_mut()) else {
+                continue;
+            };
+            let Some(line) = sources
+                .get(at.source)
+                .and_then(|f| f.text.lines().nth(at.line.saturating_sub(1)))
+            else {
+                continue;
+            };
+            let rest: String = line.chars().skip(at.column.saturating_sub(1)).collect();
+            let quote = usize::from(rest.starts_with(['"', '\'']));
+            if rest[quote..].starts_with(prefix.as_str()) {
+                at.column += quote + prefix.chars().count();
+            }
+        }
+    }
+
     /// Adds one.
     pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);

@@ -69,6 +69,7 @@ pub(crate) fn check_sources_with(sources: Sources, overrides: Overrides) -> Chec
         settings.query_language = language;
     }
     validate_all(&mut checked, &settings);
+    checked.diagnostics.focus(&checked.sources);
     check_duplicate_services(&mut checked);
     check_unused_receivers(&mut checked, &settings);
     checked

@@ -217,41 +217,36 @@ impl Output {
         &self.files
     }
 
-    /// Compares with `dir` without writing: files missing, different, or (when this output is
-    /// `complete`, not narrowed to some services) generated earlier and no longer produced.
-    /// Empty when the directory is up to date.
-    pub(crate) fn stale(&self, dir: &Path, complete: bool) -> Result<Vec<Stale>, Error> {
-        let mut out = Vec::new();
-        for (relative, content) in &self.files {
-            safe_relative(relative)?;
-            let path = contained(dir, relative)
-                .map_err(|_| Error::Symlink(crate::vocab::path::display(&dir.join(relative))))?;
-            let on_disk = std::fs::read_to_string(&path).ok();
-            if on_disk.as_deref() != Some(content.as_str()) {
-                out.push(Stale {
-                    path: relative.clone(),
-                    on_disk,
-                    generated: Some(content.clone()),
-                });
-            }
+}
+
+/// `relative` in `dir` when it differs from `content` (or is missing); it must be a plain path
+/// inside `dir`, reached through no symbolic link.
+pub(crate) fn stale_file(dir: &Path, relative: &str, content: &str) -> Result<Option<Stale>, Error> {
+    safe_relative(relative)?;
+    let path = contained(dir, relative)
+        .map_err(|_| Error::Symlink(crate::vocab::path::display(&dir.join(relative))))?;
+    let on_disk = std::fs::read_to_string(&path).ok();
+    Ok((on_disk.as_deref() != Some(content)).then(|| Stale {
+        path: relative.to_string(),
+        on_disk,
+        generated: Some(content.to_string()),
+    }))
+}
+
+/// Files `dir`'s manifest lists that a whole run no longer `produced` and that are still there.
+pub(crate) fn leftovers(dir: &Path, produced: impl Fn(&str) -> bool) -> Result<Vec<Stale>, Error> {
+    let mut out = Vec::new();
+    for relative in Manifest::read(dir)?.paths().filter(|p| !produced(p)) {
+        let on_disk = std::fs::read_to_string(dir.join(relative)).ok();
+        if on_disk.is_some() {
+            out.push(Stale {
+                path: relative.to_string(),
+                on_disk,
+                generated: None,
+            });
         }
-        let listed = if complete {
-            Manifest::read(dir)?
-        } else {
-            Manifest::default()
-        };
-        for relative in listed.paths().filter(|p| !self.files.contains_key(*p)) {
-            let on_disk = std::fs::read_to_string(dir.join(relative)).ok();
-            if on_disk.is_some() {
-                out.push(Stale {
-                    path: relative.to_string(),
-                    on_disk,
-                    generated: None,
-                });
-            }
-        }
-        Ok(out)
     }
+    Ok(out)
 }
 
 /// Writes files into a directory as they are produced, from any number of threads, so that a

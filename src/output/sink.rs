@@ -64,6 +64,73 @@ impl Sink for Memory {
     }
 }
 
+/// Artifacts compared with the output directory as they arrive (`compile --check`): only what
+/// differs is kept, so a fleet's outputs are never in memory all at once. Runbooks arrive only
+/// when `compile` would create or refresh them, so each is kept as it would be written.
+pub(crate) struct Compare {
+    dir: std::path::PathBuf,
+    state: Mutex<Compared>,
+}
+
+/// What a [`Compare`] found.
+#[derive(Debug, Default)]
+pub(crate) struct Compared {
+    /// Every generated file the run produces.
+    pub(crate) produced: std::collections::BTreeSet<String>,
+    /// Generated files that differ from the directory's, or are missing from it.
+    pub(crate) stale: Vec<super::Stale>,
+    /// Runbooks `compile` would write, by path, with their content.
+    pub(crate) runbooks: Vec<(String, String)>,
+}
+
+impl Compare {
+    /// Compares with the output directory `dir`.
+    pub(crate) fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            state: Mutex::default(),
+        }
+    }
+
+    /// What differs; with `complete` (every service of the specs), generated files the
+    /// directory's manifest lists that the run no longer produces too.
+    pub(crate) fn finish(self, complete: bool) -> Result<Compared, Error> {
+        let mut found = self
+            .state
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Produced files by path, then the leftovers in the manifest's order.
+        found.stale.sort_by(|a, b| a.path.cmp(&b.path));
+        if complete {
+            let leftovers = super::leftovers(&self.dir, |p| found.produced.contains(p))?;
+            found.stale.extend(leftovers);
+        }
+        found.runbooks.sort();
+        Ok(found)
+    }
+}
+
+impl Sink for Compare {
+    fn put(&self, artifact: Artifact) -> Result<(), Error> {
+        let stale = match artifact.owner {
+            Owner::Generated => super::stale_file(&self.dir, &artifact.path, &artifact.content)?,
+            Owner::Region => None,
+        };
+        let mut found = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match artifact.owner {
+            Owner::Generated => {
+                found.stale.extend(stale);
+                found.produced.insert(artifact.path);
+            }
+            Owner::Region => found.runbooks.push((artifact.path, artifact.content)),
+        }
+        Ok(())
+    }
+}
+
 /// Artifacts staged into the output directory and (when there is one) the runbooks directory,
 /// appearing all at once at [`Disk::commit`], or not at all.
 pub(crate) struct Disk {

@@ -9,7 +9,7 @@ use crate::emit;
 use crate::emit::runbook::{RunbookPlan, Update};
 use crate::model::check::{check_sources_with, Checked, Overrides};
 use crate::model::Service;
-use crate::output::sink::{Disk, Memory, Sink};
+use crate::output::sink::{Compare, Compared, Disk, Memory, Sink};
 use crate::output::Output;
 use crate::vocab::path::display;
 
@@ -192,41 +192,54 @@ pub(crate) fn emit(
         groups += service_groups;
     }
     cx.target.fits_tenant(groups)?;
-    if complete && !services.is_empty() {
-        let mut out = emit::Emission::new(sink);
-        for emitter in emit::EMITTERS {
-            if let emit::Emitter::Run(put) = emitter {
-                put(services, cx, &mut out)?;
-            }
-        }
+    if complete {
+        emit_run(services, cx, sink)?;
     }
     Ok(plans)
 }
 
-/// A run's artifacts built in memory, for comparisons.
-pub(crate) struct Built {
-    /// Rule files and dashboards.
-    pub(crate) generated: Output,
-    /// Runbooks that `compile` would create or refresh, as they would be written.
-    pub(crate) runbooks: Output,
-    /// What would happen to each runbook.
-    pub(crate) plans: Vec<RunbookPlan>,
+/// The generated files (rules, dashboards) of `services`, built in memory (`diff`, one
+/// service at a time): the same path as [`compile`], another sink.
+pub(crate) fn build(services: &[Service], cx: &emit::Context, complete: bool) -> Result<Output, Error> {
+    let sink = Memory::default();
+    emit(services, cx, complete, &sink)?;
+    Ok(sink.into_outputs().0)
 }
 
-/// Emits into memory (`diff`, `compile --check`): the same path as [`compile`], another sink.
-pub(crate) fn build(
+/// The run-wide files of `services` alone (the overview dashboard, the Alertmanager
+/// configuration), built in memory.
+pub(crate) fn build_run(services: &[Service], cx: &emit::Context) -> Result<Output, Error> {
+    let sink = Memory::default();
+    emit_run(services, cx, &sink)?;
+    Ok(sink.into_outputs().0)
+}
+
+/// Emits the run-wide kinds of `services` (none for no services) into `sink`.
+fn emit_run(services: &[Service], cx: &emit::Context, sink: &dyn Sink) -> Result<(), emit::Error> {
+    if services.is_empty() {
+        return Ok(());
+    }
+    let mut out = emit::Emission::new(sink);
+    for emitter in emit::EMITTERS {
+        if let emit::Emitter::Run(put) = emitter {
+            put(services, cx, &mut out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Compares with the output directory `out` as the artifacts are emitted (`compile --check`):
+/// the same path as [`compile`], a sink that keeps only what differs. Returns what it found
+/// and the runbook plans.
+pub(crate) fn compare(
     services: &[Service],
     cx: &emit::Context,
     complete: bool,
-) -> Result<Built, Error> {
-    let sink = Memory::default();
+    out: &Path,
+) -> Result<(Compared, Vec<RunbookPlan>), Error> {
+    let sink = Compare::new(out);
     let plans = emit(services, cx, complete, &sink)?;
-    let (generated, runbooks) = sink.into_outputs();
-    Ok(Built {
-        generated,
-        runbooks,
-        plans,
-    })
+    Ok((sink.finish(complete)?, plans))
 }
 
 fn runbooks_dir_usable(dir: &Path) -> Result<(), Error> {

@@ -88,40 +88,55 @@ fn find_rate_call(text: &str) -> Option<usize> {
 /// Whether `query`'s brackets, braces and parentheses (outside quotes) close in order, and its
 /// quotes close: a query that fails this is wrong in MetricsQL as much as in PromQL.
 pub(crate) fn balanced(query: &str) -> bool {
-    let mut open = Vec::new();
-    for (_, c) in unquoted(query) {
+    unbalanced_at(query).is_none()
+}
+
+/// The byte offset where `query` stops closing what it opens: a closing bracket that closes
+/// nothing open (or the wrong kind), the opening quote of a string that never ends, or the
+/// innermost bracket left open at the end.
+pub(crate) fn unbalanced_at(query: &str) -> Option<usize> {
+    if let Some(quote) = unterminated_quote(query) {
+        return Some(quote);
+    }
+    let mut open: Vec<(usize, char)> = Vec::new();
+    for (i, c) in unquoted(query) {
         match c {
-            '(' | '[' | '{' => open.push(c),
+            '(' | '[' | '{' => open.push((i, c)),
             ')' | ']' | '}' => {
                 let want = match c {
                     ')' => '(',
                     ']' => '[',
                     _ => '{',
                 };
-                if open.pop() != Some(want) {
-                    return false;
+                if open.pop().map(|(_, o)| o) != Some(want) {
+                    return Some(i);
                 }
             }
             _ => {}
         }
     }
-    open.is_empty() && quotes_close(query)
+    open.last().map(|(i, _)| *i)
 }
 
-/// Whether every quoted string in `text` ends.
-fn quotes_close(text: &str) -> bool {
-    let (mut quote, mut escaped) = (None::<char>, false);
-    for c in text.chars() {
+/// The byte offset of the quote opening a string in `text` that never ends.
+fn unterminated_quote(text: &str) -> Option<usize> {
+    let (mut quote, mut escaped) = (None::<(usize, char)>, false);
+    for (i, c) in text.char_indices() {
         match quote {
             Some(_) if escaped => escaped = false,
             Some(_) if c == '\\' => escaped = true,
-            Some(q) if c == q => quote = None,
+            Some((_, q)) if c == q => quote = None,
             Some(_) => {}
-            None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
+            None if matches!(c, '"' | '\'' | '`') => quote = Some((i, c)),
             None => {}
         }
     }
-    quote.is_none()
+    quote.map(|(i, _)| i)
+}
+
+/// The byte offset of the first `target` in `text` outside quotes.
+pub(crate) fn find_unquoted(text: &str, target: char) -> Option<usize> {
+    unquoted(text).find(|(_, c)| *c == target).map(|(i, _)| i)
 }
 
 /// The byte offset of the `)` that closes a call whose arguments start `text`.
@@ -183,13 +198,13 @@ mod tests {
         ] {
             assert!(balanced(ok), "{ok}");
         }
-        for bad in [
-            "sum(rate(x[5m])",
-            "sum(rate(x[5m)))",
-            r#"x{a="b}"#,
-            "x{a=\"b\\\"}",
+        for (bad, at) in [
+            ("sum(rate(x[5m])", 3),
+            ("sum(rate(x[5m)))", 13),
+            (r#"x{a="b}"#, 4),
+            ("x{a=\"b\\\"}", 4),
         ] {
-            assert!(!balanced(bad), "{bad}");
+            assert_eq!(unbalanced_at(bad), Some(at), "{bad}");
         }
     }
 

@@ -181,6 +181,28 @@ pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
     }
 }
 
+/// Where in `query` (as written, with its window placeholder) the parser's `error` is, as a
+/// byte offset, for the errors the parser's lexer names: an unexpected character, a bad number
+/// or duration, an unterminated string, a bracket left open or closing nothing. None for
+/// grammar errors, which the parser reports without a position.
+pub(crate) fn error_offset(query: &str, error: &str) -> Option<usize> {
+    use crate::vocab::metricsql::{find_unquoted, unbalanced_at};
+    if let Some(token) = error.strip_prefix("bad number or duration syntax: ") {
+        return query.find(token.trim());
+    }
+    if error.starts_with("unexpected character") {
+        let quoted = error.rsplit_once(": '")?.1.strip_suffix('\'')?;
+        let mut chars = quoted.chars();
+        return chars.next().filter(|_| chars.next().is_none()).and_then(|c| find_unquoted(query, c));
+    }
+    let bracket = ["unclosed", "unterminated", "unexpected right"];
+    bracket
+        .iter()
+        .any(|b| error.starts_with(b))
+        .then(|| unbalanced_at(query))
+        .flatten()
+}
+
 /// The labels a query keeps: `by (...)` of its outermost aggregation, or none for a bare `sum(...)`.
 pub(crate) fn grouping_of(expr: &Expr) -> Grouping {
     match expr {
@@ -673,6 +695,23 @@ mod tests {
         let err = parse_instant_vector("x[5m]").unwrap_err();
         assert!(err.contains("instant vector"), "{err}");
         assert!(parse_instant_vector("\"text\"").is_err());
+    }
+
+    #[test]
+    fn lexer_errors_point_at_their_token() {
+        fn at(query: &str) -> Option<&str> {
+            let probe = with_window(query, PROBE_WINDOW);
+            let error = parse_instant_vector(&probe).unwrap_err();
+            error_offset(query, &error).map(|i| &query[i..])
+        }
+        assert_eq!(at("sum(rate(x[5q]))"), Some("5q]))"));
+        assert_eq!(at("sum(x) $ 3"), Some("$ 3"));
+        assert_eq!(at("x{a~\"b\"}"), Some("~\"b\"}"));
+        assert_eq!(at("sum(rate(x{a=\"b}[{{window}}]))"), Some("\"b}[{{window}}]))"));
+        assert_eq!(at("sum(rate(x[{{window}}])"), Some("(rate(x[{{window}}])"));
+        assert_eq!(at("sum(rate(x[{{window}}])))"), Some(")"));
+        // A grammar error has no position to give.
+        assert_eq!(at("sum(x) by"), None);
     }
 
     #[test]

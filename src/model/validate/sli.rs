@@ -40,7 +40,11 @@ fn validate_query(
             Some(Grouping::Unknown)
         }
         Err(message) => {
-            diags.push(diags::invalid_promql(text.location, what, &message));
+            let diagnostic = diags::invalid_promql(text.location, what, &message);
+            diags.push(match crate::vocab::promql::error_offset(&text.value, &message) {
+                Some(at) => diagnostic.at_token_after(&text.value[..at]),
+                None => diagnostic,
+            });
             None
         }
     }

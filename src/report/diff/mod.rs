@@ -383,9 +383,52 @@ fn compare_slo(old_service: &Service, old: &Slo, new_service: &Service, new: &Sl
 pub(crate) fn compare(
     old: &[Service],
     new: &[Service],
-    old_files: &Output,
-    new_files: &Output,
-) -> Report {
+    cx: &crate::emit::Context,
+    complete: bool,
+) -> Result<Report, crate::pipeline::Error> {
+    Ok(Report {
+        slos: slo_changes(old, new),
+        files: streamed_file_diffs(old, new, cx, complete)?,
+    })
+}
+
+/// The generated files' diffs, service by service: each service's files on both sides are
+/// built, compared and dropped on whichever core is free, so memory holds a few services'
+/// outputs and the diffs, never a fleet's outputs; then the run-wide files (`complete`).
+fn streamed_file_diffs<'a>(
+    old: &'a [Service],
+    new: &'a [Service],
+    cx: &crate::emit::Context,
+    complete: bool,
+) -> Result<Vec<FileDiff>, crate::pipeline::Error> {
+    use rayon::prelude::*;
+    let by_name = |services: &'a [Service]| -> BTreeMap<&'a str, &'a Service> {
+        services.iter().map(|s| (s.name.as_str(), s)).collect()
+    };
+    let (a, b) = (by_name(old), by_name(new));
+    let names: std::collections::BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
+    let side = |services: &BTreeMap<&str, &Service>, name: &str| {
+        let one = services.get(name).map_or(&[][..], |s| std::slice::from_ref(*s));
+        crate::pipeline::build(one, cx, false)
+    };
+    let per_service: Vec<Result<Vec<FileDiff>, crate::pipeline::Error>> = names
+        .par_iter()
+        .map(|name| Ok(file_diffs(&side(&a, name)?, &side(&b, name)?)))
+        .collect();
+    let mut files = Vec::new();
+    for diffs in per_service {
+        files.extend(diffs?);
+    }
+    if complete {
+        let (a, b) = (crate::pipeline::build_run(old, cx)?, crate::pipeline::build_run(new, cx)?);
+        files.extend(file_diffs(&a, &b));
+    }
+    files.sort_by(|x, y| x.path.cmp(&y.path));
+    Ok(files)
+}
+
+/// What happens to each SLO, service by service.
+pub(crate) fn slo_changes(old: &[Service], new: &[Service]) -> Vec<SloChange> {
     let find = |services: &[Service], name: &str| services.iter().find(|s| s.name == name).cloned();
     let mut names: Vec<&str> = old.iter().chain(new).map(|s| s.name.as_str()).collect();
     names.sort();
@@ -411,10 +454,7 @@ pub(crate) fn compare(
         slos.extend(compare_service(&a, &b));
     }
     slos.sort_by(|x, y| (&x.service, &x.slo).cmp(&(&y.service, &y.slo)));
-    Report {
-        slos,
-        files: file_diffs(old_files, new_files),
-    }
+    slos
 }
 
 /// What happens to each SLO of one service: changed, renamed (the same SLI under a new name),
