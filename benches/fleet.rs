@@ -71,15 +71,33 @@ fn main() {
     }
     let one = dir.join("changed/svc-0000.yaml");
     let text = std::fs::read_to_string(&one).unwrap();
-    std::fs::write(&one, text.replacen("objective: 99\n", "objective: 98.5\n", 1)).unwrap();
+    std::fs::write(
+        &one,
+        text.replacen("objective: 99\n", "objective: 98.5\n", 1),
+    )
+    .unwrap();
     let runs = if slos > 20_000 { 1 } else { 3 };
     println!("{slos} SLOs ({services} services), median of {runs} runs (CPU = user + system):");
     let fresh = measure_fresh(dir, runs);
     report("compile, fresh output directory", &fresh);
     let compile = ["compile", "specs", "-o", "out", "--runbooks", "runbooks"];
-    report("compile, everything up to date", &measure(dir, &compile, 0, runs));
-    let check = ["compile", "specs", "-o", "out", "--runbooks", "runbooks", "--check"];
-    report("compile --check, up to date", &measure(dir, &check, 0, runs));
+    report(
+        "compile, everything up to date",
+        &measure(dir, &compile, 0, runs),
+    );
+    let check = [
+        "compile",
+        "specs",
+        "-o",
+        "out",
+        "--runbooks",
+        "runbooks",
+        "--check",
+    ];
+    report(
+        "compile --check, up to date",
+        &measure(dir, &check, 0, runs),
+    );
     let diff = ["diff", "specs", "changed", "--format", "json"];
     report("diff, one objective changed", &measure(dir, &diff, 1, runs));
 }

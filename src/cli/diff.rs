@@ -31,8 +31,9 @@ pub(super) fn run(config: &DiffConfig, mut io: Io<'_>) -> Outcome {
 fn old_side(sides: &DiffSides) -> Result<crate::model::check::Checked, pipeline::Error> {
     match sides {
         DiffSides::Paths(a, _) => pipeline::check(std::slice::from_ref(a)),
-        DiffSides::Base(rev, paths) => crate::pipeline::sources_at_revision(rev, paths)
-            .map(crate::model::check::check_sources),
+        DiffSides::Base(rev, paths) => {
+            crate::pipeline::sources_at_revision(rev, paths).map(crate::model::check::check_sources)
+        }
     }
 }
 

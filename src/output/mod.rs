@@ -216,12 +216,15 @@ impl Output {
     pub(crate) fn files(&self) -> &BTreeMap<String, String> {
         &self.files
     }
-
 }
 
 /// `relative` in `dir` when it differs from `content` (or is missing); it must be a plain path
 /// inside `dir`, reached through no symbolic link.
-pub(crate) fn stale_file(dir: &Path, relative: &str, content: &str) -> Result<Option<Stale>, Error> {
+pub(crate) fn stale_file(
+    dir: &Path,
+    relative: &str,
+    content: &str,
+) -> Result<Option<Stale>, Error> {
     safe_relative(relative)?;
     let path = contained(dir, relative)
         .map_err(|_| Error::Symlink(crate::vocab::path::display(&dir.join(relative))))?;

@@ -200,7 +200,11 @@ pub(crate) fn emit(
 
 /// The generated files (rules, dashboards) of `services`, built in memory (`diff`, one
 /// service at a time): the same path as [`compile`], another sink.
-pub(crate) fn build(services: &[Service], cx: &emit::Context, complete: bool) -> Result<Output, Error> {
+pub(crate) fn build(
+    services: &[Service],
+    cx: &emit::Context,
+    complete: bool,
+) -> Result<Output, Error> {
     let sink = Memory::default();
     emit(services, cx, complete, &sink)?;
     Ok(sink.into_outputs().0)

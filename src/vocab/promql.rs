@@ -193,7 +193,10 @@ pub(crate) fn error_offset(query: &str, error: &str) -> Option<usize> {
     if error.starts_with("unexpected character") {
         let quoted = error.rsplit_once(": '")?.1.strip_suffix('\'')?;
         let mut chars = quoted.chars();
-        return chars.next().filter(|_| chars.next().is_none()).and_then(|c| find_unquoted(query, c));
+        return chars
+            .next()
+            .filter(|_| chars.next().is_none())
+            .and_then(|c| find_unquoted(query, c));
     }
     let bracket = ["unclosed", "unterminated", "unexpected right"];
     bracket
@@ -707,7 +710,10 @@ mod tests {
         assert_eq!(at("sum(rate(x[5q]))"), Some("5q]))"));
         assert_eq!(at("sum(x) $ 3"), Some("$ 3"));
         assert_eq!(at("x{a~\"b\"}"), Some("~\"b\"}"));
-        assert_eq!(at("sum(rate(x{a=\"b}[{{window}}]))"), Some("\"b}[{{window}}]))"));
+        assert_eq!(
+            at("sum(rate(x{a=\"b}[{{window}}]))"),
+            Some("\"b}[{{window}}]))")
+        );
         assert_eq!(at("sum(rate(x[{{window}}])"), Some("(rate(x[{{window}}])"));
         assert_eq!(at("sum(rate(x[{{window}}])))"), Some(")"));
         // A grammar error has no position to give.

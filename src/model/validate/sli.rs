@@ -41,10 +41,12 @@ fn validate_query(
         }
         Err(message) => {
             let diagnostic = diags::invalid_promql(text.location, what, &message);
-            diags.push(match crate::vocab::promql::error_offset(&text.value, &message) {
-                Some(at) => diagnostic.at_token_after(&text.value[..at]),
-                None => diagnostic,
-            });
+            diags.push(
+                match crate::vocab::promql::error_offset(&text.value, &message) {
+                    Some(at) => diagnostic.at_token_after(&text.value[..at]),
+                    None => diagnostic,
+                },
+            );
             None
         }
     }

@@ -408,7 +408,9 @@ fn streamed_file_diffs<'a>(
     let (a, b) = (by_name(old), by_name(new));
     let names: std::collections::BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
     let side = |services: &BTreeMap<&str, &Service>, name: &str| {
-        let one = services.get(name).map_or(&[][..], |s| std::slice::from_ref(*s));
+        let one = services
+            .get(name)
+            .map_or(&[][..], |s| std::slice::from_ref(*s));
         crate::pipeline::build(one, cx, false)
     };
     let per_service: Vec<Result<Vec<FileDiff>, crate::pipeline::Error>> = names
@@ -420,7 +422,10 @@ fn streamed_file_diffs<'a>(
         files.extend(diffs?);
     }
     if complete {
-        let (a, b) = (crate::pipeline::build_run(old, cx)?, crate::pipeline::build_run(new, cx)?);
+        let (a, b) = (
+            crate::pipeline::build_run(old, cx)?,
+            crate::pipeline::build_run(new, cx)?,
+        );
         files.extend(file_diffs(&a, &b));
     }
     files.sort_by(|x, y| x.path.cmp(&y.path));
