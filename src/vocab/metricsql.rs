@@ -100,23 +100,19 @@ pub(crate) fn unbalanced_at(query: &str) -> Option<usize> {
     }
     let mut open: Vec<(usize, char)> = Vec::new();
     for (i, c) in unquoted(query) {
-        match c {
-            '(' | '[' | '{' => open.push((i, c)),
-            ')' | ']' | '}' => {
-                let want = match c {
-                    ')' => '(',
-                    ']' => '[',
-                    _ => '{',
-                };
-                if open.pop().map(|(_, o)| o) != Some(want) {
-                    return Some(i);
-                }
+        if BRACKETS.iter().any(|b| b.0 == c) {
+            open.push((i, c));
+        } else if let Some(&(opener, _)) = BRACKETS.iter().find(|b| b.1 == c) {
+            if open.pop().map(|(_, o)| o) != Some(opener) {
+                return Some(i);
             }
-            _ => {}
         }
     }
     open.last().map(|(i, _)| *i)
 }
+
+/// Each bracket that opens, with the one that closes it.
+const BRACKETS: [(char, char); 3] = [('(', ')'), ('[', ']'), ('{', '}')];
 
 /// The byte offset of the quote opening a string in `text` that never ends.
 fn unterminated_quote(text: &str) -> Option<usize> {

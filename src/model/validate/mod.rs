@@ -363,11 +363,7 @@ fn validate_slo(
         .and_then(|o| parse_objective(o, diags));
     let calendar = calendar::validate(spec, settings.today, diags);
     let window = slo_window(spec, &calendar, settings, diags);
-    let sli = spec
-        .sli
-        .as_ref()
-        .and_then(|s| validate_sli(s, settings.query_language, diags));
-    let grouping = sli.as_ref().map_or(Grouping::Unknown, |(_, g)| g.clone());
+    let (sli, grouping) = sli_of(spec, settings, diags);
     let breakdown_by = breakdown_label(spec).and_then(|l| validate_breakdown(l, diags));
     let min_events = validate_min_events(spec, diags);
     let budgeting = budgeting::validate(spec, diags);
@@ -395,7 +391,7 @@ fn validate_slo(
         objective_percent: objective_percent?,
         window: window?,
         labels,
-        sli: sli?.0,
+        sli: sli?,
         alert_name: alert_name?,
         alert_labels,
         alert_annotations,
@@ -410,6 +406,15 @@ fn validate_slo(
         calendar: calendar?.map(|(c, _)| c),
         no_data,
     })
+}
+
+/// The SLO's SLI, its queries read in the settings' language, and how they group.
+fn sli_of(spec: &SloSpec, settings: &Settings, diags: &mut Diagnostics) -> (Option<Sli>, Grouping) {
+    let sli = spec.sli.as_ref();
+    match sli.and_then(|s| validate_sli(s, settings.query_language, diags)) {
+        Some((sli, grouping)) => (Some(sli), grouping),
+        None => (None, Grouping::Unknown),
+    }
 }
 
 /// The SLO's window: its calendar's nominal length, the one it gives, or the default.
