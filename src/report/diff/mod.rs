@@ -433,9 +433,17 @@ fn streamed_file_diffs<'a>(
 }
 
 /// What happens to each SLO, service by service.
-pub(crate) fn slo_changes(old: &[Service], new: &[Service]) -> Vec<SloChange> {
-    let find = |services: &[Service], name: &str| services.iter().find(|s| s.name == name).cloned();
-    let mut names: Vec<&str> = old.iter().chain(new).map(|s| s.name.as_str()).collect();
+pub(crate) fn slo_changes<'s>(old: &'s [Service], new: &'s [Service]) -> Vec<SloChange> {
+    // By name, so a fleet is matched in n log n, not by a scan per service.
+    let by_name = |services: &[Service]| -> BTreeMap<String, usize> {
+        services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect()
+    };
+    let (in_old, in_new) = (by_name(old), by_name(new));
+    let mut names: Vec<&String> = in_old.keys().chain(in_new.keys()).collect();
     names.sort();
     names.dedup();
     let empty = |name: &str| Service {
@@ -454,8 +462,13 @@ pub(crate) fn slo_changes(old: &[Service], new: &[Service]) -> Vec<SloChange> {
     };
     let mut slos = Vec::new();
     for name in names {
-        let a = find(old, name).unwrap_or_else(|| empty(name));
-        let b = find(new, name).unwrap_or_else(|| empty(name));
+        let side = |services: &'s [Service], index: &BTreeMap<String, usize>| {
+            index.get(name).map_or_else(
+                || std::borrow::Cow::Owned(empty(name)),
+                |&i| std::borrow::Cow::Borrowed(&services[i]),
+            )
+        };
+        let (a, b) = (side(old, &in_old), side(new, &in_new));
         slos.extend(compare_service(&a, &b));
     }
     slos.sort_by(|x, y| (&x.service, &x.slo).cmp(&(&y.service, &y.slo)));
