@@ -1049,7 +1049,8 @@ fn young_recordings_are_not_trusted_over_a_month_of_history(engine: Engine) {
 }
 
 /// The steps (every minute) over `[start, end]` at which `query` returns anything, asked of
-/// Prometheus directly in chunks it accepts.
+/// Prometheus (or VictoriaMetrics, told not to answer from its cache) directly in chunks it
+/// accepts.
 pub(crate) fn steps_where(url: &str, query: &str, start: i64, end: i64) -> Vec<i64> {
     let mut out = Vec::new();
     let mut from = start;
@@ -1060,6 +1061,7 @@ pub(crate) fn steps_where(url: &str, query: &str, start: i64, end: i64) -> Vec<i
             .query("start", from.to_string())
             .query("end", to.to_string())
             .query("step", "60")
+            .query("nocache", "1")
             .call()
             .expect("query Prometheus")
             .into_body()

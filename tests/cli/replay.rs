@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::backfill::backfill_layers;
 use crate::harness::{now_minute, Engine, Project};
-use crate::live::{episodes_of, prometheus_over};
+use crate::live::{episodes_of, prometheus_over, steps_where};
 use crate::victoria::{layer_files, recorded_names, victoria_metrics_over, vmalert_replay};
 
 /// Minutes of history: three days.
@@ -336,32 +336,5 @@ pub(crate) fn alerts(project: &Project, file: &str) -> BTreeMap<String, String> 
         }
     }
     assert!(out.len() >= 4, "{file}: {out:?}");
-    out
-}
-
-/// The minutes of `[from, to]` at which `query` returns anything (VictoriaMetrics asked not to
-/// answer from its cache).
-pub(crate) fn steps_where(url: &str, query: &str, from: i64, to: i64) -> Vec<i64> {
-    let body = ureq::get(&format!("{url}/api/v1/query_range"))
-        .query("query", query)
-        .query("start", from.to_string())
-        .query("end", to.to_string())
-        .query("step", "60")
-        .query("nocache", "1")
-        .call()
-        .expect("query_range")
-        .into_body()
-        .read_to_string()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let mut out: Vec<i64> = json["data"]["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| s["values"].as_array().unwrap().clone())
-        .map(|p| p[0].as_f64().unwrap() as i64)
-        .collect();
-    out.sort_unstable();
-    out.dedup();
     out
 }

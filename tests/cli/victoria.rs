@@ -549,10 +549,10 @@ fn metricsql_specs_compile_for_vmalert_and_alert_as_their_promql_twins() {
     );
     let mut fired = 0;
     for (tier, expr) in &ours {
-        let steps = crate::replay::steps_where(&url, expr, from, now);
+        let steps = crate::live::steps_where(&url, expr, from, now);
         assert_eq!(
             steps,
-            crate::replay::steps_where(&url, &theirs[tier], from, now),
+            crate::live::steps_where(&url, &theirs[tier], from, now),
             "{tier}"
         );
         fired += usize::from(!steps.is_empty());
