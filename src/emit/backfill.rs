@@ -3,7 +3,9 @@
 //! `promtool tsdb create-blocks-from rules` evaluates each rule against what Prometheus already
 //! holds, so a rule that reads another rule's series gives nothing (or a wrong answer) until
 //! that series' blocks are loaded. Layer 1 reads only the SLI's own metrics; layer k reads series
-//! of the layers below it. A rule that reads its own previous result (a calendar window's
+//! of the layers below it; a series recorded earlier in the reader's own group is read through
+//! its query instead (`inline::inline_within_groups`: live, the group evaluates both at one
+//! instant). A rule that reads its own previous result (a calendar window's
 //! running count) cannot be backfilled by evaluating it over a range, so it and every rule above
 //! it are left out, and the first layer's header says so.
 
@@ -23,6 +25,7 @@ pub(crate) fn emit(
     }
     let mut file = crate::emit::prometheus::rule_file(service, cx)?;
     crate::emit::targets::in_engines_terms(&mut file, cx.target.target);
+    crate::emit::inline::inline_within_groups(&mut file);
     let depths = depths(&file);
     let (skipped, layers) = split(&file, &depths);
     for (k, groups) in layers.into_iter().enumerate() {

@@ -41,6 +41,45 @@ pub(crate) fn inline_recorded(file: &mut RuleFile) {
     }
 }
 
+/// Writes into every recording rule the queries of the rules before it in its group that it
+/// reads as instant selectors. A group's rules are evaluated one after another at one instant,
+/// so this is what the rule reads live; promtool's rule importer, given the rules in dependency
+/// layers, evaluates each layer's group at its own offset (a hash of its file's path), and a 5m
+/// ratio of rates recorded a few seconds apart read 14% high from jittered scrapes. Only a
+/// rule whose labels the reader adds too is written in: whatever labels it brought, the
+/// reader sets again.
+pub(crate) fn inline_within_groups(file: &mut RuleFile) {
+    for group in &mut file.groups {
+        let mut earlier: Vec<Definition> = Vec::new();
+        for rule in &mut group.rules {
+            if let Rule::Record {
+                record,
+                expr,
+                labels,
+            } = rule
+            {
+                let covered: Vec<Definition> = earlier
+                    .iter()
+                    .filter(|d| d.labels.iter().all(|(k, v)| labels.get(k) == Some(v)))
+                    .map(|d| Definition {
+                        selector: d.selector.clone(),
+                        expr: d.expr.clone(),
+                        labels: BTreeMap::new(),
+                    })
+                    .collect();
+                *expr = substitute(expr, &covered, &mut Vec::new());
+                let selector = selector(record, labels);
+                earlier.retain(|d| d.selector != selector);
+                earlier.push(Definition {
+                    selector,
+                    expr: expr.clone(),
+                    labels: labels.clone(),
+                });
+            }
+        }
+    }
+}
+
 /// Every recording rule of `file` whose query, with the earlier definitions inlined, reads no
 /// recorded series, in rule order; a selector defined twice is left out (it is not clear which
 /// query it means).
@@ -109,8 +148,8 @@ fn selects(expr: &str, name: &str) -> bool {
 }
 
 /// `expr` with every instant selector of `definitions` replaced by its query in parentheses; a
-/// range over a recorded series (`sum_over_time(...[1d])`) stays: a query is not a range. The
-/// definitions used are pushed on `used`.
+/// range over a recorded series (`sum_over_time(...[1d])`) or one read at another time
+/// (`offset`, `@`) stays: a query is neither. The definitions used are pushed on `used`.
 fn substitute<'a>(
     expr: &str,
     definitions: &'a [Definition],
@@ -124,7 +163,8 @@ fn substitute<'a>(
         while let Some(at) = rest.find(&definition.selector) {
             let end = at + definition.selector.len();
             next.push_str(&rest[..at]);
-            if rest[end..].starts_with('[') {
+            let after = rest[end..].trim_start();
+            if after.starts_with(['[', '@']) || after.starts_with("offset") {
                 next.push_str(&definition.selector);
             } else {
                 next.push_str(&format!("({})", definition.expr));
@@ -205,5 +245,57 @@ mod tests {
         assert_eq!(labels["team"], "mine");
         // Alert labels are templates: user text is kept literal.
         assert_eq!(labels["note"], "a {{ \"{{\" }} b");
+    }
+
+    #[test]
+    fn recording_rules_read_the_earlier_rules_of_their_group_as_queries() {
+        let sel = |n: &str| format!("{n}{{slo_service=\"s\", slo_name=\"a\"}}");
+        let mut extra = record("x:other", "sum(rate(o[5m]))");
+        if let Rule::Record { labels, .. } = &mut extra {
+            labels.insert("only_here".into(), "1".into());
+        }
+        let minute = RuleGroup {
+            name: "m".into(),
+            interval: "1m".into(),
+            rules: vec![
+                record("x:rate5m", "sum(rate(e[5m]))"),
+                extra,
+                record(
+                    "x:ratio5m",
+                    &format!("{} / {}", sel("x:rate5m"), sel("x:later")),
+                ),
+                record("x:shifted", &format!("{} offset 5m", sel("x:rate5m"))),
+                record(
+                    "x:both",
+                    &format!("{} + {}", sel("x:ratio5m"), sel("x:other")),
+                ),
+                record("x:later", "vector(1)"),
+            ],
+        };
+        let hourly = RuleGroup {
+            name: "h".into(),
+            interval: "1h".into(),
+            rules: vec![record("x:h", &format!("{} * 60", sel("x:rate5m")))],
+        };
+        let mut file = RuleFile {
+            groups: vec![minute, hourly],
+        };
+        super::inline_within_groups(&mut file);
+        let exprs: Vec<&str> = file
+            .groups
+            .iter()
+            .flat_map(|g| &g.rules)
+            .map(|r| match r {
+                Rule::Record { expr, .. } => expr.as_str(),
+                Rule::Alert { .. } => unreachable!(),
+            })
+            .collect();
+        // A later rule is read as recorded (live reads its previous value), and so is one
+        // read at another time, one whose label the reader does not set, or another group's.
+        let ratio = format!("(sum(rate(e[5m]))) / {}", sel("x:later"));
+        assert_eq!(exprs[2], ratio);
+        assert_eq!(exprs[3], format!("{} offset 5m", sel("x:rate5m")));
+        assert_eq!(exprs[4], format!("({ratio}) + {}", sel("x:other")));
+        assert_eq!(exprs[6], format!("{} * 60", sel("x:rate5m")));
     }
 }

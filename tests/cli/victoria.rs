@@ -352,7 +352,7 @@ fn vmalert_replay_of_the_layers_records_every_series_and_counts_a_new_series_rig
     }
     let names = recorded_names(&project, "out", "rp", layers);
     assert!(
-        layers >= 4 && names.len() >= 12,
+        layers == 3 && names.len() >= 12,
         "{layers} layers: {names:?}"
     );
     let minutes = ((span.1 - span.0) / 60) as f64;
