@@ -82,6 +82,11 @@ impl Manifest {
         self.files.contains_key(relative)
     }
 
+    /// The hash listed for `relative`.
+    pub(crate) fn hash(&self, relative: &str) -> Option<&String> {
+        self.files.get(relative)
+    }
+
     /// Every listed path, sorted.
     pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
@@ -90,6 +95,11 @@ impl Manifest {
     /// Lists `relative` with the hash of `content`.
     pub(crate) fn insert(&mut self, relative: &str, content: &[u8]) {
         self.files.insert(relative.to_string(), hash_of(content));
+    }
+
+    /// Lists `relative` with `hash`, as another manifest listed it.
+    pub(crate) fn insert_hash(&mut self, relative: &str, hash: &str) {
+        self.files.insert(relative.to_string(), hash.to_string());
     }
 
     /// The manifest's text: sorted, so the same outputs give the same bytes.

@@ -1,5 +1,6 @@
 //! Generated files held in memory, then written all-or-nothing and only inside the output directory.
 
+pub(crate) mod fingerprints;
 pub(crate) mod journal;
 pub(crate) mod lock;
 pub(crate) mod manifest;
@@ -425,6 +426,27 @@ impl Stager {
         state.written.changed.push(relative.to_string());
         state.produced.insert(relative, content.as_bytes());
         Ok(())
+    }
+
+    /// Keeps `files` (path and hash) as they are, as if each were put with the content it
+    /// has, when the directory's manifest lists every one of them with that hash (what an
+    /// unchanged service wrote last time, [`fingerprints`]); else keeps none and says so.
+    pub(crate) fn keep<'a>(&self, files: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> bool {
+        let Some(old) = self.manifest.as_ref().filter(|_| self.new_dir.is_none()) else {
+            return false;
+        };
+        if !files
+            .clone()
+            .all(|(path, hash)| old.hash(path).is_some_and(|h| h == hash))
+        {
+            return false;
+        }
+        let mut state = self.state();
+        for (path, hash) in files {
+            state.written.unchanged.push(path.to_string());
+            state.produced.insert_hash(path, hash);
+        }
+        true
     }
 
     /// Whether an existing file that differs from `content` may be replaced: always for

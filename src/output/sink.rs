@@ -131,6 +131,42 @@ impl Sink for Compare {
     }
 }
 
+/// Passes artifacts on to another sink, noting the path of each generated file (what one
+/// service wrote, for the fingerprint cache).
+pub(crate) struct Recording<'s> {
+    inner: &'s dyn Sink,
+    paths: Mutex<Vec<String>>,
+}
+
+impl<'s> Recording<'s> {
+    /// Records what goes into `inner`.
+    pub(crate) fn new(inner: &'s dyn Sink) -> Self {
+        Self {
+            inner,
+            paths: Mutex::default(),
+        }
+    }
+
+    /// The generated files put.
+    pub(crate) fn into_paths(self) -> Vec<String> {
+        self.paths
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Sink for Recording<'_> {
+    fn put(&self, artifact: Artifact) -> Result<(), Error> {
+        if artifact.owner == Owner::Generated {
+            self.paths
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(artifact.path.clone());
+        }
+        self.inner.put(artifact)
+    }
+}
+
 /// Artifacts staged into the output directory and (when there is one) the runbooks directory,
 /// appearing all at once at [`Disk::commit`], or not at all.
 pub(crate) struct Disk {
@@ -151,6 +187,11 @@ impl Disk {
             generated,
             regions: runbooks.map(Stager::replacing).transpose()?,
         })
+    }
+
+    /// Keeps generated `files` (path and hash) as they are ([`Stager::keep`]).
+    pub(crate) fn keep<'a>(&self, files: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> bool {
+        self.generated.keep(files)
     }
 
     /// Moves everything into place: generated outputs first, then runbooks.

@@ -13,6 +13,7 @@ use crate::output::sink::{Compare, Compared, Disk, Memory, Sink};
 use crate::output::Output;
 use crate::vocab::path::display;
 
+mod cache;
 mod git;
 
 pub(crate) use git::sources_at_revision;
@@ -161,7 +162,7 @@ fn emit_service(
     service: &Service,
     cx: &emit::Context,
     sink: &dyn Sink,
-) -> Result<(Vec<RunbookPlan>, usize), emit::Error> {
+) -> PerService {
     let mut out = emit::Emission::new(sink);
     for emitter in emit::EMITTERS {
         if let emit::Emitter::Service(put) = emitter {
@@ -181,10 +182,22 @@ pub(crate) fn emit(
     complete: bool,
     sink: &dyn Sink,
 ) -> Result<Vec<RunbookPlan>, Error> {
-    let per_service: Vec<Result<(Vec<RunbookPlan>, usize), emit::Error>> = services
-        .par_iter()
-        .map(|service| emit_service(service, cx, sink))
-        .collect();
+    let each = |service: &Service| emit_service(service, cx, sink);
+    emit_with(services, cx, complete, sink, &each)
+}
+
+/// What putting one service's artifacts gives: its runbook plans and rule groups.
+type PerService = Result<(Vec<RunbookPlan>, usize), emit::Error>;
+
+/// [`emit`], each service's artifacts put by `each`.
+fn emit_with(
+    services: &[Service],
+    cx: &emit::Context,
+    complete: bool,
+    sink: &dyn Sink,
+    each: &(dyn Fn(&Service) -> PerService + Sync),
+) -> Result<Vec<RunbookPlan>, Error> {
+    let per_service: Vec<PerService> = services.par_iter().map(each).collect();
     let (mut plans, mut groups) = (Vec::new(), 0);
     for service in per_service {
         let (service_plans, service_groups) = service?;
@@ -290,7 +303,8 @@ pub struct Compiled {
 /// `None`) through the disk sink: nothing appears in either directory unless every file of the
 /// run was staged, and the runbooks are committed after the generated outputs. When `complete`
 /// (every service of the specs), generated files no longer produced are removed; a selection
-/// leaves other files alone.
+/// leaves other files alone. A service whose files the last compile wrote, unchanged since,
+/// is not rendered again ([`cache`]).
 pub fn compile(
     services: &[Service],
     cx: &emit::Context,
@@ -298,10 +312,12 @@ pub fn compile(
     complete: bool,
 ) -> Result<Compiled, Error> {
     let runbooks = cx.runbooks.as_deref();
-    // One run at a time per directory; both locks are held until the outputs are committed.
+    // One run at a time per directory; both locks are held until the cache is written.
     let _locks = crate::output::lock::lock_all(&[Some(out), runbooks])?;
     let sink = Disk::new(out, runbooks, complete)?;
-    let plans = emit(services, cx, complete, &sink)?;
+    let cached = cache::Cached::new(cx, out);
+    let each = |service: &Service| cached.emit(service, cx, &sink, out);
+    let plans = emit_with(services, cx, complete, &sink, &each)?;
     let mut compiled = Compiled::default();
     for plan in plans {
         match plan.update {
@@ -311,6 +327,10 @@ pub fn compile(
             Update::Markers(_) => compiled.runbooks_broken.push(plan),
         }
     }
+    // No entry may vouch for files while they change; a removal that fails leaves entries
+    // whose files' times no longer match.
+    let _ = crate::output::fingerprints::remove(out);
     compiled.written = sink.commit()?;
+    cached.write(out, runbooks, complete);
     Ok(compiled)
 }

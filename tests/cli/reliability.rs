@@ -378,7 +378,8 @@ tests:
 }
 
 /// Every file under `dir` (relative path and content), leaving out temporaries a killed run
-/// may leave for the next run to remove.
+/// may leave for the next run to remove, and the machine's own cache of what was written
+/// (file times, never committed).
 fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -393,7 +394,8 @@ fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            if name.rsplit('/').next().unwrap().starts_with(".slocc-tmp-") {
+            if name.rsplit('/').next().unwrap().starts_with(".slocc-tmp-") || name == ".slocc-cache"
+            {
                 continue;
             }
             if path.is_dir() {
@@ -609,4 +611,83 @@ fn a_specs_runbook_base_url_must_be_http() {
             );
         }
     }
+}
+
+/// An up-to-date `compile` skips services whose files the last compile wrote and nobody
+/// touched since (`out/.slocc-cache`, ignored by git). It never keeps a file that would
+/// change: a generated file edited by hand (to the same size) is refused as before, a
+/// runbook's region edited is refreshed, a template override renders again, and a pull request
+/// that edits the manifest is not believed. `compile --check` never reads the cache: a file
+/// changed with its size and time put back (which a plain `compile` cannot tell, as `make`
+/// and git's index cannot) is stale there.
+#[test]
+fn the_compile_cache_never_keeps_a_file_that_would_change() {
+    let project = Project::new();
+    project.file("specs/api.yaml", SPEC);
+    let compile = |args: &[&str]| {
+        // Files changed in the cache's own clock tick vouch for nothing: let the clock move.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        project.slocc(&[&["compile"], args].concat())
+    };
+    for _ in 0..2 {
+        compile(&[]).expect_code(0);
+    }
+    assert_eq!(project.read("out/.slocc-cache/.gitignore"), "*\n");
+    let last = |run: &crate::harness::Run| run.stderr.lines().last().unwrap().to_string();
+    let rules = project.read("out/api.rules.yml");
+    let edited = rules.replacen("slo_name", "slo_nama", 1);
+    project.file("out/api.rules.yml", &edited);
+    let run = compile(&[]);
+    run.expect_code(2);
+    assert_eq!(last(&run), "error: refusing to overwrite `out/api.rules.yml`: it was edited after slocc wrote it; put the change in the spec, delete the file, and run again");
+    project.file("out/api.rules.yml", &rules);
+    compile(&[]).expect_code(0);
+    let runbook = project.read("runbooks/api/availability.md");
+    project.file(
+        "runbooks/api/availability.md",
+        &runbook.replacen("## What fired", "## What fires", 1),
+    );
+    let run = compile(&[]);
+    assert!(
+        last(&run).ends_with("0 created, 1 refreshed"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read("runbooks/api/availability.md"), runbook);
+    project.file(
+        "templates/runbook/generated.md.hbs",
+        "{{service}} / {{slo}}\n",
+    );
+    let run = compile(&["--templates", "templates"]);
+    assert!(
+        last(&run).ends_with("0 created, 1 refreshed"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(project.path().join("templates")).unwrap();
+    compile(&[]).expect_code(0);
+    let manifest = project.read("out/.slocc-manifest");
+    let line = manifest
+        .lines()
+        .find(|l| l.ends_with("  api.rules.yml"))
+        .unwrap();
+    let forged = format!("{}  api.rules.yml", "0".repeat(64));
+    project.file("out/.slocc-manifest", &manifest.replace(line, &forged));
+    let run = compile(&[]);
+    run.expect_code(0);
+    assert_eq!(project.read("out/.slocc-manifest"), manifest);
+    // Same size, time put back.
+    compile(&[]).expect_code(0);
+    let path = project.path().join("out/api.rules.yml");
+    let when = std::fs::metadata(&path).unwrap().modified().unwrap();
+    project.file("out/api.rules.yml", &edited);
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(when).unwrap();
+    let run = compile(&["--check"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("\n+      slo_name: availability\n"),
+        "{}",
+        run.stdout
+    );
 }

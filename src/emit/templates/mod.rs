@@ -72,6 +72,8 @@ pub struct Templates {
     registry: Handlebars<'static>,
     /// The templates simple enough to render directly ([`direct`]), by name.
     direct: HashMap<String, Vec<direct::Node>>,
+    /// The templates read from an overrides directory, by name, with their text.
+    overridden: Vec<(String, String)>,
 }
 
 impl Templates {
@@ -84,6 +86,7 @@ impl Templates {
     /// exists (`dir/runbook/generated.md.hbs` overrides that one template only).
     pub(crate) fn with_overrides(dir: Option<&std::path::Path>) -> Result<Self, Error> {
         let mut registry = engine();
+        let mut overridden = Vec::new();
         for (name, builtin) in BUILTIN {
             let (shown, source) = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
                 Some(path) => {
@@ -92,6 +95,7 @@ impl Templates {
                         name: shown.clone(),
                         message: e.to_string(),
                     })?;
+                    overridden.push((name.to_string(), text.clone()));
                     (shown, text)
                 }
                 None => (format!("built-in {name}"), (*builtin).to_string()),
@@ -108,11 +112,16 @@ impl Templates {
                     message: describe_template_error(&e),
                 })?;
         }
-        Ok(Self::new(registry))
+        Ok(Self::new(registry, overridden))
+    }
+
+    /// The templates read from an overrides directory, with their text, in the built-in order.
+    pub(crate) fn overridden(&self) -> &[(String, String)] {
+        &self.overridden
     }
 
     /// Wraps a registry, finding which of its templates render directly.
-    fn new(registry: Handlebars<'static>) -> Self {
+    fn new(registry: Handlebars<'static>, overridden: Vec<(String, String)>) -> Self {
         let is_value = |name: &str| prints_value(&registry, name);
         let direct = registry
             .get_templates()
@@ -121,7 +130,11 @@ impl Templates {
                 Some((name.clone(), direct::compile(template, &is_value)?))
             })
             .collect();
-        Self { registry, direct }
+        Self {
+            registry,
+            direct,
+            overridden,
+        }
     }
 
     /// Renders template `name` with `data`.
@@ -247,7 +260,7 @@ mod tests {
     fn both_ways(source: &str, context: &serde_json::Value) -> (bool, Result<String, String>) {
         let mut registry = engine();
         registry.register_template_string("t", source).unwrap();
-        let templates = Templates::new(registry);
+        let templates = Templates::new(registry, Vec::new());
         let data = Data::new(context);
         let direct = templates.render("t", &data).map_err(|e| e.to_string());
         let engine = templates
@@ -331,7 +344,7 @@ mod tests {
         registry
             .register_template_string("t", "{{missing}}")
             .unwrap();
-        let templates = Templates::new(registry);
+        let templates = Templates::new(registry, Vec::new());
         let err = templates
             .render("t", &Data::new(&serde_json::json!({})))
             .unwrap_err();
