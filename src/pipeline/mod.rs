@@ -158,11 +158,7 @@ fn report_not_utf8(checked: &mut Checked, name: String, error: std::string::From
 
 /// Puts one service's artifacts into `sink`, kind by kind ([`emit::EMITTERS`]); returns its
 /// runbook plans, whose texts are in the sink by then, and the rule groups it wrote.
-fn emit_service(
-    service: &Service,
-    cx: &emit::Context,
-    sink: &dyn Sink,
-) -> PerService {
+fn emit_service(service: &Service, cx: &emit::Context, sink: &dyn Sink) -> PerService {
     let mut out = emit::Emission::new(sink);
     for emitter in emit::EMITTERS {
         if let emit::Emitter::Service(put) = emitter {

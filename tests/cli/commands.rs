@@ -401,13 +401,17 @@ fn checked_in_example_outputs_are_current() {
     );
 }
 
-/// Every file of a tree, relative and `/`-separated, sorted.
+/// Every file of a tree, relative and `/`-separated, sorted; not the compile cache (this
+/// machine's file times, ignored by git).
 fn list_tree(root: &std::path::Path) -> Vec<String> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
+            if path.ends_with(".slocc-cache") {
+                continue;
+            }
             if path.is_dir() {
                 pending.push(path);
             } else {
