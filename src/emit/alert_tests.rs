@@ -900,11 +900,7 @@ mod tests {
 
     fn service(slos: &str) -> Service {
         let text = format!("apiVersion: slocc/v1\nservice: api\nrunbook_base_url: https://r.example.com\nslos:\n{slos}");
-        let mut sources = crate::diag::Sources::default();
-        sources.add("api.yaml", text);
-        let checked = crate::model::check::check_sources(sources);
-        assert!(!checked.failed(), "{:?}", checked.diagnostics);
-        checked.services.into_iter().next().unwrap()
+        crate::model::check::valid_service("api.yaml", text)
     }
 
     /// When a group's checks look.

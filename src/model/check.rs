@@ -165,6 +165,17 @@ fn check_duplicate_services(checked: &mut Checked) {
         .retain(|s| count.get(s.name.as_str()).is_none_or(|n| *n == 1));
 }
 
+/// The one service of spec `text` (file `name`), which must validate: what the emitters'
+/// tests start from.
+#[cfg(test)]
+pub(crate) fn valid_service(name: &str, text: String) -> crate::model::Service {
+    let mut sources = Sources::default();
+    sources.add(name, text);
+    let checked = check_sources(sources);
+    assert!(!checked.failed(), "{:?}", checked.diagnostics);
+    checked.services.into_iter().next().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,11 +153,7 @@ mod tests {
         let text = format!(
             "apiVersion: slocc/v1\nservice: s\nslos:\n  - name: a\n    objective: {objective}\n    sli:\n      ratio:\n        errors: sum(rate(e[{{{{window}}}}]))\n        total: sum(rate(t[{{{{window}}}}]))\n"
         );
-        let mut sources = crate::diag::Sources::default();
-        sources.add("s.yaml", text);
-        let checked = crate::model::check::check_sources(sources);
-        assert!(!checked.failed(), "{:?}", checked.diagnostics);
-        checked.services.into_iter().next().unwrap()
+        crate::model::check::valid_service("s.yaml", text)
     }
 
     #[test]

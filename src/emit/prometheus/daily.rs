@@ -83,11 +83,7 @@ mod tests {
         let text = format!(
             "apiVersion: slocc/v1\nservice: s\nslos:\n  - name: a\n    objective: 99.9\n    window: {window}\n    sli:\n{sli}"
         );
-        let mut sources = crate::diag::Sources::default();
-        sources.add("s.yaml", text);
-        let checked = crate::model::check::check_sources(sources);
-        assert!(!checked.failed(), "{:?}", checked.diagnostics);
-        checked.services.into_iter().next().unwrap()
+        crate::model::check::valid_service("s.yaml", text)
     }
 
     fn day(n: u64) -> Duration {
