@@ -171,19 +171,19 @@ pub(crate) fn remove(out: &Path) -> std::io::Result<()> {
 pub(crate) type Wrote = (String, usize, Vec<String>, Vec<String>);
 
 /// Writes the cache of `out` for the services of a committed run, reading each file's size
-/// and time now and each generated file's hash from the manifest just written (a file that is
-/// gone or unlisted leaves its service out), plus `kept` entries of services the run did not
-/// compile. Written to a temporary name and renamed, so a reader sees a whole cache or none.
+/// and time now and each generated file's hash from `hashes`, what the run's manifest lists (a
+/// file that is gone or unlisted leaves its service out), plus `kept` entries of services the
+/// run did not compile. Written to a temporary name and renamed, so a reader sees a whole
+/// cache or none.
 pub(crate) fn write(
-    out: &Path,
-    runbooks: Option<&Path>,
+    (out, runbooks): (&Path, Option<&Path>),
+    hashes: &Manifest,
     wrote: &[Wrote],
     kept: impl Iterator<Item = Entry>,
 ) -> std::io::Result<()> {
-    let manifest = Manifest::read(out).map_err(std::io::Error::other)?;
     let mut entries: Vec<Entry> = wrote
         .iter()
-        .filter_map(|w| entry(out, runbooks, &manifest, w))
+        .filter_map(|w| entry(out, runbooks, hashes, w))
         .collect();
     let fresh: std::collections::HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
     entries.extend(kept.filter(|e| !fresh.contains(&e.key)));
@@ -260,9 +260,9 @@ mod tests {
 
     /// Writes the cache once the clock has moved past the files' times (a file changed in
     /// the cache's own tick vouches for nothing).
-    fn cached(out: &Path, runbooks: &Path) {
+    fn cached(out: &Path, runbooks: &Path, hashes: &Manifest) {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        write(out, Some(runbooks), &wrote(), std::iter::empty()).unwrap();
+        write((out, Some(runbooks)), hashes, &wrote(), std::iter::empty()).unwrap();
     }
 
     #[test]
@@ -272,7 +272,7 @@ mod tests {
         let manifest = compiled(&out);
         std::fs::create_dir_all(runbooks.join("a")).unwrap();
         std::fs::write(runbooks.join("a/x.md"), "notes\n").unwrap();
-        cached(&out, &runbooks);
+        cached(&out, &runbooks, &manifest);
         let cache = Fingerprints::read(&out);
         let entry = cache.current("k1", &out, Some(&runbooks)).unwrap();
         assert_eq!(entry.rule_groups, 3);
@@ -296,10 +296,11 @@ mod tests {
     fn files_changed_with_the_cache_or_a_damaged_cache_vouch_for_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let (out, runbooks) = (dir.path().join("out"), dir.path().join("runbooks"));
-        compiled(&out);
+        let manifest = compiled(&out);
         std::fs::create_dir_all(runbooks.join("a")).unwrap();
         std::fs::write(runbooks.join("a/x.md"), "notes\n").unwrap();
-        write(&out, Some(&runbooks), &wrote(), std::iter::empty()).unwrap();
+        let dirs = (out.as_path(), Some(runbooks.as_path()));
+        write(dirs, &manifest, &wrote(), std::iter::empty()).unwrap();
         // The cache's own time, given to a file: it could have changed after the cache.
         let file = out.join(DIR).join(FILE);
         let when = std::fs::metadata(&file).unwrap().modified().unwrap();

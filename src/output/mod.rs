@@ -116,6 +116,8 @@ pub(crate) struct Written {
     pub(crate) removed: Vec<String>,
     /// Generated files no longer produced but edited by hand since, so kept.
     pub(crate) edited: Vec<String>,
+    /// Every file this run put or kept, with its hash as the manifest now lists it.
+    pub(crate) hashes: Manifest,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -521,6 +523,7 @@ impl Stager {
         let mut state = std::mem::take(&mut *self.state());
         state.written.changed.sort();
         state.written.unchanged.sort();
+        state.written.hashes = state.produced;
         Ok(state.written)
     }
 

@@ -13,6 +13,7 @@ use crate::emit;
 use crate::emit::runbook::{RunbookPlan, Update};
 use crate::model::Service;
 use crate::output::fingerprints::{self, Entry, Fingerprints, Wrote};
+use crate::output::manifest::Manifest;
 use crate::output::sink::{Disk, Recording};
 
 /// Feeds formatted text into a hash, so a service's `Debug` is hashed without being held.
@@ -101,17 +102,17 @@ impl Cached {
         all.push(wrote);
     }
 
-    /// Writes the new cache once the run is committed; a `complete` run (every service)
-    /// keeps no other entry. Errors are not the run's: a cache that is not written costs the
-    /// next run time, never a wrong file.
-    pub(super) fn write(self, out: &Path, runbooks: Option<&Path>, complete: bool) {
+    /// Writes the new cache once the run is committed, with the hashes its manifest lists; a
+    /// `complete` run (every service) keeps no other entry. Errors are not the run's: a cache
+    /// that is not written costs the next run time, never a wrong file.
+    pub(super) fn write(self, dirs: (&Path, Option<&Path>), hashes: &Manifest, complete: bool) {
         let wrote = self.wrote.into_inner().unwrap_or_else(|e| e.into_inner());
         let kept: Box<dyn Iterator<Item = Entry>> = if complete {
             Box::new(std::iter::empty())
         } else {
             Box::new(self.old.into_entries())
         };
-        let _ = fingerprints::write(out, runbooks, &wrote, kept);
+        let _ = fingerprints::write(dirs, hashes, &wrote, kept);
     }
 }
 

@@ -327,6 +327,6 @@ pub fn compile(
     // whose files' times no longer match.
     let _ = crate::output::fingerprints::remove(out);
     compiled.written = sink.commit()?;
-    cached.write(out, runbooks, complete);
+    cached.write((out, runbooks), &compiled.written.hashes, complete);
     Ok(compiled)
 }
