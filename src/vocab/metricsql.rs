@@ -47,15 +47,15 @@ pub(crate) fn rates_as_increases(query: &str) -> String {
 const KEEP_METRIC_NAMES: &str = "keep_metric_names";
 
 /// The characters of `text` outside quoted strings, with their byte offsets (quotes
-/// themselves left out).
-fn unquoted(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+/// themselves left out; a backtick string is raw, without escapes).
+pub(crate) fn unquoted(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let (mut quote, mut escaped) = (None::<char>, false);
     text.char_indices().filter(move |&(_, c)| match quote {
         Some(_) if escaped => {
             escaped = false;
             false
         }
-        Some(_) if c == '\\' => {
+        Some(q) if c == '\\' && q != '`' => {
             escaped = true;
             false
         }

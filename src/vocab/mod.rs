@@ -7,4 +7,5 @@ pub(crate) mod metricsql;
 pub(crate) mod number;
 pub(crate) mod path;
 pub(crate) mod promql;
+pub(crate) mod regexes;
 pub(crate) mod timezone;

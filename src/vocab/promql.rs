@@ -169,10 +169,18 @@ pub(crate) fn first_selector(query: &str) -> Option<(String, Vec<(String, String
     Some((selector.name.clone()?, equal))
 }
 
-/// Parses a query and checks that it yields an instant vector, as an SLI query must.
+/// Parses a query and checks that it yields an instant vector, as an SLI query must. The
+/// expression is for judging the query's shape: its regex matchers may read as equality
+/// matchers ([`crate::vocab::regexes`]).
 pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
     within_limits(query)?;
-    let expr = parser::parse(query).map_err(|e| e.trim().to_string())?;
+    let shape = crate::vocab::regexes::as_equality(query)
+        .filter(|(_, literals)| literals.iter().all(|l| crate::vocab::regexes::valid(l)))
+        .and_then(|(plain, _)| parser::parse(&plain).ok());
+    let expr = match shape {
+        Some(expr) => expr,
+        None => parser::parse(query).map_err(|e| e.trim().to_string())?,
+    };
     match expr.value_type() {
         ValueType::Vector => Ok(expr),
         other => Err(format!(
