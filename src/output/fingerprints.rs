@@ -242,7 +242,10 @@ fn entry(out: &Path, runbooks: Option<&Path>, manifest: &Manifest, wrote: &Wrote
 mod tests {
     use super::*;
 
-    fn compiled(dir: &Path) -> Manifest {
+    /// What a compile into `root` left: `out` with two files and their manifest, `runbooks`
+    /// with one runbook.
+    fn compiled(root: &Path) -> (std::path::PathBuf, std::path::PathBuf, Manifest) {
+        let (dir, runbooks) = (root.join("out"), root.join("runbooks"));
         let mut manifest = Manifest::default();
         for (path, text) in [("a.rules.yml", "a\n"), ("d/a.json", "{}\n")] {
             std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
@@ -250,7 +253,9 @@ mod tests {
             manifest.insert(path, text.as_bytes());
         }
         std::fs::write(dir.join(super::super::manifest::FILE), manifest.render()).unwrap();
-        Manifest::read(dir).unwrap()
+        std::fs::create_dir_all(runbooks.join("a")).unwrap();
+        std::fs::write(runbooks.join("a/x.md"), "notes\n").unwrap();
+        (dir.clone(), runbooks, Manifest::read(&dir).unwrap())
     }
 
     fn wrote() -> Vec<Wrote> {
@@ -268,10 +273,7 @@ mod tests {
     #[test]
     fn an_entry_holds_while_its_files_and_manifest_do() {
         let dir = tempfile::tempdir().unwrap();
-        let (out, runbooks) = (dir.path().join("out"), dir.path().join("runbooks"));
-        let manifest = compiled(&out);
-        std::fs::create_dir_all(runbooks.join("a")).unwrap();
-        std::fs::write(runbooks.join("a/x.md"), "notes\n").unwrap();
+        let (out, runbooks, manifest) = compiled(dir.path());
         cached(&out, &runbooks, &manifest);
         let cache = Fingerprints::read(&out);
         let entry = cache.current("k1", &out, Some(&runbooks)).unwrap();
@@ -295,10 +297,7 @@ mod tests {
     #[test]
     fn files_changed_with_the_cache_or_a_damaged_cache_vouch_for_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let (out, runbooks) = (dir.path().join("out"), dir.path().join("runbooks"));
-        let manifest = compiled(&out);
-        std::fs::create_dir_all(runbooks.join("a")).unwrap();
-        std::fs::write(runbooks.join("a/x.md"), "notes\n").unwrap();
+        let (out, runbooks, manifest) = compiled(dir.path());
         let dirs = (out.as_path(), Some(runbooks.as_path()));
         write(dirs, &manifest, &wrote(), std::iter::empty()).unwrap();
         // The cache's own time, given to a file: it could have changed after the cache.
