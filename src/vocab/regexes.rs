@@ -49,8 +49,10 @@ fn ends_with_name(before: &str) -> bool {
 fn trailing_name(before: &str) -> Option<&str> {
     let before = before.trim_end();
     let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     Some(&before[start..])
 }
 
@@ -117,6 +119,10 @@ mod tests {
         ] {
             assert_eq!(as_equality(query), None, "{query}");
         }
+        // A name after a character of several bytes (the fuzzer's find).
+        let (plain, _) = as_equality("sum(rate(\u{fffd}x{a=~\"b\"}[5m]))").unwrap();
+        assert_eq!(plain, "sum(rate(\u{fffd}x{a= \"b\"}[5m]))");
+        assert_eq!(as_equality("x\u{fffd}{a=~\"b\"}"), None);
         let untouched = r#"x{a="=~"} + y"#;
         assert_eq!(
             as_equality(untouched),
