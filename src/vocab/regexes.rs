@@ -21,7 +21,8 @@ pub(crate) fn as_equality(query: &str) -> Option<(String, Vec<&str>)> {
     let mut chars = crate::vocab::metricsql::unquoted(query).peekable();
     while let Some((i, c)) = chars.next() {
         match c {
-            '{' => named = ends_with_name(&query[..i]),
+            // `{`, written so that brace-counting tools see the function whole.
+            '\x7b' => named = ends_with_name(&query[..i]),
             '=' | '!' if chars.peek().is_some_and(|&(j, n)| n == '~' && j == i + 1) => {
                 let label = trailing_name(&query[..i])?;
                 if !named || label == "__name__" || query[..i].ends_with(['"', '\'', '`']) {
