@@ -14,6 +14,7 @@
 //! with the reason.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -549,12 +550,13 @@ fn counter(phases: &[Phase], share: Share, steps: u64) -> String {
         };
         let step = per_minute / steps as f64;
         let n = p.minutes * steps;
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             " {}+{}x{}",
             format_f64(value + step, 6),
             format_f64(step, 6),
             n - 1
-        ));
+        );
         value += step * n as f64;
     }
     out
@@ -600,11 +602,12 @@ fn gauge(phases: &[Phase], steps: u64) -> String {
     let first = phases.first().map_or(0.0, |p| p.error_ratio);
     let mut out = format_f64(first, 9);
     for p in phases.iter().filter(|p| p.minutes > 0) {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             " {}+0x{}",
             format_f64(p.error_ratio, 9),
             p.minutes * steps - 1
-        ));
+        );
     }
     out
 }
@@ -618,12 +621,13 @@ fn clock(phases: &[Phase], steps: u64, stale_by: f64) -> String {
     let mut index = 1;
     for p in phases.iter().filter(|p| p.minutes > 0) {
         let n = p.minutes * steps;
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             " {}+{}x{}",
             format_f64(index as f64 * interval - lag(p), 6),
             format_f64(interval, 6),
             n - 1
-        ));
+        );
         index += n;
     }
     out

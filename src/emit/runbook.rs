@@ -46,26 +46,36 @@ pub(crate) fn update(
     let Some(text) = existing else {
         return Update::Create(scaffold(&marked));
     };
-    let begins = text.matches(BEGIN).count();
-    let ends = text.matches(END).count();
-    let problem = match (begins, ends) {
-        (0, 0) => Some("its generated-region markers were removed".to_string()),
-        (1, 1) if text.find(BEGIN) < text.find(END) => None,
-        (1, 1) => Some("its end marker comes before its begin marker".to_string()),
-        (b, e) => Some(format!(
-            "it has {b} begin and {e} end markers; it needs exactly one of each"
-        )),
+    let (start, end) = match (once(text, BEGIN), once(text, END)) {
+        (Ok(start), Ok(end)) if start < end => (start, end + END.len()),
+        (Ok(_), Ok(_)) => {
+            return Update::Markers("its end marker comes before its begin marker".into())
+        }
+        (Err(0), Err(0)) => {
+            return Update::Markers("its generated-region markers were removed".into())
+        }
+        (b, e) => {
+            let (b, e) = (b.map_or_else(|n| n, |_| 1), e.map_or_else(|n| n, |_| 1));
+            return Update::Markers(format!(
+                "it has {b} begin and {e} end markers; it needs exactly one of each"
+            ));
+        }
     };
-    if let Some(problem) = problem {
-        return Update::Markers(problem);
-    }
-    let start = text.find(BEGIN).unwrap_or(0);
-    let end = text.find(END).map_or(text.len(), |i| i + END.len());
-    let refreshed = format!("{}{marked}{}", &text[..start], &text[end..]);
-    if refreshed == text {
+    // Compared in place: ten thousand runbooks are checked on every compile.
+    if text[start..end] == marked {
         Update::UpToDate
     } else {
-        Update::Refresh(refreshed)
+        Update::Refresh(format!("{}{marked}{}", &text[..start], &text[end..]))
+    }
+}
+
+/// Where `marker` is in `text` when it is there once; how many times it is there otherwise.
+fn once(text: &str, marker: &str) -> Result<usize, usize> {
+    let mut at = text.match_indices(marker).map(|(i, _)| i);
+    match (at.next(), at.next()) {
+        (Some(i), None) => Ok(i),
+        (None, _) => Err(0),
+        (Some(_), Some(_)) => Err(2 + at.count()),
     }
 }
 
@@ -677,7 +687,11 @@ impl Runbook {
         let text = templates.render(crate::emit::templates::RUNBOOK_GENERATED, &self.0)?;
         // A marker inside user text (a query that quotes one) would end the region early and
         // leave the runbook unrefreshable: a space keeps it from reading as a marker.
-        let mut text = text.replace(MARKER_STEM, "slocc: generated");
+        let mut text = if text.contains(MARKER_STEM) {
+            text.replace(MARKER_STEM, "slocc: generated")
+        } else {
+            text
+        };
         if !text.ends_with('\n') {
             text.push('\n');
         }

@@ -119,7 +119,7 @@ pub(crate) const PROBE_WINDOW: Duration = Duration::from_secs(7_777);
 /// Whether a query parsed with [`PROBE_WINDOW`] uses it as a range (a `[...]` after a selector
 /// or of a subquery), and not only as text inside a label value, where every alert window
 /// would read the same series.
-pub(crate) fn reads_probe_window(expr: &Expr) -> bool {
+fn reads_probe_window(expr: &Expr) -> bool {
     has_range(
         expr,
         std::time::Duration::from_millis(PROBE_WINDOW.as_millis()),
@@ -172,7 +172,7 @@ pub(crate) fn first_selector(query: &str) -> Option<(String, Vec<(String, String
 /// Parses a query and checks that it yields an instant vector, as an SLI query must. The
 /// expression is for judging the query's shape: its regex matchers may read as equality
 /// matchers ([`crate::vocab::regexes`]).
-pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
+fn parse_instant_vector(query: &str) -> Result<Expr, String> {
     within_limits(query)?;
     let shape = crate::vocab::regexes::as_equality(query)
         .filter(|(_, literals)| literals.iter().all(|l| crate::vocab::regexes::valid(l)))
@@ -187,6 +187,58 @@ pub(crate) fn parse_instant_vector(query: &str) -> Result<Expr, String> {
             "the query returns a {other}, but an SLI query must return an instant vector"
         )),
     }
+}
+
+/// What validation reads from an SLI query that parses to an instant vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Judged {
+    /// Whether it reads the probe window ([`reads_probe_window`]).
+    pub(crate) reads_probe_window: bool,
+    /// Whether only Prometheus 3 reads it ([`needs_prometheus_3`]).
+    pub(crate) needs_prometheus_3: bool,
+    pub(crate) grouping: Grouping,
+    /// For a query that is one series selector, whether it matches on `le`.
+    pub(crate) selector_matches_le: Option<bool>,
+}
+
+/// [`parse_instant_vector`], judged. A fleet's thousands of SLI queries come in a handful of
+/// shapes ([`crate::vocab::regexes::shape`]: the same text but for the values named selectors
+/// match), and each shape that parses is judged once per run; a query that does not parse is
+/// parsed every time, so its message is its own.
+pub(crate) fn judge_instant_vector(query: &str) -> Result<Judged, String> {
+    static KNOWN: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Judged>>> =
+        std::sync::OnceLock::new();
+    let lock = || {
+        KNOWN
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    within_limits(query)?;
+    let shape = crate::vocab::regexes::shape(query);
+    if let Some(judged) = shape.as_ref().and_then(|s| lock().get(s).cloned()) {
+        // Every debug build (the test suite) checks the shortcut against the parse it skips.
+        debug_assert_eq!(Ok(&judged), judge(query).as_ref(), "{query}");
+        return Ok(judged);
+    }
+    let judged = judge(query)?;
+    if let Some(shape) = shape {
+        lock().insert(shape, judged.clone());
+    }
+    Ok(judged)
+}
+
+fn judge(query: &str) -> Result<Judged, String> {
+    let expr = parse_instant_vector(query)?;
+    Ok(Judged {
+        reads_probe_window: reads_probe_window(&expr),
+        needs_prometheus_3: needs_prometheus_3(&expr),
+        grouping: grouping_of(&expr),
+        selector_matches_le: match &expr {
+            Expr::VectorSelector(v) => Some(v.matchers.matchers.iter().any(|m| m.name == "le")),
+            _ => None,
+        },
+    })
 }
 
 /// Where in `query` (as written, with its window placeholder) the parser's `error` is, as a
@@ -215,7 +267,7 @@ pub(crate) fn error_offset(query: &str, error: &str) -> Option<usize> {
 }
 
 /// The labels a query keeps: `by (...)` of its outermost aggregation, or none for a bare `sum(...)`.
-pub(crate) fn grouping_of(expr: &Expr) -> Grouping {
+fn grouping_of(expr: &Expr) -> Grouping {
     match expr {
         Expr::Paren(p) => grouping_of(&p.expr),
         Expr::Aggregate(agg) => match &agg.modifier {
@@ -293,7 +345,7 @@ pub(crate) fn is_utf8_metric_name(name: &str) -> bool {
 
 /// Whether `expr` names a metric or label that only Prometheus 3 reads (UTF-8 names, written
 /// quoted: `{"http.server.requests", "service.name"="api"}`).
-pub(crate) fn needs_prometheus_3(expr: &Expr) -> bool {
+fn needs_prometheus_3(expr: &Expr) -> bool {
     let mut found = false;
     let mut visit = |e: &Expr| {
         let selector = match e {
@@ -384,14 +436,24 @@ pub(crate) struct Selected {
 /// `min_over_time` or `last_over_time`, alone or in one `sum`, `avg`, `max` or `min`
 /// (`sum(rate(x{...}[5m]))`, `avg(avg_over_time(r{...}[5m]))`); `None` for anything else.
 pub(crate) fn selected(query: &str) -> Option<Selected> {
-    let expr = parser::parse(&with_window(query, Duration::from_secs(300))).ok()?;
-    selected_in(&expr)
+    let (expr, regexes) = parse_for_tests(query)?;
+    selected_in(&expr, &regexes)
+}
+
+/// `query` parsed with its window placeholder read as 5m, and the regex matchers to put back
+/// into any selector taken from it: a fleet's tests read the same few regexes thousands of
+/// times, and each is compiled once ([`crate::vocab::regexes`]).
+fn parse_for_tests(query: &str) -> Option<(Expr, Vec<promql_parser::label::Matcher>)> {
+    let query = with_window(query, Duration::from_secs(300));
+    crate::vocab::regexes::with_placeholders(&query)
+        .and_then(|(plain, regexes)| Some((parser::parse(&plain).ok()?, regexes)))
+        .or_else(|| Some((parser::parse(&query).ok()?, Vec::new())))
 }
 
 /// A `histogram_quantile(q, ...)` query over a classic histogram's buckets: the quantile and
 /// the `_bucket` selector under `rate` or `increase`, grouped by `le`.
 pub(crate) fn quantile_of(query: &str) -> Option<(f64, Selected)> {
-    let expr = parser::parse(&with_window(query, Duration::from_secs(300))).ok()?;
+    let (expr, regexes) = parse_for_tests(query)?;
     let Expr::Call(call) = &expr else {
         return None;
     };
@@ -401,12 +463,12 @@ pub(crate) fn quantile_of(query: &str) -> Option<(f64, Selected)> {
     let Expr::NumberLiteral(q) = call.args.args[0].as_ref() else {
         return None;
     };
-    let s = selected_in(&call.args.args[1])?;
+    let s = selected_in(&call.args.args[1], &regexes)?;
     let counts = matches!(s.func, "rate" | "increase");
     (counts && s.name.ends_with("_bucket") && s.by.iter().any(|l| l == "le")).then_some((q.val, s))
 }
 
-fn selected_in(expr: &Expr) -> Option<Selected> {
+fn selected_in(expr: &Expr, regexes: &[promql_parser::label::Matcher]) -> Option<Selected> {
     let (inner, by) = match expr {
         Expr::Aggregate(a) if a.param.is_none() => {
             if !["sum", "avg", "max", "min"].contains(&a.op.to_string().as_str()) {
@@ -449,7 +511,11 @@ fn selected_in(expr: &Expr) -> Option<Selected> {
         .matchers
         .iter()
         .filter(|m| m.name != "__name__")
-        .cloned()
+        .map(|m| {
+            let mut m = m.clone();
+            crate::vocab::regexes::restore(&mut m, regexes);
+            m
+        })
         .collect();
     Some(Selected {
         func,
@@ -634,6 +700,74 @@ mod tests {
         // Contradictions have no solution.
         let both = selected("sum(rate(x{a=\"1\", a=\"2\"}[5m]))").unwrap();
         assert!(solve::labels(&[&both.matchers]).is_none());
+    }
+
+    #[test]
+    fn queries_of_one_shape_are_judged_as_each_would_be() {
+        // Each query judged after a query of the same shape with other values, then alone.
+        let pairs = [
+            (
+                r#"sum by (r) (rate(x{job="a", code=~"5..", r!="b"}[5m]))"#,
+                r#"sum by (r) (rate(x{job="zz", code=~"4.+", r!="'"}[5m]))"#,
+            ),
+            (r#"x{a="b"}"#, r#"x{a="\q"}"#),
+            (r#"x{a="b"}"#, r#"x{a="\"\u00e9"}"#),
+            (r#"x{a=~"b"}"#, r#"x{a=~"("}"#),
+            (r#"x{a="b"}"#, r#"x{a="b", a="c"}"#),
+            (r#"rate(x{a='b'}[5m])"#, "rate(x{a=`c`}[5m])"),
+            (r#"{a="b"}"#, r#"{a=""}"#),
+            (r#"{__name__="x"}"#, r#"{__name__="a.b"}"#),
+            (r#"x{"a.b"="c"}"#, r#"x{"a.b"=""}"#),
+            (r#"x{a="b"}"#, "x{a=\"b\" # c\n}"),
+        ];
+        for (first, second) in pairs {
+            for query in [first, second] {
+                let direct = judge(query);
+                assert_eq!(judge_instant_vector(query), direct, "{query}");
+            }
+        }
+        let shape = crate::vocab::regexes::shape;
+        assert_eq!(shape(pairs[0].0), shape(pairs[0].1));
+        assert_eq!(
+            shape(pairs[0].0).unwrap(),
+            r#"sum by (r) (rate(x{job="", code=~"", r!=""}[5m]))"#
+        );
+        // Left to the parser: no name, `__name__`, a quoted label, an escape, a bad regex,
+        // a comment, an operator that is no matcher's.
+        for query in [
+            pairs[6].0,
+            pairs[7].0,
+            pairs[8].0,
+            pairs[1].1,
+            pairs[3].1,
+            pairs[9].1,
+            r#"x{a=="b"}"#,
+            r#"x{a!"b"}"#,
+        ] {
+            assert_eq!(shape(query), None, "{query}");
+        }
+    }
+
+    #[test]
+    fn selectors_read_with_regexes_parsed_once_are_what_the_parser_reads() {
+        for query in [
+            r#"sum by (route) (rate(x{code=~"5..", route!~'/a\'b', job="j"}[{{window}}]))"#,
+            r#"rate(x{a=~`c.d`, b="=~", c!~"(x|y)+"}[5m])"#,
+            r#"avg_over_time(x{a=~"b", a=~"b"}[5m])"#,
+            r#"sum(rate({__name__="x", code=~"5.."}[5m]))"#,
+            r#"max({__name__=~"x", a!~""})"#,
+            r#"max(x{a!~""})"#,
+            "rate(x{a=~\"\u{1}0\"}[5m])",
+            "rate(x{a=\"\u{1}0\", b=~\"c\"}[5m])",
+        ] {
+            let plain = parser::parse(&with_window(query, Duration::from_secs(300))).unwrap();
+            let plain = selected_in(&plain, &[]);
+            assert_eq!(
+                format!("{:?}", selected(query)),
+                format!("{plain:?}"),
+                "{query}"
+            );
+        }
     }
 
     #[test]

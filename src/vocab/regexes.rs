@@ -7,7 +7,11 @@
 //! selector of that one matcher. Anything else (a selector without a name, where a regex that
 //! matches the empty string is an error; `__name__`; a quoted label; a regex the parser
 //! refuses; any parse error) is left to the plain parse, so every message stays the parser's.
+//! Alert tests, which do read the regexes (to write series they select), parse a copy whose
+//! regex matchers are equality matchers of a placeholder, and put back each regex matcher,
+//! parsed once per run.
 
+use promql_parser::label::{MatchOp, Matcher};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -15,6 +19,105 @@ use std::sync::{Mutex, OnceLock};
 /// (the same length), with the regex literals as written; `None` when a matcher is not of that
 /// shape.
 pub(crate) fn as_equality(query: &str) -> Option<(String, Vec<&str>)> {
+    rewrite(query, |out, op, spaced, _| {
+        out.push_str(op);
+        out.push_str(spaced);
+    })
+}
+
+/// `query` with each `=~` or `!~` of a named selector's plain label turned into an `=` or `!=`
+/// of a placeholder, and the regex matchers themselves, to [`restore`] after parsing; `None`
+/// when a matcher is not of that shape, a regex is refused, or the query holds the
+/// placeholders' mark.
+pub(crate) fn with_placeholders(query: &str) -> Option<(String, Vec<Matcher>)> {
+    if query.contains(MARK) {
+        return None;
+    }
+    let (plain, literals) = rewrite(query, |out, op, _, n| {
+        out.push_str(op.trim_end());
+        out.push_str(&format!("\"{MARK}{n}\""));
+    })?;
+    let regexes = literals.iter().map(|l| parsed(l)).collect::<Option<_>>()?;
+    Some((plain, regexes))
+}
+
+/// `query` with the value of every matcher of a named selector's plain label written as `""`:
+/// the text that decides how promql-parser parses it, when nothing else could (each regex one
+/// the parser takes, no escapes in a value, no comments); `None` otherwise. Queries of one
+/// shape parse alike but for those values, which a named selector allows to be anything.
+pub(crate) fn shape(query: &str) -> Option<String> {
+    let mut out = String::with_capacity(query.len());
+    let (mut inside, mut copied) = (false, 0);
+    let mut chars = crate::vocab::metricsql::unquoted(query).peekable();
+    while let Some((i, c)) = chars.next() {
+        let second = chars.peek().filter(|&&(j, _)| j == i + 1).map(|&(_, n)| n);
+        match (c, second) {
+            // `{` and `}`, written so that brace-counting tools see the function whole.
+            ('\x7b', _) if ends_with_name(&query[..i]) => inside = true,
+            ('\x7d', _) => inside = false,
+            ('\x7b' | '#', _) => return None,
+            ('=' | '!', Some('~' | '=')) | ('=', _) if inside => {
+                let label = trailing_name(&query[..i])?;
+                if label.is_empty() || label == "__name__" || query[..i].ends_with(['"', '\'', '`'])
+                {
+                    return None;
+                }
+                let op = if second == Some('~') || c == '!' {
+                    2
+                } else {
+                    1
+                };
+                let literal = literal_after(&query[i + op..])?;
+                if literal.contains('\\') || (second == Some('~') && !valid(literal)) {
+                    return None;
+                }
+                if op == 2 {
+                    chars.next();
+                }
+                out.push_str(&query[copied..i + op]);
+                out.push_str("\"\"");
+                copied = literal.as_ptr() as usize - query.as_ptr() as usize + literal.len();
+            }
+            ('!', _) if inside => return None,
+            _ => {}
+        }
+    }
+    out.push_str(&query[copied..]);
+    Some(out)
+}
+
+/// Starts each placeholder; no SLI query holds it (YAML refuses it unescaped).
+const MARK: char = '\u{1}';
+
+/// `m` as written before [`with_placeholders`]: a placeholder's `=` becomes its `=~` matcher and
+/// a `!=` its `!~`, under the same label; any other matcher is left as it is.
+pub(crate) fn restore(m: &mut Matcher, regexes: &[Matcher]) {
+    let placeholder = match m.op {
+        MatchOp::Equal | MatchOp::NotEqual => m.value.strip_prefix(MARK),
+        MatchOp::Re(_) | MatchOp::NotRe(_) => None,
+    };
+    let Some(regex) = placeholder
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| regexes.get(n))
+    else {
+        return;
+    };
+    let op = match (&m.op, &regex.op) {
+        (MatchOp::NotEqual, MatchOp::Re(r)) => MatchOp::NotRe(r.clone()),
+        (_, op) => op.clone(),
+    };
+    m.value.clone_from(&regex.value);
+    m.op = op;
+}
+
+/// Copies `query`, letting `write` put each regex matcher of a named selector's plain label
+/// (given its `=` or `!=` the same length as the operator it replaces, the text from after the
+/// operator to the end of the literal, and its index); the literals as written, or `None` when
+/// a matcher is not of that shape.
+fn rewrite(
+    query: &str,
+    mut write: impl FnMut(&mut String, &str, &str, usize),
+) -> Option<(String, Vec<&str>)> {
     let mut out = String::with_capacity(query.len());
     let mut literals = Vec::new();
     let (mut named, mut copied) = (false, 0);
@@ -29,10 +132,13 @@ pub(crate) fn as_equality(query: &str) -> Option<(String, Vec<&str>)> {
                     return None;
                 }
                 chars.next();
-                literals.push(literal_after(&query[i + 2..])?);
+                let literal = literal_after(&query[i + 2..])?;
+                let end = literal.as_ptr() as usize - query.as_ptr() as usize + literal.len();
                 out.push_str(&query[copied..i]);
-                out.push_str(if c == '=' { "= " } else { "!=" });
-                copied = i + 2;
+                let op = if c == '=' { "= " } else { "!=" };
+                write(&mut out, op, &query[i + 2..end], literals.len());
+                literals.push(literal);
+                copied = end;
             }
             _ => {}
         }
@@ -77,10 +183,15 @@ fn literal_after(text: &str) -> Option<&str> {
     None
 }
 
-/// Whether promql-parser takes `literal` (as written, quotes included) as a matcher's regex;
-/// each literal is judged once per run.
+/// Whether promql-parser takes `literal` (as written, quotes included) as a matcher's regex.
 pub(crate) fn valid(literal: &str) -> bool {
-    static KNOWN: OnceLock<Mutex<HashMap<String, bool>>> = OnceLock::new();
+    parsed(literal).is_some()
+}
+
+/// The matcher `a=~<literal>` as promql-parser reads it (the regex compiled, the value
+/// unescaped), or `None` when it refuses it; each literal is parsed once per run.
+fn parsed(literal: &str) -> Option<Matcher> {
+    static KNOWN: OnceLock<Mutex<HashMap<String, Option<Matcher>>>> = OnceLock::new();
     let known = KNOWN.get_or_init(Mutex::default);
     let lock = || {
         known
@@ -88,10 +199,15 @@ pub(crate) fn valid(literal: &str) -> bool {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     if let Some(answer) = lock().get(literal) {
-        return *answer;
+        return answer.clone();
     }
-    let answer = promql_parser::parser::parse(&format!("x{{a=~{literal}}}")).is_ok();
-    lock().insert(literal.to_string(), answer);
+    let answer = match promql_parser::parser::parse(&format!("x{{a=~{literal}}}")) {
+        Ok(promql_parser::parser::Expr::VectorSelector(vs)) => {
+            vs.matchers.matchers.into_iter().find(|m| m.name == "a")
+        }
+        _ => None,
+    };
+    lock().insert(literal.to_string(), answer.clone());
     answer
 }
 
@@ -129,6 +245,26 @@ mod tests {
             as_equality(untouched),
             Some((untouched.to_string(), vec![]))
         );
+    }
+
+    #[test]
+    fn placeholders_stand_for_regexes_and_nothing_else() {
+        let (plain, regexes) = with_placeholders(r#"x{a=~"5..", b !~ 'c', d="=~"}"#).unwrap();
+        assert_eq!(plain, "x{a=\"\u{1}0\", b !=\"\u{1}1\", d=\"=~\"}");
+        assert_eq!(regexes.len(), 2);
+        let mut m = Matcher::new(MatchOp::NotEqual, "b", "\u{1}1");
+        restore(&mut m, &regexes);
+        assert_eq!((m.name.as_str(), m.value.as_str()), ("b", "c"));
+        assert!(matches!(m.op, MatchOp::NotRe(_)));
+        // Not a placeholder: an index past the list, or no mark.
+        for value in ["\u{1}2", "\u{1}", "0"] {
+            let mut m = Matcher::new(MatchOp::Equal, "a", value);
+            restore(&mut m, &regexes);
+            assert_eq!((m.op, m.value.as_str()), (MatchOp::Equal, value));
+        }
+        // A query holding the mark, or a regex the parser refuses, is left to the plain parse.
+        assert!(with_placeholders("x{a=~\"b\", c=\"\u{1}0\"}").is_none());
+        assert!(with_placeholders(r#"x{a=~"("}"#).is_none());
     }
 
     #[test]

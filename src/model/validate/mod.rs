@@ -18,8 +18,7 @@ use crate::vocab::duration::{humanize_secs, Duration};
 use crate::vocab::number::{format_decimal, parse_exact, NotExact, EXACT_DIGITS};
 use crate::vocab::promql::Grouping;
 use crate::vocab::promql::{
-    grouping_of, has_window_placeholder, is_valid_label_name, is_valid_metric_name,
-    parse_instant_vector, with_window,
+    has_window_placeholder, is_valid_label_name, is_valid_metric_name, with_window,
 };
 
 mod alerting;

@@ -21,16 +21,16 @@ fn validate_query(
         return None;
     }
     let query = with_window(&text.value, crate::vocab::promql::PROBE_WINDOW);
-    match parse_instant_vector(&query) {
-        Ok(expr) if needs_placeholder && !crate::vocab::promql::reads_probe_window(&expr) => {
+    match crate::vocab::promql::judge_instant_vector(&query) {
+        Ok(judged) if needs_placeholder && !judged.reads_probe_window => {
             diags.push(diags::missing_window_placeholder(text.location, what, true));
             None
         }
-        Ok(expr) => {
-            if crate::vocab::promql::needs_prometheus_3(&expr) {
+        Ok(judged) => {
+            if judged.needs_prometheus_3 {
                 diags.push(prometheus_3_only(text, &format!("the {what} query")));
             }
-            Some(grouping_of(&expr))
+            Some(judged.grouping)
         }
         Err(_)
             if language == QueryLanguage::MetricsQL
@@ -281,22 +281,19 @@ fn latency_matchers(
         .trim()
         .to_string();
     let bucket = crate::vocab::promql::selector(&format!("{base}_bucket"), &inner);
-    let parsed = parse_instant_vector(&bucket);
+    let parsed = crate::vocab::promql::judge_instant_vector(&bucket);
     // A UTF-8 metric is reported once, at the metric; a UTF-8 label of a classic one here.
-    if let Ok(expr) = &parsed {
-        if crate::vocab::promql::needs_prometheus_3(expr) && is_valid_metric_name(base) {
+    if let Ok(judged) = &parsed {
+        if judged.needs_prometheus_3 && is_valid_metric_name(base) {
             diags.push(prometheus_3_only(selector, "the latency selector"));
         }
     }
     let problem = match &parsed {
         Err(message) => Some(SelectorProblem::Parse(message)),
-        Ok(promql_parser::parser::Expr::VectorSelector(v)) => v
-            .matchers
-            .matchers
-            .iter()
-            .any(|m| m.name == "le")
-            .then_some(SelectorProblem::MatchesLe),
-        Ok(_) => Some(SelectorProblem::NotMatchers),
+        Ok(judged) => match judged.selector_matches_le {
+            Some(le) => le.then_some(SelectorProblem::MatchesLe),
+            None => Some(SelectorProblem::NotMatchers),
+        },
     };
     match problem {
         None => Some(inner),

@@ -158,13 +158,11 @@ fn parse_document(
     };
     let mut documents = Vec::new();
     for item in items {
+        let location = location_of(&item, start);
         match item {
-            Node::Mapping(root) => documents.push(Document {
-                location: location_of(&Node::Mapping(root.clone()), start),
-                root,
-            }),
-            other => diags.push(diags::wrong_type(
-                location_of(&other, start),
+            Node::Mapping(root) => documents.push(Document { location, root }),
+            _ => diags.push(diags::wrong_type(
+                location,
                 "a spec document",
                 "a mapping (or a list of mappings)",
             )),
