@@ -106,6 +106,10 @@ pub(crate) fn format_f64(value: f64, max_decimals: usize) -> String {
     // asked for: the exact value is then within half a last decimal of that text, so rounding
     // it gives the same digits. Shortest printing is about twice as fast as exact printing,
     // and the rule files, dashboards and alert tests print hundreds of numbers per SLO.
+    // Whole numbers (counts, most test series' values) print as integers, exactly.
+    if (value.fract() == 0.0 && value.abs() < 1.0e15 && value != 0.0) || value.to_bits() == 0 {
+        return (value as i64).to_string();
+    }
     let scale = 10f64.powi(max_decimals.min(22) as i32);
     if value.is_finite() && value.abs() * scale < 4.0e15 {
         let text = value.to_string();

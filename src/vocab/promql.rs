@@ -215,7 +215,7 @@ pub(crate) fn judge_instant_vector(query: &str) -> Result<Judged, String> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     within_limits(query)?;
-    let shape = crate::vocab::regexes::shape(query);
+    let shape = crate::vocab::regexes::shape(query).map(|(shape, _)| shape);
     if let Some(judged) = shape.as_ref().and_then(|s| lock().get(s).cloned()) {
         // Every debug build (the test suite) checks the shortcut against the parse it skips.
         debug_assert_eq!(Ok(&judged), judge(query).as_ref(), "{query}");
@@ -436,8 +436,57 @@ pub(crate) struct Selected {
 /// `min_over_time` or `last_over_time`, alone or in one `sum`, `avg`, `max` or `min`
 /// (`sum(rate(x{...}[5m]))`, `avg(avg_over_time(r{...}[5m]))`); `None` for anything else.
 pub(crate) fn selected(query: &str) -> Option<Selected> {
-    let (expr, regexes) = parse_for_tests(query)?;
+    let query = with_window(query, Duration::from_secs(300));
+    if let Some(selected) = selected_by_shape(&query) {
+        // Every debug build (the test suite) checks the shortcut against the parse it skips.
+        debug_assert_eq!(
+            format!("{selected:?}"),
+            format!(
+                "{:?}",
+                parse_for_tests(&query).and_then(|(e, r)| selected_in(&e, &r))
+            )
+        );
+        return selected;
+    }
+    let (expr, regexes) = parse_for_tests(&query)?;
     selected_in(&expr, &regexes)
+}
+
+/// [`selected`] from the selector of `query`'s [`crate::vocab::regexes::shape`], parsed once
+/// per run, its matchers given back the query's values; `None` (to parse the query itself) when
+/// the query has no shape, or the shape is no selector tests drive, or its matchers are not the
+/// shape's values one for one (`or` in a selector).
+fn selected_by_shape(query: &str) -> Option<Option<Selected>> {
+    type Known = std::collections::HashMap<String, Option<Selected>>;
+    static KNOWN: std::sync::OnceLock<std::sync::Mutex<Known>> = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    let lock = || {
+        known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let (shape, literals) = crate::vocab::regexes::shape(query)?;
+    let known_shape = lock().get(&shape).cloned();
+    let template = known_shape.unwrap_or_else(|| {
+        let parsed = parser::parse(&shape)
+            .ok()
+            .and_then(|e| selected_in(&e, &[]));
+        lock().insert(shape, parsed.clone());
+        parsed
+    })?;
+    if template.matchers.len() != literals.len() {
+        return None;
+    }
+    let matchers = template
+        .matchers
+        .iter()
+        .zip(literals)
+        .map(|(m, literal)| crate::vocab::regexes::refill(&m.op, &m.name, literal))
+        .collect::<Option<_>>()?;
+    Some(Some(Selected {
+        matchers,
+        ..template
+    }))
 }
 
 /// `query` parsed with its window placeholder read as 5m, and the regex matchers to put back
@@ -726,11 +775,14 @@ mod tests {
                 assert_eq!(judge_instant_vector(query), direct, "{query}");
             }
         }
-        let shape = crate::vocab::regexes::shape;
+        let shape = |q| crate::vocab::regexes::shape(q).map(|(shape, _)| shape);
         assert_eq!(shape(pairs[0].0), shape(pairs[0].1));
         assert_eq!(
-            shape(pairs[0].0).unwrap(),
-            r#"sum by (r) (rate(x{job="", code=~"", r!=""}[5m]))"#
+            crate::vocab::regexes::shape(pairs[0].0).unwrap(),
+            (
+                r#"sum by (r) (rate(x{job="", code=~"", r!=""}[5m]))"#.to_string(),
+                vec![r#""a""#, r#""5..""#, r#""b""#]
+            )
         );
         // Left to the parser: no name, `__name__`, a quoted label, an escape, a bad regex,
         // a comment, an operator that is no matcher's.
@@ -756,6 +808,11 @@ mod tests {
             r#"avg_over_time(x{a=~"b", a=~"b"}[5m])"#,
             r#"sum(rate({__name__="x", code=~"5.."}[5m]))"#,
             r#"max({__name__=~"x", a!~""})"#,
+            // One shape, three values each: the second and third are the first's refilled.
+            r#"sum(rate(x{a="1", b=~"5..", c!~"d", e!="f"}[5m]))"#,
+            r#"sum(rate(x{a='2', b=~"4.+", c!~`(g|h)`, e!="'"}[5m]))"#,
+            r#"sum(rate(x{a="", b=~"", c!~"", e!=""}[5m]))"#,
+            r#"sum(rate(x{a="1" or b="2"}[5m]))"#,
             r#"max(x{a!~""})"#,
             "rate(x{a=~\"\u{1}0\"}[5m])",
             "rate(x{a=\"\u{1}0\", b=~\"c\"}[5m])",

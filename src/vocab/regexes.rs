@@ -1,15 +1,17 @@
-//! Judging a query without compiling the same regex for every SLO. promql-parser compiles the
-//! regex of every `=~` and `!~` matcher as it parses, and a fleet's queries repeat a handful of
-//! them (`code=~"5.."`) thousands of times: 17% of an up-to-date compile of 10,000 SLOs went to
-//! compiling them. Validation reads a query's shape (its grouping, ranges and names), never a
-//! matcher's regex, so it parses a copy whose regex matchers in named selectors read as
-//! equality matchers of the same text, and checks each distinct regex once, by parsing a
-//! selector of that one matcher. Anything else (a selector without a name, where a regex that
-//! matches the empty string is an error; `__name__`; a quoted label; a regex the parser
-//! refuses; any parse error) is left to the plain parse, so every message stays the parser's.
-//! Alert tests, which do read the regexes (to write series they select), parse a copy whose
-//! regex matchers are equality matchers of a placeholder, and put back each regex matcher,
-//! parsed once per run.
+//! Judging a query without parsing the same shape, or compiling the same regex, for every SLO.
+//! A fleet's SLI queries differ mostly in the values their selectors match (`job="a"`):
+//! validation judges each [`shape`] once per run ([`crate::vocab::promql::judge_instant_vector`]),
+//! and parses only the queries of a new shape. promql-parser compiles the regex of every `=~`
+//! and `!~` matcher as it parses, and a fleet's queries repeat a handful of them (`code=~"5.."`)
+//! thousands of times: 17% of an up-to-date compile of 10,000 SLOs went to compiling them.
+//! Validation reads a query's shape (its grouping, ranges and names), never a matcher's regex,
+//! so it parses a copy whose regex matchers in named selectors read as equality matchers of the
+//! same text, and checks each distinct regex once, by parsing a selector of that one matcher.
+//! Anything else (a selector without a name, where a regex that matches the empty string is an
+//! error; `__name__`; a quoted label; a regex the parser refuses; any parse error) is left to
+//! the plain parse, so every message stays the parser's. Alert tests, which do read the regexes
+//! (to write series they select), parse a copy whose regex matchers are equality matchers of a
+//! placeholder, and put back each regex matcher, parsed once per run.
 
 use promql_parser::label::{MatchOp, Matcher};
 use std::collections::HashMap;
@@ -43,10 +45,12 @@ pub(crate) fn with_placeholders(query: &str) -> Option<(String, Vec<Matcher>)> {
 
 /// `query` with the value of every matcher of a named selector's plain label written as `""`:
 /// the text that decides how promql-parser parses it, when nothing else could (each regex one
-/// the parser takes, no escapes in a value, no comments); `None` otherwise. Queries of one
-/// shape parse alike but for those values, which a named selector allows to be anything.
-pub(crate) fn shape(query: &str) -> Option<String> {
+/// the parser takes, no escapes in a value, no comments), and the literals it blanked, as
+/// written, in order; `None` otherwise. Queries of one shape parse alike but for those values,
+/// which a named selector allows to be anything.
+pub(crate) fn shape(query: &str) -> Option<(String, Vec<&str>)> {
     let mut out = String::with_capacity(query.len());
+    let mut literals = Vec::new();
     let (mut inside, mut copied) = (false, 0);
     let mut chars = crate::vocab::metricsql::unquoted(query).peekable();
     while let Some((i, c)) = chars.next() {
@@ -77,13 +81,30 @@ pub(crate) fn shape(query: &str) -> Option<String> {
                 out.push_str(&query[copied..i + op]);
                 out.push_str("\"\"");
                 copied = literal.as_ptr() as usize - query.as_ptr() as usize + literal.len();
+                literals.push(literal);
             }
             ('!', _) if inside => return None,
             _ => {}
         }
     }
     out.push_str(&query[copied..]);
-    Some(out)
+    Some((out, literals))
+}
+
+/// The matcher of `op` (`=`, `!=`, `=~`, `!~`, as a parsed matcher of any value gives it) with
+/// `literal`'s value, for a literal [`shape`] blanked; `None` for a regex the parser refuses.
+pub(crate) fn refill(op: &MatchOp, name: &str, literal: &str) -> Option<Matcher> {
+    // `shape` takes only literals without escapes: the value is the text between the quotes.
+    let value = &literal[1..literal.len() - 1];
+    let op = match op {
+        MatchOp::Equal | MatchOp::NotEqual => op.clone(),
+        MatchOp::Re(_) => parsed(literal)?.op,
+        MatchOp::NotRe(_) => match parsed(literal)?.op {
+            MatchOp::Re(r) => MatchOp::NotRe(r),
+            other => other,
+        },
+    };
+    Some(Matcher::new(op, name, value))
 }
 
 /// Starts each placeholder; no SLI query holds it (YAML refuses it unescaped).
