@@ -206,24 +206,17 @@ pub(crate) struct Judged {
 /// match), and each shape that parses is judged once per run; a query that does not parse is
 /// parsed every time, so its message is its own.
 pub(crate) fn judge_instant_vector(query: &str) -> Result<Judged, String> {
-    static KNOWN: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Judged>>> =
-        std::sync::OnceLock::new();
-    let lock = || {
-        KNOWN
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
+    static KNOWN: crate::vocab::regexes::Memo<Judged> = crate::vocab::regexes::Memo::new();
     within_limits(query)?;
     let shape = crate::vocab::regexes::shape(query).map(|(shape, _)| shape);
-    if let Some(judged) = shape.as_ref().and_then(|s| lock().get(s).cloned()) {
+    if let Some(judged) = shape.as_deref().and_then(|s| KNOWN.get(s)) {
         // Every debug build (the test suite) checks the shortcut against the parse it skips.
         debug_assert_eq!(Ok(&judged), judge(query).as_ref(), "{query}");
         return Ok(judged);
     }
     let judged = judge(query)?;
     if let Some(shape) = shape {
-        lock().insert(shape, judged.clone());
+        KNOWN.get_or(&shape, || judged.clone());
     }
     Ok(judged)
 }
@@ -457,22 +450,13 @@ pub(crate) fn selected(query: &str) -> Option<Selected> {
 /// the query has no shape, or the shape is no selector tests drive, or its matchers are not the
 /// shape's values one for one (`or` in a selector).
 fn selected_by_shape(query: &str) -> Option<Option<Selected>> {
-    type Known = std::collections::HashMap<String, Option<Selected>>;
-    static KNOWN: std::sync::OnceLock<std::sync::Mutex<Known>> = std::sync::OnceLock::new();
-    let known = KNOWN.get_or_init(Default::default);
-    let lock = || {
-        known
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
+    static KNOWN: crate::vocab::regexes::Memo<Option<Selected>> =
+        crate::vocab::regexes::Memo::new();
     let (shape, literals) = crate::vocab::regexes::shape(query)?;
-    let known_shape = lock().get(&shape).cloned();
-    let template = known_shape.unwrap_or_else(|| {
-        let parsed = parser::parse(&shape)
+    let template = KNOWN.get_or(&shape, || {
+        parser::parse(&shape)
             .ok()
-            .and_then(|e| selected_in(&e, &[]));
-        lock().insert(shape, parsed.clone());
-        parsed
+            .and_then(|e| selected_in(&e, &[]))
     })?;
     if template.matchers.len() != literals.len() {
         return None;

@@ -17,6 +17,39 @@ use promql_parser::label::{MatchOp, Matcher};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+/// A run-wide memo of what was worked out from a text (a regex literal, a query's shape),
+/// shared by the threads that render services.
+pub(crate) struct Memo<V>(OnceLock<Mutex<HashMap<String, V>>>);
+
+impl<V: Clone> Memo<V> {
+    pub(crate) const fn new() -> Self {
+        Self(OnceLock::new())
+    }
+
+    /// What was worked out from `key`, or what `work` works out now (outside the lock: two
+    /// threads may both work a key out, to the same answer).
+    pub(crate) fn get_or(&self, key: &str, work: impl FnOnce() -> V) -> V {
+        if let Some(known) = self.lock().get(key) {
+            return known.clone();
+        }
+        let answer = work();
+        self.lock().insert(key.to_string(), answer.clone());
+        answer
+    }
+
+    /// What was worked out from `key`, if anything.
+    pub(crate) fn get(&self, key: &str) -> Option<V> {
+        self.lock().get(key).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, V>> {
+        self.0
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// `query` with each `=~` or `!~` of a named selector's plain label turned into `= ` or `!=`
 /// (the same length), with the regex literals as written; `None` when a matcher is not of that
 /// shape.
@@ -212,24 +245,15 @@ pub(crate) fn valid(literal: &str) -> bool {
 /// The matcher `a=~<literal>` as promql-parser reads it (the regex compiled, the value
 /// unescaped), or `None` when it refuses it; each literal is parsed once per run.
 fn parsed(literal: &str) -> Option<Matcher> {
-    static KNOWN: OnceLock<Mutex<HashMap<String, Option<Matcher>>>> = OnceLock::new();
-    let known = KNOWN.get_or_init(Mutex::default);
-    let lock = || {
-        known
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some(answer) = lock().get(literal) {
-        return answer.clone();
-    }
-    let answer = match promql_parser::parser::parse(&format!("x{{a=~{literal}}}")) {
-        Ok(promql_parser::parser::Expr::VectorSelector(vs)) => {
-            vs.matchers.matchers.into_iter().find(|m| m.name == "a")
+    static KNOWN: Memo<Option<Matcher>> = Memo::new();
+    KNOWN.get_or(literal, || {
+        match promql_parser::parser::parse(&format!("x{{a=~{literal}}}")) {
+            Ok(promql_parser::parser::Expr::VectorSelector(vs)) => {
+                vs.matchers.matchers.into_iter().find(|m| m.name == "a")
+            }
+            _ => None,
         }
-        _ => None,
-    };
-    lock().insert(literal.to_string(), answer.clone());
-    answer
+    })
 }
 
 #[cfg(test)]
