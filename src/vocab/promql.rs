@@ -785,6 +785,60 @@ mod tests {
     }
 
     #[test]
+    fn random_queries_get_from_their_shapes_what_their_own_parse_gives() {
+        const NAMES: [&str; 4] = ["x", "", "sum", "x_bucket"];
+        const LABELS: [&str; 5] = ["a", "le", "__name__", "\"a.b\"", "job"];
+        const OPS: [&str; 5] = ["=", "!=", "=~", "!~", "=="];
+        const VALUES: [&str; 12] = [
+            "\"v\"",
+            "'v'",
+            "`v`",
+            "\"5..\"",
+            "\"(\"",
+            "\"\"",
+            "\"a\\\"b\"",
+            "\"\\q\"",
+            "\"}\"",
+            "\"#\"",
+            "'\u{1}0'",
+            "\"w\" # c\n",
+        ];
+        const SHAPES: [&str; 5] = [
+            "rate(S[5m])",
+            "sum by (a) (rate(S[5m]))",
+            "max(S)",
+            "sum(rate(S[5m])) / sum(rate(S[5m]))",
+            "histogram_quantile(0.9, sum by (le) (rate(S[5m])))",
+        ];
+        // About one in eight has a shape (501 of 4,000), and shapes repeat, so the memos answer.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut pick = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..4_000 {
+            let matchers: Vec<String> = (0..1 + pick(3))
+                .map(|_| {
+                    let (l, o, v) = (LABELS[pick(5)], OPS[pick(5)], VALUES[pick(12)]);
+                    format!("{l}{o}{v}")
+                })
+                .collect();
+            let joint = if pick(8) == 0 { " or " } else { ", " };
+            let selector = format!("{}{{{}}}", NAMES[pick(4)], matchers.join(joint));
+            let query = SHAPES[pick(5)].replace('S', &selector);
+            assert_eq!(judge_instant_vector(&query), judge(&query), "{query}");
+            let full = parse_for_tests(&query).and_then(|(e, r)| selected_in(&e, &r));
+            assert_eq!(
+                format!("{:?}", selected(&query)),
+                format!("{full:?}"),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
     fn selectors_read_with_regexes_parsed_once_are_what_the_parser_reads() {
         for query in [
             r#"sum by (route) (rate(x{code=~"5..", route!~'/a\'b', job="j"}[{{window}}]))"#,
