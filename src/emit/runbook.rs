@@ -669,16 +669,18 @@ fn classic_latency_steps(
 /// A URL as a Markdown link's target: the characters that would end or break `(...)` are
 /// percent-encoded.
 fn link_target(url: &str) -> String {
-    url.chars()
-        .map(|c| match c {
-            '(' => "%28".to_string(),
-            ')' => "%29".to_string(),
-            '<' => "%3C".to_string(),
-            '>' => "%3E".to_string(),
-            ' ' => "%20".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            ' ' => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One SLO's runbook content, converted once for both templates.

@@ -280,6 +280,12 @@ fn grouping_of(expr: &Expr) -> Grouping {
 /// Escapes text for a PromQL double-quoted string literal.
 pub(crate) fn escape_string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
+    escape_into(&mut out, value);
+    out
+}
+
+/// [`escape_string`] at the end of `out`.
+fn escape_into(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -290,16 +296,22 @@ pub(crate) fn escape_string(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
-/// `name="value"` pairs joined for a selector, each value escaped.
+/// `name="value"` pairs joined for a selector, each value escaped. Written in one string:
+/// every rule, dashboard panel and test names its SLO's series with these.
 pub(crate) fn matchers(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", escape_string(v)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 5).sum());
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(k);
+        out.push_str("=\"");
+        escape_into(&mut out, v);
+        out.push('"');
+    }
+    out
 }
 
 /// Whether `name` is a valid Prometheus label name (and not one of the reserved `__` names).
