@@ -571,7 +571,10 @@ fn links_into(service: &Service, laid_out: &[Panel]) -> crate::emit::links::Link
                 current = service
                     .slos
                     .iter()
-                    .find(|s| row.title.starts_with(&format!("{}:", s.name)))
+                    .find(|s| {
+                        let rest = row.title.strip_prefix(s.name.as_str());
+                        rest.is_some_and(|rest| rest.starts_with(':'))
+                    })
                     .map(|s| s.name.as_str());
             }
             Panel::Viz(viz) => {
