@@ -11,7 +11,17 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> Outcome {
         compat: config.compat,
         query_language: Some(config.target.target.query_language()),
     };
-    let mut checked = super::check_selected(&config.paths, &config.select, overrides)?;
+    let read = pipeline::read_specs(&config.paths)?;
+    // Built before the specs are judged (the run's key needs it), reported after, as ever.
+    let cx = context(config);
+    let key = cx.as_ref().ok().and_then(|cx| run_key(config, &read, cx));
+    if let (Some(key), Ok(cx)) = (&key, &cx) {
+        let unchanged = pipeline::compile_unchanged(key, &read.sources, cx, &config.out)?;
+        if let Some((recalled, compiled)) = unchanged {
+            return recalled_run(config, read.sources, recalled, &compiled, cx, io);
+        }
+    }
+    let mut checked = super::selected(pipeline::check_read(read, overrides), &config.select)?;
     if checked.failed() {
         io.report(&checked, config.format)?;
         writeln!(
@@ -21,25 +31,89 @@ pub(super) fn run(config: &CompileConfig, mut io: Io<'_>) -> Outcome {
         return Ok(EXIT_INVALID);
     }
     crate::model::select::add_labels(&mut checked.services, &config.labels)?;
-    let templates = crate::emit::templates::Templates::with_overrides(config.templates.as_deref())?;
-    let cx = crate::emit::Context::new(templates, config.target.clone())
-        .with_parts(config.parts)
-        .with_runbooks(config.runbooks.as_deref())
-        .with_alert_tests(config.alert_tests)
-        .with_backfill(config.backfill);
+    let cx = cx?;
     if config.check {
         return check_mode(config, checked, &cx, io);
     }
-    let complete = config.select.is_all();
-    let runbooks = config.runbooks.as_deref();
-    let compiled = pipeline::compile(&checked.services, &cx, &config.out, complete);
+    let compiled = write(config, &checked, &cx, key);
     let compiled = reported_first(compiled, &checked, config, &mut io)?;
-    if let Some(dir) = runbooks {
+    if let Some(dir) = config.runbooks.as_deref() {
         super::runbooks::diagnostics(&mut checked, &compiled.runbooks_broken, dir, false);
     }
     io.report(&checked, config.format)?;
     if config.format == Format::Human {
-        summary(config, &checked, &compiled, &cx.runbooks_shown, io.stderr)?;
+        let counts = (checked.services.len(), slo_count(&checked));
+        summary(config, counts, &compiled, &cx.runbooks_shown, io.stderr)?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// The run's templates and options.
+fn context(config: &CompileConfig) -> Result<crate::emit::Context, Error> {
+    let templates = crate::emit::templates::Templates::with_overrides(config.templates.as_deref())?;
+    Ok(crate::emit::Context::new(templates, config.target.clone())
+        .with_parts(config.parts)
+        .with_runbooks(config.runbooks.as_deref())
+        .with_alert_tests(config.alert_tests)
+        .with_backfill(config.backfill))
+}
+
+/// The key of a compile that may be recorded whole (every service, written, every file
+/// text): the next compile with this key reads no spec.
+fn run_key(
+    config: &CompileConfig,
+    read: &pipeline::Read,
+    cx: &crate::emit::Context,
+) -> Option<String> {
+    if config.check || !config.select.is_all() || !read.not_utf8.is_empty() {
+        return None;
+    }
+    let inputs = pipeline::Inputs {
+        sources: &read.sources,
+        compat: config.compat,
+        labels: &config.labels,
+    };
+    pipeline::run_key(&inputs, cx)
+}
+
+/// Writes the outputs; a complete run is recorded under `key`, unless an orphaned runbook
+/// (whose warning depends on more than the inputs) is there to warn about.
+fn write(
+    config: &CompileConfig,
+    checked: &crate::model::check::Checked,
+    cx: &crate::emit::Context,
+    key: Option<String>,
+) -> Result<pipeline::Compiled, pipeline::Error> {
+    if !config.select.is_all() {
+        return pipeline::compile(&checked.services, cx, &config.out, false);
+    }
+    let orphans = |dir| !super::runbooks::all_orphans(checked, dir).is_empty();
+    let record = key
+        .filter(|_| !config.runbooks.as_deref().is_some_and(orphans))
+        .and_then(|key| pipeline::Record::new(key, checked));
+    pipeline::compile_recorded(checked, cx, &config.out, record)
+}
+
+/// A compile whose inputs and files are as the last one left them: its diagnostics and
+/// summary, nothing rendered.
+fn recalled_run(
+    config: &CompileConfig,
+    sources: crate::diag::Sources,
+    (diagnostics, counts): pipeline::Recalled,
+    compiled: &pipeline::Compiled,
+    cx: &crate::emit::Context,
+    mut io: Io<'_>,
+) -> Outcome {
+    let checked = crate::model::check::Checked {
+        sources,
+        diagnostics,
+        specs: Vec::new(),
+        settings: Vec::new(),
+        services: Vec::new(),
+    };
+    io.report(&checked, config.format)?;
+    if config.format == Format::Human {
+        summary(config, counts, compiled, &cx.runbooks_shown, io.stderr)?;
     }
     Ok(EXIT_OK)
 }
@@ -60,7 +134,7 @@ fn reported_first<T>(
 
 fn summary(
     config: &CompileConfig,
-    checked: &crate::model::check::Checked,
+    (services, slos): (usize, usize),
     compiled: &pipeline::Compiled,
     runbooks_shown: &str,
     stderr: &mut dyn Write,
@@ -69,10 +143,10 @@ fn summary(
     write!(
         stderr,
         "compiled {} service{} ({} SLO{}) into {}: {} written, {} unchanged, {} removed",
-        checked.services.len(),
-        plural(checked.services.len()),
-        slo_count(checked),
-        plural(slo_count(checked)),
+        services,
+        plural(services),
+        slos,
+        plural(slos),
         crate::vocab::path::display(&config.out),
         written.changed.len(),
         written.unchanged.len(),

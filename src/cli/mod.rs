@@ -206,7 +206,14 @@ fn check_selected(
     select: &crate::model::select::Selection,
     overrides: crate::model::check::Overrides,
 ) -> Result<crate::model::check::Checked, Error> {
-    let mut checked = pipeline::check_with(paths, overrides)?;
+    selected(pipeline::check_with(paths, overrides)?, select)
+}
+
+/// `checked` narrowed to `select` (when it has no errors).
+fn selected(
+    mut checked: crate::model::check::Checked,
+    select: &crate::model::select::Selection,
+) -> Result<crate::model::check::Checked, Error> {
     if !checked.failed() && !select.is_all() {
         checked.services = select.apply(&checked.services)?;
     }

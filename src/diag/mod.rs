@@ -6,10 +6,10 @@ pub(crate) use render::{render, Format};
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How bad a diagnostic is. Errors fail the run; warnings are reported and the run goes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Severity {
     /// The spec cannot be compiled.
@@ -46,6 +46,14 @@ macro_rules! codes {
             pub(crate) fn as_str(self) -> &'static str {
                 match self {
                     $(Code::$variant => $text,)*
+                }
+            }
+
+            /// The code printed as `text`, if any.
+            fn from_text(text: &str) -> Option<Code> {
+                match text {
+                    $($text => Some(Code::$variant),)*
+                    _ => None,
                 }
             }
 
@@ -149,8 +157,16 @@ impl Serialize for Code {
     }
 }
 
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Code::from_text(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown code `{text}`")))
+    }
+}
+
 /// A place in a source file; line and column are 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub(crate) struct Location {
     /// Index of the file in the [`Sources`] it was read into.
     pub(crate) source: usize,
@@ -160,8 +176,9 @@ pub(crate) struct Location {
     pub(crate) column: usize,
 }
 
-/// One problem found in the input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One problem found in the input (serialized only where a run is recorded whole, the
+/// compile cache).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Diagnostic {
     /// Error or warning.
     pub(crate) severity: Severity,
@@ -282,6 +299,11 @@ impl Diagnostics {
                 at.column += quote + prefix.chars().count();
             }
         }
+    }
+
+    /// Every diagnostic, in the order found.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
     }
 
     /// Adds one.

@@ -13,8 +13,15 @@
 //! line, a file touched since) means the service is rendered as if there were no cache: the
 //! cache can make a run slower or faster, never different. `compile --check` never reads it
 //! (`out/` arrives in pull requests: only rendering proves the files current).
+//!
+//! A complete run is also recorded whole ([`Run`]), under a key the pipeline computes from
+//! every input the run read (the spec files' names and text, the options, the binary): its
+//! services' entries, its run-wide files, the runbook directories (a file added there is an
+//! orphan to warn about, and adding one changes the directory's time) and its diagnostics. The
+//! next run with the same key, every file and directory as recorded, reads no spec.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use super::manifest::Manifest;
@@ -23,7 +30,7 @@ use super::plain_relative;
 /// The cache directory inside the output directory.
 pub(crate) const DIR: &str = ".slocc-cache";
 const FILE: &str = "fingerprints";
-const HEADER: &str = "slocc fingerprints 1";
+const HEADER: &str = "slocc fingerprints 2";
 
 /// One file of an entry: in the output directory (with its hash) or the runbooks directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,10 +69,38 @@ impl Entry {
     }
 }
 
-/// The entries of an output directory's cache, by key.
+/// A complete run: what its key vouches for when the next run's inputs are the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Run {
+    /// The key of everything the run read.
+    pub(crate) key: String,
+    /// Services and SLOs it compiled.
+    pub(crate) counts: (usize, usize),
+    /// The keys of its services' entries.
+    pub(crate) entries: Vec<String>,
+    /// Its run-wide generated files (with their hashes) and, with no hash, the runbook
+    /// directories of its services.
+    pub(crate) files: Vec<Recorded>,
+    /// Its diagnostics, one line of text each, as the pipeline wrote them.
+    pub(crate) diagnostics: Vec<String>,
+}
+
+/// What a complete run wrote beyond its services: its key, counts, service keys, run-wide
+/// generated files, runbook directories and diagnostics.
+pub(crate) struct RunWrote {
+    pub(crate) key: String,
+    pub(crate) counts: (usize, usize),
+    pub(crate) entries: Vec<String>,
+    pub(crate) generated: Vec<String>,
+    pub(crate) dirs: Vec<String>,
+    pub(crate) diagnostics: Vec<String>,
+}
+
+/// The entries of an output directory's cache, by key, and its run.
 #[derive(Debug, Default)]
 pub(crate) struct Fingerprints {
     entries: HashMap<String, Entry>,
+    run: Option<Run>,
     /// When the cache was written: a file changed at or after this cannot be told apart.
     written_ns: u128,
 }
@@ -81,6 +116,12 @@ fn stat(path: &Path) -> Option<(u64, u128)> {
     meta.is_file().then_some((meta.len(), mtime_ns(&meta)?))
 }
 
+/// A directory's size and time, not following a final symbolic link.
+fn stat_dir(path: &Path) -> Option<(u64, u128)> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    meta.is_dir().then_some((meta.len(), mtime_ns(&meta)?))
+}
+
 impl Fingerprints {
     /// The cache of `out`; empty when there is none or it cannot be read whole.
     pub(crate) fn read(out: &Path) -> Self {
@@ -93,11 +134,23 @@ impl Fingerprints {
         let Ok(text) = std::fs::read_to_string(&file) else {
             return Self::default();
         };
-        let entries = parse(&text).unwrap_or_default();
+        let (entries, run) = parse(&text).unwrap_or_default();
         Self {
             entries: entries.into_iter().map(|e| (e.key.clone(), e)).collect(),
+            run,
             written_ns,
         }
+    }
+
+    /// Whether `file`, read by `stat` in `dir`, is as recorded and older than the cache.
+    fn unchanged(
+        &self,
+        file: &Recorded,
+        dir: Option<&Path>,
+        stat: fn(&Path) -> Option<(u64, u128)>,
+    ) -> bool {
+        let now = dir.and_then(|d| stat(&d.join(&file.path)));
+        file.mtime_ns < self.written_ns && now == Some((file.size, file.mtime_ns))
     }
 
     /// The entry of `key` when every file of it is as recorded; `runbooks` is where the
@@ -110,10 +163,30 @@ impl Fingerprints {
             } else {
                 runbooks
             };
-            let now = dir.and_then(|d| stat(&d.join(&f.path)));
-            f.mtime_ns < self.written_ns && now == Some((f.size, f.mtime_ns))
+            self.unchanged(f, dir, stat)
         });
         unchanged.then_some(entry)
+    }
+
+    /// The run recorded under `key` and its services' entries, when every one of them and
+    /// every run-wide file and runbook directory is as recorded.
+    pub(crate) fn current_run(
+        &self,
+        key: &str,
+        out: &Path,
+        runbooks: Option<&Path>,
+    ) -> Option<(&Run, Vec<&Entry>)> {
+        let run = self.run.as_ref().filter(|r| r.key == key)?;
+        let unchanged = run.files.iter().all(|f| match f.hash {
+            Some(_) => self.unchanged(f, Some(out), stat),
+            None => self.unchanged(f, runbooks, stat_dir),
+        });
+        let entries = run
+            .entries
+            .iter()
+            .map(|k| self.current(k, out, runbooks))
+            .collect::<Option<Vec<_>>>()?;
+        unchanged.then_some((run, entries))
     }
 
     /// Every entry, for a run that keeps the entries of services it did not compile.
@@ -122,40 +195,71 @@ impl Fingerprints {
     }
 }
 
-/// The entries of a cache's text; `None` if any line is not as [`write`] writes it.
-fn parse(text: &str) -> Option<Vec<Entry>> {
+/// The entries and the run of a cache's text; `None` if any line is not as [`write`] writes
+/// it. The run, if any, comes after every entry.
+fn parse(text: &str) -> Option<(Vec<Entry>, Option<Run>)> {
     let mut lines = text.lines();
     if lines.next()? != HEADER {
         return None;
     }
-    let mut entries: Vec<Entry> = Vec::new();
+    let (mut entries, mut run): (Vec<Entry>, Option<Run>) = (Vec::new(), None);
     for line in lines {
-        let mut fields = line.splitn(4, ' ');
-        match (fields.next()?, fields.next()?, fields.next()?) {
-            ("service", key, groups) => entries.push(Entry {
-                key: key.to_string(),
-                rule_groups: groups.parse().ok()?,
-                files: Vec::new(),
-            }),
-            (kind @ ("r" | "o"), size, mtime) => {
-                let (hash, path) = match kind {
-                    "o" => {
-                        let (hash, path) = fields.next()?.split_once(' ')?;
-                        (Some(hash.to_string()), path)
-                    }
-                    _ => (None, fields.next()?),
-                };
-                entries.last_mut()?.files.push(Recorded {
-                    path: plain_relative(path)?.to_string(),
-                    hash,
-                    size: size.parse().ok()?,
-                    mtime_ns: mtime.parse().ok()?,
+        let (kind, rest) = line.split_once(' ')?;
+        match (kind, run.as_mut()) {
+            ("service", None) => {
+                let (key, groups) = rest.split_once(' ')?;
+                entries.push(Entry {
+                    key: token(key)?,
+                    rule_groups: groups.parse().ok()?,
+                    files: Vec::new(),
                 });
             }
+            ("run", None) => run = Some(run_line(rest)?),
+            ("o" | "r", None) => entries.last_mut()?.files.push(file_line(kind, rest)?),
+            ("o" | "d", Some(run)) => run.files.push(file_line(kind, rest)?),
+            ("s", Some(run)) => run.entries.push(token(rest)?),
+            ("e", Some(run)) => run.diagnostics.push(rest.to_string()),
             _ => return None,
         }
     }
-    Some(entries)
+    Some((entries, run))
+}
+
+/// A key: one word.
+fn token(text: &str) -> Option<String> {
+    (!text.is_empty() && !text.contains(' ')).then(|| text.to_string())
+}
+
+/// `KEY SERVICES SLOS`.
+fn run_line(rest: &str) -> Option<Run> {
+    let mut fields = rest.split(' ');
+    let key = token(fields.next()?)?;
+    let counts = (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
+    fields.next().is_none().then(|| Run {
+        key,
+        counts,
+        ..Run::default()
+    })
+}
+
+/// `SIZE MTIME HASH PATH` (`o`, a generated file) or `SIZE MTIME PATH` (`r` a runbook, `d` a
+/// runbook directory).
+fn file_line(kind: &str, rest: &str) -> Option<Recorded> {
+    let mut fields = rest.splitn(3, ' ');
+    let (size, mtime, rest) = (fields.next()?, fields.next()?, fields.next()?);
+    let (hash, path) = match kind {
+        "o" => {
+            let (hash, path) = rest.split_once(' ')?;
+            (Some(token(hash)?), path)
+        }
+        _ => (None, rest),
+    };
+    Some(Recorded {
+        path: plain_relative(path)?.to_string(),
+        hash,
+        size: size.parse().ok()?,
+        mtime_ns: mtime.parse().ok()?,
+    })
 }
 
 /// Removes the cache of `out`: from the moment a run starts changing files until it has
@@ -180,26 +284,17 @@ pub(crate) fn write(
     hashes: &Manifest,
     wrote: &[Wrote],
     kept: impl Iterator<Item = Entry>,
+    run: Option<&RunWrote>,
 ) -> std::io::Result<()> {
     let mut entries: Vec<Entry> = wrote
         .iter()
         .filter_map(|w| entry(out, runbooks, hashes, w))
         .collect();
     let fresh: std::collections::HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
+    let run = run.and_then(|r| run_record((out, runbooks), hashes, r, &fresh));
     entries.extend(kept.filter(|e| !fresh.contains(&e.key)));
     entries.sort_by(|a, b| a.key.cmp(&b.key));
-    let mut text = format!("{HEADER}\n");
-    for e in &entries {
-        text.push_str(&format!("service {} {}\n", e.key, e.rule_groups));
-        for f in &e.files {
-            match &f.hash {
-                Some(hash) => {
-                    text.push_str(&format!("o {} {} {hash} {}\n", f.size, f.mtime_ns, f.path))
-                }
-                None => text.push_str(&format!("r {} {} {}\n", f.size, f.mtime_ns, f.path)),
-            }
-        }
-    }
+    let text = render(&entries, run.as_ref());
     let dir = out.join(DIR);
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join(".gitignore"), "*\n")?;
@@ -209,18 +304,86 @@ pub(crate) fn write(
     std::fs::rename(&temp, dir.join(FILE))
 }
 
-fn entry(out: &Path, runbooks: Option<&Path>, manifest: &Manifest, wrote: &Wrote) -> Option<Entry> {
-    let (key, rule_groups, generated, regions) = wrote;
+/// The cache's text: the entries, then the run.
+fn render(entries: &[Entry], run: Option<&Run>) -> String {
+    let mut text = format!("{HEADER}\n");
+    for e in entries {
+        let _ = writeln!(text, "service {} {}", e.key, e.rule_groups);
+        render_files(&mut text, &e.files, 'r');
+    }
+    if let Some(run) = run {
+        let _ = writeln!(text, "run {} {} {}", run.key, run.counts.0, run.counts.1);
+        render_files(&mut text, &run.files, 'd');
+        for key in &run.entries {
+            let _ = writeln!(text, "s {key}");
+        }
+        for line in &run.diagnostics {
+            let _ = writeln!(text, "e {line}");
+        }
+    }
+    text
+}
+
+/// One line per file: `o` for a generated file, `unhashed` for the others.
+fn render_files(text: &mut String, files: &[Recorded], unhashed: char) {
+    for f in files {
+        let _ = match &f.hash {
+            Some(hash) => writeln!(text, "o {} {} {hash} {}", f.size, f.mtime_ns, f.path),
+            None => writeln!(text, "{unhashed} {} {} {}", f.size, f.mtime_ns, f.path),
+        };
+    }
+}
+
+/// The run's record, when every service it compiled has an entry (`written`) and every file
+/// and directory can be read.
+fn run_record(
+    (out, runbooks): (&Path, Option<&Path>),
+    hashes: &Manifest,
+    run: &RunWrote,
+    written: &std::collections::HashSet<String>,
+) -> Option<Run> {
+    let complete = run.entries.iter().all(|k| written.contains(k));
+    if !complete || run.diagnostics.iter().any(|d| d.contains('\n')) {
+        return None;
+    }
     let mut files = Vec::new();
-    for path in generated {
-        let (size, mtime_ns) = stat(&out.join(path))?;
-        let hash = Some(manifest.hash(path)?.clone());
+    for path in &run.generated {
+        files.push(generated(out, hashes, path)?);
+    }
+    for path in &run.dirs {
+        let (size, mtime_ns) = stat_dir(&runbooks?.join(path))?;
         files.push(Recorded {
             path: path.clone(),
-            hash,
+            hash: None,
             size,
             mtime_ns,
         });
+    }
+    Some(Run {
+        key: run.key.clone(),
+        counts: run.counts,
+        entries: run.entries.clone(),
+        files,
+        diagnostics: run.diagnostics.clone(),
+    })
+}
+
+/// A generated file of `out` as it is now, with the hash `manifest` gives it.
+fn generated(out: &Path, manifest: &Manifest, path: &str) -> Option<Recorded> {
+    let (size, mtime_ns) = stat(&out.join(path))?;
+    Some(Recorded {
+        path: path.to_string(),
+        hash: Some(manifest.hash(path)?.clone()),
+        size,
+        mtime_ns,
+    })
+}
+
+fn entry(out: &Path, runbooks: Option<&Path>, manifest: &Manifest, wrote: &Wrote) -> Option<Entry> {
+    let (key, rule_groups, generated_paths, regions) = wrote;
+    let mut files = Vec::new();
+    for path in generated_paths {
+        files.push(generated(out, manifest, path)?);
     }
     for path in regions {
         let (size, mtime_ns) = stat(&runbooks?.join(path))?;
@@ -267,7 +430,14 @@ mod tests {
     /// the cache's own tick vouches for nothing).
     fn cached(out: &Path, runbooks: &Path, hashes: &Manifest) {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        write((out, Some(runbooks)), hashes, &wrote(), std::iter::empty()).unwrap();
+        write(
+            (out, Some(runbooks)),
+            hashes,
+            &wrote(),
+            std::iter::empty(),
+            None,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -299,7 +469,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (out, runbooks, manifest) = compiled(dir.path());
         let dirs = (out.as_path(), Some(runbooks.as_path()));
-        write(dirs, &manifest, &wrote(), std::iter::empty()).unwrap();
+        write(dirs, &manifest, &wrote(), std::iter::empty(), None).unwrap();
         // The cache's own time, given to a file: it could have changed after the cache.
         let file = out.join(DIR).join(FILE);
         let when = std::fs::metadata(&file).unwrap().modified().unwrap();
@@ -312,8 +482,8 @@ mod tests {
         assert!(cache.current("k1", &out, Some(&runbooks)).is_none());
         for damaged in [
             "",
-            "slocc fingerprints 0\n",
-            "slocc fingerprints 1\no 1 2 h ../x\n",
+            "slocc fingerprints 1\n",
+            "slocc fingerprints 2\no 1 2 h ../x\n",
         ] {
             std::fs::write(&file, damaged).unwrap();
             assert!(Fingerprints::read(&out).entries.is_empty(), "{damaged:?}");
@@ -323,5 +493,98 @@ mod tests {
         remove(&out).unwrap();
         assert!(!file.exists());
         remove(&out).unwrap();
+    }
+
+    fn run(entries: &[&str]) -> RunWrote {
+        RunWrote {
+            key: "run1".into(),
+            counts: (1, 2),
+            entries: entries.iter().map(|k| k.to_string()).collect(),
+            generated: vec!["d/a.json".into()],
+            dirs: vec!["a".into()],
+            diagnostics: vec!["{\"x\": 1}".into()],
+        }
+    }
+
+    #[test]
+    fn a_run_holds_while_its_entries_files_and_runbook_directories_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, runbooks, manifest) = compiled(dir.path());
+        let dirs = (out.as_path(), Some(runbooks.as_path()));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        write(
+            dirs,
+            &manifest,
+            &wrote(),
+            std::iter::empty(),
+            Some(&run(&["k1"])),
+        )
+        .unwrap();
+        let cache = Fingerprints::read(&out);
+        let (found, entries) = cache.current_run("run1", &out, Some(&runbooks)).unwrap();
+        assert_eq!(
+            (found.counts, &found.diagnostics[..]),
+            ((1, 2), &["{\"x\": 1}".to_string()][..])
+        );
+        assert_eq!(
+            entries.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            ["k1"]
+        );
+        assert_eq!(found.files.len(), 2);
+        assert!(cache.current_run("run2", &out, Some(&runbooks)).is_none());
+        assert!(cache.current_run("run1", &out, None).is_none());
+        // A file added to a service's runbooks (an orphan to warn about) changes its directory.
+        std::fs::write(runbooks.join("a/old.md"), "notes\n").unwrap();
+        assert!(Fingerprints::read(&out)
+            .current_run("run1", &out, Some(&runbooks))
+            .is_none());
+        // A run's service without an entry (its runbook left alone) is no run to record.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        write(
+            dirs,
+            &manifest,
+            &wrote(),
+            std::iter::empty(),
+            Some(&run(&["k1", "k2"])),
+        )
+        .unwrap();
+        assert!(Fingerprints::read(&out).run.is_none());
+        // A run-wide file changed since.
+        write(
+            dirs,
+            &manifest,
+            &wrote(),
+            std::iter::empty(),
+            Some(&run(&["k1"])),
+        )
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::fs::write(out.join("d/a.json"), "{} \n").unwrap();
+        assert!(Fingerprints::read(&out)
+            .current_run("run1", &out, Some(&runbooks))
+            .is_none());
+    }
+
+    #[test]
+    fn a_run_is_read_only_as_written_after_every_entry() {
+        let entry = "service k 1\no 1 2 h a.yml\n";
+        let run = "run r 1 2\no 1 2 h b.json\nd 4096 3 a\ns k\ne {\"a\": \"b c\"}\n";
+        let (entries, found) = parse(&format!("{HEADER}\n{entry}{run}")).unwrap();
+        assert_eq!((entries.len(), found.unwrap().files.len()), (1, 2));
+        for damaged in [
+            format!("{run}{entry}"),
+            format!("{entry}{run}{run}"),
+            format!("{entry}run r 1\n"),
+            format!("{entry}run r 1 2 3\n"),
+            format!("{entry}s k\n"),
+            format!("{entry}run r 1 2\nr 1 2 x.md\n"),
+            format!("{entry}run r 1 2\ns a b\n"),
+            format!("{entry}run r 1 2\nd 1 2 ../x\n"),
+        ] {
+            assert!(
+                parse(&format!("{HEADER}\n{damaged}")).is_none(),
+                "{damaged:?}"
+            );
+        }
     }
 }

@@ -2,6 +2,11 @@
 //! (`output::fingerprints`): a service's fingerprint is a SHA-256 of everything its files are
 //! made of (the slocc binary, the run's options and template overrides, the validated service
 //! with the labels the command line added), so the same fingerprint means the same files.
+//!
+//! A complete run is recorded whole under a key of everything it read ([`run_key`]: the
+//! spec files' names and text, the command line's choices, the binary, and where today
+//! stands for the time-zone warnings), with its diagnostics: the next compile with the same
+//! key, every file as recorded, reads no spec at all ([`unchanged`]).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,10 +14,12 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::emit;
 use crate::emit::runbook::{RunbookPlan, Update};
+use crate::model::check::Checked;
 use crate::model::Service;
-use crate::output::fingerprints::{self, Entry, Fingerprints, Wrote};
+use crate::output::fingerprints::{self, Entry, Fingerprints, RunWrote, Wrote};
 use crate::output::manifest::Manifest;
 use crate::output::sink::{Disk, Recording};
 
@@ -48,12 +55,7 @@ impl Cached {
     fn key(&self, service: &Service) -> Option<String> {
         let mut hash = self.run.clone()?;
         write!(Hashing(&mut hash), "{service:?}").ok()?;
-        let digest = hash.finalize();
-        let mut hex = String::with_capacity(64);
-        for byte in digest {
-            write!(hex, "{byte:02x}").ok()?;
-        }
-        Some(hex)
+        Some(hex(&hash.finalize()))
     }
 
     /// Keeps `service`'s files when its entry is current and the manifest agrees, else emits
@@ -103,17 +105,151 @@ impl Cached {
     }
 
     /// Writes the new cache once the run is committed, with the hashes its manifest lists; a
-    /// `complete` run (every service) keeps no other entry. Errors are not the run's: a cache
-    /// that is not written costs the next run time, never a wrong file.
-    pub(super) fn write(self, dirs: (&Path, Option<&Path>), hashes: &Manifest, complete: bool) {
+    /// `complete` run (every service) keeps no other entry. `run` records the run whole when
+    /// every service was noted (none has a runbook left alone). Errors are not the run's: a
+    /// cache that is not written costs the next run time, never a wrong file.
+    pub(super) fn write(
+        self,
+        dirs: (&Path, Option<&Path>),
+        hashes: &Manifest,
+        complete: bool,
+        run: Option<(Record, Vec<String>, Vec<String>)>,
+    ) {
         let wrote = self.wrote.into_inner().unwrap_or_else(|e| e.into_inner());
         let kept: Box<dyn Iterator<Item = Entry>> = if complete {
             Box::new(std::iter::empty())
         } else {
             Box::new(self.old.into_entries())
         };
-        let _ = fingerprints::write(dirs, hashes, &wrote, kept);
+        let run = run
+            .filter(|(record, _, _)| complete && wrote.len() == record.counts.0)
+            .map(|(record, generated, dirs)| RunWrote {
+                key: record.key,
+                counts: record.counts,
+                entries: wrote.iter().map(|w| w.0.clone()).collect(),
+                generated,
+                dirs,
+                diagnostics: record.diagnostics,
+            });
+        let _ = fingerprints::write(dirs, hashes, &wrote, kept, run.as_ref());
     }
+}
+
+/// What a complete run records beside its services: the key of its inputs, its counts of
+/// services and SLOs, and its diagnostics (one JSON line each).
+pub(crate) struct Record {
+    key: String,
+    counts: (usize, usize),
+    diagnostics: Vec<String>,
+}
+
+impl Record {
+    /// The record of `checked`'s run under `key`.
+    pub(crate) fn new(key: String, checked: &Checked) -> Option<Self> {
+        let slos = checked.services.iter().map(|s| s.slos.len()).sum();
+        let diagnostics = checked
+            .diagnostics
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        Some(Self {
+            key,
+            counts: (checked.services.len(), slos),
+            diagnostics,
+        })
+    }
+}
+
+/// The inputs of a compile: the spec files read and the command line's choices the
+/// [`emit::Context`] does not hold.
+pub(crate) struct Inputs<'a> {
+    /// The spec files, named as diagnostics show them.
+    pub(crate) sources: &'a Sources,
+    /// `--compat`.
+    pub(crate) compat: Option<crate::model::Compat>,
+    /// `--label`s.
+    pub(crate) labels: &'a std::collections::BTreeMap<String, String>,
+}
+
+/// The key of everything a compile of `inputs` for `cx` reads; `None` when the binary cannot
+/// be identified. Names and texts are hashed with their lengths, so no two file sets collide
+/// by moving bytes from one to the next.
+pub(crate) fn run_key(inputs: &Inputs<'_>, cx: &emit::Context) -> Option<String> {
+    let mut hash = run_hash(cx)?;
+    let today = crate::vocab::timezone::span_end_at(crate::vocab::timezone::today());
+    write!(
+        Hashing(&mut hash),
+        " {:?} {:?} {today:?} {}",
+        inputs.compat,
+        inputs.labels,
+        inputs.sources.files().len()
+    )
+    .ok()?;
+    for file in inputs.sources.files() {
+        for part in [&file.name, &file.text] {
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part.as_bytes());
+        }
+    }
+    Some(hex(&hash.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+/// What a run recorded whole says of this one: its diagnostics (located in `sources`), its
+/// counts of services and SLOs.
+pub(crate) type Recalled = (Diagnostics, (usize, usize));
+
+/// Keeps every file of the run recorded under `key` and commits, when every one is as
+/// recorded and the manifest agrees: what a compile of the same inputs would do, without
+/// reading a spec. `None` (nothing changed on disk) otherwise.
+pub(super) fn unchanged(
+    key: &str,
+    sources: &Sources,
+    cx: &emit::Context,
+    out: &Path,
+) -> Result<Option<(Recalled, crate::output::Written)>, super::Error> {
+    let runbooks = cx.runbooks.as_deref();
+    let _locks = crate::output::lock::lock_all(&[Some(out), runbooks])?;
+    let old = Fingerprints::read(out);
+    let Some((run, entries)) = old.current_run(key, out, runbooks) else {
+        return Ok(None);
+    };
+    let Some(diagnostics) = recalled(&run.diagnostics, sources) else {
+        return Ok(None);
+    };
+    let sink = Disk::new(out, runbooks, true)?;
+    let run_files = run
+        .files
+        .iter()
+        .filter_map(|f| Some((f.path.as_str(), f.hash.as_deref()?)));
+    if !(entries.iter().all(|e| sink.keep(kept_files(e))) && sink.keep(run_files)) {
+        return Ok(None);
+    }
+    // Every file stays as the cache lists it: the cache still holds.
+    Ok(Some(((diagnostics, run.counts), sink.commit()?)))
+}
+
+/// The diagnostics of a record, when each is whole and located in `sources`.
+fn recalled(lines: &[String], sources: &Sources) -> Option<Diagnostics> {
+    let mut all = Diagnostics::default();
+    for line in lines {
+        let d: Diagnostic = serde_json::from_str(line).ok()?;
+        let places = d.location.iter().chain(d.labels.iter().map(|(l, _)| l));
+        let located = places.into_iter().all(|l| sources.get(l.source).is_some());
+        if !located || d.severity != d.code.severity() {
+            return None;
+        }
+        all.push(d);
+    }
+    Some(all)
 }
 
 /// A current entry's generated files, as the manifest must list them.
@@ -150,11 +286,14 @@ fn run_hash(cx: &emit::Context) -> Option<Sha256> {
 mod tests {
     use super::*;
 
-    fn service(objective: &str) -> Service {
-        let text = format!(
+    fn spec_text(objective: &str) -> String {
+        format!(
             "apiVersion: slocc/v1\nservice: s\nslos:\n  - name: a\n    objective: {objective}\n    sli:\n      ratio:\n        errors: sum(rate(e[{{{{window}}}}]))\n        total: sum(rate(t[{{{{window}}}}]))\n"
-        );
-        crate::model::check::valid_service("s.yaml", text)
+        )
+    }
+
+    fn service(objective: &str) -> Service {
+        crate::model::check::valid_service("s.yaml", spec_text(objective))
     }
 
     #[test]
@@ -184,5 +323,66 @@ mod tests {
         assert_ne!(cached.key(&service("99.5")).unwrap(), key);
         let cx = cx.with_backfill(true);
         assert_ne!(Cached::new(&cx, &out).key(&before[0]).unwrap(), key);
+    }
+
+    #[test]
+    fn a_run_recorded_whole_is_kept_for_its_own_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, runbooks) = (dir.path().join("out"), dir.path().join("runbooks"));
+        let templates = crate::emit::templates::Templates::builtin().unwrap();
+        let target = crate::emit::targets::TargetOptions::default();
+        let cx = emit::Context::new(templates, target).with_runbooks(Some(&runbooks));
+        let mut sources = Sources::default();
+        sources.add("s.yaml", spec_text("99.9"));
+        let checked = crate::model::check::check_sources(sources);
+        assert!(checked.diagnostics.iter().count() > 0 && !checked.failed());
+        let labels = std::collections::BTreeMap::new();
+        let inputs = |sources| Inputs {
+            sources,
+            compat: None,
+            labels: &labels,
+        };
+        let key = run_key(&inputs(&checked.sources), &cx).unwrap();
+        let record = Record::new(key.clone(), &checked);
+        crate::pipeline::compile_recorded(&checked, &cx, &out, record).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let ((diagnostics, counts), written) = unchanged(&key, &checked.sources, &cx, &out)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            diagnostics.iter().collect::<Vec<_>>(),
+            checked.diagnostics.iter().collect::<Vec<_>>()
+        );
+        assert_eq!((counts, written.changed.len()), ((1, 1), 0));
+        assert!(written.unchanged.iter().any(|p| p == "s.rules.yml"));
+        assert!(unchanged("another", &checked.sources, &cx, &out)
+            .unwrap()
+            .is_none());
+        // Another byte of a spec, or a byte moved from a file's name to its text, is another key.
+        let mut other = Sources::default();
+        other.add("s.yam", format!("l{}", checked.sources.files()[0].text));
+        assert_ne!(run_key(&inputs(&other), &cx).unwrap(), key);
+    }
+
+    #[test]
+    fn recorded_diagnostics_are_believed_only_whole_and_in_the_run_s_files() {
+        let mut sources = Sources::default();
+        sources.add("s.yaml", spec_text("99.9"));
+        let checked = crate::model::check::check_sources(sources);
+        let d = checked.diagnostics.iter().next().unwrap().clone();
+        let line = |d: &Diagnostic| serde_json::to_string(d).unwrap();
+        let kept = recalled(&[line(&d)], &checked.sources).unwrap();
+        assert_eq!(kept.iter().collect::<Vec<_>>(), [&d]);
+        let mut elsewhere = d.clone();
+        elsewhere.location.as_mut().unwrap().source = 1;
+        let mut severity = d.clone();
+        severity.severity = crate::diag::Severity::Error;
+        let code = line(&d).replace(d.code.as_str(), "no-such-code");
+        for damaged in [line(&elsewhere), line(&severity), code, "{".into()] {
+            assert!(
+                recalled(std::slice::from_ref(&damaged), &checked.sources).is_none(),
+                "{damaged}"
+            );
+        }
     }
 }

@@ -9,12 +9,14 @@ use crate::emit;
 use crate::emit::runbook::{RunbookPlan, Update};
 use crate::model::check::{check_sources_with, Checked, Overrides};
 use crate::model::Service;
-use crate::output::sink::{Compare, Compared, Disk, Memory, Sink};
+use crate::output::sink::{Compare, Compared, Disk, Memory, Recording, Sink};
 use crate::output::Output;
 use crate::vocab::path::display;
 
 mod cache;
 mod git;
+
+pub(crate) use cache::{run_key, Inputs, Recalled, Record};
 
 pub(crate) use git::sources_at_revision;
 
@@ -114,8 +116,23 @@ pub fn check(paths: &[PathBuf]) -> Result<Checked, Error> {
 
 /// [`check`], with the command line's choices (`--compat`, `--target`) over the settings'.
 pub(crate) fn check_with(paths: &[PathBuf], overrides: Overrides) -> Result<Checked, Error> {
-    let mut sources = Sources::default();
-    let mut not_utf8 = Vec::new();
+    Ok(check_read(read_specs(paths)?, overrides))
+}
+
+/// The spec files under some paths, read: the UTF-8 ones as sources, and the others.
+pub(crate) struct Read {
+    /// The files that are text, in file order.
+    pub(crate) sources: Sources,
+    /// The files that are not, by name.
+    pub(crate) not_utf8: Vec<(String, std::string::FromUtf8Error)>,
+}
+
+/// Reads every spec file under `paths` ([`spec_files`]).
+pub(crate) fn read_specs(paths: &[PathBuf]) -> Result<Read, Error> {
+    let mut read = Read {
+        sources: Sources::default(),
+        not_utf8: Vec::new(),
+    };
     for file in &spec_files(paths)? {
         let bytes = std::fs::read(file).map_err(|source| Error::Io {
             path: display(file),
@@ -123,16 +140,21 @@ pub(crate) fn check_with(paths: &[PathBuf], overrides: Overrides) -> Result<Chec
         })?;
         match String::from_utf8(bytes) {
             Ok(text) => {
-                sources.add(display(file), text);
+                read.sources.add(display(file), text);
             }
-            Err(e) => not_utf8.push((display(file), e)),
+            Err(e) => read.not_utf8.push((display(file), e)),
         }
     }
-    let mut checked = check_sources_with(sources, overrides);
-    for (name, error) in not_utf8 {
+    Ok(read)
+}
+
+/// Validates spec files read by [`read_specs`].
+pub(crate) fn check_read(read: Read, overrides: Overrides) -> Checked {
+    let mut checked = check_sources_with(read.sources, overrides);
+    for (name, error) in read.not_utf8 {
         report_not_utf8(&mut checked, name, error);
     }
-    Ok(checked)
+    checked
 }
 
 /// A file that is not UTF-8 is an error at its first bad byte; the other files are still
@@ -307,13 +329,59 @@ pub fn compile(
     out: &Path,
     complete: bool,
 ) -> Result<Compiled, Error> {
+    compile_with(services, cx, out, complete, None)
+}
+
+/// [`compile`] of every service of `checked`, recorded whole under `record`'s key so that the
+/// next compile with the same inputs reads no spec ([`compile_unchanged`]).
+pub(crate) fn compile_recorded(
+    checked: &crate::model::check::Checked,
+    cx: &emit::Context,
+    out: &Path,
+    record: Option<Record>,
+) -> Result<Compiled, Error> {
+    compile_with(&checked.services, cx, out, true, record)
+}
+
+/// What the last complete compile into `out` recorded under `key` (the same inputs), when
+/// every file it wrote is as it left it: its files are kept and committed without reading a
+/// spec, and its diagnostics and counts returned. `None` otherwise, having changed nothing.
+pub(crate) fn compile_unchanged(
+    key: &str,
+    sources: &Sources,
+    cx: &emit::Context,
+    out: &Path,
+) -> Result<Option<(Recalled, Compiled)>, Error> {
+    let Some((recalled, written)) = cache::unchanged(key, sources, cx, out)? else {
+        return Ok(None);
+    };
+    let compiled = Compiled {
+        written,
+        ..Compiled::default()
+    };
+    Ok(Some((recalled, compiled)))
+}
+
+fn compile_with(
+    services: &[Service],
+    cx: &emit::Context,
+    out: &Path,
+    complete: bool,
+    record: Option<Record>,
+) -> Result<Compiled, Error> {
     let runbooks = cx.runbooks.as_deref();
     // One run at a time per directory; both locks are held until the cache is written.
     let _locks = crate::output::lock::lock_all(&[Some(out), runbooks])?;
     let sink = Disk::new(out, runbooks, complete)?;
     let cached = cache::Cached::new(cx, out);
     let each = |service: &Service| cached.emit(service, cx, &sink, out);
-    let plans = emit_with(services, cx, complete, &sink, &each)?;
+    let plans = emit_with(services, cx, false, &sink, &each)?;
+    let mut run_files = Vec::new();
+    if complete {
+        let recording = Recording::new(&sink);
+        emit_run(services, cx, &recording)?;
+        run_files = recording.into_paths();
+    }
     let mut compiled = Compiled::default();
     for plan in plans {
         match plan.update {
@@ -327,6 +395,12 @@ pub fn compile(
     // whose files' times no longer match.
     let _ = crate::output::fingerprints::remove(out);
     compiled.written = sink.commit()?;
-    cached.write((out, runbooks), &compiled.written.hashes, complete);
+    // A service's runbooks directory is where an orphaned runbook would appear.
+    let dirs = match runbooks {
+        Some(_) => services.iter().map(|s| s.name.clone()).collect(),
+        None => Vec::new(),
+    };
+    let run = record.map(|r| (r, run_files, dirs));
+    cached.write((out, runbooks), &compiled.written.hashes, complete, run);
     Ok(compiled)
 }

@@ -63,7 +63,7 @@ fn span_start() -> i64 {
 }
 
 /// The UTC second the span ends: January 1st after [`LAST_YEAR`].
-pub(crate) fn span_end() -> i64 {
+fn span_end() -> i64 {
     year_start(LAST_YEAR + 1)
 }
 
@@ -71,6 +71,33 @@ fn year_start(year: i32) -> i64 {
     chrono::NaiveDate::from_ymd_opt(year, 1, 1)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map_or(0, |t| t.and_utc().timestamp())
+}
+
+/// Where a day stands against the end of the span: the time-zone warnings, and the key of a
+/// compile recorded whole (the same judgement, the same diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpanEnd {
+    /// More than two years away (or no day known).
+    Far,
+    /// Within two years.
+    Near,
+    /// Passed.
+    Passed,
+}
+
+/// How long before the written offset changes end that compiling warns: two years.
+const SPAN_WARNING_SECS: i64 = 2 * 365 * 86_400;
+
+/// Where `today` (UTC seconds) stands against the span's end.
+pub(crate) fn span_end_at(today: i64) -> SpanEnd {
+    let end = span_end();
+    if today <= 0 || today < end - SPAN_WARNING_SECS {
+        SpanEnd::Far
+    } else if today < end {
+        SpanEnd::Near
+    } else {
+        SpanEnd::Passed
+    }
 }
 
 /// Today, as the warning about the span's end judges it: `SOURCE_DATE_EPOCH` when set (the

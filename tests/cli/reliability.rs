@@ -691,3 +691,79 @@ fn the_compile_cache_never_keeps_a_file_that_would_change() {
         run.stdout
     );
 }
+
+/// A complete compile is recorded whole (`out/.slocc-cache`): the next one with the same
+/// inputs reads no spec and says what a full compile says, byte for byte, in each format. It
+/// is never recorded or believed past what it read: another day's time-zone judgement, a
+/// runbook added where an orphan is warned about, another `--label` or `--compat`.
+#[test]
+fn a_compile_recorded_whole_says_what_a_full_compile_says() {
+    let project = Project::new();
+    project.file("specs/api.yaml", SPEC);
+    project.with_repo_yaml("tests/cmd/check-time-zone-span-ending.in/specs", "specs");
+    let far = [("SOURCE_DATE_EPOCH", "1796083200")];
+    let compile = |args: &[&str], env: &[(&str, &str)]| {
+        // Files changed in the cache's own clock tick vouch for nothing: let the clock move.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        project.slocc_env(&[&["compile"], args].concat(), env)
+    };
+    compile(&[], &far).expect_code(0);
+    let no_cache = || std::fs::remove_dir_all(project.path().join("out/.slocc-cache")).unwrap();
+    no_cache();
+    let full = compile(&[], &far);
+    full.expect_code(0);
+    assert!(
+        full.stderr.contains("warning[ignored-threshold]"),
+        "{}",
+        full.stderr
+    );
+    assert!(project
+        .read("out/.slocc-cache/fingerprints")
+        .contains("\nrun "));
+    for _ in 0..2 {
+        let again = compile(&[], &far);
+        assert_eq!((again.code, &again.stderr), (0, &full.stderr));
+    }
+    for format in ["json", "github"] {
+        let recorded = compile(&["--format", format], &far);
+        no_cache();
+        let rendered = compile(&["--format", format], &far);
+        assert_eq!(
+            (recorded.code, &recorded.stdout),
+            (0, &rendered.stdout),
+            "{format}"
+        );
+        assert!(
+            recorded.stdout.contains("ignored-threshold"),
+            "{}",
+            recorded.stdout
+        );
+    }
+    // Two years before the written offsets end: the warning comes without a spec changed.
+    let near = compile(&[], &[("SOURCE_DATE_EPOCH", "2348352000")]);
+    assert!(
+        near.stderr.contains("warning[time-zone-span-ending]"),
+        "{}",
+        near.stderr
+    );
+    compile(&[], &far).expect_code(0);
+    // A runbook no SLO has: warned about on every run while it is there, and not after.
+    project.file("runbooks/api/latency.md", "notes\n");
+    for _ in 0..2 {
+        let orphan = compile(&[], &far);
+        assert!(
+            orphan.stderr.contains("warning[runbook-orphaned]"),
+            "{}",
+            orphan.stderr
+        );
+    }
+    std::fs::remove_file(project.path().join("runbooks/api/latency.md")).unwrap();
+    compile(&[], &far).expect_code(0);
+    assert_eq!(compile(&[], &far).stderr, full.stderr);
+    compile(&["--label", "env=prod"], &far).expect_code(0);
+    assert!(project.read("out/api.rules.yml").contains("env: prod"));
+    compile(&["--compat", "sloth"], &far).expect_code(0);
+    assert!(project.read("out/api.rules.yml").contains("sloth_id"));
+    compile(&[], &far).expect_code(0);
+    assert!(!project.read("out/api.rules.yml").contains("sloth_id"));
+}

@@ -125,20 +125,18 @@ fn zone_of(tz: &Text, today: i64, diags: &mut Diagnostics) -> Option<(i32, Vec<(
         diags.push(diags::unsupported_time_zone(tz.location, &tz.value));
         return None;
     };
-    let end = crate::vocab::timezone::span_end();
-    let last = crate::vocab::timezone::LAST_YEAR;
-    if !zone.changes.is_empty() && today > 0 {
-        if today >= end {
-            diags.push(diags::time_zone_span_ended(tz.location, name, last));
-        } else if today >= end - SPAN_WARNING_SECS {
-            diags.push(diags::time_zone_span_ending(tz.location, name, last));
+    use crate::vocab::timezone::{span_end_at, SpanEnd, LAST_YEAR};
+    if !zone.changes.is_empty() {
+        match span_end_at(today) {
+            SpanEnd::Passed => {
+                diags.push(diags::time_zone_span_ended(tz.location, name, LAST_YEAR))
+            }
+            SpanEnd::Near => diags.push(diags::time_zone_span_ending(tz.location, name, LAST_YEAR)),
+            SpanEnd::Far => {}
         }
     }
     Some((zone.base, zone.changes))
 }
-
-/// How long before the written offset changes end that compiling warns: two years.
-const SPAN_WARNING_SECS: i64 = 2 * 365 * 86_400;
 
 fn week_start(day: &Text, period: CalendarPeriod, diags: &mut Diagnostics) -> Option<u32> {
     let found = crate::vocab::duration::WEEKDAYS
