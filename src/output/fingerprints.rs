@@ -85,15 +85,14 @@ pub(crate) struct Run {
     pub(crate) diagnostics: Vec<String>,
 }
 
-/// What a complete run wrote beyond its services: its key, counts, service keys, run-wide
-/// generated files, runbook directories and diagnostics.
+/// A complete run as the pipeline knows it, before its files are read back.
 pub(crate) struct RunWrote {
-    pub(crate) key: String,
-    pub(crate) counts: (usize, usize),
-    pub(crate) entries: Vec<String>,
+    /// The run, with no files.
+    pub(crate) run: Run,
+    /// Its run-wide generated files, by path.
     pub(crate) generated: Vec<String>,
+    /// Its services' runbook directories, by path.
     pub(crate) dirs: Vec<String>,
-    pub(crate) diagnostics: Vec<String>,
 }
 
 /// The entries of an output directory's cache, by key, and its run.
@@ -342,8 +341,8 @@ fn run_record(
     run: &RunWrote,
     written: &std::collections::HashSet<String>,
 ) -> Option<Run> {
-    let complete = run.entries.iter().all(|k| written.contains(k));
-    if !complete || run.diagnostics.iter().any(|d| d.contains('\n')) {
+    let complete = run.run.entries.iter().all(|k| written.contains(k));
+    if !complete || run.run.diagnostics.iter().any(|d| d.contains('\n')) {
         return None;
     }
     let mut files = Vec::new();
@@ -360,11 +359,8 @@ fn run_record(
         });
     }
     Some(Run {
-        key: run.key.clone(),
-        counts: run.counts,
-        entries: run.entries.clone(),
         files,
-        diagnostics: run.diagnostics.clone(),
+        ..run.run.clone()
     })
 }
 
@@ -496,13 +492,17 @@ mod tests {
     }
 
     fn run(entries: &[&str]) -> RunWrote {
-        RunWrote {
+        let run = Run {
             key: "run1".into(),
             counts: (1, 2),
             entries: entries.iter().map(|k| k.to_string()).collect(),
+            files: Vec::new(),
+            diagnostics: vec!["{\"x\": 1}".into()],
+        };
+        RunWrote {
+            run,
             generated: vec!["d/a.json".into()],
             dirs: vec!["a".into()],
-            diagnostics: vec!["{\"x\": 1}".into()],
         }
     }
 

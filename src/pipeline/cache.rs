@@ -19,7 +19,7 @@ use crate::emit;
 use crate::emit::runbook::{RunbookPlan, Update};
 use crate::model::check::Checked;
 use crate::model::Service;
-use crate::output::fingerprints::{self, Entry, Fingerprints, RunWrote, Wrote};
+use crate::output::fingerprints::{self, Entry, Fingerprints, Run, RunWrote, Wrote};
 use crate::output::manifest::Manifest;
 use crate::output::sink::{Disk, Recording};
 
@@ -122,26 +122,22 @@ impl Cached {
             Box::new(self.old.into_entries())
         };
         let run = run
-            .filter(|(record, _, _)| complete && wrote.len() == record.counts.0)
-            .map(|(record, generated, dirs)| RunWrote {
-                key: record.key,
-                counts: record.counts,
-                entries: wrote.iter().map(|w| w.0.clone()).collect(),
+            .filter(|(Record(run), _, _)| complete && wrote.len() == run.counts.0)
+            .map(|(Record(run), generated, dirs)| RunWrote {
+                run: Run {
+                    entries: wrote.iter().map(|w| w.0.clone()).collect(),
+                    ..run
+                },
                 generated,
                 dirs,
-                diagnostics: record.diagnostics,
             });
         let _ = fingerprints::write(dirs, hashes, &wrote, kept, run.as_ref());
     }
 }
 
-/// What a complete run records beside its services: the key of its inputs, its counts of
-/// services and SLOs, and its diagnostics (one JSON line each).
-pub(crate) struct Record {
-    key: String,
-    counts: (usize, usize),
-    diagnostics: Vec<String>,
-}
+/// What a complete run records beside its services, as the command knows it: the key of its
+/// inputs, its counts of services and SLOs, and its diagnostics (one JSON line each).
+pub(crate) struct Record(Run);
 
 impl Record {
     /// The record of `checked`'s run under `key`.
@@ -153,11 +149,12 @@ impl Record {
             .map(serde_json::to_string)
             .collect::<Result<_, _>>()
             .ok()?;
-        Some(Self {
+        Some(Self(Run {
             key,
             counts: (checked.services.len(), slos),
             diagnostics,
-        })
+            ..Run::default()
+        }))
     }
 }
 
@@ -292,6 +289,15 @@ mod tests {
         )
     }
 
+    /// The spec of [`spec_text`] at 99.9%, checked: one service, warnings, no error.
+    fn checked() -> Checked {
+        let mut sources = Sources::default();
+        sources.add("s.yaml", spec_text("99.9"));
+        let checked = crate::model::check::check_sources(sources);
+        assert!(checked.diagnostics.iter().count() > 0 && !checked.failed());
+        checked
+    }
+
     fn service(objective: &str) -> Service {
         crate::model::check::valid_service("s.yaml", spec_text(objective))
     }
@@ -332,10 +338,7 @@ mod tests {
         let templates = crate::emit::templates::Templates::builtin().unwrap();
         let target = crate::emit::targets::TargetOptions::default();
         let cx = emit::Context::new(templates, target).with_runbooks(Some(&runbooks));
-        let mut sources = Sources::default();
-        sources.add("s.yaml", spec_text("99.9"));
-        let checked = crate::model::check::check_sources(sources);
-        assert!(checked.diagnostics.iter().count() > 0 && !checked.failed());
+        let checked = checked();
         let labels = std::collections::BTreeMap::new();
         let inputs = |sources| Inputs {
             sources,
@@ -366,9 +369,7 @@ mod tests {
 
     #[test]
     fn recorded_diagnostics_are_believed_only_whole_and_in_the_run_s_files() {
-        let mut sources = Sources::default();
-        sources.add("s.yaml", spec_text("99.9"));
-        let checked = crate::model::check::check_sources(sources);
+        let checked = checked();
         let d = checked.diagnostics.iter().next().unwrap().clone();
         let line = |d: &Diagnostic| serde_json::to_string(d).unwrap();
         let kept = recalled(&[line(&d)], &checked.sources).unwrap();
