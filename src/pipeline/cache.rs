@@ -239,8 +239,11 @@ fn recalled(lines: &[String], sources: &Sources) -> Option<Diagnostics> {
     let mut all = Diagnostics::default();
     for line in lines {
         let d: Diagnostic = serde_json::from_str(line).ok()?;
-        let places = d.location.iter().chain(d.labels.iter().map(|(l, _)| l));
-        let located = places.into_iter().all(|l| sources.get(l.source).is_some());
+        let located = d
+            .location
+            .iter()
+            .chain(d.labels.iter().map(|(l, _)| l))
+            .all(|l| sources.get(l.source).is_some());
         if !located || d.severity != d.code.severity() {
             return None;
         }
