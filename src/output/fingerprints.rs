@@ -511,15 +511,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (out, runbooks, manifest) = compiled(dir.path());
         let dirs = (out.as_path(), Some(runbooks.as_path()));
+        let record = |entries: &[&str]| {
+            let run = run(entries);
+            write(dirs, &manifest, &wrote(), std::iter::empty(), Some(&run)).unwrap();
+        };
         std::thread::sleep(std::time::Duration::from_millis(50));
-        write(
-            dirs,
-            &manifest,
-            &wrote(),
-            std::iter::empty(),
-            Some(&run(&["k1"])),
-        )
-        .unwrap();
+        record(&["k1"]);
         let cache = Fingerprints::read(&out);
         let (found, entries) = cache.current_run("run1", &out, Some(&runbooks)).unwrap();
         assert_eq!(
@@ -540,24 +537,10 @@ mod tests {
             .is_none());
         // A run's service without an entry (its runbook left alone) is no run to record.
         std::thread::sleep(std::time::Duration::from_millis(50));
-        write(
-            dirs,
-            &manifest,
-            &wrote(),
-            std::iter::empty(),
-            Some(&run(&["k1", "k2"])),
-        )
-        .unwrap();
+        record(&["k1", "k2"]);
         assert!(Fingerprints::read(&out).run.is_none());
         // A run-wide file changed since.
-        write(
-            dirs,
-            &manifest,
-            &wrote(),
-            std::iter::empty(),
-            Some(&run(&["k1"])),
-        )
-        .unwrap();
+        record(&["k1"]);
         std::thread::sleep(std::time::Duration::from_millis(50));
         std::fs::write(out.join("d/a.json"), "{} \n").unwrap();
         assert!(Fingerprints::read(&out)

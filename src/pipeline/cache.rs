@@ -301,6 +301,15 @@ mod tests {
         checked
     }
 
+    /// `out` and `runbooks` in `root`, and a run of the built-in templates into them.
+    fn directories(root: &Path) -> (std::path::PathBuf, std::path::PathBuf, emit::Context) {
+        let (out, runbooks) = (root.join("out"), root.join("runbooks"));
+        let templates = crate::emit::templates::Templates::builtin().unwrap();
+        let target = crate::emit::targets::TargetOptions::default();
+        let cx = emit::Context::new(templates, target).with_runbooks(Some(&runbooks));
+        (out, runbooks, cx)
+    }
+
     fn service(objective: &str) -> Service {
         crate::model::check::valid_service("s.yaml", spec_text(objective))
     }
@@ -308,10 +317,7 @@ mod tests {
     #[test]
     fn an_unchanged_service_is_kept_and_a_changed_one_rendered() {
         let dir = tempfile::tempdir().unwrap();
-        let (out, runbooks) = (dir.path().join("out"), dir.path().join("runbooks"));
-        let templates = crate::emit::templates::Templates::builtin().unwrap();
-        let target = crate::emit::targets::TargetOptions::default();
-        let cx = emit::Context::new(templates, target).with_runbooks(Some(&runbooks));
+        let (out, runbooks, cx) = directories(dir.path());
         let before = [service("99.9")];
         // The first run's files share the cache's clock tick; the second run writes nothing
         // and vouches for all of them.
@@ -337,10 +343,7 @@ mod tests {
     #[test]
     fn a_run_recorded_whole_is_kept_for_its_own_key_only() {
         let dir = tempfile::tempdir().unwrap();
-        let (out, runbooks) = (dir.path().join("out"), dir.path().join("runbooks"));
-        let templates = crate::emit::templates::Templates::builtin().unwrap();
-        let target = crate::emit::targets::TargetOptions::default();
-        let cx = emit::Context::new(templates, target).with_runbooks(Some(&runbooks));
+        let (out, _, cx) = directories(dir.path());
         let checked = checked();
         let labels = std::collections::BTreeMap::new();
         let inputs = |sources| Inputs {
