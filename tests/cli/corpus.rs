@@ -51,6 +51,7 @@ fn window(long: &str, short: &str, pct: &str, severity: &str) -> String {
 }
 
 /// (what, spec text, the code that must be reported).
+// long: a table, one row per case; a split would only scatter the rows.
 fn cases() -> Vec<(String, String, &'static str)> {
     let mut cases: Vec<(String, String, &'static str)> = Vec::new();
     let mut add = |what: &str, text: String, code: &'static str| {

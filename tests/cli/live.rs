@@ -260,6 +260,16 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
     let now = now_minute();
     let (_server, url) = prometheus(&project, now, engine);
     let statuses = status_json(&project, &url);
+    figures_from_the_sli_queries(&statuses);
+    recorded_and_quiet_figures(&statuses);
+    concurrency_keeps_the_answer(&project, &url);
+    human_and_markdown(&project, &url);
+    deploy_gate(&project, &url);
+    unknown_is_not_healthy(&project, &url);
+}
+
+/// The figures of the four SLOs read from their SLI queries.
+fn figures_from_the_sli_queries(statuses: &serde_json::Value) {
     let s = |i: usize| statuses[i].clone();
     // Exactly 25% of a 99.9%/30d budget spent: 75% left (within one percentage point).
     let quarter = s(0);
@@ -299,7 +309,11 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
         "burn budget",
     );
     assert_eq!(burn["firing"], serde_json::json!(["page"]));
-    // Recorded series win over the SLI queries.
+}
+
+/// Recorded series win over the SLI queries; six hours without traffic leave the whole budget.
+fn recorded_and_quiet_figures(statuses: &serde_json::Value) {
+    let s = |i: usize| statuses[i].clone();
     let recorded = s(4);
     assert_eq!(recorded["source"], "recorded");
     close(&recorded["budget_remaining"], 0.5, "recorded budget");
@@ -320,12 +334,14 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
     for b in quiet["burn_rates"].as_array().unwrap() {
         close(&b["burn_rate"], 0.0, "quiet burn");
     }
+}
 
-    // One SLO at a time or six at once, the same answer in the same order.
+/// One SLO at a time or six at once, the same answer in the same order.
+fn concurrency_keeps_the_answer(project: &Project, url: &str) {
     let serial = project.slocc(&[
         "status",
         "--prometheus",
-        &url,
+        url,
         "--format",
         "json",
         "--concurrency",
@@ -334,7 +350,7 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
     let wide = project.slocc(&[
         "status",
         "--prometheus",
-        &url,
+        url,
         "--format",
         "json",
         "--concurrency",
@@ -352,8 +368,11 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
     };
     assert_eq!(shape(&serial.stdout), shape(&wide.stdout));
     assert_eq!(shape(&serial.stdout).len(), 6);
+}
 
-    let human = project.slocc(&["status", "--prometheus", &url]);
+/// The human and Markdown forms say what the figures cover.
+fn human_and_markdown(project: &Project, url: &str) {
+    let human = project.slocc(&["status", "--prometheus", url]);
     for line in [
         // Recorded for half an hour of a 30-day window, with nothing for the SLI queries to
         // read: the recorded figures, saying what they cover.
@@ -364,16 +383,19 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
     ] {
         assert!(human.stdout.contains(line), "{line}\n{}", human.stdout);
     }
-    let markdown = project.slocc(&["status", "--prometheus", &url, "--format", "markdown"]);
+    let markdown = project.slocc(&["status", "--prometheus", url, "--format", "markdown"]);
     assert!(
         markdown.stdout.starts_with("| SLO | Objective |"),
         "{}",
         markdown.stdout
     );
-    // The deploy gate: 75% left passes; the spent budget stops the deploy, as does a minimum
-    // of 80%.
+}
+
+/// The deploy gate: 75% left passes; the spent budget stops the deploy, as does a minimum of
+/// 80%.
+fn deploy_gate(project: &Project, url: &str) {
     let gate = |extra: &[&str]| {
-        let mut args = vec!["status", "--prometheus", &url, "--gate"];
+        let mut args = vec!["status", "--prometheus", url, "--gate"];
         args.extend(extra);
         project.slocc(&args)
     };
@@ -390,7 +412,6 @@ fn status_reports_budgets_burns_and_alerts_from_a_real_prometheus(engine: Engine
         under.stderr,
         "error: error budget under 80% for live/quarter\n"
     );
-    unknown_is_not_healthy(&project, &url);
 }
 
 /// A metric that does not exist, and recorded series that stopped two days ago: neither passes
@@ -664,20 +685,7 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision_on
 }
 
 fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(engine: Engine) {
-    let project = Project::new();
-    // At the base revision the burn SLO pages at 1.8x over 1h/5m (0.25% of the budget in an
-    // hour); the working tree uses the default policy.
-    let custom = spec().replace(
-        "  - name: recorded",
-        "    alerting:\n      windows:\n        - {long: 1h, short: 5m, budget_percent: 0.25, severity: page}\n  - name: recorded",
-    );
-    project.file("specs/live.yaml", &custom);
-    git(&project, &["init", "-q"]);
-    git(&project, &["add", "specs"]);
-    git(&project, &["commit", "-q", "-m", "base"]);
-    // The working tree also sets an MTTR target of 5 minutes on the outage SLO.
-    let with_target = spec().replace("  - name: outage\n", "  - name: outage\n    mttr: 5m\n");
-    project.file("specs/live.yaml", &with_target);
+    let project = two_revisions();
     let now = now_minute();
     let (_server, url) = prometheus(&project, now, engine);
     let run = project.slocc(&[
@@ -692,21 +700,62 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(en
     run.expect_code(0);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let slos = &report["sides"][0]["slos"];
-    let severity = |slo: &serde_json::Value, class: &str| -> Vec<(i64, i64)> {
-        let found = slo["severities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["severity"] == class);
-        found.map_or_else(Vec::new, |s| {
-            serde_json::from_value(s["episodes"].clone()).unwrap()
-        })
-    };
-    // The 10-minute outage: one page episode (the 14.4x and 6x tiers overlap), starting within
-    // two evaluation intervals (the 14.4x tier needs 0.0144 of an hour: 52 seconds).
-    let outage = &slos[2];
+    the_outage_pages_once(&slos[2], now);
+    // The 2x burn: ticket episodes only.
+    let burn = &slos[3];
+    assert!(episodes(burn, "page").is_empty(), "{burn}");
+    assert!(!episodes(burn, "ticket").is_empty(), "{burn}");
+    // Six quiet hours fire nothing.
+    let quiet = &slos[5];
+    assert!(
+        quiet["fast_burns"].as_array().unwrap().is_empty(),
+        "{quiet}"
+    );
+    for tier in quiet["tiers"].as_array().unwrap() {
+        assert!(tier["episodes"].as_array().unwrap().is_empty(), "{quiet}");
+    }
+    assert!(report["queries"].as_u64().unwrap() > 10 && report["samples"].as_u64().unwrap() > 0);
+    against_the_base_revision(&project, &url);
+}
+
+/// A project whose base revision (a git commit) pages at 1.8x over 1h/5m and whose working
+/// tree uses the default policy, with an MTTR target on the outage SLO.
+fn two_revisions() -> Project {
+    let project = Project::new();
+    // At the base revision the burn SLO pages at 1.8x over 1h/5m (0.25% of the budget in an
+    // hour); the working tree uses the default policy.
+    let custom = spec().replace(
+        "  - name: recorded",
+        "    alerting:\n      windows:\n        - {long: 1h, short: 5m, budget_percent: 0.25, severity: page}\n  - name: recorded",
+    );
+    project.file("specs/live.yaml", &custom);
+    git(&project, &["init", "-q"]);
+    git(&project, &["add", "specs"]);
+    git(&project, &["commit", "-q", "-m", "base"]);
+    // The working tree also sets an MTTR target of 5 minutes on the outage SLO.
+    let with_target = spec().replace("  - name: outage\n", "  - name: outage\n    mttr: 5m\n");
+    project.file("specs/live.yaml", &with_target);
+    project
+}
+
+/// A backtested SLO's episodes of `class`: `(start, end)` pairs.
+fn episodes(slo: &serde_json::Value, class: &str) -> Vec<(i64, i64)> {
+    let found = slo["severities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["severity"] == class);
+    found.map_or_else(Vec::new, |s| {
+        serde_json::from_value(s["episodes"].clone()).unwrap()
+    })
+}
+
+/// The 10-minute outage: one page episode (the 14.4x and 6x tiers overlap), starting within
+/// two evaluation intervals (the 14.4x tier needs 0.0144 of an hour: 52 seconds), and one
+/// incident with its MTTR.
+fn the_outage_pages_once(outage: &serde_json::Value, now: u64) {
     let outage_start = (now - HISTORY * 60 + OUTAGE_MINUTE * 60) as i64;
-    let pages = severity(outage, "page");
+    let pages = episodes(outage, "page");
     assert_eq!(pages.len(), 1, "{outage}");
     assert!(
         (0..=120).contains(&(pages[0].0 - outage_start)),
@@ -744,26 +793,14 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(en
         Some(recover as f64)
     );
     assert_eq!(outage["mttr"]["over_target"], true, "{outage}");
-    // The 2x burn: ticket episodes only.
-    let burn = &slos[3];
-    assert!(severity(burn, "page").is_empty(), "{burn}");
-    assert!(!severity(burn, "ticket").is_empty(), "{burn}");
-    // Six quiet hours fire nothing.
-    let quiet = &slos[5];
-    assert!(
-        quiet["fast_burns"].as_array().unwrap().is_empty(),
-        "{quiet}"
-    );
-    for tier in quiet["tiers"].as_array().unwrap() {
-        assert!(tier["episodes"].as_array().unwrap().is_empty(), "{quiet}");
-    }
-    assert!(report["queries"].as_u64().unwrap() > 10 && report["samples"].as_u64().unwrap() > 0);
+}
 
-    // Against the base revision: its 1.8x tier would have paged once for the 2x burn.
+/// Against the base revision: its 1.8x tier would have paged once for the 2x burn.
+fn against_the_base_revision(project: &Project, url: &str) {
     let compared = project.slocc(&[
         "backtest",
         "--prometheus",
-        &url,
+        url,
         "--since",
         "3d",
         "--base",
@@ -794,10 +831,11 @@ fn backtest_replays_the_policy_on_the_history_and_compares_it_with_a_revision(en
     );
 }
 
-/// Runs openssl with `args` in `dir`, which must succeed.
-fn openssl(dir: &std::path::Path, args: &[&str]) {
+/// Runs openssl with `args` (split at spaces) in `dir`, which must succeed.
+fn openssl(dir: &std::path::Path, args: &str) {
+    let args: Vec<&str> = args.split(' ').collect();
     let out = Command::new("openssl")
-        .args(args)
+        .args(&args)
         .current_dir(dir)
         .output()
         .expect("openssl (scripts/test installs Debian's openssl)");
@@ -809,58 +847,19 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 fn private_ca_server(project: &Project) -> (Server, u16) {
     let dir = project.path();
     project.file("san.cnf", "subjectAltName = IP:127.0.0.1\n");
+    let key = "-newkey rsa:2048 -nodes -keyout";
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=slocc test CA",
-        ],
+        &format!("req -x509 {key} ca.key -out ca.pem -days 2 -subj /CN=slocc-test-CA"),
     );
     openssl(
         dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
+        &format!("req {key} server.key -out server.csr -subj /CN=127.0.0.1"),
     );
     openssl(
         dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "san.cnf",
-        ],
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
+         -days 2 -extfile san.cnf",
     );
     let port = free_port();
     let child = Command::new("openssl")

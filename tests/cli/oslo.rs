@@ -72,6 +72,7 @@ spec:
 
 /// `(what, the file, oslo accepts, slocc accepts)`. Where the two differ, the last column of the
 /// row's comment says why.
+// long: a table, one row per file; a split would only scatter the rows.
 fn corpus() -> Vec<(&'static str, String, bool, bool)> {
     let cut = |from: &str, to: &str| {
         let (a, b) = (VALID.find(from).unwrap(), VALID.find(to).unwrap());

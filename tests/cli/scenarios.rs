@@ -39,6 +39,10 @@ enum Kind {
     Latency,
 }
 
+/// A case's tiers: `(severity, factor, threshold, long window, short window)`, windows in
+/// minutes.
+type Tiers = Vec<(&'static str, f64, f64, f64, f64)>;
+
 /// One SLO under test.
 struct Case {
     objective: &'static str,
@@ -55,7 +59,7 @@ impl Case {
     /// From 28 days up the workbook's windows are used as they are; shorter SLO windows scale
     /// the alert windows by window/28d (whole minutes, at least 10m long and 5m short) and
     /// keep the 28-day factors.
-    fn tiers(&self) -> Vec<(&'static str, f64, f64, f64, f64)> {
+    fn tiers(&self) -> Tiers {
         let window_min = self.window_days as f64 * 1_440.0;
         let full_min = 28.0 * 1_440.0;
         POLICY
@@ -315,20 +319,33 @@ fn prove(case: Case) {
     promtool_ok(project.path(), &["check", "rules", "out/svc.rules.yml"]);
 
     let tiers = case.tiers();
-    let budget = case.budget();
-    let pages: Vec<_> = tiers.iter().filter(|t| t.0 == "page").collect();
-    let mut files = Vec::new();
+    let names = recorded_names(&rules);
+    let mut files = vec![full_outage(&project, &case, &tiers)];
+    files.extend(steady_burns(&project, &case, &tiers));
+    files.push(short_outage(&project, &case, &tiers));
+    files.push(zero_traffic(&project, &case, &tiers, &names));
+    if matches!(case.kind, Kind::Ratio) {
+        files.push(no_error_series(&project, &case, &tiers, &names));
+    }
+    files.push(labels(&project, &case));
 
-    // A full outage after clean history pages within the fastest page tier's time to fire
-    // (threshold x long window): 52 s at 99.9%/30d.
-    let ttf = pages
+    let mut args = vec!["test", "rules"];
+    args.extend(files.iter().map(String::as_str));
+    promtool_ok(project.path(), &args);
+}
+
+/// A full outage after clean history pages within the fastest page tier's time to fire
+/// (threshold x long window): 52 s at 99.9%/30d.
+fn full_outage(project: &Project, case: &Case, tiers: &Tiers) -> String {
+    let ttf = tiers
         .iter()
+        .filter(|t| t.0 == "page")
         .map(|t| t.2 * t.3)
         .fold(f64::INFINITY, f64::min);
     let t0 = WARMUP_MIN;
-    files.push(scenario(
-        &project,
-        &case,
+    scenario(
+        project,
+        case,
         "full-outage",
         &[phase(t0, 0.0), phase(60, 1.0)],
         |c| {
@@ -341,45 +358,57 @@ fn prove(case: Case) {
                 c.quiet_at("page", t0 + ttf.floor() as u64 - 2);
             }
         },
-    ));
+    )
+}
 
-    // Steady burns: a severity fires when one of its tiers has a factor below the burn rate,
-    // and never fires when all of its factors are above it.
-    for burn in [2.0, 0.8] {
-        let name = format!("steady-burn-{burn}x");
-        files.push(scenario(
-            &project,
-            &case,
-            &name,
-            &[phase(STEADY_MIN, burn * budget)],
-            |c| {
-                for severity in ["page", "ticket"] {
-                    let factors: Vec<f64> = tiers
-                        .iter()
-                        .filter(|t| t.0 == severity)
-                        .map(|t| t.1)
-                        .collect();
-                    if factors.iter().any(|f| *f < burn / 1.1) {
-                        c.firing_at(severity, STEADY_MIN);
-                    } else if factors.iter().all(|f| *f > burn * 1.1) {
-                        c.never(severity, STEADY_MIN);
+/// Steady burns: a severity fires when one of its tiers has a factor below the burn rate,
+/// and never fires when all of its factors are above it.
+fn steady_burns(project: &Project, case: &Case, tiers: &Tiers) -> Vec<String> {
+    let budget = case.budget();
+    [2.0, 0.8]
+        .into_iter()
+        .map(|burn| {
+            let name = format!("steady-burn-{burn}x");
+            scenario(
+                project,
+                case,
+                &name,
+                &[phase(STEADY_MIN, burn * budget)],
+                |c| {
+                    for severity in ["page", "ticket"] {
+                        let factors: Vec<f64> = tiers
+                            .iter()
+                            .filter(|t| t.0 == severity)
+                            .map(|t| t.1)
+                            .collect();
+                        if factors.iter().any(|f| *f < burn / 1.1) {
+                            c.firing_at(severity, STEADY_MIN);
+                        } else if factors.iter().all(|f| *f > burn * 1.1) {
+                            c.never(severity, STEADY_MIN);
+                        }
                     }
-                }
-                // Event-weighted period SLI: the budget left is 1 - burn over the data seen.
-                let remaining =
-                    r#"sum(slo:period_error_budget_remaining:ratio{slo_service="svc"})"#;
-                c.value(remaining, STEADY_MIN, 1.0 - burn);
-            },
-        ));
-    }
+                    // Event-weighted period SLI: the budget left is 1 - burn over the data seen.
+                    let remaining =
+                        r#"sum(slo:period_error_budget_remaining:ratio{slo_service="svc"})"#;
+                    c.value(remaining, STEADY_MIN, 1.0 - burn);
+                },
+            )
+        })
+        .collect()
+}
 
-    // A 5-minute full outage, then recovery: every page tier whose threshold the outage
-    // crosses fires, and paging stops once the outage leaves the short windows (35 minutes
-    // after it began, for the 6h/30m tier).
-    let crossed: Vec<_> = pages.iter().filter(|t| 5.0 / t.3 > t.2 * 1.1).collect();
-    files.push(scenario(
-        &project,
-        &case,
+/// A 5-minute full outage, then recovery: every page tier whose threshold the outage crosses
+/// fires, and paging stops once the outage leaves the short windows (35 minutes after it
+/// began, for the 6h/30m tier).
+fn short_outage(project: &Project, case: &Case, tiers: &Tiers) -> String {
+    let crossed: Vec<_> = tiers
+        .iter()
+        .filter(|t| t.0 == "page" && 5.0 / t.3 > t.2 * 1.1)
+        .collect();
+    let t0 = WARMUP_MIN;
+    scenario(
+        project,
+        case,
         "short-outage",
         &[phase(t0, 0.0), phase(5, 1.0), phase(120, 0.0)],
         |c| {
@@ -392,19 +421,20 @@ fn prove(case: Case) {
                 c.quiet_at("page", t0 + 120);
             }
         },
-    ));
+    )
+}
 
-    // Zero traffic: nothing fires, ratios read 0 (no NaN anywhere), the whole budget is left.
-    let names = recorded_names(&rules);
+/// Zero traffic: nothing fires, ratios read 0 (no NaN anywhere), the whole budget is left.
+fn zero_traffic(project: &Project, case: &Case, tiers: &Tiers, names: &[String]) -> String {
     let quiet = Phase {
         minutes: STEADY_MIN,
         error_ratio: 0.0,
         per_minute: 0.0,
     };
-    files.push(scenario(&project, &case, "zero-traffic", &[quiet], |c| {
+    scenario(project, case, "zero-traffic", &[quiet], |c| {
         c.never("page", STEADY_MIN);
         c.never("ticket", STEADY_MIN);
-        c.never_nan(&names, STEADY_MIN);
+        c.never_nan(names, STEADY_MIN);
         // The fastest and the slowest alert windows read 0, not NaN or nothing.
         for minutes in [tiers[0].3, tiers[tiers.len() - 1].3] {
             let series = format!(
@@ -418,49 +448,54 @@ fn prove(case: Case) {
             STEADY_MIN,
             1.0,
         );
-    }));
+    })
+}
 
-    // A healthy service that has never failed has no error series at all: every window (read
-    // from the raw series, the recorded ones, or the zero they fall back to) reads 0.
-    if matches!(case.kind, Kind::Ratio) {
-        let healthy = phase(STEADY_MIN, 0.0);
-        let file = scenario(&project, &case, "no-error-series", &[healthy], |c| {
-            c.never("page", STEADY_MIN);
-            c.never("ticket", STEADY_MIN);
-            c.never_nan(&names, STEADY_MIN);
-            let mut windows: Vec<f64> = tiers.iter().flat_map(|t| [t.3, t.4]).collect();
-            windows.sort_by(f64::total_cmp);
-            windows.dedup();
-            for minutes in windows {
-                let series = format!(
-                    r#"sum(slo:sli_error:ratio_rate{}{{slo_service="svc"}})"#,
-                    duration(minutes)
-                );
-                c.value(&series, STEADY_MIN, 0.0);
-            }
-        });
-        let text = project.read(&file);
-        let errors = text
-            .find(r#"      - series: 'http_requests_total{job="svc",code="500"}'"#)
-            .expect("the scenario writes an error series");
-        let end = errors + text[errors..].find("\n        values:").unwrap();
-        let end = end + 1 + text[end + 1..].find('\n').unwrap() + 1;
-        project.file(&file, &format!("{}{}", &text[..errors], &text[end..]));
-        files.push(file);
-    }
+/// A healthy service that has never failed has no error series at all: every window (read
+/// from the raw series, the recorded ones, or the zero they fall back to) reads 0.
+fn no_error_series(project: &Project, case: &Case, tiers: &Tiers, names: &[String]) -> String {
+    let healthy = phase(STEADY_MIN, 0.0);
+    let file = scenario(project, case, "no-error-series", &[healthy], |c| {
+        c.never("page", STEADY_MIN);
+        c.never("ticket", STEADY_MIN);
+        c.never_nan(names, STEADY_MIN);
+        let mut windows: Vec<f64> = tiers.iter().flat_map(|t| [t.3, t.4]).collect();
+        windows.sort_by(f64::total_cmp);
+        windows.dedup();
+        for minutes in windows {
+            let series = format!(
+                r#"sum(slo:sli_error:ratio_rate{}{{slo_service="svc"}})"#,
+                duration(minutes)
+            );
+            c.value(&series, STEADY_MIN, 0.0);
+        }
+    });
+    let text = project.read(&file);
+    let errors = text
+        .find(r#"      - series: 'http_requests_total{job="svc",code="500"}'"#)
+        .expect("the scenario writes an error series");
+    let end = errors + text[errors..].find("\n        values:").unwrap();
+    let end = end + 1 + text[end + 1..].find('\n').unwrap() + 1;
+    project.file(&file, &format!("{}{}", &text[..errors], &text[end..]));
+    file
+}
 
-    // Labels with quotes, backslashes and YAML-1.1 words reach the alert exactly as written.
-    files.push(scenario(&project, &case, "labels", &[phase(t0, 0.0), phase(30, 1.0)], |c| {
-        let expr = format!(
-            r#"clamp_max(count(ALERTS{{alertname="{}",team="say \"hi\" \\ back",flag="yes"}}), 1)"#,
-            case.alert_name()
-        );
-        c.value(&expr, t0 + 30, 1.0);
-    }));
-
-    let mut args = vec!["test", "rules"];
-    args.extend(files.iter().map(String::as_str));
-    promtool_ok(project.path(), &args);
+/// Labels with quotes, backslashes and YAML-1.1 words reach the alert exactly as written.
+fn labels(project: &Project, case: &Case) -> String {
+    let t0 = WARMUP_MIN;
+    scenario(
+        project,
+        case,
+        "labels",
+        &[phase(t0, 0.0), phase(30, 1.0)],
+        |c| {
+            let expr = format!(
+                r#"clamp_max(count(ALERTS{{alertname="{}",team="say \"hi\" \\ back",flag="yes"}}), 1)"#,
+                case.alert_name()
+            );
+            c.value(&expr, t0 + 30, 1.0);
+        },
+    )
 }
 
 #[test]
