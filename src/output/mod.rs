@@ -484,6 +484,8 @@ impl Stager {
 
     /// Moves every staged file into place with the new manifest and, for generated outputs,
     /// removes the files of the old manifest this run did not produce (unless edited since).
+    /// A commit that changes nothing (every file as it was, the manifest's text too) touches
+    /// nothing: no journal, no manifest rewritten, so watchers of the directory see no event.
     /// Returns what changed, in sorted order.
     pub(crate) fn commit(mut self) -> Result<Written, Error> {
         let manifest = self.next_manifest();
@@ -494,7 +496,7 @@ impl Stager {
             }
             self.move_new_dir(staging)?;
         } else {
-            if let Some(text) = &manifest {
+            if let Some(text) = manifest.as_ref().filter(|text| self.manifest_differs(text)) {
                 let target = self.dir.join(manifest::FILE);
                 let temp = self
                     .dir
@@ -504,17 +506,7 @@ impl Stager {
             }
             let (removals, edited) = self.unproduced();
             let renames = std::mem::take(&mut self.state().renames);
-            journal::begin(&self.dir, &renames, &removals)?;
-            // From here on the journal completes the commit if the process dies.
-            self.committed = true;
-            for (temp, target) in &renames {
-                std::fs::rename(temp, target).map_err(io(target))?;
-            }
-            for path in &removals {
-                let target = self.dir.join(path);
-                std::fs::remove_file(&target).map_err(io(&target))?;
-            }
-            journal::end(&self.dir)?;
+            self.carry_out(&renames, &removals)?;
             let mut state = self.state();
             state.written.removed = removals;
             state.written.edited = edited;
@@ -525,6 +517,35 @@ impl Stager {
         state.written.unchanged.sort();
         state.written.hashes = state.produced;
         Ok(state.written)
+    }
+
+    /// Whether `text` is not what the directory's manifest already says, byte for byte.
+    fn manifest_differs(&self, text: &str) -> bool {
+        let on_disk = read_record(&self.dir.join(manifest::FILE));
+        !matches!(on_disk, Ok(Some(old)) if old == text)
+    }
+
+    /// The renames and removals of a commit into an existing directory, journaled first (none
+    /// when there is nothing to do).
+    fn carry_out(
+        &mut self,
+        renames: &[(PathBuf, PathBuf)],
+        removals: &[String],
+    ) -> Result<(), Error> {
+        if renames.is_empty() && removals.is_empty() {
+            return Ok(());
+        }
+        journal::begin(&self.dir, renames, removals)?;
+        // From here on the journal completes the commit if the process dies.
+        self.committed = true;
+        for (temp, target) in renames {
+            std::fs::rename(temp, target).map_err(io(target))?;
+        }
+        for path in removals {
+            let target = self.dir.join(path);
+            std::fs::remove_file(&target).map_err(io(&target))?;
+        }
+        journal::end(&self.dir)
     }
 
     /// The manifest to write: every file this run put, plus, when other files are kept (a

@@ -55,6 +55,30 @@ fn removes_only_what_its_manifest_says_it_wrote_and_nobody_edited() {
 }
 
 #[test]
+fn a_commit_that_changes_nothing_touches_nothing() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Output::default();
+    out.insert("a.rules.yml", generated("a"));
+    write(&out, dir.path()).unwrap();
+    let stamp = |name: &str| {
+        let meta = std::fs::metadata(dir.path().join(name)).unwrap();
+        (meta.ino(), meta.modified().unwrap())
+    };
+    let before = [stamp("."), stamp(manifest::FILE), stamp("a.rules.yml")];
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = write(&out, dir.path()).unwrap();
+    assert_eq!(again.unchanged, ["a.rules.yml"]);
+    let after = [stamp("."), stamp(manifest::FILE), stamp("a.rules.yml")];
+    assert_eq!(before, after);
+    // A manifest that says something else is written again, whole.
+    std::fs::write(dir.path().join(manifest::FILE), "").unwrap();
+    write(&out, dir.path()).unwrap();
+    let manifest = std::fs::read_to_string(dir.path().join(manifest::FILE)).unwrap();
+    assert!(manifest.ends_with("  a.rules.yml\n"), "{manifest}");
+}
+
+#[test]
 fn an_edited_generated_file_is_reported_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let mut out = Output::default();

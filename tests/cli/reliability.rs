@@ -692,6 +692,71 @@ fn the_compile_cache_never_keeps_a_file_that_would_change() {
     );
 }
 
+/// Every entry under `dirs` with its inode and modification time, to the nanosecond.
+fn stamps(root: &std::path::Path, dirs: &[&str]) -> Vec<(String, u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut out = Vec::new();
+    let mut todo: Vec<std::path::PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
+    while let Some(path) = todo.pop() {
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            todo.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        }
+        let name = path.strip_prefix(root).unwrap().display().to_string();
+        out.push((name, meta.ino(), meta.modified().unwrap()));
+    }
+    out.sort();
+    out
+}
+
+/// A compile with nothing to change touches nothing: no file or directory under the output
+/// and runbook directories is replaced or gets a new time, the manifest included, so a
+/// reloader watching the rules sees no event (a selection rewrites only slocc's git-ignored
+/// cache, which records no whole run for it); a changed spec then rewrites what it changes.
+#[test]
+fn an_up_to_date_compile_touches_nothing() {
+    let project = api_and_web_compiled();
+    let compile = || {
+        // A new time would be visible: let the clock move past the last run's.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        project.slocc(&["compile"])
+    };
+    compile().expect_code(0);
+    let dirs = ["out", "runbooks"];
+    let before = stamps(project.path(), &dirs);
+    let outside_cache = |mut list: Vec<(String, u64, std::time::SystemTime)>| {
+        list.retain(|s| !s.0.starts_with("out/.slocc-cache"));
+        list
+    };
+    for select in [&[][..], &["--service", "api"]] {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let run = project.slocc(&[&["compile"], select].concat());
+        run.expect_code(0);
+        assert!(run.stderr.contains(" 0 written, "), "{}", run.stderr);
+        let now = stamps(project.path(), &dirs);
+        if select.is_empty() {
+            assert_eq!(now, before);
+        } else {
+            assert_eq!(outside_cache(now), outside_cache(before.clone()));
+        }
+    }
+    let spec = project.read("specs/api.yaml");
+    project.file(
+        "specs/api.yaml",
+        &spec.replacen("objective: 99.9", "objective: 99.5", 1),
+    );
+    compile().expect_code(0);
+    let after = stamps(project.path(), &dirs);
+    let changed = |name: &str| {
+        let at = |list: &[(String, u64, std::time::SystemTime)]| {
+            list.iter().find(|s| s.0 == name).cloned().unwrap()
+        };
+        at(&before) != at(&after)
+    };
+    assert!(changed("out/api.rules.yml") && changed("out/.slocc-manifest"));
+    assert!(!changed("out/web.rules.yml"));
+}
+
 /// A complete compile is recorded whole (`out/.slocc-cache`): the next one with the same
 /// inputs reads no spec and says what a full compile says, byte for byte, in each format. It
 /// is never recorded or believed past what it read: another day's time-zone judgement, a
