@@ -19,9 +19,9 @@ pub(crate) const FILE: &str = ".slocc-manifest";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Manifest {
     files: BTreeMap<String, String>,
-    /// Whether the directory had a manifest (a directory written by slocc before manifests
-    /// existed has none).
-    present: bool,
+    /// The text it was read from, when the directory had a manifest (a directory written by
+    /// slocc before manifests existed has none).
+    text: Option<String>,
 }
 
 /// What the manifest says about a file on disk.
@@ -59,13 +59,18 @@ impl Manifest {
         }
         Ok(Self {
             files,
-            present: true,
+            text: Some(text),
         })
     }
 
     /// Whether the directory had a manifest.
     pub(crate) fn present(&self) -> bool {
-        self.present
+        self.text.is_some()
+    }
+
+    /// Whether the manifest was read from exactly `text`.
+    pub(crate) fn read_from(&self, text: &str) -> bool {
+        self.text.as_deref() == Some(text)
     }
 
     /// What the manifest says of `relative`, whose content on disk is `on_disk`.

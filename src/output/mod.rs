@@ -496,7 +496,8 @@ impl Stager {
             }
             self.move_new_dir(staging)?;
         } else {
-            if let Some(text) = manifest.as_ref().filter(|text| self.manifest_differs(text)) {
+            let old = self.manifest.as_ref();
+            if let Some(text) = manifest.filter(|text| !old.is_some_and(|m| m.read_from(text))) {
                 let target = self.dir.join(manifest::FILE);
                 let temp = self
                     .dir
@@ -517,12 +518,6 @@ impl Stager {
         state.written.unchanged.sort();
         state.written.hashes = state.produced;
         Ok(state.written)
-    }
-
-    /// Whether `text` is not what the directory's manifest already says, byte for byte.
-    fn manifest_differs(&self, text: &str) -> bool {
-        let on_disk = read_record(&self.dir.join(manifest::FILE));
-        !matches!(on_disk, Ok(Some(old)) if old == text)
     }
 
     /// The renames and removals of a commit into an existing directory, journaled first (none
