@@ -8,10 +8,10 @@
 //! under 1 GB.
 //!
 //! Then the floors under those figures, what a compile costs before it renders a byte: `slocc
-//! check --no-runbooks` (reading and judging the specs, which every compile does first), and, in this
-//! process, the fresh compile's own files written again and hashed as the manifest hashes them
-//! (what a fresh compile does with its output), or read back and compared (what `compile
-//! --check` does with it).
+//! check --no-runbooks` (reading and judging the specs, which every compile does first), and,
+//! in this process, the fresh compile's own files written again and hashed as the manifest
+//! hashes them (what a fresh compile does with its output), or read back and compared (what
+//! `compile --check` does with it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,6 +31,12 @@ impl Cost {
     fn cpu_s(&self) -> f64 {
         self.user_s + self.system_s
     }
+}
+
+/// The user and system time in `usage`, in seconds.
+fn times(usage: &libc::rusage) -> (f64, f64) {
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (secs(usage.ru_utime), secs(usage.ru_stime))
 }
 
 /// The median of `costs` by CPU time.
@@ -56,10 +62,10 @@ fn run(dir: &Path, args: &[&str]) -> Cost {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     assert!(pid > 0, "wait4 failed");
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let (user_s, system_s) = times(&usage);
     Cost {
-        user_s: secs(usage.ru_utime),
-        system_s: secs(usage.ru_stime),
+        user_s,
+        system_s,
         wall_s: start.elapsed().as_secs_f64(),
         peak_mib: usage.ru_maxrss as f64 / 1024.0,
         code: libc::WEXITSTATUS(status),
@@ -198,10 +204,10 @@ fn own_cpu() -> Cost {
     // SAFETY: as in `run`.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) }, 0);
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let (user_s, system_s) = times(&usage);
     Cost {
-        user_s: secs(usage.ru_utime),
-        system_s: secs(usage.ru_stime),
+        user_s,
+        system_s,
         wall_s: 0.0,
         peak_mib: 0.0,
         code: 0,
